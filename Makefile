@@ -1,0 +1,40 @@
+# The two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS := server/graphiql/vendor/.verified
+
+.PHONY: install run test check format bench clean
+
+install: $(INSTALLED) $(ASSETS)
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# GraphiQL's assets, from the npm registry, checked against recorded checksums.
+$(ASSETS): $(INSTALLED) server/graphiql/assets.json
+	$(BIN)/python -m server.graphiql_assets fetch
+
+run: install
+	$(BIN)/storefront serve
+
+test: install
+	$(BIN)/pytest
+
+check: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/storefront export-schema --check
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) server/graphiql/vendor

@@ -1,0 +1,52 @@
+"""The contract's custom scalars: exact decimals as strings, timestamps with an offset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import strawberry
+
+
+def _parse_decimal(value: Any) -> Decimal:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError("Decimal values are strings such as \"19.99\"")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ValueError("Decimal values must be finite")
+    return number
+
+
+def _parse_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime values are RFC 3339 strings")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError("DateTime values need an offset, e.g. 2024-05-01T12:00:00Z")
+    return parsed
+
+
+DecimalScalar = strawberry.scalar(
+    Decimal,
+    name="Decimal",
+    description='An exact decimal number, as a string ("19.99"). Money has two decimals.',
+    serialize=str,
+    parse_value=_parse_decimal,
+)
+
+DateTimeScalar = strawberry.scalar(
+    datetime,
+    name="DateTime",
+    description="A point in time, RFC 3339 with an offset (2024-05-01T12:00:00+00:00).",
+    serialize=datetime.isoformat,
+    parse_value=_parse_datetime,
+)
+
+SCALAR_OVERRIDES: dict[object, Any] = {Decimal: DecimalScalar, datetime: DateTimeScalar}

@@ -1,0 +1,20 @@
+"""What every use-case receives: the database, this request's loaders, and its limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loaders.loaders import Loaders
+from resolvers.pages import PageLimits
+from sql.pool import Executor
+
+
+@dataclass(slots=True)
+class RequestContext:
+    db: Executor
+    page_limits: PageLimits
+    request_id: str
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)

@@ -1,0 +1,92 @@
+"""The ASGI application: routes, the pool's lifetime, health endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gql.http import GraphQLEndpoint
+from gql.schema import schema
+from resolvers.context import RequestContext
+from resolvers.pages import PageLimits
+from server import graphiql
+from server.middleware import RequestMiddleware
+from server.settings import Settings
+from sql import migrate
+from sql.pool import create_pool, ping
+
+log = logging.getLogger("storefront.app")
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    if settings.database_url is None:
+        raise RuntimeError("DATABASE_URL is not set (storefront serve starts one when missing)")
+    database_url = settings.database_url
+    limits = PageLimits(default=settings.default_page_size, maximum=settings.max_page_size)
+    pool: asyncpg.Pool | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        nonlocal pool
+        pool = await create_pool(
+            database_url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    def context(request: Request) -> RequestContext:
+        assert pool is not None
+        return RequestContext(
+            db=pool, page_limits=limits, request_id=request.state.request_id
+        )
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> JSONResponse:
+        assert pool is not None
+        try:
+            async with pool.acquire(timeout=READY_TIMEOUT_SECONDS) as conn:
+                await ping(conn)
+                current = await migrate.status(conn)
+        except Exception as error:  # any failure here means "not ready", whatever it was
+            log.warning("not ready: %s", type(error).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        if current.pending:
+            return JSONResponse(
+                {"status": "unavailable", "database": "ok", "migrations": "pending",
+                 "pending": [m.filename for m in current.pending]},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
+
+    endpoint = GraphQLEndpoint(
+        schema._schema, context=context, graphiql=graphiql.page
+    )
+    routes: list[Any] = [
+        Route("/graphql", endpoint, methods=None),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *graphiql.routes(),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(RequestMiddleware)
+    return app

@@ -1,0 +1,227 @@
+"""The `storefront` command: serve, migrate, seed, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+
+from pydantic import ValidationError
+
+from server import logs
+from server.settings import Settings
+
+log = logging.getLogger("storefront")
+
+
+class _Terminated(BaseException):
+    """SIGTERM outside the HTTP server's own handling: unwind so `finally` blocks run."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        result: int = args.run(args)
+        return result
+    except (KeyboardInterrupt, _Terminated):
+        return 0
+    except ValidationError as invalid:
+        print(f"storefront: invalid settings:\n{invalid}", file=sys.stderr)
+        return 2
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storefront", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the GraphQL server",
+        description="Run the GraphQL server. Every option can also be set in the environment "
+        "(the variable is named in its help) or in .env.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    _add_settings_options(serve)
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations")
+    migrate.add_argument("--status", action="store_true", help="list applied and pending only")
+    migrate.set_defaults(run=_migrate)
+
+    seed = commands.add_parser(
+        "seed",
+        help="load generated data",
+        description="Load deterministic, realistic generated data with COPY.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    seed.add_argument("--customers", type=int, default=2000, help="customers to create")
+    seed.add_argument("--categories", type=int, default=50, help="categories to create")
+    seed.add_argument("--products", type=int, default=10000, help="products to create")
+    seed.add_argument("--orders", type=int, default=50000, help="orders (1-5 lines each)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed: same seed, same data")
+    seed.set_defaults(run=_seed)
+
+    export = commands.add_parser("export-schema", help="write schema.graphql from the code")
+    export.add_argument("--path", type=Path, default=Path("schema.graphql"), help="file to write")
+    export.add_argument(
+        "--check", action="store_true", help="exit 1 if the file differs instead of writing it"
+    )
+    export.set_defaults(run=_export_schema)
+    return parser
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings.model_construct()
+    for name, field in Settings.model_fields.items():
+        env = "DATABASE_URL" if name == "database_url" else f"STOREFRONT_{name.upper()}"
+        default = getattr(defaults, name)
+        option = "--" + name.replace("_", "-")
+        help_text = f"{field.description} [env {env}]"
+        if isinstance(default, bool):
+            parser.add_argument(
+                option, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                help=f"{help_text} (default: {default})",
+            )
+        else:
+            shown = getattr(default, "value", default)
+            parser.add_argument(
+                option, dest=name, default=None, metavar=name.upper(),
+                help=f"{help_text} (default: {shown})",
+            )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with the command line's options on top."""
+    overrides = {
+        name: value
+        for name in Settings.model_fields
+        if (value := getattr(args, name, None)) is not None
+    }
+    settings = Settings(**overrides)
+    logs.configure(level=settings.log_level, format=settings.log_format)
+    return settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.database import apply_migrations, database_url
+
+    settings = _settings(args)
+    with database_url(settings) as url:
+        applied = asyncio.run(apply_migrations(url))
+        if applied:
+            log.info("applied migrations: %s", ", ".join(m.filename for m in applied))
+        if settings.seed_demo and asyncio.run(_seed_demo(url)):
+            log.info("loaded the demo catalogue into the empty database")
+        # Workers are separate processes: they read their settings from the environment.
+        os.environ.update(_environment(settings, url))
+        log.info("serving GraphQL on http://%s:%d/graphql", settings.host, settings.port)
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=30,
+            lifespan="on",
+        )
+    return 0
+
+
+async def _seed_demo(url: str) -> bool:
+    from server.demo import seed_demo_if_empty
+
+    return await seed_demo_if_empty(url)
+
+
+def _environment(settings: Settings, url: str) -> dict[str, str]:
+    env = {"DATABASE_URL": url}
+    for name, value in settings.model_dump(exclude={"database_url"}).items():
+        env[f"STOREFRONT_{name.upper()}"] = str(getattr(value, "value", value))
+    return env
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import asyncpg
+
+    from server.database import apply_migrations, database_url
+    from sql import migrate
+
+    settings = Settings()
+    logs.configure(level=settings.log_level, format=settings.log_format)
+
+    async def show(url: str) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            current = await migrate.status(conn)
+        finally:
+            await conn.close()
+        for done in current.applied:
+            print(f"applied  {done.version:04d}_{done.name}  {done.applied_at:%Y-%m-%d %H:%M:%S}")
+        for todo in current.pending:
+            print(f"pending  {todo.filename}")
+        if not current.applied and not current.pending:
+            print("no migrations")
+
+    with database_url(settings) as url:
+        try:
+            if args.status:
+                asyncio.run(show(url))
+            else:
+                applied = asyncio.run(apply_migrations(url))
+                print(f"applied {len(applied)} migration(s)" + "".join(
+                    f"\n  {m.filename}" for m in applied))
+        except migrate.MigrationError as refused:
+            print(f"storefront migrate: {refused}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from server.database import apply_migrations, database_url
+    from server.seeding import run_seed
+
+    settings = Settings()
+    logs.configure(level=settings.log_level, format=settings.log_format)
+    with database_url(settings) as url:
+        asyncio.run(apply_migrations(url))
+        return run_seed(url, customers=args.customers, categories=args.categories,
+                        products=args.products, orders=args.orders, seed=args.seed)
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from gql.schema import schema_sdl
+
+    sdl = schema_sdl()
+    path: Path = args.path
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != sdl:
+            print(f"{path} is out of date: run `storefront export-schema`", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.write_text(sdl, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Runtime settings, read from the environment and `.env` (pydantic-settings).
+
+Every setting has an environment variable `STOREFRONT_<NAME>`; the database URL is also read
+from the conventional `DATABASE_URL`. The CLI builds its `serve` options from this model, so
+`storefront serve --help` always lists exactly these settings with their defaults.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STOREFRONT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "STOREFRONT_DATABASE_URL"),
+        description="PostgreSQL URL; unset starts an embedded PostgreSQL under the data dir",
+    )
+    host: str = Field(default="127.0.0.1", description="interface the HTTP server binds")
+    port: int = Field(default=8000, ge=0, le=65535, description="HTTP port (0 picks a free one)")
+    workers: int = Field(default=1, ge=1, le=64, description="server worker processes")
+    log_level: LogLevel = Field(default=LogLevel.INFO, description="log level")
+    log_format: LogFormat = Field(default=LogFormat.TEXT, description="log lines as text or json")
+    pool_min_size: int = Field(default=2, ge=0, description="connections kept open per worker")
+    pool_max_size: int = Field(default=10, ge=1, description="connections at most per worker")
+    pool_acquire_timeout: float = Field(
+        default=2.0, gt=0, description="seconds to wait for a pooled connection"
+    )
+    statement_timeout_ms: int = Field(
+        default=5000, ge=0, description="PostgreSQL statement_timeout in ms (0: none)"
+    )
+    data_dir: Path = Field(
+        default=Path(".storefront"), description="embedded PostgreSQL data and local state"
+    )
+    max_page_size: int = Field(default=100, ge=1, description="largest first/last accepted")
+    default_page_size: int = Field(default=20, ge=1, description="page size when none is given")
+    seed_demo: bool = Field(
+        default=True, description="load a small demo catalogue into an empty database on serve"
+    )
