@@ -34,7 +34,6 @@ def _parse_datetime(value: Any) -> datetime:
 
 
 DecimalScalar = strawberry.scalar(
-    Decimal,
     name="Decimal",
     description='An exact decimal number, as a string ("19.99"). Money has two decimals.',
     serialize=str,
@@ -42,11 +41,10 @@ DecimalScalar = strawberry.scalar(
 )
 
 DateTimeScalar = strawberry.scalar(
-    datetime,
     name="DateTime",
     description="A point in time, RFC 3339 with an offset (2024-05-01T12:00:00+00:00).",
     serialize=datetime.isoformat,
     parse_value=_parse_datetime,
 )
 
-SCALAR_OVERRIDES: dict[object, Any] = {Decimal: DecimalScalar, datetime: DateTimeScalar}
+SCALAR_MAP: dict[object, Any] = {Decimal: DecimalScalar, datetime: DateTimeScalar}

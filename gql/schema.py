@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from gql.categories import Category
 from gql.node import Node
 from gql.products import Product, ProductQueries
-from gql.scalars import SCALAR_OVERRIDES
+from gql.scalars import SCALAR_MAP
 
 
 @strawberry.type(description="Reading the store.")
@@ -20,8 +20,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[Node, Product, Category],
-        scalar_overrides=SCALAR_OVERRIDES,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
 
 

@@ -1,0 +1,93 @@
+"""The one place that knows how to get a database for tests.
+
+`TEST_DATABASE_URL` (any database on the server to use; we create our own databases there)
+or, when unset, an embedded PostgreSQL started once for the session. The suite runs on one
+migrated database; each test that asks for `db` starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from server.embedded import EmbeddedPostgres
+from sql import migrate
+
+DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers")
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of the PostgreSQL server under test (its maintenance database)."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), durable=False)
+    embedded.start()
+    try:
+        yield embedded.admin_url()
+    finally:
+        embedded.stop()
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(server_url: str, *, prefix: str = "sf_test") -> AsyncIterator[str]:
+    """A new empty database for the block, dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield with_database(server_url, name)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """The migrated database the suite shares (tables are emptied per test by `db`)."""
+    async with scratch_database(server_url) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate.migrate(conn)
+        finally:
+            await conn.close()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    from sql.pool import create_pool
+
+    pool = await create_pool(database_url, min_size=1, max_size=10, statement_timeout_ms=30000)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def db(pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The shared database with every domain table empty and order numbers restarted."""
+    await pool.execute(f"TRUNCATE {', '.join(DOMAIN_TABLES)} RESTART IDENTITY CASCADE")
+    return pool
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

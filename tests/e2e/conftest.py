@@ -1,0 +1,109 @@
+"""Real server processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    @property
+    def graphql_url(self) -> str:
+        return self.base_url + "/graphql"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: signal.Signals = signal.SIGINT, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def storefront_serve(
+    tmp_path: Path, *, database_url: str | None, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Runs `storefront serve` as a subprocess until the block ends (SIGINT, then wait)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOREFRONT_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        STOREFRONT_PORT=str(port),
+        STOREFRONT_DATA_DIR=str(tmp_path / "data"),
+        STOREFRONT_LOG_FORMAT="json",
+        **(extra_env or {}),
+    )
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    server = RunningServer(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        _wait_until_ready(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(server: RunningServer) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"storefront serve exited early:\n{server.log()}")
+        try:
+            if httpx.get(server.base_url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"storefront serve was not ready within {STARTUP_SECONDS}s:\n{server.log()}")
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, database_url: str, db: object
+) -> Iterator[RunningServer]:
+    """A real server process on the suite's database (tables emptied first)."""
+    with storefront_serve(
+        tmp_path, database_url=database_url, extra_env={"STOREFRONT_SEED_DEMO": "false"}
+    ) as server:
+        yield server
