@@ -19,9 +19,7 @@ NodeT = TypeVar("NodeT")
 @strawberry.type(description="Where a page sits in its connection.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="True when more items follow this page.")
-    has_previous_page: bool = strawberry.field(
-        description="True when items come before this page."
-    )
+    has_previous_page: bool = strawberry.field(description="True when items come before this page.")
     start_cursor: str | None = strawberry.field(
         description="Cursor of the first item of the page; null for an empty page."
     )

@@ -69,7 +69,7 @@ class ProductQueries:
     async def product_by_sku(
         self,
         info: Info,
-        sku: Annotated[str, strawberry.argument(description="The exact sku, e.g. \"BK-0001\".")],
+        sku: Annotated[str, strawberry.argument(description='The exact sku, e.g. "BK-0001".')],
     ) -> Product | None:
         row = await products.product_by_sku(info.context, sku=sku)
         return None if row is None else Product.from_row(row)

@@ -11,7 +11,7 @@ import strawberry
 
 def _parse_decimal(value: Any) -> Decimal:
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValueError("Decimal values are strings such as \"19.99\"")
+        raise ValueError('Decimal values are strings such as "19.99"')
     try:
         number = Decimal(value)
     except InvalidOperation:

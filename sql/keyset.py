@@ -47,10 +47,15 @@ class KeysetPage:
 
 
 def with_tiebreak(order: Sequence[SortKey]) -> tuple[SortKey, ...]:
-    """The ordering made total: `id` last unless it is already there."""
+    """The ordering made total: `id` last unless it is already there.
+
+    The tiebreaker runs the way the last key runs, so a one-key ordering stays uniform: one
+    row comparison that a (key, id) index can serve in either direction.
+    """
     if any(key.column.sql == ID_COLUMN.sql for key in order):
         return tuple(order)
-    return (*order, SortKey(ID_COLUMN))
+    descending = order[-1].descending if order else False
+    return (*order, SortKey(ID_COLUMN, descending=descending))
 
 
 def keyset_page(
@@ -64,8 +69,8 @@ def keyset_page(
     backward: bool,
     limit: int,
 ) -> PageQuery:
-    """One statement for a page of `columns` from `source`, the rows past `after` in `order` (before it when
-    `backward`).
+    """One statement for a page of `columns` from `source`: the rows past `after` in `order`
+    (before it, when `backward`).
 
     `order` must already end in the tiebreaker; `after` holds one value per key. The page is
     read in its own direction (reversed for backward pages: see `split_page`). It fetches

@@ -15,7 +15,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-import asyncpg
+from sql.pool import Connection
 
 # Any fixed 64-bit key works; this one spells "storefront migrations" for whoever reads pg_locks.
 _LOCK_KEY = 0x5F_6D_69_67_72_61_74_65
@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 )
 """
-SELECT_APPLIED = "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
+SELECT_APPLIED = (
+    "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
+)
 INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"
 TABLE_EXISTS = "SELECT to_regclass('schema_migrations') IS NOT NULL"
 
@@ -87,13 +89,14 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     for expected, migration in enumerate(migrations, start=1):
         if migration.version != expected:
             raise MigrationError(
-                f"migration {migration.filename} is out of sequence: expected version {expected:04d}"
+                f"migration {migration.filename} is out of sequence: "
+                f"expected version {expected:04d}"
             )
     return migrations
 
 
 async def status(
-    conn: asyncpg.Connection, *, migrations: list[Migration] | None = None
+    conn: Connection, *, migrations: list[Migration] | None = None
 ) -> MigrationStatus:
     """What is applied and what is pending; checksums are verified."""
     migrations = load_migrations() if migrations is None else migrations
@@ -108,7 +111,7 @@ async def status(
 
 
 async def migrate(
-    conn: asyncpg.Connection, *, migrations: list[Migration] | None = None
+    conn: Connection, *, migrations: list[Migration] | None = None
 ) -> list[Migration]:
     """Applies every pending migration; returns the ones this call applied."""
     migrations = load_migrations() if migrations is None else migrations

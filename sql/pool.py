@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 
-Executor = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy | asyncpg.Pool
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+"""One connection: a direct one, or one borrowed from the pool."""
+
+Executor = Connection | asyncpg.Pool
 """Anything query functions run on: the pool (reads) or a transaction's connection (writes)."""
 
 

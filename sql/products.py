@@ -47,7 +47,6 @@ SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
 """
 
 
-
 COUNT_LIVE_PRODUCTS = "SELECT count(*) FROM products WHERE deleted_at IS NULL"
 
 

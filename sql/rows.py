@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import fields
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+RowT = TypeVar("RowT", bound="DataclassInstance")
 
 
-class _Row(Protocol):
-    __dataclass_fields__: dict[str, Any]
-
-
-RowT = TypeVar("RowT", bound=_Row)
-
-
-def columns(row_type: type[_Row], *, prefix: str = "") -> str:
+def columns(row_type: type[DataclassInstance], *, prefix: str = "") -> str:
     """The row type's fields as a written-out column list, in declaration order.
 
     Query functions select exactly these columns, so a record maps onto the row positionally.

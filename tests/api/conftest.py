@@ -19,9 +19,7 @@ class GraphQLClient:
     async def post(self, body: Any, **headers: str) -> httpx.Response:
         return await self.http.post("/graphql", json=body, headers=headers)
 
-    async def query(
-        self, query: str, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The response body of a request that must succeed at the HTTP level."""
         response = await self.post({"query": query, "variables": variables})
         assert response.status_code == 200, response.text

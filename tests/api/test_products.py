@@ -14,15 +14,17 @@ from tests.api.conftest import GraphQLClient
 
 async def make_catalogue(db: asyncpg.Pool, names: list[str]) -> dict[str, UUID]:
     """One category and a product per name; returns product ids by name."""
-    category = await db.fetchval(
-        "INSERT INTO categories (name) VALUES ('Books') RETURNING id"
-    )
+    category = await db.fetchval("INSERT INTO categories (name) VALUES ('Books') RETURNING id")
     ids = {}
     for i, name in enumerate(names):
         ids[name] = await db.fetchval(
             "INSERT INTO products (sku, name, price, stock, category_id)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            f"SKU-{i:04d}", name, Decimal("19.99") + i, i, category,
+            f"SKU-{i:04d}",
+            name,
+            Decimal("19.99") + i,
+            i,
+            category,
         )
     return ids
 
@@ -63,8 +65,9 @@ async def test_missing_deleted_malformed_and_foreign_ids_are_null(
 
 async def test_product_by_sku(client: GraphQLClient, db: asyncpg.Pool) -> None:
     await make_catalogue(db, ["Atlas"])
-    data = await client.data('{ a: productBySku(sku: "SKU-0000") { name } '
-                             'b: productBySku(sku: "NOPE") { name } }')
+    data = await client.data(
+        '{ a: productBySku(sku: "SKU-0000") { name } b: productBySku(sku: "NOPE") { name } }'
+    )
     assert data == {"a": {"name": "Atlas"}, "b": None}
 
 
@@ -92,16 +95,22 @@ async def test_products_pages_forward_by_name(client: GraphQLClient, db: asyncpg
 
 async def test_products_page_backward(client: GraphQLClient, db: asyncpg.Pool) -> None:
     await make_catalogue(db, ["A1", "A2", "A3", "A4"])
-    last_two = (await client.data(
-        "{ products(last: 2) { nodes { name } pageInfo { hasNextPage hasPreviousPage "
-        "startCursor } } }"))["products"]
+    last_two = (
+        await client.data(
+            "{ products(last: 2) { nodes { name } pageInfo { hasNextPage hasPreviousPage "
+            "startCursor } } }"
+        )
+    )["products"]
     assert [n["name"] for n in last_two["nodes"]] == ["A3", "A4"]
     assert last_two["pageInfo"]["hasNextPage"] is False
     assert last_two["pageInfo"]["hasPreviousPage"] is True
-    before = (await client.data(
-        "query($c: String) { products(last: 5, before: $c) { nodes { name } "
-        "pageInfo { hasNextPage hasPreviousPage } } }",
-        {"c": last_two["pageInfo"]["startCursor"]}))["products"]
+    before = (
+        await client.data(
+            "query($c: String) { products(last: 5, before: $c) { nodes { name } "
+            "pageInfo { hasNextPage hasPreviousPage } } }",
+            {"c": last_two["pageInfo"]["startCursor"]},
+        )
+    )["products"]
     assert [n["name"] for n in before["nodes"]] == ["A1", "A2"]
     assert before["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False}
 

@@ -99,9 +99,7 @@ def _wait_until_ready(server: RunningServer) -> None:
 
 
 @pytest.fixture
-def live_server(
-    tmp_path: Path, database_url: str, db: object
-) -> Iterator[RunningServer]:
+def live_server(tmp_path: Path, database_url: str, db: object) -> Iterator[RunningServer]:
     """A real server process on the suite's database (tables emptied first)."""
     with storefront_serve(
         tmp_path, database_url=database_url, extra_env={"STOREFRONT_SEED_DEMO": "false"}

@@ -1,0 +1,45 @@
+"""The command line: settings on `serve --help`, export-schema --check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+from server.settings import Settings
+
+
+def test_serve_help_lists_every_setting_with_its_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--help"])
+    assert done.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for name in Settings.model_fields:
+        assert "--" + name.replace("_", "-") in shown
+    assert "[env DATABASE_URL]" in shown
+    assert "[env STOREFRONT_PORT] (default: 8000)" in shown
+    assert "[env STOREFRONT_MAX_PAGE_SIZE] (default: 100)" in shown
+    assert "(default: .storefront)" in shown
+
+
+def test_export_schema_check_fails_on_a_stale_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "schema.graphql"
+    target.write_text("type Query { stale: Int }\n")
+    assert main(["export-schema", "--check", "--path", str(target)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    assert main(["export-schema", "--path", str(target)]) == 0
+    assert main(["export-schema", "--check", "--path", str(target)]) == 0
+    assert "type Query" in target.read_text()
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://x@127.0.0.1:1/db")
+    monkeypatch.setenv("STOREFRONT_MAX_PAGE_SIZE", "50")
+    settings = Settings()
+    assert settings.database_url == "postgresql://x@127.0.0.1:1/db"
+    assert settings.max_page_size == 50
