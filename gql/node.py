@@ -1,10 +1,68 @@
-"""The Relay `Node` interface every entity implements."""
+"""The Relay `Node` interface, and `node`/`nodes` over every type that registers itself.
+
+Each entity module registers how to fetch a visible object of its type by uuid; fetching
+goes through that type's DataLoader, so `nodes` runs one statement per type present,
+whatever the number of ids.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from uuid import UUID
+
 import strawberry
+
+from gql.context import Info
+from gql.node_ids import from_global_id
+from resolvers.context import RequestContext
+from resolvers.errors import BadUserInput
+
+MAX_NODES = 100
 
 
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global id of this object.")
+
+
+Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
+_FETCHERS: dict[str, Fetch] = {}
+
+
+def register_node(type_name: str, fetch: Fetch) -> None:
+    """`fetch(ctx, uuid)` returns the object as the viewer may see it, or None."""
+    _FETCHERS[type_name] = fetch
+
+
+async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] not in _FETCHERS:
+        return None
+    return await _FETCHERS[decoded[0]](ctx, decoded[1])
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global id; null when it is not visible.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        found: Node | None = await resolve_node(info.context, id)
+        return found
+
+    @strawberry.field(
+        description=f"Objects by global id, in the order asked (at most {MAX_NODES}); "
+        "null where one is not visible."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(f"`nodes` takes at most {MAX_NODES} ids (got {len(ids)})")
+        return list(await asyncio.gather(*(resolve_node(info.context, i) for i in ids)))

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.pages import Page, PageArgs
+from gql.filters import orderings, to_filter
+from resolvers.connections import ConnectionArgs, Listing, PageArgs
 
 NodeT = TypeVar("NodeT")
 
@@ -60,15 +61,23 @@ Before = Annotated[
 ]
 
 
-def page_args(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> PageArgs:
-    return PageArgs(first=first, after=after, last=last, before=before)
+def connection_args(
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    filter: Any,
+    order_by: Any,
+) -> ConnectionArgs:
+    return ConnectionArgs(
+        page=PageArgs(first=first, after=after, last=last, before=before),
+        filter=to_filter(filter),
+        order_by=orderings(order_by),
+    )
 
 
-def connection(
-    page: Page[Any], to_node: Callable[[Any], NodeT], count: Callable[[], Awaitable[int]]
-) -> Connection[NodeT]:
+def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connection[NodeT]:
+    page = listing.page
     nodes = [to_node(item) for item in page.items]
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
@@ -79,5 +88,5 @@ def connection(
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
-        count=count,
+        count=listing.count,
     )

@@ -1,20 +1,85 @@
-"""The `Product` type and the product queries."""
+"""The `Product` type, its filter and ordering, and the product queries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 
-from gql.categories import Category
+from gql.categories import Category, CategoryFilter
 from gql.context import Info
-from gql.node import Node
+from gql.filters import (
+    DateTimeFilter,
+    DecimalFilter,
+    EntityFilter,
+    IDFilter,
+    IntFilter,
+    NullsOrder,
+    SortDirection,
+    StringFilter,
+)
+from gql.node import Node, register_node
 from gql.node_ids import to_global_id, uuid_of
-from gql.pagination import After, Before, Connection, First, Last, connection, page_args
+from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
 from resolvers import products
+from resolvers.context import RequestContext
 from sql.products import ProductRow
+
+
+@strawberry.enum(description="What products can be ordered by.")
+class ProductSortField(Enum):
+    NAME = "NAME"
+    SKU = "SKU"
+    PRICE = "PRICE"
+    STOCK = "STOCK"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input(description="One step of a product ordering.")
+class ProductOrderBy:
+    field: ProductSortField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+    nulls: NullsOrder | None = strawberry.field(
+        default=None, description="Where nulls go; the database default when omitted."
+    )
+
+
+@strawberry.input(description="Conditions on products; all given fields must hold.")
+class ProductFilter(EntityFilter):
+    NODE_TYPE = "Product"
+    id: IDFilter | None = strawberry.field(default=None, description="The product's id.")
+    sku: StringFilter | None = strawberry.field(default=None, description="Its sku.")
+    name: StringFilter | None = strawberry.field(default=None, description="Its name.")
+    description: StringFilter | None = strawberry.field(
+        default=None, description="Its description (may be null)."
+    )
+    price: DecimalFilter | None = strawberry.field(default=None, description="Its price.")
+    stock: IntFilter | None = strawberry.field(default=None, description="Units on hand.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was created."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was last written."
+    )
+    category: CategoryFilter | None = strawberry.field(
+        default=None, description="Its category matches this."
+    )
+    and_: list[ProductFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these holds (empty: true)."
+    )
+    or_: list[ProductFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these holds (empty: false)."
+    )
+    not_: ProductFilter | None = strawberry.field(
+        default=None, name="not", description="This does not hold."
+    )
 
 
 @strawberry.type(description="Something the store sells.")
@@ -53,6 +118,14 @@ class Product(Node):
         )
 
 
+async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:
+    row = await products.product(ctx, id=id)
+    return None if row is None else Product.from_row(row)
+
+
+register_node("Product", _fetch)
+
+
 @strawberry.type
 class ProductQueries:
     @strawberry.field(description="A live product by id; null when there is none.")
@@ -62,8 +135,7 @@ class ProductQueries:
         id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a Product.")],
     ) -> Product | None:
         uuid = uuid_of(id, type_name="Product")
-        row = None if uuid is None else await products.product(info.context, id=uuid)
-        return None if row is None else Product.from_row(row)
+        return None if uuid is None else await _fetch(info.context, uuid)
 
     @strawberry.field(description="A live product by its sku; null when there is none.")
     async def product_by_sku(
@@ -74,7 +146,9 @@ class ProductQueries:
         row = await products.product_by_sku(info.context, sku=sku)
         return None if row is None else Product.from_row(row)
 
-    @strawberry.field(description="Live products, a page at a time, by name.")
+    @strawberry.field(
+        description="Live products, a page at a time: by name, or by relevance when searching."
+    )
     async def products(
         self,
         info: Info,
@@ -82,7 +156,21 @@ class ProductQueries:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Annotated[
+            ProductFilter | None, strawberry.argument(description="Only products matching this.")
+        ] = None,
+        order_by: Annotated[
+            list[ProductOrderBy] | None,
+            strawberry.argument(description="Ordering; by name (or relevance) when omitted."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Full-text search over name and description (web search syntax: "
+                'words, "quoted phrases", -excluded); ranks by relevance.'
+            ),
+        ] = None,
     ) -> Connection[Product]:
-        ctx = info.context
-        page = await products.products_page(ctx, page=page_args(first, after, last, before))
-        return connection(page, Product.from_row, lambda: products.count_products(ctx))
+        args = connection_args(first, after, last, before, filter, order_by)
+        listing = await products.products_listing(info.context, args, search=search)
+        return connection(listing, Product.from_row)

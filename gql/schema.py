@@ -5,21 +5,23 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from gql.categories import Category
-from gql.node import Node
+from gql.categories import Category, CategoryQueries
+from gql.customers import Customer, CustomerQueries
+from gql.node import Node, NodeQueries
+from gql.orders import Order, OrderLine, OrderQueries
 from gql.products import Product, ProductQueries
 from gql.scalars import SCALAR_MAP
 
 
 @strawberry.type(description="Reading the store.")
-class Query(ProductQueries):
+class Query(NodeQueries, CustomerQueries, CategoryQueries, ProductQueries, OrderQueries):
     pass
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        types=[Node, Product, Category],
+        types=[Node, Customer, Category, Product, Order, OrderLine],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
 

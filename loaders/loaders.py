@@ -8,15 +8,20 @@ separate connections.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
 from aiodataloader import DataLoader
 
 from loaders.align import align_one
-from sql import categories, products
+from sql import categories, customers, orders, products
+from sql.builder import PageSpec
 from sql.categories import CategoryRow
+from sql.customers import CustomerRow, CustomerStats
+from sql.orders import OrderLineRow, OrderRow
+from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
 from sql.products import ProductRow
 
@@ -27,16 +32,13 @@ class _HasId(Protocol):
 
 
 RowT = TypeVar("RowT", bound=_HasId)
+V = TypeVar("V")
 
 
 class ByIdLoader(DataLoader[UUID, RowT | None], Generic[RowT]):
     """Rows by id, soft-deleted ones included; `None` for ids that do not exist."""
 
-    def __init__(
-        self,
-        executor: Executor,
-        fetch: Callable[..., Awaitable[list[RowT]]],
-    ) -> None:
+    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[list[RowT]]]) -> None:
         super().__init__()
         self._executor = executor
         self._fetch = fetch
@@ -51,7 +53,69 @@ class ByIdLoader(DataLoader[UUID, RowT | None], Generic[RowT]):
         self.prime(row.id, row)
 
 
+class ByKeyLoader(DataLoader[UUID, V], Generic[V]):
+    """Values by parent id from a fetch returning a dict; `default` for absent keys."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        fetch: Callable[..., Awaitable[dict[UUID, V]]],
+        default: Callable[[], V],
+    ) -> None:
+        super().__init__()
+        self._executor = executor
+        self._fetch = fetch
+        self._default = default
+
+    async def batch_load_fn(self, keys: Sequence[UUID]) -> list[V]:
+        found = await self._fetch(self._executor, ids=list(keys))
+        return [found[k] if k in found else self._default() for k in keys]
+
+
+class NestedLoaders(Generic[V]):
+    """One loader per page shape (filter, ordering, cursor, size) of a nested connection:
+    every parent asking for the same shape is served by one statement."""
+
+    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[UUID, V]]]):
+        self._executor = executor
+        self._fetch = fetch
+        self._loaders: dict[Hashable, DataLoader[UUID, V]] = {}
+
+    def load(
+        self, spec: PageSpec, *, shape: Hashable, parent_key: str, parent_id: UUID
+    ) -> Awaitable[V]:
+        key = (spec.entity.table, parent_key, shape)
+        loader = self._loaders.get(key)
+        if loader is None:
+            executor, fetch = self._executor, self._fetch
+
+            async def batch(ids: Sequence[UUID]) -> list[V]:
+                found = await fetch(executor, spec, parent_key=parent_key, parent_ids=list(ids))
+                return [found[i] for i in ids]
+
+            loader = self._loaders[key] = DataLoader(batch)
+        return loader.load(parent_id)
+
+
 class Loaders:
     def __init__(self, executor: Executor) -> None:
-        self.product_by_id = ByIdLoader[ProductRow](executor, products.products_by_ids)
+        self.customer_by_id = ByIdLoader[CustomerRow](executor, customers.customers_by_ids)
         self.category_by_id = ByIdLoader[CategoryRow](executor, categories.categories_by_ids)
+        self.product_by_id = ByIdLoader[ProductRow](executor, products.products_by_ids)
+        self.order_by_id = ByIdLoader[OrderRow](executor, orders.orders_by_ids)
+        self.line_by_id = ByIdLoader[OrderLineRow](executor, orders.lines_by_ids)
+        self.lines_by_order = ByKeyLoader[list[OrderLineRow]](
+            executor, orders.lines_by_order_ids, list
+        )
+        self.customer_stats = ByKeyLoader[CustomerStats](
+            executor, customers.customer_stats, _no_stats
+        )
+        self.product_count_by_category = ByKeyLoader[int](
+            executor, categories.live_product_counts, int
+        )
+        self.nested_pages: NestedLoaders[RowPage] = NestedLoaders(executor, fetch_nested_pages)
+        self.nested_counts: NestedLoaders[int] = NestedLoaders(executor, count_nested_rows)
+
+
+def _no_stats() -> CustomerStats:
+    return CustomerStats(order_count=0, total_spent=Decimal("0.00"))

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loaders.loaders import Loaders
-from resolvers.pages import PageLimits
 from sql.pool import Executor
+
+
+@dataclass(frozen=True, slots=True)
+class PageLimits:
+    default: int
+    maximum: int
 
 
 @dataclass(slots=True)

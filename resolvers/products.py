@@ -2,52 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from resolvers.connections import (
+    ConnectionArgs,
+    Listing,
+    Ordering,
+    existing,
+    live,
+    plan_page,
+    root_listing,
+)
 from resolvers.context import RequestContext
-from resolvers.pages import Page, PageArgs, build_page, plan_page
 from sql import products
+from sql.builder import SortKey
 from sql.categories import CategoryRow
-from sql.keyset import SortKey, with_tiebreak
-from sql.products import ProductRow
+from sql.products import PRODUCTS, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
-DEFAULT_ORDER = with_tiebreak([SortKey(products.SORTABLE["NAME"])])
+DEFAULT_ORDER = (Ordering("NAME"),)
 
 
 async def product(ctx: RequestContext, *, id: UUID) -> ProductRow | None:
-    """A live product; soft-deleted ones are not found."""
-    row = await ctx.loaders.product_by_id.load(id)
-    return row if row is not None and row.deleted_at is None else None
+    return await live(ctx.loaders.product_by_id, id)
 
 
 async def product_by_sku(ctx: RequestContext, *, sku: str) -> ProductRow | None:
-    row = await products.live_product_by_sku(ctx.db, sku=sku)
-    if row is not None:
-        ctx.loaders.product_by_id.prime_row(row)
-    return row
+    return await products.live_product_by_sku(ctx.db, sku=sku)
 
 
-async def products_page(ctx: RequestContext, *, page: PageArgs) -> Page[ProductRow]:
-    plan = plan_page(page, order=DEFAULT_ORDER, scope="products", limits=ctx.page_limits)
-    result = await products.live_products_page(
-        ctx.db,
-        order=plan.order,
-        after=plan.cursor_values,
-        backward=plan.backward,
-        limit=plan.limit,
+async def products_listing(
+    ctx: RequestContext, args: ConnectionArgs, *, search: str | None = None
+) -> Listing[ProductRow]:
+    """Live products; with `search`, only matches, ranked by relevance unless `orderBy`
+    says otherwise."""
+    extra: dict[str, Any] = {}
+    if search is not None and search.strip():
+        extra = {
+            "where": (SEARCH_MATCH,),
+            "extra_args": (search,),
+            "leading": (SortKey(SEARCH_RANK.expression, float, descending=True),),
+        }
+    plan = plan_page(
+        ctx, args, entity=PRODUCTS, scope="products", default_order=DEFAULT_ORDER, **extra
     )
-    for row in result.records:
-        ctx.loaders.product_by_id.prime_row(row)
-    return build_page(plan, result)
-
-
-async def count_products(ctx: RequestContext) -> int:
-    return await products.count_live_products(ctx.db)
+    return await root_listing(ctx, plan)
 
 
 async def category_of(ctx: RequestContext, product: ProductRow) -> CategoryRow:
-    """The product's category, even when soft-deleted: a product always has one."""
-    row = await ctx.loaders.category_by_id.load(product.category_id)
-    if row is None:  # the foreign key makes this impossible
-        raise LookupError(f"category {product.category_id} of product {product.id} is missing")
-    return row
+    return await existing(ctx.loaders.category_by_id, product.category_id, what="category")

@@ -15,8 +15,7 @@ from starlette.routing import Route
 
 from gql.http import GraphQLEndpoint
 from gql.schema import schema
-from resolvers.context import RequestContext
-from resolvers.pages import PageLimits
+from resolvers.context import PageLimits, RequestContext
 from server import graphiql
 from server.middleware import RequestMiddleware
 from server.settings import Settings

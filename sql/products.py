@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
-from sql.keyset import KeysetPage, SortColumn, SortKey, keyset_page, split_page
+from sql.builder import Column, Entity, Relation, SortKey
+from sql.categories import CATEGORIES
 from sql.pool import Executor
 from sql.rows import columns, to_rows
 
@@ -28,31 +28,41 @@ class ProductRow:
     deleted_at: datetime | None
 
 
-SORTABLE: dict[str, SortColumn] = {
-    "NAME": SortColumn("name", str),
-    "SKU": SortColumn("sku", str),
-    "PRICE": SortColumn("price", Decimal),
-    "STOCK": SortColumn("stock", int),
-    "CREATED_AT": SortColumn("created_at", datetime),
-    "UPDATED_AT": SortColumn("updated_at", datetime),
-}
-"""The orderings a products connection offers; each has an index in the migrations."""
+PRODUCTS = Entity(
+    table="products",
+    row_type=ProductRow,
+    filterable={
+        "id": Column("id", UUID, "uuid"),
+        "sku": Column("sku", str, "text"),
+        "name": Column("name", str, "text"),
+        "description": Column("description", str, "text", nullable=True),
+        "price": Column("price", Decimal, "numeric"),
+        "stock": Column("stock", int, "integer"),
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "updated_at": Column("updated_at", datetime, "timestamptz"),
+        "category": Relation(lambda: CATEGORIES, join="{inner}.id = {outer}.category_id"),
+    },
+    sortable={
+        "NAME": SortKey("{t}.name", str),
+        "SKU": SortKey("{t}.sku", str),
+        "PRICE": SortKey("{t}.price", Decimal),
+        "STOCK": SortKey("{t}.stock", int),
+        "CREATED_AT": SortKey("{t}.created_at", datetime),
+        "UPDATED_AT": SortKey("{t}.updated_at", datetime),
+    },
+)
 
-PRODUCTS_BY_IDS = f"""
-SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[])
-"""
+SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"
+"""Full-text match on name and description; the search text is the page's first argument."""
+
+SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0}))", float)
+"""Relevance, highest first when used descending; pairs with `SEARCH_MATCH`."""
+
+PRODUCTS_BY_IDS = f"SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[])"
 
 LIVE_PRODUCT_BY_SKU = f"""
 SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
 """
-
-
-COUNT_LIVE_PRODUCTS = "SELECT count(*) FROM products WHERE deleted_at IS NULL"
-
-
-async def count_live_products(executor: Executor) -> int:
-    count: int = await executor.fetchval(COUNT_LIVE_PRODUCTS)
-    return count
 
 
 async def products_by_ids(executor: Executor, *, ids: list[UUID]) -> list[ProductRow]:
@@ -63,29 +73,3 @@ async def products_by_ids(executor: Executor, *, ids: list[UUID]) -> list[Produc
 async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
     record = await executor.fetchrow(LIVE_PRODUCT_BY_SKU, sku)
     return None if record is None else ProductRow(*record)
-
-
-async def live_products_page(
-    executor: Executor,
-    *,
-    order: tuple[SortKey, ...],
-    after: tuple[Any, ...] | None,
-    backward: bool,
-    limit: int,
-) -> KeysetPage:
-    """A keyset page of live products (see `keyset_page`); records become `ProductRow`s."""
-    query = keyset_page(
-        columns=columns(ProductRow),
-        source="products",
-        where=["deleted_at IS NULL"],
-        order=order,
-        after=after,
-        backward=backward,
-        limit=limit,
-    )
-    page = split_page(await executor.fetch(query.text, *query.args), limit=limit)
-    return KeysetPage(
-        records=to_rows(ProductRow, page.records),
-        more_ahead=page.more_ahead,
-        any_behind=page.any_behind,
-    )

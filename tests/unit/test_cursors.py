@@ -11,18 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolvers.cursors import decode_cursor, encode_cursor, ordering_digest
+from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
-from sql.keyset import SortColumn, SortKey, with_tiebreak
+from sql.builder import SortKey, with_tiebreak
 
 ORDER = with_tiebreak(
     [
-        SortKey(SortColumn("name", str)),
-        SortKey(SortColumn("price", Decimal), descending=True),
-        SortKey(SortColumn("created_at", datetime)),
+        SortKey("{t}.name", str),
+        SortKey("{t}.price", Decimal, descending=True),
+        SortKey("{t}.created_at", datetime),
     ]
 )
-DIGEST = ordering_digest(ORDER, scope="products")
+DIGEST = page_digest(ORDER, scope="products")
 
 
 @given(
@@ -38,21 +38,26 @@ def test_round_trip(name: str, price: Decimal, at: datetime, id: UUID) -> None:
 
 
 def test_a_cursor_of_another_ordering_is_refused() -> None:
-    other = with_tiebreak([SortKey(SortColumn("name", str), descending=True)])
-    cursor = encode_cursor(("a", UUID(int=1)), digest=ordering_digest(other, scope="products"))
+    other = with_tiebreak([SortKey("{t}.name", str, descending=True)])
+    cursor = encode_cursor(("a", UUID(int=1)), digest=page_digest(other, scope="products"))
     with pytest.raises(BadUserInput, match="another ordering"):
         decode_cursor(cursor, order=ORDER, digest=DIGEST)
 
 
-def test_the_digest_depends_on_scope_and_direction() -> None:
-    flipped = with_tiebreak([SortKey(SortColumn("name", str), descending=True)])
-    plain = with_tiebreak([SortKey(SortColumn("name", str))])
+def test_the_digest_depends_on_scope_direction_filter_and_search() -> None:
+    flipped = with_tiebreak([SortKey("{t}.name", str, descending=True)])
+    plain = with_tiebreak([SortKey("{t}.name", str)])
     digests = {
-        ordering_digest(plain, scope="products"),
-        ordering_digest(flipped, scope="products"),
-        ordering_digest(plain, scope="categories"),
+        page_digest(plain, scope="products"),
+        page_digest(flipped, scope="products"),
+        page_digest(plain, scope="categories"),
+        page_digest(plain, scope="products", filter={"name": {"eq": "a"}}),
+        page_digest(plain, scope="products", args=("lamp",)),
     }
-    assert len(digests) == 3
+    assert len(digests) == 5
+    assert page_digest(plain, scope="p", filter={"a": 1, "b": 2}) == page_digest(
+        plain, scope="p", filter={"b": 2, "a": 1}
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,179 @@
+"""The `Customer` type, its filter and ordering, and the customer queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import strawberry
+
+from gql.context import Info
+from gql.filters import (
+    DateTimeFilter,
+    EntityFilter,
+    IDFilter,
+    NullsOrder,
+    SortDirection,
+    StringFilter,
+)
+from gql.node import Node, register_node
+from gql.node_ids import to_global_id, uuid_of
+from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from resolvers import customers
+from resolvers.context import RequestContext
+from sql.customers import CustomerRow
+
+if TYPE_CHECKING:
+    from gql.orders import Order, OrderFilter, OrderOrderBy
+
+LazyOrder = Annotated["Order", strawberry.lazy("gql.orders")]
+LazyOrderFilter = Annotated["OrderFilter", strawberry.lazy("gql.orders")]
+LazyOrderOrderBy = Annotated["OrderOrderBy", strawberry.lazy("gql.orders")]
+
+
+@strawberry.enum(description="What customers can be ordered by.")
+class CustomerSortField(Enum):
+    NAME = "NAME"
+    EMAIL = "EMAIL"
+    CREATED_AT = "CREATED_AT"
+
+
+@strawberry.input(description="One step of a customer ordering.")
+class CustomerOrderBy:
+    field: CustomerSortField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+    nulls: NullsOrder | None = strawberry.field(
+        default=None, description="Where nulls go; the database default when omitted."
+    )
+
+
+@strawberry.input(description="Conditions on customers; all given fields must hold.")
+class CustomerFilter(EntityFilter):
+    NODE_TYPE = "Customer"
+    id: IDFilter | None = strawberry.field(default=None, description="The customer's id.")
+    email: StringFilter | None = strawberry.field(default=None, description="Their email.")
+    name: StringFilter | None = strawberry.field(default=None, description="Their name.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When they were created."
+    )
+    has_orders: LazyOrderFilter | None = strawberry.field(
+        default=None, description="They have at least one live order matching this."
+    )
+    and_: list[CustomerFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these holds (empty: true)."
+    )
+    or_: list[CustomerFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these holds (empty: false)."
+    )
+    not_: CustomerFilter | None = strawberry.field(
+        default=None, name="not", description="This does not hold."
+    )
+
+
+@strawberry.type(description="Someone who buys from the store.")
+class Customer(Node):
+    rev: int = strawberry.field(description="Revision; every write bumps it by one.")
+    email: str = strawberry.field(description="Email address, unique among live customers.")
+    name: str = strawberry.field(description="Full name.")
+    created_at: datetime = strawberry.field(description="When they were created.")
+    updated_at: datetime = strawberry.field(description="When they were last written.")
+    deleted_at: datetime | None = strawberry.field(
+        description="When they were soft-deleted; null while live."
+    )
+    row: strawberry.Private[CustomerRow]
+
+    @strawberry.field(description="The customer's live orders, a page at a time.")
+    async def orders(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            LazyOrderFilter | None, strawberry.argument(description="Only orders matching this.")
+        ] = None,
+        order_by: Annotated[
+            list[LazyOrderOrderBy] | None,
+            strawberry.argument(description="Ordering; by number when omitted."),
+        ] = None,
+    ) -> Connection[LazyOrder]:
+        from gql.orders import Order
+
+        args = connection_args(first, after, last, before, filter, order_by)
+        listing = await customers.orders_of(info.context, self.row, args)
+        return connection(listing, Order.from_row)
+
+    @strawberry.field(description="How many orders they placed that were not cancelled.")
+    async def order_count(self, info: Info) -> int:
+        return (await customers.stats(info.context, self.row)).order_count
+
+    @strawberry.field(description="The sum of the totals of their PAID and SHIPPED orders.")
+    async def total_spent(self, info: Info) -> Decimal:
+        return (await customers.stats(info.context, self.row)).total_spent
+
+    @classmethod
+    def from_row(cls, row: CustomerRow) -> Customer:
+        return cls(
+            id=strawberry.ID(to_global_id("Customer", row.id)),
+            rev=row.rev,
+            email=row.email,
+            name=row.name,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            row=row,
+        )
+
+
+async def _fetch(ctx: RequestContext, id: UUID) -> Customer | None:
+    row = await customers.customer(ctx, id=id)
+    return None if row is None else Customer.from_row(row)
+
+
+register_node("Customer", _fetch)
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="A live customer by id; null when there is none.")
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a Customer.")],
+    ) -> Customer | None:
+        uuid = uuid_of(id, type_name="Customer")
+        return None if uuid is None else await _fetch(info.context, uuid)
+
+    @strawberry.field(description="A live customer by email (ignoring case); null when none.")
+    async def customer_by_email(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The customer's email.")],
+    ) -> Customer | None:
+        row = await customers.customer_by_email(info.context, email=email)
+        return None if row is None else Customer.from_row(row)
+
+    @strawberry.field(description="Live customers, a page at a time; by name by default.")
+    async def customers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            CustomerFilter | None, strawberry.argument(description="Only customers matching this.")
+        ] = None,
+        order_by: Annotated[
+            list[CustomerOrderBy] | None,
+            strawberry.argument(description="Ordering; by name when omitted."),
+        ] = None,
+    ) -> Connection[Customer]:
+        args = connection_args(first, after, last, before, filter, order_by)
+        return connection(await customers.customers_listing(info.context, args), Customer.from_row)

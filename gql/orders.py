@@ -1,0 +1,219 @@
+"""The `Order` and `OrderLine` types, the order filter and ordering, and the order queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+
+from gql.context import Info
+from gql.customers import Customer, CustomerFilter
+from gql.filters import (
+    DateTimeFilter,
+    DecimalFilter,
+    EntityFilter,
+    IDFilter,
+    IntFilter,
+    NullsOrder,
+    SortDirection,
+)
+from gql.node import Node, register_node
+from gql.node_ids import to_global_id, uuid_of
+from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from gql.products import Product
+from resolvers import orders
+from resolvers.context import RequestContext
+from sql.orders import OrderLineRow, OrderRow
+
+
+@strawberry.enum(
+    description="Where an order is in its life: PENDING → PAID → SHIPPED, or CANCELLED."
+)
+class OrderStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Placed, not paid yet.")
+    PAID = strawberry.enum_value("PAID", description="Paid, not shipped yet.")
+    SHIPPED = strawberry.enum_value("SHIPPED", description="On its way; final.")
+    CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled and restocked; final.")
+
+
+@strawberry.input(description="Conditions on an order status; all given ones must hold.")
+class OrderStatusFilter:
+    eq: OrderStatus | None = strawberry.field(default=None, description="Equal to.")
+    neq: OrderStatus | None = strawberry.field(default=None, description="Not equal to.")
+    in_: list[OrderStatus] | None = strawberry.field(
+        default=None, name="in", description="Equal to one of."
+    )
+    nin: list[OrderStatus] | None = strawberry.field(default=None, description="Equal to none of.")
+
+
+@strawberry.enum(description="What orders can be ordered by.")
+class OrderSortField(Enum):
+    NUMBER = "NUMBER"
+    TOTAL = "TOTAL"
+    PLACED_AT = "PLACED_AT"
+    STATUS = "STATUS"
+
+
+@strawberry.input(description="One step of an order ordering.")
+class OrderOrderBy:
+    field: OrderSortField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+    nulls: NullsOrder | None = strawberry.field(
+        default=None, description="Where nulls go; the database default when omitted."
+    )
+
+
+@strawberry.input(description="Conditions on orders; all given fields must hold.")
+class OrderFilter(EntityFilter):
+    NODE_TYPE = "Order"
+    id: IDFilter | None = strawberry.field(default=None, description="The order's id.")
+    number: IntFilter | None = strawberry.field(default=None, description="Its number.")
+    status: OrderStatusFilter | None = strawberry.field(default=None, description="Its status.")
+    total: DecimalFilter | None = strawberry.field(default=None, description="Its total.")
+    placed_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was placed."
+    )
+    customer: CustomerFilter | None = strawberry.field(
+        default=None, description="Its customer matches this."
+    )
+    and_: list[OrderFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these holds (empty: true)."
+    )
+    or_: list[OrderFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these holds (empty: false)."
+    )
+    not_: OrderFilter | None = strawberry.field(
+        default=None, name="not", description="This does not hold."
+    )
+
+
+@strawberry.type(description="A customer's purchase of one or more products.")
+class Order(Node):
+    rev: int = strawberry.field(description="Revision; every write bumps it by one.")
+    number: int = strawberry.field(description="Human-friendly order number, unique.")
+    status: OrderStatus = strawberry.field(description="Where the order is in its life.")
+    total: Decimal = strawberry.field(description="Sum of the lines' subtotals.")
+    placed_at: datetime = strawberry.field(description="When it was placed.")
+    paid_at: datetime | None = strawberry.field(description="When it was paid, if it was.")
+    shipped_at: datetime | None = strawberry.field(description="When it shipped, if it did.")
+    cancelled_at: datetime | None = strawberry.field(
+        description="When it was cancelled, if it was."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it was last written.")
+    deleted_at: datetime | None = strawberry.field(
+        description="When it was soft-deleted; null while live."
+    )
+    row: strawberry.Private[OrderRow]
+
+    @strawberry.field(description="Who placed the order.")
+    async def customer(self, info: Info) -> Customer:
+        return Customer.from_row(await orders.customer_of(info.context, self.row))
+
+    @strawberry.field(description="What was ordered, in the order it was entered.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        return [OrderLine.from_row(r) for r in await orders.lines_of(info.context, self.row)]
+
+    @classmethod
+    def from_row(cls, row: OrderRow) -> Order:
+        return cls(
+            id=strawberry.ID(to_global_id("Order", row.id)),
+            rev=row.rev,
+            number=row.number,
+            status=OrderStatus(row.status),
+            total=row.total,
+            placed_at=row.placed_at,
+            paid_at=row.paid_at,
+            shipped_at=row.shipped_at,
+            cancelled_at=row.cancelled_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            row=row,
+        )
+
+
+@strawberry.type(description="One product in an order, at the price it had then.")
+class OrderLine(Node):
+    quantity: int = strawberry.field(description="Units ordered.")
+    unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
+    subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
+    row: strawberry.Private[OrderLineRow]
+
+    @strawberry.field(description="The order this line belongs to.")
+    async def order(self, info: Info) -> Order:
+        return Order.from_row(await orders.order_of_line(info.context, self.row))
+
+    @strawberry.field(description="The product ordered, even if it was deleted since.")
+    async def product(self, info: Info) -> Product:
+        return Product.from_row(await orders.product_of_line(info.context, self.row))
+
+    @classmethod
+    def from_row(cls, row: OrderLineRow) -> OrderLine:
+        return cls(
+            id=strawberry.ID(to_global_id("OrderLine", row.id)),
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            subtotal=row.quantity * row.unit_price,
+            row=row,
+        )
+
+
+async def _fetch_order(ctx: RequestContext, id: UUID) -> Order | None:
+    row = await orders.order(ctx, id=id)
+    return None if row is None else Order.from_row(row)
+
+
+async def _fetch_line(ctx: RequestContext, id: UUID) -> OrderLine | None:
+    row = await orders.line(ctx, id=id)
+    return None if row is None else OrderLine.from_row(row)
+
+
+register_node("Order", _fetch_order)
+register_node("OrderLine", _fetch_line)
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(description="A live order by id; null when there is none.")
+    async def order(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of an Order.")],
+    ) -> Order | None:
+        uuid = uuid_of(id, type_name="Order")
+        return None if uuid is None else await _fetch_order(info.context, uuid)
+
+    @strawberry.field(description="A live order by its number; null when there is none.")
+    async def order_by_number(
+        self,
+        info: Info,
+        number: Annotated[int, strawberry.argument(description="The order number.")],
+    ) -> Order | None:
+        row = await orders.order_by_number(info.context, number=number)
+        return None if row is None else Order.from_row(row)
+
+    @strawberry.field(description="Live orders, a page at a time; by number by default.")
+    async def orders(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            OrderFilter | None, strawberry.argument(description="Only orders matching this.")
+        ] = None,
+        order_by: Annotated[
+            list[OrderOrderBy] | None,
+            strawberry.argument(description="Ordering; by number when omitted."),
+        ] = None,
+    ) -> Connection[Order]:
+        args = connection_args(first, after, last, before, filter, order_by)
+        return connection(await orders.orders_listing(info.context, args), Order.from_row)

@@ -1,0 +1,212 @@
+"""Connections for every entity: page arguments, filters and orderings in, pages out.
+
+Root connections read one page with one statement; nested connections (`Customer.orders`)
+go through a loader that reads the same page for every parent in one statement. Counts run
+only when asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+from loaders.loaders import ByIdLoader
+from resolvers.context import RequestContext
+from resolvers.cursors import decode_cursor, encode_cursor, page_digest
+from resolvers.errors import BadUserInput
+from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
+from sql.pages import RowPage, count_rows, fetch_page
+
+T = TypeVar("T")
+
+
+class SoftDeletable(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def deleted_at(self) -> Any: ...
+
+
+RowT = TypeVar("RowT", bound=SoftDeletable)
+AnyRowT = TypeVar("AnyRowT", bound=Any)
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """One entry of `orderBy`: a sort field by its enum name."""
+
+    field: str
+    descending: bool = False
+    nulls_first: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionArgs:
+    page: PageArgs = field(default_factory=PageArgs)
+    filter: Mapping[str, Any] | None = None
+    order_by: Sequence[Ordering] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """A validated page request: what to read, and the digest its cursors carry."""
+
+    spec: PageSpec
+    digest: str
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """Identifies the page apart from its parent: nested loaders batch by it."""
+        return (self.digest, self.spec.after, self.spec.backward, self.spec.limit)
+
+
+def plan_page(
+    ctx: RequestContext,
+    args: ConnectionArgs,
+    *,
+    entity: Entity,
+    scope: str,
+    default_order: Sequence[Ordering],
+    leading: Sequence[SortKey] = (),
+    where: tuple[str, ...] = (),
+    extra_args: tuple[Any, ...] = (),
+) -> PagePlan:
+    """Checks the page arguments and turns `orderBy` into a total ordering.
+
+    `leading` sort keys (search relevance) come before the client's ordering only when the
+    client gave none; `where` and `extra_args` add static conditions (see `PageSpec`).
+    """
+    page = args.page
+    if page.first is not None and page.last is not None:
+        raise BadUserInput("pass either `first` or `last`, not both")
+    backward = page.last is not None
+    if backward and page.after is not None:
+        raise BadUserInput("`after` goes with `first`; use `before` with `last`")
+    if not backward and page.before is not None:
+        raise BadUserInput("`before` goes with `last`; use `after` with `first`")
+    name = "last" if backward else "first"
+    size = page.last if backward else page.first
+    limits = ctx.page_limits
+    if size is None:
+        size = limits.default
+    elif size < 0:
+        raise BadUserInput(f"`{name}` must not be negative (got {size})")
+    elif size > limits.maximum:
+        raise BadUserInput(f"`{name}` must be at most {limits.maximum} (got {size})")
+    chosen = [_sort_key(entity, o) for o in args.order_by]
+    order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
+    digest = page_digest(order, scope=scope, filter=args.filter, args=extra_args)
+    cursor = page.before if backward else page.after
+    after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
+    spec = PageSpec(
+        entity=entity,
+        order=order,
+        after=after,
+        backward=backward,
+        limit=size,
+        filter=args.filter,
+        where=where,
+        args=extra_args,
+    )
+    return PagePlan(spec=spec, digest=digest)
+
+
+def _sort_key(entity: Entity, ordering: Ordering) -> SortKey:
+    key = entity.sortable.get(ordering.field)
+    if key is None:  # the schema's enums allow only whitelisted fields
+        raise BadUserInput(f"{entity.table} cannot be ordered by {ordering.field}")
+    return SortKey(key.expression, key.kind, ordering.descending, ordering.nulls_first)
+
+
+def to_page(plan: PagePlan, rows: RowPage) -> Page[Any]:
+    """A page in the requested order with exact page info and a cursor per row."""
+    items, values = rows.rows, rows.sort_values
+    if plan.spec.backward:
+        items, values = items[::-1], values[::-1]
+    ahead, behind = rows.more_ahead, rows.any_behind
+    return Page(
+        items=items,
+        cursors=[encode_cursor(v, digest=plan.digest) for v in values],
+        has_next_page=behind if plan.spec.backward else ahead,
+        has_previous_page=ahead if plan.spec.backward else behind,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """A page, and how to count everything it was cut from (run only when asked)."""
+
+    page: Page[T]
+    count: Callable[[], Awaitable[int]]
+
+
+async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
+    with _filter_errors():
+        rows = await fetch_page(ctx.db, plan.spec)
+
+    async def count() -> int:
+        with _filter_errors():
+            return await count_rows(ctx.db, plan.spec)
+
+    return Listing(page=to_page(plan, rows), count=count)
+
+
+async def nested_listing(
+    ctx: RequestContext, plan: PagePlan, *, parent_key: str, parent_id: UUID
+) -> Listing[Any]:
+    """One parent's page, batched with every other parent asking for the same shape."""
+    with _filter_errors():
+        rows = await ctx.loaders.nested_pages.load(
+            plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
+        )
+
+    async def count() -> int:
+        with _filter_errors():
+            return await ctx.loaders.nested_counts.load(
+                plan.spec, shape=plan.digest, parent_key=parent_key, parent_id=parent_id
+            )
+
+    return Listing(page=to_page(plan, rows), count=count)
+
+
+async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
+    """The row if it exists and is not soft-deleted: what lookups and `node` may show."""
+    row = await loader.load(id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+async def existing(loader: ByIdLoader[AnyRowT], id: UUID, *, what: str) -> AnyRowT:
+    """A row a foreign key promises (deleted or not: history keeps pointing at it)."""
+    row = await loader.load(id)
+    if row is None:
+        raise LookupError(f"{what} {id} is missing although a foreign key points at it")
+    return row
+
+
+@contextlib.contextmanager
+def _filter_errors() -> Iterator[None]:
+    """Turns the builder's refusal of a filter into a client error."""
+    try:
+        yield
+    except FilterError as error:
+        raise BadUserInput(str(error)) from None

@@ -1,0 +1,397 @@
+"""The one place that builds dynamic SQL: filters, orderings and keyset pages.
+
+Identifiers come only from each entity's declared whitelist (`Entity`); every value enters
+as a `$n` parameter, and list values as one array parameter, so the text of a statement
+depends only on the shape of the request, never on its values or their number. Pages are
+keyset-based (never OFFSET): a page holds the rows strictly past a cursor in a total order
+(`id` breaks ties), so no row is skipped or repeated between pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+MAX_FILTER_DEPTH = 16
+
+
+class FilterError(ValueError):
+    """A filter the entity's whitelist does not allow, or one nested absurdly deep."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A filterable or sortable column: its name in the table, its value type and the SQL
+    type its parameters are cast to (so `= ANY($n::text[])` never varies)."""
+
+    name: str
+    kind: type
+    sql_type: str
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A filter that follows a relation: rows match when a live related row matches.
+
+    `join` correlates the two tables: `{outer}` and `{inner}` stand for their aliases.
+    """
+
+    target: Callable[[], Entity]
+    join: str
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One step of an ordering. `expression` is a column of the entity's table, written
+    with `{t}` for its alias, or an expression over it that may use the page's extra
+    arguments as `{a0}`, `{a1}`, ...."""
+
+    expression: str
+    kind: type
+    descending: bool = False
+    nulls_first: bool | None = None
+
+    def sql(self, expression: str, *, reverse: bool) -> str:
+        """This step of ORDER BY, for `expression` (the rendered `self.expression`)."""
+        descending = self.descending != reverse
+        text = f"{expression} {'DESC' if descending else 'ASC'}"
+        if self.nulls_first is not None:
+            text += " NULLS FIRST" if self.nulls_first != reverse else " NULLS LAST"
+        return text
+
+
+ID_KEY = SortKey("{t}.id", UUID)
+
+
+def with_tiebreak(order: Sequence[SortKey]) -> tuple[SortKey, ...]:
+    """The ordering made total: `id` last unless it is already there.
+
+    The tiebreaker runs the way the last key runs, so a one-key ordering stays uniform: one
+    row comparison that a (key, id) index can serve in either direction.
+    """
+    if any(key.expression == ID_KEY.expression for key in order):
+        return tuple(order)
+    descending = order[-1].descending if order else False
+    return (*order, SortKey(ID_KEY.expression, UUID, descending=descending))
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """What the builder may touch in one table: the row type whose fields are the columns
+    every page selects, the filterable fields (by the names clients use) and the sortable
+    expressions (by the names of the GraphQL sort enum)."""
+
+    table: str
+    row_type: type[DataclassInstance]
+    filterable: Mapping[str, Column | Relation]
+    sortable: Mapping[str, SortKey]
+    live: str = "{t}.deleted_at IS NULL"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self.row_type))
+
+
+class Params:
+    """Positional parameters of one statement."""
+
+    def __init__(self, initial: Sequence[Any] = ()) -> None:
+        self.values: list[Any] = list(initial)
+
+    def add(self, value: Any, sql_type: str | None = None) -> str:
+        self.values.append(value)
+        placeholder = f"${len(self.values)}"
+        return f"{placeholder}::{sql_type}" if sql_type else placeholder
+
+
+@dataclass
+class Aliases:
+    count: int = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+
+# -- filters -------------------------------------------------------------------------------
+
+_ORDERED = (int, Decimal, datetime, str)
+
+
+def compile_filter(
+    entity: Entity,
+    spec: Mapping[str, Any] | None,
+    *,
+    alias: str,
+    params: Params,
+    aliases: Aliases | None = None,
+    depth: int = 0,
+) -> str:
+    """The SQL condition for a filter over `alias`; fields of one object are ANDed."""
+    if not spec:
+        return "TRUE"
+    if depth > MAX_FILTER_DEPTH:
+        raise FilterError(f"filters nest at most {MAX_FILTER_DEPTH} levels deep")
+    aliases = aliases or Aliases()
+    parts: list[str] = []
+    for name, value in spec.items():
+        if value is None:
+            continue
+        if name in ("and", "or"):
+            inner = [
+                compile_filter(
+                    entity, item, alias=alias, params=params, aliases=aliases, depth=depth + 1
+                )
+                for item in value
+            ]
+            joiner = " AND " if name == "and" else " OR "
+            empty = "TRUE" if name == "and" else "FALSE"
+            parts.append("(" + joiner.join(inner) + ")" if inner else empty)
+        elif name == "not":
+            inner_sql = compile_filter(
+                entity, value, alias=alias, params=params, aliases=aliases, depth=depth + 1
+            )
+            parts.append(f"NOT ({inner_sql})")
+        else:
+            target = entity.filterable.get(name)
+            if target is None:
+                raise FilterError(f"{entity.table} cannot be filtered by {name!r}")
+            if isinstance(target, Relation):
+                parts.append(
+                    _relation(target, value, alias, params=params, aliases=aliases, depth=depth)
+                )
+            else:
+                parts.extend(_operators(target, value, f"{alias}.{target.name}", params))
+    return " AND ".join(f"({p})" for p in parts) if parts else "TRUE"
+
+
+def _relation(
+    relation: Relation,
+    spec: Mapping[str, Any],
+    outer: str,
+    *,
+    params: Params,
+    aliases: Aliases,
+    depth: int,
+) -> str:
+    entity = relation.target()
+    inner = aliases.next()
+    condition = compile_filter(
+        entity, spec, alias=inner, params=params, aliases=aliases, depth=depth + 1
+    )
+    join = relation.join.format(outer=outer, inner=inner)
+    live = entity.live.format(t=inner)
+    return (
+        f"EXISTS (SELECT 1 FROM {entity.table} AS {inner} WHERE {join} AND {live} AND {condition})"
+    )
+
+
+def _operators(column: Column, ops: Mapping[str, Any], ref: str, params: Params) -> list[str]:
+    """One condition per operator. NULL never equals, orders or contains anything: `neq` and
+    `nin` hold for NULL, every other comparison fails on it."""
+    parts = []
+    for op, value in ops.items():
+        if value is None:
+            continue
+        if op == "eq":
+            parts.append(f"{ref} = {params.add(value, column.sql_type)}")
+        elif op == "neq":
+            parts.append(f"{ref} IS DISTINCT FROM {params.add(value, column.sql_type)}")
+        elif op == "in":
+            parts.append(f"{ref} = ANY({params.add(list(value), column.sql_type + '[]')})")
+        elif op == "nin":
+            placeholder = params.add(list(value), column.sql_type + "[]")
+            parts.append(f"({ref} IS NULL OR NOT ({ref} = ANY({placeholder})))")
+        elif op in ("lt", "lte", "gt", "gte") and issubclass(column.kind, _ORDERED):
+            symbol = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op]
+            parts.append(f"{ref} {symbol} {params.add(value, column.sql_type)}")
+        elif op in ("contains", "starts_with", "ends_with") and column.kind is str:
+            pattern = _like_escape(value)
+            pattern = {
+                "contains": f"%{pattern}%",
+                "starts_with": f"{pattern}%",
+                "ends_with": f"%{pattern}",
+            }[op]
+            parts.append(f"{ref} ILIKE {params.add(pattern, 'text')}")
+        elif op == "is_null":
+            parts.append(f"{ref} IS {'' if value else 'NOT '}NULL")
+        else:
+            raise FilterError(f"operator {op!r} does not apply to {column.name}")
+    return parts
+
+
+def _like_escape(text: str) -> str:
+    """User text matched literally by LIKE: its wildcards and the escape are escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """Everything one keyset page depends on except the parent (for nested pages)."""
+
+    entity: Entity
+    order: tuple[SortKey, ...]
+    after: tuple[Any, ...] | None
+    backward: bool
+    limit: int
+    filter: Mapping[str, Any] | None = None
+    where: tuple[str, ...] = ()
+    """Extra static conditions over `{t}`, using `args` as `{a0}`, `{a1}`, ...."""
+    args: tuple[Any, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    text: str
+    args: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetPage:
+    """Rows (as records of the entity's columns) with their sort values, in the order read,
+    plus whether rows lie ahead of the page and behind its cursor."""
+
+    records: list[tuple[Any, ...]]
+    sort_values: list[tuple[Any, ...]]
+    more_ahead: bool
+    any_behind: bool
+
+
+def page_statement(spec: PageSpec) -> Statement:
+    """One statement for a page of `spec.entity`'s live rows.
+
+    It reads `limit + 1` rows so the next page's existence is exact and, when there is a
+    cursor, probes for one row on the other side of it so the previous page's existence is
+    exact too. Each output row is: the entity's columns, the sort values, a `behind` flag.
+    """
+    params = Params(spec.args)
+    body = _page_body(spec, alias="t0", params=params, correlate=None)
+    return Statement(text=body, args=params.values)
+
+
+def nested_page_statement(spec: PageSpec, *, parent_key: str) -> Statement:
+    """Pages for many parents in one statement: `$1` is the array of parent ids and
+    `parent_key` the column pointing at the parent; each output row starts with its
+    parent's id."""
+    params = Params([None, *spec.args])
+    body = _page_body(spec, alias="t0", params=params, correlate=f"t0.{parent_key} = parent.id")
+    text = (
+        "SELECT parent.id, page.* FROM unnest($1::uuid[]) AS parent(id) "
+        f"CROSS JOIN LATERAL ({body}) AS page"
+    )
+    return Statement(text=text, args=params.values)
+
+
+def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | None) -> str:
+    entity = spec.entity
+    render = _renderer(spec, alias=alias, first_arg=len(params.values) - len(spec.args) + 1)
+    selected = ", ".join(f"{alias}.{c}" for c in entity.columns)
+    sort_refs = [render(key.expression) for key in spec.order]
+    sorts = ", ".join(f"{ref} AS sort{i}" for i, ref in enumerate(sort_refs))
+    conditions = [render(entity.live), *(render(w) for w in spec.where)]
+    if correlate:
+        conditions.append(correlate)
+    condition = compile_filter(entity, spec.filter, alias=alias, params=params)
+    if condition != "TRUE":
+        conditions.append(condition)
+
+    def part(extra: list[str], *, reverse: bool, limit: str, probe: bool) -> str:
+        where = " AND ".join(f"({c})" for c in [*conditions, *extra])
+        ordering = ", ".join(
+            key.sql(ref, reverse=spec.backward != reverse)
+            for key, ref in zip(spec.order, sort_refs, strict=True)
+        )
+        return (
+            f"SELECT {selected}, {sorts}, {str(probe).lower()} AS behind "
+            f"FROM {entity.table} AS {alias} WHERE {where} ORDER BY {ordering} LIMIT {limit}"
+        )
+
+    if spec.after is None:
+        return part([], reverse=False, limit=params.add(spec.limit + 1), probe=False)
+    past = _past(spec.order, sort_refs, spec.after, backward=spec.backward, params=params)
+    ahead = part([past], reverse=False, limit=params.add(spec.limit + 1), probe=False)
+    behind = part([f"NOT ({past})"], reverse=True, limit="1", probe=True)
+    return f"({ahead}) UNION ALL ({behind})"
+
+
+def _renderer(spec: PageSpec, *, alias: str, first_arg: int) -> Callable[[str], str]:
+    """Fills a template's `{t}` with the alias and `{aN}` with the page's argument N."""
+    refs = {f"a{i}": f"${first_arg + i}" for i in range(len(spec.args))}
+    return lambda template: template.format(t=alias, **refs)
+
+
+def _past(
+    order: Sequence[SortKey],
+    refs: Sequence[str],
+    values: Sequence[Any],
+    *,
+    backward: bool,
+    params: Params,
+) -> str:
+    """Rows strictly after `values` in `order` (before, when backward). Sort keys are never
+    NULL (every sortable column is NOT NULL), so plain comparisons are exact."""
+    if len({key.descending for key in order}) == 1:
+        # A row comparison when every key runs the same way: one predicate an index can use.
+        op = ">" if order[0].descending == backward else "<"
+        placeholders = ", ".join(params.add(v) for v in values)
+        return f"({', '.join(refs)}) {op} ({placeholders})"
+    # Mixed directions: (a past) OR (a equal AND b past) OR ...
+    alternatives = []
+    for i, key in enumerate(order):
+        op = ">" if key.descending == backward else "<"
+        equal = [f"{refs[j]} = {params.add(values[j])}" for j in range(i)]
+        alternatives.append(" AND ".join([*equal, f"{refs[i]} {op} {params.add(values[i])}"]))
+    return " OR ".join(f"({a})" for a in alternatives)
+
+
+def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPage:
+    """Separates a page statement's rows into records, sort values and the two flags."""
+    width = len(spec.entity.columns)
+    keys = len(spec.order)
+    ahead = [r for r in records if not r[-1]]
+    kept = ahead[: spec.limit]
+    return KeysetPage(
+        records=[tuple(r[:width]) for r in kept],
+        sort_values=[tuple(r[width : width + keys]) for r in kept],
+        more_ahead=len(ahead) > spec.limit,
+        any_behind=any(r[-1] for r in records),
+    )
+
+
+def count_statement(spec: PageSpec) -> Statement:
+    """How many live rows match the page's filter (its cursor and size do not matter)."""
+    params = Params(spec.args)
+    where = _count_conditions(spec, params)
+    return Statement(
+        text=f"SELECT count(*) FROM {spec.entity.table} AS t0 WHERE {where}", args=params.values
+    )
+
+
+def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
+    """Counts for many parents at once; `$1` is the array of parent ids."""
+    params = Params([None, *spec.args])
+    where = _count_conditions(spec, params)
+    text = (
+        "SELECT parent.id, (SELECT count(*) FROM "
+        f"{spec.entity.table} AS t0 WHERE t0.{parent_key} = parent.id AND {where}) "
+        "FROM unnest($1::uuid[]) AS parent(id)"
+    )
+    return Statement(text=text, args=params.values)
+
+
+def _count_conditions(spec: PageSpec, params: Params) -> str:
+    render = _renderer(spec, alias="t0", first_arg=len(params.values) - len(spec.args) + 1)
+    conditions = [render(spec.entity.live), *(render(w) for w in spec.where)]
+    condition = compile_filter(spec.entity, spec.filter, alias="t0", params=params)
+    return " AND ".join(f"({c})" for c in [*conditions, condition])

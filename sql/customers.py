@@ -1,0 +1,85 @@
+"""Queries over customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sql.builder import Column, Entity, Relation, SortKey
+from sql.pool import Executor
+from sql.rows import columns, to_rows
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: UUID
+    rev: int
+    email: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerStats:
+    order_count: int
+    total_spent: Decimal
+
+
+def _orders() -> Entity:
+    from sql.orders import ORDERS  # orders filter by customer, customers by their orders
+
+    return ORDERS
+
+
+CUSTOMERS = Entity(
+    table="customers",
+    row_type=CustomerRow,
+    filterable={
+        "id": Column("id", UUID, "uuid"),
+        "email": Column("email", str, "text"),
+        "name": Column("name", str, "text"),
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "has_orders": Relation(_orders, join="{inner}.customer_id = {outer}.id"),
+    },
+    sortable={
+        "NAME": SortKey("{t}.name", str),
+        "EMAIL": SortKey("{t}.email", str),
+        "CREATED_AT": SortKey("{t}.created_at", datetime),
+    },
+)
+
+CUSTOMERS_BY_IDS = f"SELECT {columns(CustomerRow)} FROM customers WHERE id = ANY($1::uuid[])"
+
+LIVE_CUSTOMER_BY_EMAIL = f"""
+SELECT {columns(CustomerRow)} FROM customers WHERE lower(email) = lower($1) AND deleted_at IS NULL
+"""
+
+# Orders count unless cancelled; money counts once paid (PAID or SHIPPED).
+CUSTOMER_STATS = """
+SELECT c.id,
+       count(o.id) FILTER (WHERE o.status <> 'CANCELLED'),
+       coalesce(sum(o.total) FILTER (WHERE o.status IN ('PAID', 'SHIPPED')), 0)
+FROM unnest($1::uuid[]) AS c(id)
+LEFT JOIN orders AS o ON o.customer_id = c.id AND o.deleted_at IS NULL
+GROUP BY c.id
+"""
+
+
+async def customers_by_ids(executor: Executor, *, ids: list[UUID]) -> list[CustomerRow]:
+    """Customers with these ids, soft-deleted ones included (callers decide visibility)."""
+    return to_rows(CustomerRow, await executor.fetch(CUSTOMERS_BY_IDS, ids))
+
+
+async def live_customer_by_email(executor: Executor, *, email: str) -> CustomerRow | None:
+    """Emails compare case-insensitively, as their uniqueness does."""
+    record = await executor.fetchrow(LIVE_CUSTOMER_BY_EMAIL, email)
+    return None if record is None else CustomerRow(*record)
+
+
+async def customer_stats(executor: Executor, *, ids: list[UUID]) -> dict[UUID, CustomerStats]:
+    records = await executor.fetch(CUSTOMER_STATS, ids)
+    return {r[0]: CustomerStats(order_count=r[1], total_spent=r[2]) for r in records}

@@ -1,0 +1,68 @@
+"""Running the builder's page and count statements; rows come back as the entity's row type."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sql.builder import (
+    PageSpec,
+    count_statement,
+    nested_count_statement,
+    nested_page_statement,
+    page_statement,
+    split_page,
+)
+from sql.pool import Executor
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    rows: list[Any]
+    sort_values: list[tuple[Any, ...]]
+    more_ahead: bool
+    any_behind: bool
+
+
+async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
+    statement = page_statement(spec)
+    return _rows(spec, await executor.fetch(statement.text, *statement.args))
+
+
+async def fetch_nested_pages(
+    executor: Executor, spec: PageSpec, *, parent_key: str, parent_ids: list[UUID]
+) -> dict[UUID, RowPage]:
+    """The same page of children for every parent, in one statement."""
+    statement = nested_page_statement(spec, parent_key=parent_key)
+    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+    by_parent: dict[UUID, list[Any]] = defaultdict(list)
+    for record in records:
+        by_parent[record[0]].append(tuple(record)[1:])
+    return {parent: _rows(spec, by_parent.get(parent, [])) for parent in parent_ids}
+
+
+async def count_rows(executor: Executor, spec: PageSpec) -> int:
+    statement = count_statement(spec)
+    count: int = await executor.fetchval(statement.text, *statement.args)
+    return count
+
+
+async def count_nested_rows(
+    executor: Executor, spec: PageSpec, *, parent_key: str, parent_ids: list[UUID]
+) -> dict[UUID, int]:
+    statement = nested_count_statement(spec, parent_key=parent_key)
+    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+    return {record[0]: record[1] for record in records}
+
+
+def _rows(spec: PageSpec, records: Any) -> RowPage:
+    page = split_page(records, spec=spec)
+    row_type: Any = spec.entity.row_type
+    return RowPage(
+        rows=[row_type(*record) for record in page.records],
+        sort_values=page.sort_values,
+        more_ahead=page.more_ahead,
+        any_behind=page.any_behind,
+    )
