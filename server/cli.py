@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--products", type=int, default=10000, help="products to create")
     seed.add_argument("--orders", type=int, default=50000, help="orders (1-5 lines each)")
     seed.add_argument("--seed", type=int, default=1, help="random seed: same seed, same data")
+    seed.add_argument(
+        "--truncate",
+        action="store_true",
+        help="empty the domain tables first (in the same transaction); without it a database "
+        "that holds documents is refused",
+    )
     seed.set_defaults(run=_seed)
 
     export = commands.add_parser("export-schema", help="write schema.graphql from the code")
@@ -214,6 +220,7 @@ def _seed(args: argparse.Namespace) -> int:
             products=args.products,
             orders=args.orders,
             seed=args.seed,
+            truncate=args.truncate,
         )
 
 
