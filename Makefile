@@ -4,10 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ASSETS := server/graphiql/vendor/.verified
+# The JavaScript the tests run (graphql-http's spec audit); without npm that test skips.
+NPM := $(shell command -v npm)
+NODE_MODULES := $(if $(NPM),node_modules/.installed)
 
 .PHONY: install run test check format bench clean
 
-install: $(INSTALLED) $(ASSETS)
+install: $(INSTALLED) $(ASSETS) $(NODE_MODULES)
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +21,11 @@ $(INSTALLED): pyproject.toml
 # GraphiQL's assets, from the npm registry, checked against recorded checksums.
 $(ASSETS): $(INSTALLED) server/graphiql/assets.json
 	$(BIN)/python -m server.graphiql_assets fetch
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 run: install
 	$(BIN)/storefront serve
@@ -37,4 +45,4 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) server/graphiql/vendor
+	rm -rf $(VENV) server/graphiql/vendor node_modules

@@ -4,14 +4,12 @@ POST carries `application/json`; GET carries queries (never mutations) in the UR
 use `application/graphql-response+json` when the client accepts it — then a request that
 never reaches execution (unparsable JSON or document, invalid document, bad variables) is a
 400 with no `data` — and plain `application/json` otherwise, where the spec asks for 200 for
-every well-formed request.
+every well-formed request. Reading the request lives in `gql.http_params`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
@@ -25,45 +23,30 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
+    get_variable_values,
+    parse,
 )
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.documents import DocumentCache
+from gql.documents import MAX_TOKENS, DocumentCache
 from gql.errors import execution_error, plain_error, request_error
+from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
 from resolvers.context import RequestContext
 
-log = logging.getLogger("storefront.http")
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
-MAX_BODY_BYTES = 1 << 20
-
-
-class HttpError(Exception):
-    """A request refused before GraphQL sees it, with its HTTP status."""
-
-    def __init__(
-        self, status: int, message: str, *, code: str = "BAD_REQUEST", headers: dict[str, str]
-        | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.headers = headers or {}
-
-
-@dataclass(frozen=True, slots=True)
-class GraphQLParams:
-    query: str
-    operation_name: str | None
-    variables: dict[str, Any] | None
-    extensions: dict[str, Any] | None
-
+MAX_COERCION_ERRORS = 50
 
 ContextFactory = Callable[[Request], RequestContext]
 PageFactory = Callable[[Request], Awaitable[Response]]
+
+
+class NotExecutable(Exception):
+    """The document, the operation choice or the variables stop a request before execution."""
+
+    def __init__(self, errors: list[GraphQLError], *, code: str) -> None:
+        super().__init__(errors[0].message if errors else code)
+        self.errors = errors
+        self.code = code
 
 
 class GraphQLEndpoint:
@@ -91,56 +74,71 @@ class GraphQLEndpoint:
             return _refusal(405, "use GET or POST", headers={"Allow": "GET, POST"})
         if request.method == "GET" and self.graphiql and _wants_html(request):
             return await self.graphiql(request)
-        media_type = _negotiate(request.headers.get("accept"))
+        media_type = negotiate(", ".join(request.headers.getlist("accept")))
         if media_type is None:
             return _refusal(
                 406, f"responses are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither"
             )
         try:
-            params = await _read_params(request)
-            return await self._run(request, params, media_type)
+            params = await read_params(request)
+            request.state.operation_name = params.operation_name
+            document, operation = self._prepare(request.method, params)
         except HttpError as refused:
-            return _refusal(refused.status, refused.message, code=refused.code,
-                            headers=refused.headers, media_type=media_type)
-
-    async def _run(self, request: Request, params: GraphQLParams, media_type: str) -> Response:
-        request.state.operation_name = params.operation_name
-        prepared = self.documents.get(params.query)
-        if prepared.errors:
-            code = "GRAPHQL_VALIDATION_FAILED" if prepared.parsed else "GRAPHQL_PARSE_FAILED"
-            return _request_failed(prepared.errors, code=code, media_type=media_type)
-        assert prepared.document is not None
-        operation = get_operation_ast(prepared.document, params.operation_name)
-        if operation is None:
-            message = (
-                f"no operation named {params.operation_name!r} in the document"
-                if params.operation_name
-                else "the document has several operations: name one with operationName"
+            return _refusal(
+                refused.status,
+                refused.message,
+                code=refused.code,
+                headers=refused.headers,
+                media_type=media_type,
             )
-            return _request_failed(
-                [GraphQLError(message)], code="BAD_USER_INPUT", media_type=media_type
-            )
-        if request.method == "GET" and operation.operation != OperationType.QUERY:
-            raise HttpError(
-                405,
-                f"{operation.operation.value}s are sent with POST; GET runs queries only",
-                headers={"Allow": "POST"},
-            )
+        except NotExecutable as failed:
+            return _request_failed(failed.errors, code=failed.code, media_type=media_type)
         request.state.operation_name = _operation_name(operation, params.operation_name)
+        return await self._execute(request, document, params, media_type=media_type)
+
+    def _prepare(
+        self, method: str, params: GraphQLParams
+    ) -> tuple[DocumentNode, OperationDefinitionNode]:
+        """The document and the operation to run, once everything checkable up front passed."""
+        prepared = self.documents.get(params.query)
+        if not prepared.parsed:
+            raise NotExecutable(prepared.errors, code="GRAPHQL_PARSE_FAILED")
+        if method == "GET":
+            # The spec answers a mutation over GET with 405 whether or not the document is
+            # valid. The cache keeps only valid documents, so an invalid one is parsed again.
+            _refuse_unsafe(
+                prepared.document or parse(params.query, max_tokens=MAX_TOKENS),
+                params.operation_name,
+            )
+        if prepared.errors:
+            raise NotExecutable(prepared.errors, code="GRAPHQL_VALIDATION_FAILED")
+        assert prepared.document is not None
+        operation = _select_operation(prepared.document, params.operation_name)
+        coerced = get_variable_values(
+            self.schema,
+            operation.variable_definitions or (),
+            params.variables or {},
+            max_errors=MAX_COERCION_ERRORS,
+        )
+        if isinstance(coerced, list):
+            raise NotExecutable(coerced, code="BAD_USER_INPUT")
+        return prepared.document, operation
+
+    async def _execute(
+        self, request: Request, document: DocumentNode, params: GraphQLParams, *, media_type: str
+    ) -> Response:
         ctx = self.context(request)
         result = execute(
             self.schema,
-            prepared.document,
+            document,
             context_value=ctx,
             variable_values=params.variables,
             operation_name=params.operation_name,
+            max_coercion_errors=MAX_COERCION_ERRORS,
         )
         if isawaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
-        if result.data is None and result.errors and all(e.path is None for e in result.errors):
-            # Nothing executed: the variables did not coerce.
-            return _request_failed(result.errors, code="BAD_USER_INPUT", media_type=media_type)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
@@ -148,106 +146,31 @@ class GraphQLEndpoint:
         return _json(200, body, media_type=media_type)
 
 
-async def _read_params(request: Request) -> GraphQLParams:
-    if request.method == "GET":
-        raw: dict[str, Any] = dict(request.query_params)
-        for key in ("variables", "extensions"):
-            if raw.get(key):
-                raw[key] = _parse_json(raw[key].encode(), what=key)
-            else:
-                raw.pop(key, None)
-        return _params(raw)
-    content_type = request.headers.get("content-type")
-    if content_type is None:
-        raise HttpError(415, f"POST needs Content-Type: {JSON}")
-    mime, _, options = content_type.partition(";")
-    if mime.strip().lower() != JSON:
-        raise HttpError(415, f"POST bodies are {JSON}, not {mime.strip() or 'empty'}")
-    charset = _charset(options)
-    if charset not in (None, "utf-8", "utf8"):
-        raise HttpError(415, f"request bodies are UTF-8, not {charset}")
-    body = await _read_body(request)
-    if not body:
-        raise HttpError(400, "the request body is empty: send a JSON object with `query`")
-    payload = _parse_json(body, what="request body")
-    if not isinstance(payload, dict):
-        raise HttpError(400, "the request body must be a JSON object (batching is not supported)")
-    return _params(payload)
+def _refuse_unsafe(document: DocumentNode, operation_name: str | None) -> None:
+    operation = get_operation_ast(document, operation_name)
+    if operation is not None and operation.operation != OperationType.QUERY:
+        raise HttpError(
+            405,
+            f"{operation.operation.value}s are sent with POST; GET runs queries only",
+            headers={"Allow": "POST"},
+        )
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HttpError(413, f"request bodies are at most {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HttpError(413, f"request bodies are at most {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse_json(data: bytes, *, what: str) -> Any:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise HttpError(400, f"the {what} is not valid UTF-8") from None
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        detail = "nested too deeply" if "depth" in str(error) else "not valid JSON"
-        raise HttpError(400, f"the {what} is {detail}") from None
-
-
-def _params(raw: dict[str, Any]) -> GraphQLParams:
-    query = raw.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise HttpError(400, "`query` is required and must be a string holding a GraphQL document")
-    operation_name = raw.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise HttpError(400, "`operationName` must be a string or null")
-    variables = raw.get("variables")
-    if variables is not None and not isinstance(variables, dict):
-        raise HttpError(400, "`variables` must be a JSON object or null")
-    extensions = raw.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise HttpError(400, "`extensions` must be a JSON object or null")
-    return GraphQLParams(query, operation_name or None, variables, extensions)
-
-
-def _charset(options: str) -> str | None:
-    for option in options.split(";"):
-        name, _, value = option.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return None
-
-
-def _negotiate(accept: str | None) -> str | None:
-    """The response media type for an Accept header; None when nothing we speak fits."""
-    if not accept:
-        return JSON
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(accept.split(",")):
-        mime, _, options = item.partition(";")
-        mime = mime.strip().lower()
-        quality = 1.0
-        for option in options.split(";"):
-            name, _, value = option.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality <= 0:
-            continue
-        if mime == GRAPHQL_RESPONSE:
-            ranked.append((quality, -position, GRAPHQL_RESPONSE))
-        elif mime in (JSON, "application/*", "*/*"):
-            ranked.append((quality, -position, JSON))
-    return max(ranked)[2] if ranked else None
+def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operation = get_operation_ast(document, name)
+    if operation is None:
+        message = (
+            f"no operation named {name!r} in the document"
+            if name
+            else "the document has several operations: name one with operationName"
+        )
+        raise NotExecutable([GraphQLError(message)], code="BAD_USER_INPUT")
+    if operation.operation == OperationType.SUBSCRIPTION:
+        # A subscription is a stream; executing it here would answer with one event at most.
+        raise NotExecutable(
+            [GraphQLError("subscriptions are not served over HTTP requests")], code="BAD_REQUEST"
+        )
+    return operation
 
 
 def _wants_html(request: Request) -> bool:
@@ -266,7 +189,8 @@ def _json(
         orjson.dumps(body),
         status_code=status,
         media_type=f"{media_type}; charset=utf-8",
-        headers=headers,
+        # The same GET answers differently by Accept: caches must key on it.
+        headers={"Vary": "Accept", **(headers or {})},
     )
 
 
@@ -285,5 +209,9 @@ def _refusal(
     headers: dict[str, str] | None = None,
     media_type: str = JSON,
 ) -> Response:
-    return _json(status, {"errors": [plain_error(message, code=code)]}, media_type=media_type,
-                 headers=headers)
+    return _json(
+        status,
+        {"errors": [plain_error(message, code=code)]},
+        media_type=media_type,
+        headers=headers,
+    )

@@ -1,0 +1,186 @@
+"""Reading GraphQL-over-HTTP requests: media types, the body, and the request parameters.
+
+Everything here refuses with `HttpError` before GraphQL sees the request; the endpoint turns
+that into a response with the status it carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY_BYTES = 1 << 20
+
+
+class HttpError(Exception):
+    """A request refused before GraphQL sees it, with its HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str = "BAD_REQUEST",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLParams:
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    extensions: dict[str, Any] | None
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when nothing we speak fits.
+
+    Each of our types takes the quality of the most specific range that matches it (so
+    `*/*, application/json;q=0` refuses JSON); ties go to the more specific range, then to
+    the one listed first. A missing header means `application/json`, as the spec says.
+    """
+    if not accept or not accept.strip():
+        return JSON
+    ranges = [_media_range(item) for item in accept.split(",") if item.strip()]
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    chosen = None
+    for offered in (JSON, GRAPHQL_RESPONSE):
+        matches = [
+            (specificity, -position, quality)
+            for position, (mime, quality) in enumerate(ranges)
+            if (specificity := _specificity(mime, offered)) >= 0
+        ]
+        if not matches:
+            continue
+        specificity, position, quality = max(matches)
+        rank = (quality, specificity, position)
+        if quality > 0 and rank > best:
+            best, chosen = rank, offered
+    return chosen
+
+
+def _media_range(item: str) -> tuple[str, float]:
+    mime, *options = item.split(";")
+    quality = 1.0
+    for option in options:
+        name, _, value = option.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+    return mime.strip().lower(), quality
+
+
+def _specificity(mime: str, offered: str) -> int:
+    """2 for an exact match, 1 for `type/*`, 0 for `*/*`, -1 when the range misses."""
+    if mime == offered:
+        return 2
+    if mime == offered.split("/")[0] + "/*":
+        return 1
+    return 0 if mime == "*/*" else -1
+
+
+async def read_params(request: Request) -> GraphQLParams:
+    if request.method == "GET":
+        return _query_string_params(request)
+    _check_content_type(request.headers.get("content-type"))
+    body = await _read_body(request)
+    if not body:
+        raise HttpError(400, "the request body is empty: send a JSON object with `query`")
+    payload = _parse_json(body, what="request body")
+    if not isinstance(payload, dict):
+        raise HttpError(400, "the request body must be a JSON object (batching is not supported)")
+    return _params(payload)
+
+
+def _query_string_params(request: Request) -> GraphQLParams:
+    raw: dict[str, Any] = dict(request.query_params)
+    for key in ("variables", "extensions"):
+        # An empty value is how a form leaves a parameter out.
+        if raw.get(key):
+            raw[key] = _parse_json(raw[key], what=f"`{key}` parameter")
+        else:
+            raw.pop(key, None)
+    return _params(raw)
+
+
+def _check_content_type(content_type: str | None) -> None:
+    if content_type is None:
+        raise HttpError(415, f"POST needs Content-Type: {JSON}")
+    mime, _, options = content_type.partition(";")
+    mime = mime.strip().lower()
+    if mime != JSON:
+        raise HttpError(415, f"POST bodies are {JSON}, not {mime or 'empty'}")
+    charset = _charset(options)
+    if charset not in (None, "utf-8", "utf8"):
+        raise HttpError(415, f"request bodies are UTF-8, not {charset}")
+
+
+def _charset(options: str) -> str | None:
+    for option in options.split(";"):
+        name, _, value = option.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+async def _read_body(request: Request) -> bytes:
+    # Content-Length refuses early; counting the stream also catches chunked bodies.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> HttpError:
+    return HttpError(
+        413, f"request bodies are at most {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE"
+    )
+
+
+def _parse_json(data: bytes | str, *, what: str) -> Any:
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise HttpError(400, f"the {what} is not valid UTF-8") from None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        # orjson nests at most 1024 levels; its messages quote internals, so only say which.
+        detail = "nested too deeply" if "depth" in str(error) else "not valid JSON"
+        raise HttpError(400, f"the {what} is {detail}") from None
+
+
+def _params(raw: dict[str, Any]) -> GraphQLParams:
+    query = raw.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise HttpError(400, "`query` is required and must be a string holding a GraphQL document")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise HttpError(400, "`operationName` must be a string or null")
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise HttpError(400, "`variables` must be a JSON object or null")
+    extensions = raw.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise HttpError(400, "`extensions` must be a JSON object or null")
+    return GraphQLParams(query, operation_name or None, variables, extensions)
