@@ -20,14 +20,17 @@ from server import graphiql
 from server.middleware import RequestMiddleware
 from server.settings import Settings
 from sql import migrate
-from sql.pool import create_pool, ping
+from sql.pool import QueryLogger, create_pool, ping
 
 log = logging.getLogger("storefront.app")
 
 READY_TIMEOUT_SECONDS = 2.0
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, query_logger: QueryLogger | None = None
+) -> Starlette:
+    """The app; `query_logger` sees every SQL statement the pool runs."""
     settings = settings or Settings()
     if settings.database_url is None:
         raise RuntimeError("DATABASE_URL is not set (storefront serve starts one when missing)")
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            query_logger=query_logger,
         )
         try:
             yield

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import asyncpg
 
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
@@ -16,6 +19,10 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     connections hold no session state (no LISTEN, no SET, no session advisory locks)."""
 
 
+QueryLogger = Callable[[Any], None]
+"""Called with asyncpg's `LoggedQuery` after every statement (tests count statements)."""
+
+
 async def create_pool(
     dsn: str,
     *,
@@ -23,11 +30,17 @@ async def create_pool(
     max_size: int,
     statement_timeout_ms: int,
     application_name: str = "storefront",
+    query_logger: QueryLogger | None = None,
 ) -> asyncpg.Pool:
+    async def init(conn: asyncpg.Connection) -> None:
+        if query_logger is not None:
+            conn.add_query_logger(query_logger)
+
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        init=init,
         reset=_keep_session,
         server_settings={
             "application_name": application_name,

@@ -33,9 +33,39 @@ class GraphQLClient:
         return body["data"]
 
 
+class StatementRecorder:
+    """Records the SQL statements the app's pool runs for requests.
+
+    asyncpg's own type introspection is set apart: it runs once per connection for each
+    type it has not seen (an enum, its array), then is cached, so it is no request's cost.
+    """
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.introspection: list[str] = []
+
+    def __call__(self, logged: Any) -> None:
+        query: str = logged.query
+        if "pg_catalog.pg_type" in query or "set_config('jit'" in query:
+            self.introspection.append(query)
+        else:
+            self.statements.append(query)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
 @pytest.fixture
-async def client(database_url: str, db: object) -> AsyncIterator[GraphQLClient]:
-    app = create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=5))
+def recorder() -> StatementRecorder:
+    return StatementRecorder()
+
+
+@pytest.fixture
+async def client(
+    database_url: str, db: object, recorder: StatementRecorder
+) -> AsyncIterator[GraphQLClient]:
+    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5)
+    app = create_app(settings, query_logger=recorder)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

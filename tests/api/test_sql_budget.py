@@ -1,0 +1,68 @@
+"""The number of statements a request runs depends on its shape, never on page sizes."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from tests import factories
+from tests.api.conftest import GraphQLClient, StatementRecorder
+
+BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status total
+  customer { name email }
+  lines { quantity unitPrice product { name price category { name } } } } } } }"""
+
+NESTED = """{ customers(first: 50) { nodes {
+  orders(first: 5) { nodes { lines { product { name } } } } } } }"""
+
+
+@pytest.fixture
+async def store(db: asyncpg.Pool) -> None:
+    """120 orders of 3 lines over 30 customers, 12 products, 4 categories."""
+    categories = [await factories.category(db) for _ in range(4)]
+    products = [await factories.product(db, categories[i % 4]) for i in range(12)]
+    customers = [await factories.customer(db) for _ in range(30)]
+    for i in range(120):
+        lines = [(products[(i + k) % 12], 1 + k) for k in range(3)]
+        await factories.order(db, customers[i % 30], lines)
+
+
+@pytest.mark.parametrize("n", [1, 50, 100])
+async def test_benchmark_query_runs_in_five_statements(
+    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    recorder.clear()
+    data = await client.data(BENCHMARK, {"n": n})
+    edges = data["orders"]["edges"]
+    assert len(edges) == n
+    assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
+    assert len(recorder.statements) <= 5, recorder.statements
+
+
+async def test_nested_connections_run_in_four_statements(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    recorder.clear()
+    data = await client.data(NESTED)
+    customers = data["customers"]["nodes"]
+    assert len(customers) == 30
+    assert all(len(c["orders"]["nodes"]) == 4 for c in customers)
+    assert len(recorder.statements) <= 4, recorder.statements
+
+
+async def test_counts_and_stats_are_batched(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """{ customers(first: 30) { totalCount nodes { orderCount totalSpent
+             orders(first: 2) { totalCount } } }
+           categories { nodes { productCount products(first: 2) { totalCount } } } }"""
+    )
+    assert data["customers"]["totalCount"] == 30
+    assert {c["orderCount"] for c in data["customers"]["nodes"]} == {4}
+    assert {c["orders"]["totalCount"] for c in data["customers"]["nodes"]} == {4}
+    assert {c["productCount"] for c in data["categories"]["nodes"]} == {3}
+    # customers page, its count, stats, nested orders, nested order counts; categories
+    # page, product counts, nested products, nested product counts.
+    assert len(recorder.statements) <= 9, recorder.statements

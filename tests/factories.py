@@ -1,0 +1,95 @@
+"""Rows for tests, inserted with plain SQL (the write API is not what these tests test)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import count
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+_serial = count(1)
+
+
+async def category(db: asyncpg.Pool, name: str | None = None, **extra: Any) -> UUID:
+    n = next(_serial)
+    return await _insert(db, "categories", {"name": name or f"Category {n}", **extra})
+
+
+async def product(
+    db: asyncpg.Pool,
+    category_id: UUID,
+    name: str | None = None,
+    *,
+    price: str | Decimal = "10.00",
+    stock: int = 10,
+    **extra: Any,
+) -> UUID:
+    n = next(_serial)
+    values = {
+        "sku": f"SKU-{n:05d}",
+        "name": name or f"Product {n}",
+        "price": Decimal(price),
+        "stock": stock,
+        "category_id": category_id,
+        **extra,
+    }
+    return await _insert(db, "products", values)
+
+
+async def customer(db: asyncpg.Pool, name: str | None = None, **extra: Any) -> UUID:
+    n = next(_serial)
+    values = {"email": f"customer{n}@example.com", "name": name or f"Customer {n}", **extra}
+    return await _insert(db, "customers", values)
+
+
+async def order(
+    db: asyncpg.Pool,
+    customer_id: UUID,
+    lines: list[tuple[UUID, int]],
+    *,
+    status: str = "PENDING",
+    placed_at: datetime | None = None,
+    **extra: Any,
+) -> UUID:
+    """An order with lines (product, quantity) at the products' current prices."""
+    placed = placed_at or BASE_TIME + timedelta(minutes=next(_serial))
+    stamps: dict[str, Any] = {
+        "PENDING": {},
+        "PAID": {"paid_at": placed},
+        "SHIPPED": {"paid_at": placed, "shipped_at": placed},
+        "CANCELLED": {"cancelled_at": placed},
+    }[status]
+    order_id = await _insert(
+        db, "orders",
+        {"customer_id": customer_id, "status": status, "placed_at": placed, **stamps, **extra},
+    )
+    for position, (product_id, quantity) in enumerate(lines, start=1):
+        await db.execute(
+            "INSERT INTO order_lines (order_id, position, product_id, quantity, unit_price)"
+            " SELECT $1, $2, id, $3, price FROM products WHERE id = $4",
+            order_id, position, quantity, product_id,
+        )
+    await db.execute(
+        "UPDATE orders SET total = (SELECT coalesce(sum(quantity * unit_price), 0)"
+        " FROM order_lines WHERE order_id = $1) WHERE id = $1",
+        order_id,
+    )
+    return order_id
+
+
+async def soft_delete(db: asyncpg.Pool, table: str, id: UUID) -> None:
+    assert table in ("customers", "categories", "products", "orders")
+    await db.execute(f"UPDATE {table} SET deleted_at = now() WHERE id = $1", id)
+
+
+async def _insert(db: asyncpg.Pool, table: str, values: dict[str, Any]) -> UUID:
+    names = ", ".join(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    row_id: UUID = await db.fetchval(
+        f"INSERT INTO {table} ({names}) VALUES ({placeholders}) RETURNING id", *values.values()
+    )
+    return row_id
