@@ -95,9 +95,7 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     return migrations
 
 
-async def status(
-    conn: Connection, *, migrations: list[Migration] | None = None
-) -> MigrationStatus:
+async def status(conn: Connection, *, migrations: list[Migration] | None = None) -> MigrationStatus:
     """What is applied and what is pending; checksums are verified."""
     migrations = load_migrations() if migrations is None else migrations
     applied: list[AppliedMigration] = []

@@ -64,14 +64,18 @@ async def order(
         "CANCELLED": {"cancelled_at": placed},
     }[status]
     order_id = await _insert(
-        db, "orders",
+        db,
+        "orders",
         {"customer_id": customer_id, "status": status, "placed_at": placed, **stamps, **extra},
     )
     for position, (product_id, quantity) in enumerate(lines, start=1):
         await db.execute(
             "INSERT INTO order_lines (order_id, position, product_id, quantity, unit_price)"
             " SELECT $1, $2, id, $3, price FROM products WHERE id = $4",
-            order_id, position, quantity, product_id,
+            order_id,
+            position,
+            quantity,
+            product_id,
         )
     await db.execute(
         "UPDATE orders SET total = (SELECT coalesce(sum(quantity * unit_price), 0)"
