@@ -159,7 +159,9 @@ def compile_filter(
             inner_sql = compile_filter(
                 entity, value, alias=alias, params=params, aliases=aliases, depth=depth + 1
             )
-            parts.append(f"NOT ({inner_sql})")
+            # Comparisons with NULL are unknown, and NOT unknown is unknown: a row whose
+            # null field fails the inner filter must pass its negation.
+            parts.append(f"NOT coalesce({inner_sql}, false)")
         else:
             target = entity.filterable.get(name)
             if target is None:

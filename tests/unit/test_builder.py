@@ -157,7 +157,7 @@ def test_boolean_combinators_and_relations() -> None:
     assert sql == (
         "(((t0.name = $1::text) OR (EXISTS (SELECT 1 FROM owners AS t1 WHERE "
         "t1.id = t0.owner_id AND t1.deleted_at IS NULL AND (t1.name ILIKE $2::text))))) "
-        "AND (NOT ((TRUE))) AND (TRUE)"
+        "AND (NOT coalesce((TRUE), false)) AND (TRUE)"
     )
     assert compile_filter(THINGS, {"or": []}, alias="t0", params=Params()) == "(FALSE)"
 
