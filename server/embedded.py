@@ -113,6 +113,10 @@ class EmbeddedPostgres:
             "postgres",
             "--auth=trust",
             "--encoding=UTF8",
+            # Code-point order and Unicode case mapping, the same on every platform (no
+            # dependence on the host's locales): ILIKE and lower() handle "É" as "é".
+            "--locale-provider=builtin",
+            "--builtin-locale=C.UTF-8",
             "--locale=C",
         ]
         if not self.durable:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
-import asyncpg
-
 from sql import seed_data
-from sql.pool import Executor
+from sql.pool import Connection, Executor
 from sql.seed_data import Scale
 
 __all__ = ["CHUNK_ROWS", "NotEmpty", "Progress", "Scale", "is_empty", "load"]
 
-Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 Progress = Callable[[str, int, int], None]
 """Called with (table, rows done, rows in the table): once with 0 before a table starts, as
