@@ -234,3 +234,17 @@ async def test_first_zero_is_an_empty_page_with_exact_info(
             "endCursor": None,
         },
     }
+
+
+async def test_absurdly_nested_filters_are_refused_clearly(
+    client: GraphQLClient, db: object
+) -> None:
+    fine = '{name: {eq: "x"}}'
+    for _ in range(16):
+        fine = f"{{not: {fine}}}"
+    assert "errors" not in await client.query(f"{{ products(filter: {fine}) {{ totalCount }} }}")
+    deep = f"{{not: {fine}}}"
+    body = await client.query(f"{{ products(filter: {deep}) {{ totalCount }} }}")
+    [error] = body["errors"]
+    assert error["message"] == "filters nest at most 16 levels deep"
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}

@@ -127,7 +127,7 @@ def matches(row: dict[str, Any], spec: dict[str, Any]) -> bool:
 
 def compare(actual: Any, ops: dict[str, Any]) -> bool:
     for op, raw in ops.items():
-        expected = Decimal(raw) if isinstance(actual, Decimal) and op not in ("isNull",) else raw
+        expected: Any = Decimal(raw) if isinstance(actual, Decimal) and op != "isNull" else raw
         if op == "isNull":
             ok = (actual is None) == expected
         elif op == "neq":
