@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,11 +19,9 @@ from server import graphiql
 from server.middleware import RequestMiddleware
 from server.settings import Settings
 from sql import migrate
-from sql.pool import QueryLogger, create_pool, ping
+from sql.pool import Database, QueryLogger, create_pool, ping
 
 log = logging.getLogger("storefront.app")
-
-READY_TIMEOUT_SECONDS = 2.0
 
 
 def create_app(
@@ -36,7 +33,7 @@ def create_app(
         raise RuntimeError("DATABASE_URL is not set (storefront serve starts one when missing)")
     database_url = settings.database_url
     limits = PageLimits(default=settings.default_page_size, maximum=settings.max_page_size)
-    pool: asyncpg.Pool | None = None
+    pool: Database | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -46,6 +43,7 @@ def create_app(
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            acquire_timeout=settings.pool_acquire_timeout,
             query_logger=query_logger,
         )
         try:
@@ -63,7 +61,7 @@ def create_app(
     async def readyz(_request: Request) -> JSONResponse:
         assert pool is not None
         try:
-            async with pool.acquire(timeout=READY_TIMEOUT_SECONDS) as conn:
+            async with pool.acquire() as conn:
                 await ping(conn)
                 current = await migrate.status(conn)
         except Exception as error:  # any failure here means "not ready", whatever it was

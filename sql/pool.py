@@ -10,7 +10,47 @@ import asyncpg
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 """One connection: a direct one, or one borrowed from the pool."""
 
-Executor = Connection | asyncpg.Pool
+
+class Database:
+    """The pool, with a bound on how long a statement may wait for a free connection.
+
+    asyncpg's own `Pool.fetch` waits for a connection as long as it takes; under load that
+    turns into requests that hang. Here every use waits at most `acquire_timeout` seconds
+    and then fails with `asyncio.TimeoutError`, which callers can report as retryable.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self) -> Any:
+        """`async with db.acquire() as conn:` one connection, within the timeout."""
+        return self.pool.acquire(timeout=self.acquire_timeout)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.acquire() as conn:
+            records: list[asyncpg.Record] = await conn.fetch(query, *args)
+            return records
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self.acquire() as conn:
+            record: asyncpg.Record | None = await conn.fetchrow(query, *args)
+            return record
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self.acquire() as conn:
+            status: str = await conn.execute(query, *args)
+            return status
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+Executor = Connection | Database
 """Anything query functions run on: the pool (reads) or a transaction's connection (writes)."""
 
 
@@ -30,8 +70,9 @@ async def create_pool(
     max_size: int,
     statement_timeout_ms: int,
     application_name: str = "storefront",
+    acquire_timeout: float = 2.0,
     query_logger: QueryLogger | None = None,
-) -> asyncpg.Pool:
+) -> Database:
     async def init(conn: asyncpg.Connection) -> None:
         if query_logger is not None:
             conn.add_query_logger(query_logger)
@@ -49,7 +90,7 @@ async def create_pool(
         },
     )
     assert pool is not None  # create_pool returns None only when awaited without init
-    return pool
+    return Database(pool, acquire_timeout=acquire_timeout)
 
 
 async def ping(executor: Executor) -> bool:

@@ -19,6 +19,7 @@ import pytest
 
 from server.embedded import EmbeddedPostgres
 from sql import migrate
+from sql.pool import Database
 
 DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers")
 
@@ -71,7 +72,7 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+async def pool(database_url: str) -> AsyncIterator[Database]:
     from sql.pool import create_pool
 
     pool = await create_pool(database_url, min_size=1, max_size=10, statement_timeout_ms=30000)
@@ -82,7 +83,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def db(pool: asyncpg.Pool) -> asyncpg.Pool:
+async def db(pool: Database) -> Database:
     """The shared database with every domain table empty and order numbers restarted."""
     await pool.execute(f"TRUNCATE {', '.join(DOMAIN_TABLES)} RESTART IDENTITY CASCADE")
     return pool

@@ -8,19 +8,19 @@ from itertools import count
 from typing import Any
 from uuid import UUID
 
-import asyncpg
+from sql.pool import Database
 
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 _serial = count(1)
 
 
-async def category(db: asyncpg.Pool, name: str | None = None, **extra: Any) -> UUID:
+async def category(db: Database, name: str | None = None, **extra: Any) -> UUID:
     n = next(_serial)
     return await _insert(db, "categories", {"name": name or f"Category {n}", **extra})
 
 
 async def product(
-    db: asyncpg.Pool,
+    db: Database,
     category_id: UUID,
     name: str | None = None,
     *,
@@ -40,14 +40,14 @@ async def product(
     return await _insert(db, "products", values)
 
 
-async def customer(db: asyncpg.Pool, name: str | None = None, **extra: Any) -> UUID:
+async def customer(db: Database, name: str | None = None, **extra: Any) -> UUID:
     n = next(_serial)
     values = {"email": f"customer{n}@example.com", "name": name or f"Customer {n}", **extra}
     return await _insert(db, "customers", values)
 
 
 async def order(
-    db: asyncpg.Pool,
+    db: Database,
     customer_id: UUID,
     lines: list[tuple[UUID, int]],
     *,
@@ -85,12 +85,12 @@ async def order(
     return order_id
 
 
-async def soft_delete(db: asyncpg.Pool, table: str, id: UUID) -> None:
+async def soft_delete(db: Database, table: str, id: UUID) -> None:
     assert table in ("customers", "categories", "products", "orders")
     await db.execute(f"UPDATE {table} SET deleted_at = now() WHERE id = $1", id)
 
 
-async def _insert(db: asyncpg.Pool, table: str, values: dict[str, Any]) -> UUID:
+async def _insert(db: Database, table: str, values: dict[str, Any]) -> UUID:
     names = ", ".join(values)
     placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
     row_id: UUID = await db.fetchval(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import pytest
 
 from gql.node_ids import to_global_id
+from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
 
@@ -23,7 +23,7 @@ async def names(client: GraphQLClient, arguments: str = "", where: Any = None) -
 
 
 @pytest.fixture
-async def catalogue(db: asyncpg.Pool) -> dict[str, Any]:
+async def catalogue(db: Database) -> dict[str, Any]:
     tools = await factories.category(db, "Tools")
     toys = await factories.category(db, "Toys")
     rows = [
@@ -78,7 +78,7 @@ async def test_numbers_booleans_and_relations(
 
 
 async def test_ordering_with_direction_and_tiebreak(
-    client: GraphQLClient, catalogue: dict[str, Any], db: asyncpg.Pool
+    client: GraphQLClient, catalogue: dict[str, Any], db: Database
 ) -> None:
     await factories.product(db, catalogue["toys"], "Yo-yo", price="9.99")
     by_price = await names(
@@ -115,7 +115,7 @@ async def test_search_ranks_by_relevance(client: GraphQLClient, catalogue: dict[
 
 
 async def test_orders_by_status_customer_and_has_orders(
-    client: GraphQLClient, db: asyncpg.Pool
+    client: GraphQLClient, db: Database
 ) -> None:
     category = await factories.category(db)
     item = await factories.product(db, category, price="10.00")
@@ -142,7 +142,7 @@ async def test_orders_by_status_customer_and_has_orders(
 
 
 async def test_nested_connections_page_with_their_own_cursors(
-    client: GraphQLClient, db: asyncpg.Pool
+    client: GraphQLClient, db: Database
 ) -> None:
     category = await factories.category(db)
     item = await factories.product(db, category)

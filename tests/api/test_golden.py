@@ -11,10 +11,10 @@ import json
 import os
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from sql import seed
+from sql.pool import Database
 from tests.api.conftest import GraphQLClient
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -41,7 +41,7 @@ QUERIES = {
 
 
 @pytest.fixture
-async def seeded(db: asyncpg.Pool) -> None:
+async def seeded(db: Database) -> None:
     async with db.acquire() as conn:
         await seed.load(
             conn, scale=seed.Scale(customers=20, categories=5, products=60, orders=80), seed=3

@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gql.node_ids import from_global_id
+from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
 
@@ -40,7 +40,7 @@ PATTERNS = ["la", "L", "%", "_", "\\", "mug", "50", "o", ""]
 
 
 @pytest.fixture
-async def rows(db: asyncpg.Pool) -> list[dict[str, Any]]:
+async def rows(db: Database) -> list[dict[str, Any]]:
     rng = random.Random(7)
     categories = {name: await factories.category(db, name) for name in CATEGORIES}
     for _ in range(36):
@@ -200,7 +200,7 @@ async def walk(
 @given(where=filters, order=orderings, size=st.integers(min_value=1, max_value=7))
 async def test_walks_visit_matching_rows_once_in_sql_order(
     client: GraphQLClient,
-    db: asyncpg.Pool,
+    db: Database,
     rows: list[dict[str, Any]],
     where: dict[str, Any],
     order: list[tuple[str, bool]],

@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from gql.node_ids import to_global_id
+from sql.pool import Database
 from tests.api.conftest import GraphQLClient
 
 
-async def make_catalogue(db: asyncpg.Pool, names: list[str]) -> dict[str, UUID]:
+async def make_catalogue(db: Database, names: list[str]) -> dict[str, UUID]:
     """One category and a product per name; returns product ids by name."""
     category = await db.fetchval("INSERT INTO categories (name) VALUES ('Books') RETURNING id")
     ids = {}
@@ -29,7 +28,7 @@ async def make_catalogue(db: asyncpg.Pool, names: list[str]) -> dict[str, UUID]:
     return ids
 
 
-async def test_product_by_id_has_every_field(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_product_by_id_has_every_field(client: GraphQLClient, db: Database) -> None:
     ids = await make_catalogue(db, ["Atlas"])
     gid = to_global_id("Product", ids["Atlas"])
     data = await client.data(
@@ -47,7 +46,7 @@ async def test_product_by_id_has_every_field(client: GraphQLClient, db: asyncpg.
 
 
 async def test_missing_deleted_malformed_and_foreign_ids_are_null(
-    client: GraphQLClient, db: asyncpg.Pool
+    client: GraphQLClient, db: Database
 ) -> None:
     ids = await make_catalogue(db, ["Atlas", "Gone"])
     await db.execute("UPDATE products SET deleted_at = now() WHERE id = $1", ids["Gone"])
@@ -63,7 +62,7 @@ async def test_missing_deleted_malformed_and_foreign_ids_are_null(
         assert body == {"data": {"product": None}}, gid
 
 
-async def test_product_by_sku(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_product_by_sku(client: GraphQLClient, db: Database) -> None:
     await make_catalogue(db, ["Atlas"])
     data = await client.data(
         '{ a: productBySku(sku: "SKU-0000") { name } b: productBySku(sku: "NOPE") { name } }'
@@ -71,7 +70,7 @@ async def test_product_by_sku(client: GraphQLClient, db: asyncpg.Pool) -> None:
     assert data == {"a": {"name": "Atlas"}, "b": None}
 
 
-async def test_products_pages_forward_by_name(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_products_pages_forward_by_name(client: GraphQLClient, db: Database) -> None:
     names = ["Delta", "Alpha", "Charlie", "Bravo", "Echo"]
     await make_catalogue(db, names)
     query = """query($after: String) { products(first: 2, after: $after) {
@@ -93,7 +92,7 @@ async def test_products_pages_forward_by_name(client: GraphQLClient, db: asyncpg
     assert pages[0]["pageInfo"]["startCursor"] == pages[0]["edges"][0]["cursor"]
 
 
-async def test_products_page_backward(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_products_page_backward(client: GraphQLClient, db: Database) -> None:
     await make_catalogue(db, ["A1", "A2", "A3", "A4"])
     last_two = (
         await client.data(
@@ -116,7 +115,7 @@ async def test_products_page_backward(client: GraphQLClient, db: asyncpg.Pool) -
 
 
 async def test_page_argument_mistakes_are_clear_top_level_errors(
-    client: GraphQLClient, db: asyncpg.Pool
+    client: GraphQLClient, db: Database
 ) -> None:
     await make_catalogue(db, ["A1"])
     cases = {
@@ -134,7 +133,7 @@ async def test_page_argument_mistakes_are_clear_top_level_errors(
         assert "Traceback" not in error["message"]
 
 
-async def test_category_loads_in_one_batch(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_category_loads_in_one_batch(client: GraphQLClient, db: Database) -> None:
     await make_catalogue(db, [f"P{i}" for i in range(10)])
     data = await client.data("{ products(first: 10) { nodes { category { name } } } }")
     assert {n["category"]["name"] for n in data["products"]["nodes"]} == {"Books"}

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import pytest
 
 from gql.node_ids import to_global_id
+from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient, StatementRecorder
 
 
 @pytest.fixture
-async def shop(db: asyncpg.Pool) -> dict[str, Any]:
+async def shop(db: Database) -> dict[str, Any]:
     books = await factories.category(db, "Books", description="Paper and ink")
     games = await factories.category(db, "Games")
     atlas = await factories.product(db, books, "Atlas", price="25.50", stock=3)
@@ -109,7 +109,7 @@ async def test_lookups_by_unique_keys(client: GraphQLClient, shop: dict[str, Any
 
 
 async def test_soft_deleted_rows_are_invisible_to_lookups_and_lists(
-    client: GraphQLClient, shop: dict[str, Any], db: asyncpg.Pool
+    client: GraphQLClient, shop: dict[str, Any], db: Database
 ) -> None:
     await factories.soft_delete(db, "orders", shop["cancelled"])
     sku = await db.fetchval("SELECT sku FROM products WHERE id = $1", shop["gone"])

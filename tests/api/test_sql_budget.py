@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
+from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient, StatementRecorder
 
@@ -17,7 +17,7 @@ NESTED = """{ customers(first: 50) { nodes {
 
 
 @pytest.fixture
-async def store(db: asyncpg.Pool) -> None:
+async def store(db: Database) -> None:
     """120 orders of 3 lines over 30 customers, 12 products, 4 categories."""
     categories = [await factories.category(db) for _ in range(4)]
     products = [await factories.product(db, categories[i % 4]) for i in range(12)]

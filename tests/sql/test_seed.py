@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from server.cli import main
 from server.seeding import ProgressBars
 from sql import seed, seed_data
+from sql.pool import Database
 from tests.conftest import scratch_database
 
 SMALL = seed.Scale(customers=30, categories=6, products=120, orders=150)
@@ -25,7 +25,7 @@ TABLES = ("customers", "categories", "products", "orders", "order_lines")
 
 
 async def load(
-    pool: asyncpg.Pool,
+    pool: Database,
     scale: seed.Scale = SMALL,
     *,
     with_seed: int = 3,
@@ -38,14 +38,14 @@ async def load(
         )
 
 
-async def snapshot(pool: asyncpg.Pool) -> dict[str, list[tuple[object, ...]]]:
+async def snapshot(pool: Database) -> dict[str, list[tuple[object, ...]]]:
     return {
         table: [tuple(r) for r in await pool.fetch(f"SELECT * FROM {table} ORDER BY id")]
         for table in TABLES
     }
 
 
-async def test_loads_every_table_and_reports_progress(db: asyncpg.Pool) -> None:
+async def test_loads_every_table_and_reports_progress(db: Database) -> None:
     assert await seed.is_empty(db)
     calls: list[tuple[str, int, int]] = []
     counts = await load(db, progress=lambda *call: calls.append(call))
@@ -61,7 +61,7 @@ async def test_loads_every_table_and_reports_progress(db: asyncpg.Pool) -> None:
     ]
 
 
-async def test_same_seed_same_rows_other_seed_other_rows(db: asyncpg.Pool) -> None:
+async def test_same_seed_same_rows_other_seed_other_rows(db: Database) -> None:
     await load(db, with_seed=11)
     first = await snapshot(db)
     await load(db, with_seed=11, truncate=True)
@@ -89,7 +89,7 @@ def test_generation_does_not_depend_on_string_hashing() -> None:
         assert done.stdout.strip() == here, done.stderr
 
 
-async def test_orders_are_consistent_with_their_lines_and_products(db: asyncpg.Pool) -> None:
+async def test_orders_are_consistent_with_their_lines_and_products(db: Database) -> None:
     await load(db, seed_data.Scale(customers=40, categories=8, products=150, orders=400))
     per_order = await db.fetch(
         """
@@ -125,7 +125,7 @@ async def test_orders_are_consistent_with_their_lines_and_products(db: asyncpg.P
     )
 
 
-async def test_order_status_fits_its_age_and_timestamps(db: asyncpg.Pool) -> None:
+async def test_order_status_fits_its_age_and_timestamps(db: Database) -> None:
     await load(db, seed_data.Scale(customers=40, categories=8, products=150, orders=400))
     orders = await db.fetch(
         "SELECT number, status::text, rev, placed_at, paid_at, shipped_at, cancelled_at, "
@@ -152,7 +152,7 @@ async def test_order_status_fits_its_age_and_timestamps(db: asyncpg.Pool) -> Non
     assert {"SHIPPED", "CANCELLED"} <= statuses
 
 
-async def test_catalogue_and_customers_look_real(db: asyncpg.Pool) -> None:
+async def test_catalogue_and_customers_look_real(db: Database) -> None:
     await load(db, seed_data.Scale(customers=300, categories=60, products=500, orders=0))
     emails = [r[0] for r in await db.fetch("SELECT email FROM customers")]
     assert len(set(emails)) == 300
@@ -181,7 +181,7 @@ async def test_catalogue_and_customers_look_real(db: asyncpg.Pool) -> None:
     assert all(p["deleted_at"] == p["updated_at"] for p in deleted)
 
 
-async def test_later_orders_get_fresh_numbers(db: asyncpg.Pool) -> None:
+async def test_later_orders_get_fresh_numbers(db: Database) -> None:
     await load(db)
     customer = await db.fetchval("SELECT id FROM customers LIMIT 1")
     number = await db.fetchval(
@@ -190,7 +190,7 @@ async def test_later_orders_get_fresh_numbers(db: asyncpg.Pool) -> None:
     assert number == 1001 + SMALL.orders
 
 
-async def test_no_orders_leaves_numbering_at_its_start(db: asyncpg.Pool) -> None:
+async def test_no_orders_leaves_numbering_at_its_start(db: Database) -> None:
     await load(db, seed_data.Scale(customers=2, categories=1, products=1, orders=0))
     customer = await db.fetchval("SELECT id FROM customers LIMIT 1")
     number = await db.fetchval(
@@ -199,7 +199,7 @@ async def test_no_orders_leaves_numbering_at_its_start(db: asyncpg.Pool) -> None
     assert number == 1001
 
 
-async def test_refuses_a_database_with_documents_unless_truncating(db: asyncpg.Pool) -> None:
+async def test_refuses_a_database_with_documents_unless_truncating(db: Database) -> None:
     await db.execute("INSERT INTO categories (name) VALUES ('Hand-made')")
     with pytest.raises(seed.NotEmpty):
         await load(db)
@@ -209,7 +209,7 @@ async def test_refuses_a_database_with_documents_unless_truncating(db: asyncpg.P
     assert await db.fetchval("SELECT count(*) FROM categories") == SMALL.categories
 
 
-async def test_a_failure_halfway_writes_nothing(db: asyncpg.Pool) -> None:
+async def test_a_failure_halfway_writes_nothing(db: Database) -> None:
     def fail_on_orders(table: str, done: int, total: int) -> None:
         if table == "orders":
             raise RuntimeError("interrupted")
