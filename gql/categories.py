@@ -10,25 +10,23 @@ from uuid import UUID
 import strawberry
 
 from gql.context import Info
-from gql.filters import (
-    DateTimeFilter,
-    EntityFilter,
-    IDFilter,
-    NullsOrder,
-    SortDirection,
-    StringFilter,
-)
+from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
 from gql.node import Node, register_node
 from gql.node_ids import to_global_id, uuid_of
-from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from gql.pagination import connection_field, order_by_input
 from resolvers import categories
 from resolvers.context import RequestContext
 from sql.categories import CategoryRow
+from sql.products import ProductRow
 
 if TYPE_CHECKING:
     from gql.products import Product, ProductFilter, ProductOrderBy
 
-LazyProduct = Annotated["Product", strawberry.lazy("gql.products")]
+
+def _product(row: ProductRow) -> Product:
+    from gql.products import Product  # products import categories, not the other way
+
+    return Product.from_row(row)
 
 
 @strawberry.enum(description="What categories can be ordered by.")
@@ -37,15 +35,7 @@ class CategorySortField(Enum):
     CREATED_AT = "CREATED_AT"
 
 
-@strawberry.input(description="One step of a category ordering.")
-class CategoryOrderBy:
-    field: CategorySortField = strawberry.field(description="What to order by.")
-    direction: SortDirection = strawberry.field(
-        default=SortDirection.ASC, description="Ascending (default) or descending."
-    )
-    nulls: NullsOrder | None = strawberry.field(
-        default=None, description="Where nulls go; the database default when omitted."
-    )
+CategoryOrderBy = order_by_input("CategoryOrderBy", CategorySortField, what="a category")
 
 
 @strawberry.input(description="Conditions on categories; all given fields must hold.")
@@ -79,28 +69,16 @@ class Category(Node):
     )
     row: strawberry.Private[CategoryRow]
 
-    @strawberry.field(description="The category's live products, a page at a time.")
-    async def products(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            Annotated[ProductFilter, strawberry.lazy("gql.products")] | None,
-            strawberry.argument(description="Only products matching this."),
-        ] = None,
-        order_by: Annotated[
-            list[Annotated[ProductOrderBy, strawberry.lazy("gql.products")]] | None,
-            strawberry.argument(description="Ordering; by name when omitted."),
-        ] = None,
-    ) -> Connection[LazyProduct]:
-        from gql.products import Product
-
-        args = connection_args(first, after, last, before, filter, order_by)
-        listing = await categories.products_of(info.context, self.row, args)
-        return connection(listing, Product.from_row)
+    products = connection_field(
+        node=Annotated["Product", strawberry.lazy("gql.products")],
+        filter=Annotated["ProductFilter", strawberry.lazy("gql.products")],
+        order_by=Annotated["ProductOrderBy", strawberry.lazy("gql.products")],
+        listing=categories.products_of,
+        to_node=_product,
+        description="The category's live products, a page at a time.",
+        what="products",
+        default_order="name",
+    )
 
     @strawberry.field(description="How many live products the category has.")
     async def product_count(self, info: Info) -> int:
@@ -148,23 +126,13 @@ class CategoryQueries:
         row = await categories.category_by_name(info.context, name=name)
         return None if row is None else Category.from_row(row)
 
-    @strawberry.field(description="Live categories, a page at a time; by name by default.")
-    async def categories(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            CategoryFilter | None, strawberry.argument(description="Only categories matching this.")
-        ] = None,
-        order_by: Annotated[
-            list[CategoryOrderBy] | None,
-            strawberry.argument(description="Ordering; by name when omitted."),
-        ] = None,
-    ) -> Connection[Category]:
-        args = connection_args(first, after, last, before, filter, order_by)
-        return connection(
-            await categories.categories_listing(info.context, args), Category.from_row
-        )
+    categories = connection_field(
+        node=Category,
+        filter=CategoryFilter,
+        order_by=CategoryOrderBy,
+        listing=lambda ctx, _root, args: categories.categories_listing(ctx, args),
+        to_node=Category.from_row,
+        description="Live categories, a page at a time; by name by default.",
+        what="categories",
+        default_order="name",
+    )

@@ -15,23 +15,29 @@ from gql.filters import (
     DateTimeFilter,
     EntityFilter,
     IDFilter,
-    NullsOrder,
-    SortDirection,
     StringFilter,
 )
 from gql.node import Node, register_node
 from gql.node_ids import to_global_id, uuid_of
-from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from gql.pagination import connection_field, order_by_input
 from resolvers import customers
 from resolvers.context import RequestContext
 from sql.customers import CustomerRow
+from sql.orders import OrderRow
 
 if TYPE_CHECKING:
     from gql.orders import Order, OrderFilter, OrderOrderBy
 
 LazyOrder = Annotated["Order", strawberry.lazy("gql.orders")]
+
+
+def _order(row: OrderRow) -> Order:
+    from gql.orders import Order  # orders import customers, not the other way
+
+    return Order.from_row(row)
+
+
 LazyOrderFilter = Annotated["OrderFilter", strawberry.lazy("gql.orders")]
-LazyOrderOrderBy = Annotated["OrderOrderBy", strawberry.lazy("gql.orders")]
 
 
 @strawberry.enum(description="What customers can be ordered by.")
@@ -41,15 +47,7 @@ class CustomerSortField(Enum):
     CREATED_AT = "CREATED_AT"
 
 
-@strawberry.input(description="One step of a customer ordering.")
-class CustomerOrderBy:
-    field: CustomerSortField = strawberry.field(description="What to order by.")
-    direction: SortDirection = strawberry.field(
-        default=SortDirection.ASC, description="Ascending (default) or descending."
-    )
-    nulls: NullsOrder | None = strawberry.field(
-        default=None, description="Where nulls go; the database default when omitted."
-    )
+CustomerOrderBy = order_by_input("CustomerOrderBy", CustomerSortField, what="a customer")
 
 
 @strawberry.input(description="Conditions on customers; all given fields must hold.")
@@ -87,27 +85,16 @@ class Customer(Node):
     )
     row: strawberry.Private[CustomerRow]
 
-    @strawberry.field(description="The customer's live orders, a page at a time.")
-    async def orders(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            LazyOrderFilter | None, strawberry.argument(description="Only orders matching this.")
-        ] = None,
-        order_by: Annotated[
-            list[LazyOrderOrderBy] | None,
-            strawberry.argument(description="Ordering; by number when omitted."),
-        ] = None,
-    ) -> Connection[LazyOrder]:
-        from gql.orders import Order
-
-        args = connection_args(first, after, last, before, filter, order_by)
-        listing = await customers.orders_of(info.context, self.row, args)
-        return connection(listing, Order.from_row)
+    orders = connection_field(
+        node=LazyOrder,
+        filter=LazyOrderFilter,
+        order_by=Annotated["OrderOrderBy", strawberry.lazy("gql.orders")],
+        listing=customers.orders_of,
+        to_node=_order,
+        description="The customer's live orders, a page at a time.",
+        what="orders",
+        default_order="number",
+    )
 
     @strawberry.field(description="How many orders they placed that were not cancelled.")
     async def order_count(self, info: Info) -> int:
@@ -159,21 +146,13 @@ class CustomerQueries:
         row = await customers.customer_by_email(info.context, email=email)
         return None if row is None else Customer.from_row(row)
 
-    @strawberry.field(description="Live customers, a page at a time; by name by default.")
-    async def customers(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            CustomerFilter | None, strawberry.argument(description="Only customers matching this.")
-        ] = None,
-        order_by: Annotated[
-            list[CustomerOrderBy] | None,
-            strawberry.argument(description="Ordering; by name when omitted."),
-        ] = None,
-    ) -> Connection[Customer]:
-        args = connection_args(first, after, last, before, filter, order_by)
-        return connection(await customers.customers_listing(info.context, args), Customer.from_row)
+    customers = connection_field(
+        node=Customer,
+        filter=CustomerFilter,
+        order_by=CustomerOrderBy,
+        listing=lambda ctx, _root, args: customers.customers_listing(ctx, args),
+        to_node=Customer.from_row,
+        description="Live customers, a page at a time; by name by default.",
+        what="customers",
+        default_order="name",
+    )

@@ -18,12 +18,10 @@ from gql.filters import (
     EntityFilter,
     IDFilter,
     IntFilter,
-    NullsOrder,
-    SortDirection,
 )
 from gql.node import Node, register_node
 from gql.node_ids import to_global_id, uuid_of
-from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from gql.pagination import connection_field, order_by_input
 from gql.products import Product
 from resolvers import orders
 from resolvers.context import RequestContext
@@ -58,15 +56,7 @@ class OrderSortField(Enum):
     STATUS = "STATUS"
 
 
-@strawberry.input(description="One step of an order ordering.")
-class OrderOrderBy:
-    field: OrderSortField = strawberry.field(description="What to order by.")
-    direction: SortDirection = strawberry.field(
-        default=SortDirection.ASC, description="Ascending (default) or descending."
-    )
-    nulls: NullsOrder | None = strawberry.field(
-        default=None, description="Where nulls go; the database default when omitted."
-    )
+OrderOrderBy = order_by_input("OrderOrderBy", OrderSortField, what="an order")
 
 
 @strawberry.input(description="Conditions on orders; all given fields must hold.")
@@ -199,21 +189,13 @@ class OrderQueries:
         row = await orders.order_by_number(info.context, number=number)
         return None if row is None else Order.from_row(row)
 
-    @strawberry.field(description="Live orders, a page at a time; by number by default.")
-    async def orders(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: Annotated[
-            OrderFilter | None, strawberry.argument(description="Only orders matching this.")
-        ] = None,
-        order_by: Annotated[
-            list[OrderOrderBy] | None,
-            strawberry.argument(description="Ordering; by number when omitted."),
-        ] = None,
-    ) -> Connection[Order]:
-        args = connection_args(first, after, last, before, filter, order_by)
-        return connection(await orders.orders_listing(info.context, args), Order.from_row)
+    orders = connection_field(
+        node=Order,
+        filter=OrderFilter,
+        order_by=OrderOrderBy,
+        listing=lambda ctx, _root, args: orders.orders_listing(ctx, args),
+        to_node=Order.from_row,
+        description="Live orders, a page at a time; by number by default.",
+        what="orders",
+        default_order="number",
+    )

@@ -7,12 +7,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from gql.filters import orderings, to_filter
+from gql.context import Info
+from gql.filters import NullsOrder, SortDirection, orderings, to_filter
 from resolvers.connections import ConnectionArgs, Listing, PageArgs
+from resolvers.context import RequestContext
 
 NodeT = TypeVar("NodeT")
 
@@ -90,3 +93,75 @@ def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connec
         ),
         count=listing.count,
     )
+
+
+Listing_ = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[Any]]]
+
+
+def order_by_input(name: str, sort_field: type[Enum], *, what: str) -> Any:
+    """The `XOrderBy` input of a connection: a sort field, a direction, nulls placement."""
+    namespace = {
+        "__annotations__": {
+            "field": sort_field,
+            "direction": SortDirection,
+            "nulls": NullsOrder | None,
+        },
+        "field": strawberry.field(description="What to order by."),
+        "direction": strawberry.field(
+            default=SortDirection.ASC, description="Ascending (default) or descending."
+        ),
+        "nulls": strawberry.field(
+            default=None, description="Where nulls go; the database default when omitted."
+        ),
+    }
+    return strawberry.input(type(name, (), namespace), description=f"One step of {what} ordering.")
+
+
+def connection_field(
+    *,
+    node: Any,
+    filter: Any,
+    order_by: Any,
+    listing: Listing_,
+    to_node: Callable[[Any], Any],
+    description: str,
+    what: str,
+    default_order: str,
+) -> Any:
+    """A connection field with the standard arguments, for a root query (`parent` is
+    None) or a nested one (`parent` is the parent's row).
+
+    `node`, `filter` and `order_by` may be lazy references; the argument list is built
+    once here instead of being repeated in every entity.
+    """
+
+    async def resolve(
+        self: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Any = None,
+        order_by: Any = None,
+    ) -> Any:
+        args = connection_args(first, after, last, before, filter, order_by)
+        parent = getattr(self, "row", None)
+        return connection(await listing(info.context, parent, args), to_node)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        "filter": Annotated[
+            filter | None, strawberry.argument(description=f"Only {what} matching this.")
+        ],
+        "order_by": Annotated[
+            list[order_by] | None,
+            strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
+        ],
+        "return": Connection[node],
+    }
+    return strawberry.field(resolver=resolve, description=description)

@@ -18,13 +18,20 @@ from gql.filters import (
     EntityFilter,
     IDFilter,
     IntFilter,
-    NullsOrder,
-    SortDirection,
     StringFilter,
 )
 from gql.node import Node, register_node
 from gql.node_ids import to_global_id, uuid_of
-from gql.pagination import After, Before, Connection, First, Last, connection, connection_args
+from gql.pagination import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    connection,
+    connection_args,
+    order_by_input,
+)
 from resolvers import products
 from resolvers.context import RequestContext
 from sql.products import ProductRow
@@ -40,15 +47,7 @@ class ProductSortField(Enum):
     UPDATED_AT = "UPDATED_AT"
 
 
-@strawberry.input(description="One step of a product ordering.")
-class ProductOrderBy:
-    field: ProductSortField = strawberry.field(description="What to order by.")
-    direction: SortDirection = strawberry.field(
-        default=SortDirection.ASC, description="Ascending (default) or descending."
-    )
-    nulls: NullsOrder | None = strawberry.field(
-        default=None, description="Where nulls go; the database default when omitted."
-    )
+ProductOrderBy = order_by_input("ProductOrderBy", ProductSortField, what="a product")
 
 
 @strawberry.input(description="Conditions on products; all given fields must hold.")
@@ -160,7 +159,7 @@ class ProductQueries:
             ProductFilter | None, strawberry.argument(description="Only products matching this.")
         ] = None,
         order_by: Annotated[
-            list[ProductOrderBy] | None,
+            list[ProductOrderBy] | None,  # type: ignore[valid-type]  # a generated input
             strawberry.argument(description="Ordering; by name (or relevance) when omitted."),
         ] = None,
         search: Annotated[
