@@ -123,7 +123,7 @@ async def _fetch(ctx: RequestContext, id: UUID) -> Customer | None:
     return None if row is None else Customer.from_row(row)
 
 
-register_node("Customer", _fetch)
+register_node("Customer", _fetch, row_type=CustomerRow, from_row=Customer.from_row)
 
 
 @strawberry.type

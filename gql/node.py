@@ -29,11 +29,19 @@ class Node:
 
 Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
+_FROM_ROW: dict[type, Callable[[Any], Any]] = {}
 
 
-def register_node(type_name: str, fetch: Fetch) -> None:
-    """`fetch(ctx, uuid)` returns the object as the viewer may see it, or None."""
+def register_node(type_name: str, fetch: Fetch, *, row_type: type, from_row: Any) -> None:
+    """`fetch(ctx, uuid)` returns the object as the viewer may see it, or None;
+    `from_row` turns a row of `row_type` into the object (a conflict shows the current one)."""
     _FETCHERS[type_name] = fetch
+    _FROM_ROW[row_type] = from_row
+
+
+def node_of(row: Any) -> Any:
+    """The GraphQL object for a row of any registered type."""
+    return _FROM_ROW[type(row)](row)
 
 
 async def resolve_node(ctx: RequestContext, global_id: str) -> Any:

@@ -165,8 +165,8 @@ async def _fetch_line(ctx: RequestContext, id: UUID) -> OrderLine | None:
     return None if row is None else OrderLine.from_row(row)
 
 
-register_node("Order", _fetch_order)
-register_node("OrderLine", _fetch_line)
+register_node("Order", _fetch_order, row_type=OrderRow, from_row=Order.from_row)
+register_node("OrderLine", _fetch_line, row_type=OrderLineRow, from_row=OrderLine.from_row)
 
 
 @strawberry.type

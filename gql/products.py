@@ -122,7 +122,7 @@ async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:
     return None if row is None else Product.from_row(row)
 
 
-register_node("Product", _fetch)
+register_node("Product", _fetch, row_type=ProductRow, from_row=Product.from_row)
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from gql.categories import Category, CategoryQueries
+from gql.categories import Category, CategoryMutations, CategoryQueries
 from gql.customers import Customer, CustomerQueries
 from gql.node import Node, NodeQueries
 from gql.orders import Order, OrderLine, OrderQueries
@@ -18,9 +18,18 @@ class Query(NodeQueries, CustomerQueries, CategoryQueries, ProductQueries, Order
     pass
 
 
+@strawberry.type(
+    description="Changing the store. Each field runs in its own transaction, in document "
+    "order; a failed one changes nothing and does not undo the ones before it."
+)
+class Mutation(CategoryMutations):
+    pass
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Node, Customer, Category, Product, Order, OrderLine],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from resolvers.connections import (
@@ -14,10 +16,14 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.errors import Referenced
 from resolvers.products import DEFAULT_ORDER as PRODUCT_ORDER
+from resolvers.validation import Description, Input, Name, parse, parse_patch
+from resolvers.writes import explain_miss, idempotent, write
 from sql import categories
 from sql.categories import CATEGORIES, CategoryRow
 from sql.products import PRODUCTS, ProductRow
+from sql.rows import row_from_json, row_to_json
 
 DEFAULT_ORDER = (Ordering("NAME"),)
 
@@ -47,3 +53,72 @@ async def products_of(
 
 async def product_count(ctx: RequestContext, category: CategoryRow) -> int:
     return await ctx.loaders.product_count_by_category.load(category.id)
+
+
+class CategoryInput(Input):
+    name: Name
+    description: Description | None = None
+
+
+async def create_category(
+    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
+) -> CategoryRow:
+    data = parse(CategoryInput, input, path=("input",))
+    async with write(ctx, values=input) as conn:
+        row = await idempotent(
+            ctx,
+            conn,
+            operation="createCategory",
+            key=idempotency_key,
+            arguments=input,
+            run=lambda: categories.insert_category(
+                conn, name=data.name, description=data.description
+            ),
+            encode=row_to_json,
+            decode=lambda stored: row_from_json(CategoryRow, stored),
+        )
+    ctx.loaders.category_by_id.prime_row(row)
+    return row
+
+
+async def update_category(
+    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
+) -> CategoryRow:
+    changes = parse_patch(CategoryInput, patch, path=("patch",))
+    async with write(ctx, values=patch, path="patch") as conn:
+        row = await categories.patch_category(conn, id=id, rev=rev, changes=changes)
+        if row is None:
+            found = await categories.categories_by_ids(conn, ids=[id])
+            explain_miss(found[0] if found else None, type_name="Category", id=id, expected_rev=rev)
+    ctx.loaders.category_by_id.prime_row(row)
+    return row
+
+
+async def delete_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
+    """Soft delete; refused while live products are in the category."""
+    async with write(ctx) as conn:
+        current = await categories.lock_category(conn, id=id)
+        row = await categories.soft_delete_category(conn, id=id, rev=rev)
+        if row is None:
+            explain_miss(current, type_name="Category", id=id, expected_rev=rev)
+        if await categories.has_live_products(conn, id=id):
+            raise Referenced("Category", id)
+    ctx.loaders.category_by_id.prime_row(row)
+    return row
+
+
+async def restore_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
+    """Undoes a soft delete; a live category at that rev is returned unchanged. Its name
+    may have been taken meanwhile: then nothing changes and the name is reported."""
+    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
+    async with write(ctx, values=taken) as conn:
+        current = await categories.lock_category(conn, id=id)
+        if current is not None and current.deleted_at is None and current.rev == rev:
+            return current
+        if current is not None:
+            taken["name"] = current.name
+        row = await categories.restore_category(conn, id=id, rev=rev)
+        if row is None:
+            explain_miss(current, type_name="Category", id=id, expected_rev=rev, deleted=True)
+    ctx.loaders.category_by_id.prime_row(row)
+    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loaders.loaders import Loaders
-from sql.pool import Executor
+from sql.pool import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +16,10 @@ class PageLimits:
 
 @dataclass(slots=True)
 class RequestContext:
-    db: Executor
+    db: Database
     page_limits: PageLimits
     request_id: str
+    idempotency_ttl_seconds: float = 24 * 3600
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

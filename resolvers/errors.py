@@ -1,6 +1,14 @@
-"""Domain exceptions raised by use-cases; the GraphQL edge maps each to what clients see."""
+"""Domain exceptions raised by use-cases; the GraphQL edge maps each to what clients see.
+
+Raised inside a write's transaction, they roll it back: a failed mutation writes nothing.
+Each holds exactly what its GraphQL error type shows.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 
 class BadUserInput(Exception):
@@ -10,3 +18,112 @@ class BadUserInput(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class DomainError(Exception):
+    """An expected failure of a mutation, returned to the client as data."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+@dataclass
+class NotFound(DomainError):
+    type_name: str
+    id: UUID | None
+    """None when the id did not even decode: it is echoed back as the client sent it."""
+    raw_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"no {self.type_name} with this id"
+
+
+@dataclass
+class StaleRevision(DomainError):
+    type_name: str
+    expected: int
+    current: int
+    row: Any
+
+    def __str__(self) -> str:
+        return (
+            f"the {self.type_name} is at revision {self.current}, not {self.expected}: "
+            "re-read it and apply your change again"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: tuple[str, ...]
+    message: str
+    code: str
+
+
+@dataclass
+class Invalid(DomainError):
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        return f"{count} invalid value{'s' if count != 1 else ''}: " + "; ".join(
+            f"{'.'.join(p.path)}: {p.message}" for p in self.problems
+        )
+
+
+@dataclass
+class Duplicate(DomainError):
+    field_name: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.field_name} {self.value!r} is already taken"
+
+
+@dataclass(frozen=True, slots=True)
+class Shortage:
+    product: Any
+    requested: int
+    available: int
+
+
+@dataclass
+class OutOfStock(DomainError):
+    shortages: list[Shortage]
+
+    def __str__(self) -> str:
+        return f"not enough stock for {len(self.shortages)} line(s)"
+
+
+@dataclass
+class IllegalTransition(DomainError):
+    from_status: str
+    to_status: str
+
+    def __str__(self) -> str:
+        return f"an order cannot go from {self.from_status} to {self.to_status}"
+
+
+@dataclass
+class IdempotencyKeyReused(DomainError):
+    key: str
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.key!r} was used with other arguments"
+
+
+@dataclass
+class Referenced(DomainError):
+    type_name: str
+    id: UUID
+
+    def __str__(self) -> str:
+        return f"the {self.type_name} is still referenced by live rows"
+
+
+@dataclass
+class Forbidden(DomainError):
+    reason: str = "you may not do this"
+
+    def __str__(self) -> str:
+        return self.reason

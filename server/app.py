@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -18,10 +19,25 @@ from resolvers.context import PageLimits, RequestContext
 from server import graphiql
 from server.middleware import RequestMiddleware
 from server.settings import Settings
-from sql import migrate
+from sql import idempotency, migrate
 from sql.pool import Database, QueryLogger, create_pool, ping
 
 log = logging.getLogger("storefront.app")
+
+
+PURGE_EVERY_SECONDS = 600.0
+
+
+async def _purge_expired_keys(db: Database) -> None:
+    """Deletes expired idempotency keys now and then; every worker does it, harmlessly."""
+    while True:
+        try:
+            purged = await idempotency.purge_expired(db)
+            if purged:
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:  # the database may be away; try again next round
+            log.warning("could not purge expired idempotency keys", exc_info=True)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 
 def create_app(
@@ -46,14 +62,21 @@ def create_app(
             acquire_timeout=settings.pool_acquire_timeout,
             query_logger=query_logger,
         )
+        purger = asyncio.create_task(_purge_expired_keys(pool))
         try:
             yield
         finally:
+            purger.cancel()
             await pool.close()
 
     def context(request: Request) -> RequestContext:
         assert pool is not None
-        return RequestContext(db=pool, page_limits=limits, request_id=request.state.request_id)
+        return RequestContext(
+            db=pool,
+            page_limits=limits,
+            request_id=request.state.request_id,
+            idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
+        )
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(default=100, ge=1, description="largest first/last accepted")
     default_page_size: int = Field(default=20, ge=1, description="page size when none is given")
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="how long an idempotency key is remembered"
+    )
     seed_demo: bool = Field(
         default=True, description="load a small demo catalogue into an empty database on serve"
     )

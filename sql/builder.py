@@ -93,6 +93,8 @@ class Entity:
     row_type: type[DataclassInstance]
     filterable: Mapping[str, Column | Relation]
     sortable: Mapping[str, SortKey]
+    writable: frozenset[str] = frozenset()
+    """Columns a patch may set."""
     live: str = "{t}.deleted_at IS NULL"
 
     @property
@@ -397,3 +399,26 @@ def _count_conditions(spec: PageSpec, params: Params) -> str:
     conditions = [render(spec.entity.live), *(render(w) for w in spec.where)]
     condition = compile_filter(spec.entity, spec.filter, alias="t0", params=params)
     return " AND ".join(f"({c})" for c in [*conditions, condition])
+
+
+# -- writes --------------------------------------------------------------------------------
+
+
+def patch_statement(entity: Entity, changes: Mapping[str, Any]) -> Statement:
+    """`UPDATE` of a live row at an expected revision: `$1` is the id, `$2` the rev.
+
+    Only the columns in `changes` are set (each must be writable); the revision and
+    `updated_at` move in the same statement. No row back means stale or missing.
+    """
+    unknown = set(changes) - entity.writable
+    if unknown:
+        raise ValueError(f"{entity.table} cannot set {sorted(unknown)}")
+    params = Params([None, None])
+    sets = [f"{column} = {params.add(value)}" for column, value in changes.items()]
+    sets += ["rev = rev + 1", "updated_at = now()"]
+    text = (
+        f"UPDATE {entity.table} SET {', '.join(sets)} "
+        "WHERE id = $1 AND rev = $2 AND deleted_at IS NULL "
+        f"RETURNING {', '.join(entity.columns)}"
+    )
+    return Statement(text=text, args=params.values)

@@ -21,7 +21,7 @@ from server.embedded import EmbeddedPostgres
 from sql import migrate
 from sql.pool import Database
 
-DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers")
+DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers", "idempotency_keys")
 
 
 def with_database(url: str, database: str) -> str:

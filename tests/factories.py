@@ -11,6 +11,7 @@ from uuid import UUID
 from sql.pool import Database
 
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
+BASE_UUID = UUID(int=42)
 _serial = count(1)
 
 

@@ -1,0 +1,39 @@
+"""Turning mutation arguments into what use-cases take."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.utils.str_converters import to_camel_case
+
+from gql.node_ids import uuid_of
+from resolvers.errors import NotFound
+
+
+def provided(value: Any) -> dict[str, Any]:
+    """An input object as {GraphQL field name: value}, leaving out fields the client did
+    not send (an explicit null stays, as None: patches clear fields with it)."""
+    return {
+        to_camel_case(f.name): _plain(getattr(value, f.name))
+        for f in dataclasses.fields(value)
+        if getattr(value, f.name) is not strawberry.UNSET
+    }
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return provided(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def target(global_id: str, *, type_name: str) -> UUID:
+    """The uuid of the object a mutation acts on; any other id is simply not found."""
+    uuid = uuid_of(global_id, type_name=type_name)
+    if uuid is None:
+        raise NotFound(type_name, None, raw_id=global_id)
+    return uuid

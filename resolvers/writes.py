@@ -1,0 +1,112 @@
+"""How every mutation writes: one transaction, constraint violations as domain errors,
+and idempotency keys stored with the write they protect."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, NoReturn, TypeVar
+from uuid import UUID
+
+import orjson
+
+from resolvers.context import RequestContext
+from resolvers.errors import (
+    Duplicate,
+    IdempotencyKeyReused,
+    Invalid,
+    NotFound,
+    Problem,
+    StaleRevision,
+)
+from sql import idempotency
+from sql.errors import ConstraintViolation
+from sql.pool import Connection
+from sql.transactions import transaction
+
+T = TypeVar("T")
+
+# Which node type a foreign key points at, for the NotFound it turns into.
+_REFERENCED_TYPE = {"categoryId": "Category", "customerId": "Customer", "productId": "Product"}
+
+
+@contextlib.asynccontextmanager
+async def write(
+    ctx: RequestContext, *, values: Mapping[str, Any] | None = None, path: str = "input"
+) -> AsyncIterator[Connection]:
+    """A transaction for one mutation. `values` are the written fields by their GraphQL
+    names, so a constraint violation can name the field and value that broke it."""
+    values = {} if values is None else values
+    try:
+        async with transaction(ctx.db) as conn:
+            yield conn
+    except ConstraintViolation as violation:
+        guard = violation.guard
+        if guard.kind == "unique":
+            raise Duplicate(guard.field, str(values.get(guard.field, ""))) from None
+        if guard.kind == "foreign_key":
+            raw = values.get(guard.field)
+            raise NotFound(
+                _REFERENCED_TYPE.get(guard.field, guard.table), None, raw_id=str(raw or "")
+            ) from None
+        problem = Problem((path, guard.field), "is not an allowed value", "CHECK")
+        raise Invalid([problem]) from None
+
+
+def request_hash(operation: str, arguments: Any) -> str:
+    """The same arguments give the same hash, whatever their key order."""
+    canonical = orjson.dumps(
+        {"operation": operation, "arguments": arguments},
+        option=orjson.OPT_SORT_KEYS,
+        default=str,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+async def idempotent(
+    ctx: RequestContext,
+    conn: Connection,
+    *,
+    operation: str,
+    key: str | None,
+    arguments: Any,
+    run: Callable[[], Awaitable[T]],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """Runs `run` once per key: a retry with the same arguments gets the first result back
+    (decoded from what was stored), other arguments get `IdempotencyKeyReused`. Racing
+    retries wait on the key's row until the first transaction ends."""
+    if key is None:
+        return await run()
+    if not 1 <= len(key) <= 200:
+        raise Invalid([Problem(("idempotencyKey",), "must be 1 to 200 characters", "LENGTH")])
+    digest = request_hash(operation, arguments)
+    claim = await idempotency.claim(
+        conn,
+        operation=operation,
+        key=key,
+        request_hash=digest,
+        ttl_seconds=ctx.idempotency_ttl_seconds,
+    )
+    if not claim.fresh:
+        if claim.request_hash != digest:
+            raise IdempotencyKeyReused(key)
+        return decode(claim.response)
+    result = await run()
+    await idempotency.store(conn, operation=operation, key=key, response=encode(result))
+    return result
+
+
+def explain_miss(
+    current: Any, *, type_name: str, id: UUID, expected_rev: int, deleted: bool = False
+) -> NoReturn:
+    """Why a conditional write matched no row, given the row as it is now (or None).
+
+    The write wanted a row that is live (or soft-deleted, when `deleted`) at
+    `expected_rev`: a row in the other state is not found; one at another rev conflicts.
+    """
+    if current is None or (current.deleted_at is not None) != deleted:
+        raise NotFound(type_name, id)
+    raise StaleRevision(type_name, expected=expected_rev, current=current.rev, row=current)
