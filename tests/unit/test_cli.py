@@ -43,3 +43,10 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     settings = Settings()
     assert settings.database_url == "postgresql://x@127.0.0.1:1/db"
     assert settings.max_page_size == 50
+
+
+def test_the_readme_lists_every_setting(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text()
+    for name in Settings.model_fields:
+        env = "DATABASE_URL" if name == "database_url" else f"STOREFRONT_{name.upper()}"
+        assert f"`{env}`" in readme, env
