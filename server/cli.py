@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         result: int = args.run(args)
         return result
     except (KeyboardInterrupt, _Terminated):
-        return 0
+        # Stopping is how a server ends; any other command stopped midway did not finish.
+        return 0 if args.run is _serve else 130
     except ValidationError as invalid:
         print(f"storefront: invalid settings:\n{invalid}", file=sys.stderr)
         return 2
