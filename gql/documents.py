@@ -16,7 +16,8 @@ MAX_TOKENS = 5000
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A document ready to execute, or the errors that stop it."""
+    """A parsed document (None when it did not parse) and the errors that stop it from
+    running; it may run only when `errors` is empty."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
@@ -46,4 +47,4 @@ class DocumentCache:
         except GraphQLError as error:
             return Prepared(document=None, errors=[error], parsed=False)
         errors = validate(self.schema, document)
-        return Prepared(document=None if errors else document, errors=errors, parsed=True)
+        return Prepared(document=document, errors=errors, parsed=True)

@@ -24,12 +24,11 @@ from graphql import (
     execute,
     get_operation_ast,
     get_variable_values,
-    parse,
 )
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.documents import MAX_TOKENS, DocumentCache
+from gql.documents import DocumentCache
 from gql.errors import execution_error, plain_error, request_error
 from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
 from resolvers.context import RequestContext
@@ -103,16 +102,12 @@ class GraphQLEndpoint:
         prepared = self.documents.get(params.query)
         if not prepared.parsed:
             raise NotExecutable(prepared.errors, code="GRAPHQL_PARSE_FAILED")
+        assert prepared.document is not None
         if method == "GET":
-            # The spec answers a mutation over GET with 405 whether or not the document is
-            # valid. The cache keeps only valid documents, so an invalid one is parsed again.
-            _refuse_unsafe(
-                prepared.document or parse(params.query, max_tokens=MAX_TOKENS),
-                params.operation_name,
-            )
+            # The spec answers a mutation over GET with 405 whether or not the document is valid.
+            _refuse_unsafe(prepared.document, params.operation_name)
         if prepared.errors:
             raise NotExecutable(prepared.errors, code="GRAPHQL_VALIDATION_FAILED")
-        assert prepared.document is not None
         operation = _select_operation(prepared.document, params.operation_name)
         coerced = get_variable_values(
             self.schema,
