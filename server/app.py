@@ -52,7 +52,7 @@ def create_app(
     pool: Database | None = None
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         nonlocal pool
         pool = await create_pool(
             database_url,
@@ -62,6 +62,7 @@ def create_app(
             acquire_timeout=settings.pool_acquire_timeout,
             query_logger=query_logger,
         )
+        app.state.pool = pool  # for tools and tests that need the app's own pool
         purger = asyncio.create_task(_purge_expired_keys(pool))
         try:
             yield
