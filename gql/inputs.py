@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -37,3 +37,13 @@ def target(global_id: str, *, type_name: str) -> UUID:
     if uuid is None:
         raise NotFound(type_name, None, raw_id=global_id)
     return uuid
+
+
+Rev = Annotated[int, strawberry.argument(description="The revision the change is based on.")]
+IdempotencyKey = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Makes retries safe: the same key with the same arguments returns the "
+        "first result and writes nothing more (keys are remembered for 24 hours)."
+    ),
+]

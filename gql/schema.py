@@ -5,10 +5,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from gql.categories import Category, CategoryMutations, CategoryQueries
+from gql.categories import Category, CategoryQueries
+from gql.category_mutations import CategoryMutations
+from gql.customer_mutations import CustomerMutations
 from gql.customers import Customer, CustomerQueries
 from gql.node import Node, NodeQueries
+from gql.order_mutations import OrderMutations
 from gql.orders import Order, OrderLine, OrderQueries
+from gql.product_mutations import ProductMutations
 from gql.products import Product, ProductQueries
 from gql.scalars import SCALAR_MAP
 
@@ -22,7 +26,7 @@ class Query(NodeQueries, CustomerQueries, CategoryQueries, ProductQueries, Order
     description="Changing the store. Each field runs in its own transaction, in document "
     "order; a failed one changes nothing and does not undo the ones before it."
 )
-class Mutation(CategoryMutations):
+class Mutation(CustomerMutations, CategoryMutations, ProductMutations, OrderMutations):
     pass
 
 

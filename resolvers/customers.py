@@ -1,7 +1,9 @@
-"""Reading customers."""
+"""Reading and writing customers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from resolvers.connections import (
@@ -15,9 +17,12 @@ from resolvers.connections import (
 )
 from resolvers.context import RequestContext
 from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
+from resolvers.validation import Email, Input, Name, parse, parse_patch
+from resolvers.writes import explain_miss, idempotent, write
 from sql import customers
 from sql.customers import CUSTOMERS, CustomerRow, CustomerStats
 from sql.orders import ORDERS, OrderRow
+from sql.rows import row_from_json, row_to_json
 
 DEFAULT_ORDER = (Ordering("NAME"),)
 
@@ -45,3 +50,68 @@ async def orders_of(
 
 async def stats(ctx: RequestContext, customer: CustomerRow) -> CustomerStats:
     return await ctx.loaders.customer_stats.load(customer.id)
+
+
+class CustomerInput(Input):
+    email: Email
+    name: Name
+
+
+async def create_customer(
+    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
+) -> CustomerRow:
+    data = parse(CustomerInput, input, path=("input",))
+    async with write(ctx, values=input) as conn:
+        row = await idempotent(
+            ctx,
+            conn,
+            operation="createCustomer",
+            key=idempotency_key,
+            arguments=input,
+            run=lambda: customers.insert_customer(conn, email=data.email, name=data.name),
+            encode=row_to_json,
+            decode=lambda stored: row_from_json(CustomerRow, stored),
+        )
+    ctx.loaders.customer_by_id.prime_row(row)
+    return row
+
+
+async def update_customer(
+    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
+) -> CustomerRow:
+    changes = parse_patch(CustomerInput, patch, path=("patch",))
+    async with write(ctx, values=patch, path="patch") as conn:
+        row = await customers.patch_customer(conn, id=id, rev=rev, changes=changes)
+        if row is None:
+            found = await customers.customers_by_ids(conn, ids=[id])
+            explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
+    ctx.loaders.customer_by_id.prime_row(row)
+    return row
+
+
+async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
+    """Soft delete; their orders stay and keep pointing at them."""
+    async with write(ctx) as conn:
+        row = await customers.soft_delete_customer(conn, id=id, rev=rev)
+        if row is None:
+            found = await customers.customers_by_ids(conn, ids=[id])
+            explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
+    ctx.loaders.customer_by_id.prime_row(row)
+    return row
+
+
+async def restore_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
+    """Undoes a soft delete; a live customer at that rev is returned unchanged. Their email
+    may have been taken meanwhile: then nothing changes and the email is reported."""
+    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
+    async with write(ctx, values=taken) as conn:
+        current = await customers.lock_customer(conn, id=id)
+        if current is not None and current.deleted_at is None and current.rev == rev:
+            return current
+        if current is not None:
+            taken["email"] = current.email
+        row = await customers.restore_customer(conn, id=id, rev=rev)
+        if row is None:
+            explain_miss(current, type_name="Customer", id=id, expected_rev=rev, deleted=True)
+    ctx.loaders.customer_by_id.prime_row(row)
+    return row

@@ -1,9 +1,16 @@
-"""Reading orders and their lines."""
+"""Orders: reading them and their lines, placing them, and moving them through their life."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
+from pydantic import Field
+
+from resolvers import order_states
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
@@ -14,10 +21,15 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.errors import Invalid, NotFound, OutOfStock, Problem, Shortage
+from resolvers.validation import Input, Quantity, parse
+from resolvers.writes import explain_miss, idempotent, write
 from sql import orders
 from sql.customers import CustomerRow
 from sql.orders import ORDERS, OrderLineRow, OrderRow
+from sql.pool import Connection
 from sql.products import ProductRow
+from sql.rows import row_from_json, row_to_json
 
 DEFAULT_ORDER = (Ordering("NUMBER"),)
 
@@ -58,3 +70,128 @@ async def order_of_line(ctx: RequestContext, line: OrderLineRow) -> OrderRow:
 async def product_of_line(ctx: RequestContext, line: OrderLineRow) -> ProductRow:
     """The product as it is now, even if soft-deleted since: history stays intact."""
     return await existing(ctx.loaders.product_by_id, line.product_id, what="product")
+
+
+class OrderLineInput(Input):
+    product_id: str
+    quantity: Quantity
+
+
+class PlaceOrderInput(Input):
+    customer_id: str
+    lines: Annotated[list[OrderLineInput], Field(min_length=1, max_length=100)]
+
+
+MAX_TOTAL = Decimal("9999999999.99")  # what numeric(12,2) holds
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """What placing wrote, to prime the loaders with; a replay knows only the order."""
+
+    order: OrderRow
+    lines: list[OrderLineRow] | None = None
+    products: Sequence[ProductRow] = ()
+
+
+async def place_order(
+    ctx: RequestContext,
+    *,
+    input: Mapping[str, Any],
+    customer_id: UUID | None,
+    product_ids: Sequence[UUID | None],
+    idempotency_key: str | None = None,
+) -> OrderRow:
+    """`input` is as the client sent it; `customer_id` and `product_ids` (one per line)
+    are its ids decoded, None where an id is not one of a Customer or Product."""
+    data = parse(PlaceOrderInput, input, path=("input",))
+    async with write(ctx, values=input) as conn:
+        placed = await idempotent(
+            ctx,
+            conn,
+            operation="placeOrder",
+            key=idempotency_key,
+            arguments=input,
+            run=lambda: _place(conn, data, customer_id=customer_id, product_ids=product_ids),
+            encode=lambda done: row_to_json(done.order),
+            decode=lambda stored: Placed(row_from_json(OrderRow, stored)),
+        )
+    ctx.loaders.order_by_id.prime_row(placed.order)
+    if placed.lines is not None:
+        ctx.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
+        for line_row in placed.lines:
+            ctx.loaders.line_by_id.prime_row(line_row)
+    for product in placed.products:
+        ctx.loaders.product_by_id.prime_row(product)
+    return placed.order
+
+
+async def _place(
+    conn: Connection,
+    data: PlaceOrderInput,
+    *,
+    customer_id: UUID | None,
+    product_ids: Sequence[UUID | None],
+) -> Placed:
+    if customer_id is None or not await orders.lock_live_customer(conn, id=customer_id):
+        raise NotFound("Customer", None, raw_id=data.customer_id)
+    # Lines of the same product merge into the first one's place.
+    wanted: dict[UUID, int] = {}
+    for id, line_input in zip(product_ids, data.lines, strict=True):
+        if id is not None:
+            wanted[id] = wanted.get(id, 0) + line_input.quantity
+    locked = {row.id: row for row in await orders.lock_products(conn, ids=sorted(wanted))}
+    for id, line_input in zip(product_ids, data.lines, strict=True):
+        if id is None or id not in locked or locked[id].deleted_at is not None:
+            raise NotFound("Product", None, raw_id=line_input.product_id)
+    if sum(locked[id].price * quantity for id, quantity in wanted.items()) > MAX_TOTAL:
+        problem = Problem(("input", "lines"), f"the total would exceed {MAX_TOTAL}", "TOO_LARGE")
+        raise Invalid([problem])
+    changed = await orders.shift_stock(conn, deltas={id: -q for id, q in wanted.items()})
+    if len(changed) < len(wanted):
+        taken = {row.id for row in changed}
+        raise OutOfStock(
+            [
+                Shortage(locked[id], requested=quantity, available=locked[id].stock)
+                for id, quantity in wanted.items()
+                if id not in taken
+            ]
+        )
+    order, lines = await orders.insert_order(
+        conn, customer_id=customer_id, lines=list(wanted.items())
+    )
+    return Placed(order, lines, changed)
+
+
+async def pay_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(ctx, id=id, rev=rev, to="PAID")
+
+
+async def ship_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(ctx, id=id, rev=rev, to="SHIPPED")
+
+
+async def cancel_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
+    """Cancels and puts every line's units back into stock, in one transaction."""
+    return await _move(ctx, id=id, rev=rev, to="CANCELLED")
+
+
+async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow:
+    restocked: list[ProductRow] = []
+    async with write(ctx) as conn:
+        row = await orders.transition_order(
+            conn, id=id, rev=rev, to=to, sources=order_states.sources(to)
+        )
+        if row is None:
+            found = await orders.orders_by_ids(conn, ids=[id])
+            current = found[0] if found else None
+            if current is not None and current.deleted_at is None and current.rev == rev:
+                order_states.check(current.status, to)
+            explain_miss(current, type_name="Order", id=id, expected_rev=rev)
+        if to in order_states.RESTOCKS:
+            await orders.lock_order_products(conn, id=id)
+            restocked = await orders.restock_order(conn, id=id)
+    ctx.loaders.order_by_id.prime_row(row)
+    for product in restocked:
+        ctx.loaders.product_by_id.prime_row(product)
+    return row

@@ -73,7 +73,9 @@ def parse_patch(
             else:
                 changes[name] = None
             continue
-        rule: Any = Annotated[field.annotation, *field.metadata]
+        rule: Any = field.annotation
+        if field.metadata:  # Annotated needs at least one annotation
+            rule = Annotated[rule, *field.metadata]
         adapter: TypeAdapter[Any] = TypeAdapter(rule)
         try:
             changes[name] = adapter.validate_python(value)

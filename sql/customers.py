@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Entity, Relation, SortKey
-from sql.pool import Executor
+from sql.builder import Column, Entity, Relation, SortKey, patch_statement
+from sql.pool import Connection, Executor
 from sql.rows import columns, to_rows
 
 
@@ -50,6 +50,7 @@ CUSTOMERS = Entity(
         "EMAIL": SortKey("{t}.email", str),
         "CREATED_AT": SortKey("{t}.created_at", datetime),
     },
+    writable=frozenset({"email", "name"}),
 )
 
 CUSTOMERS_BY_IDS = f"SELECT {columns(CustomerRow)} FROM customers WHERE id = ANY($1::uuid[])"
@@ -83,3 +84,51 @@ async def live_customer_by_email(executor: Executor, *, email: str) -> CustomerR
 async def customer_stats(executor: Executor, *, ids: list[UUID]) -> dict[UUID, CustomerStats]:
     records = await executor.fetch(CUSTOMER_STATS, ids)
     return {r[0]: CustomerStats(order_count=r[1], total_spent=r[2]) for r in records}
+
+
+INSERT_CUSTOMER = f"""
+INSERT INTO customers (email, name) VALUES ($1, $2) RETURNING {columns(CustomerRow)}
+"""
+
+LOCK_CUSTOMER = f"SELECT {columns(CustomerRow)} FROM customers WHERE id = $1 FOR UPDATE"
+
+SOFT_DELETE = f"""
+UPDATE customers SET deleted_at = now(), rev = rev + 1, updated_at = now()
+WHERE id = $1 AND rev = $2 AND deleted_at IS NULL RETURNING {columns(CustomerRow)}
+"""
+
+RESTORE = f"""
+UPDATE customers SET deleted_at = NULL, rev = rev + 1, updated_at = now()
+WHERE id = $1 AND rev = $2 AND deleted_at IS NOT NULL RETURNING {columns(CustomerRow)}
+"""
+
+
+async def insert_customer(conn: Connection, *, email: str, name: str) -> CustomerRow:
+    record = await conn.fetchrow(INSERT_CUSTOMER, email, name)
+    assert record is not None  # INSERT ... RETURNING always returns the row
+    return CustomerRow(*record)
+
+
+async def patch_customer(
+    conn: Connection, *, id: UUID, rev: int, changes: dict[str, object]
+) -> CustomerRow | None:
+    """The updated row, or None when the customer is missing, deleted or at another rev."""
+    statement = patch_statement(CUSTOMERS, changes)
+    record = await conn.fetchrow(statement.text, id, rev, *statement.args[2:])
+    return None if record is None else CustomerRow(*record)
+
+
+async def lock_customer(conn: Connection, *, id: UUID) -> CustomerRow | None:
+    record = await conn.fetchrow(LOCK_CUSTOMER, id)
+    return None if record is None else CustomerRow(*record)
+
+
+async def soft_delete_customer(conn: Connection, *, id: UUID, rev: int) -> CustomerRow | None:
+    """Orders keep pointing at a deleted customer: history stays intact."""
+    record = await conn.fetchrow(SOFT_DELETE, id, rev)
+    return None if record is None else CustomerRow(*record)
+
+
+async def restore_customer(conn: Connection, *, id: UUID, rev: int) -> CustomerRow | None:
+    record = await conn.fetchrow(RESTORE, id, rev)
+    return None if record is None else CustomerRow(*record)

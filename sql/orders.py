@@ -1,16 +1,17 @@
-"""Queries over orders and their lines."""
+"""Queries over orders and their lines, and the writes that place orders and move them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from sql.builder import Column, Entity, Relation, SortKey
 from sql.customers import CUSTOMERS
-from sql.pool import Executor
+from sql.pool import Connection, Executor
+from sql.products import ProductRow
 from sql.rows import columns, to_rows
 
 
@@ -98,3 +99,117 @@ async def lines_by_order_ids(
 
 async def lines_by_ids(executor: Executor, *, ids: list[UUID]) -> list[OrderLineRow]:
     return to_rows(OrderLineRow, await executor.fetch(LINES_BY_IDS, ids))
+
+
+# Writes. Every statement that touches several products first locks them in id order
+# (`lock_products`, `lock_order_products`): two orders sharing products then queue on the
+# first one they share instead of deadlocking.
+
+LIVE_CUSTOMER = "SELECT true FROM customers WHERE id = $1 AND deleted_at IS NULL FOR SHARE"
+
+LOCK_PRODUCTS = f"""
+SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+"""
+
+SHIFT_STOCK = f"""
+UPDATE products AS p SET stock = p.stock + d.delta, rev = p.rev + 1, updated_at = now()
+FROM unnest($1::uuid[], $2::integer[]) AS d(id, delta)
+WHERE p.id = d.id AND p.stock + d.delta >= 0
+RETURNING {columns(ProductRow, prefix="p.")}
+"""
+
+# The order's id is drawn first so its lines can be inserted before it and its total
+# summed from the inserted lines, all in one statement (foreign keys are checked when the
+# statement ends). Unit prices are the products' prices now. One row back per line.
+INSERT_ORDER = f"""
+WITH new_id AS (SELECT gen_random_uuid() AS id),
+new_lines AS (
+    INSERT INTO order_lines (order_id, position, product_id, quantity, unit_price)
+    SELECT new_id.id, d.position, d.product_id, d.quantity, p.price
+    FROM new_id
+    CROSS JOIN unnest($2::uuid[], $3::integer[])
+        WITH ORDINALITY AS d(product_id, quantity, position)
+    JOIN products AS p ON p.id = d.product_id
+    RETURNING {columns(OrderLineRow)}
+),
+new_order AS (
+    INSERT INTO orders (id, customer_id, total)
+    SELECT new_id.id, $1, (SELECT sum(quantity * unit_price) FROM new_lines) FROM new_id
+    RETURNING {columns(OrderRow)}
+)
+SELECT {columns(OrderRow, prefix="o.")}, {columns(OrderLineRow, prefix="l.")}
+FROM new_order AS o CROSS JOIN new_lines AS l ORDER BY l.position
+"""
+
+# Moves a live order at an expected rev to $3 when it is in one of the statuses $4, and
+# stamps the matching time, so the status and its timestamps change together.
+TRANSITION = f"""
+UPDATE orders SET
+    status = $3::order_status,
+    paid_at = CASE WHEN $3::order_status = 'PAID' THEN now() ELSE paid_at END,
+    shipped_at = CASE WHEN $3::order_status = 'SHIPPED' THEN now() ELSE shipped_at END,
+    cancelled_at = CASE WHEN $3::order_status = 'CANCELLED' THEN now() ELSE cancelled_at END,
+    rev = rev + 1, updated_at = now()
+WHERE id = $1 AND rev = $2 AND deleted_at IS NULL AND status = ANY($4::order_status[])
+RETURNING {columns(OrderRow)}
+"""
+
+LOCK_ORDER_PRODUCTS = f"""
+SELECT {columns(ProductRow)} FROM products
+WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1) ORDER BY id FOR UPDATE
+"""
+
+RESTOCK_ORDER = f"""
+UPDATE products AS p SET stock = p.stock + l.quantity, rev = p.rev + 1, updated_at = now()
+FROM order_lines AS l WHERE l.order_id = $1 AND p.id = l.product_id
+RETURNING {columns(ProductRow, prefix="p.")}
+"""
+
+
+async def lock_live_customer(conn: Connection, *, id: UUID) -> bool:
+    """Whether the customer exists and is live; if so, it stays live until the transaction
+    ends (a concurrent soft delete waits)."""
+    return bool(await conn.fetchval(LIVE_CUSTOMER, id))
+
+
+async def lock_products(conn: Connection, *, ids: list[UUID]) -> list[ProductRow]:
+    """The products with these ids (soft-deleted ones included), locked in id order."""
+    return to_rows(ProductRow, await conn.fetch(LOCK_PRODUCTS, ids))
+
+
+async def shift_stock(conn: Connection, *, deltas: dict[UUID, int]) -> list[ProductRow]:
+    """Adds each delta to its product's stock, except where stock would fall below zero:
+    those products are left as they are and absent from the rows returned."""
+    records = await conn.fetch(SHIFT_STOCK, list(deltas), list(deltas.values()))
+    return to_rows(ProductRow, records)
+
+
+async def insert_order(
+    conn: Connection, *, customer_id: UUID, lines: list[tuple[UUID, int]]
+) -> tuple[OrderRow, list[OrderLineRow]]:
+    """A PENDING order with one line per (product, quantity), positions 1, 2, ... in the
+    given order; the products must exist."""
+    product_ids = [product for product, _ in lines]
+    quantities = [quantity for _, quantity in lines]
+    records = await conn.fetch(INSERT_ORDER, customer_id, product_ids, quantities)
+    split = len(fields(OrderRow))
+    order = OrderRow(*tuple(records[0])[:split])
+    return order, [OrderLineRow(*tuple(r)[split:]) for r in records]
+
+
+async def transition_order(
+    conn: Connection, *, id: UUID, rev: int, to: str, sources: frozenset[str]
+) -> OrderRow | None:
+    """The order moved to `to`, or None when it is missing, deleted, at another rev or in
+    a status not in `sources`."""
+    record = await conn.fetchrow(TRANSITION, id, rev, to, sorted(sources))
+    return None if record is None else OrderRow(*record)
+
+
+async def lock_order_products(conn: Connection, *, id: UUID) -> list[ProductRow]:
+    return to_rows(ProductRow, await conn.fetch(LOCK_ORDER_PRODUCTS, id))
+
+
+async def restock_order(conn: Connection, *, id: UUID) -> list[ProductRow]:
+    """Puts every line's quantity back into stock; lock the products first."""
+    return to_rows(ProductRow, await conn.fetch(RESTOCK_ORDER, id))

@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Entity, Relation, SortKey
+from sql.builder import Column, Entity, Relation, SortKey, patch_statement
 from sql.categories import CATEGORIES
-from sql.pool import Executor
+from sql.pool import Connection, Executor
 from sql.rows import columns, to_rows
 
 
@@ -50,6 +50,7 @@ PRODUCTS = Entity(
         "CREATED_AT": SortKey("{t}.created_at", datetime),
         "UPDATED_AT": SortKey("{t}.updated_at", datetime),
     },
+    writable=frozenset({"sku", "name", "description", "price", "stock", "category_id"}),
 )
 
 SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"
@@ -72,4 +73,163 @@ async def products_by_ids(executor: Executor, *, ids: list[UUID]) -> list[Produc
 
 async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
     record = await executor.fetchrow(LIVE_PRODUCT_BY_SKU, sku)
+    return None if record is None else ProductRow(*record)
+
+
+# -- writes --------------------------------------------------------------------------------
+# A product only ever joins a live category: writes that set `category_id` first take a
+# key-share lock on the live category (`lock_live_categories`). deleteCategory locks the
+# category FOR UPDATE, which conflicts with it, so either the delete waits and then sees the
+# product, or the product write waits and then finds the category deleted.
+
+LOCK_LIVE_CATEGORIES = """
+SELECT id FROM categories WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
+ORDER BY id FOR KEY SHARE
+"""
+
+INSERT_PRODUCT = f"""
+INSERT INTO products (sku, name, description, price, stock, category_id)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING {columns(ProductRow)}
+"""
+
+# One statement for the whole batch whatever its size. A sku already taken by a live product
+# is skipped rather than raised, so the caller learns which one it was.
+INSERT_PRODUCTS = f"""
+INSERT INTO products (sku, name, description, price, stock, category_id)
+SELECT sku, name, description, price, stock, category_id
+FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::integer[], $6::uuid[])
+    AS i(sku, name, description, price, stock, category_id)
+ON CONFLICT (sku) WHERE deleted_at IS NULL DO NOTHING
+RETURNING {columns(ProductRow)}
+"""
+
+# Insert, or update the live product with this sku. Racing upserts of a new sku serialize on
+# the unique index: the second waits for the first and then takes the DO UPDATE path. An
+# omitted stock ($5 null) or description ($7 false) keeps the current value on update. With
+# a rev ($8) a mismatch updates nothing and returns no row (the row stays locked).
+UPSERT_PRODUCT = f"""
+INSERT INTO products AS p (sku, name, description, price, stock, category_id)
+VALUES ($1, $2, $3, $4, coalesce($5::integer, 0), $6)
+ON CONFLICT (sku) WHERE deleted_at IS NULL DO UPDATE SET
+    name = excluded.name,
+    description = CASE WHEN $7::boolean THEN excluded.description ELSE p.description END,
+    price = excluded.price,
+    stock = coalesce($5::integer, p.stock),
+    category_id = excluded.category_id,
+    rev = p.rev + 1,
+    updated_at = now()
+WHERE $8::integer IS NULL OR p.rev = $8
+RETURNING {columns(ProductRow)}
+"""
+
+# Stock moves by delta in one conditional statement: no row back means missing, deleted, or
+# the result would leave 0..2^31-1 (bigint arithmetic, so the check itself cannot overflow).
+ADJUST_STOCK = f"""
+UPDATE products SET stock = stock + $2::integer, rev = rev + 1, updated_at = now()
+WHERE id = $1 AND deleted_at IS NULL AND stock::bigint + $2::integer BETWEEN 0 AND 2147483647
+RETURNING {columns(ProductRow)}
+"""
+
+LOCK_PRODUCT = f"SELECT {columns(ProductRow)} FROM products WHERE id = $1 FOR UPDATE"
+
+SOFT_DELETE = f"""
+UPDATE products SET deleted_at = now(), rev = rev + 1, updated_at = now()
+WHERE id = $1 AND rev = $2 AND deleted_at IS NULL RETURNING {columns(ProductRow)}
+"""
+
+RESTORE = f"""
+UPDATE products SET deleted_at = NULL, rev = rev + 1, updated_at = now()
+WHERE id = $1 AND rev = $2 AND deleted_at IS NOT NULL RETURNING {columns(ProductRow)}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    sku: str
+    name: str
+    description: str | None
+    price: Decimal
+    stock: int
+    category_id: UUID
+
+
+async def lock_live_categories(conn: Connection, *, ids: list[UUID]) -> set[UUID]:
+    """The ids among `ids` of live categories, key-share locked until the transaction ends."""
+    return {r[0] for r in await conn.fetch(LOCK_LIVE_CATEGORIES, ids)}
+
+
+async def insert_product(conn: Connection, *, new: NewProduct) -> ProductRow:
+    record = await conn.fetchrow(
+        INSERT_PRODUCT,
+        new.sku,
+        new.name,
+        new.description,
+        new.price,
+        new.stock,
+        new.category_id,
+    )
+    assert record is not None  # INSERT ... RETURNING always returns the row
+    return ProductRow(*record)
+
+
+async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[ProductRow]:
+    """The inserted rows in no particular order; a product whose sku is taken is left out."""
+    records = await conn.fetch(
+        INSERT_PRODUCTS,
+        [n.sku for n in new],
+        [n.name for n in new],
+        [n.description for n in new],
+        [n.price for n in new],
+        [n.stock for n in new],
+        [n.category_id for n in new],
+    )
+    return to_rows(ProductRow, records)
+
+
+async def upsert_product(
+    conn: Connection, *, new: NewProduct, keep_stock: bool, keep_description: bool, rev: int | None
+) -> ProductRow | None:
+    """The inserted or updated row (a new one is at rev 1), or None when the live product
+    with this sku is not at `rev`."""
+    record = await conn.fetchrow(
+        UPSERT_PRODUCT,
+        new.sku,
+        new.name,
+        new.description,
+        new.price,
+        None if keep_stock else new.stock,
+        new.category_id,
+        not keep_description,
+        rev,
+    )
+    return None if record is None else ProductRow(*record)
+
+
+async def patch_product(
+    conn: Connection, *, id: UUID, rev: int, changes: dict[str, object]
+) -> ProductRow | None:
+    """The updated row, or None when the product is missing, deleted or at another rev."""
+    statement = patch_statement(PRODUCTS, changes)
+    record = await conn.fetchrow(statement.text, id, rev, *statement.args[2:])
+    return None if record is None else ProductRow(*record)
+
+
+async def adjust_stock(conn: Connection, *, id: UUID, delta: int) -> ProductRow | None:
+    record = await conn.fetchrow(ADJUST_STOCK, id, delta)
+    return None if record is None else ProductRow(*record)
+
+
+async def lock_product(conn: Connection, *, id: UUID) -> ProductRow | None:
+    record = await conn.fetchrow(LOCK_PRODUCT, id)
+    return None if record is None else ProductRow(*record)
+
+
+async def soft_delete_product(conn: Connection, *, id: UUID, rev: int) -> ProductRow | None:
+    """Order lines keep pointing at a deleted product: history stays intact."""
+    record = await conn.fetchrow(SOFT_DELETE, id, rev)
+    return None if record is None else ProductRow(*record)
+
+
+async def restore_product(conn: Connection, *, id: UUID, rev: int) -> ProductRow | None:
+    record = await conn.fetchrow(RESTORE, id, rev)
     return None if record is None else ProductRow(*record)

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sql.pool import Database
+from tests.conftest import DOMAIN_TABLES
 
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 BASE_UUID = UUID(int=42)
@@ -98,3 +99,11 @@ async def _insert(db: Database, table: str, values: dict[str, Any]) -> UUID:
         f"INSERT INTO {table} ({names}) VALUES ({placeholders}) RETURNING id", *values.values()
     )
     return row_id
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every domain table, to prove a failed write changed nothing."""
+    return {
+        table: [tuple(r) for r in await db.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")]
+        for table in DOMAIN_TABLES
+    }

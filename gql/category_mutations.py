@@ -1,0 +1,158 @@
+"""Category mutations: their inputs, success types and result unions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gql.categories import Category
+from gql.context import Info
+from gql.error_types import (
+    AlreadyExistsError,
+    ConflictError,
+    ForbiddenError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ReferencedError,
+    ValidationError,
+    outcome,
+)
+from gql.inputs import IdempotencyKey, Rev, provided, target
+from resolvers import categories
+from sql.categories import CategoryRow
+
+
+@strawberry.input(description="A new category.")
+class CreateCategoryInput:
+    name: str = strawberry.field(description="Unique among live categories, 1-200 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Up to 10,000 characters."
+    )
+
+
+@strawberry.input(description="Changes to a category: omitted fields stay as they are.")
+class CategoryPatch:
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new name (null is not allowed)."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description; null clears it."
+    )
+
+
+@strawberry.type(description="The category was created.")
+class CreateCategorySuccess:
+    category: Category = strawberry.field(description="The new category.")
+
+
+@strawberry.type(description="The category was changed.")
+class UpdateCategorySuccess:
+    category: Category = strawberry.field(description="The category as it is now.")
+
+
+@strawberry.type(description="The category was soft-deleted.")
+class DeleteCategorySuccess:
+    category: Category = strawberry.field(description="The category, with `deletedAt` set.")
+
+
+@strawberry.type(description="The category is live again.")
+class RestoreCategorySuccess:
+    category: Category = strawberry.field(description="The restored category.")
+
+
+CREATE_ERRORS = (ValidationError, AlreadyExistsError, IdempotencyKeyReusedError, ForbiddenError)
+UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
+DELETE_ERRORS = (NotFoundError, ConflictError, ReferencedError, ForbiddenError)
+RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
+
+CreateCategoryResult = Annotated[
+    CreateCategorySuccess
+    | ValidationError
+    | AlreadyExistsError
+    | IdempotencyKeyReusedError
+    | ForbiddenError,
+    strawberry.union("CreateCategoryResult", description="What createCategory did."),
+]
+UpdateCategoryResult = Annotated[
+    UpdateCategorySuccess
+    | NotFoundError
+    | ConflictError
+    | ValidationError
+    | AlreadyExistsError
+    | ForbiddenError,
+    strawberry.union("UpdateCategoryResult", description="What updateCategory did."),
+]
+DeleteCategoryResult = Annotated[
+    DeleteCategorySuccess | NotFoundError | ConflictError | ReferencedError | ForbiddenError,
+    strawberry.union("DeleteCategoryResult", description="What deleteCategory did."),
+]
+RestoreCategoryResult = Annotated[
+    RestoreCategorySuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
+    strawberry.union("RestoreCategoryResult", description="What restoreCategory did."),
+]
+
+CategoryId = Annotated[strawberry.ID, strawberry.argument(description="The category's id.")]
+
+
+@strawberry.type
+class CategoryMutations:
+    @strawberry.mutation(description="Create a category.")
+    async def create_category(
+        self,
+        info: Info,
+        input: Annotated[CreateCategoryInput, strawberry.argument(description="The category.")],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CreateCategoryResult:
+        work = categories.create_category(
+            info.context, input=provided(input), idempotency_key=idempotency_key
+        )
+        return await outcome(
+            work,
+            lambda row: CreateCategorySuccess(category=Category.from_row(row)),
+            allowed=CREATE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Change a category at the revision you last saw.")
+    async def update_category(
+        self,
+        info: Info,
+        id: CategoryId,
+        rev: Rev,
+        patch: Annotated[CategoryPatch, strawberry.argument(description="What to change.")],
+    ) -> UpdateCategoryResult:
+        async def work() -> CategoryRow:
+            uuid = target(id, type_name="Category")
+            return await categories.update_category(
+                info.context, id=uuid, rev=rev, patch=provided(patch)
+            )
+
+        return await outcome(
+            work(),
+            lambda row: UpdateCategorySuccess(category=Category.from_row(row)),
+            allowed=UPDATE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Soft-delete a category that has no live products.")
+    async def delete_category(self, info: Info, id: CategoryId, rev: Rev) -> DeleteCategoryResult:
+        async def work() -> CategoryRow:
+            uuid = target(id, type_name="Category")
+            return await categories.delete_category(info.context, id=uuid, rev=rev)
+
+        return await outcome(
+            work(),
+            lambda row: DeleteCategorySuccess(category=Category.from_row(row)),
+            allowed=DELETE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Restore a soft-deleted category.")
+    async def restore_category(self, info: Info, id: CategoryId, rev: Rev) -> RestoreCategoryResult:
+        async def work() -> CategoryRow:
+            uuid = target(id, type_name="Category")
+            return await categories.restore_category(info.context, id=uuid, rev=rev)
+
+        return await outcome(
+            work(),
+            lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
+            allowed=RESTORE_ERRORS,
+        )

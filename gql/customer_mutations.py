@@ -1,0 +1,158 @@
+"""Customer mutations: their inputs, success types and result unions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gql.context import Info
+from gql.customers import Customer
+from gql.error_types import (
+    AlreadyExistsError,
+    ConflictError,
+    ForbiddenError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+    outcome,
+)
+from gql.inputs import IdempotencyKey, Rev, provided, target
+from resolvers import customers
+from sql.customers import CustomerRow
+
+
+@strawberry.input(description="A new customer.")
+class CreateCustomerInput:
+    email: str = strawberry.field(
+        description="A valid email address of at most 254 characters, unique (ignoring case) "
+        "among live customers."
+    )
+    name: str = strawberry.field(description="Full name, 1-200 characters.")
+
+
+@strawberry.input(description="Changes to a customer: omitted fields stay as they are.")
+class CustomerPatch:
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new email address (null is not allowed)."
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new name (null is not allowed)."
+    )
+
+
+@strawberry.type(description="The customer was created.")
+class CreateCustomerSuccess:
+    customer: Customer = strawberry.field(description="The new customer.")
+
+
+@strawberry.type(description="The customer was changed.")
+class UpdateCustomerSuccess:
+    customer: Customer = strawberry.field(description="The customer as they are now.")
+
+
+@strawberry.type(description="The customer was soft-deleted; their orders stay.")
+class DeleteCustomerSuccess:
+    customer: Customer = strawberry.field(description="The customer, with `deletedAt` set.")
+
+
+@strawberry.type(description="The customer is live again.")
+class RestoreCustomerSuccess:
+    customer: Customer = strawberry.field(description="The restored customer.")
+
+
+CREATE_ERRORS = (ValidationError, AlreadyExistsError, IdempotencyKeyReusedError, ForbiddenError)
+UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
+DELETE_ERRORS = (NotFoundError, ConflictError, ForbiddenError)
+RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
+
+CreateCustomerResult = Annotated[
+    CreateCustomerSuccess
+    | ValidationError
+    | AlreadyExistsError
+    | IdempotencyKeyReusedError
+    | ForbiddenError,
+    strawberry.union("CreateCustomerResult", description="What createCustomer did."),
+]
+UpdateCustomerResult = Annotated[
+    UpdateCustomerSuccess
+    | NotFoundError
+    | ConflictError
+    | ValidationError
+    | AlreadyExistsError
+    | ForbiddenError,
+    strawberry.union("UpdateCustomerResult", description="What updateCustomer did."),
+]
+DeleteCustomerResult = Annotated[
+    DeleteCustomerSuccess | NotFoundError | ConflictError | ForbiddenError,
+    strawberry.union("DeleteCustomerResult", description="What deleteCustomer did."),
+]
+RestoreCustomerResult = Annotated[
+    RestoreCustomerSuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
+    strawberry.union("RestoreCustomerResult", description="What restoreCustomer did."),
+]
+
+CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(description="Create a customer.")
+    async def create_customer(
+        self,
+        info: Info,
+        input: Annotated[CreateCustomerInput, strawberry.argument(description="The customer.")],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CreateCustomerResult:
+        work = customers.create_customer(
+            info.context, input=provided(input), idempotency_key=idempotency_key
+        )
+        return await outcome(
+            work,
+            lambda row: CreateCustomerSuccess(customer=Customer.from_row(row)),
+            allowed=CREATE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Change a customer at the revision you last saw.")
+    async def update_customer(
+        self,
+        info: Info,
+        id: CustomerId,
+        rev: Rev,
+        patch: Annotated[CustomerPatch, strawberry.argument(description="What to change.")],
+    ) -> UpdateCustomerResult:
+        async def work() -> CustomerRow:
+            uuid = target(id, type_name="Customer")
+            return await customers.update_customer(
+                info.context, id=uuid, rev=rev, patch=provided(patch)
+            )
+
+        return await outcome(
+            work(),
+            lambda row: UpdateCustomerSuccess(customer=Customer.from_row(row)),
+            allowed=UPDATE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Soft-delete a customer; their orders stay.")
+    async def delete_customer(self, info: Info, id: CustomerId, rev: Rev) -> DeleteCustomerResult:
+        async def work() -> CustomerRow:
+            uuid = target(id, type_name="Customer")
+            return await customers.delete_customer(info.context, id=uuid, rev=rev)
+
+        return await outcome(
+            work(),
+            lambda row: DeleteCustomerSuccess(customer=Customer.from_row(row)),
+            allowed=DELETE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Restore a soft-deleted customer.")
+    async def restore_customer(self, info: Info, id: CustomerId, rev: Rev) -> RestoreCustomerResult:
+        async def work() -> CustomerRow:
+            uuid = target(id, type_name="Customer")
+            return await customers.restore_customer(info.context, id=uuid, rev=rev)
+
+        return await outcome(
+            work(),
+            lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
+            allowed=RESTORE_ERRORS,
+        )

@@ -1,0 +1,148 @@
+"""The order mutations: placing an order and moving it through its life."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+
+from gql.context import Info
+from gql.error_types import (
+    ConflictError,
+    ForbiddenError,
+    IdempotencyKeyReusedError,
+    InsufficientStockError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    outcome,
+)
+from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.node_ids import uuid_of
+from gql.orders import Order
+from resolvers import orders
+from resolvers.context import RequestContext
+from sql.orders import OrderRow
+
+
+@strawberry.input(description="One product of a new order and how many units of it.")
+class OrderLineInput:
+    product_id: strawberry.ID = strawberry.field(description="Global id of a live Product.")
+    quantity: int = strawberry.field(description="Units to order, 1-1,000.")
+
+
+@strawberry.input(description="A new order.")
+class PlaceOrderInput:
+    customer_id: strawberry.ID = strawberry.field(
+        description="Global id of the live Customer who orders."
+    )
+    lines: list[OrderLineInput] = strawberry.field(
+        description="1-100 lines, kept in this order; lines of the same product are merged "
+        "into the first one, their quantities summed."
+    )
+
+
+@strawberry.type(description="The order was placed and its stock taken.")
+class PlaceOrderSuccess:
+    order: Order = strawberry.field(description="The new order, PENDING.")
+
+
+@strawberry.type(description="The order moved to its new status.")
+class OrderTransitionSuccess:
+    order: Order = strawberry.field(description="The order as it is now.")
+
+
+PLACE_ERRORS = (
+    NotFoundError,
+    ValidationError,
+    InsufficientStockError,
+    IdempotencyKeyReusedError,
+    ForbiddenError,
+)
+TRANSITION_ERRORS = (NotFoundError, ConflictError, InvalidTransitionError, ForbiddenError)
+
+PlaceOrderResult = Annotated[
+    PlaceOrderSuccess
+    | NotFoundError
+    | ValidationError
+    | InsufficientStockError
+    | IdempotencyKeyReusedError
+    | ForbiddenError,
+    strawberry.union("PlaceOrderResult", description="What placeOrder did."),
+]
+OrderTransitionResult = Annotated[
+    OrderTransitionSuccess
+    | NotFoundError
+    | ConflictError
+    | InvalidTransitionError
+    | ForbiddenError,
+    strawberry.union(
+        "OrderTransitionResult", description="What payOrder, shipOrder or cancelOrder did."
+    ),
+]
+
+OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's id.")]
+Move = Callable[..., Awaitable[OrderRow]]
+
+
+async def _transition(info: Info, move: Move, *, id: str, rev: int) -> Any:
+    async def work() -> OrderRow:
+        uuid = target(id, type_name="Order")
+        return await move(info.context, id=uuid, rev=rev)
+
+    return await outcome(
+        work(),
+        lambda row: OrderTransitionSuccess(order=Order.from_row(row)),
+        allowed=TRANSITION_ERRORS,
+    )
+
+
+def _place(
+    ctx: RequestContext, input: PlaceOrderInput, idempotency_key: str | None
+) -> Awaitable[OrderRow]:
+    product_ids: list[UUID | None] = [
+        uuid_of(line.product_id, type_name="Product") for line in input.lines
+    ]
+    return orders.place_order(
+        ctx,
+        input=provided(input),
+        customer_id=uuid_of(input.customer_id, type_name="Customer"),
+        product_ids=product_ids,
+        idempotency_key=idempotency_key,
+    )
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(
+        description="Place an order in one transaction: every product must be live and in "
+        "stock; stock is taken, prices are copied, the total is summed. Any shortage "
+        "writes nothing and lists every short line."
+    )
+    async def place_order(
+        self,
+        info: Info,
+        input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
+        idempotency_key: IdempotencyKey = None,
+    ) -> PlaceOrderResult:
+        return await outcome(
+            _place(info.context, input, idempotency_key),
+            lambda row: PlaceOrderSuccess(order=Order.from_row(row)),
+            allowed=PLACE_ERRORS,
+        )
+
+    @strawberry.mutation(description="Record the payment of a PENDING order.")
+    async def pay_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
+        return await _transition(info, orders.pay_order, id=id, rev=rev)
+
+    @strawberry.mutation(description="Ship a PAID order.")
+    async def ship_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
+        return await _transition(info, orders.ship_order, id=id, rev=rev)
+
+    @strawberry.mutation(
+        description="Cancel a PENDING or PAID order and put its units back into stock."
+    )
+    async def cancel_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
+        return await _transition(info, orders.cancel_order, id=id, rev=rev)

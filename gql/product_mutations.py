@@ -1,0 +1,286 @@
+"""Product mutations: their inputs, success types and result unions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from gql.context import Info
+from gql.error_types import (
+    AlreadyExistsError,
+    ConflictError,
+    ForbiddenError,
+    IdempotencyKeyReusedError,
+    InsufficientStockError,
+    NotFoundError,
+    ValidationError,
+    outcome,
+)
+from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.products import Product
+from resolvers import product_mutations as writes
+from sql.products import ProductRow
+
+
+@strawberry.input(description="A new product.")
+class CreateProductInput:
+    sku: str = strawberry.field(
+        description='Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.'
+    )
+    name: str = strawberry.field(description="Display name, 1-200 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
+    )
+    price: Decimal = strawberry.field(description="Unit price, 0-1,000,000, at most 2 decimals.")
+    stock: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted "
+        "keeps an existing product's stock).",
+    )
+    category_id: strawberry.ID = strawberry.field(description="The id of a live Category.")
+
+
+@strawberry.input(description="Changes to a product: omitted fields stay as they are.")
+class ProductPatch:
+    sku: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new sku (null is not allowed)."
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new name (null is not allowed)."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description; null clears it."
+    )
+    price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="A new price (null is not allowed)."
+    )
+    stock: int | None = strawberry.field(
+        default=strawberry.UNSET, description="A new stock level (null is not allowed)."
+    )
+    category_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Move it to this live Category (null is not allowed)."
+    )
+
+
+@strawberry.type(description="The product was created.")
+class CreateProductSuccess:
+    product: Product = strawberry.field(description="The new product.")
+
+
+@strawberry.type(description="Every product of the batch was created.")
+class CreateProductsSuccess:
+    products: list[Product] = strawberry.field(description="The new products, in input order.")
+
+
+@strawberry.type(description="The product was created or updated.")
+class UpsertProductSuccess:
+    product: Product = strawberry.field(description="The product as it is now.")
+    created: bool = strawberry.field(description="True when it was created, false when updated.")
+
+
+@strawberry.type(description="The product was changed.")
+class UpdateProductSuccess:
+    product: Product = strawberry.field(description="The product as it is now.")
+
+
+@strawberry.type(description="The stock was adjusted.")
+class AdjustStockSuccess:
+    product: Product = strawberry.field(description="The product with its new stock.")
+
+
+@strawberry.type(description="The product was soft-deleted; order lines keep showing it.")
+class DeleteProductSuccess:
+    product: Product = strawberry.field(description="The product, with `deletedAt` set.")
+
+
+@strawberry.type(description="The product is live again.")
+class RestoreProductSuccess:
+    product: Product = strawberry.field(description="The restored product.")
+
+
+CreateProductResult = Annotated[
+    CreateProductSuccess
+    | NotFoundError
+    | ValidationError
+    | AlreadyExistsError
+    | IdempotencyKeyReusedError
+    | ForbiddenError,
+    strawberry.union("CreateProductResult", description="What createProduct did."),
+]
+CreateProductsResult = Annotated[
+    CreateProductsSuccess
+    | NotFoundError
+    | ValidationError
+    | AlreadyExistsError
+    | IdempotencyKeyReusedError
+    | ForbiddenError,
+    strawberry.union("CreateProductsResult", description="What createProducts did."),
+]
+UpsertProductResult = Annotated[
+    UpsertProductSuccess | NotFoundError | ConflictError | ValidationError | ForbiddenError,
+    strawberry.union("UpsertProductResult", description="What upsertProduct did."),
+]
+UpdateProductResult = Annotated[
+    UpdateProductSuccess
+    | NotFoundError
+    | ConflictError
+    | ValidationError
+    | AlreadyExistsError
+    | ForbiddenError,
+    strawberry.union("UpdateProductResult", description="What updateProduct did."),
+]
+AdjustStockResult = Annotated[
+    AdjustStockSuccess | NotFoundError | InsufficientStockError | ValidationError | ForbiddenError,
+    strawberry.union("AdjustStockResult", description="What adjustStock did."),
+]
+DeleteProductResult = Annotated[
+    DeleteProductSuccess | NotFoundError | ConflictError | ForbiddenError,
+    strawberry.union("DeleteProductResult", description="What deleteProduct did."),
+]
+RestoreProductResult = Annotated[
+    RestoreProductSuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
+    strawberry.union("RestoreProductResult", description="What restoreProduct did."),
+]
+
+CREATE_ERRORS = (
+    NotFoundError,
+    ValidationError,
+    AlreadyExistsError,
+    IdempotencyKeyReusedError,
+    ForbiddenError,
+)
+UPSERT_ERRORS = (NotFoundError, ConflictError, ValidationError, ForbiddenError)
+UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
+ADJUST_ERRORS = (NotFoundError, InsufficientStockError, ValidationError, ForbiddenError)
+DELETE_ERRORS = (NotFoundError, ConflictError, ForbiddenError)
+RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
+
+ProductId = Annotated[strawberry.ID, strawberry.argument(description="The product's id.")]
+NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The product.")]
+
+
+def _arguments(value: Any) -> dict[str, Any]:
+    """An input's fields by GraphQL name, with `categoryId` decoded: any id that is not a
+    Category's is not found. An explicit null stays, for the rules to refuse."""
+    values = provided(value)
+    if values.get("categoryId") is not None:
+        values["categoryId"] = target(values["categoryId"], type_name="Category")
+    return values
+
+
+def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
+    return lambda row: success(product=Product.from_row(row))
+
+
+@strawberry.type
+class ProductMutations:
+    @strawberry.mutation(description="Create a product in a live category.")
+    async def create_product(
+        self, info: Info, input: NewProduct, idempotency_key: IdempotencyKey = None
+    ) -> CreateProductResult:
+        async def work() -> ProductRow:
+            return await writes.create_product(
+                info.context, input=_arguments(input), idempotency_key=idempotency_key
+            )
+
+        return await outcome(work(), _product(CreateProductSuccess), allowed=CREATE_ERRORS)
+
+    @strawberry.mutation(
+        description=f"Create up to {writes.MAX_BATCH} products at once: all of them or none."
+    )
+    async def create_products(
+        self,
+        info: Info,
+        inputs: Annotated[
+            list[CreateProductInput],
+            strawberry.argument(description=f"The products, 1 to {writes.MAX_BATCH}."),
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CreateProductsResult:
+        async def work() -> list[ProductRow]:
+            return await writes.create_products(
+                info.context,
+                inputs=[_arguments(item) for item in inputs],
+                idempotency_key=idempotency_key,
+            )
+
+        def success(rows: list[ProductRow]) -> CreateProductsSuccess:
+            return CreateProductsSuccess(products=[Product.from_row(row) for row in rows])
+
+        return await outcome(work(), success, allowed=CREATE_ERRORS)
+
+    @strawberry.mutation(
+        description="Create a product, or update the live product with the same sku."
+    )
+    async def upsert_product(
+        self,
+        info: Info,
+        input: NewProduct,
+        rev: Annotated[
+            int | None,
+            strawberry.argument(
+                description="When given, an existing product is only updated at this revision."
+            ),
+        ] = None,
+    ) -> UpsertProductResult:
+        async def work() -> writes.Upserted:
+            return await writes.upsert_product(info.context, input=_arguments(input), rev=rev)
+
+        def success(done: writes.Upserted) -> UpsertProductSuccess:
+            return UpsertProductSuccess(product=Product.from_row(done.row), created=done.created)
+
+        return await outcome(work(), success, allowed=UPSERT_ERRORS)
+
+    @strawberry.mutation(description="Change a product at the revision you last saw.")
+    async def update_product(
+        self,
+        info: Info,
+        id: ProductId,
+        rev: Rev,
+        patch: Annotated[ProductPatch, strawberry.argument(description="What to change.")],
+    ) -> UpdateProductResult:
+        async def work() -> ProductRow:
+            uuid = target(id, type_name="Product")
+            return await writes.update_product(
+                info.context, id=uuid, rev=rev, patch=_arguments(patch)
+            )
+
+        return await outcome(work(), _product(UpdateProductSuccess), allowed=UPDATE_ERRORS)
+
+    @strawberry.mutation(
+        description="Add to (or, negative, take from) a product's stock atomically; stock "
+        "never goes below zero. Needs no revision, and bumps it."
+    )
+    async def adjust_stock(
+        self,
+        info: Info,
+        id: ProductId,
+        delta: Annotated[int, strawberry.argument(description="Units to add; negative removes.")],
+    ) -> AdjustStockResult:
+        async def work() -> ProductRow:
+            uuid = target(id, type_name="Product")
+            return await writes.adjust_stock(info.context, id=uuid, delta=delta)
+
+        return await outcome(work(), _product(AdjustStockSuccess), allowed=ADJUST_ERRORS)
+
+    @strawberry.mutation(description="Soft-delete a product; order lines keep showing it.")
+    async def delete_product(self, info: Info, id: ProductId, rev: Rev) -> DeleteProductResult:
+        async def work() -> ProductRow:
+            uuid = target(id, type_name="Product")
+            return await writes.delete_product(info.context, id=uuid, rev=rev)
+
+        return await outcome(work(), _product(DeleteProductSuccess), allowed=DELETE_ERRORS)
+
+    @strawberry.mutation(
+        description="Restore a soft-deleted product; its sku must be free and its category live."
+    )
+    async def restore_product(self, info: Info, id: ProductId, rev: Rev) -> RestoreProductResult:
+        async def work() -> ProductRow:
+            uuid = target(id, type_name="Product")
+            return await writes.restore_product(info.context, id=uuid, rev=rev)
+
+        return await outcome(work(), _product(RestoreProductSuccess), allowed=RESTORE_ERRORS)

@@ -1,0 +1,256 @@
+"""Writing products: create (one or a batch), upsert by sku, patch, adjust stock, soft delete
+and restore.
+
+A product only ever joins a live category: every write that sets its category first
+key-share locks that category (see `sql.products`), so a concurrent deleteCategory either
+waits and then sees the product, or wins and the write finds the category gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from resolvers.context import RequestContext
+from resolvers.errors import (
+    Duplicate,
+    Invalid,
+    NotFound,
+    OutOfStock,
+    Problem,
+    Shortage,
+    StaleRevision,
+)
+from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse, parse_patch
+from resolvers.writes import explain_miss, idempotent, write
+from sql import products
+from sql.pool import Connection
+from sql.products import NewProduct, ProductRow
+from sql.rows import row_from_json, row_to_json
+
+MAX_BATCH = 1000
+MAX_STOCK = 2_147_483_647
+
+
+class ProductFields(Input):
+    """The rule for each field; in a patch only `description` may be null."""
+
+    sku: Sku
+    name: Name
+    description: Description | None = None
+    price: Price
+    stock: Stock
+    category_id: UUID
+
+
+class ProductInput(ProductFields):
+    stock: Stock = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Upserted:
+    row: ProductRow
+    created: bool
+
+
+def _new(data: ProductInput) -> NewProduct:
+    return NewProduct(
+        sku=data.sku,
+        name=data.name,
+        description=data.description,
+        price=data.price,
+        stock=data.stock,
+        category_id=data.category_id,
+    )
+
+
+async def _require_live_category(conn: Connection, id: UUID) -> None:
+    if not await products.lock_live_categories(conn, ids=[id]):
+        raise NotFound("Category", id)
+
+
+def _decode(stored: Any) -> ProductRow:
+    return row_from_json(ProductRow, stored)
+
+
+async def create_product(
+    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
+) -> ProductRow:
+    data = parse(ProductInput, input, path=("input",))
+    async with write(ctx, values=input) as conn:
+
+        async def run() -> ProductRow:
+            await _require_live_category(conn, data.category_id)
+            return await products.insert_product(conn, new=_new(data))
+
+        row = await idempotent(
+            ctx,
+            conn,
+            operation="createProduct",
+            key=idempotency_key,
+            arguments=input,
+            run=run,
+            encode=row_to_json,
+            decode=_decode,
+        )
+    ctx.loaders.product_by_id.prime_row(row)
+    return row
+
+
+def _parse_batch(inputs: Sequence[Mapping[str, Any]]) -> list[ProductInput]:
+    """Every input checked, and skus unique within the batch (the later one is the problem),
+    with every problem reported at once."""
+    if not 1 <= len(inputs) <= MAX_BATCH:
+        raise Invalid([Problem(("inputs",), f"must hold 1 to {MAX_BATCH} products", "LENGTH")])
+    found: list[Problem] = []
+    parsed: list[ProductInput] = []
+    first_seen: dict[Any, int] = {}
+    for index, item in enumerate(inputs):
+        try:
+            parsed.append(parse(ProductInput, item, path=("inputs", str(index))))
+        except Invalid as failed:
+            found += failed.problems
+        sku = item.get("sku")
+        earlier = first_seen.setdefault(sku, index)
+        if earlier != index:
+            message = f"repeats the sku of inputs[{earlier}]"
+            found.append(Problem(("inputs", str(index), "sku"), message, "DUPLICATE"))
+    if found:
+        raise Invalid(found)
+    return parsed
+
+
+async def create_products(
+    ctx: RequestContext,
+    *,
+    inputs: Sequence[Mapping[str, Any]],
+    idempotency_key: str | None = None,
+) -> list[ProductRow]:
+    """All of them or none: one insert statement in one transaction."""
+    batch = _parse_batch(inputs)
+    async with write(ctx) as conn:
+
+        async def run() -> list[ProductRow]:
+            wanted = sorted({data.category_id for data in batch})
+            live = await products.lock_live_categories(conn, ids=wanted)
+            for data in batch:
+                if data.category_id not in live:
+                    raise NotFound("Category", data.category_id)
+            rows = await products.insert_products(conn, new=[_new(data) for data in batch])
+            by_sku = {row.sku: row for row in rows}
+            for data in batch:
+                if data.sku not in by_sku:
+                    raise Duplicate("sku", data.sku)
+            return [by_sku[data.sku] for data in batch]
+
+        rows = await idempotent(
+            ctx,
+            conn,
+            operation="createProducts",
+            key=idempotency_key,
+            arguments=list(inputs),
+            run=run,
+            encode=lambda rows: [row_to_json(row) for row in rows],
+            decode=lambda stored: [_decode(item) for item in stored],
+        )
+    for row in rows:
+        ctx.loaders.product_by_id.prime_row(row)
+    return rows
+
+
+async def upsert_product(
+    ctx: RequestContext, *, input: Mapping[str, Any], rev: int | None = None
+) -> Upserted:
+    """Creates the product, or updates the live one with its sku (at `rev`, when given).
+    On update, an omitted `stock` or `description` keeps its current value."""
+    data = parse(ProductInput, input, path=("input",))
+    async with write(ctx, values=input) as conn:
+        await _require_live_category(conn, data.category_id)
+        row = await products.upsert_product(
+            conn,
+            new=_new(data),
+            keep_stock="stock" not in input,
+            keep_description="description" not in input,
+            rev=rev,
+        )
+        if row is None:
+            # The upsert locked the live product it declined to update: it is still there.
+            current = await products.live_product_by_sku(conn, sku=data.sku)
+            assert current is not None
+            assert rev is not None
+            raise StaleRevision("Product", expected=rev, current=current.rev, row=current)
+    ctx.loaders.product_by_id.prime_row(row)
+    return Upserted(row=row, created=row.rev == 1)  # an update always leaves rev above 1
+
+
+async def update_product(
+    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
+) -> ProductRow:
+    changes = parse_patch(ProductFields, patch, path=("patch",))
+    async with write(ctx, values=patch, path="patch") as conn:
+        if "category_id" in changes:
+            await _require_live_category(conn, changes["category_id"])
+        row = await products.patch_product(conn, id=id, rev=rev, changes=changes)
+        if row is None:
+            found = await products.products_by_ids(conn, ids=[id])
+            explain_miss(found[0] if found else None, type_name="Product", id=id, expected_rev=rev)
+    ctx.loaders.product_by_id.prime_row(row)
+    return row
+
+
+async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductRow:
+    """Moves stock by `delta` without a rev (increments from many writers all count), never
+    below zero."""
+    async with write(ctx) as conn:
+        row = await products.adjust_stock(conn, id=id, delta=delta)
+        if row is None:
+            row = await _adjust_after_miss(conn, id=id, delta=delta)
+    ctx.loaders.product_by_id.prime_row(row)
+    return row
+
+
+async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> ProductRow:
+    """Why the adjustment matched no row, read under a row lock so the answer holds. Stock
+    may have moved since the first attempt; if it now allows the change, it is made."""
+    current = await products.lock_product(conn, id=id)
+    if current is None or current.deleted_at is not None:
+        raise NotFound("Product", id)
+    if current.stock + delta < 0:
+        raise OutOfStock([Shortage(current, requested=-delta, available=current.stock)])
+    if current.stock + delta > MAX_STOCK:
+        raise Invalid([Problem(("delta",), f"would take stock above {MAX_STOCK}", "TOO_LARGE")])
+    row = await products.adjust_stock(conn, id=id, delta=delta)
+    assert row is not None  # locked, live, and the new stock is in range
+    return row
+
+
+async def delete_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
+    """Soft delete; order lines keep pointing at the product."""
+    async with write(ctx) as conn:
+        row = await products.soft_delete_product(conn, id=id, rev=rev)
+        if row is None:
+            found = await products.products_by_ids(conn, ids=[id])
+            explain_miss(found[0] if found else None, type_name="Product", id=id, expected_rev=rev)
+    ctx.loaders.product_by_id.prime_row(row)
+    return row
+
+
+async def restore_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
+    """Undoes a soft delete; a live product at that rev is returned unchanged. Its sku may
+    have been taken meanwhile (AlreadyExists), or its category deleted (NotFound for the
+    category): then nothing changes."""
+    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
+    async with write(ctx, values=taken) as conn:
+        current = await products.lock_product(conn, id=id)
+        if current is not None and current.deleted_at is None and current.rev == rev:
+            return current
+        if current is None or current.deleted_at is None or current.rev != rev:
+            explain_miss(current, type_name="Product", id=id, expected_rev=rev, deleted=True)
+        taken["sku"] = current.sku
+        await _require_live_category(conn, current.category_id)
+        row = await products.restore_product(conn, id=id, rev=rev)
+        assert row is not None  # locked, deleted and at `rev`
+    ctx.loaders.product_by_id.prime_row(row)
+    return row
