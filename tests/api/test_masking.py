@@ -1,0 +1,40 @@
+"""Unexpected faults reach clients masked, with the request id; the log keeps the stack."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+import pytest
+
+from resolvers import products
+from tests.api.conftest import GraphQLClient
+
+
+async def test_a_database_fault_is_masked_and_logged(
+    client: GraphQLClient,
+    db: object,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise asyncpg.exceptions.UndefinedTableError('relation "secret_table" does not exist')
+
+    monkeypatch.setattr(products, "product_by_sku", broken)
+    with caplog.at_level(logging.ERROR, logger="storefront.errors"):
+        response = await client.post(
+            {"query": '{ productBySku(sku: "X") { id } }'}, **{"X-Request-ID": "fault-1"}
+        )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] == {"productBySku": None}
+    [error] = body["errors"]
+    assert error["message"] == "Unexpected error (request id fault-1)."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "fault-1"}
+    assert error["path"] == ["productBySku"]
+    assert "secret_table" not in response.text
+    assert "asyncpg" not in response.text
+    [record] = [r for r in caplog.records if r.name == "storefront.errors"]
+    assert "fault-1" in record.getMessage()
+    assert record.exc_info is not None
+    assert "secret_table" in str(record.exc_info[1])
