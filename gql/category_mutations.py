@@ -61,11 +61,6 @@ class RestoreCategorySuccess:
     category: Category = strawberry.field(description="The restored category.")
 
 
-CREATE_ERRORS = (ValidationError, AlreadyExistsError, IdempotencyKeyReusedError, ForbiddenError)
-UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
-DELETE_ERRORS = (NotFoundError, ConflictError, ReferencedError, ForbiddenError)
-RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
-
 CreateCategoryResult = Annotated[
     CreateCategorySuccess
     | ValidationError
@@ -110,7 +105,7 @@ class CategoryMutations:
         return await outcome(
             work,
             lambda row: CreateCategorySuccess(category=Category.from_row(row)),
-            allowed=CREATE_ERRORS,
+            result=CreateCategoryResult,
         )
 
     @strawberry.mutation(description="Change a category at the revision you last saw.")
@@ -130,7 +125,7 @@ class CategoryMutations:
         return await outcome(
             work(),
             lambda row: UpdateCategorySuccess(category=Category.from_row(row)),
-            allowed=UPDATE_ERRORS,
+            result=UpdateCategoryResult,
         )
 
     @strawberry.mutation(description="Soft-delete a category that has no live products.")
@@ -142,7 +137,7 @@ class CategoryMutations:
         return await outcome(
             work(),
             lambda row: DeleteCategorySuccess(category=Category.from_row(row)),
-            allowed=DELETE_ERRORS,
+            result=DeleteCategoryResult,
         )
 
     @strawberry.mutation(description="Restore a soft-deleted category.")
@@ -154,5 +149,5 @@ class CategoryMutations:
         return await outcome(
             work(),
             lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
-            allowed=RESTORE_ERRORS,
+            result=RestoreCategoryResult,
         )

@@ -61,11 +61,6 @@ class RestoreCustomerSuccess:
     customer: Customer = strawberry.field(description="The restored customer.")
 
 
-CREATE_ERRORS = (ValidationError, AlreadyExistsError, IdempotencyKeyReusedError, ForbiddenError)
-UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
-DELETE_ERRORS = (NotFoundError, ConflictError, ForbiddenError)
-RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
-
 CreateCustomerResult = Annotated[
     CreateCustomerSuccess
     | ValidationError
@@ -74,13 +69,9 @@ CreateCustomerResult = Annotated[
     | ForbiddenError,
     strawberry.union("CreateCustomerResult", description="What createCustomer did."),
 ]
+# No ForbiddenError: a customer may change themselves, and others are invisible to them.
 UpdateCustomerResult = Annotated[
-    UpdateCustomerSuccess
-    | NotFoundError
-    | ConflictError
-    | ValidationError
-    | AlreadyExistsError
-    | ForbiddenError,
+    UpdateCustomerSuccess | NotFoundError | ConflictError | ValidationError | AlreadyExistsError,
     strawberry.union("UpdateCustomerResult", description="What updateCustomer did."),
 ]
 DeleteCustomerResult = Annotated[
@@ -110,7 +101,7 @@ class CustomerMutations:
         return await outcome(
             work,
             lambda row: CreateCustomerSuccess(customer=Customer.from_row(row)),
-            allowed=CREATE_ERRORS,
+            result=CreateCustomerResult,
         )
 
     @strawberry.mutation(description="Change a customer at the revision you last saw.")
@@ -130,7 +121,7 @@ class CustomerMutations:
         return await outcome(
             work(),
             lambda row: UpdateCustomerSuccess(customer=Customer.from_row(row)),
-            allowed=UPDATE_ERRORS,
+            result=UpdateCustomerResult,
         )
 
     @strawberry.mutation(description="Soft-delete a customer; their orders stay.")
@@ -142,7 +133,7 @@ class CustomerMutations:
         return await outcome(
             work(),
             lambda row: DeleteCustomerSuccess(customer=Customer.from_row(row)),
-            allowed=DELETE_ERRORS,
+            result=DeleteCustomerResult,
         )
 
     @strawberry.mutation(description="Restore a soft-deleted customer.")
@@ -154,5 +145,5 @@ class CustomerMutations:
         return await outcome(
             work(),
             lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
-            allowed=RESTORE_ERRORS,
+            result=RestoreCustomerResult,
         )

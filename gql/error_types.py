@@ -3,6 +3,7 @@ exceptions to them."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -174,18 +175,26 @@ def error_of(failure: errors.DomainError) -> Error:
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")
 
 
-async def outcome(
-    work: Awaitable[T], success: Callable[[T], Any], *, allowed: tuple[type[Error], ...]
-) -> Any:
+def error_members(result: Any) -> tuple[type[Error], ...]:
+    """The error types of a result union (`Annotated[A | B | ..., strawberry.union(...)]`)."""
+    union = typing.get_args(result)[0]
+    return tuple(
+        member
+        for member in typing.get_args(union)
+        if isinstance(member, type) and issubclass(member, Error)
+    )
+
+
+async def outcome(work: Awaitable[T], success: Callable[[T], Any], *, result: Any) -> Any:
     """The success payload, or the error type a domain exception maps to.
 
-    An error the mutation's union does not declare is a bug, not data: it is re-raised and
-    reaches the client masked.
+    An error the mutation's `result` union does not declare is a bug, not data: it is
+    re-raised and reaches the client masked.
     """
     try:
         return success(await work)
     except errors.DomainError as failure:
         error = error_of(failure)
-        if not isinstance(error, allowed):
+        if not isinstance(error, error_members(result)):
             raise
         return error

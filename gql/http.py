@@ -28,14 +28,16 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql.auth import TokenVerifier, Unauthenticated
 from gql.documents import DocumentCache
 from gql.errors import execution_error, plain_error, request_error
 from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
 from resolvers.context import RequestContext
+from resolvers.viewer import Viewer
 
 MAX_COERCION_ERRORS = 50
 
-ContextFactory = Callable[[Request], RequestContext]
+ContextFactory = Callable[[Request, Viewer], RequestContext]
 PageFactory = Callable[[Request], Awaitable[Response]]
 
 
@@ -56,11 +58,13 @@ class GraphQLEndpoint:
         schema: GraphQLSchema,
         *,
         context: ContextFactory,
+        tokens: TokenVerifier,
         graphiql: PageFactory | None = None,
     ) -> None:
         self.schema = schema
         self.documents = DocumentCache(schema)
         self.context = context
+        self.tokens = tokens
         self.graphiql = graphiql
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -79,6 +83,16 @@ class GraphQLEndpoint:
                 406, f"responses are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither"
             )
         try:
+            viewer = self.tokens.viewer(request.headers.get("authorization"))
+        except Unauthenticated as refused:
+            return _refusal(
+                401,
+                str(refused),
+                code="UNAUTHENTICATED",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                media_type=media_type,
+            )
+        try:
             params = await read_params(request)
             request.state.operation_name = params.operation_name
             document, operation = self._prepare(request.method, params)
@@ -93,7 +107,7 @@ class GraphQLEndpoint:
         except NotExecutable as failed:
             return _request_failed(failed.errors, code=failed.code, media_type=media_type)
         request.state.operation_name = _operation_name(operation, params.operation_name)
-        return await self._execute(request, document, params, media_type=media_type)
+        return await self._execute(request, document, params, viewer=viewer, media_type=media_type)
 
     def _prepare(
         self, method: str, params: GraphQLParams
@@ -120,9 +134,15 @@ class GraphQLEndpoint:
         return prepared.document, operation
 
     async def _execute(
-        self, request: Request, document: DocumentNode, params: GraphQLParams, *, media_type: str
+        self,
+        request: Request,
+        document: DocumentNode,
+        params: GraphQLParams,
+        *,
+        viewer: Viewer,
+        media_type: str,
     ) -> Response:
-        ctx = self.context(request)
+        ctx = self.context(request, viewer)
         result = execute(
             self.schema,
             document,

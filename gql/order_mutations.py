@@ -54,15 +54,6 @@ class OrderTransitionSuccess:
     order: Order = strawberry.field(description="The order as it is now.")
 
 
-PLACE_ERRORS = (
-    NotFoundError,
-    ValidationError,
-    InsufficientStockError,
-    IdempotencyKeyReusedError,
-    ForbiddenError,
-)
-TRANSITION_ERRORS = (NotFoundError, ConflictError, InvalidTransitionError, ForbiddenError)
-
 PlaceOrderResult = Annotated[
     PlaceOrderSuccess
     | NotFoundError
@@ -95,7 +86,7 @@ async def _transition(info: Info, move: Move, *, id: str, rev: int) -> Any:
     return await outcome(
         work(),
         lambda row: OrderTransitionSuccess(order=Order.from_row(row)),
-        allowed=TRANSITION_ERRORS,
+        result=OrderTransitionResult,
     )
 
 
@@ -130,7 +121,7 @@ class OrderMutations:
         return await outcome(
             _place(info.context, input, idempotency_key),
             lambda row: PlaceOrderSuccess(order=Order.from_row(row)),
-            allowed=PLACE_ERRORS,
+            result=PlaceOrderResult,
         )
 
     @strawberry.mutation(description="Record the payment of a PENDING order.")

@@ -146,18 +146,6 @@ RestoreProductResult = Annotated[
     strawberry.union("RestoreProductResult", description="What restoreProduct did."),
 ]
 
-CREATE_ERRORS = (
-    NotFoundError,
-    ValidationError,
-    AlreadyExistsError,
-    IdempotencyKeyReusedError,
-    ForbiddenError,
-)
-UPSERT_ERRORS = (NotFoundError, ConflictError, ValidationError, ForbiddenError)
-UPDATE_ERRORS = (NotFoundError, ConflictError, ValidationError, AlreadyExistsError, ForbiddenError)
-ADJUST_ERRORS = (NotFoundError, InsufficientStockError, ValidationError, ForbiddenError)
-DELETE_ERRORS = (NotFoundError, ConflictError, ForbiddenError)
-RESTORE_ERRORS = (NotFoundError, ConflictError, AlreadyExistsError, ForbiddenError)
 
 ProductId = Annotated[strawberry.ID, strawberry.argument(description="The product's id.")]
 NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The product.")]
@@ -187,7 +175,7 @@ class ProductMutations:
                 info.context, input=_arguments(input), idempotency_key=idempotency_key
             )
 
-        return await outcome(work(), _product(CreateProductSuccess), allowed=CREATE_ERRORS)
+        return await outcome(work(), _product(CreateProductSuccess), result=CreateProductResult)
 
     @strawberry.mutation(
         description=f"Create up to {writes.MAX_BATCH} products at once: all of them or none."
@@ -211,7 +199,7 @@ class ProductMutations:
         def success(rows: list[ProductRow]) -> CreateProductsSuccess:
             return CreateProductsSuccess(products=[Product.from_row(row) for row in rows])
 
-        return await outcome(work(), success, allowed=CREATE_ERRORS)
+        return await outcome(work(), success, result=CreateProductsResult)
 
     @strawberry.mutation(
         description="Create a product, or update the live product with the same sku."
@@ -233,7 +221,7 @@ class ProductMutations:
         def success(done: writes.Upserted) -> UpsertProductSuccess:
             return UpsertProductSuccess(product=Product.from_row(done.row), created=done.created)
 
-        return await outcome(work(), success, allowed=UPSERT_ERRORS)
+        return await outcome(work(), success, result=UpsertProductResult)
 
     @strawberry.mutation(description="Change a product at the revision you last saw.")
     async def update_product(
@@ -249,7 +237,7 @@ class ProductMutations:
                 info.context, id=uuid, rev=rev, patch=_arguments(patch)
             )
 
-        return await outcome(work(), _product(UpdateProductSuccess), allowed=UPDATE_ERRORS)
+        return await outcome(work(), _product(UpdateProductSuccess), result=UpdateProductResult)
 
     @strawberry.mutation(
         description="Add to (or, negative, take from) a product's stock atomically; stock "
@@ -265,7 +253,7 @@ class ProductMutations:
             uuid = target(id, type_name="Product")
             return await writes.adjust_stock(info.context, id=uuid, delta=delta)
 
-        return await outcome(work(), _product(AdjustStockSuccess), allowed=ADJUST_ERRORS)
+        return await outcome(work(), _product(AdjustStockSuccess), result=AdjustStockResult)
 
     @strawberry.mutation(description="Soft-delete a product; order lines keep showing it.")
     async def delete_product(self, info: Info, id: ProductId, rev: Rev) -> DeleteProductResult:
@@ -273,7 +261,7 @@ class ProductMutations:
             uuid = target(id, type_name="Product")
             return await writes.delete_product(info.context, id=uuid, rev=rev)
 
-        return await outcome(work(), _product(DeleteProductSuccess), allowed=DELETE_ERRORS)
+        return await outcome(work(), _product(DeleteProductSuccess), result=DeleteProductResult)
 
     @strawberry.mutation(
         description="Restore a soft-deleted product; its sku must be free and its category live."
@@ -283,4 +271,4 @@ class ProductMutations:
             uuid = target(id, type_name="Product")
             return await writes.restore_product(info.context, id=uuid, rev=rev)
 
-        return await outcome(work(), _product(RestoreProductSuccess), allowed=RESTORE_ERRORS)
+        return await outcome(work(), _product(RestoreProductSuccess), result=RestoreProductResult)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -98,14 +99,23 @@ class NestedLoaders(Generic[V]):
 
 
 class Loaders:
-    def __init__(self, executor: Executor) -> None:
-        self.customer_by_id = ByIdLoader[CustomerRow](executor, customers.customers_by_ids)
+    """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`)."""
+
+    def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
+        self.owner = owner
+        self.customer_by_id = ByIdLoader[CustomerRow](
+            executor, partial(customers.customers_by_ids, owner=owner)
+        )
         self.category_by_id = ByIdLoader[CategoryRow](executor, categories.categories_by_ids)
         self.product_by_id = ByIdLoader[ProductRow](executor, products.products_by_ids)
-        self.order_by_id = ByIdLoader[OrderRow](executor, orders.orders_by_ids)
-        self.line_by_id = ByIdLoader[OrderLineRow](executor, orders.lines_by_ids)
+        self.order_by_id = ByIdLoader[OrderRow](
+            executor, partial(orders.orders_by_ids, owner=owner)
+        )
+        self.line_by_id = ByIdLoader[OrderLineRow](
+            executor, partial(orders.lines_by_ids, owner=owner)
+        )
         self.lines_by_order = ByKeyLoader[list[OrderLineRow]](
-            executor, orders.lines_by_order_ids, list
+            executor, partial(orders.lines_by_order_ids, owner=owner), list
         )
         self.customer_stats = ByKeyLoader[CustomerStats](
             executor, customers.customer_stats, _no_stats

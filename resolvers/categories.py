@@ -19,7 +19,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import Referenced
 from resolvers.products import DEFAULT_ORDER as PRODUCT_ORDER
 from resolvers.validation import Description, Input, Name, parse, parse_patch
-from resolvers.writes import explain_miss, idempotent, write
+from resolvers.writes import explain_miss, guard_catalogue, idempotent, write
 from sql import categories
 from sql.categories import CATEGORIES, CategoryRow
 from sql.products import PRODUCTS, ProductRow
@@ -63,6 +63,7 @@ class CategoryInput(Input):
 async def create_category(
     ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
 ) -> CategoryRow:
+    ctx.viewer.require_staff("change the catalogue")
     data = parse(CategoryInput, input, path=("input",))
     async with write(ctx, values=input) as conn:
         row = await idempotent(
@@ -84,6 +85,9 @@ async def create_category(
 async def update_category(
     ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
 ) -> CategoryRow:
+    await guard_catalogue(
+        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
+    )
     changes = parse_patch(CategoryInput, patch, path=("patch",))
     async with write(ctx, values=patch, path="patch") as conn:
         row = await categories.patch_category(conn, id=id, rev=rev, changes=changes)
@@ -96,6 +100,9 @@ async def update_category(
 
 async def delete_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
     """Soft delete; refused while live products are in the category."""
+    await guard_catalogue(
+        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
+    )
     async with write(ctx) as conn:
         current = await categories.lock_category(conn, id=id)
         row = await categories.soft_delete_category(conn, id=id, rev=rev)
@@ -110,6 +117,9 @@ async def delete_category(ctx: RequestContext, *, id: UUID, rev: int) -> Categor
 async def restore_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
     """Undoes a soft delete; a live category at that rev is returned unchanged. Its name
     may have been taken meanwhile: then nothing changes and the name is reported."""
+    await guard_catalogue(
+        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
+    )
     taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
     async with write(ctx, values=taken) as conn:
         current = await categories.lock_category(conn, id=id)

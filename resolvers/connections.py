@@ -127,6 +127,7 @@ def plan_page(
         filter=args.filter,
         where=where,
         args=extra_args,
+        owner=ctx.viewer.owner,
     )
     return PagePlan(spec=spec, digest=digest)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loaders.loaders import Loaders
+from resolvers.viewer import ANONYMOUS, Viewer
 from sql.pool import Database
 
 
@@ -19,8 +20,10 @@ class RequestContext:
     db: Database
     page_limits: PageLimits
     request_id: str
+    viewer: Viewer = ANONYMOUS
     idempotency_ttl_seconds: float = 24 * 3600
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db)
+        # Loaders read with this viewer's scope; they live and die with the request.
+        self.loaders = Loaders(self.db, owner=self.viewer.owner)

@@ -18,6 +18,7 @@ from resolvers.connections import (
 from resolvers.context import RequestContext
 from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
 from resolvers.validation import Email, Input, Name, parse, parse_patch
+from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
 from sql import customers
 from sql.customers import CUSTOMERS, CustomerRow, CustomerStats
@@ -32,7 +33,7 @@ async def customer(ctx: RequestContext, *, id: UUID) -> CustomerRow | None:
 
 
 async def customer_by_email(ctx: RequestContext, *, email: str) -> CustomerRow | None:
-    return await customers.live_customer_by_email(ctx.db, email=email)
+    return await customers.live_customer_by_email(ctx.db, email=email, owner=ctx.viewer.owner)
 
 
 async def customers_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CustomerRow]:
@@ -60,6 +61,7 @@ class CustomerInput(Input):
 async def create_customer(
     ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
 ) -> CustomerRow:
+    ctx.viewer.require_staff("create customers")
     data = parse(CustomerInput, input, path=("input",))
     async with write(ctx, values=input) as conn:
         row = await idempotent(
@@ -79,22 +81,38 @@ async def create_customer(
 async def update_customer(
     ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
 ) -> CustomerRow:
+    own = ctx.viewer.customer_id == id
+    allow(
+        permitted=ctx.viewer.is_staff or own,
+        visible=own,
+        type_name="Customer",
+        id=id,
+        action="change other customers",
+    )
     changes = parse_patch(CustomerInput, patch, path=("patch",))
     async with write(ctx, values=patch, path="patch") as conn:
         row = await customers.patch_customer(conn, id=id, rev=rev, changes=changes)
         if row is None:
-            found = await customers.customers_by_ids(conn, ids=[id])
+            found = await customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
             explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
     ctx.loaders.customer_by_id.prime_row(row)
     return row
 
 
 async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
-    """Soft delete; their orders stay and keep pointing at them."""
+    """Soft delete; their orders stay and keep pointing at them. Staff only: customers see
+    themselves but may not delete themselves."""
+    allow(
+        permitted=ctx.viewer.is_staff,
+        visible=ctx.viewer.customer_id == id,
+        type_name="Customer",
+        id=id,
+        action="delete customers",
+    )
     async with write(ctx) as conn:
         row = await customers.soft_delete_customer(conn, id=id, rev=rev)
         if row is None:
-            found = await customers.customers_by_ids(conn, ids=[id])
+            found = await customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
             explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
     ctx.loaders.customer_by_id.prime_row(row)
     return row
@@ -102,7 +120,15 @@ async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> Custome
 
 async def restore_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
     """Undoes a soft delete; a live customer at that rev is returned unchanged. Their email
-    may have been taken meanwhile: then nothing changes and the email is reported."""
+    may have been taken meanwhile: then nothing changes and the email is reported. Staff
+    only (a deleted customer is invisible to everyone else)."""
+    allow(
+        permitted=ctx.viewer.is_staff,
+        visible=await live(ctx.loaders.customer_by_id, id) is not None,
+        type_name="Customer",
+        id=id,
+        action="restore customers",
+    )
     taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
     async with write(ctx, values=taken) as conn:
         current = await customers.lock_customer(conn, id=id)

@@ -34,3 +34,7 @@ def check(from_status: str, to: str) -> None:
     """Raises `IllegalTransition` unless an order may move from `from_status` to `to`."""
     if not allowed(from_status, to):
         raise IllegalTransition(from_status, to)
+
+
+CUSTOMER_MAY = frozenset({"CANCELLED"})
+"""The steps customers may take on their own orders; every other step is staff's."""

@@ -21,8 +21,9 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
-from resolvers.errors import Invalid, NotFound, OutOfStock, Problem, Shortage
+from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
 from resolvers.validation import Input, Quantity, parse
+from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
 from sql import orders
 from sql.customers import CustomerRow
@@ -39,7 +40,7 @@ async def order(ctx: RequestContext, *, id: UUID) -> OrderRow | None:
 
 
 async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | None:
-    return await orders.live_order_by_number(ctx.db, number=number)
+    return await orders.live_order_by_number(ctx.db, number=number, owner=ctx.viewer.owner)
 
 
 async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[OrderRow]:
@@ -104,7 +105,13 @@ async def place_order(
 ) -> OrderRow:
     """`input` is as the client sent it; `customer_id` and `product_ids` (one per line)
     are its ids decoded, None where an id is not one of a Customer or Product."""
+    viewer = ctx.viewer
+    if viewer.role == "anonymous":
+        raise Forbidden("sign in to place orders")
     data = parse(PlaceOrderInput, input, path=("input",))
+    if not viewer.is_staff and customer_id != viewer.customer_id:
+        # Customers order for themselves; anyone else is invisible to them.
+        raise NotFound("Customer", None, raw_id=data.customer_id)
     async with write(ctx, values=input) as conn:
         placed = await idempotent(
             ctx,
@@ -179,11 +186,22 @@ async def cancel_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
 async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow:
     restocked: list[ProductRow] = []
     async with write(ctx) as conn:
+        if not ctx.viewer.is_staff:
+            # Customers may cancel their own orders; paying and shipping is staff's work.
+            mine = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
+            visible = bool(mine) and mine[0].deleted_at is None
+            allow(
+                permitted=visible and to in order_states.CUSTOMER_MAY,
+                visible=visible,
+                type_name="Order",
+                id=id,
+                action=f"move orders to {to}",
+            )
         row = await orders.transition_order(
             conn, id=id, rev=rev, to=to, sources=order_states.sources(to)
         )
         if row is None:
-            found = await orders.orders_by_ids(conn, ids=[id])
+            found = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
             current = found[0] if found else None
             if current is not None and current.deleted_at is None and current.rev == rev:
                 order_states.check(current.status, to)

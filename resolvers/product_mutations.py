@@ -24,7 +24,7 @@ from resolvers.errors import (
     StaleRevision,
 )
 from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse, parse_patch
-from resolvers.writes import explain_miss, idempotent, write
+from resolvers.writes import explain_miss, guard_catalogue, idempotent, write
 from sql import products
 from sql.pool import Connection
 from sql.products import NewProduct, ProductRow
@@ -78,6 +78,7 @@ def _decode(stored: Any) -> ProductRow:
 async def create_product(
     ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
 ) -> ProductRow:
+    ctx.viewer.require_staff("change the catalogue")
     data = parse(ProductInput, input, path=("input",))
     async with write(ctx, values=input) as conn:
 
@@ -129,6 +130,7 @@ async def create_products(
     idempotency_key: str | None = None,
 ) -> list[ProductRow]:
     """All of them or none: one insert statement in one transaction."""
+    ctx.viewer.require_staff("change the catalogue")
     batch = _parse_batch(inputs)
     async with write(ctx) as conn:
 
@@ -165,6 +167,7 @@ async def upsert_product(
 ) -> Upserted:
     """Creates the product, or updates the live one with its sku (at `rev`, when given).
     On update, an omitted `stock` or `description` keeps its current value."""
+    ctx.viewer.require_staff("change the catalogue")
     data = parse(ProductInput, input, path=("input",))
     async with write(ctx, values=input) as conn:
         await _require_live_category(conn, data.category_id)
@@ -188,6 +191,9 @@ async def upsert_product(
 async def update_product(
     ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
 ) -> ProductRow:
+    await guard_catalogue(
+        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
+    )
     changes = parse_patch(ProductFields, patch, path=("patch",))
     async with write(ctx, values=patch, path="patch") as conn:
         if "category_id" in changes:
@@ -203,6 +209,9 @@ async def update_product(
 async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductRow:
     """Moves stock by `delta` without a rev (increments from many writers all count), never
     below zero."""
+    await guard_catalogue(
+        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
+    )
     async with write(ctx) as conn:
         row = await products.adjust_stock(conn, id=id, delta=delta)
         if row is None:
@@ -228,6 +237,9 @@ async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> Produ
 
 async def delete_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
     """Soft delete; order lines keep pointing at the product."""
+    await guard_catalogue(
+        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
+    )
     async with write(ctx) as conn:
         row = await products.soft_delete_product(conn, id=id, rev=rev)
         if row is None:
@@ -241,6 +253,9 @@ async def restore_product(ctx: RequestContext, *, id: UUID, rev: int) -> Product
     """Undoes a soft delete; a live product at that rev is returned unchanged. Its sku may
     have been taken meanwhile (AlreadyExists), or its category deleted (NotFound for the
     category): then nothing changes."""
+    await guard_catalogue(
+        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
+    )
     taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
     async with write(ctx, values=taken) as conn:
         current = await products.lock_product(conn, id=id)

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import orjson
 
+from loaders.loaders import ByIdLoader
 from resolvers.context import RequestContext
 from resolvers.errors import (
     Duplicate,
@@ -20,6 +21,7 @@ from resolvers.errors import (
     Problem,
     StaleRevision,
 )
+from resolvers.viewer import allow
 from sql import idempotency
 from sql.errors import ConstraintViolation
 from sql.pool import Connection
@@ -110,3 +112,15 @@ def explain_miss(
     if current is None or (current.deleted_at is not None) != deleted:
         raise NotFound(type_name, id)
     raise StaleRevision(type_name, expected=expected_rev, current=current.rev, row=current)
+
+
+async def guard_catalogue(
+    ctx: RequestContext, loader: ByIdLoader[Any], id: UUID, *, type_name: str, action: str
+) -> None:
+    """Only staff change the catalogue. Anyone may see it, so for others a live target is
+    forbidden and anything else not found."""
+    if ctx.viewer.is_staff:
+        return
+    row = await loader.load(id)
+    visible = row is not None and row.deleted_at is None
+    allow(permitted=False, visible=visible, type_name=type_name, id=id, action=action)

@@ -16,7 +16,8 @@ from starlette.routing import Route
 from gql.http import GraphQLEndpoint
 from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
-from server import graphiql
+from resolvers.viewer import Viewer
+from server import graphiql, tokens
 from server.middleware import RequestMiddleware
 from server.settings import Settings
 from sql import idempotency, migrate
@@ -70,12 +71,13 @@ def create_app(
             purger.cancel()
             await pool.close()
 
-    def context(request: Request) -> RequestContext:
+    def context(request: Request, viewer: Viewer) -> RequestContext:
         assert pool is not None
         return RequestContext(
             db=pool,
             page_limits=limits,
             request_id=request.state.request_id,
+            viewer=viewer,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
 
@@ -105,7 +107,9 @@ def create_app(
             )
         return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
 
-    endpoint = GraphQLEndpoint(schema._schema, context=context, graphiql=graphiql.page)
+    endpoint = GraphQLEndpoint(
+        schema._schema, context=context, tokens=tokens.verifier(settings), graphiql=graphiql.page
+    )
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),
         Route("/healthz", healthz),

@@ -79,6 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     seed.set_defaults(run=_seed)
 
+    token = commands.add_parser(
+        "token",
+        help="mint a bearer token for development and tests",
+        description="Print a token signed with the configured HS256 secret.",
+    )
+    token.add_argument("--role", choices=["customer", "staff"], required=True)
+    token.add_argument("--customer", help="the customer's id (uuid or global id), for customers")
+    token.add_argument("--ttl", default="1h", help="lifetime, e.g. 90s, 15m, 1h, 7d")
+    token.set_defaults(run=_token)
+
     export = commands.add_parser("export-schema", help="write schema.graphql from the code")
     export.add_argument("--path", type=Path, default=Path("schema.graphql"), help="file to write")
     export.add_argument(
@@ -223,6 +233,41 @@ def _seed(args: argparse.Namespace) -> int:
             seed=args.seed,
             truncate=args.truncate,
         )
+
+
+def _token(args: argparse.Namespace) -> int:
+    import time
+
+    from gql.auth import mint
+    from server.tokens import signing_secret
+
+    if args.role == "customer" and not args.customer:
+        print("storefront token: --role customer needs --customer <id>", file=sys.stderr)
+        return 2
+    ttl = _seconds(args.ttl)
+    secret = signing_secret(Settings())
+    if ttl is None or secret is None:
+        reason = (
+            "--ttl must look like 90s, 15m, 1h or 7d"
+            if ttl is None
+            else ("no HS256 secret is configured (STOREFRONT_JWT_SECRET)")
+        )
+        print(f"storefront token: {reason}", file=sys.stderr)
+        return 2
+    print(
+        mint(
+            secret=secret, role=args.role, customer=args.customer, ttl_seconds=ttl, now=time.time()
+        )
+    )
+    return 0
+
+
+def _seconds(text: str) -> int | None:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        return None
+    return int(number) * units[unit]
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="how long an idempotency key is remembered"
     )
+    jwt_secret: str | None = Field(
+        default=None,
+        description="HS256 secret for bearer tokens; unset: one kept in the data dir",
+    )
+    jwt_public_keys: Path | None = Field(
+        default=None, description="PEM or JWKS file of RS256/ES256 public keys for tokens"
+    )
+    jwt_audience: str | None = Field(default=None, description="required `aud` of tokens")
+    jwt_issuer: str | None = Field(default=None, description="required `iss` of tokens")
     seed_demo: bool = Field(
         default=True, description="load a small demo catalogue into an empty database on serve"
     )

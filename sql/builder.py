@@ -95,6 +95,9 @@ class Entity:
     sortable: Mapping[str, SortKey]
     writable: frozenset[str] = frozenset()
     """Columns a patch may set."""
+    owner: str | None = None
+    """For customer-owned rows, the expression naming the owning customer: pages are then
+    restricted to the owner scope they are read with."""
     live: str = "{t}.deleted_at IS NULL"
 
     @property
@@ -253,6 +256,9 @@ class PageSpec:
     where: tuple[str, ...] = ()
     """Extra static conditions over `{t}`, using `args` as `{a0}`, `{a1}`, ...."""
     args: tuple[Any, ...] = field(default=())
+    owner: UUID | None = None
+    """The viewer's owner scope for customer-owned entities: None sees every row, a uuid
+    only that customer's (the nil uuid: none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +310,7 @@ def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | N
     sort_refs = [render(key.expression) for key in spec.order]
     sorts = ", ".join(f"{ref} AS sort{i}" for i, ref in enumerate(sort_refs))
     conditions = [render(entity.live), *(render(w) for w in spec.where)]
+    conditions += _owner_condition(spec, render, params)
     if correlate:
         conditions.append(correlate)
     condition = compile_filter(entity, spec.filter, alias=alias, params=params)
@@ -327,6 +334,12 @@ def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | N
     ahead = part([past], reverse=False, limit=params.add(spec.limit + 1), probe=False)
     behind = part([f"NOT ({past})"], reverse=True, limit="1", probe=True)
     return f"({ahead}) UNION ALL ({behind})"
+
+
+def _owner_condition(spec: PageSpec, render: Callable[[str], str], params: Params) -> list[str]:
+    if spec.entity.owner is None or spec.owner is None:
+        return []
+    return [f"{render(spec.entity.owner)} = {params.add(spec.owner, 'uuid')}"]
 
 
 def _renderer(spec: PageSpec, *, alias: str, first_arg: int) -> Callable[[str], str]:
@@ -397,6 +410,7 @@ def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
 def _count_conditions(spec: PageSpec, params: Params) -> str:
     render = _renderer(spec, alias="t0", first_arg=len(params.values) - len(spec.args) + 1)
     conditions = [render(spec.entity.live), *(render(w) for w in spec.where)]
+    conditions += _owner_condition(spec, render, params)
     condition = compile_filter(spec.entity, spec.filter, alias="t0", params=params)
     return " AND ".join(f"({c})" for c in [*conditions, condition])
 

@@ -50,13 +50,20 @@ CUSTOMERS = Entity(
         "EMAIL": SortKey("{t}.email", str),
         "CREATED_AT": SortKey("{t}.created_at", datetime),
     },
+    owner="{t}.id",
     writable=frozenset({"email", "name"}),
 )
 
-CUSTOMERS_BY_IDS = f"SELECT {columns(CustomerRow)} FROM customers WHERE id = ANY($1::uuid[])"
+# `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
+# customer, a uuid only that customer.
+CUSTOMERS_BY_IDS = f"""
+SELECT {columns(CustomerRow)} FROM customers
+WHERE id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR id = $2)
+"""
 
 LIVE_CUSTOMER_BY_EMAIL = f"""
-SELECT {columns(CustomerRow)} FROM customers WHERE lower(email) = lower($1) AND deleted_at IS NULL
+SELECT {columns(CustomerRow)} FROM customers
+WHERE lower(email) = lower($1) AND deleted_at IS NULL AND ($2::uuid IS NULL OR id = $2)
 """
 
 # Orders count unless cancelled; money counts once paid (PAID or SHIPPED).
@@ -70,14 +77,18 @@ GROUP BY c.id
 """
 
 
-async def customers_by_ids(executor: Executor, *, ids: list[UUID]) -> list[CustomerRow]:
-    """Customers with these ids, soft-deleted ones included (callers decide visibility)."""
-    return to_rows(CustomerRow, await executor.fetch(CUSTOMERS_BY_IDS, ids))
+async def customers_by_ids(
+    executor: Executor, *, ids: list[UUID], owner: UUID | None
+) -> list[CustomerRow]:
+    """Customers with these ids the owner scope allows, soft-deleted ones included."""
+    return to_rows(CustomerRow, await executor.fetch(CUSTOMERS_BY_IDS, ids, owner))
 
 
-async def live_customer_by_email(executor: Executor, *, email: str) -> CustomerRow | None:
+async def live_customer_by_email(
+    executor: Executor, *, email: str, owner: UUID | None
+) -> CustomerRow | None:
     """Emails compare case-insensitively, as their uniqueness does."""
-    record = await executor.fetchrow(LIVE_CUSTOMER_BY_EMAIL, email)
+    record = await executor.fetchrow(LIVE_CUSTOMER_BY_EMAIL, email, owner)
     return None if record is None else CustomerRow(*record)
 
 

@@ -61,44 +61,63 @@ ORDERS = Entity(
         # The enum sorts in its declared order: PENDING, PAID, SHIPPED, CANCELLED.
         "STATUS": SortKey("{t}.status", str),
     },
+    owner="{t}.customer_id",
 )
 
-ORDERS_BY_IDS = f"SELECT {columns(OrderRow)} FROM orders WHERE id = ANY($1::uuid[])"
+# `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
+# order, a uuid only that customer's. Lines belong to whoever owns their order.
+ORDERS_BY_IDS = f"""
+SELECT {columns(OrderRow)} FROM orders
+WHERE id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR customer_id = $2)
+"""
 
 LIVE_ORDER_BY_NUMBER = f"""
-SELECT {columns(OrderRow)} FROM orders WHERE number = $1 AND deleted_at IS NULL
+SELECT {columns(OrderRow)} FROM orders
+WHERE number = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR customer_id = $2)
 """
 
 LINES_BY_ORDER_IDS = f"""
-SELECT {columns(OrderLineRow)} FROM order_lines
-WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position
+SELECT {columns(OrderLineRow, prefix="l.")}
+FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
+WHERE l.order_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
+ORDER BY l.order_id, l.position
 """
 
-LINES_BY_IDS = f"SELECT {columns(OrderLineRow)} FROM order_lines WHERE id = ANY($1::uuid[])"
+LINES_BY_IDS = f"""
+SELECT {columns(OrderLineRow, prefix="l.")}
+FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
+WHERE l.id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
+"""
 
 
-async def orders_by_ids(executor: Executor, *, ids: list[UUID]) -> list[OrderRow]:
-    """Orders with these ids, soft-deleted ones included (callers decide visibility)."""
-    return to_rows(OrderRow, await executor.fetch(ORDERS_BY_IDS, ids))
+async def orders_by_ids(
+    executor: Executor, *, ids: list[UUID], owner: UUID | None
+) -> list[OrderRow]:
+    """Orders with these ids the owner scope allows, soft-deleted ones included."""
+    return to_rows(OrderRow, await executor.fetch(ORDERS_BY_IDS, ids, owner))
 
 
-async def live_order_by_number(executor: Executor, *, number: int) -> OrderRow | None:
-    record = await executor.fetchrow(LIVE_ORDER_BY_NUMBER, number)
+async def live_order_by_number(
+    executor: Executor, *, number: int, owner: UUID | None
+) -> OrderRow | None:
+    record = await executor.fetchrow(LIVE_ORDER_BY_NUMBER, number, owner)
     return None if record is None else OrderRow(*record)
 
 
 async def lines_by_order_ids(
-    executor: Executor, *, ids: list[UUID]
+    executor: Executor, *, ids: list[UUID], owner: UUID | None
 ) -> dict[UUID, list[OrderLineRow]]:
     """Each order's lines in their position order."""
     lines: dict[UUID, list[OrderLineRow]] = defaultdict(list)
-    for row in to_rows(OrderLineRow, await executor.fetch(LINES_BY_ORDER_IDS, ids)):
+    for row in to_rows(OrderLineRow, await executor.fetch(LINES_BY_ORDER_IDS, ids, owner)):
         lines[row.order_id].append(row)
     return lines
 
 
-async def lines_by_ids(executor: Executor, *, ids: list[UUID]) -> list[OrderLineRow]:
-    return to_rows(OrderLineRow, await executor.fetch(LINES_BY_IDS, ids))
+async def lines_by_ids(
+    executor: Executor, *, ids: list[UUID], owner: UUID | None
+) -> list[OrderLineRow]:
+    return to_rows(OrderLineRow, await executor.fetch(LINES_BY_IDS, ids, owner))
 
 
 # Writes. Every statement that touches several products first locks them in id order

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -20,6 +22,29 @@ import pytest
 from server.embedded import EmbeddedPostgres
 from sql import migrate
 from sql.pool import Database
+
+TEST_SECRET = "test-secret-for-bearer-tokens-0123456789"
+
+
+def token(role: str = "staff", customer: UUID | str | None = None) -> str:
+    """A bearer token the test app accepts."""
+    from gql.auth import mint
+
+    subject = None if customer is None else str(customer)
+    return mint(secret=TEST_SECRET, role=role, customer=subject, ttl_seconds=3600, now=time.time())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def token_secret() -> Iterator[None]:
+    """Every app the tests build in process verifies tokens with `TEST_SECRET`."""
+    before = os.environ.get("STOREFRONT_JWT_SECRET")
+    os.environ["STOREFRONT_JWT_SECRET"] = TEST_SECRET
+    yield
+    if before is None:
+        os.environ.pop("STOREFRONT_JWT_SECRET", None)
+    else:
+        os.environ["STOREFRONT_JWT_SECRET"] = before
+
 
 DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers", "idempotency_keys")
 

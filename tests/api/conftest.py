@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 
 from server.app import create_app
 from server.settings import Settings
+from tests.conftest import token
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    """Talks to the app as one viewer: staff unless `as_viewer` says otherwise."""
+
+    def __init__(self, http: httpx.AsyncClient, *, bearer: str | None) -> None:
         self.http = http
+        self.bearer = bearer
+
+    def as_viewer(self, role: str | None, customer: UUID | None = None) -> GraphQLClient:
+        """The same app seen by another viewer (`None`: anonymous)."""
+        return GraphQLClient(self.http, bearer=None if role is None else token(role, customer))
 
     async def post(self, body: Any, **headers: str) -> httpx.Response:
+        if self.bearer is not None:
+            headers.setdefault("Authorization", f"Bearer {self.bearer}")
         return await self.http.post("/graphql", json=body, headers=headers)
 
     async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -69,4 +80,4 @@ async def client(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
+            yield GraphQLClient(http, bearer=token("staff"))

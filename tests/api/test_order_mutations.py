@@ -18,6 +18,7 @@ from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient, StatementRecorder
+from tests.conftest import token
 
 FRAGMENTS = {
     "NotFoundError": "... on NotFoundError { id }",
@@ -323,7 +324,7 @@ async def racing(database_url: str, db: Database) -> AsyncIterator[GraphQLClient
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
+            yield GraphQLClient(http, bearer=token("staff"))
 
 
 async def test_one_hundred_orders_race_for_ten_units(

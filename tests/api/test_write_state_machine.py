@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DOMAIN_TABLES
+from tests.conftest import DOMAIN_TABLES, token
 
 PRODUCT = "product { id rev stock deletedAt }"
 
@@ -77,7 +77,11 @@ class Store(RuleBasedStateMachine):
 
     def api(self, query: str, **variables: Any) -> dict[str, Any]:
         response = self.loop.run_until_complete(
-            self.http.post("/graphql", json={"query": query, "variables": variables})
+            self.http.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {token('staff')}"},
+            )
         )
         body = response.json()
         assert "errors" not in body, body
