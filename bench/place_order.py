@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.read_latency import serve  # noqa: E402
+from bench.read_latency import serve, staff_headers  # noqa: E402
 from gql.node_ids import to_global_id  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.database import apply_migrations  # noqa: E402
@@ -93,7 +93,9 @@ async def statement_count(url: str, input: dict[str, Any]) -> int:
     app = create_app(Settings(database_url=url), query_logger=record)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=staff_headers()
+        ) as client:
             body = {"query": PLACE, "variables": {"input": input}}
             await client.post("/graphql", json=body)  # types introspected, statements prepared
             statements.clear()
@@ -104,7 +106,7 @@ async def statement_count(url: str, input: dict[str, Any]) -> int:
 
 def time_mutation(base: str, input: dict[str, Any], *, runs: int) -> list[float]:
     body = {"query": PLACE, "variables": {"input": input}}
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers=staff_headers()) as client:
         for _ in range(5):
             client.post("/graphql", json=body).raise_for_status()
         times = []

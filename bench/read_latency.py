@@ -65,7 +65,9 @@ async def statement_counts(url: str) -> dict[str, int]:
     app = create_app(Settings(database_url=url), query_logger=record)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=staff_headers()
+        ) as client:
             for label, query, variables in [
                 ("orders(first: 1)", BENCHMARK, {"n": 1}),
                 ("orders(first: 50)", BENCHMARK, {"n": 50}),
@@ -79,6 +81,19 @@ async def statement_counts(url: str) -> dict[str, int]:
                 assert "errors" not in response.json(), response.text
                 counts[label] = len(statements)
     return counts
+
+
+# Requests speak as staff, with a token of this secret; the server is started with it too.
+os.environ["STOREFRONT_JWT_SECRET"] = BENCH_SECRET = "bench-secret-0123456789abcdef-0123456789"  # noqa: S105
+
+
+def staff_headers() -> dict[str, str]:
+    from gql.auth import mint
+
+    token = mint(
+        secret=BENCH_SECRET, role="staff", customer=None, ttl_seconds=3600, now=time.time()
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -107,7 +122,7 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 def time_query(base: str, *, n: int, runs: int) -> list[float]:
     body = {"query": BENCHMARK, "variables": {"n": n}}
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers=staff_headers()) as client:
         for _ in range(5):
             client.post("/graphql", json=body).raise_for_status()
         times = []

@@ -32,13 +32,13 @@ PURGE_EVERY_SECONDS = 600.0
 async def _purge_expired_keys(db: Database) -> None:
     """Deletes expired idempotency keys now and then; every worker does it, harmlessly."""
     while True:
+        await asyncio.sleep(PURGE_EVERY_SECONDS)  # not at start-up: keys expire in hours
         try:
             purged = await idempotency.purge_expired(db)
             if purged:
                 log.info("purged %d expired idempotency keys", purged)
         except Exception:  # the database may be away; try again next round
             log.warning("could not purge expired idempotency keys", exc_info=True)
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
 
 
 def create_app(

@@ -174,7 +174,8 @@ async def _seed_demo(url: str) -> bool:
 def _environment(settings: Settings, url: str) -> dict[str, str]:
     env = {"DATABASE_URL": url}
     for name, value in settings.model_dump(exclude={"database_url"}).items():
-        env[f"STOREFRONT_{name.upper()}"] = str(getattr(value, "value", value))
+        if value is not None:  # unset stays unset (not the string "None")
+            env[f"STOREFRONT_{name.upper()}"] = str(getattr(value, "value", value))
     return env
 
 
