@@ -60,7 +60,7 @@ class TokenVerifier:
     def _claims(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:  # undecodable, or a header PyJWT refuses (`kid`, `crit`)
             raise Unauthenticated("the bearer token is malformed") from None
         algorithm = header.get("alg")
         key: Any
@@ -130,9 +130,17 @@ def _read_keys(path: Path) -> tuple[Any, ...]:
     if text.lstrip().startswith("{"):
         keys = jwt.PyJWKSet.from_dict(json.loads(text)).keys
         return tuple((k.key_id, k.algorithm_name, k.key) for k in keys)
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    return ((None, None, load_pem_public_key(text.encode())),)
+    # The key's type decides the one algorithm it verifies: a token naming another one is
+    # signed with an unknown key, never handed to PyJWT with a key of the wrong kind.
+    key = load_pem_public_key(text.encode())
+    if isinstance(key, rsa.RSAPublicKey):
+        return ((None, "RS256", key),)
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return ((None, "ES256", key),)
+    raise ValueError(f"{path.name} holds neither an RSA nor a P-256 public key")
 
 
 def mint(*, secret: str, role: str, customer: str | None, ttl_seconds: int, now: float) -> str:

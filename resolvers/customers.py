@@ -101,10 +101,11 @@ async def update_customer(
 
 async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
     """Soft delete; their orders stay and keep pointing at them. Staff only: customers see
-    themselves but may not delete themselves."""
+    themselves (while live) but may not delete themselves."""
+    own = ctx.viewer.customer_id == id
     allow(
         permitted=ctx.viewer.is_staff,
-        visible=ctx.viewer.customer_id == id,
+        visible=own and await live(ctx.loaders.customer_by_id, id) is not None,
         type_name="Customer",
         id=id,
         action="delete customers",

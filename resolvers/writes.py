@@ -79,15 +79,19 @@ async def idempotent(
 ) -> T:
     """Runs `run` once per key: a retry with the same arguments gets the first result back
     (decoded from what was stored), other arguments get `IdempotencyKeyReused`. Racing
-    retries wait on the key's row until the first transaction ends."""
+    retries wait on the key's row until the first transaction ends. A customer's keys are
+    theirs alone, as invisible to others as their rows (staff tokens carry no identity, so
+    staff share one space)."""
     if key is None:
         return await run()
     if not 1 <= len(key) <= 200:
         raise Invalid([Problem(("idempotencyKey",), "must be 1 to 200 characters", "LENGTH")])
     digest = request_hash(operation, arguments)
+    owner = ctx.viewer.owner
+    scope = operation if owner is None else f"{operation}@{owner}"
     claim = await idempotency.claim(
         conn,
-        operation=operation,
+        operation=scope,
         key=key,
         request_hash=digest,
         ttl_seconds=ctx.idempotency_ttl_seconds,
@@ -97,7 +101,7 @@ async def idempotent(
             raise IdempotencyKeyReused(key)
         return decode(claim.response)
     result = await run()
-    await idempotency.store(conn, operation=operation, key=key, response=encode(result))
+    await idempotency.store(conn, operation=scope, key=key, response=encode(result))
     return result
 
 

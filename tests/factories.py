@@ -87,9 +87,36 @@ async def order(
     return order_id
 
 
+async def line_ids(db: Database, order_id: UUID) -> list[UUID]:
+    """The order's lines, in their position order."""
+    return [
+        r["id"]
+        for r in await db.fetch(
+            "SELECT id FROM order_lines WHERE order_id = $1 ORDER BY position", order_id
+        )
+    ]
+
+
 async def soft_delete(db: Database, table: str, id: UUID) -> None:
     assert table in ("customers", "categories", "products", "orders")
     await db.execute(f"UPDATE {table} SET deleted_at = now() WHERE id = $1", id)
+
+
+async def fingerprint(db: Database) -> str:
+    """A digest of every row of every domain table, in one statement: equal digests, equal
+    data (a cheaper `snapshot` for telling whether anything changed)."""
+    rows = " UNION ALL ".join(
+        f"SELECT '{t}:' || t::text AS row FROM {t} AS t" for t in DOMAIN_TABLES
+    )
+    digest: str = await db.fetchval(
+        f"SELECT md5(coalesce(string_agg(row, '|' ORDER BY row), '')) FROM ({rows}) AS r"
+    )
+    return digest
+
+
+async def empty(db: Database) -> None:
+    """Every domain table emptied and order numbers restarted, as the `db` fixture does."""
+    await db.execute(f"TRUNCATE {', '.join(DOMAIN_TABLES)} RESTART IDENTITY CASCADE")
 
 
 async def _insert(db: Database, table: str, values: dict[str, Any]) -> UUID:
