@@ -10,22 +10,12 @@ from gql.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.api.mutations import errors, result
 
-FRAGMENTS = {
-    "NotFoundError": "... on NotFoundError { id }",
-    "ConflictError": "... on ConflictError { expectedRev currentRev current { id "
-    "... on Category { name rev } } }",
-    "ValidationError": "... on ValidationError { fields { path message code } }",
-    "AlreadyExistsError": "... on AlreadyExistsError { field value }",
-    "ReferencedError": "... on ReferencedError { id }",
-    "IdempotencyKeyReusedError": "... on IdempotencyKeyReusedError { key }",
-}
-
-
-def errors(*names: str) -> str:
-    """Selections for a result union's error members (only members may be spread)."""
-    return "... on Error { __typename message code } " + " ".join(FRAGMENTS[n] for n in names)
-
+CURRENT = "... on Category { name rev }"  # what a ConflictError shows of the current node
+UPDATE_ERRORS = errors(
+    "NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError", current=CURRENT
+)
 
 CATEGORY = "category { id rev name description deletedAt updatedAt }"
 
@@ -36,24 +26,17 @@ CREATE = f"""mutation($input: CreateCategoryInput!, $key: String) {{
 UPDATE = f"""mutation($id: ID!, $rev: Int!, $patch: CategoryPatch!) {{
   updateCategory(id: $id, rev: $rev, patch: $patch) {{
     __typename ... on UpdateCategorySuccess {{ {CATEGORY} }}
-    {errors("NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError")} }} }}"""
+    {UPDATE_ERRORS} }} }}"""
 DELETE = f"""mutation($id: ID!, $rev: Int!) {{ deleteCategory(id: $id, rev: $rev) {{
     __typename ... on DeleteCategorySuccess {{ {CATEGORY} }}
-    {errors("NotFoundError", "ConflictError", "ReferencedError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", "ReferencedError", current=CURRENT)} }} }}"""
 RESTORE = f"""mutation($id: ID!, $rev: Int!) {{ restoreCategory(id: $id, rev: $rev) {{
     __typename ... on RestoreCategorySuccess {{ {CATEGORY} }}
-    {errors("NotFoundError", "ConflictError", "AlreadyExistsError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", "AlreadyExistsError", current=CURRENT)} }} }}"""
 
 
 async def snapshot(db: Database) -> list[Any]:
     return [tuple(r) for r in await db.fetch("SELECT * FROM categories ORDER BY id")]
-
-
-async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
-    data = await client.data(query, variables)
-    [value] = data.values()
-    assert isinstance(value, dict)
-    return value
 
 
 async def test_create_then_read_back(client: GraphQLClient, db: Database) -> None:

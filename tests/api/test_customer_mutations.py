@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from gql.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.api.mutations import errors, result
 from tests.factories import snapshot
 
-FRAGMENTS = {
-    "NotFoundError": "... on NotFoundError { id }",
-    "ConflictError": "... on ConflictError { expectedRev currentRev current { id "
-    "... on Customer { email rev } } }",
-    "ValidationError": "... on ValidationError { fields { path message code } }",
-    "AlreadyExistsError": "... on AlreadyExistsError { field value }",
-    "IdempotencyKeyReusedError": "... on IdempotencyKeyReusedError { key }",
-}
-
-
-def errors(*names: str) -> str:
-    """Selections for a result union's error members (only members may be spread)."""
-    return "... on Error { __typename message code } " + " ".join(FRAGMENTS[n] for n in names)
-
+CURRENT = "... on Customer { email rev }"  # what a ConflictError shows of the current node
+UPDATE_ERRORS = errors(
+    "NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError", current=CURRENT
+)
 
 CUSTOMER = "customer { id rev email name deletedAt orderCount }"
 
@@ -36,20 +25,13 @@ CREATE = f"""mutation($input: CreateCustomerInput!, $key: String) {{
 UPDATE = f"""mutation($id: ID!, $rev: Int!, $patch: CustomerPatch!) {{
   updateCustomer(id: $id, rev: $rev, patch: $patch) {{
     __typename ... on UpdateCustomerSuccess {{ {CUSTOMER} }}
-    {errors("NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError")} }} }}"""
+    {UPDATE_ERRORS} }} }}"""
 DELETE = f"""mutation($id: ID!, $rev: Int!) {{ deleteCustomer(id: $id, rev: $rev) {{
     __typename ... on DeleteCustomerSuccess {{ {CUSTOMER} }}
-    {errors("NotFoundError", "ConflictError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", current=CURRENT)} }} }}"""
 RESTORE = f"""mutation($id: ID!, $rev: Int!) {{ restoreCustomer(id: $id, rev: $rev) {{
     __typename ... on RestoreCustomerSuccess {{ {CUSTOMER} }}
-    {errors("NotFoundError", "ConflictError", "AlreadyExistsError")} }} }}"""
-
-
-async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
-    data = await client.data(query, variables)
-    [value] = data.values()
-    assert isinstance(value, dict)
-    return value
+    {errors("NotFoundError", "ConflictError", "AlreadyExistsError", current=CURRENT)} }} }}"""
 
 
 async def test_create_then_read_back(client: GraphQLClient, db: Database) -> None:

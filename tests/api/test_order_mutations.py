@@ -18,24 +18,10 @@ from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient, StatementRecorder
+from tests.api.mutations import errors, result
 from tests.conftest import token
 
-FRAGMENTS = {
-    "NotFoundError": "... on NotFoundError { id }",
-    "ConflictError": "... on ConflictError { expectedRev currentRev current { id "
-    "... on Order { status rev } } }",
-    "ValidationError": "... on ValidationError { fields { path message code } }",
-    "InsufficientStockError": "... on InsufficientStockError { items { requested available "
-    "product { id stock } } }",
-    "InvalidTransitionError": "... on InvalidTransitionError { from to }",
-    "IdempotencyKeyReusedError": "... on IdempotencyKeyReusedError { key }",
-}
-
-
-def errors(*names: str) -> str:
-    """Selections for a result union's error members (only members may be spread)."""
-    return "... on Error { __typename message code } " + " ".join(FRAGMENTS[n] for n in names)
-
+CURRENT = "... on Order { status rev }"  # what a ConflictError shows of the current node
 
 ORDER = """order { id rev number status total placedAt paidAt shippedAt cancelledAt
   customer { id }
@@ -52,17 +38,10 @@ PLACE = f"""mutation($input: PlaceOrderInput!, $key: String) {{
 def transition(name: str) -> str:
     return f"""mutation($id: ID!, $rev: Int!) {{ {name}(id: $id, rev: $rev) {{
     __typename ... on OrderTransitionSuccess {{ {ORDER} }}
-    {errors("NotFoundError", "ConflictError", "InvalidTransitionError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", "InvalidTransitionError", current=CURRENT)} }} }}"""
 
 
 PAY, SHIP, CANCEL = transition("payOrder"), transition("shipOrder"), transition("cancelOrder")
-
-
-async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
-    data = await client.data(query, variables)
-    [value] = data.values()
-    assert isinstance(value, dict)
-    return value
 
 
 def gid(type_name: str, id: UUID) -> str:

@@ -15,24 +15,13 @@ from sql.pool import Database
 from sql.products import NewProduct
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.api.mutations import errors, result
 from tests.factories import snapshot
 
-FRAGMENTS = {
-    "NotFoundError": "... on NotFoundError { id }",
-    "ConflictError": "... on ConflictError { expectedRev currentRev current { id "
-    "... on Product { sku rev } } }",
-    "ValidationError": "... on ValidationError { fields { path message code } }",
-    "AlreadyExistsError": "... on AlreadyExistsError { field value }",
-    "IdempotencyKeyReusedError": "... on IdempotencyKeyReusedError { key }",
-    "InsufficientStockError": "... on InsufficientStockError { items { "
-    "product { id stock } requested available } }",
-}
-
-
-def errors(*names: str) -> str:
-    """Selections for a result union's error members (only members may be spread)."""
-    return "... on Error { __typename message code } " + " ".join(FRAGMENTS[n] for n in names)
-
+CURRENT = "... on Product { sku rev }"  # what a ConflictError shows of the current node
+UPDATE_ERRORS = errors(
+    "NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError", current=CURRENT
+)
 
 PRODUCT = "id rev sku name description price stock deletedAt category { id name }"
 CREATE_ERRORS = errors(
@@ -48,27 +37,20 @@ CREATE_MANY = f"""mutation($inputs: [CreateProductInput!]!, $key: String) {{
 UPSERT = f"""mutation($input: CreateProductInput!, $rev: Int) {{
   upsertProduct(input: $input, rev: $rev) {{
     __typename ... on UpsertProductSuccess {{ created product {{ {PRODUCT} }} }}
-    {errors("NotFoundError", "ConflictError", "ValidationError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", "ValidationError", current=CURRENT)} }} }}"""
 UPDATE = f"""mutation($id: ID!, $rev: Int!, $patch: ProductPatch!) {{
   updateProduct(id: $id, rev: $rev, patch: $patch) {{
     __typename ... on UpdateProductSuccess {{ product {{ {PRODUCT} }} }}
-    {errors("NotFoundError", "ConflictError", "ValidationError", "AlreadyExistsError")} }} }}"""
+    {UPDATE_ERRORS} }} }}"""
 ADJUST = f"""mutation($id: ID!, $delta: Int!) {{ adjustStock(id: $id, delta: $delta) {{
     __typename ... on AdjustStockSuccess {{ product {{ {PRODUCT} }} }}
     {errors("NotFoundError", "InsufficientStockError", "ValidationError")} }} }}"""
 DELETE = f"""mutation($id: ID!, $rev: Int!) {{ deleteProduct(id: $id, rev: $rev) {{
     __typename ... on DeleteProductSuccess {{ product {{ {PRODUCT} }} }}
-    {errors("NotFoundError", "ConflictError")} }} }}"""
+    {errors("NotFoundError", "ConflictError", current=CURRENT)} }} }}"""
 RESTORE = f"""mutation($id: ID!, $rev: Int!) {{ restoreProduct(id: $id, rev: $rev) {{
     __typename ... on RestoreProductSuccess {{ product {{ {PRODUCT} }} }}
-    {errors("NotFoundError", "ConflictError", "AlreadyExistsError")} }} }}"""
-
-
-async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
-    data = await client.data(query, variables)
-    [value] = data.values()
-    assert isinstance(value, dict)
-    return value
+    {errors("NotFoundError", "ConflictError", "AlreadyExistsError", current=CURRENT)} }} }}"""
 
 
 def gid(type_name: str, id: UUID) -> str:
