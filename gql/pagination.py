@@ -64,6 +64,14 @@ Before = Annotated[
 ]
 
 
+IncludeDeleted = Annotated[
+    bool,
+    strawberry.argument(
+        description="Staff only: list soft-deleted items too (to others they do not exist)."
+    ),
+]
+
+
 def connection_args(
     first: int | None,
     after: str | None,
@@ -71,11 +79,13 @@ def connection_args(
     before: str | None,
     filter: Any,
     order_by: Any,
+    include_deleted: bool = False,
 ) -> ConnectionArgs:
     return ConnectionArgs(
         page=PageArgs(first=first, after=after, last=last, before=before),
         filter=to_filter(filter),
         order_by=orderings(order_by),
+        include_deleted=include_deleted,
     )
 
 
@@ -144,8 +154,9 @@ def connection_field(
         before: str | None = None,
         filter: Any = None,
         order_by: Any = None,
+        include_deleted: bool = False,
     ) -> Any:
-        args = connection_args(first, after, last, before, filter, order_by)
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
         parent = getattr(self, "row", None)
         return connection(await listing(info.context, parent, args), to_node)
 
@@ -162,6 +173,7 @@ def connection_field(
             list[order_by] | None,
             strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
         ],
+        "include_deleted": IncludeDeleted,
         "return": Connection[node],
     }
     return strawberry.field(resolver=resolve, description=description)

@@ -27,6 +27,7 @@ from gql.pagination import (
     Before,
     Connection,
     First,
+    IncludeDeleted,
     Last,
     connection,
     connection_args,
@@ -169,7 +170,8 @@ class ProductQueries:
                 'words, "quoted phrases", -excluded); ranks by relevance.'
             ),
         ] = None,
+        include_deleted: IncludeDeleted = False,
     ) -> Connection[Product]:
-        args = connection_args(first, after, last, before, filter, order_by)
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
         listing = await products.products_listing(info.context, args, search=search)
         return connection(listing, Product.from_row)

@@ -57,6 +57,8 @@ class ConnectionArgs:
     page: PageArgs = field(default_factory=PageArgs)
     filter: Mapping[str, Any] | None = None
     order_by: Sequence[Ordering] = ()
+    include_deleted: bool = False
+    """Asked for soft-deleted rows too: honoured for staff, for whom they exist."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,11 @@ def plan_page(
         raise BadUserInput(f"`{name}` must be at most {limits.maximum} (got {size})")
     chosen = [_sort_key(entity, o) for o in args.order_by]
     order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
-    digest = page_digest(order, scope=scope, filter=args.filter, args=extra_args)
+    # Soft-deleted rows exist for staff alone; to anyone else the request is the plain one.
+    include_deleted = args.include_deleted and ctx.viewer.is_staff
+    digest = page_digest(
+        order, scope=scope, filter=args.filter, args=(*extra_args, include_deleted)
+    )
     cursor = page.before if backward else page.after
     after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
     spec = PageSpec(
@@ -128,6 +134,7 @@ def plan_page(
         where=where,
         args=extra_args,
         owner=ctx.viewer.owner,
+        include_deleted=include_deleted,
     )
     return PagePlan(spec=spec, digest=digest)
 

@@ -259,6 +259,8 @@ class PageSpec:
     owner: UUID | None = None
     """The viewer's owner scope for customer-owned entities: None sees every row, a uuid
     only that customer's (the nil uuid: none)."""
+    include_deleted: bool = False
+    """Soft-deleted rows too (staff asking for them); live rows only otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +311,7 @@ def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | N
     selected = ", ".join(f"{alias}.{c}" for c in entity.columns)
     sort_refs = [render(key.expression) for key in spec.order]
     sorts = ", ".join(f"{ref} AS sort{i}" for i, ref in enumerate(sort_refs))
-    conditions = [render(entity.live), *(render(w) for w in spec.where)]
+    conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
     conditions += _owner_condition(spec, render, params)
     if correlate:
         conditions.append(correlate)
@@ -318,7 +320,7 @@ def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | N
         conditions.append(condition)
 
     def part(extra: list[str], *, reverse: bool, limit: str, probe: bool) -> str:
-        where = " AND ".join(f"({c})" for c in [*conditions, *extra])
+        where = " AND ".join(f"({c})" for c in [*conditions, *extra]) or "TRUE"
         ordering = ", ".join(
             key.sql(ref, reverse=spec.backward != reverse)
             for key, ref in zip(spec.order, sort_refs, strict=True)
@@ -334,6 +336,10 @@ def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | N
     ahead = part([past], reverse=False, limit=params.add(spec.limit + 1), probe=False)
     behind = part([f"NOT ({past})"], reverse=True, limit="1", probe=True)
     return f"({ahead}) UNION ALL ({behind})"
+
+
+def _live_condition(spec: PageSpec, render: Callable[[str], str]) -> list[str]:
+    return [] if spec.include_deleted else [render(spec.entity.live)]
 
 
 def _owner_condition(spec: PageSpec, render: Callable[[str], str], params: Params) -> list[str]:
@@ -409,7 +415,7 @@ def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
 
 def _count_conditions(spec: PageSpec, params: Params) -> str:
     render = _renderer(spec, alias="t0", first_arg=len(params.values) - len(spec.args) + 1)
-    conditions = [render(spec.entity.live), *(render(w) for w in spec.where)]
+    conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
     conditions += _owner_condition(spec, render, params)
     condition = compile_filter(spec.entity, spec.filter, alias="t0", params=params)
     return " AND ".join(f"({c})" for c in [*conditions, condition])
