@@ -1,50 +1,133 @@
 """Parsed and validated documents, cached by their text.
 
 Parsing and validating costs milliseconds per request; the same few documents arrive again
-and again, and a document's validity depends only on its text and the schema.
+and again, and a document's validity depends only on its text, the schema and whether
+introspection is open (when it is closed, `__schema` and `__type` are refused and messages
+suggest no names), so each text keeps one validation for each.
+
+The limits (`gql.limits`) come first and cost little: the parser stops at the token and depth
+limits, then aliases, depth through fragments and the least cost the document could have are
+counted. Only then does graphql-core validate, which a hostile document within the limits can
+still keep busy for a while. Only documents that parse within the limits are kept (the others
+are refused again as cheaply), no text longer than `MAX_CACHED_CHARS`, and at most
+`max_tokens` tokens in all: a parsed document keeps its tokens, about 350 bytes each.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql.validation import (
+    MaxIntrospectionDepthRule,
+    NoSchemaIntrospectionCustomRule,
+    specified_rules,
+)
 
-MAX_TOKENS = 5000
+from gql.cost import CostModel, CostPlan
+from gql.limits import (
+    TOO_COMPLEX,
+    QueryLimits,
+    TooComplex,
+    check_shape,
+    cost_error,
+    parse_document,
+)
+
+MAX_CACHED_CHARS = 64 * 1024
+OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
+CLOSED_RULES = (*specified_rules, NoSchemaIntrospectionCustomRule)
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A parsed document (None when it did not parse) and the errors that stop it from
-    running; it may run only when `errors` is empty."""
+    running, with their code; it may run only when `errors` is empty. `plan` estimates its
+    cost; `least_cost` is what it costs at least, when the limits got that far."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
-    parsed: bool
+    code: str | None = None
+    plan: CostPlan | None = None
+    least_cost: int | None = None
+
+
+@dataclass(slots=True)
+class _Entry:
+    checked: Prepared  # parsed and within the limits, or refused
+    weight: int  # tokens
+    validated: dict[bool, Prepared] = field(default_factory=dict)  # by introspection open
 
 
 class DocumentCache:
-    def __init__(self, schema: GraphQLSchema, *, size: int = 512) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        limits: QueryLimits | None = None,
+        size: int = 512,
+        max_tokens: int = 100_000,
+    ) -> None:
         self.schema = schema
+        self.limits = limits or QueryLimits()
+        self.costs = CostModel(schema)
         self.size = size
-        self._entries: OrderedDict[str, Prepared] = OrderedDict()
+        self.max_tokens = max_tokens
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._tokens = 0
 
-    def get(self, query: str) -> Prepared:
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, query: str, *, introspection: bool = True) -> Prepared:
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
-            return entry
-        entry = self._prepare(query)
-        self._entries[query] = entry
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-        return entry
+        else:
+            entry = self._check(query)
+            if entry.checked.code is None:
+                self._keep(query, entry)
+        if entry.checked.errors:
+            return entry.checked
+        prepared = entry.validated.get(introspection)
+        if prepared is None:
+            prepared = entry.validated[introspection] = self._validate(entry.checked, introspection)
+        return prepared
 
-    def _prepare(self, query: str) -> Prepared:
+    def _check(self, query: str) -> _Entry:
         try:
-            document = parse(query, max_tokens=MAX_TOKENS)
+            document = parse_document(query, self.limits)
+        except TooComplex as error:
+            return _Entry(Prepared(None, [error], TOO_COMPLEX), weight=0)
         except GraphQLError as error:
-            return Prepared(document=None, errors=[error], parsed=False)
-        errors = validate(self.schema, document)
-        return Prepared(document=document, errors=errors, parsed=True)
+            return _Entry(Prepared(None, [error], "GRAPHQL_PARSE_FAILED"), weight=0)
+        errors = check_shape(document, self.schema, self.limits)
+        plan = self.costs.plan(document)
+        least = plan.least(self.limits)
+        if least > self.limits.max_cost:
+            errors.append(cost_error(least, self.limits, at_least=plan.uses_variables))
+        weight: int = getattr(document, "token_count", 0)
+        if errors:
+            return _Entry(Prepared(document, errors, TOO_COMPLEX, plan, least), weight)
+        return _Entry(Prepared(document, [], None, plan, least), weight)
+
+    def _validate(self, checked: Prepared, introspection: bool) -> Prepared:
+        assert checked.document is not None
+        errors = validate(
+            self.schema,
+            checked.document,
+            OPEN_RULES if introspection else CLOSED_RULES,
+            hide_suggestions=not introspection,
+        )
+        code = "GRAPHQL_VALIDATION_FAILED" if errors else None
+        return Prepared(checked.document, errors, code, checked.plan, checked.least_cost)
+
+    def _keep(self, query: str, entry: _Entry) -> None:
+        if len(query) > MAX_CACHED_CHARS or entry.weight > self.max_tokens:
+            return
+        self._entries[query] = entry
+        self._tokens += entry.weight
+        while len(self._entries) > self.size or self._tokens > self.max_tokens:
+            _, dropped = self._entries.popitem(last=False)
+            self._tokens -= dropped.weight

@@ -1,9 +1,12 @@
 """How errors reach clients.
 
-Top-level errors come in three kinds: request errors (the document or variables are wrong:
+Top-level errors come in four kinds: request errors (the document or variables are wrong:
 graphql-core's own messages, safe to show), client mistakes found while resolving
-(`BadUserInput`: shown with code BAD_USER_INPUT), and everything else — masked as
-"Unexpected error" with the request id, and logged with the stack under that id.
+(`BadUserInput`: shown with code BAD_USER_INPUT), transient failures (a timeout, or the
+database unavailable: TIMEOUT or SERVICE_UNAVAILABLE with `retryable: true`, as told by
+`sql.errors.transient`), and everything else — masked as "Unexpected error" with the request
+id, and logged with the stack under that id. No message of a driver, of SQL or of Python
+ever reaches a client: transient failures get fixed messages of ours too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.errors import BadUserInput
+from sql.errors import transient, unstorable_text
+
+RETRY_AFTER_SECONDS = 1
+"""What clients are told to wait before retrying when the server is unavailable or busy."""
 
 log = logging.getLogger("storefront.errors")
 
@@ -31,23 +38,83 @@ def plain_error(message: str, *, code: str) -> dict[str, Any]:
 
 def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
     original = error.original_error
-    if isinstance(original, BadUserInput):
+    if isinstance(original, BadUserInput) or (original is not None and unstorable_text(original)):
         formatted = dict(error.formatted)
-        formatted["message"] = original.message
+        formatted["message"] = (
+            original.message
+            if isinstance(original, BadUserInput)
+            else "text arguments may not contain NUL characters"
+        )
         formatted["extensions"] = {"code": "BAD_USER_INPUT"}
         return formatted
+    kind = None if original is None else transient(original)
+    if kind is not None:
+        log.warning(
+            "%s at %s (request %s): %s",
+            "timeout" if kind == "timeout" else "database unavailable",
+            ".".join(map(str, error.path or [])) or "<root>",
+            request_id,
+            type(original).__name__,
+            exc_info=original,
+        )
+        placed = timeout_error(request_id) if kind == "timeout" else unavailable_error(request_id)
+        return _placed(placed, error)
     log.error(
         "unexpected error at %s (request %s)",
         ".".join(map(str, error.path or [])) or "<root>",
         request_id,
         exc_info=original or error,
     )
-    masked: dict[str, Any] = {
+    return _placed(masked_error(request_id), error)
+
+
+def masked_error(request_id: str) -> dict[str, Any]:
+    """What a client sees of an unexpected fault: nothing but the id to quote."""
+    return {
         "message": f"Unexpected error (request id {request_id}).",
         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
     }
+
+
+def timeout_error(request_id: str, *, deadline: float | None = None) -> dict[str, Any]:
+    """A statement or a lock wait ran over its time, or (`deadline`, in seconds) the whole
+    request did. A mutation field stopped this way wrote nothing: its transaction rolled
+    back; fields that had finished before it keep their effects."""
+    what = (
+        f"The request took longer than {deadline:g} s and was stopped"
+        if deadline is not None
+        else "The database took too long to answer"
+    )
+    return {
+        "message": f"{what}; retry the request (request id {request_id}).",
+        "extensions": {"code": "TIMEOUT", "retryable": True, "requestId": request_id},
+    }
+
+
+def unavailable_error(request_id: str | None = None, *, busy: bool = False) -> dict[str, Any]:
+    """The database cannot be reached (or, `busy`, the server takes no more requests now)."""
+    what = "The server is busy" if busy else "The database is unavailable"
+    extensions: dict[str, Any] = {
+        "code": "SERVICE_UNAVAILABLE",
+        "retryable": True,
+        "retryAfter": RETRY_AFTER_SECONDS,
+    }
+    suffix = ""
+    if request_id is not None:
+        extensions["requestId"] = request_id
+        suffix = f" (request id {request_id})"
+    return {
+        "message": f"{what}; retry in {RETRY_AFTER_SECONDS} s{suffix}.",
+        "extensions": extensions,
+    }
+
+
+def _placed(formatted: dict[str, Any], error: GraphQLError) -> dict[str, Any]:
+    """`formatted` with the locations and path of the field the error happened at."""
     if error.locations:
-        masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     if error.path is not None:
-        masked["path"] = error.path
-    return masked
+        formatted["path"] = error.path
+    return formatted

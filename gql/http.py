@@ -4,7 +4,8 @@ POST carries `application/json`; GET carries queries (never mutations) in the UR
 use `application/graphql-response+json` when the client accepts it — then a request that
 never reaches execution (unparsable JSON or document, invalid document, bad variables) is a
 400 with no `data` — and plain `application/json` otherwise, where the spec asks for 200 for
-every well-formed request. Reading the request lives in `gql.http_params`.
+every well-formed request. Reading the request lives in `gql.http_params`; documents named
+by hash (persisted operations) are looked up, or refused, by `gql.persisted` before parsing.
 """
 
 from __future__ import annotations
@@ -28,10 +29,20 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql.admission import Admission, DeadlineExceeded, Overloaded
 from gql.auth import TokenVerifier, Unauthenticated
 from gql.documents import DocumentCache
-from gql.errors import execution_error, plain_error, request_error
+from gql.errors import (
+    RETRY_AFTER_SECONDS,
+    execution_error,
+    plain_error,
+    request_error,
+    timeout_error,
+    unavailable_error,
+)
 from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
+from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
+from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
 
@@ -44,14 +55,20 @@ PageFactory = Callable[[Request], Awaitable[Response]]
 class NotExecutable(Exception):
     """The document, the operation choice or the variables stop a request before execution."""
 
-    def __init__(self, errors: list[GraphQLError], *, code: str) -> None:
+    def __init__(
+        self, errors: list[GraphQLError], *, code: str, extensions: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(errors[0].message if errors else code)
         self.errors = errors
         self.code = code
+        self.extensions = extensions
 
 
 class GraphQLEndpoint:
-    """The ASGI endpoint at `/graphql`. `graphiql`, when given, answers browsers' GETs."""
+    """The ASGI endpoint at `/graphql`. `graphiql`, when given, answers browsers' GETs.
+
+    `introspection` False closes introspection, field suggestions and GraphiQL to all but
+    staff; `limits` bound what one request may ask (`gql.limits`)."""
 
     def __init__(
         self,
@@ -60,12 +77,20 @@ class GraphQLEndpoint:
         context: ContextFactory,
         tokens: TokenVerifier,
         graphiql: PageFactory | None = None,
+        admission: Admission | None = None,
+        persisted: PersistedOperations | None = None,
+        limits: QueryLimits | None = None,
+        introspection: bool = True,
     ) -> None:
         self.schema = schema
-        self.documents = DocumentCache(schema)
+        self.persisted = PersistedOperations() if persisted is None else persisted
+        self.limits = limits or QueryLimits()
+        self.documents = DocumentCache(schema, limits=self.limits)
+        self.introspection = introspection
         self.context = context
         self.tokens = tokens
         self.graphiql = graphiql
+        self.admission = admission or Admission(max_concurrent=64, deadline=None)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -75,7 +100,12 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
             return _refusal(405, "use GET or POST", headers={"Allow": "GET, POST"})
-        if request.method == "GET" and self.graphiql and _wants_html(request):
+        if (
+            request.method == "GET"
+            and self.graphiql
+            and _wants_html(request)
+            and self._serves_graphiql(request)
+        ):
             return await self.graphiql(request)
         media_type = negotiate(", ".join(request.headers.getlist("accept")))
         if media_type is None:
@@ -93,9 +123,9 @@ class GraphQLEndpoint:
                 media_type=media_type,
             )
         try:
-            params = await read_params(request)
+            params = self.persisted.resolve(await read_params(request))
             request.state.operation_name = params.operation_name
-            document, operation = self._prepare(request.method, params)
+            document, operation, cost = self._prepare(request.method, params, viewer=viewer)
         except HttpError as refused:
             return _refusal(
                 refused.status,
@@ -105,33 +135,70 @@ class GraphQLEndpoint:
                 media_type=media_type,
             )
         except NotExecutable as failed:
-            return _request_failed(failed.errors, code=failed.code, media_type=media_type)
+            return _request_failed(
+                failed.errors, code=failed.code, media_type=media_type, extensions=failed.extensions
+            )
+        except DocumentUnavailable as missing:
+            response = _request_failed(
+                [GraphQLError(missing.message)], code=missing.code, media_type=media_type
+            )
+            response.headers["Cache-Control"] = NO_CACHE
+            return response
         request.state.operation_name = _operation_name(operation, params.operation_name)
-        return await self._execute(request, document, params, viewer=viewer, media_type=media_type)
+        return await self._execute(
+            request, document, params, viewer=viewer, media_type=media_type, cost=cost
+        )
+
+    def _introspects(self, viewer: Viewer) -> bool:
+        return self.introspection or viewer.is_staff
+
+    def _serves_graphiql(self, request: Request) -> bool:
+        """GraphiQL is no use without introspection (and a browser sends no token)."""
+        try:
+            return self._introspects(self.tokens.viewer(request.headers.get("authorization")))
+        except Unauthenticated:
+            return False
+
+    def _cost(self, estimated: int) -> dict[str, Any]:
+        return {"cost": {"estimated": estimated, "limit": self.limits.max_cost}}
 
     def _prepare(
-        self, method: str, params: GraphQLParams
-    ) -> tuple[DocumentNode, OperationDefinitionNode]:
-        """The document and the operation to run, once everything checkable up front passed."""
-        prepared = self.documents.get(params.query)
-        if not prepared.parsed:
-            raise NotExecutable(prepared.errors, code="GRAPHQL_PARSE_FAILED")
-        assert prepared.document is not None
+        self, method: str, params: GraphQLParams, *, viewer: Viewer
+    ) -> tuple[DocumentNode, OperationDefinitionNode, int]:
+        """The document, the operation to run and its estimated cost, once everything
+        checkable up front passed."""
+        introspects = self._introspects(viewer)
+        prepared = self.documents.get(params.query, introspection=introspects)
+        if prepared.document is None:
+            raise NotExecutable(prepared.errors, code=prepared.code or "GRAPHQL_PARSE_FAILED")
         if method == "GET":
             # The spec answers a mutation over GET with 405 whether or not the document is valid.
             _refuse_unsafe(prepared.document, params.operation_name)
         if prepared.errors:
-            raise NotExecutable(prepared.errors, code="GRAPHQL_VALIDATION_FAILED")
+            code = prepared.code or "GRAPHQL_VALIDATION_FAILED"
+            least = prepared.least_cost if code == TOO_COMPLEX else None
+            cost = None if least is None else self._cost(least)
+            raise NotExecutable(prepared.errors, code=code, extensions=cost)
         operation = _select_operation(prepared.document, params.operation_name)
         coerced = get_variable_values(
             self.schema,
             operation.variable_definitions or (),
             params.variables or {},
             max_errors=MAX_COERCION_ERRORS,
+            hide_suggestions=not introspects,
         )
         if isinstance(coerced, list):
             raise NotExecutable(coerced, code="BAD_USER_INPUT")
-        return prepared.document, operation
+        assert prepared.plan is not None
+        name = operation.name.value if operation.name else None
+        estimated = prepared.plan.estimate(name, variables=coerced.coerced, limits=self.limits)
+        if estimated > self.limits.max_cost:
+            raise NotExecutable(
+                [cost_error(estimated, self.limits)],
+                code=TOO_COMPLEX,
+                extensions=self._cost(estimated),
+            )
+        return prepared.document, operation, estimated
 
     async def _execute(
         self,
@@ -141,23 +208,38 @@ class GraphQLEndpoint:
         *,
         viewer: Viewer,
         media_type: str,
+        cost: int,
     ) -> Response:
-        ctx = self.context(request, viewer)
-        result = execute(
-            self.schema,
-            document,
-            context_value=ctx,
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            max_coercion_errors=MAX_COERCION_ERRORS,
-        )
-        if isawaitable(result):
-            result = await result
+        extensions = self._cost(cost)
+        try:
+            async with self.admission.slot():
+                ctx = self.context(request, viewer)
+                result = execute(
+                    self.schema,
+                    document,
+                    context_value=ctx,
+                    variable_values=params.variables,
+                    operation_name=params.operation_name,
+                    max_coercion_errors=MAX_COERCION_ERRORS,
+                    hide_suggestions=not self._introspects(viewer),
+                )
+                if isawaitable(result):
+                    result = await result
+        except Overloaded:
+            busy = unavailable_error(request.state.request_id, busy=True)
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            refused = {"errors": [busy], "extensions": extensions}
+            return _json(503, refused, media_type=media_type, headers=retry)
+        except DeadlineExceeded as late:
+            late_error = timeout_error(request.state.request_id, deadline=late.seconds)
+            stopped = {"errors": [late_error], "extensions": extensions}
+            return _json(504, stopped, media_type=media_type)
         assert isinstance(result, ExecutionResult)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
+        body["extensions"] = extensions
         return _json(200, body, media_type=media_type)
 
 
@@ -209,11 +291,18 @@ def _json(
     )
 
 
-def _request_failed(errors: list[GraphQLError], *, code: str, media_type: str) -> Response:
+def _request_failed(
+    errors: list[GraphQLError],
+    *,
+    code: str,
+    media_type: str,
+    extensions: dict[str, Any] | None = None,
+) -> Response:
     status = 400 if media_type == GRAPHQL_RESPONSE else 200
-    return _json(
-        status, {"errors": [request_error(e, code=code) for e in errors]}, media_type=media_type
-    )
+    body: dict[str, Any] = {"errors": [request_error(e, code=code) for e in errors]}
+    if extensions:
+        body["extensions"] = extensions
+    return _json(status, body, media_type=media_type)
 
 
 def _refusal(

@@ -37,6 +37,9 @@ class HttpError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
+    """The request's parameters. `query` is empty when the client named a persisted document
+    by its hash alone; `gql.persisted` puts the text in before anything reads it."""
+
     query: str
     operation_name: str | None
     variables: dict[str, Any] | None
@@ -172,7 +175,10 @@ def _parse_json(data: bytes | str, *, what: str) -> Any:
 
 def _params(raw: dict[str, Any]) -> GraphQLParams:
     query = raw.get("query")
-    if not isinstance(query, str) or not query.strip():
+    extensions = raw.get("extensions")
+    if query in (None, "") and isinstance(extensions, dict) and extensions.get("persistedQuery"):
+        query = ""  # named by its hash alone: `gql.persisted` supplies the text
+    elif not isinstance(query, str) or not query.strip():
         raise HttpError(400, "`query` is required and must be a string holding a GraphQL document")
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -180,7 +186,6 @@ def _params(raw: dict[str, Any]) -> GraphQLParams:
     variables = raw.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise HttpError(400, "`variables` must be a JSON object or null")
-    extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise HttpError(400, "`extensions` must be a JSON object or null")
     return GraphQLParams(query, operation_name or None, variables, extensions)

@@ -13,13 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gql.admission import Admission
 from gql.http import GraphQLEndpoint
+from gql.limits import QueryLimits
+from gql.persisted import ManifestError, Mode, PersistedOperations, load_manifest
 from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, tokens
 from server.middleware import RequestMiddleware
-from server.settings import Settings
+from server.settings import Environment, Settings
+from server.shutdown import Shutdown
 from sql import idempotency, migrate
 from sql.pool import Database, QueryLogger, create_pool, ping
 
@@ -41,6 +45,20 @@ async def _purge_expired_keys(db: Database) -> None:
             log.warning("could not purge expired idempotency keys", exc_info=True)
 
 
+def persisted_operations(settings: Settings) -> PersistedOperations:
+    """The persisted-operation store; a manifest that cannot be used stops the start-up
+    (`ManifestError`), so a trusted-only server never runs without its list."""
+    mode = Mode(settings.persisted_queries.value)
+    path = settings.persisted_queries_manifest
+    if mode is Mode.TRUSTED_ONLY and path is None:
+        raise ManifestError(
+            "STOREFRONT_PERSISTED_QUERIES=trusted-only needs STOREFRONT_PERSISTED_QUERIES_MANIFEST "
+            "(the file `storefront persist` writes)"
+        )
+    manifest = load_manifest(path) if path is not None and mode is not Mode.OFF else None
+    return PersistedOperations(mode=mode, manifest=manifest)
+
+
 def create_app(
     settings: Settings | None = None, *, query_logger: QueryLogger | None = None
 ) -> Starlette:
@@ -50,7 +68,9 @@ def create_app(
         raise RuntimeError("DATABASE_URL is not set (storefront serve starts one when missing)")
     database_url = settings.database_url
     limits = PageLimits(default=settings.default_page_size, maximum=settings.max_page_size)
+    persisted = persisted_operations(settings)
     pool: Database | None = None
+    shutdown = Shutdown(delay=settings.shutdown_delay)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -60,14 +80,18 @@ def create_app(
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            lock_timeout_ms=settings.lock_timeout_ms,
+            idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
             acquire_timeout=settings.pool_acquire_timeout,
             query_logger=query_logger,
         )
         app.state.pool = pool  # for tools and tests that need the app's own pool
         purger = asyncio.create_task(_purge_expired_keys(pool))
+        shutdown.install()
         try:
             yield
         finally:
+            shutdown.uninstall()
             purger.cancel()
             await pool.close()
 
@@ -86,8 +110,11 @@ def create_app(
 
     async def readyz(_request: Request) -> JSONResponse:
         assert pool is not None
+        if shutdown.stopping:  # from the stop signal on, while requests still drain
+            return JSONResponse({"status": "unavailable", "shutdown": "in progress"}, 503)
         try:
-            async with pool.acquire() as conn:
+            # A database that accepts connections but never answers must not hang the probe.
+            async with asyncio.timeout(2 * settings.pool_acquire_timeout), pool.acquire() as conn:
                 await ping(conn)
                 current = await migrate.status(conn)
         except Exception as error:  # any failure here means "not ready", whatever it was
@@ -108,7 +135,23 @@ def create_app(
         return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
 
     endpoint = GraphQLEndpoint(
-        schema._schema, context=context, tokens=tokens.verifier(settings), graphiql=graphiql.page
+        schema._schema,
+        context=context,
+        tokens=tokens.verifier(settings),
+        graphiql=graphiql.page,
+        admission=Admission(
+            max_concurrent=settings.max_concurrent_requests, deadline=settings.request_timeout
+        ),
+        persisted=persisted,
+        limits=QueryLimits(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+            default_page=settings.default_page_size,
+            max_page=settings.max_page_size,
+        ),
+        introspection=settings.env is Environment.DEVELOPMENT,
     )
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),

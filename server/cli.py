@@ -1,9 +1,10 @@
-"""The `storefront` command: serve, migrate, seed, export-schema."""
+"""The `storefront` command: serve, migrate, seed, token, export-schema, persist."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -95,6 +96,22 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="exit 1 if the file differs instead of writing it"
     )
     export.set_defaults(run=_export_schema)
+
+    persist = commands.add_parser(
+        "persist",
+        help="write the persisted-operation manifest",
+        description="Validate every operation of the given files against the schema and write "
+        "the manifest that STOREFRONT_PERSISTED_QUERIES_MANIFEST names: one entry per named "
+        "operation, its body the operation and the fragments it uses, its id that body's SHA-256.",
+    )
+    persist.add_argument("files", nargs="+", type=Path, help=".graphql files (ops/*.graphql)")
+    persist.add_argument(
+        "--output",
+        type=Path,
+        default=Path("persisted-operations.json"),
+        help="manifest to write (default: persisted-operations.json)",
+    )
+    persist.set_defaults(run=_persist)
     return parser
 
 
@@ -142,6 +159,9 @@ def _serve(args: argparse.Namespace) -> int:
     from server.database import apply_migrations, database_url
 
     settings = _settings(args)
+    if (problem := _persisted_problem(settings)) is not None:
+        print(f"storefront: {problem}", file=sys.stderr)
+        return 2
     with database_url(settings) as url:
         applied = asyncio.run(apply_migrations(url))
         if applied:
@@ -163,6 +183,18 @@ def _serve(args: argparse.Namespace) -> int:
             lifespan="on",
         )
     return 0
+
+
+def _persisted_problem(settings: Settings) -> str | None:
+    """Why the persisted-operation settings would stop the server's start, if they would."""
+    from gql.persisted import ManifestError
+    from server.app import persisted_operations
+
+    try:
+        persisted_operations(settings)
+    except ManifestError as problem:
+        return str(problem)
+    return None
 
 
 async def _seed_demo(url: str) -> bool:
@@ -285,6 +317,29 @@ def _export_schema(args: argparse.Namespace) -> int:
         return 0
     path.write_text(sdl, encoding="utf-8")
     print(f"wrote {path}")
+    return 0
+
+
+def _persist(args: argparse.Namespace) -> int:
+    from gql.persisted import ManifestError, build_manifest
+    from gql.schema import schema
+
+    sources = []
+    for path in args.files:
+        try:
+            sources.append((str(path), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as unreadable:
+            reason = getattr(unreadable, "strerror", None) or "not UTF-8 text"
+            print(f"storefront persist: cannot read {path}: {reason}", file=sys.stderr)
+            return 1
+    try:
+        manifest = build_manifest(sources, schema._schema)
+    except ManifestError as invalid:
+        print(f"storefront persist: nothing written:\n{invalid}", file=sys.stderr)
+        return 1
+    output: Path = args.output
+    output.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {len(manifest['operations'])} operation(s) to {output}")
     return 0
 
 

@@ -10,6 +10,9 @@ from typing import Any
 
 import orjson
 
+from gql.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
+from sql.errors import transient
+
 log = logging.getLogger("storefront.access")
 errors = logging.getLogger("storefront.errors")
 
@@ -19,7 +22,8 @@ _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 class RequestMiddleware:
     """Gives every request an id (the client's `X-Request-ID` when sensible, else a fresh
     one), echoes it, and logs one line when the response is done. A fault that escapes the
-    app becomes a masked 500 carrying the id, with the stack in the log."""
+    app becomes a masked 500 carrying the id, with the stack in the log (a timeout or an
+    unavailable database escaping that way still answers as retryable: 504 or 503)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -48,10 +52,14 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            errors.exception("unhandled error (request %s)", request_id)
+        except Exception as fault:
+            kind = transient(fault)
+            if kind is None:
+                errors.exception("unhandled error (request %s)", request_id)
+            else:
+                errors.warning("%s (request %s)", kind, request_id, exc_info=True)
             if not response_started:
-                await _masked_500(send_with_id, request_id)
+                await _fault_response(send_with_id, request_id, kind)
         finally:
             log.info(
                 "%s %s %s",
@@ -78,22 +86,15 @@ def _request_id(scope: Any) -> str:
     return uuid.uuid4().hex
 
 
-async def _masked_500(send: Any, request_id: str) -> None:
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": f"Unexpected error (request id {request_id}).",
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                }
-            ]
-        }
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 500,
-            "headers": [(b"content-type", b"application/json; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _fault_response(send: Any, request_id: str, kind: str | None) -> None:
+    """The answer to a fault that escaped the app: never its text, only the request id."""
+    headers = [(b"content-type", b"application/json; charset=utf-8")]
+    if kind == "timeout":
+        status, error = 504, timeout_error(request_id)
+    elif kind == "unavailable":
+        status, error = 503, unavailable_error(request_id)
+        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+    else:
+        status, error = 500, masked_error(request_id)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": orjson.dumps({"errors": [error]})})

@@ -26,6 +26,17 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class PersistedQueries(StrEnum):
+    OFF = "off"
+    APQ = "apq"
+    TRUSTED_ONLY = "trusted-only"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STOREFRONT_", env_file=".env", extra="ignore", frozen=True
@@ -49,11 +60,45 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(
         default=5000, ge=0, description="PostgreSQL statement_timeout in ms (0: none)"
     )
+    lock_timeout_ms: int = Field(
+        default=2000, ge=0, description="PostgreSQL lock_timeout in ms (0: none)"
+    )
+    idle_in_transaction_timeout_ms: int = Field(
+        default=10000,
+        ge=0,
+        description="PostgreSQL idle_in_transaction_session_timeout in ms (0: none)",
+    )
+    request_timeout: float = Field(
+        default=10.0, gt=0, description="seconds one GraphQL execution may take in all"
+    )
+    max_concurrent_requests: int = Field(
+        default=64,
+        ge=1,
+        description="GraphQL executions at once per worker; more are refused with 503",
+    )
+    shutdown_delay: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds /readyz answers 503 after SIGTERM before connections are refused",
+    )
     data_dir: Path = Field(
         default=Path(".storefront"), description="embedded PostgreSQL data and local state"
     )
     max_page_size: int = Field(default=100, ge=1, description="largest first/last accepted")
     default_page_size: int = Field(default=20, ge=1, description="page size when none is given")
+    env: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="production closes introspection, field suggestions and GraphiQL to all "
+        "but staff",
+    )
+    max_depth: int = Field(default=12, ge=1, description="levels of fields a query may nest")
+    max_aliases: int = Field(default=30, ge=0, description="aliased fields a query may execute")
+    max_tokens: int = Field(
+        default=5000, ge=1, description="tokens a document may hold, comments included"
+    )
+    max_cost: int = Field(
+        default=10_000, ge=1, description="objects a query may return by estimate"
+    )
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="how long an idempotency key is remembered"
     )
@@ -68,4 +113,13 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, description="required `iss` of tokens")
     seed_demo: bool = Field(
         default=True, description="load a small demo catalogue into an empty database on serve"
+    )
+    persisted_queries: PersistedQueries = Field(
+        default=PersistedQueries.APQ,
+        description="persisted operations: off, apq (automatic persisted queries) or "
+        "trusted-only (only the manifest's operations run)",
+    )
+    persisted_queries_manifest: Path | None = Field(
+        default=None,
+        description="manifest written by `storefront persist`; needed by trusted-only",
     )

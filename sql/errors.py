@@ -1,7 +1,10 @@
-"""Database errors as facts the use-cases can act on, by constraint name.
+"""Database errors as facts the callers can act on: by constraint name, or as transient.
 
-Only constraint names are read, never message text. Each named constraint maps to what it
-protects; anything not in the table is not an expected failure and is re-raised as is.
+Only constraint names and exception classes are read, never message text. Each named
+constraint maps to what it protects; anything not in the table is not an expected failure
+and is re-raised as is. `transient` tells timeouts and an unavailable database apart from
+faults, so the edge can answer them as retryable: this is the one place that knows which
+driver exceptions mean that.
 """
 
 from __future__ import annotations
@@ -55,3 +58,54 @@ def translate(error: asyncpg.PostgresError) -> ConstraintViolation | None:
     name = getattr(error, "constraint_name", None)
     guard = CONSTRAINTS.get(name or "")
     return None if guard is None else ConstraintViolation(guard, name or "")
+
+
+Transient = Literal["timeout", "unavailable"]
+"""A failure that says nothing about the request: the same request may succeed when retried.
+`timeout`: a statement or a lock wait ran over its limit. `unavailable`: no connection could
+be had, or the one in use was lost."""
+
+_TIMEOUTS: tuple[type[BaseException], ...] = (
+    asyncpg.QueryCanceledError,  # statement_timeout (57014)
+    asyncpg.LockNotAvailableError,  # lock_timeout (55P03)
+    asyncpg.IdleInTransactionSessionTimeoutError,  # idle_in_transaction_session_timeout (25P03)
+)
+
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    # The pool had no free connection within its acquire timeout, or connecting timed out
+    # (TimeoutError is itself an OSError; named for the reader).
+    TimeoutError,
+    # Refused, reset, unreachable, name not resolved.
+    OSError,
+    asyncpg.PostgresConnectionError,  # class 08: lost or never established
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: the server ends sessions as it stops
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+    # Used after the connection or the pool closed; asyncpg raises this class client-side.
+    asyncpg.InterfaceError,
+)
+
+
+def transient(error: BaseException) -> Transient | None:
+    """Whether `error` (or what it was raised from) is a timeout or an unavailable database,
+    by exception class only; None for anything else."""
+    seen: BaseException | None = error
+    for _ in range(8):  # chains are short; a bound keeps a cycle from looping
+        if seen is None:
+            return None
+        if isinstance(seen, _TIMEOUTS):
+            return "timeout"
+        if isinstance(seen, _UNAVAILABLE):
+            return "unavailable"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def unstorable_text(error: BaseException) -> bool:
+    """Whether the database refused a text value it can never hold (a NUL character, or
+    bytes that are not valid UTF-8): the client's input was wrong, not the server."""
+    return isinstance(
+        error,
+        asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError,
+    )

@@ -69,10 +69,18 @@ async def create_pool(
     min_size: int,
     max_size: int,
     statement_timeout_ms: int,
+    lock_timeout_ms: int = 2000,
+    idle_in_transaction_timeout_ms: int = 10000,
     application_name: str = "storefront",
     acquire_timeout: float = 2.0,
     query_logger: QueryLogger | None = None,
 ) -> Database:
+    """The pool. Every limit that keeps a request from hanging on the database is set here:
+    statements, lock waits and idle transactions end with an error on the server side
+    (0 turns one off), and opening a connection gives up after `acquire_timeout` seconds,
+    so asyncpg's background refill of `min_size` connections after an outage never holds
+    a connection slot for long."""
+
     async def init(conn: asyncpg.Connection) -> None:
         if query_logger is not None:
             conn.add_query_logger(query_logger)
@@ -83,9 +91,12 @@ async def create_pool(
         max_size=max_size,
         init=init,
         reset=_keep_session,
+        timeout=acquire_timeout,
         server_settings={
             "application_name": application_name,
             "statement_timeout": str(statement_timeout_ms),
+            "lock_timeout": str(lock_timeout_ms),
+            "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
             "timezone": "UTC",
         },
     )

@@ -29,7 +29,10 @@ LEAKS = (
 
 
 def expect(response: httpx.Response, status: int, media_type: str = JSON) -> dict[str, Any]:
-    """The JSON body, after checking the status, the content type and the error shape."""
+    """The JSON body, after checking the status, the content type and the error shape.
+
+    `extensions` is taken out: a request that ran carries its cost estimate there, which
+    tests/api/test_limits.py checks."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
     for leak in LEAKS:
@@ -38,6 +41,9 @@ def expect(response: httpx.Response, status: int, media_type: str = JSON) -> dic
     for error in body.get("errors", []):
         assert isinstance(error["message"], str)
         assert error["extensions"]["code"], error
+    extensions = body.pop("extensions", {})
+    if "data" in body:
+        assert "cost" in extensions, extensions
     return body
 
 

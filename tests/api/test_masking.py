@@ -38,3 +38,20 @@ async def test_a_database_fault_is_masked_and_logged(
     assert "fault-1" in record.getMessage()
     assert record.exc_info is not None
     assert "secret_table" in str(record.exc_info[1])
+
+
+async def test_nul_characters_in_text_arguments_are_a_client_error(
+    client: GraphQLClient, db: object
+) -> None:
+    body = await client.query(
+        "query($n: String!) { categoryByName(name: $n) { id } "
+        "products(filter: {name: {eq: $n}}) { totalCount } }",
+        {"n": "a\u0000b"},
+    )
+    assert body["data"] is None or body["data"]["categoryByName"] is None
+    codes = {e["extensions"]["code"] for e in body["errors"]}
+    assert codes == {"BAD_USER_INPUT"}
+    assert all(
+        e["message"] == "text arguments may not contain NUL characters" for e in body["errors"]
+    )
+    assert "0x00" not in str(body)

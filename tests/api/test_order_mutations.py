@@ -295,9 +295,14 @@ async def test_statements_do_not_grow_with_the_lines(
 
 @pytest.fixture
 async def racing(database_url: str, db: Database) -> AsyncIterator[GraphQLClient]:
-    """The app with a pool wide enough for real races and patient enough for long queues."""
+    """The app with a pool wide enough for real races and patient enough for long queues
+    (and room for every racer at once: none is turned away as overload)."""
     settings = Settings(
-        database_url=database_url, pool_min_size=10, pool_max_size=10, pool_acquire_timeout=30
+        database_url=database_url,
+        pool_min_size=10,
+        pool_max_size=10,
+        pool_acquire_timeout=30,
+        max_concurrent_requests=1000,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

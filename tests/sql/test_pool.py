@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from sql.errors import transient
 from sql.pool import create_pool
 
 
@@ -30,5 +31,34 @@ async def test_sessions_get_utc_and_the_statement_timeout(database_url: str) -> 
     try:
         assert await db.fetchval("SHOW statement_timeout") == "1234ms"
         assert await db.fetchval("SHOW timezone") == "UTC"
+    finally:
+        await db.close()
+
+
+async def test_sessions_get_the_lock_and_idle_transaction_timeouts(database_url: str) -> None:
+    db = await create_pool(
+        database_url,
+        min_size=1,
+        max_size=1,
+        statement_timeout_ms=0,
+        lock_timeout_ms=1500,
+        idle_in_transaction_timeout_ms=250,
+    )
+    try:
+        assert await db.fetchval("SHOW lock_timeout") == "1500ms"
+        assert await db.fetchval("SHOW idle_in_transaction_session_timeout") == "250ms"
+
+        # A transaction left idle past the limit is ended by the server; what the client
+        # sees next counts as transient, so the edge answers it as retryable.
+        async def idle_then_continue() -> None:
+            async with db.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT 1")
+                await asyncio.sleep(0.6)
+                await conn.execute("SELECT 1")
+
+        with pytest.raises(Exception) as ended:  # noqa: PT011 - the class varies with timing
+            await idle_then_continue()
+        assert transient(ended.value) is not None, repr(ended.value)
+        assert await db.fetchval("SELECT 1") == 1  # the pool replaced the ended connection
     finally:
         await db.close()

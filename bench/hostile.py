@@ -1,0 +1,161 @@
+"""How fast hostile documents are refused, and what a stream of them does to memory.
+
+    .venv/bin/python bench/hostile.py [--runs 7] [--requests 1000]
+
+Starts a real `storefront serve` (on DATABASE_URL when set, else on an embedded PostgreSQL
+of its own in a temporary directory; nothing is seeded: nothing hostile gets to run), then
+over HTTP:
+- times the refusal of each hostile document (median of `--runs`, after one warm-up), next
+  to `{ __typename }` as the floor of a round trip;
+- reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
+  requests, each a different text so the document cache cannot help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Document = Callable[[int], str]  # a variant number -> a document
+
+
+def aliases_flat(n: int) -> str:
+    """10,000 aliases written out: 30,000 tokens."""
+    return "{ " + " ".join(f"a{n}_{i}: __typename" for i in range(10_000)) + " }"
+
+
+def aliases_through_fragments(n: int) -> str:
+    """10,000 aliases in a 100-alias fragment spread 100 times: about 600 tokens."""
+    hundred = " ".join(f"a{n}_{i}: __typename" for i in range(100))
+    spreads = " ".join(["...Hundred"] * 100)
+    return f"{{ {spreads} }} fragment Hundred on Query {{ {hundred} }}"
+
+
+def depth_200(n: int) -> str:
+    """Fields 200 levels deep: 199 with selections, then a leaf."""
+    path = "products { nodes { category { " * 66 + "products { "
+    return f"# {n}\n{{ {path} totalCount" + " }" * 199 + " }"
+
+
+def cost_bomb(n: int) -> str:
+    nested = "customers(first: 100) { nodes { orders(first: 100) { nodes { lines { id } } } } }"
+    return f"# {n}\n{{ {nested} }}"
+
+
+def comment_padding(n: int) -> str:
+    """`{ __typename }` under 100,000 comments."""
+    return f"{{ __typename }} # {n}\n" + "#\n" * 100_000
+
+
+HOSTILE: dict[str, Document] = {
+    "10,000 aliases, written out (token limit)": aliases_flat,
+    "10,000 aliases through a fragment (alias limit)": aliases_through_fragments,
+    "depth 200 (depth limit)": depth_200,
+    "100 x 100 x 5 objects (cost limit)": cost_bomb,
+    "100,000 comments (token limit)": comment_padding,
+}
+
+
+def serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "STOREFRONT_PORT": str(port),
+        "STOREFRONT_DATA_DIR": str(data_dir),
+        "STOREFRONT_LOG_LEVEL": "warning",
+        "STOREFRONT_SEED_DEMO": "false",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(1200):
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit("the server exited before it was ready")
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not become ready")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit("no VmRSS: this measures Linux processes")
+
+
+def post(client: httpx.Client, query: str) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    response = client.post("/graphql", json={"query": query})
+    return (time.perf_counter() - started) * 1000, response
+
+
+def refusal_times(client: httpx.Client, runs: int) -> dict[str, tuple[float, str]]:
+    """Median milliseconds and the refusal's code, by document."""
+    found = {}
+    for label, document in {"{ __typename } (runs)": lambda n: "{ __typename }", **HOSTILE}.items():
+        post(client, document(-1))  # warm-up
+        times = []
+        code = ""
+        for run in range(runs):
+            elapsed, response = post(client, document(run))
+            times.append(elapsed)
+            errors = response.json().get("errors") or [{"extensions": {"code": "none"}}]
+            code = errors[0]["extensions"]["code"]
+        found[label] = (statistics.median(times), code)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
+        process, base = serve(Path(data_dir))
+        try:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                for n in range(20):  # warm up code paths and allocator before measuring
+                    post(client, "{ products(first: 1) { nodes { id } } }")
+                    post(client, aliases_through_fragments(-100 - n))
+                times = refusal_times(client, args.runs)
+                before = rss_mib(process.pid)
+                kinds = list(HOSTILE.values())
+                started = time.perf_counter()
+                for n in range(args.requests):
+                    _, response = post(client, kinds[n % len(kinds)](1000 + n))
+                    assert response.json()["errors"][0]["extensions"]["code"] == (
+                        "QUERY_TOO_COMPLEX"
+                    ), response.text[:300]
+                spent = time.perf_counter() - started
+                after = rss_mib(process.pid)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+    print(f"refusal round trips over HTTP, median of {args.runs}:")
+    for label, (median, code) in times.items():
+        print(f"  {label:<50} {median:7.1f} ms  {code}")
+    print(f"server RSS around {args.requests} refused hostile requests ({spent:.1f} s in all):")
+    print(f"  before {before:.1f} MiB   after {after:.1f} MiB   ({after - before:+.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""How big a request may be: tokens, depth and aliases, refused before anything runs.
+
+- Tokens: the parser counts them, comments included, and stops reading at the limit, so an
+  oversized document never becomes a full AST.
+- Depth: levels of fields. The parser stops at the first field past the limit within one
+  definition; `check_shape` then follows fragment spreads, where the levels add up. Inline
+  fragments and spreads are no level of their own. Introspection's fields count like any
+  other, except `__Type.ofType`, which only unwraps a type reference (`[Product!]!` is three
+  `ofType` deep): GraphiQL's introspection query nests it nine times.
+- Aliases: the aliased fields an operation would execute, a fragment's counted each time it
+  is spread.
+
+Every operation of a document is held to the limits, whichever one a request runs. The cost
+estimate, which depends on variables, is in `gql.cost`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLCompositeType,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    NameNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+    get_named_type,
+    is_composite_type,
+)
+from graphql.language.parser import Parser, nested_too_deeply_error
+
+TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+TYPE_WRAPPER = ("__Type", "ofType")
+"""The one field that adds no level: it unwraps a type reference in introspection."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_cost: int = 10_000
+    default_page: int = 20
+    max_page: int = 100
+
+
+class TooComplex(GraphQLError):
+    """A document or request over one of the limits."""
+
+
+def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
+    """The parsed document; `TooComplex` past the token or depth limit, else the parser's
+    `GraphQLSyntaxError` when it does not parse."""
+    parser = _DepthLimitedParser(text, max_tokens=limits.max_tokens, max_depth=limits.max_depth)
+    try:
+        return parser.parse_document()
+    except GraphQLSyntaxError as error:
+        if error.description == _token_limit_description(limits.max_tokens):
+            raise TooComplex(
+                f"the document has more than {limits.max_tokens} tokens (comments count "
+                f"too); at most {limits.max_tokens} are allowed",
+                source=error.source,
+                positions=error.positions,
+            ) from None
+        raise
+    except RecursionError:
+        # How graphql-core's parser signals nesting past its own bound (as `parse` does).
+        pass
+    raise nested_too_deeply_error(parser)
+
+
+def cost_error(estimated: int, limits: QueryLimits, *, at_least: bool = False) -> TooComplex:
+    least = "at least " if at_least else ""
+    return TooComplex(
+        f"the query could return {least}{estimated} objects by estimate (pages multiplied "
+        f"along nested connections and lists); at most {limits.max_cost} are allowed"
+    )
+
+
+def _token_limit_description(max_tokens: int) -> str:
+    # graphql-core's wording, pinned by a unit test: its syntax errors carry no kind.
+    return f"Document contains more than {max_tokens} tokens. Parsing aborted."
+
+
+class _DepthLimitedParser(Parser):
+    """graphql-core's parser, refusing a field nested deeper than `max_depth` levels
+    before it reads the field's selection set."""
+
+    def __init__(self, text: str, *, max_tokens: int, max_depth: int) -> None:
+        super().__init__(Source(text), max_tokens=max_tokens)
+        self.max_depth = max_depth
+        self._levels = 0
+
+    def parse_field(self) -> FieldNode:
+        # graphql-core's parse_field, counting levels between the name and the selections.
+        start = self._lexer.token
+        name_or_alias = self.parse_name()
+        alias: NameNode | None = None
+        name = name_or_alias
+        if self.expect_optional_token(TokenKind.COLON):
+            alias, name = name_or_alias, self.parse_name()
+        level = self._levels + (name.value != TYPE_WRAPPER[1])
+        if level > self.max_depth:
+            raise TooComplex(
+                f"the query nests fields more than {self.max_depth} levels deep; "
+                f"at most {self.max_depth} are allowed",
+                source=self._lexer.source,
+                positions=[start.start],
+            )
+        arguments = self.parse_arguments(False)
+        directives = self.parse_directives(False)
+        selection_set = None
+        if self.peek(TokenKind.BRACE_L):
+            outer, self._levels = self._levels, level
+            try:
+                selection_set = self.parse_selection_set()
+            finally:
+                self._levels = outer
+        return FieldNode(
+            alias=alias,
+            name=name,
+            arguments=arguments,
+            directives=directives,
+            selection_set=selection_set,
+            loc=self.loc(start),
+        )
+
+
+# Through fragments
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Levels of fields and aliased fields of one definition, its spreads included."""
+
+    depth: int = 0
+    aliases: int = 0
+
+
+def check_shape(
+    document: DocumentNode, schema: GraphQLSchema, limits: QueryLimits
+) -> list[GraphQLError]:
+    """`TooComplex` errors for the operations of `document` over the depth or alias limit.
+
+    Works on documents not yet validated: unknown fields and fragments count what they can,
+    cycles count once.
+    """
+    fragments = fragment_definitions(document)
+    shapes: dict[str, Shape] = {}
+    for name in fragments_bottom_up(fragments):
+        fragment = fragments[name]
+        parent = schema.get_type(fragment.type_condition.name.value)
+        shapes[name] = _shape(fragment.selection_set, composite(parent), schema, shapes)
+    errors: list[GraphQLError] = []
+    for operation in operations(document):
+        root = schema.get_root_type(operation.operation)
+        shape = _shape(operation.selection_set, root, schema, shapes)
+        if shape.depth > limits.max_depth:
+            errors.append(
+                TooComplex(
+                    f"the query nests fields {shape.depth} levels deep (through fragments); "
+                    f"at most {limits.max_depth} are allowed",
+                    operation,
+                )
+            )
+        if shape.aliases > limits.max_aliases:
+            errors.append(
+                TooComplex(
+                    f"the query uses {shape.aliases} aliases (a fragment's count each time it "
+                    f"is spread); at most {limits.max_aliases} are allowed",
+                    operation,
+                )
+            )
+    return errors
+
+
+def _shape(
+    selection_set: SelectionSetNode,
+    parent: GraphQLCompositeType | None,
+    schema: GraphQLSchema,
+    fragments: dict[str, Shape],
+    level: int = 0,
+) -> Shape:
+    depth, aliases = level, 0
+    for selection in selection_set.selections:
+        inner: Shape
+        if isinstance(selection, FieldNode):
+            aliases += selection.alias is not None
+            counts = parent is None or (parent.name, selection.name.value) != TYPE_WRAPPER
+            field_level = level + counts
+            depth = max(depth, field_level)
+            if selection.selection_set is None:
+                continue
+            field = schema.get_field(parent, selection.name.value) if parent else None
+            child = composite(get_named_type(field.type)) if field else None
+            inner = _shape(selection.selection_set, child, schema, fragments, field_level)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            child = composite(schema.get_type(condition.name.value)) if condition else parent
+            inner = _shape(selection.selection_set, child, schema, fragments, level)
+        else:
+            assert isinstance(selection, FragmentSpreadNode)
+            spread = fragments.get(selection.name.value, Shape())
+            inner = Shape(level + spread.depth, spread.aliases)
+        depth = max(depth, inner.depth)
+        aliases += inner.aliases
+    return Shape(depth, aliases)
+
+
+def composite(type_: object) -> GraphQLCompositeType | None:
+    return type_ if is_composite_type(type_) else None
+
+
+def operations(document: DocumentNode) -> Iterator[OperationDefinitionNode]:
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            yield definition
+
+
+def fragment_definitions(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    """The fragments by name; of duplicates (invalid anyway), the first."""
+    found: dict[str, FragmentDefinitionNode] = {}
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            found.setdefault(definition.name.value, definition)
+    return found
+
+
+def fragments_bottom_up(fragments: dict[str, FragmentDefinitionNode]) -> list[str]:
+    """Fragment names, each after the fragments it spreads (a cycle is broken anywhere).
+
+    Without recursion: a chain of spreads may be longer than the interpreter's stack.
+    """
+    spreads = {
+        name: list(_spread_names(fragment.selection_set)) for name, fragment in fragments.items()
+    }
+    order: list[str] = []
+    done: set[str] = set()
+    for root in spreads:
+        if root in done:
+            continue
+        path = [(root, iter(spreads[root]))]
+        on_path = {root}
+        while path:
+            name, pending = path[-1]
+            for spread in pending:
+                if spread in spreads and spread not in done and spread not in on_path:
+                    path.append((spread, iter(spreads[spread])))
+                    on_path.add(spread)
+                    break
+            else:
+                path.pop()
+                on_path.discard(name)
+                done.add(name)
+                order.append(name)
+    return order
+
+
+def _spread_names(selection_set: SelectionSetNode) -> Iterator[str]:
+    stack = [selection_set]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FragmentSpreadNode):
+                yield selection.name.value
+            elif selection.selection_set is not None:  # type: ignore[attr-defined]
+                stack.append(selection.selection_set)  # type: ignore[attr-defined]

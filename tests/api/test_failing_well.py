@@ -1,0 +1,316 @@
+"""Timeouts, an exhausted pool, overload and faults outside execution, through the app.
+
+Each limit is made to fire for real: the test holds a lock from its own connection so the
+app's statement waits on it (lock_timeout, statement_timeout, the request deadline), holds
+the app's only pooled connection (acquire timeout), or keeps a request in flight (overload).
+Every answer is a clean top-level error with a retryable code and none of the internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+
+import gql.http
+import resolvers.context
+from gql.node_ids import to_global_id
+from server.app import create_app
+from server.settings import Settings
+from sql.pool import Database
+from tests import factories
+from tests.conftest import token
+
+ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
+  __typename ... on AdjustStockSuccess { product { stock } } } }"""
+COUNT = "{ products(first: 1) { totalCount } }"
+
+LEAKS = (
+    "Traceback",
+    'File "',
+    "asyncpg",
+    "psycopg",
+    "SELECT",
+    "UPDATE",
+    "postgres",
+    "127.0.0.1",
+    "localhost",
+    "canceling statement",
+    "lock timeout",
+    "Error:",
+)
+
+
+def assert_no_leak(response: httpx.Response) -> None:
+    for text in LEAKS:
+        assert text not in response.text, (text, response.text)
+
+
+@contextlib.asynccontextmanager
+async def app_client(database_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with `overrides` on top of test settings, as staff."""
+    settings = Settings(
+        **{"pool_min_size": 1, "pool_max_size": 3, **overrides}, database_url=database_url
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {token('staff')}"},
+        ) as http:
+            http.app = app  # type: ignore[attr-defined]
+            yield http
+
+
+@contextlib.asynccontextmanager
+async def row_locked(database_url: str, product_id: UUID) -> AsyncIterator[asyncpg.Connection]:
+    """The product's row locked by another session for the block."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", product_id)
+            yield conn
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def table_locked(database_url: str) -> AsyncIterator[None]:
+    """`products` locked against every reader by another session for the block."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await conn.close()
+
+
+async def a_product(db: Database) -> UUID:
+    return await factories.product(db, await factories.category(db), stock=5)
+
+
+async def adjust(http: httpx.AsyncClient, product_id: UUID) -> httpx.Response:
+    variables = {"id": to_global_id("Product", product_id)}
+    return await http.post("/graphql", json={"query": ADJUST, "variables": variables})
+
+
+def only_error(response: httpx.Response) -> dict[str, Any]:
+    [error] = response.json()["errors"]
+    assert isinstance(error, dict)
+    return error
+
+
+async def stock_of(db: Database, product_id: UUID) -> int:
+    stock: int = await db.fetchval("SELECT stock FROM products WHERE id = $1", product_id)
+    return stock
+
+
+async def test_lock_timeout_is_a_retryable_timeout_and_writes_nothing(
+    database_url: str, db: Database
+) -> None:
+    product_id = await a_product(db)
+    async with app_client(database_url, lock_timeout_ms=300) as http:
+        async with row_locked(database_url, product_id):
+            started = time.monotonic()
+            response = await adjust(http, product_id)
+            elapsed = time.monotonic() - started
+        assert 0.25 < elapsed < 2, elapsed
+        assert response.status_code == 200
+        assert response.json()["data"] is None
+        error = only_error(response)
+        assert error["extensions"]["code"] == "TIMEOUT"
+        assert error["extensions"]["retryable"] is True
+        assert error["path"] == ["adjustStock"]
+        assert_no_leak(response)
+        assert await stock_of(db, product_id) == 5
+        # Once the lock is gone the same request goes through.
+        assert (await adjust(http, product_id)).json()["data"]["adjustStock"]["product"] == {
+            "stock": 6
+        }
+
+
+async def test_statement_timeout_is_a_retryable_timeout(database_url: str, db: Database) -> None:
+    await a_product(db)
+    async with (
+        app_client(database_url, lock_timeout_ms=0, statement_timeout_ms=300) as http,
+        table_locked(database_url),
+    ):
+        started = time.monotonic()
+        response = await http.post("/graphql", json={"query": COUNT})
+        elapsed = time.monotonic() - started
+    assert 0.25 < elapsed < 2, elapsed
+    assert response.status_code == 200
+    error = only_error(response)
+    assert error["extensions"] == {
+        "code": "TIMEOUT",
+        "retryable": True,
+        "requestId": response.headers["x-request-id"],
+    }
+    assert error["path"] == ["products"]
+    assert_no_leak(response)
+
+
+async def test_the_request_deadline_stops_execution_and_rolls_back(
+    database_url: str, db: Database
+) -> None:
+    product_id = await a_product(db)
+    async with app_client(
+        database_url,
+        request_timeout=0.5,
+        lock_timeout_ms=0,
+        statement_timeout_ms=0,
+        pool_max_size=1,
+    ) as http:
+        async with row_locked(database_url, product_id):
+            started = time.monotonic()
+            response = await adjust(http, product_id)
+            elapsed = time.monotonic() - started
+        assert 0.45 < elapsed < 2, elapsed
+        assert response.status_code == 504
+        body = response.json()
+        assert "data" not in body
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "TIMEOUT"
+        assert error["extensions"]["retryable"] is True
+        assert "0.5 s" in error["message"]
+        assert_no_leak(response)
+        assert await stock_of(db, product_id) == 5
+        # The cancelled statement's connection went back to the pool, usable: the one
+        # connection the pool has serves the next request.
+        again = await adjust(http, product_id)
+        assert again.json()["data"]["adjustStock"]["product"] == {"stock": 6}
+
+
+async def test_an_exhausted_pool_is_service_unavailable(database_url: str, db: Database) -> None:
+    product_id = await a_product(db)
+    async with app_client(database_url, pool_max_size=1, pool_acquire_timeout=0.2) as http:
+        pool: Database = http.app.state.pool  # type: ignore[attr-defined]
+        async with pool.acquire():
+            started = time.monotonic()
+            read = await http.post("/graphql", json={"query": COUNT})
+            write = await adjust(http, product_id)
+            elapsed = time.monotonic() - started
+        assert elapsed < 2, elapsed
+        for response in (read, write):
+            assert response.status_code == 200
+            error = only_error(response)
+            assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert error["extensions"]["retryable"] is True
+            assert error["extensions"]["retryAfter"] == 1
+            assert_no_leak(response)
+        assert await stock_of(db, product_id) == 5
+        after = await http.post("/graphql", json={"query": COUNT})
+        assert after.json()["data"] == {"products": {"totalCount": 1}}
+
+
+async def _waiting_on_a_lock(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        for _ in range(200):
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = 'storefront' AND wait_event_type = 'Lock'"
+            )
+            if waiting:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the first request never reached the lock")
+    finally:
+        await conn.close()
+
+
+async def test_overload_is_refused_at_once_and_health_is_never_shed(
+    database_url: str, db: Database
+) -> None:
+    await a_product(db)
+    async with app_client(
+        database_url, max_concurrent_requests=1, lock_timeout_ms=0, statement_timeout_ms=0
+    ) as http:
+        async with table_locked(database_url):
+            first = asyncio.create_task(http.post("/graphql", json={"query": COUNT}))
+            await _waiting_on_a_lock(database_url)
+            started = time.monotonic()
+            refused = await http.post("/graphql", json={"query": "{ __typename }"})
+            elapsed = time.monotonic() - started
+            assert (await http.get("/healthz")).status_code == 200
+            assert (await http.get("/readyz")).status_code == 200
+            assert not first.done()
+        assert elapsed < 0.5, elapsed
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        error = only_error(refused)
+        assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert error["extensions"]["retryable"] is True
+        assert_no_leak(refused)
+        done = await first
+        assert done.json()["data"] == {"products": {"totalCount": 1}}
+        # The slot is free again.
+        again = await http.post("/graphql", json={"query": "{ __typename }"})
+        assert again.json()["data"] == {"__typename": "Query"}
+
+
+async def test_a_fault_while_building_the_context_is_masked(
+    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("SELECT secret FROM vault at db.internal:5432")
+
+    monkeypatch.setattr(resolvers.context, "Loaders", broken)
+    async with app_client(database_url) as http:
+        response = await http.post(
+            "/graphql", json={"query": COUNT}, headers={"X-Request-ID": "ctx-1"}
+        )
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Unexpected error (request id ctx-1).",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "ctx-1"},
+            }
+        ]
+    }
+    assert "vault" not in response.text
+    assert_no_leak(response)
+
+
+async def test_a_fault_while_reading_the_request_is_masked(
+    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object) -> None:
+        raise KeyError("SELECT password FROM pg_shadow")
+
+    monkeypatch.setattr(gql.http, "read_params", broken)
+    async with app_client(database_url) as http:
+        response = await http.post("/graphql", json={"query": COUNT})
+    assert response.status_code == 500
+    assert only_error(response)["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert response.headers["x-request-id"] in response.text
+    assert_no_leak(response)
+
+
+async def test_an_unavailable_database_escaping_execution_is_still_retryable(
+    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
+
+    monkeypatch.setattr(resolvers.context, "Loaders", refused)
+    async with app_client(database_url) as http:
+        response = await http.post("/graphql", json={"query": COUNT})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    error = only_error(response)
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert error["extensions"]["retryable"] is True
+    assert "10.0.0.7" not in response.text
+    assert_no_leak(response)

@@ -1,0 +1,187 @@
+"""The counters behind the query limits: tokens, depth, aliases and the cost estimate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import GraphQLSyntaxError, build_schema
+
+from gql.cost import DEFAULT_LIST_ESTIMATE, CostModel
+from gql.documents import MAX_CACHED_CHARS, DocumentCache
+from gql.limits import QueryLimits, TooComplex, check_shape, parse_document
+
+SCHEMA = build_schema("""
+    type Query {
+      items(first: Int, last: Int): ItemConnection!
+      item: Item
+      nodes(ids: [ID!]!): [Item]!
+    }
+    type ItemConnection { edges: [ItemEdge!]! nodes: [Item!]! totalCount: Int! }
+    type ItemEdge { node: Item! cursor: String! }
+    type Item {
+      name: String
+      parent: Item
+      ofType: Item
+      children(first: Int = 3): ItemConnection!
+      tags: [Tag!]!
+    }
+    type Tag { name: String }
+""")
+LIMITS = QueryLimits(max_depth=4, max_aliases=3, max_tokens=200, max_cost=1000)
+
+
+def nested(levels: int) -> str:
+    return "{ item { " + "parent { " * (levels - 2) + "name" + " }" * levels
+
+
+# Tokens
+
+
+def test_comments_count_as_tokens() -> None:
+    text = "{ item { name } }" + "\n# a comment" * 194  # 6 tokens and 194 comments
+    assert parse_document(text, LIMITS).definitions
+    with pytest.raises(TooComplex, match="more than 200 tokens"):
+        parse_document(text + "\n# one more", LIMITS)
+
+
+def test_the_parser_stops_reading_at_the_token_limit() -> None:
+    text = "{ item { name } }\n" + "# a comment\n" * 1_000_000
+    with pytest.raises(TooComplex) as refused:
+        parse_document(text, LIMITS)
+    # Where it stopped: right past the limit, not at the end of the million comments.
+    [location] = refused.value.locations or []
+    assert location.line == 196
+
+
+def test_graphql_cores_token_error_is_recognised() -> None:
+    # parse_document tells the token limit from other syntax errors by graphql-core's
+    # wording; a change there must fail here rather than turn refusals into parse errors.
+    with pytest.raises(TooComplex):
+        parse_document("{ " + "name " * 300 + "}", LIMITS)
+    with pytest.raises(GraphQLSyntaxError) as failed:
+        parse_document("{ item { name }", LIMITS)
+    assert not isinstance(failed.value, TooComplex)
+
+
+# Depth
+
+
+def test_the_parser_refuses_a_field_past_the_depth_limit() -> None:
+    assert check_shape(parse_document(nested(4), LIMITS), SCHEMA, LIMITS) == []
+    with pytest.raises(TooComplex, match="more than 4 levels deep; at most 4 are allowed"):
+        parse_document(nested(5), LIMITS)
+    with pytest.raises(TooComplex):
+        parse_document(nested(200), LIMITS)
+
+
+def shape_errors(text: str, limits: QueryLimits = LIMITS) -> list[str]:
+    return [error.message for error in check_shape(parse_document(text, limits), SCHEMA, limits)]
+
+
+def test_depth_counts_through_fragments_and_inline_fragments() -> None:
+    fragments = (
+        " fragment F on Item { parent { ... on Item { ...G } } } fragment G on Item { name }"
+    )
+    assert shape_errors("{ item { parent { ...F } } }" + fragments) == []  # 2 + parent name
+    assert shape_errors("{ item { parent { parent { ...F } } } }" + fragments) == [
+        "the query nests fields 5 levels deep (through fragments); at most 4 are allowed"
+    ]
+
+
+def test_only_introspections_oftype_adds_no_level() -> None:
+    type_ref = '{ __type(name: "Item") { ' + "ofType { " * 20 + "name" + " }" * 21 + " }"
+    assert shape_errors(type_ref) == []
+    # Our own field of that name counts like any other.
+    with_ours = "{ item { ofType { ofType { ofType { name } } } } }"
+    assert shape_errors(with_ours) == [
+        "the query nests fields 5 levels deep (through fragments); at most 4 are allowed"
+    ]
+
+
+def test_aliases_count_each_time_a_fragment_is_spread() -> None:
+    fragment = " fragment F on Item { a: name }"
+    assert shape_errors("{ item { ...F } x: item { ...F } }" + fragment) == []  # F, x, F
+    assert shape_errors("{ item { ...F ...F } x: item { ...F } }" + fragment) == [
+        "the query uses 4 aliases (a fragment's count each time it is spread); "
+        "at most 3 are allowed"
+    ]
+
+
+def test_fragment_cycles_and_long_chains_are_counted_without_recursion() -> None:
+    big = QueryLimits(max_tokens=100_000)
+    assert (
+        shape_errors("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", big)
+        == []
+    )
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(3000))
+    text = "{ ...F0 } " + chain + " fragment F3000 on Query { a: item { b: name } }"
+    assert shape_errors(text, big) == []
+    assert CostModel(SCHEMA).plan(parse_document(text, big)).least(big) == 1
+
+
+# Cost
+
+
+def estimate(text: str, variables: dict[str, Any] | None = None, **limits: int) -> int:
+    chosen = QueryLimits(**limits)
+    plan = CostModel(SCHEMA).plan(parse_document(text, chosen))
+    return plan.estimate(None, variables=variables or {}, limits=chosen)
+
+
+def test_cost_of_pages() -> None:
+    assert estimate("{ items { nodes { name } } }") == 1 + 20
+    assert estimate("{ items { nodes { name } } }", default_page=7) == 1 + 7
+    assert estimate("{ items(first: 2) { edges { node { name } cursor } } }") == 1 + 2 + 2
+    # Both sizes (refused when it runs): the larger; beyond the largest page, the largest.
+    assert estimate("{ items(first: 2, last: 9) { nodes { name } } }") == 1 + 9
+    assert estimate("{ items(first: 5000) { nodes { name } } }") == 1 + 100
+    assert estimate("{ items(first: -5) { nodes { name } } }") == 1
+    # The schema's default for an argument left out.
+    assert estimate("{ item { children { nodes { name } } } }") == 1 + 1 + 3
+
+
+def test_cost_of_variables_and_the_least_cost_without_them() -> None:
+    text = "query($n: Int, $ids: [ID!]!) { items(first: $n) { nodes { name } } nodes(ids: $ids) { name } }"  # noqa: E501
+    assert estimate(text, {"n": 4, "ids": ["a", "b"]}) == (1 + 4) + 2
+    plan = CostModel(SCHEMA).plan(parse_document(text, QueryLimits()))
+    assert plan.uses_variables
+    assert plan.least(QueryLimits()) == 1
+
+
+def test_cost_of_lists() -> None:
+    assert estimate('{ nodes(ids: ["a", "b", "c"]) { name } }') == 3
+    assert estimate('{ nodes(ids: "a") { name } }') == 1  # a single value is a list of one
+    assert estimate("{ item { tags { name } } }") == 1 + DEFAULT_LIST_ESTIMATE
+    nested = "{ items(first: 3) { nodes { children(first: 4) { nodes { tags { name } } } } } }"
+    assert estimate(nested) == 1 + 3 * (1 + 1 + 4 * (1 + DEFAULT_LIST_ESTIMATE))
+
+
+def test_fragments_on_a_connection_take_the_page_where_they_are_spread() -> None:
+    text = """{ a: items(first: 2) { ...Page } b: items(first: 5) { ...Page ... on ItemConnection { ...Page } } }
+        fragment Page on ItemConnection { nodes { ...Leaf } }
+        fragment Leaf on Item { parent { name } }"""  # noqa: E501
+    assert estimate(text) == (1 + 2 * 2) + (1 + 2 * 5 * 2)
+
+
+def test_scalars_typename_and_introspection_cost_nothing() -> None:
+    assert estimate("{ __typename item { __typename name } }") == 1
+    assert estimate("{ __schema { types { fields { type { name } } } } }") == 0
+
+
+# The document cache
+
+
+def test_the_cache_keeps_only_documents_within_the_limits_and_its_token_budget() -> None:
+    cache = DocumentCache(SCHEMA, limits=LIMITS, max_tokens=20)
+    assert cache.get(nested(5)).code == "QUERY_TOO_COMPLEX"
+    assert cache.get("{ item {").code == "GRAPHQL_PARSE_FAILED"
+    assert cache.get("{ item { name } " + " " * MAX_CACHED_CHARS + "}").code is None
+    assert len(cache) == 0
+    for n in range(3):  # 8 tokens each: two fit
+        assert cache.get(f"{{ item {{ a{n}: name }} }}").errors == []
+    assert len(cache) == 2
+    prepared = cache.get("{ item { nme } }", introspection=False)
+    assert prepared.code == "GRAPHQL_VALIDATION_FAILED"
+    assert "Did you mean" not in prepared.errors[0].message
+    assert "Did you mean" in cache.get("{ item { nme } }").errors[0].message
