@@ -118,7 +118,7 @@ class Loaders:
             executor, partial(orders.lines_by_order_ids, owner=owner), list
         )
         self.customer_stats = ByKeyLoader[CustomerStats](
-            executor, customers.customer_stats, _no_stats
+            executor, partial(customers.customer_stats, owner=owner), _no_stats
         )
         self.product_count_by_category = ByKeyLoader[int](
             executor, categories.live_product_counts, int

@@ -73,6 +73,7 @@ SELECT c.id,
        coalesce(sum(o.total) FILTER (WHERE o.status IN ('PAID', 'SHIPPED')), 0)
 FROM unnest($1::uuid[]) AS c(id)
 LEFT JOIN orders AS o ON o.customer_id = c.id AND o.deleted_at IS NULL
+WHERE $2::uuid IS NULL OR c.id = $2
 GROUP BY c.id
 """
 
@@ -92,8 +93,11 @@ async def live_customer_by_email(
     return None if record is None else CustomerRow(*record)
 
 
-async def customer_stats(executor: Executor, *, ids: list[UUID]) -> dict[UUID, CustomerStats]:
-    records = await executor.fetch(CUSTOMER_STATS, ids)
+async def customer_stats(
+    executor: Executor, *, ids: list[UUID], owner: UUID | None
+) -> dict[UUID, CustomerStats]:
+    """Order count and money spent per customer the owner scope allows (others get none)."""
+    records = await executor.fetch(CUSTOMER_STATS, ids, owner)
     return {r[0]: CustomerStats(order_count=r[1], total_spent=r[2]) for r in records}
 
 
