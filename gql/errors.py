@@ -17,7 +17,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.errors import BadUserInput
-from sql.errors import transient, unstorable_text
+from sql.errors import bad_client_value, transient
 
 RETRY_AFTER_SECONDS = 1
 """What clients are told to wait before retrying when the server is unavailable or busy."""
@@ -38,12 +38,13 @@ def plain_error(message: str, *, code: str) -> dict[str, Any]:
 
 def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
     original = error.original_error
-    if isinstance(original, BadUserInput) or (original is not None and unstorable_text(original)):
+    if isinstance(original, BadUserInput) or (original is not None and bad_client_value(original)):
         formatted = dict(error.formatted)
         formatted["message"] = (
             original.message
             if isinstance(original, BadUserInput)
-            else "text arguments may not contain NUL characters"
+            else "an argument holds a value the store cannot take "
+            "(a NUL character, or a number or time out of range)"
         )
         formatted["extensions"] = {"code": "BAD_USER_INPUT"}
         return formatted

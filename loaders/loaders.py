@@ -97,12 +97,14 @@ class NestedLoaders(Generic[V]):
             loader = self._loaders[key] = DataLoader(batch)
         return loader.load(parent_id)
 
+    def clear(self) -> None:
+        self._loaders.clear()
+
 
 class Loaders:
     """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`)."""
 
     def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
-        self.owner = owner
         self.customer_by_id = ByIdLoader[CustomerRow](
             executor, partial(customers.customers_by_ids, owner=owner)
         )
@@ -125,6 +127,15 @@ class Loaders:
         )
         self.nested_pages: NestedLoaders[RowPage] = NestedLoaders(executor, fetch_nested_pages)
         self.nested_counts: NestedLoaders[int] = NestedLoaders(executor, count_nested_rows)
+
+    def forget_derived(self) -> None:
+        """After a write: whatever was computed over many rows (stats, counts, nested pages)
+        may have changed, so later fields in the same response read it again. Rows by id
+        are primed with their fresh versions by the write itself."""
+        self.customer_stats.clear_all()
+        self.product_count_by_category.clear_all()
+        self.nested_pages.clear()
+        self.nested_counts.clear()
 
 
 def _no_stats() -> CustomerStats:

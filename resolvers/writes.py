@@ -43,6 +43,7 @@ async def write(
     try:
         async with transaction(ctx.db) as conn:
             yield conn
+        ctx.loaders.forget_derived()
     except ConstraintViolation as violation:
         guard = violation.guard
         if guard.kind == "unique":
@@ -110,10 +111,12 @@ def explain_miss(
 ) -> NoReturn:
     """Why a conditional write matched no row, given the row as it is now (or None).
 
-    The write wanted a row that is live (or soft-deleted, when `deleted`) at
-    `expected_rev`: a row in the other state is not found; one at another rev conflicts.
+    The write wanted a live row (or, when `deleted`, a soft-deleted one: a restore) at
+    `expected_rev`. Missing rows are not found, and so are deleted rows for writes to live
+    ones (deleted rows do not exist for them); any other row is at another rev: a conflict,
+    with the row as it is now.
     """
-    if current is None or (current.deleted_at is not None) != deleted:
+    if current is None or (current.deleted_at is not None and not deleted):
         raise NotFound(type_name, id)
     raise StaleRevision(type_name, expected=expected_rev, current=current.rev, row=current)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -123,3 +123,12 @@ class Settings(BaseSettings):
         default=None,
         description="manifest written by `storefront persist`; needed by trusted-only",
     )
+
+    @model_validator(mode="after")
+    def _default_page_fits(self) -> Settings:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError(
+                f"default_page_size ({self.default_page_size}) exceeds "
+                f"max_page_size ({self.max_page_size})"
+            )
+        return self

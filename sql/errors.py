@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
+from asyncpg.exceptions._base import DataError as ArgumentDataError
 
 Kind = Literal["unique", "check", "foreign_key"]
 
@@ -102,10 +103,9 @@ def transient(error: BaseException) -> Transient | None:
     return None
 
 
-def unstorable_text(error: BaseException) -> bool:
-    """Whether the database refused a text value it can never hold (a NUL character, or
-    bytes that are not valid UTF-8): the client's input was wrong, not the server."""
-    return isinstance(
-        error,
-        asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError,
-    )
+def bad_client_value(error: BaseException) -> bool:
+    """Whether a value the client sent is one the database cannot take: refused while
+    encoding the argument (a number or a time out of range), or by the server as data
+    (class 22: a NUL character, an overflow). Our statements are fixed text, so the fault
+    is the value's, not the server's."""
+    return isinstance(error, asyncpg.DataError | ArgumentDataError)

@@ -136,6 +136,8 @@ async def test_delete_and_restore(client: GraphQLClient, db: Database) -> None:
     assert restored["category"]["rev"] == 3
     unchanged = await result(client, RESTORE, id=id, rev=3)
     assert unchanged["category"]["rev"] == 3
+    stale_live = await result(client, RESTORE, id=id, rev=1)
+    assert (stale_live["__typename"], stale_live["currentRev"]) == ("ConflictError", 3)
 
 
 async def test_restore_when_the_name_was_taken_meanwhile(

@@ -369,3 +369,25 @@ async def test_racing_retries_with_one_key_place_one_order(
     assert await db.fetchval("SELECT count(*) FROM orders") == 1
     assert (await stock(db, shop["a"]), await stock(db, shop["b"])) == (8, 2)
     assert Decimal(results[0]["order"]["total"]) == Decimal("44.98")
+
+
+async def test_later_fields_of_the_same_document_see_earlier_writes(
+    client: GraphQLClient, db: Database
+) -> None:
+    category = await factories.category(db)
+    item = await factories.product(db, category, stock=5)
+    ann = await factories.customer(db, "Ann")
+    input = {
+        "customerId": to_global_id("Customer", ann),
+        "lines": [{"productId": to_global_id("Product", item), "quantity": 1}],
+    }
+    data = await client.data(
+        """mutation($input: PlaceOrderInput!) {
+             a: placeOrder(input: $input) { ... on PlaceOrderSuccess { order {
+               customer { orderCount orders { totalCount } } } } }
+             b: placeOrder(input: $input) { ... on PlaceOrderSuccess { order {
+               customer { orderCount orders { totalCount } } } } } }""",
+        {"input": input},
+    )
+    assert data["a"]["order"]["customer"] == {"orderCount": 1, "orders": {"totalCount": 1}}
+    assert data["b"]["order"]["customer"] == {"orderCount": 2, "orders": {"totalCount": 2}}

@@ -50,3 +50,10 @@ def test_the_readme_lists_every_setting(repo_root: Path) -> None:
     for name in Settings.model_fields:
         env = "DATABASE_URL" if name == "database_url" else f"STOREFRONT_{name.upper()}"
         assert f"`{env}`" in readme, env
+
+
+def test_the_default_page_must_fit_the_maximum() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exceeds max_page_size"):
+        Settings(default_page_size=50, max_page_size=20)
