@@ -123,13 +123,14 @@ async def restore_customer(ctx: RequestContext, *, id: UUID, rev: int) -> Custom
     """Undoes a soft delete; a live customer at that rev is returned unchanged. Their email
     may have been taken meanwhile: then nothing changes and the email is reported. Staff
     only (a deleted customer is invisible to everyone else)."""
-    allow(
-        permitted=ctx.viewer.is_staff,
-        visible=await live(ctx.loaders.customer_by_id, id) is not None,
-        type_name="Customer",
-        id=id,
-        action="restore customers",
-    )
+    if not ctx.viewer.is_staff:  # only then does it matter whether they can see the row
+        allow(
+            permitted=False,
+            visible=await live(ctx.loaders.customer_by_id, id) is not None,
+            type_name="Customer",
+            id=id,
+            action="restore customers",
+        )
     taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
     async with write(ctx, values=taken) as conn:
         current = await customers.lock_customer(conn, id=id)

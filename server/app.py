@@ -108,6 +108,8 @@ def create_app(
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    migrations = migrate.load_migrations()  # read and hashed once, not on every probe
+
     async def readyz(_request: Request) -> JSONResponse:
         assert pool is not None
         if shutdown.stopping:  # from the stop signal on, while requests still drain
@@ -116,7 +118,7 @@ def create_app(
             # A database that accepts connections but never answers must not hang the probe.
             async with asyncio.timeout(2 * settings.pool_acquire_timeout), pool.acquire() as conn:
                 await ping(conn)
-                current = await migrate.status(conn)
+                current = await migrate.status(conn, migrations=migrations)
         except Exception as error:  # any failure here means "not ready", whatever it was
             log.warning("not ready: %s", type(error).__name__)
             return JSONResponse(

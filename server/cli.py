@@ -212,20 +212,16 @@ def _environment(settings: Settings, url: str) -> dict[str, str]:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    import asyncpg
-
     from server.database import apply_migrations, database_url
     from sql import migrate
+    from sql.pool import connect
 
     settings = Settings()
     logs.configure(level=settings.log_level, format=settings.log_format)
 
     async def show(url: str) -> None:
-        conn = await asyncpg.connect(url)
-        try:
+        async with connect(url) as conn:
             current = await migrate.status(conn)
-        finally:
-            await conn.close()
         for done in current.applied:
             print(f"applied  {done.version:04d}_{done.name}  {done.applied_at:%Y-%m-%d %H:%M:%S}")
         for todo in current.pending:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import asyncpg
-
 from server.embedded import EmbeddedPostgres
 from server.settings import Settings
 from sql import migrate
+from sql.pool import connect
 
 
 @contextlib.contextmanager
@@ -26,8 +25,5 @@ def database_url(settings: Settings) -> Iterator[str]:
 
 
 async def apply_migrations(url: str) -> list[migrate.Migration]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         return await migrate.migrate(conn)
-    finally:
-        await conn.close()

@@ -7,9 +7,8 @@ import sys
 import time
 from typing import TextIO
 
-import asyncpg
-
 from sql import seed as sql_seed
+from sql.pool import connect
 
 
 def run_seed(
@@ -55,13 +54,10 @@ def run_seed(
 async def _load(
     url: str, *, scale: sql_seed.Scale, seed: int, truncate: bool, bars: ProgressBars
 ) -> dict[str, int]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         return await sql_seed.load(
             conn, scale=scale, seed=seed, truncate=truncate, progress=bars.update
         )
-    finally:
-        await conn.close()
 
 
 class ProgressBars:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
@@ -102,6 +103,16 @@ async def create_pool(
     )
     assert pool is not None  # create_pool returns None only when awaited without init
     return Database(pool, acquire_timeout=acquire_timeout)
+
+
+@contextlib.asynccontextmanager
+async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """One connection of its own, outside any pool, for commands (migrate, seed)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 async def ping(executor: Executor) -> bool:
