@@ -19,7 +19,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import Referenced
 from resolvers.products import DEFAULT_ORDER as PRODUCT_ORDER
 from resolvers.validation import Description, Input, Name, parse, parse_patch
-from resolvers.writes import explain_miss, guard_catalogue, idempotent, write
+from resolvers.writes import explain_miss, explain_miss_after, guard_catalogue, idempotent, write
 from sql import categories
 from sql.categories import CATEGORIES, CategoryRow
 from sql.products import PRODUCTS, ProductRow
@@ -92,8 +92,12 @@ async def update_category(
     async with write(ctx, values=patch, path="patch") as conn:
         row = await categories.patch_category(conn, id=id, rev=rev, changes=changes)
         if row is None:
-            found = await categories.categories_by_ids(conn, ids=[id])
-            explain_miss(found[0] if found else None, type_name="Category", id=id, expected_rev=rev)
+            await explain_miss_after(
+                categories.categories_by_ids(conn, ids=[id]),
+                type_name="Category",
+                id=id,
+                expected_rev=rev,
+            )
     ctx.loaders.category_by_id.prime_row(row)
     return row
 

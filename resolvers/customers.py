@@ -19,7 +19,7 @@ from resolvers.context import RequestContext
 from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
 from resolvers.validation import Email, Input, Name, parse, parse_patch
 from resolvers.viewer import allow
-from resolvers.writes import explain_miss, idempotent, write
+from resolvers.writes import explain_miss, explain_miss_after, idempotent, write
 from sql import customers
 from sql.customers import CUSTOMERS, CustomerRow, CustomerStats
 from sql.orders import ORDERS, OrderRow
@@ -93,8 +93,12 @@ async def update_customer(
     async with write(ctx, values=patch, path="patch") as conn:
         row = await customers.patch_customer(conn, id=id, rev=rev, changes=changes)
         if row is None:
-            found = await customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
-            explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
+            await explain_miss_after(
+                customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner),
+                type_name="Customer",
+                id=id,
+                expected_rev=rev,
+            )
     ctx.loaders.customer_by_id.prime_row(row)
     return row
 
@@ -113,8 +117,12 @@ async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> Custome
     async with write(ctx) as conn:
         row = await customers.soft_delete_customer(conn, id=id, rev=rev)
         if row is None:
-            found = await customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
-            explain_miss(found[0] if found else None, type_name="Customer", id=id, expected_rev=rev)
+            await explain_miss_after(
+                customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner),
+                type_name="Customer",
+                id=id,
+                expected_rev=rev,
+            )
     ctx.loaders.customer_by_id.prime_row(row)
     return row
 

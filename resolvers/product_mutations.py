@@ -24,7 +24,7 @@ from resolvers.errors import (
     StaleRevision,
 )
 from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse, parse_patch
-from resolvers.writes import explain_miss, guard_catalogue, idempotent, write
+from resolvers.writes import explain_miss, explain_miss_after, guard_catalogue, idempotent, write
 from sql import products
 from sql.pool import Connection
 from sql.products import NewProduct, ProductRow
@@ -200,8 +200,12 @@ async def update_product(
             await _require_live_category(conn, changes["category_id"])
         row = await products.patch_product(conn, id=id, rev=rev, changes=changes)
         if row is None:
-            found = await products.products_by_ids(conn, ids=[id])
-            explain_miss(found[0] if found else None, type_name="Product", id=id, expected_rev=rev)
+            await explain_miss_after(
+                products.products_by_ids(conn, ids=[id]),
+                type_name="Product",
+                id=id,
+                expected_rev=rev,
+            )
     ctx.loaders.product_by_id.prime_row(row)
     return row
 
@@ -243,8 +247,12 @@ async def delete_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductR
     async with write(ctx) as conn:
         row = await products.soft_delete_product(conn, id=id, rev=rev)
         if row is None:
-            found = await products.products_by_ids(conn, ids=[id])
-            explain_miss(found[0] if found else None, type_name="Product", id=id, expected_rev=rev)
+            await explain_miss_after(
+                products.products_by_ids(conn, ids=[id]),
+                type_name="Product",
+                id=id,
+                expected_rev=rev,
+            )
     ctx.loaders.product_by_id.prime_row(row)
     return row
 

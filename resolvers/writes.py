@@ -121,6 +121,14 @@ def explain_miss(
     raise StaleRevision(type_name, expected=expected_rev, current=current.rev, row=current)
 
 
+async def explain_miss_after(
+    rows: Awaitable[list[Any]], *, type_name: str, id: UUID, expected_rev: int
+) -> NoReturn:
+    """`explain_miss` for the row a by-ids read (still inside the transaction) finds."""
+    found = await rows
+    explain_miss(found[0] if found else None, type_name=type_name, id=id, expected_rev=expected_rev)
+
+
 async def guard_catalogue(
     ctx: RequestContext, loader: ByIdLoader[Any], id: UUID, *, type_name: str, action: str
 ) -> None:
