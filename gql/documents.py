@@ -25,6 +25,7 @@ from graphql.validation import (
     specified_rules,
 )
 
+from gql.compiled import CompiledQueries
 from gql.cost import CostModel, CostPlan
 from gql.limits import (
     TOO_COMPLEX,
@@ -44,13 +45,15 @@ CLOSED_RULES = (*specified_rules, NoSchemaIntrospectionCustomRule)
 class Prepared:
     """A parsed document (None when it did not parse) and the errors that stop it from
     running, with their code; it may run only when `errors` is empty. `plan` estimates its
-    cost; `least_cost` is what it costs at least, when the limits got that far."""
+    cost; `least_cost` is what it costs at least, when the limits got that far; `compiled`
+    keeps its compiled query plans once it is valid."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
     code: str | None = None
     plan: CostPlan | None = None
     least_cost: int | None = None
+    compiled: CompiledQueries | None = None
 
 
 @dataclass(slots=True)
@@ -120,8 +123,11 @@ class DocumentCache:
             OPEN_RULES if introspection else CLOSED_RULES,
             hide_suggestions=not introspection,
         )
-        code = "GRAPHQL_VALIDATION_FAILED" if errors else None
-        return Prepared(checked.document, errors, code, checked.plan, checked.least_cost)
+        if errors:
+            code = "GRAPHQL_VALIDATION_FAILED"
+            return Prepared(checked.document, errors, code, checked.plan, checked.least_cost)
+        compiled = CompiledQueries()
+        return Prepared(checked.document, [], None, checked.plan, checked.least_cost, compiled)
 
     def _keep(self, query: str, entry: _Entry) -> None:
         if len(query) > MAX_CACHED_CHARS or entry.weight > self.max_tokens:

@@ -11,6 +11,7 @@ by hash (persisted operations) are looked up, or refused, by `gql.persisted` bef
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
@@ -26,11 +27,13 @@ from graphql import (
     get_operation_ast,
     get_variable_values,
 )
+from graphql.execution.values import VariableValues
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gql.admission import Admission, DeadlineExceeded, Overloaded
 from gql.auth import TokenVerifier, Unauthenticated
+from gql.compiled import Abandon, Plan, execute_compiled
 from gql.documents import DocumentCache
 from gql.errors import (
     RETRY_AFTER_SECONDS,
@@ -52,6 +55,17 @@ ContextFactory = Callable[[Request, Viewer], RequestContext]
 PageFactory = Callable[[Request], Awaitable[Response]]
 
 
+@dataclass(frozen=True, slots=True)
+class Runnable:
+    """A request that passed every check: what to execute, and how."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    variables: VariableValues
+    cost: int
+    plan: Plan | None  # a compiled plan, when the operation has one
+
+
 class NotExecutable(Exception):
     """The document, the operation choice or the variables stop a request before execution."""
 
@@ -68,7 +82,8 @@ class GraphQLEndpoint:
     """The ASGI endpoint at `/graphql`. `graphiql`, when given, answers browsers' GETs.
 
     `introspection` False closes introspection, field suggestions and GraphiQL to all but
-    staff; `limits` bound what one request may ask (`gql.limits`)."""
+    staff; `limits` bound what one request may ask (`gql.limits`). `compiled` serves
+    queries through their compiled plans (`gql.compiled`); graphql-core runs the rest."""
 
     def __init__(
         self,
@@ -81,12 +96,15 @@ class GraphQLEndpoint:
         persisted: PersistedOperations | None = None,
         limits: QueryLimits | None = None,
         introspection: bool = True,
+        compiled: bool = True,
     ) -> None:
         self.schema = schema
         self.persisted = PersistedOperations() if persisted is None else persisted
         self.limits = limits or QueryLimits()
         self.documents = DocumentCache(schema, limits=self.limits)
         self.introspection = introspection
+        self.compiled = compiled
+        self.abandoned = 0  # compiled runs handed back to graphql-core, for tests and logs
         self.context = context
         self.tokens = tokens
         self.graphiql = graphiql
@@ -125,7 +143,7 @@ class GraphQLEndpoint:
         try:
             params = self.persisted.resolve(await read_params(request))
             request.state.operation_name = params.operation_name
-            document, operation, cost = self._prepare(request.method, params, viewer=viewer)
+            runnable = self._prepare(request.method, params, viewer=viewer)
         except HttpError as refused:
             return _refusal(
                 refused.status,
@@ -144,10 +162,8 @@ class GraphQLEndpoint:
             )
             response.headers["Cache-Control"] = NO_CACHE
             return response
-        request.state.operation_name = _operation_name(operation, params.operation_name)
-        return await self._execute(
-            request, document, params, viewer=viewer, media_type=media_type, cost=cost
-        )
+        request.state.operation_name = _operation_name(runnable.operation, params.operation_name)
+        return await self._execute(request, runnable, params, viewer=viewer, media_type=media_type)
 
     def _introspects(self, viewer: Viewer) -> bool:
         return self.introspection or viewer.is_staff
@@ -162,10 +178,8 @@ class GraphQLEndpoint:
     def _cost(self, estimated: int) -> dict[str, Any]:
         return {"cost": {"estimated": estimated, "limit": self.limits.max_cost}}
 
-    def _prepare(
-        self, method: str, params: GraphQLParams, *, viewer: Viewer
-    ) -> tuple[DocumentNode, OperationDefinitionNode, int]:
-        """The document, the operation to run and its estimated cost, once everything
+    def _prepare(self, method: str, params: GraphQLParams, *, viewer: Viewer) -> Runnable:
+        """The operation to run, its variables and estimated cost, once everything
         checkable up front passed."""
         introspects = self._introspects(viewer)
         prepared = self.documents.get(params.query, introspection=introspects)
@@ -198,25 +212,38 @@ class GraphQLEndpoint:
                 code=TOO_COMPLEX,
                 extensions=self._cost(estimated),
             )
-        return prepared.document, operation, estimated
+        plan = None
+        if self.compiled and prepared.compiled is not None:
+            plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
+        return Runnable(prepared.document, operation, coerced, estimated, plan)
 
     async def _execute(
         self,
         request: Request,
-        document: DocumentNode,
+        runnable: Runnable,
         params: GraphQLParams,
         *,
         viewer: Viewer,
         media_type: str,
-        cost: int,
     ) -> Response:
-        extensions = self._cost(cost)
+        extensions = self._cost(runnable.cost)
         try:
             async with self.admission.slot():
                 ctx = self.context(request, viewer)
+                if runnable.plan is not None:
+                    try:
+                        data = await execute_compiled(
+                            runnable.plan, variables=runnable.variables, context=ctx
+                        )
+                        return _json(
+                            200, {"data": data, "extensions": extensions}, media_type=media_type
+                        )
+                    except Abandon:
+                        self.abandoned += 1
+                        ctx = self.context(request, viewer)  # loaders start afresh
                 result = execute(
                     self.schema,
-                    document,
+                    runnable.document,
                     context_value=ctx,
                     variable_values=params.variables,
                     operation_name=params.operation_name,

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import strawberry
 
+from gql.compiled import batched_field
 from gql.context import Info
 from gql.customers import Customer, CustomerFilter
 from gql.filters import (
@@ -83,6 +84,27 @@ class OrderFilter(EntityFilter):
     )
 
 
+# Relations, resolved for every parent of a level at once (see `gql.compiled`).
+async def _customers(ctx: RequestContext, parents: list[Order]) -> list[Customer]:
+    rows = await orders.customers_of(ctx, [o.row for o in parents])
+    return [Customer.from_row(r) for r in rows]
+
+
+async def _lines(ctx: RequestContext, parents: list[Order]) -> list[list[OrderLine]]:
+    lines = await orders.lines_of(ctx, [o.row for o in parents])
+    return [[OrderLine.from_row(r) for r in rows] for rows in lines]
+
+
+async def _orders_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Order]:
+    rows = await orders.orders_of_lines(ctx, [line.row for line in parents])
+    return [Order.from_row(r) for r in rows]
+
+
+async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Product]:
+    rows = await orders.products_of_lines(ctx, [line.row for line in parents])
+    return [Product.from_row(r) for r in rows]
+
+
 @strawberry.type(description="A customer's purchase of one or more products.")
 class Order(Node):
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
@@ -102,13 +124,16 @@ class Order(Node):
     )
     row: strawberry.Private[OrderRow]
 
-    @strawberry.field(description="Who placed the order.")
-    async def customer(self, info: Info) -> Customer:
-        return Customer.from_row(await orders.customer_of(info.context, self.row))
-
-    @strawberry.field(description="What was ordered, in the order it was entered.")
-    async def lines(self, info: Info) -> list[OrderLine]:
-        return [OrderLine.from_row(r) for r in await orders.lines_of(info.context, self.row)]
+    customer = batched_field(
+        _customers,
+        returns=Customer,
+        description="Who placed the order.",
+    )
+    lines = batched_field(
+        _lines,
+        returns="list[OrderLine]",
+        description="What was ordered, in the order it was entered.",
+    )
 
     @classmethod
     def from_row(cls, row: OrderRow) -> Order:
@@ -136,13 +161,16 @@ class OrderLine(Node):
     subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
     row: strawberry.Private[OrderLineRow]
 
-    @strawberry.field(description="The order this line belongs to.")
-    async def order(self, info: Info) -> Order:
-        return Order.from_row(await orders.order_of_line(info.context, self.row))
-
-    @strawberry.field(description="The product ordered, even if it was deleted since.")
-    async def product(self, info: Info) -> Product:
-        return Product.from_row(await orders.product_of_line(info.context, self.row))
+    order = batched_field(
+        _orders_of_lines,
+        returns=Order,
+        description="The order this line belongs to.",
+    )
+    product = batched_field(
+        _products_of_lines,
+        returns=Product,
+        description="The product ordered, even if it was deleted since.",
+    )
 
     @classmethod
     def from_row(cls, row: OrderLineRow) -> OrderLine:

@@ -11,6 +11,7 @@ from uuid import UUID
 import strawberry
 
 from gql.categories import Category, CategoryFilter
+from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import (
     DateTimeFilter,
@@ -82,6 +83,12 @@ class ProductFilter(EntityFilter):
     )
 
 
+async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Category]:
+    """Each product's category, for every product of a level at once."""
+    rows = await products.categories_of(ctx, [p.row for p in parents])
+    return [Category.from_row(r) for r in rows]
+
+
 @strawberry.type(description="Something the store sells.")
 class Product(Node):
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
@@ -97,9 +104,9 @@ class Product(Node):
     )
     row: strawberry.Private[ProductRow]
 
-    @strawberry.field(description="The category the product belongs to.")
-    async def category(self, info: Info) -> Category:
-        return Category.from_row(await products.category_of(info.context, self.row))
+    category = batched_field(
+        _categories, returns=Category, description="The category the product belongs to."
+    )
 
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:

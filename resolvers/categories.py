@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+from loaders.loaders import load_all
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
@@ -51,8 +52,8 @@ async def products_of(
     return await nested_listing(ctx, plan, parent_key="category_id", parent_id=category.id)
 
 
-async def product_count(ctx: RequestContext, category: CategoryRow) -> int:
-    return await ctx.loaders.product_count_by_category.load(category.id)
+async def product_counts(ctx: RequestContext, categories: Sequence[CategoryRow]) -> list[int]:
+    return await load_all(ctx.loaders.product_count_by_category, [c.id for c in categories])
 
 
 class CategoryInput(Input):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from loaders.loaders import ByIdLoader
+from loaders.loaders import ByIdLoader, load_all
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
@@ -203,12 +203,16 @@ async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
     return row if row is not None and row.deleted_at is None else None
 
 
-async def existing(loader: ByIdLoader[AnyRowT], id: UUID, *, what: str) -> AnyRowT:
-    """A row a foreign key promises (deleted or not: history keeps pointing at it)."""
-    row = await loader.load(id)
-    if row is None:
-        raise LookupError(f"{what} {id} is missing although a foreign key points at it")
-    return row
+async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: str) -> list[AnyRowT]:
+    """The rows foreign keys promise (deleted or not: history keeps pointing at them),
+    one per id, each distinct id loaded once."""
+    rows = await load_all(loader, ids)
+    found: list[AnyRowT] = []
+    for id, row in zip(ids, rows, strict=True):
+        if row is None:
+            raise LookupError(f"{what} {id} is missing although a foreign key points at it")
+        found.append(row)
+    return found
 
 
 @contextlib.contextmanager

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+from loaders.loaders import load_all
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
@@ -49,8 +50,8 @@ async def orders_of(
     return await nested_listing(ctx, plan, parent_key="customer_id", parent_id=customer.id)
 
 
-async def stats(ctx: RequestContext, customer: CustomerRow) -> CustomerStats:
-    return await ctx.loaders.customer_stats.load(customer.id)
+async def stats(ctx: RequestContext, customers: Sequence[CustomerRow]) -> list[CustomerStats]:
+    return await load_all(ctx.loaders.customer_stats, [c.id for c in customers])
 
 
 class CustomerInput(Input):

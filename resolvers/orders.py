@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from loaders.loaders import load_all
 from resolvers import order_states
 from resolvers.connections import (
     ConnectionArgs,
@@ -48,12 +49,13 @@ async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[O
     return await root_listing(ctx, plan)
 
 
-async def customer_of(ctx: RequestContext, order: OrderRow) -> CustomerRow:
-    return await existing(ctx.loaders.customer_by_id, order.customer_id, what="customer")
+async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:
+    ids = [o.customer_id for o in orders]
+    return await existing(ctx.loaders.customer_by_id, ids, what="customer")
 
 
-async def lines_of(ctx: RequestContext, order: OrderRow) -> list[OrderLineRow]:
-    return await ctx.loaders.lines_by_order.load(order.id)
+async def lines_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[list[OrderLineRow]]:
+    return await load_all(ctx.loaders.lines_by_order, [o.id for o in orders])
 
 
 async def line(ctx: RequestContext, *, id: UUID) -> OrderLineRow | None:
@@ -64,13 +66,15 @@ async def line(ctx: RequestContext, *, id: UUID) -> OrderLineRow | None:
     return row
 
 
-async def order_of_line(ctx: RequestContext, line: OrderLineRow) -> OrderRow:
-    return await existing(ctx.loaders.order_by_id, line.order_id, what="order")
+async def orders_of_lines(ctx: RequestContext, lines: Sequence[OrderLineRow]) -> list[OrderRow]:
+    ids = [line.order_id for line in lines]
+    return await existing(ctx.loaders.order_by_id, ids, what="order")
 
 
-async def product_of_line(ctx: RequestContext, line: OrderLineRow) -> ProductRow:
-    """The product as it is now, even if soft-deleted since: history stays intact."""
-    return await existing(ctx.loaders.product_by_id, line.product_id, what="product")
+async def products_of_lines(ctx: RequestContext, lines: Sequence[OrderLineRow]) -> list[ProductRow]:
+    """The products as they are now, even if soft-deleted since: history stays intact."""
+    ids = [line.product_id for line in lines]
+    return await existing(ctx.loaders.product_by_id, ids, what="product")
 
 
 class OrderLineInput(Input):

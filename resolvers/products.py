@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -49,5 +50,6 @@ async def products_listing(
     return await root_listing(ctx, plan)
 
 
-async def category_of(ctx: RequestContext, product: ProductRow) -> CategoryRow:
-    return await existing(ctx.loaders.category_by_id, product.category_id, what="category")
+async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:
+    ids = [p.category_id for p in products]
+    return await existing(ctx.loaders.category_by_id, ids, what="category")

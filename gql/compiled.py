@@ -1,0 +1,458 @@
+"""Compiled reads: a query executed a selection at a time instead of a value at a time.
+
+graphql-core completes every field of every object on its own — a coroutine, an `Info`, a
+path and several checks per value — so a page of 50 orders with their lines and products
+costs thousands of Python steps and most of a request's time. Here a validated query is
+compiled once (per document, operation and the values of its Boolean variables, which are
+all that `@skip`/`@include` can read) into a tree of selections, and executed level by level
+over every object of a level together: plain attributes are read in one comprehension,
+fields declared with `batched_field` are loaded for all their parents with one call, and
+any other field calls its Strawberry resolver exactly as graphql-core would.
+
+Only success is served from here. When anything else happens — a resolver raises, a
+non-null field comes back null, a value's type cannot be told — the run is abandoned and
+the query executed again by graphql-core, which builds the errors, partial data and paths
+the specification asks for. Queries read and change nothing, so running one twice costs
+only time; mutations, subscriptions and introspection always go to graphql-core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FragmentDetails,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Path, is_awaitable
+
+from gql.context import Info
+from resolvers.context import RequestContext
+
+Batch = Callable[[RequestContext, list[Any]], Awaitable[list[Any]]]
+_BATCH = "storefront.batch"
+_DEFINITION = "strawberry-definition"
+
+
+def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
+    """A field resolved for many parents at once: `batch(ctx, parents)` returns one value
+    per parent, in order. graphql-core calls it with one parent at a time (its loaders
+    still batch); compiled execution with every parent of a level."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        return (await batch(info.context, [self]))[0]
+
+    resolve.__annotations__ = {"info": Info, "return": returns}
+    resolve.__module__ = batch.__module__  # string annotations name types of that module
+    return strawberry.field(resolver=resolve, description=description, metadata={_BATCH: batch})
+
+
+class Abandon(Exception):
+    """This run cannot be served here; graphql-core executes the query instead."""
+
+
+# --- the compiled tree ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Leaf:
+    serialize: Callable[[Any], Any]
+
+
+@dataclass(slots=True)
+class _NonNull:
+    inner: _Completion
+
+
+@dataclass(slots=True)
+class _List:
+    inner: _Completion
+
+
+@dataclass(slots=True)
+class _Object:
+    """Objects of one type (`selection` set), or of the types an abstract type may hold
+    (`abstract` set; a selection per runtime type, compiled when first met)."""
+
+    compiler: _Compiler
+    nodes: list[FieldDetails]
+    selection: _Selection | None = None
+    abstract: GraphQLAbstractType | None = None
+    by_type: dict[str, _Selection] = field(default_factory=dict)
+
+    def selection_for(self, type_: GraphQLObjectType) -> _Selection:
+        found = self.by_type.get(type_.name)
+        if found is None:
+            found = self.by_type[type_.name] = self.compiler.subselection(type_, self.nodes)
+        return found
+
+
+_Completion = _Leaf | _NonNull | _List | _Object
+
+
+@dataclass(slots=True)
+class _Field:
+    key: str
+    parent: GraphQLObjectType
+    definition: GraphQLField | None  # None for __typename
+    nodes: list[FieldDetails]
+    attribute: str | None  # a plain attribute of the source object
+    batch: Batch | None
+    completion: _Completion
+    has_arguments: bool
+
+
+@dataclass(slots=True)
+class _Selection:
+    type_: GraphQLObjectType
+    keys: tuple[str, ...]
+    fields: list[_Field]
+
+
+class _Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.variables = variables
+        self.fragments = {
+            d.name.value: FragmentDetails(d)
+            for d in document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def root(self, type_: GraphQLObjectType) -> _Selection:
+        collected = collect_fields(
+            self.schema, self.fragments, self.variables, type_, self.operation
+        )
+        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+
+    def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> _Selection:
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, type_, nodes
+        )
+        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+
+    def _selection(
+        self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], deferred: list[Any]
+    ) -> _Selection:
+        if deferred:
+            raise Abandon("@defer is executed by graphql-core")
+        fields = [self._field(type_, key, nodes) for key, nodes in grouped.items()]
+        return _Selection(type_, tuple(grouped), fields)
+
+    def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> _Field:
+        name = nodes[0].node.name.value
+        if name == "__typename":
+            completion = _NonNull(_Leaf(str))
+            return _Field(key, parent, None, nodes, None, None, completion, False)
+        definition = parent.fields.get(name)
+        strawberry_field = None if definition is None else definition.extensions.get(_DEFINITION)
+        if definition is None or strawberry_field is None:  # introspection, or not ours
+            raise Abandon(f"{parent.name}.{name} is executed by graphql-core")
+        basic = strawberry_field.is_basic_field
+        return _Field(
+            key,
+            parent,
+            definition,
+            nodes,
+            strawberry_field.python_name if basic else None,
+            strawberry_field.metadata.get(_BATCH),
+            self._completion(definition.type, nodes),
+            bool(definition.args),
+        )
+
+    def _completion(self, type_: GraphQLOutputType, nodes: list[FieldDetails]) -> _Completion:
+        if is_non_null_type(type_):
+            assert isinstance(type_, GraphQLNonNull)
+            return _NonNull(self._completion(type_.of_type, nodes))
+        if is_list_type(type_):
+            assert isinstance(type_, GraphQLList)
+            return _List(self._completion(type_.of_type, nodes))
+        named = get_named_type(type_)
+        if is_leaf_type(named):
+            assert isinstance(named, GraphQLLeafType)
+            return _Leaf(named.serialize)
+        if is_abstract_type(named):
+            assert isinstance(named, GraphQLAbstractType)
+            return _Object(self, nodes, abstract=named)
+        assert isinstance(named, GraphQLObjectType)
+        return _Object(self, nodes, selection=self.subselection(named, nodes))
+
+
+# --- execution -----------------------------------------------------------------------------
+
+
+class _Run:
+    """One execution: the request's context and variables."""
+
+    def __init__(self, compiler: _Compiler, variables: VariableValues, context: Any) -> None:
+        self.compiler = compiler
+        self.variables = variables
+        self.context = context
+
+    def info(self, f: _Field) -> GraphQLResolveInfo[Any]:
+        """What graphql-core would pass; one for all the parents of a level (resolvers here
+        read only `info.context`, and a failing one sends the query to graphql-core)."""
+        assert f.definition is not None
+        compiler = self.compiler
+        return GraphQLResolveInfo(
+            f.nodes[0].node.name.value,
+            [d.node for d in f.nodes],
+            f.definition.type,
+            f.parent,
+            Path(None, f.key, f.parent.name),
+            compiler.schema,
+            {name: details.definition for name, details in compiler.fragments.items()},
+            None,
+            compiler.operation,
+            self.variables,
+            self.context,
+            is_awaitable,
+            None,
+            None,  # type: ignore[arg-type]  # async helpers: never used by our resolvers
+        )
+
+    async def selection(self, selection: _Selection, sources: list[Any]) -> list[Any]:
+        if not sources:
+            return []
+        columns: list[list[Any]] = []
+        pending: list[tuple[int, Awaitable[list[Any]]]] = []
+        for f in selection.fields:
+            if f.definition is None:  # __typename
+                columns.append([f.parent.name] * len(sources))
+                continue
+            if f.attribute is not None and isinstance(f.completion, _Leaf | _NonNull):
+                leaf = _leaf_of(f.completion)
+                if leaf is not None:  # the common case, done without a coroutine
+                    values = [getattr(s, f.attribute) for s in sources]
+                    columns.append(_serialize(leaf, values, f.completion is not leaf))
+                    continue
+            columns.append([])
+            pending.append((len(columns) - 1, self.field(f, sources)))
+        if len(pending) == 1:
+            columns[pending[0][0]] = await pending[0][1]
+        elif pending:
+            results = await asyncio.gather(*(p[1] for p in pending), return_exceptions=True)
+            for (index, _), result in zip(pending, results, strict=True):
+                if isinstance(result, BaseException):
+                    raise Abandon("a field failed") from result
+                columns[index] = result
+        keys = selection.keys
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    async def field(self, f: _Field, sources: list[Any]) -> list[Any]:
+        assert f.definition is not None  # __typename is done in `selection`
+        if f.attribute is not None:
+            values = [getattr(s, f.attribute) for s in sources]
+        elif f.batch is not None:
+            values = await f.batch(self.context, sources)
+        else:
+            arguments = (
+                get_argument_values(f.definition, f.nodes[0].node, self.variables)
+                if f.has_arguments
+                else {}
+            )
+            info = self.info(f)
+            resolve = f.definition.resolve
+            assert resolve is not None
+            values = [resolve(s, info, **arguments) for s in sources]
+            if any(isawaitable(v) for v in values):
+                values = await asyncio.gather(*(_awaited(v) for v in values))
+        return await self.complete(f.completion, values)
+
+    async def complete(self, completion: _Completion, values: list[Any]) -> list[Any]:
+        if isinstance(completion, _Leaf):
+            return _serialize(completion, values, False)
+        if isinstance(completion, _NonNull):
+            if any(v is None for v in values):
+                raise Abandon("null in a non-null field")
+            inner = completion.inner
+            if isinstance(inner, _Leaf):
+                return _serialize(inner, values, True)
+            return await self.complete(inner, values)
+        if isinstance(completion, _List):
+            return await self._list(completion, values)
+        return await self._objects(completion, values)
+
+    async def _list(self, completion: _List, values: list[Any]) -> list[Any]:
+        flat: list[Any] = []
+        sizes: list[int] = []
+        for value in values:
+            if value is None:
+                sizes.append(-1)
+                continue
+            if isinstance(value, str | bytes | dict) or not isinstance(value, Sequence):
+                raise Abandon("not a list")
+            flat.extend(value)
+            sizes.append(len(value))
+        done = await self.complete(completion.inner, flat)
+        out: list[Any] = []
+        at = 0
+        for size in sizes:
+            if size < 0:
+                out.append(None)
+            else:
+                out.append(done[at : at + size])
+                at += size
+        return out
+
+    async def _objects(self, completion: _Object, values: list[Any]) -> list[Any]:
+        present = [v for v in values if v is not None]
+        if not present:
+            return values
+        if completion.selection is not None:
+            done = await self.selection(completion.selection, present)
+        else:
+            done = await self._abstract(completion, present)
+        if len(present) == len(values):
+            return done
+        completed = iter(done)
+        return [None if v is None else next(completed) for v in values]
+
+    async def _abstract(self, completion: _Object, values: list[Any]) -> list[Any]:
+        assert completion.abstract is not None
+        groups: dict[str, tuple[GraphQLObjectType, list[int]]] = {}
+        for index, value in enumerate(values):
+            type_ = self._runtime_type(completion.abstract, value)
+            groups.setdefault(type_.name, (type_, []))[1].append(index)
+        out: list[Any] = [None] * len(values)
+        for type_, indexes in groups.values():
+            selection = completion.selection_for(type_)
+            done = await self.selection(selection, [values[i] for i in indexes])
+            for index, result in zip(indexes, done, strict=True):
+                out[index] = result
+        return out
+
+    def _runtime_type(self, abstract: GraphQLAbstractType, value: Any) -> GraphQLObjectType:
+        definition = getattr(value, "__strawberry_definition__", None)
+        type_ = None if definition is None else self.compiler.schema.get_type(definition.name)
+        if not isinstance(type_, GraphQLObjectType) or not self.compiler.schema.is_sub_type(
+            abstract, type_
+        ):
+            raise Abandon("cannot tell the runtime type")
+        return type_
+
+
+def _leaf_of(completion: _Completion) -> _Leaf | None:
+    if isinstance(completion, _NonNull):
+        completion = completion.inner
+    return completion if isinstance(completion, _Leaf) else None
+
+
+def _serialize(leaf: _Leaf, values: list[Any], non_null: bool) -> list[Any]:
+    serialize = leaf.serialize
+    if non_null:
+        out = [serialize(v) for v in values]  # a None raises, or comes back None
+        if None in out:
+            raise Abandon("null in a non-null field")
+        return out
+    out = [None if v is None else serialize(v) for v in values]
+    if out.count(None) != values.count(None):
+        raise Abandon("a value did not serialize")
+    return out
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if isawaitable(value) else value
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+Plan = tuple[_Compiler, _Selection]
+
+
+@dataclass(slots=True)
+class CompiledQueries:
+    """Compiled plans for the queries of one document, by operation and Boolean variables
+    (None: graphql-core runs it). Kept with the document in `gql.documents.DocumentCache`,
+    so they are evicted with it."""
+
+    plans: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+
+    def plan(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> Plan | None:
+        """The plan for this run, or None when graphql-core must run the operation."""
+        key = _plan_key(operation, variables)
+        if key in self.plans:
+            return self.plans[key]
+        plan: Plan | None = None
+        if operation.operation is OperationType.QUERY and schema.query_type is not None:
+            compiler = _Compiler(schema, document, operation, variables)
+            try:
+                plan = (compiler, compiler.root(schema.query_type))
+            except Abandon:
+                plan = None
+        self.plans[key] = plan
+        return plan
+
+
+def _plan_key(operation: OperationDefinitionNode, variables: VariableValues) -> tuple[Any, ...]:
+    """What the plan depends on besides the document: the operation, and the value of each
+    Boolean variable (the only kind `@skip` and `@include` accept)."""
+    booleans = tuple(
+        variables.coerced.get(d.variable.name.value)
+        for d in operation.variable_definitions or ()
+        if _is_boolean(d)
+    )
+    return (id(operation), booleans)
+
+
+def _is_boolean(definition: Any) -> bool:
+    type_node = definition.type
+    while hasattr(type_node, "type"):  # unwrap non-null (lists cannot feed @skip)
+        type_node = type_node.type
+    return bool(type_node.name.value == GraphQLBoolean.name)
+
+
+async def execute_compiled(plan: Plan, *, variables: VariableValues, context: Any) -> Any:
+    """The `data` of a successful run; raises `Abandon` when graphql-core must answer."""
+    compiler, selection = plan
+    run = _Run(compiler, variables, context)
+    try:
+        (data,) = await run.selection(selection, [None])
+    except Abandon:
+        raise
+    except Exception as error:
+        raise Abandon(type(error).__name__) from error
+    return data
