@@ -154,6 +154,7 @@ def create_app(
             max_page=settings.max_page_size,
         ),
         introspection=settings.env is Environment.DEVELOPMENT,
+        compiled=settings.compiled_reads,
     )
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=10.0, gt=0, description="seconds one GraphQL execution may take in all"
     )
+    compiled_reads: bool = Field(
+        default=True,
+        description="run queries from compiled plans (graphql-core runs the rest, and any "
+        "query whose plan fails); false runs everything on graphql-core",
+    )
     max_concurrent_requests: int = Field(
         default=64,
         ge=1,
