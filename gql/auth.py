@@ -4,12 +4,18 @@ Tokens are JWTs signed with HS256 (a shared secret) or RS256/ES256 (public keys 
 file or a JWKS file). `exp` is required, `nbf` honoured, and `aud`/`iss` checked when
 configured. Claims: `role` is `customer` or `staff`; a customer's `sub` is their id (a
 uuid, or their global id). No token means an anonymous viewer; a bad one is refused.
+
+A client sends the same token with every request until it expires, and checking a
+signature costs more than the rest of a small query's request; so each verifier remembers
+the tokens it accepted (`MAX_REMEMBERED`, exactly as sent) with their expiry. A remembered
+token is accepted again without a new signature check, only while it has not expired.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,6 +27,7 @@ from resolvers.viewer import ANONYMOUS, Viewer
 
 LEEWAY_SECONDS = 30
 """Clock skew tolerated between the token's issuer and this server."""
+MAX_REMEMBERED = 4096
 
 
 class Unauthenticated(Exception):
@@ -33,6 +40,10 @@ class TokenVerifier:
     public_keys: tuple[Any, ...] = ()
     audience: str | None = None
     issuer: str | None = None
+    leeway: float = LEEWAY_SECONDS
+    _accepted: dict[str, tuple[Viewer, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # token -> (viewer, expiry)
 
     @classmethod
     def load(
@@ -53,9 +64,21 @@ class TokenVerifier:
         if authorization is None or not authorization.strip():
             return ANONYMOUS
         scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("the Authorization header must be `Bearer <token>`")
-        return _viewer_of(self._claims(token.strip()))
+        remembered = self._accepted.get(token)
+        if remembered is not None:
+            viewer, expiry = remembered
+            if time.time() <= expiry + self.leeway:
+                return viewer
+            del self._accepted[token]
+        claims = self._claims(token)
+        viewer = _viewer_of(claims)
+        if len(self._accepted) >= MAX_REMEMBERED:
+            del self._accepted[next(iter(self._accepted))]  # the oldest
+        self._accepted[token] = (viewer, float(claims["exp"]))
+        return viewer
 
     def _claims(self, token: str) -> dict[str, Any]:
         try:
@@ -77,7 +100,7 @@ class TokenVerifier:
                 algorithms=[algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=LEEWAY_SECONDS,
+                leeway=self.leeway,
                 options={"require": ["exp"], "verify_aud": self.audience is not None},
             )
         except jwt.ExpiredSignatureError:

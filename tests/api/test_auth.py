@@ -25,7 +25,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from gql.auth import LEEWAY_SECONDS, TokenVerifier, Unauthenticated
+from gql.auth import LEEWAY_SECONDS, TokenVerifier, Unauthenticated, mint
 from gql.node_ids import to_global_id
 from resolvers.viewer import Viewer
 from server.app import create_app
@@ -453,3 +453,32 @@ def test_token_command_needs_a_secret(
     out, err = capsys.readouterr()
     assert out == ""
     assert "STOREFRONT_JWT_SECRET" in err
+
+
+# -- remembered tokens ------------------------------------------------------------------------
+
+
+def test_an_accepted_token_is_remembered_only_until_it_expires() -> None:
+    """The verifier skips the signature check for a token it accepted before, but never
+    past the token's expiry: a remembered token that expired is refused like any other."""
+    verifier = TokenVerifier(secret=CLI_SECRET, leeway=0)
+    now = time.time()
+    token = mint(secret=CLI_SECRET, role="staff", customer=None, ttl_seconds=1, now=now)
+    assert verifier.viewer(bearer(token)) == Viewer("staff")
+    assert token in verifier._accepted  # remembered ...
+    assert verifier.viewer(bearer(token)) == Viewer("staff")  # ... and accepted again
+    time.sleep(max(0.0, int(now) + 1 - time.time()) + 0.05)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.viewer(bearer(token))
+    assert token not in verifier._accepted
+
+
+def test_only_the_exact_token_is_remembered() -> None:
+    """A token differing from an accepted one in its signature is checked, and refused."""
+    verifier = TokenVerifier(secret=CLI_SECRET)
+    token = mint(secret=CLI_SECRET, role="staff", customer=None, ttl_seconds=60, now=time.time())
+    assert verifier.viewer(bearer(token)) == Viewer("staff")
+    head, payload, signature = token.split(".")
+    forged = f"{head}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    with pytest.raises(Unauthenticated):
+        verifier.viewer(bearer(forged))
