@@ -22,7 +22,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from inspect import isawaitable
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import (
@@ -30,6 +30,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLAbstractType,
     GraphQLBoolean,
+    GraphQLError,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -58,6 +59,8 @@ from graphql.pyutils import Path, is_awaitable
 from gql.context import Info
 from resolvers.context import RequestContext
 
+RowT = TypeVar("RowT")
+ObjectT = TypeVar("ObjectT")
 Batch = Callable[[RequestContext, list[Any]], Awaitable[list[Any]]]
 _BATCH = "storefront.batch"
 _DEFINITION = "strawberry-definition"
@@ -74,6 +77,19 @@ def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
     resolve.__annotations__ = {"info": Info, "return": returns}
     resolve.__module__ = batch.__module__  # string annotations name types of that module
     return strawberry.field(resolver=resolve, description=description, metadata={_BATCH: batch})
+
+
+def objects_of(rows: Sequence[RowT], from_row: Callable[[RowT], ObjectT]) -> list[ObjectT]:
+    """The GraphQL object of each row, made once per distinct row: a page of order lines
+    names the same few categories again and again."""
+    made: dict[int, ObjectT] = {}
+    out = []
+    for row in rows:
+        found = made.get(id(row))
+        if found is None:
+            found = made[id(row)] = from_row(row)
+        out.append(found)
+    return out
 
 
 class Abandon(Exception):
@@ -250,6 +266,8 @@ class _Run:
     async def selection(self, selection: _Selection, sources: list[Any]) -> list[Any]:
         if not sources:
             return []
+        if not selection.fields:  # every field skipped: an empty object for each source
+            return [{} for _ in sources]
         columns: list[list[Any]] = []
         pending: list[tuple[int, Awaitable[list[Any]]]] = []
         for f in selection.fields:
@@ -316,7 +334,7 @@ class _Run:
             if value is None:
                 sizes.append(-1)
                 continue
-            if isinstance(value, str | bytes | dict) or not isinstance(value, Sequence):
+            if not isinstance(value, list | tuple):  # what our resolvers return
                 raise Abandon("not a list")
             flat.extend(value)
             sizes.append(len(value))
@@ -421,7 +439,7 @@ class CompiledQueries:
             compiler = _Compiler(schema, document, operation, variables)
             try:
                 plan = (compiler, compiler.root(schema.query_type))
-            except Abandon:
+            except (Abandon, GraphQLError):  # e.g. `@include(if: $b)` with $b null
                 plan = None
         self.plans[key] = plan
         return plan

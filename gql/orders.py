@@ -10,7 +10,7 @@ from uuid import UUID
 
 import strawberry
 
-from gql.compiled import batched_field
+from gql.compiled import batched_field, objects_of
 from gql.context import Info
 from gql.customers import Customer, CustomerFilter
 from gql.filters import (
@@ -87,7 +87,7 @@ class OrderFilter(EntityFilter):
 # Relations, resolved for every parent of a level at once (see `gql.compiled`).
 async def _customers(ctx: RequestContext, parents: list[Order]) -> list[Customer]:
     rows = await orders.customers_of(ctx, [o.row for o in parents])
-    return [Customer.from_row(r) for r in rows]
+    return objects_of(rows, Customer.from_row)
 
 
 async def _lines(ctx: RequestContext, parents: list[Order]) -> list[list[OrderLine]]:
@@ -97,12 +97,12 @@ async def _lines(ctx: RequestContext, parents: list[Order]) -> list[list[OrderLi
 
 async def _orders_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Order]:
     rows = await orders.orders_of_lines(ctx, [line.row for line in parents])
-    return [Order.from_row(r) for r in rows]
+    return objects_of(rows, Order.from_row)
 
 
 async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Product]:
     rows = await orders.products_of_lines(ctx, [line.row for line in parents])
-    return [Product.from_row(r) for r in rows]
+    return objects_of(rows, Product.from_row)
 
 
 @strawberry.type(description="A customer's purchase of one or more products.")

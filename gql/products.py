@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from gql.categories import Category, CategoryFilter
-from gql.compiled import batched_field
+from gql.compiled import batched_field, objects_of
 from gql.context import Info
 from gql.filters import (
     DateTimeFilter,
@@ -86,7 +86,7 @@ class ProductFilter(EntityFilter):
 async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Category]:
     """Each product's category, for every product of a level at once."""
     rows = await products.categories_of(ctx, [p.row for p in parents])
-    return [Category.from_row(r) for r in rows]
+    return objects_of(rows, Category.from_row)
 
 
 @strawberry.type(description="Something the store sells.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -103,47 +103,81 @@ class NestedLoaders(Generic[V]):
 
 
 class Loaders:
-    """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`)."""
+    """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`).
+
+    Each loader is made when first used: most requests need one or two of them."""
 
     def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
-        self.customer_by_id = ByIdLoader[CustomerRow](
-            executor, partial(customers.customers_by_ids, owner=owner)
-        )
-        self.category_by_id = ByIdLoader[CategoryRow](executor, categories.categories_by_ids)
-        self.product_by_id = ByIdLoader[ProductRow](executor, products.products_by_ids)
-        self.order_by_id = ByIdLoader[OrderRow](
-            executor, partial(orders.orders_by_ids, owner=owner)
-        )
-        self.line_by_id = ByIdLoader[OrderLineRow](
-            executor, partial(orders.lines_by_ids, owner=owner)
-        )
-        self.lines_by_order = ByKeyLoader[list[OrderLineRow]](
-            executor, partial(orders.lines_by_order_ids, owner=owner), list
-        )
-        self.customer_stats = ByKeyLoader[CustomerStats](
-            executor, partial(customers.customer_stats, owner=owner), _no_stats
-        )
-        self.product_count_by_category = ByKeyLoader[int](
-            executor, categories.live_product_counts, int
-        )
-        self.nested_pages: NestedLoaders[RowPage] = NestedLoaders(executor, fetch_nested_pages)
-        self.nested_counts: NestedLoaders[int] = NestedLoaders(executor, count_nested_rows)
+        self._executor = executor
+        self._owner = owner
+
+    @cached_property
+    def customer_by_id(self) -> ByIdLoader[CustomerRow]:
+        fetch = partial(customers.customers_by_ids, owner=self._owner)
+        return ByIdLoader[CustomerRow](self._executor, fetch)
+
+    @cached_property
+    def category_by_id(self) -> ByIdLoader[CategoryRow]:
+        return ByIdLoader[CategoryRow](self._executor, categories.categories_by_ids)
+
+    @cached_property
+    def product_by_id(self) -> ByIdLoader[ProductRow]:
+        return ByIdLoader[ProductRow](self._executor, products.products_by_ids)
+
+    @cached_property
+    def order_by_id(self) -> ByIdLoader[OrderRow]:
+        fetch = partial(orders.orders_by_ids, owner=self._owner)
+        return ByIdLoader[OrderRow](self._executor, fetch)
+
+    @cached_property
+    def line_by_id(self) -> ByIdLoader[OrderLineRow]:
+        fetch = partial(orders.lines_by_ids, owner=self._owner)
+        return ByIdLoader[OrderLineRow](self._executor, fetch)
+
+    @cached_property
+    def lines_by_order(self) -> ByKeyLoader[list[OrderLineRow]]:
+        fetch = partial(orders.lines_by_order_ids, owner=self._owner)
+        return ByKeyLoader[list[OrderLineRow]](self._executor, fetch, list)
+
+    @cached_property
+    def customer_stats(self) -> ByKeyLoader[CustomerStats]:
+        fetch = partial(customers.customer_stats, owner=self._owner)
+        return ByKeyLoader[CustomerStats](self._executor, fetch, _no_stats)
+
+    @cached_property
+    def product_count_by_category(self) -> ByKeyLoader[int]:
+        return ByKeyLoader[int](self._executor, categories.live_product_counts, int)
+
+    @cached_property
+    def nested_pages(self) -> NestedLoaders[RowPage]:
+        return NestedLoaders(self._executor, fetch_nested_pages)
+
+    @cached_property
+    def nested_counts(self) -> NestedLoaders[int]:
+        return NestedLoaders(self._executor, count_nested_rows)
 
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)
         may have changed, so later fields in the same response read it again. Rows by id
         are primed with their fresh versions by the write itself."""
-        self.customer_stats.clear_all()
-        self.product_count_by_category.clear_all()
-        self.nested_pages.clear()
-        self.nested_counts.clear()
+        for name in (
+            "customer_stats",
+            "product_count_by_category",
+            "nested_pages",
+            "nested_counts",
+        ):
+            self.__dict__.pop(name, None)  # made afresh when next used
 
 
 async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
     """One value per key, in order: each distinct key is loaded once, so a page of lines
     naming 50 categories 200 times costs 50 loads, not 200."""
     distinct = list(dict.fromkeys(keys))
-    found = dict(zip(distinct, await loader.load_many(distinct), strict=True))
+    futures = [loader.load(key) for key in distinct]  # one batch for all that are missing
+    for future in futures:  # awaited in turn: cheaper than gathering hundreds of futures
+        if not future.done():
+            await future
+    found = {key: future.result() for key, future in zip(distinct, futures, strict=True)}
     return [found[key] for key in keys]
 
 
