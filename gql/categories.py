@@ -12,8 +12,8 @@ import strawberry
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
-from gql.node import Node, register_node
-from gql.node_ids import to_global_id, uuid_of
+from gql.node import Node, global_id_field, register_node
+from gql.node_ids import uuid_of
 from gql.pagination import connection_field, order_by_input
 from resolvers import categories
 from resolvers.context import RequestContext
@@ -65,6 +65,7 @@ async def _product_counts(ctx: RequestContext, parents: list[Category]) -> list[
 
 @strawberry.type(description="A group of products in the catalogue.")
 class Category(Node):
+    id: strawberry.ID = global_id_field("Category")
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
     name: str = strawberry.field(description="Unique name among live categories.")
     description: str | None = strawberry.field(description="Longer text about the category.")
@@ -93,7 +94,6 @@ class Category(Node):
     @classmethod
     def from_row(cls, row: CategoryRow) -> Category:
         return cls(
-            id=strawberry.ID(to_global_id("Category", row.id)),
             rev=row.rev,
             name=row.name,
             description=row.description,

@@ -61,18 +61,20 @@ from resolvers.context import RequestContext
 
 RowT = TypeVar("RowT")
 ObjectT = TypeVar("ObjectT")
-Batch = Callable[[RequestContext, list[Any]], Awaitable[list[Any]]]
+Batch = Callable[[RequestContext, list[Any]], Awaitable[list[Any]] | list[Any]]
 _BATCH = "storefront.batch"
 _DEFINITION = "strawberry-definition"
 
 
 def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
-    """A field resolved for many parents at once: `batch(ctx, parents)` returns one value
-    per parent, in order. graphql-core calls it with one parent at a time (its loaders
-    still batch); compiled execution with every parent of a level."""
+    """A field resolved for many parents at once: `batch(ctx, parents)` returns (or
+    returns an awaitable of) one value per parent, in order. graphql-core calls it with one
+    parent at a time (its loaders still batch); compiled execution with every parent of a
+    level."""
 
     async def resolve(self: Any, info: Info) -> Any:
-        return (await batch(info.context, [self]))[0]
+        values = batch(info.context, [self])
+        return (await values if isawaitable(values) else values)[0]
 
     resolve.__annotations__ = {"info": Info, "return": returns}
     resolve.__module__ = batch.__module__  # string annotations name types of that module
@@ -298,7 +300,8 @@ class _Run:
         if f.attribute is not None:
             values = [getattr(s, f.attribute) for s in sources]
         elif f.batch is not None:
-            values = await f.batch(self.context, sources)
+            batched = f.batch(self.context, sources)
+            values = await batched if isawaitable(batched) else batched
         else:
             arguments = (
                 get_argument_values(f.definition, f.nodes[0].node, self.variables)

@@ -18,8 +18,8 @@ from gql.filters import (
     IDFilter,
     StringFilter,
 )
-from gql.node import Node, register_node
-from gql.node_ids import to_global_id, uuid_of
+from gql.node import Node, global_id_field, register_node
+from gql.node_ids import uuid_of
 from gql.pagination import connection_field, order_by_input
 from resolvers import customers
 from resolvers.context import RequestContext
@@ -85,6 +85,7 @@ async def _totals_spent(ctx: RequestContext, parents: list[Customer]) -> list[De
 
 @strawberry.type(description="Someone who buys from the store.")
 class Customer(Node):
+    id: strawberry.ID = global_id_field("Customer")
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
     email: str = strawberry.field(description="Email address, unique among live customers.")
     name: str = strawberry.field(description="Full name.")
@@ -120,7 +121,6 @@ class Customer(Node):
     @classmethod
     def from_row(cls, row: CustomerRow) -> Customer:
         return cls(
-            id=strawberry.ID(to_global_id("Customer", row.id)),
             rev=row.rev,
             email=row.email,
             name=row.name,

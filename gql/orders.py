@@ -20,8 +20,8 @@ from gql.filters import (
     IDFilter,
     IntFilter,
 )
-from gql.node import Node, register_node
-from gql.node_ids import to_global_id, uuid_of
+from gql.node import Node, global_id_field, register_node
+from gql.node_ids import uuid_of
 from gql.pagination import connection_field, order_by_input
 from gql.products import Product
 from resolvers import orders
@@ -107,6 +107,7 @@ async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> l
 
 @strawberry.type(description="A customer's purchase of one or more products.")
 class Order(Node):
+    id: strawberry.ID = global_id_field("Order")
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
     number: int = strawberry.field(description="Human-friendly order number, unique.")
     status: OrderStatus = strawberry.field(description="Where the order is in its life.")
@@ -138,7 +139,6 @@ class Order(Node):
     @classmethod
     def from_row(cls, row: OrderRow) -> Order:
         return cls(
-            id=strawberry.ID(to_global_id("Order", row.id)),
             rev=row.rev,
             number=row.number,
             status=OrderStatus(row.status),
@@ -156,6 +156,7 @@ class Order(Node):
 
 @strawberry.type(description="One product in an order, at the price it had then.")
 class OrderLine(Node):
+    id: strawberry.ID = global_id_field("OrderLine")
     quantity: int = strawberry.field(description="Units ordered.")
     unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
     subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
@@ -175,7 +176,6 @@ class OrderLine(Node):
     @classmethod
     def from_row(cls, row: OrderLineRow) -> OrderLine:
         return cls(
-            id=strawberry.ID(to_global_id("OrderLine", row.id)),
             quantity=row.quantity,
             unit_price=row.unit_price,
             subtotal=row.quantity * row.unit_price,

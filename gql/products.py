@@ -21,8 +21,8 @@ from gql.filters import (
     IntFilter,
     StringFilter,
 )
-from gql.node import Node, register_node
-from gql.node_ids import to_global_id, uuid_of
+from gql.node import Node, global_id_field, register_node
+from gql.node_ids import uuid_of
 from gql.pagination import (
     After,
     Before,
@@ -91,6 +91,7 @@ async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Categ
 
 @strawberry.type(description="Something the store sells.")
 class Product(Node):
+    id: strawberry.ID = global_id_field("Product")
     rev: int = strawberry.field(description="Revision; every write bumps it by one.")
     sku: str = strawberry.field(description="Stock keeping unit, unique among live products.")
     name: str = strawberry.field(description="Display name.")
@@ -111,7 +112,6 @@ class Product(Node):
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:
         return cls(
-            id=strawberry.ID(to_global_id("Product", row.id)),
             rev=row.rev,
             sku=row.sku,
             name=row.name,
