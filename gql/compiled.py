@@ -55,6 +55,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
+from strawberry.types.arguments import convert_arguments
 
 from gql.context import Info
 from resolvers.context import RequestContext
@@ -147,6 +148,10 @@ class _Field:
     batch: Batch | None
     completion: _Completion
     has_arguments: bool
+    call: _Call | None = None  # the Strawberry resolver, called without its wrapper
+
+
+_Call = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
 
 
 @dataclass(slots=True)
@@ -212,7 +217,37 @@ class _Compiler:
             strawberry_field.metadata.get(_BATCH),
             self._completion(definition.type, nodes),
             bool(definition.args),
+            None if basic else self._direct_call(strawberry_field),
         )
+
+    def _direct_call(self, field: Any) -> _Call | None:
+        """What Strawberry's wrapper of a resolver does — convert the arguments, pass
+        `self` and `info` — without the rest (extensions, exception handlers), for
+        resolvers that need none of it; None sends the call through the wrapper."""
+        resolver = field.base_resolver
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        if (
+            resolver is None
+            or field.extensions
+            or strawberry_schema is None
+            or resolver.parent_parameter is not None
+            or resolver.root_parameter is not None
+        ):
+            return None
+        registry = strawberry_schema.schema_converter.scalar_registry
+        config = strawberry_schema.config
+        takes_self = resolver.self_parameter is not None
+        info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
+
+        def call(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
+            kwargs = convert_arguments(
+                arguments, field.arguments, scalar_registry=registry, config=config
+            )
+            if info_name is not None:
+                kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
+            return resolver(source, **kwargs) if takes_self else resolver(**kwargs)
+
+        return call
 
     def _completion(self, type_: GraphQLOutputType, nodes: list[FieldDetails]) -> _Completion:
         if is_non_null_type(type_):
@@ -309,9 +344,13 @@ class _Run:
                 else {}
             )
             info = self.info(f)
-            resolve = f.definition.resolve
-            assert resolve is not None
-            values = [resolve(s, info, **arguments) for s in sources]
+            if f.call is not None:
+                call = f.call
+                values = [call(s, info, arguments) for s in sources]
+            else:
+                resolve = f.definition.resolve
+                assert resolve is not None
+                values = [resolve(s, info, **arguments) for s in sources]
             if any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
         return await self.complete(f.completion, values)
