@@ -12,9 +12,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
+from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
-from resolvers.connections import ConnectionArgs, Listing, PageArgs
+from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
 
 NodeT = TypeVar("NodeT")
@@ -32,10 +33,18 @@ class PageInfo:
     )
 
 
+def _cursors(_ctx: RequestContext, edges: list[Edge[Any]]) -> list[str]:
+    return [edge.page.cursor(edge.index) for edge in edges]
+
+
 @strawberry.type(description="One item of a page and the cursor that points at it.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    cursor: str = batched_field(  # encoded only when asked for
+        _cursors, returns=str, description="Pass as `after` or `before` to page from here."
+    )
     node: NodeT = strawberry.field(description="The item.")
+    page: strawberry.Private[Page[Any]]
+    index: strawberry.Private[int]
 
 
 @strawberry.type(description="A page of items, with cursors for keyset pagination.")
@@ -93,13 +102,13 @@ def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connec
     page = listing.page
     nodes = [to_node(item) for item in page.items]
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+        edges=[Edge(node=n, page=page, index=i) for i, n in enumerate(nodes)],
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.cursor(0) if nodes else None,
+            end_cursor=page.cursor(len(nodes) - 1) if nodes else None,
         ),
         count=listing.count,
     )

@@ -64,9 +64,14 @@ class ConnectionArgs:
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: list[T]
-    cursors: list[str]
+    sort_values: list[tuple[Any, ...]]
+    digest: str
     has_next_page: bool
     has_previous_page: bool
+
+    def cursor(self, index: int) -> str:
+        """The cursor of item `index`, made when asked for: most queries ask for few."""
+        return encode_cursor(self.sort_values[index], digest=self.digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,8 @@ def to_page(plan: PagePlan, rows: RowPage) -> Page[Any]:
     ahead, behind = rows.more_ahead, rows.any_behind
     return Page(
         items=items,
-        cursors=[encode_cursor(v, digest=plan.digest) for v in values],
+        sort_values=values,
+        digest=plan.digest,
         has_next_page=behind if plan.spec.backward else ahead,
         has_previous_page=ahead if plan.spec.backward else behind,
     )
