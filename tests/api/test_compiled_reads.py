@@ -1,0 +1,619 @@
+"""Compiled reads answer exactly as graphql-core does, byte for byte.
+
+`gql.compiled` runs queries a level at a time from compiled plans and hands anything unusual
+back to graphql-core. Its promise is that nobody can tell: the same status, the same data
+in the same key order, the same errors, nulls, visibility and `extensions`. So two apps run
+over the same database, one with `compiled_reads` on and one with it off, and every request
+goes to both and must get identical responses.
+
+The requests are generated from the schema (`tests.api.query_generator`): random selections
+over the whole `Query` type with fragments, aliases, variables and `@include`/`@skip`, and
+arguments drawn from real names, ids, cursors and values that must fail, each sent as staff,
+as a customer who owns some of the rows and anonymously. A query answered without errors
+must have been served by the compiled plan (the fallback is not allowed to hide in the
+successes), and across the run most answers must come from compiled plans, so the test
+cannot pass by always falling back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+
+from gql.http import GraphQLEndpoint
+from gql.node_ids import to_global_id
+from gql.schema import schema
+from server.app import create_app
+from server.settings import Settings
+from sql.pool import Database
+from tests import factories
+from tests.api.query_generator import GeneratedQuery, queries
+from tests.conftest import token
+
+# --- the data -------------------------------------------------------------------------------
+# Fixed ids, so the strategies below can name real rows before any row exists.
+
+LIGHTING, DESKS, CHAIRS, GONE_CATEGORY = (UUID(int=0x1000 + n) for n in range(1, 5))
+LAMP, DESK_LAMP, OAK_DESK, PINE_DESK, STOOL, ARMCHAIR, GONE_PRODUCT, RELIC = (
+    UUID(int=0x2000 + n) for n in range(1, 9)
+)
+OWNER, OTHER, GONE_CUSTOMER = (UUID(int=0x3000 + n) for n in range(1, 4))
+MY_PENDING, MY_SHIPPED, MY_GONE_ORDER, THEIR_PAID, THEIR_CANCELLED = (
+    UUID(int=0x4000 + n) for n in range(1, 6)
+)
+
+CATEGORIES = {LIGHTING: "Lighting", DESKS: "Desks", CHAIRS: "Chairs", GONE_CATEGORY: "Attic"}
+# id: (category, name, sku, price, stock, description)
+PRODUCTS: dict[UUID, tuple[UUID, str, str, str, int, str | None]] = {
+    LAMP: (LIGHTING, "Brass lamp", "LAMP-1", "24.90", 12, "A warm desk lamp"),
+    DESK_LAMP: (LIGHTING, "Desk lamp", "LAMP-2", "49.00", 0, "Pre-order: ships in May"),
+    OAK_DESK: (DESKS, "Oak desk", "DESK-OAK", "399.00", 3, "Solid oak, 140 cm"),
+    PINE_DESK: (DESKS, "Pine desk", "DESK-PINE", "199.99", 7, None),
+    STOOL: (CHAIRS, "Stool", "CHAIR-STOOL", "19.99", 40, "100% pine"),
+    ARMCHAIR: (CHAIRS, "Armchair", "CHAIR-ARM", "649.50", 1, "Deep and soft"),
+    GONE_PRODUCT: (CHAIRS, "Rocking chair", "CHAIR-ROCK", "120.00", 2, "No longer sold"),
+    RELIC: (GONE_CATEGORY, "Dusty globe", "ATTIC-1", "5.00", 1, "From the attic"),
+}
+CUSTOMERS = {
+    OWNER: ("Ada Lovelace", "ada@example.com"),
+    OTHER: ("Grace Hopper", "grace@example.com"),
+    GONE_CUSTOMER: ("Gone Person", "gone@example.com"),
+}
+# id: (customer, status, lines as (product, quantity))
+ORDERS: dict[UUID, tuple[UUID, str, list[tuple[UUID, int]]]] = {
+    MY_PENDING: (OWNER, "PENDING", [(LAMP, 2), (STOOL, 1)]),
+    MY_SHIPPED: (OWNER, "SHIPPED", [(OAK_DESK, 1), (GONE_PRODUCT, 1), (LAMP, 3)]),
+    MY_GONE_ORDER: (OWNER, "PAID", [(ARMCHAIR, 1)]),
+    THEIR_PAID: (OTHER, "PAID", [(DESK_LAMP, 1), (PINE_DESK, 2)]),
+    THEIR_CANCELLED: (OTHER, "CANCELLED", [(STOOL, 4)]),
+}
+LINES = {
+    order_id: [UUID(int=0x5000 + 0x10 * index + position) for position in range(len(lines))]
+    for index, (order_id, (_, _, lines)) in enumerate(ORDERS.items())
+}
+MY_LINE, THEIR_LINE = LINES[MY_PENDING][0], LINES[THEIR_PAID][0]
+
+GLOBAL_IDS = [
+    *(to_global_id("Category", id) for id in CATEGORIES),
+    *(to_global_id("Product", id) for id in PRODUCTS),
+    *(to_global_id("Customer", id) for id in CUSTOMERS),
+    *(to_global_id("Order", id) for id in ORDERS),
+    *(to_global_id("OrderLine", id) for lines in LINES.values() for id in lines),
+    to_global_id("Customer", LAMP),  # a real row, under another type
+    to_global_id("Product", OWNER),
+    to_global_id("Order", UUID(int=0)),  # no such row
+    to_global_id("Nope", OWNER),
+    "",
+    "not-an-id",
+    "Tm9kZTo=",
+]
+STRINGS = [
+    *CATEGORIES.values(),
+    *(p[1] for p in PRODUCTS.values()),
+    *(p[2] for p in PRODUCTS.values()),
+    *(c[0] for c in CUSTOMERS.values()),
+    *(c[1] for c in CUSTOMERS.values()),
+    "ADA@EXAMPLE.COM",
+    "lamp",
+    "desk lamp",
+    '"desk lamp" -brass',
+    "",
+    "%",
+    "_",
+    "\\",
+    "pine",
+    "é",
+    "a\x00b",
+    "c1:garbage",
+    "Y1s=",
+    "x" * 300,
+]
+# Real cursors of the seeded rows (default orderings), found by the fixture: drawn by index,
+# so the strategies can exist before the rows do.
+CURSORS: list[str] = []
+DECIMALS = ["19.99", "0", "24.90", "100", "-1", "0.001", "399.00", "49", "1e3", "NaN", "abc"]
+DATETIMES = [
+    "2024-01-01T00:00:00Z",
+    "2024-01-01T00:05:00+00:00",
+    "2030-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00Z",
+    "2023-12-31T23:59:59.5+00:00",
+    "2024-06-01T12:00:00-07:00",
+    "2024-01-01T00:00:00",
+    "yesterday",
+]
+
+
+def _cursor(index: int) -> str:
+    return CURSORS[index % len(CURSORS)] if CURSORS else "c1"
+
+
+SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    "ID": st.sampled_from(GLOBAL_IDS),
+    "String": st.sampled_from(STRINGS) | st.integers(0, 31).map(_cursor),
+    # Small pages mostly: 0 and negatives and pages over the largest one reach errors.
+    "Int": st.sampled_from([1, 2, 0, 3, 1, 2, 5, 1, 2, 3, 20, -1, 100, 101, 1000, -2147483648]),
+    "Decimal": st.sampled_from(DECIMALS),
+    "DateTime": st.sampled_from(DATETIMES),
+    "Boolean": st.booleans(),
+}
+QUERIES = queries(schema._schema, SCALARS)
+
+
+async def seed(db: Database) -> None:
+    """Categories (one soft-deleted), products over them (one soft-deleted, one without a
+    description, one in the deleted category), customers (one soft-deleted) and orders of
+    two customers in every status (one soft-deleted), with 1-3 lines each."""
+    for id, name in CATEGORIES.items():
+        await factories.category(db, name, id=id, description=f"All about {name.lower()}")
+    for id, (category, name, sku, price, stock, description) in PRODUCTS.items():
+        await factories.product(
+            db, category, name, price=price, stock=stock, sku=sku, description=description, id=id
+        )
+    for id, (name, email) in CUSTOMERS.items():
+        await factories.customer(db, name, email=email, id=id)
+    for id, (customer, status, lines) in ORDERS.items():
+        await factories.order(db, customer, lines, status=status, id=id)
+        for position, line in enumerate(LINES[id], start=1):
+            await db.execute(
+                "UPDATE order_lines SET id = $1 WHERE order_id = $2 AND position = $3",
+                line,
+                id,
+                position,
+            )
+    await factories.soft_delete(db, "categories", GONE_CATEGORY)
+    await factories.soft_delete(db, "products", GONE_PRODUCT)
+    await factories.soft_delete(db, "customers", GONE_CUSTOMER)
+    await factories.soft_delete(db, "orders", MY_GONE_ORDER)
+
+
+# --- two apps, one database ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    abandoned: int  # compiled runs the compiled app handed to graphql-core for this request
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Tally:
+    """What answered the requests of a run: the compiled plan, graphql-core after the plan
+    was abandoned, or graphql-core (or the checks before execution) alone."""
+
+    compiled: int = 0
+    fell_back: int = 0
+    uncompiled: int = 0  # refused before execution (validation, variables, limits), or no plan
+    codes: Counter[str] = field(default_factory=Counter)  # error codes of the answers
+    failed: bool = False
+
+
+VIEWERS: dict[str, tuple[str, UUID | None] | None] = {
+    "staff": ("staff", None),
+    "customer": ("customer", OWNER),
+    "anonymous": None,
+}
+
+
+@dataclass
+class Pair:
+    """The same database behind an app with compiled reads and one without."""
+
+    compiled: httpx.AsyncClient
+    plain: httpx.AsyncClient
+    endpoint: GraphQLEndpoint  # the compiled app's, which counts what it abandons
+    plain_endpoint: GraphQLEndpoint
+    bearers: dict[str, str | None]
+    tally: Tally = field(default_factory=Tally)
+    serial: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def send(
+        self, body: dict[str, Any], *, viewer: str = "staff", accept: str | None = None
+    ) -> Answer:
+        """`body` to both apps (the compiled one first) as `viewer`; their answers must be
+        identical, and the compiled app's is returned."""
+        headers = {"X-Request-ID": f"differential-{next(self.serial)}"}
+        if accept is not None:
+            headers["Accept"] = accept
+        bearer = self.bearers[viewer]
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        before = self.endpoint.abandoned
+        fast = await self.compiled.post("/graphql", json=body, headers=headers)
+        abandoned = self.endpoint.abandoned - before
+        slow = await self.plain.post("/graphql", json=body, headers=headers)
+        assert self.plain_endpoint.abandoned == 0
+        compiled = Answer(fast.status_code, fast.headers["content-type"], fast.content, abandoned)
+        plain = Answer(slow.status_code, slow.headers["content-type"], slow.content, 0)
+        assert (compiled.status, compiled.content_type, compiled.body) == (
+            plain.status,
+            plain.content_type,
+            plain.body,
+        ), _difference(body, viewer, compiled, plain)
+        return compiled
+
+
+def _difference(body: dict[str, Any], viewer: str, compiled: Answer, plain: Answer) -> str:
+    return (
+        f"compiled and plain execution differ\n--- document\n{body.get('query')}\n"
+        f"--- variables\n{json.dumps(body.get('variables'))}\n"
+        f"--- operationName {body.get('operationName')!r}, viewer {viewer}\n"
+        f"--- compiled ({compiled.status}, abandoned {compiled.abandoned})\n"
+        f"{compiled.body.decode()}\n--- plain ({plain.status})\n{plain.body.decode()}"
+    )
+
+
+@contextlib.asynccontextmanager
+async def _app(
+    database_url: str, *, compiled: bool, connections: int
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    settings = Settings(
+        database_url=database_url,
+        pool_min_size=1,
+        pool_max_size=connections,
+        compiled_reads=compiled,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield app, http
+
+
+@contextlib.asynccontextmanager
+async def _pair(database_url: str, db: Database, *, connections: int) -> AsyncIterator[Pair]:
+    await seed(db)
+    async with (
+        _app(database_url, compiled=True, connections=connections) as (fast_app, fast),
+        _app(database_url, compiled=False, connections=connections) as (plain_app, plain),
+    ):
+        bearers = {
+            name: None if viewer is None else token(*viewer) for name, viewer in VIEWERS.items()
+        }
+        yield Pair(fast, plain, fast_app.state.graphql, plain_app.state.graphql, bearers)
+
+
+@pytest.fixture
+async def pair(database_url: str, db: Database) -> AsyncIterator[Pair]:
+    """The seeded data behind both apps, each with a pool of up to five connections."""
+    async with _pair(database_url, db, connections=5) as both:
+        yield both
+
+
+@pytest.fixture
+async def serial_pair(database_url: str, db: Database) -> AsyncIterator[Pair]:
+    """A pair whose apps have one connection each.
+
+    graphql-core's own answer depends on timing when a non-null field fails while siblings
+    that fail too still wait for the database: the response is built at once, with the
+    errors of the siblings that happened to finish first. With one connection fields finish
+    in the order they start, the same on both paths, so only real differences show."""
+    async with _pair(database_url, db, connections=1) as both:
+        yield both
+
+
+async def _find_cursors(pair: Pair) -> list[str]:
+    """Cursors of every root connection, in its default ordering."""
+    data = (
+        await pair.send(
+            {
+                "query": "{ products { edges { cursor } } categories { edges { cursor } }"
+                " customers { edges { cursor } } orders { edges { cursor } } }"
+            }
+        )
+    ).json["data"]
+    return [edge["cursor"] for connection in data.values() for edge in connection["edges"]]
+
+
+# --- the property ----------------------------------------------------------------------------
+
+
+def _body(generated: GeneratedQuery) -> dict[str, Any]:
+    body: dict[str, Any] = {"query": generated.document}
+    if generated.variables:
+        body["variables"] = generated.variables
+    if generated.operation_name is not None:
+        body["operationName"] = generated.operation_name
+    return body
+
+
+@pytest.fixture
+async def differential(serial_pair: Pair) -> AsyncIterator[Pair]:
+    """The pair for generated queries, with real cursors to draw from; after the run, the
+    share of answers the compiled plans served must be substantial."""
+    pair = serial_pair
+    CURSORS[:] = await _find_cursors(pair)
+    yield pair
+    tally = pair.tally
+    executed = tally.compiled + tally.fell_back
+    print(
+        f"\ncompiled reads: {tally.compiled} served compiled, {tally.fell_back} fell back, "
+        f"{tally.uncompiled} answered without a compiled run; errors by code: {dict(tally.codes)}"
+    )
+    if not tally.failed:
+        assert executed > 0
+        assert tally.compiled >= 0.5 * executed, tally
+
+
+DIFFERENTIAL = settings(
+    max_examples=200,
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+
+@DIFFERENTIAL
+@given(
+    generated=QUERIES,
+    accept=st.sampled_from([None, "application/json", "application/graphql-response+json"]),
+)
+async def test_generated_queries_answer_identically(
+    differential: Pair, generated: GeneratedQuery, accept: str | None
+) -> None:
+    """Each generated query, as each viewer, answers identically on both paths; an answer
+    without errors came from the compiled plan; the only documents refused as invalid are
+    those given a bad scalar literal on purpose (the generator makes valid documents)."""
+    pair, tally = differential, differential.tally
+    try:
+        for viewer in VIEWERS:
+            answer = await pair.send(_body(generated), viewer=viewer, accept=accept)
+            errors = answer.json.get("errors", [])
+            if not errors:
+                assert answer.abandoned == 0, (generated, viewer, "served by graphql-core")
+                tally.compiled += 1
+            elif answer.abandoned:
+                tally.fell_back += 1
+            else:
+                tally.uncompiled += 1
+            for error in errors:
+                code = error["extensions"]["code"]
+                tally.codes[code] += 1
+                if code == "GRAPHQL_VALIDATION_FAILED":
+                    assert error["message"].startswith("Expected value of type"), error
+    except AssertionError:
+        tally.failed = True
+        raise
+
+
+# --- examples --------------------------------------------------------------------------------
+
+BENCHMARK = """
+{ orders(first: 50) { edges { node { number status total customer { name email }
+  lines { quantity unitPrice product { name price category { name } } } } } } }
+"""
+
+
+async def test_benchmark_query_is_served_compiled(pair: Pair) -> None:
+    """The contract's nested benchmark query: identical as every viewer, and no fallback."""
+    for viewer in VIEWERS:
+        answer = await pair.send({"query": BENCHMARK}, viewer=viewer)
+        assert answer.abandoned == 0
+        assert "errors" not in answer.json
+    staff = (await pair.send({"query": BENCHMARK})).json["data"]["orders"]["edges"]
+    assert len(staff) == 4  # the soft-deleted order is not listed
+    mine = (await pair.send({"query": BENCHMARK}, viewer="customer")).json
+    assert {e["node"]["customer"]["name"] for e in mine["data"]["orders"]["edges"]} == {
+        "Ada Lovelace"
+    }
+    assert (await pair.send({"query": BENCHMARK}, viewer="anonymous")).json["data"] == {
+        "orders": {"edges": []}
+    }
+
+
+async def test_boolean_variables_choose_the_plan(pair: Pair) -> None:
+    """Plans are kept per value of the Boolean variables: the same document with `$b` true
+    and then false has two shapes, and each is right."""
+    document = BENCHMARK.replace("lines {", "lines @include(if: $b) {").replace(
+        "{ orders", "query Q($b: Boolean!) { orders", 1
+    )
+    shapes = []
+    for value in (True, False, True):
+        answer = await pair.send({"query": document, "variables": {"b": value}})
+        assert answer.abandoned == 0
+        node = answer.json["data"]["orders"]["edges"][0]["node"]
+        shapes.append("lines" in node)
+    assert shapes == [True, False, True]
+
+
+async def test_siblings_fail_beside_a_failing_non_null_field(serial_pair: Pair) -> None:
+    """A nullable root field and a non-null one both fail (a NUL character reaches the
+    database): no data, and both errors in field order, on both paths."""
+    document = (
+        '{ a: customerByEmail(email: "a\\u0000b") { name }'
+        ' products(search: "a\\u0000b") { totalCount } }'
+    )
+    answer = await serial_pair.send({"query": document})
+    assert answer.abandoned == 1
+    assert answer.json["data"] is None
+    assert [e["path"] for e in answer.json["errors"]] == [["a"], ["products"]]
+
+
+TOO_MANY_IDS = json.dumps([to_global_id("Product", LAMP)] * 101)
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "products(first: -1) { nodes { name } }",
+        "products(first: 1000) { nodes { name } }",
+        'products(after: "garbage") { nodes { name price } }',
+        'products(first: 1, last: 1, before: "Y1s=") { totalCount }',
+        f"nodes(ids: {TOO_MANY_IDS}) {{ id }}",
+    ],
+)
+async def test_failing_resolvers_fall_back_with_identical_errors(pair: Pair, failing: str) -> None:
+    """A resolver that raises abandons the compiled run; graphql-core's errors (messages,
+    paths, codes) are what both paths answer."""
+    document = f"{{ a: products(first: 1) {{ nodes {{ name }} }} b: {failing} }}"
+    answer = await pair.send({"query": document})
+    body = answer.json
+    assert answer.abandoned == 1
+    assert body["errors"][0]["path"] == ["b"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_nested_failure_keeps_partial_data(pair: Pair) -> None:
+    """A failure deep inside a list: the same partial data and error path on both paths."""
+    document = '{ categories(first: 2) { nodes { name products(after: "nope") { totalCount } } } }'
+    answer = await pair.send({"query": document}, viewer="customer")
+    assert answer.abandoned == 1
+    assert answer.json["errors"][0]["path"] == ["categories", "nodes", 0, "products"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ __schema { queryType { name } } }",
+        '{ __type(name: "Order") { name fields { name } } products(first: 1) { nodes { name } } }',
+        f'mutation {{ updateCategory(id: "{to_global_id("Category", LIGHTING)}", rev: 99,'
+        ' patch: {name: "Lamps"}) { __typename ... on ConflictError { currentRev'
+        " current { id ... on Category { name } } } } }",
+    ],
+)
+async def test_introspection_and_mutations_are_not_compiled(
+    pair: Pair, db: Database, document: str
+) -> None:
+    """Introspection and mutations are graphql-core's: identical answers, no compiled plan
+    and nothing abandoned (the mutation here is refused as stale and writes nothing)."""
+    before = await factories.fingerprint(db)
+    answer = await pair.send({"query": document})
+    assert answer.abandoned == 0
+    assert "errors" not in answer.json
+    prepared = pair.endpoint.documents.get(document)
+    assert prepared.compiled is not None
+    assert list(prepared.compiled.plans.values()) == [None]
+    assert await factories.fingerprint(db) == before
+
+
+NODES = """
+query Q($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename
+    ... on Order { number status customer { name } lines { id } }
+    ... on OrderLine { quantity order { number } }
+    ...Catalogue
+    ... on Customer { email orders { totalCount } }
+  }
+  one: node(id: $one) { id ... { ...Catalogue } }
+}
+fragment Catalogue on Node {
+  id ... on Product { name price category { name } } ... on Category { name }
+}
+""".replace("$ids: [ID!]!)", "$ids: [ID!]!, $one: ID!)")
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+async def test_nodes_of_every_type_and_visibility(pair: Pair, viewer: str) -> None:
+    """`node`/`nodes` with fragments on several types, ids of rows the viewer may not see
+    among them: the same objects and the same nulls on both paths, served compiled."""
+    ids = [
+        (MY_PENDING, "Order"),
+        (THEIR_PAID, "Order"),
+        (MY_LINE, "OrderLine"),
+        (THEIR_LINE, "OrderLine"),
+        (OWNER, "Customer"),
+        (OTHER, "Customer"),
+        (LAMP, "Product"),
+        (GONE_PRODUCT, "Product"),
+        (GONE_CATEGORY, "Category"),
+        (LIGHTING, "Category"),
+    ]
+    global_ids = [to_global_id(kind, id) for id, kind in ids] + ["garbage"]
+    variables = {"ids": global_ids, "one": to_global_id("Order", THEIR_PAID)}
+    answer = await pair.send({"query": NODES, "variables": variables}, viewer=viewer)
+    assert answer.abandoned == 0
+    data = answer.json["data"]
+    visible = [node is not None for node in data["nodes"]]
+    sees_all, sees_own = viewer == "staff", viewer == "customer"
+    assert visible == [
+        sees_all or sees_own,
+        sees_all,
+        sees_all or sees_own,
+        sees_all,
+        sees_all or sees_own,
+        sees_all,
+        True,
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert (data["one"] is not None) == sees_all
+
+
+async def test_a_fully_skipped_selection_is_an_empty_object(pair: Pair) -> None:
+    """Selections whose every field is skipped: empty objects, one per object."""
+    document = (
+        "query Q($no: Boolean!) { products(first: 3) { nodes { name @include(if: $no) }"
+        " edges { node { ... @skip(if: true) { name } } } } }"
+    )
+    answer = await pair.send({"query": document, "variables": {"no": False}})
+    assert answer.json["data"] == {"products": {"nodes": [{}, {}, {}], "edges": [{"node": {}}] * 3}}
+    assert answer.abandoned == 0
+
+
+async def test_everything_skipped_at_the_root(pair: Pair) -> None:
+    """Nothing left to run at the root: `data` is an empty object, from the plan too."""
+    answer = await pair.send({"query": "{ __typename @skip(if: true) }"})
+    assert answer.json["data"] == {}
+    assert answer.abandoned == 0
+
+
+async def test_a_null_condition_variable_is_an_error(pair: Pair) -> None:
+    """`$b: Boolean = true` sent as null reaches `@include(if:)`, which takes no null: the
+    plan cannot be made, and both paths answer with graphql-core's error (not a 500)."""
+    document = "query Q($b: Boolean = true) { products(first: 1) @include(if: $b) { totalCount } }"
+    answer = await pair.send({"query": document, "variables": {"b": None}})
+    assert answer.status == 200
+    assert answer.json["data"] is None
+    assert answer.json["errors"][0]["locations"] == [{"line": 1, "column": 63}]
+
+
+async def test_prices_keep_their_decimals(pair: Pair) -> None:
+    """Decimal and DateTime values serialize the same way on both paths."""
+    document = "{ products(first: 10, orderBy: [{field: PRICE}]) { nodes { price createdAt } } }"
+    answer = await pair.send({"query": document})
+    prices = [Decimal(n["price"]) for n in answer.json["data"]["products"]["nodes"]]
+    assert prices == sorted(prices)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ categories(first: 100) { nodes { products(first: 100) { nodes { name } } } } }",
+        "{ " + " ".join(f"a{n}: __typename" for n in range(31)) + " }",
+        "{ orders(first: 1) { nodes { customer { orders(first: 1) { nodes { customer {"
+        " orders(first: 1) { nodes { customer { orders(first: 1) { nodes { lines {"
+        " quantity } } } } } } } } } } } } }",
+    ],
+)
+async def test_limits_refuse_identically(pair: Pair, document: str) -> None:
+    """Over a limit (cost, aliases, depth), both refuse before running anything, with the
+    same error (and estimate, once the cost is known)."""
+    answer = await pair.send({"query": document})
+    assert answer.abandoned == 0
+    assert answer.json["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
