@@ -8,6 +8,8 @@ separate connections.
 
 from __future__ import annotations
 
+import asyncio
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
@@ -37,7 +39,15 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class ByIdLoader(DataLoader[UUID, RowT | None], Generic[RowT]):
+class _Loader(DataLoader[K, V], Generic[K, V]):
+    """A DataLoader whose cache `load_all` can read: what this request already asked for."""
+
+    def __init__(self) -> None:
+        self.known: dict[K, Future[V]] = {}
+        super().__init__(cache_map=self.known)
+
+
+class ByIdLoader(_Loader[UUID, RowT | None], Generic[RowT]):
     """Rows by id, soft-deleted ones included; `None` for ids that do not exist."""
 
     def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[list[RowT]]]) -> None:
@@ -55,7 +65,7 @@ class ByIdLoader(DataLoader[UUID, RowT | None], Generic[RowT]):
         self.prime(row.id, row)
 
 
-class ByKeyLoader(DataLoader[UUID, V], Generic[V]):
+class ByKeyLoader(_Loader[UUID, V], Generic[V]):
     """Values by parent id from a fetch returning a dict; `default` for absent keys."""
 
     def __init__(
@@ -169,15 +179,36 @@ class Loaders:
             self.__dict__.pop(name, None)  # made afresh when next used
 
 
-async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
-    """One value per key, in order: each distinct key is loaded once, so a page of lines
-    naming 50 categories 200 times costs 50 loads, not 200."""
+async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
+    """One value per key, in order, for keys that arrive together (all the parents of a
+    level): each distinct key is read once, and those this request has not asked for yet
+    in one batch that goes straight to the loader's batch function — queueing hundreds of
+    keys one by one cost more than reading them. The batch's futures go into the loader's
+    cache first, so a concurrent caller of the same keys waits for it instead of reading
+    them again."""
     distinct = list(dict.fromkeys(keys))
-    futures = [loader.load(key) for key in distinct]  # one batch for all that are missing
-    for future in futures:  # awaited in turn: cheaper than gathering hundreds of futures
-        if not future.done():
-            await future
-    found = {key: future.result() for key, future in zip(distinct, futures, strict=True)}
+    known = loader.known
+    missing = [key for key in distinct if key not in known]
+    found: dict[K, V] = {}
+    if missing:
+        loop = asyncio.get_running_loop()
+        futures = {key: loop.create_future() for key in missing}
+        known.update(futures)
+        try:
+            values = await loader.batch_load_fn(missing)
+        except Exception as error:
+            for key, future in futures.items():
+                if known.get(key) is future:
+                    del known[key]  # not remembered: a later load tries again
+                future.set_exception(error)
+                future.exception()  # seen here; it propagates from this call
+            raise
+        for (key, future), value in zip(futures.items(), values, strict=True):
+            future.set_result(value)
+            found[key] = value
+    for key in distinct:
+        if key not in found:
+            found[key] = await known[key] if key in known else await loader.load(key)
     return [found[key] for key in keys]
 
 
