@@ -19,8 +19,11 @@ only time; mutations, subscriptions and introspection always go to graphql-core.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
 from inspect import isawaitable
 from typing import Any, TypeVar
 
@@ -239,10 +242,18 @@ class _Compiler:
         takes_self = resolver.self_parameter is not None
         info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
 
+        converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
+
         def call(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
-            kwargs = convert_arguments(
-                arguments, field.arguments, scalar_registry=registry, config=config
-            )
+            key = _frozen(arguments)
+            kwargs = None if key is None else converted.get(key)
+            if kwargs is None:
+                kwargs = convert_arguments(
+                    arguments, field.arguments, scalar_registry=registry, config=config
+                )
+                if key is not None and len(converted) < MAX_CONVERTED:
+                    converted[key] = kwargs
+            kwargs = dict(kwargs)
             if info_name is not None:
                 kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
             return resolver(source, **kwargs) if takes_self else resolver(**kwargs)
@@ -426,6 +437,33 @@ class _Run:
         ):
             raise Abandon("cannot tell the runtime type")
         return type_
+
+
+MAX_CONVERTED = 64
+"""Argument sets whose converted values each resolver of a plan keeps (they are read,
+never changed, by the resolvers)."""
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """A hashable twin of coerced argument values; None when there is none."""
+    if isinstance(value, dict):
+        items = []
+        for name, item in value.items():
+            frozen = _frozen(item)
+            if frozen is None and item is not None:
+                return None
+            items.append((name, type(item), frozen))
+        return ("{", *items)
+    if isinstance(value, list):
+        parts = [_frozen(item) for item in value]
+        if any(p is None and i is not None for p, i in zip(parts, value, strict=True)):
+            return None
+        return ("[", *((type(i), p) for i, p in zip(value, parts, strict=True)))
+    if isinstance(value, str | int | bool | Enum) or value is None:
+        return (type(value), value)
+    if isinstance(value, float | Decimal | datetime):  # equal values that print apart
+        return (type(value), repr(value))
+    return None
 
 
 def _leaf_of(completion: _Completion) -> _Leaf | None:

@@ -617,3 +617,19 @@ async def test_limits_refuse_identically(pair: Pair, document: str) -> None:
     answer = await pair.send({"query": document})
     assert answer.abandoned == 0
     assert answer.json["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_equal_arguments_written_apart_keep_their_own_cursors(pair: Pair) -> None:
+    """Converted arguments are reused per plan, keyed so that values equal as numbers but
+    written apart ("10" and "10.0") stay apart: a cursor carries a digest of the filter as
+    written, and reusing the other spelling's conversion would refuse it on the next page."""
+    document = """query($p: Decimal!, $after: String) {
+      products(first: 1, after: $after, filter: {price: {gte: $p}}) {
+        pageInfo { endCursor } nodes { name } } }"""
+    for spelling in ("10", "10.0", "10"):
+        first = await pair.send({"query": document, "variables": {"p": spelling}})
+        cursor = first.json["data"]["products"]["pageInfo"]["endCursor"]
+        variables = {"p": spelling, "after": cursor}
+        following = await pair.send({"query": document, "variables": variables})
+        assert "errors" not in following.json, following.json
+        assert following.abandoned == 0
