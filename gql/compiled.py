@@ -108,6 +108,7 @@ class Abandon(Exception):
 @dataclass(slots=True)
 class _Leaf:
     serialize: Callable[[Any], Any]
+    same: type | None = None  # values of exactly this type serialize to themselves
 
 
 @dataclass(slots=True)
@@ -270,7 +271,7 @@ class _Compiler:
         named = get_named_type(type_)
         if is_leaf_type(named):
             assert isinstance(named, GraphQLLeafType)
-            return _Leaf(named.serialize)
+            return _Leaf(named.serialize, _SERIALIZED_AS_IS.get(named.name))
         if is_abstract_type(named):
             assert isinstance(named, GraphQLAbstractType)
             return _Object(self, nodes, abstract=named)
@@ -472,16 +473,28 @@ def _leaf_of(completion: _Completion) -> _Leaf | None:
     return completion if isinstance(completion, _Leaf) else None
 
 
+_SERIALIZED_AS_IS = {"String": str, "ID": str, "Boolean": bool, "Int": int}
+_INT_RANGE = range(-(2**31), 2**31)  # GraphQL's Int
+
+
 def _serialize(leaf: _Leaf, values: list[Any], non_null: bool) -> list[Any]:
-    serialize = leaf.serialize
+    serialize, same = leaf.serialize, leaf.same
     if non_null:
-        out = [serialize(v) for v in values]  # a None raises, or comes back None
+        if same is None:
+            out = [serialize(v) for v in values]  # a None raises, or comes back None
+        else:
+            out = [v if type(v) is same else serialize(v) for v in values]
         if None in out:
             raise Abandon("null in a non-null field")
-        return out
-    out = [None if v is None else serialize(v) for v in values]
-    if out.count(None) != values.count(None):
-        raise Abandon("a value did not serialize")
+    else:
+        if same is None:
+            out = [None if v is None else serialize(v) for v in values]
+        else:
+            out = [v if type(v) is same or v is None else serialize(v) for v in values]
+        if out.count(None) != values.count(None):
+            raise Abandon("a value did not serialize")
+    if same is int and any(type(v) is int and v not in _INT_RANGE for v in out):
+        raise Abandon("an Int out of range")  # graphql-core's error, then
     return out
 
 
