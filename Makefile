@@ -40,6 +40,11 @@ check: install
 	$(BIN)/lint-imports
 	$(BIN)/storefront export-schema --check
 
+# Our server against a GraphQL-free floor under wrk (bench/run.py); e.g.
+# `make bench BENCH_ARGS="--only Q1,Q2 --duration 3 --rounds 1"`.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

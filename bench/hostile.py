@@ -14,11 +14,7 @@ over HTTP:
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +23,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import rss_mib, serve, stop
 
 Document = Callable[[int], str]  # a variant number -> a document
 
@@ -69,39 +67,6 @@ HOSTILE: dict[str, Document] = {
 }
 
 
-def serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "STOREFRONT_PORT": str(port),
-        "STOREFRONT_DATA_DIR": str(data_dir),
-        "STOREFRONT_LOG_LEVEL": "warning",
-        "STOREFRONT_SEED_DEMO": "false",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(1200):
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise SystemExit("the server exited before it was ready")
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not become ready")
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise SystemExit("no VmRSS: this measures Linux processes")
-
-
 def post(client: httpx.Client, query: str) -> tuple[float, httpx.Response]:
     started = time.perf_counter()
     response = client.post("/graphql", json={"query": query})
@@ -130,7 +95,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
-        process, base = serve(Path(data_dir))
+        # No DATABASE_URL: the server starts an embedded PostgreSQL in the data dir.
+        process, base = serve(env={"STOREFRONT_DATA_DIR": data_dir}, ready_timeout=120)
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
                 for n in range(20):  # warm up code paths and allocator before measuring
@@ -148,8 +114,7 @@ def main() -> None:
                 spent = time.perf_counter() - started
                 after = rss_mib(process.pid)
         finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+            stop(process)
     print(f"refusal round trips over HTTP, median of {args.runs}:")
     for label, (median, code) in times.items():
         print(f"  {label:<50} {median:7.1f} ms  {code}")

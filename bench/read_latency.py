@@ -12,112 +12,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.app import create_app  # noqa: E402
-from server.database import apply_migrations  # noqa: E402
-from server.embedded import EmbeddedPostgres  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from sql import seed  # noqa: E402
+from bench.common import (
+    StatementLog,
+    count_statements,
+    database,
+    in_process,
+    our_app,
+    prepare,
+    serve,
+    staff_headers,
+    stop,
+)
 
 BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status total
   customer { name email }
   lines { quantity unitPrice product { name price category { name } } } } } } }"""
 NESTED = """{ customers(first: 50) { nodes {
   orders(first: 5) { nodes { lines { product { name } } } } } } }"""
-DEFAULT_SCALE = seed.Scale(customers=2000, categories=50, products=10000, orders=50000)
-
-
-async def prepare(url: str) -> None:
-    await apply_migrations(url)
-    conn = await asyncpg.connect(url)
-    try:
-        if await seed.is_empty(conn):
-            print("seeding the default scale ...", file=sys.stderr)
-            await seed.load(conn, scale=DEFAULT_SCALE, seed=1)
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
 
 
 async def statement_counts(url: str) -> dict[str, int]:
     counts: dict[str, int] = {}
-    statements: list[str] = []
-
-    def record(logged: Any) -> None:
-        if "pg_catalog.pg_type" not in logged.query and "set_config('jit'" not in logged.query:
-            statements.append(logged.query)
-
-    app = create_app(Settings(database_url=url), query_logger=record)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://bench", headers=staff_headers()
-        ) as client:
-            for label, query, variables in [
-                ("orders(first: 1)", BENCHMARK, {"n": 1}),
-                ("orders(first: 50)", BENCHMARK, {"n": 50}),
-                ("orders(first: 100)", BENCHMARK, {"n": 100}),
-                ("customers(first: 50) { orders(first: 5) ... }", NESTED, {}),
-            ]:
-                statements.clear()
-                response = await client.post(
-                    "/graphql", json={"query": query, "variables": variables}
-                )
-                assert "errors" not in response.json(), response.text
-                counts[label] = len(statements)
+    log = StatementLog()
+    async with in_process(our_app(url, log)) as client:
+        for label, query, variables in [
+            ("orders(first: 1)", BENCHMARK, {"n": 1}),
+            ("orders(first: 50)", BENCHMARK, {"n": 50}),
+            ("orders(first: 100)", BENCHMARK, {"n": 100}),
+            ("customers(first: 50) { orders(first: 5) ... }", NESTED, {}),
+        ]:
+            body = {"query": query, "variables": variables}
+            counts[label], response = await count_statements(client, log, body, warm=False)
+            assert "errors" not in response, response
     return counts
-
-
-# Requests speak as staff, with a token of this secret; the server is started with it too.
-os.environ["STOREFRONT_JWT_SECRET"] = BENCH_SECRET = "bench-secret-0123456789abcdef-0123456789"  # noqa: S105
-
-
-def staff_headers() -> dict[str, str]:
-    from gql.auth import mint
-
-    token = mint(
-        secret=BENCH_SECRET, role="staff", customer=None, ttl_seconds=3600, now=time.time()
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "STOREFRONT_PORT": str(port),
-        "STOREFRONT_LOG_LEVEL": "warning",
-        "STOREFRONT_SEED_DEMO": "false",
-    }
-    process = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not become ready")
 
 
 def time_query(base: str, *, n: int, runs: int) -> list[float]:
@@ -139,23 +75,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--n", type=int, default=50)
     args = parser.parse_args()
-    embedded = None
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        embedded = EmbeddedPostgres(ROOT / ".storefront" / "bench")
-        url = embedded.start()
-    try:
+    with database() as url:
         asyncio.run(prepare(url))
         counts = asyncio.run(statement_counts(url))
         process, base = serve(url)
         try:
             times = time_query(base, n=args.n, runs=args.runs)
         finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+            stop(process)
     print("SQL statements per request:")
     for label, count in counts.items():
         print(f"  {label:<48} {count}")
