@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -13,20 +14,27 @@ Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 class Database:
-    """The pool, with a bound on how long a statement may wait for a free connection.
+    """The pool, with a bound on how long a statement may wait for a free connection, and
+    connections handed out in the order they were asked for.
 
     asyncpg's own `Pool.fetch` waits for a connection as long as it takes; under load that
     turns into requests that hang. Here every use waits at most `acquire_timeout` seconds
     and then fails with `asyncio.TimeoutError`, which callers can report as retryable.
+
+    The pool's queue lets a newcomer take a connection released for a waiter, which then
+    queues again at the back: with 64 requests on 10 connections a few waited a hundred
+    times longer than the rest. A fair semaphore of the pool's size in front of it serves
+    waiters first come, first served, so the pool itself never has anyone waiting.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
-    def acquire(self) -> Any:
+    def acquire(self) -> _Acquire:
         """`async with db.acquire() as conn:` one connection, within the timeout."""
-        return self.pool.acquire(timeout=self.acquire_timeout)
+        return _Acquire(self)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self.acquire() as conn:
@@ -49,6 +57,33 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+class _Acquire:
+    """One turn at the pool: a place in line, then a connection, both within the timeout."""
+
+    __slots__ = ("_db", "_pooled")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pooled: Any = None
+
+    async def __aenter__(self) -> Any:
+        db = self._db
+        async with asyncio.timeout(db.acquire_timeout):
+            await db._turns.acquire()
+        try:
+            self._pooled = db.pool.acquire(timeout=db.acquire_timeout)
+            return await self._pooled.__aenter__()
+        except BaseException:
+            db._turns.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self._pooled.__aexit__(*exc)
+        finally:
+            self._db._turns.release()
 
 
 Executor = Connection | Database
