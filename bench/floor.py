@@ -7,18 +7,22 @@ A Starlette app under uvicorn (uvloop, httptools, one process, no access log: as
 `storefront serve` runs) that answers POST /graphql for exactly the canonical request texts
 below, chosen by a dict lookup on the query text. It checks the staff bearer token with
 PyJWT (HS256, the same secret, `exp` required, `role` = staff), reads the variables, runs
-the least SQL that gives the same `data` and writes it with orjson, in the field order and
-value formats our server uses: global ids as base64 of "Type:uuid", decimals as strings,
-times as `datetime.isoformat()`.
+the SQL and writes the same `data` with orjson, in the field order and value formats our
+server uses: global ids as base64 of "Type:uuid", decimals as strings, times as
+`datetime.isoformat()`.
 
-Reads (Q1-Q3) run hand-written SQL, one statement each. The writes (Q4, Q5) run the same
-transactions as our resolvers, through the same functions of the `sql` package
-(`sql.transactions`, `sql.products`, `sql.orders`), so comparing the two measures only what
-GraphQL and the resolvers add. Q3's `endCursor` is built by `resolvers.cursors`, with the
-ordering from `sql.products.PRODUCTS` and `sql.builder.with_tiebreak`, exactly as our
-connections build it: a cursor is opaque, and only that code defines its bytes. The pool
-comes from `sql.pool.create_pool` with the server's settings (size, timeouts), so both
-sides get the same connections.
+Q1 is one hand-written statement. Q2 and Q3 run the statements our server runs (its page,
+count and by-id statements, through the `sql` package), and the writes (Q4, Q5) the same
+transactions as our resolvers (`sql.transactions`, `sql.products`, `sql.orders`): comparing
+the two then measures what GraphQL and the resolvers add, the issue's question. With
+FLOOR_SQL=minimum, Q2 and Q3 are one hand-written statement each instead (a join with
+every line; a window count), the floor for the SQL as well.
+
+Q3's `endCursor` is built by `resolvers.cursors`, with the ordering from
+`sql.products.PRODUCTS` and `sql.builder.with_tiebreak`, exactly as our connections build
+it: a cursor is opaque, and only that code defines its bytes. The pool comes from
+`sql.pool.create_pool` with the server's settings (size, timeouts), so both sides get the
+same connections.
 
 `create_app(url, query_logger=...)` takes asyncpg's query logger, so the harness can run
 the floor in process and count the statements each request runs.
@@ -50,8 +54,9 @@ if str(ROOT) not in sys.path:
 
 from resolvers.cursors import encode_cursor, page_digest  # noqa: E402
 from server.settings import Settings  # noqa: E402
-from sql import orders, products  # noqa: E402
-from sql.builder import SortKey, with_tiebreak  # noqa: E402
+from sql import categories, customers, orders, products  # noqa: E402
+from sql.builder import PageSpec, SortKey, with_tiebreak  # noqa: E402
+from sql.pages import count_rows, fetch_page  # noqa: E402
 from sql.pool import Database, QueryLogger, create_pool  # noqa: E402
 from sql.transactions import transaction  # noqa: E402
 
@@ -294,13 +299,107 @@ async def place_order(db: Database, variables: Variables) -> dict[str, Any]:
     }
 
 
+# The reads again, running the statements our server runs (its page, count and by-id
+# statements from the `sql` package) instead of the fewest: what GraphQL costs on its own.
+
+ORDERS_PAGE_SPEC = PageSpec(
+    entity=orders.ORDERS,
+    order=with_tiebreak([SortKey(orders.ORDERS.sortable["NUMBER"].expression, int)]),
+    after=None,
+    backward=False,
+    limit=50,
+)
+
+
+async def orders_page_our_sql(db: Database, variables: Variables) -> dict[str, Any]:
+    page = (await fetch_page(db, ORDERS_PAGE_SPEC)).rows
+    buyers = await customers.customers_by_ids(
+        db, ids=list(dict.fromkeys(o.customer_id for o in page)), owner=None
+    )
+    by_order = await orders.lines_by_order_ids(db, ids=[o.id for o in page], owner=None)
+    lines = [line for o in page for line in by_order.get(o.id, [])]
+    items = await products.products_by_ids(
+        db, ids=list(dict.fromkeys(line.product_id for line in lines))
+    )
+    groups = await categories.categories_by_ids(
+        db, ids=list(dict.fromkeys(p.category_id for p in items))
+    )
+    buyer = {c.id: c for c in buyers}
+    item = {p.id: p for p in items}
+    group = {c.id: c for c in groups}
+
+    def line_of(line: Any) -> dict[str, Any]:
+        p = item[line.product_id]
+        name = group[p.category_id].name
+        return {
+            "quantity": line.quantity,
+            "unitPrice": str(line.unit_price),
+            "product": {"name": p.name, "price": str(p.price), "category": {"name": name}},
+        }
+
+    edges = [
+        {
+            "node": {
+                "number": o.number,
+                "status": o.status,
+                "total": str(o.total),
+                "customer": {
+                    "name": buyer[o.customer_id].name,
+                    "email": buyer[o.customer_id].email,
+                },
+                "lines": [line_of(line) for line in by_order.get(o.id, [])],
+            }
+        }
+        for o in page
+    ]
+    return {"orders": {"edges": edges}}
+
+
+async def products_page_our_sql(db: Database, variables: Variables) -> dict[str, Any]:
+    filter = {
+        "price": {"gte": Q3_MIN_PRICE, "lte": Q3_MAX_PRICE},
+        "category": {"name": {"eq": variables["category"]}},
+    }
+    spec = PageSpec(
+        entity=products.PRODUCTS,
+        order=Q3_ORDER,
+        after=None,
+        backward=False,
+        limit=Q3_PAGE,
+        filter=filter,
+    )
+    page = await fetch_page(db, spec)
+    total = await count_rows(db, spec)
+    end_cursor = None
+    if page.rows:
+        digest = page_digest(Q3_ORDER, scope="products", filter=filter, args=(False,))
+        end_cursor = encode_cursor(page.sort_values[-1], digest=digest)
+    return {
+        "products": {
+            "totalCount": total,
+            "nodes": [
+                {
+                    "id": global_id("Product", p.id),
+                    "name": p.name,
+                    "price": str(p.price),
+                    "stock": p.stock,
+                }
+                for p in page.rows
+            ],
+            "pageInfo": {"hasNextPage": page.more_ahead, "endCursor": end_cursor},
+        }
+    }
+
+
 HANDLERS: dict[str, Handler] = {
     Q1: product,
-    Q2: orders_page,
-    Q3: products_page,
+    Q2: orders_page_our_sql,
+    Q3: products_page_our_sql,
     Q4: update_product,
     Q5: place_order,
 }
+MINIMUM_SQL: dict[str, Handler] = {**HANDLERS, Q2: orders_page, Q3: products_page}
+"""`FLOOR_SQL=minimum`: Q2 and Q3 in one hand-written statement each."""
 
 # -- the app -------------------------------------------------------------------------------
 
@@ -326,8 +425,16 @@ def staff(authorization: str | None, secret: str) -> bool:
 
 
 def create_app(
-    url: str, *, secret: str | None = None, query_logger: QueryLogger | None = None
+    url: str,
+    *,
+    secret: str | None = None,
+    query_logger: QueryLogger | None = None,
+    sql: str | None = None,
 ) -> Starlette:
+    """The floor; `sql` (or FLOOR_SQL) `minimum` answers Q2 and Q3 from one statement
+    each, anything else from the statements our server runs."""
+    sql = sql or os.environ.get("FLOOR_SQL", "ours")
+    handlers = MINIMUM_SQL if sql == "minimum" else HANDLERS
     settings = Settings(database_url=url)  # pool size and timeouts, as the server reads them
     secret = secret or settings.jwt_secret
     if not secret:
@@ -358,7 +465,7 @@ def create_app(
         if not staff(request.headers.get("authorization"), secret):
             return _refusal(401, "a staff bearer token is required")
         body = orjson.loads(await request.body())
-        handler = HANDLERS.get(body.get("query"))
+        handler = handlers.get(body.get("query"))
         if handler is None:
             return _refusal(400, "not one of the canonical requests")
         data = await handler(pool, body.get("variables") or {})

@@ -880,6 +880,14 @@ def render(report: dict[str, Any]) -> str:
         f"{config['warmup']:g} s of warm-up), wrk -t{config['threads']}; scaling lines: ours "
         "with N workers (first columns) against 1 worker (floor columns)"
     )
+    lines.append(
+        "the floor's Q2 and Q3 run "
+        + (
+            "one hand-written statement each"
+            if config.get("floor_sql") == "minimum"
+            else "the statements ours runs (--floor-sql minimum: one each)"
+        )
+    )
     busy = [row[side]["machine_busy"] for row in report["rows"] for side in ("ours", "floor")]
     if busy:
         lines.append(
@@ -941,7 +949,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", default="16,64", help="wrk connections (16,64)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--timeout", type=float, default=10, help="wrk's request timeout (10)")
+    parser.add_argument(
+        "--floor-sql",
+        choices=("ours", "minimum"),
+        default="ours",
+        help="the floor's SQL for Q2 and Q3: the statements our server runs, or one "
+        "hand-written statement each (ours)",
+    )
     args = parser.parse_args()
+    os.environ["FLOOR_SQL"] = args.floor_sql  # the floor reads it, in process and out
     args.names = [name.strip().upper() for name in args.only.split(",") if name.strip()]
     unknown = set(args.names) - set(REQUESTS)
     if unknown or not args.names:
@@ -1043,6 +1059,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "config": {
+            "floor_sql": args.floor_sql,
             "rounds": args.rounds,
             "duration": args.duration,
             "warmup": args.warmup,
