@@ -8,8 +8,7 @@ under a deadline. Health endpoints never come here, so they are never shed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from typing import Any
 
 
 class Overloaded(Exception):
@@ -33,20 +32,39 @@ class Admission:
         self.deadline = deadline
         self.running = 0
 
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Runs the block in a slot, within the deadline; `Overloaded` when none is free,
-        `DeadlineExceeded` when the block ran out of time (it was cancelled where it was:
-        open transactions roll back as they unwind)."""
-        if self.running >= self.max_concurrent:
+    def slot(self) -> _Slot:
+        """`async with admission.slot():` runs the block in a slot, within the deadline;
+        `Overloaded` when none is free, `DeadlineExceeded` when the block ran out of time
+        (it was cancelled where it was: open transactions roll back as they unwind)."""
+        return _Slot(self)
+
+
+class _Slot:
+    """One admitted execution (a class, not a generator: it is on every request's path)."""
+
+    __slots__ = ("_admission", "_timeout")
+
+    def __init__(self, admission: Admission) -> None:
+        self._admission = admission
+        self._timeout: asyncio.Timeout | None = None
+
+    async def __aenter__(self) -> None:
+        admission = self._admission
+        if admission.running >= admission.max_concurrent:
             raise Overloaded
-        self.running += 1
+        admission.running += 1
+        self._timeout = asyncio.timeout(admission.deadline)
+        await self._timeout.__aenter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
+    ) -> None:
+        admission = self._admission
+        admission.running -= 1
+        assert self._timeout is not None
         try:
-            async with asyncio.timeout(self.deadline) as timeout:
-                yield
+            await self._timeout.__aexit__(kind, error, trace)
         except TimeoutError:
-            if timeout.expired() and self.deadline is not None:
-                raise DeadlineExceeded(self.deadline) from None
+            if self._timeout.expired() and admission.deadline is not None:
+                raise DeadlineExceeded(admission.deadline) from None
             raise
-        finally:
-            self.running -= 1

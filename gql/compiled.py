@@ -363,7 +363,9 @@ class _Run:
                 resolve = f.definition.resolve
                 assert resolve is not None
                 values = [resolve(s, info, **arguments) for s in sources]
-            if any(isawaitable(v) for v in values):
+            if len(values) == 1:  # a root field: no need to gather
+                values = [await _awaited(values[0])]
+            elif any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
         return await self.complete(f.completion, values)
 

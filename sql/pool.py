@@ -73,7 +73,9 @@ class _Acquire:
         async with asyncio.timeout(db.acquire_timeout):
             await db._turns.acquire()
         try:
-            self._pooled = db.pool.acquire(timeout=db.acquire_timeout)
+            # A turn means a connection is free (or being opened, within the connect
+            # timeout): no second timeout, whose task would cost more than the wait.
+            self._pooled = db.pool.acquire()
             return await self._pooled.__aenter__()
         except BaseException:
             db._turns.release()
