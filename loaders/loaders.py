@@ -185,8 +185,11 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
     in one batch that goes straight to the loader's batch function — queueing hundreds of
     keys one by one cost more than reading them. The batch's futures go into the loader's
     cache first, so a concurrent caller of the same keys waits for it instead of reading
-    them again."""
+    them again. A single key goes through the loader's queue instead, where the keys of
+    parents resolved one at a time (graphql-core) gather into one batch."""
     distinct = list(dict.fromkeys(keys))
+    if len(distinct) == 1:  # one parent at a time (graphql-core): batch through the queue
+        return [await loader.load(distinct[0])] * len(keys)
     known = loader.known
     missing = [key for key in distinct if key not in known]
     found: dict[K, V] = {}

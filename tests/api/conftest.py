@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
@@ -71,13 +72,22 @@ def recorder() -> StatementRecorder:
     return StatementRecorder()
 
 
-@pytest.fixture
-async def client(
-    database_url: str, db: object, recorder: StatementRecorder
+@contextlib.asynccontextmanager
+async def staff_client(
+    database_url: str, recorder: StatementRecorder, **settings: Any
 ) -> AsyncIterator[GraphQLClient]:
-    settings = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5)
-    app = create_app(settings, query_logger=recorder)
+    """The app over `database_url`, with these settings, spoken to as staff."""
+    configured = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5, **settings)
+    app = create_app(configured, query_logger=recorder)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield GraphQLClient(http, bearer=token("staff"))
+
+
+@pytest.fixture
+async def client(
+    database_url: str, db: object, recorder: StatementRecorder
+) -> AsyncIterator[GraphQLClient]:
+    async with staff_client(database_url, recorder) as staff:
+        yield staff

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from sql.pool import Database
 from tests import factories
-from tests.api.conftest import GraphQLClient, StatementRecorder
+from tests.api.conftest import GraphQLClient, StatementRecorder, staff_client
 
 BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status total
   customer { name email }
@@ -14,6 +16,16 @@ BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status
 
 NESTED = """{ customers(first: 50) { nodes {
   orders(first: 5) { nodes { lines { product { name } } } } } } }"""
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "graphql-core"])
+async def client(
+    request: pytest.FixtureRequest, database_url: str, db: object, recorder: StatementRecorder
+) -> AsyncIterator[GraphQLClient]:
+    """Both ways of executing keep the budget: compiled plans, and graphql-core (which
+    answers whatever a plan cannot, and everything when compiled reads are off)."""
+    async with staff_client(database_url, recorder, compiled_reads=request.param) as staff:
+        yield staff
 
 
 @pytest.fixture
