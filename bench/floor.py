@@ -21,7 +21,7 @@ every line; a window count), the floor for the SQL as well.
 Q3's `endCursor` is built by `resolvers.cursors`, with the ordering from
 `sql.products.PRODUCTS` and `sql.builder.with_tiebreak`, exactly as our connections build
 it: a cursor is opaque, and only that code defines its bytes. The pool comes from
-`sql.pool.create_pool` with the server's settings (size, timeouts), so both sides get the
+`server.database.open_pool` with the server's settings (size, timeouts), so both sides get the
 same connections.
 
 `create_app(url, query_logger=...)` takes asyncpg's query logger, so the harness can run
@@ -30,8 +30,6 @@ the floor in process and count the statements each request runs.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import os
 import sys
@@ -52,12 +50,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from gql.node_ids import to_global_id, uuid_of  # noqa: E402
 from resolvers.cursors import encode_cursor, page_digest  # noqa: E402
+from server.database import open_pool  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from sql import categories, customers, orders, products  # noqa: E402
 from sql.builder import PageSpec, SortKey, with_tiebreak  # noqa: E402
 from sql.pages import count_rows, fetch_page  # noqa: E402
-from sql.pool import Database, QueryLogger, create_pool  # noqa: E402
+from sql.pool import Database, QueryLogger  # noqa: E402
 from sql.transactions import transaction  # noqa: E402
 
 # -- the canonical requests ----------------------------------------------------------------
@@ -117,19 +117,6 @@ ORDER BY p.price DESC, p.id DESC LIMIT $4
 """
 
 
-def global_id(type_name: str, id: UUID) -> str:
-    return base64.b64encode(f"{type_name}:{id}".encode()).decode()
-
-
-def uuid_of(value: Any, type_name: str) -> UUID | None:
-    """The uuid inside a global id of `type_name`; None for anything else."""
-    try:
-        kind, _, raw = base64.b64decode(value, validate=True).decode().partition(":")
-        return UUID(raw) if kind == type_name else None
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        return None
-
-
 class Answer(Exception):
     """Leaves a transaction (rolling it back) with the data to answer."""
 
@@ -145,13 +132,13 @@ Handler = Callable[[Database, Variables], Awaitable[dict[str, Any]]]
 
 
 async def product(db: Database, variables: Variables) -> dict[str, Any]:
-    id = uuid_of(variables.get("id"), "Product")
+    id = uuid_of(variables.get("id"), type_name="Product")
     row = None if id is None else await db.fetchrow(PRODUCT, id)
     if row is None:
         return {"product": None}
     return {
         "product": {
-            "id": global_id("Product", row[0]),
+            "id": to_global_id("Product", row[0]),
             "sku": row[1],
             "name": row[2],
             "price": str(row[3]),
@@ -210,7 +197,7 @@ async def products_page(db: Database, variables: Variables) -> dict[str, Any]:
             "totalCount": rows[0][4] if rows else 0,
             "nodes": [
                 {
-                    "id": global_id("Product", row[0]),
+                    "id": to_global_id("Product", row[0]),
                     "name": row[1],
                     "price": str(row[2]),
                     "stock": row[3],
@@ -225,7 +212,7 @@ async def products_page(db: Database, variables: Variables) -> dict[str, Any]:
 async def update_product(db: Database, variables: Variables) -> dict[str, Any]:
     """As resolvers.product_mutations.update_product writes it: one transaction with the
     rev-checked patch, and on a miss the row re-read inside it to say why."""
-    id = uuid_of(variables["id"], "Product")
+    id = uuid_of(variables["id"], type_name="Product")
     rev = variables["rev"]
     if id is None:
         return {"updateProduct": {"__typename": "NotFoundError"}}
@@ -247,7 +234,7 @@ async def update_product(db: Database, variables: Variables) -> dict[str, Any]:
         "updateProduct": {
             "__typename": "UpdateProductSuccess",
             "product": {
-                "id": global_id("Product", row.id),
+                "id": to_global_id("Product", row.id),
                 "rev": row.rev,
                 "price": str(row.price),
                 "updatedAt": row.updated_at.isoformat(),
@@ -260,9 +247,9 @@ async def place_order(db: Database, variables: Variables) -> dict[str, Any]:
     """As resolvers.orders.place_order writes it (no idempotency key): the customer and the
     products locked, stock taken, the order and its lines inserted, in one transaction."""
     input = variables["input"]
-    customer = uuid_of(input["customerId"], "Customer")
+    customer = uuid_of(input["customerId"], type_name="Customer")
     lines = input["lines"]
-    ids = [uuid_of(line["productId"], "Product") for line in lines]
+    ids = [uuid_of(line["productId"], type_name="Product") for line in lines]
     not_found = Answer({"placeOrder": {"__typename": "NotFoundError"}})
     try:
         async with transaction(db) as conn:
@@ -287,7 +274,7 @@ async def place_order(db: Database, variables: Variables) -> dict[str, Any]:
         "placeOrder": {
             "__typename": "PlaceOrderSuccess",
             "order": {
-                "id": global_id("Order", order.id),
+                "id": to_global_id("Order", order.id),
                 "number": order.number,
                 "total": str(order.total),
                 "lines": [
@@ -379,7 +366,7 @@ async def products_page_our_sql(db: Database, variables: Variables) -> dict[str,
             "totalCount": total,
             "nodes": [
                 {
-                    "id": global_id("Product", p.id),
+                    "id": to_global_id("Product", p.id),
                     "name": p.name,
                     "price": str(p.price),
                     "stock": p.stock,
@@ -444,16 +431,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         nonlocal pool
-        pool = await create_pool(
-            url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            lock_timeout_ms=settings.lock_timeout_ms,
-            idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
-            acquire_timeout=settings.pool_acquire_timeout,
-            application_name="storefront-floor",
-            query_logger=query_logger,
+        pool = await open_pool(
+            settings, url, application_name="storefront-floor", query_logger=query_logger
         )
         try:
             yield

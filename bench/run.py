@@ -96,7 +96,7 @@ from bench.common import (
     wait_idle,
     worker_pids,
 )
-from gql.node_ids import to_global_id
+from gql.node_ids import to_global_id, uuid_of
 
 RESULTS = ROOT / "bench" / "results"
 WRK = shutil.which("wrk")
@@ -431,7 +431,7 @@ def precheck_order(url: str, plan: Plan, a: httpx.Client, b: httpx.Client) -> No
                 fetch_value(
                     url,
                     "SELECT number FROM orders WHERE id = $1 AND customer_id = $2",
-                    floor.uuid_of(order["id"], "Order"),
+                    uuid_of(order["id"], type_name="Order"),
                     plan.customer,
                 )
             )

@@ -23,11 +23,12 @@ from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, tokens
+from server.database import open_pool
 from server.middleware import RequestMiddleware
 from server.settings import Environment, Settings
 from server.shutdown import Shutdown
 from sql import idempotency, migrate
-from sql.pool import Database, QueryLogger, create_pool, ping
+from sql.pool import Database, QueryLogger, ping
 
 log = logging.getLogger("storefront.app")
 
@@ -91,16 +92,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         nonlocal pool
-        pool = await create_pool(
-            database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            lock_timeout_ms=settings.lock_timeout_ms,
-            idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
-            acquire_timeout=settings.pool_acquire_timeout,
-            query_logger=query_logger,
-        )
+        pool = await open_pool(settings, database_url, query_logger=query_logger)
         app.state.pool = pool  # for tools and tests that need the app's own pool
         purger = asyncio.create_task(_purge_expired_keys(pool))
         _settle_collector()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from server.embedded import EmbeddedPostgres
 from server.settings import Settings
 from sql import migrate
-from sql.pool import connect
+from sql.pool import Database, QueryLogger, connect, create_pool
 
 
 @contextlib.contextmanager
@@ -22,6 +22,27 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield embedded.start()
     finally:
         embedded.stop()
+
+
+async def open_pool(
+    settings: Settings,
+    url: str,
+    *,
+    application_name: str = "storefront",
+    query_logger: QueryLogger | None = None,
+) -> Database:
+    """The pool with the settings' size and timeouts."""
+    return await create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        lock_timeout_ms=settings.lock_timeout_ms,
+        idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
+        acquire_timeout=settings.pool_acquire_timeout,
+        application_name=application_name,
+        query_logger=query_logger,
+    )
 
 
 async def apply_migrations(url: str) -> list[migrate.Migration]:
