@@ -940,8 +940,13 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=2, help="timed runs per server (2)")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per timed run (10)")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up (2)")
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=10,
+        help="whole seconds per timed run (10; wrk takes no fractions)",
+    )
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up (2)")
     parser.add_argument("--only", default=",".join(REQUESTS), help="requests, e.g. Q1,Q2")
     parser.add_argument(
         "--workers", type=int, default=2, help="workers of the scaling run; 1 skips it (2)"
