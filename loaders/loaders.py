@@ -39,7 +39,19 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class _Loader(DataLoader[K, V], Generic[K, V]):
+class _Shared(DataLoader[K, V], Generic[K, V]):
+    """A DataLoader whose futures survive a cancelled waiter.
+
+    A loaded value's future is shared by every field that asks for that key, and asyncio
+    cancels the future a cancelled task awaits: when graphql-core cancels the siblings of a
+    failed field, a field of another branch waiting on the same key got `CancelledError`.
+    Each caller awaits its own shield instead."""
+
+    def load(self, key: K) -> Future[V]:
+        return asyncio.shield(super().load(key))
+
+
+class _Loader(_Shared[K, V], Generic[K, V]):
     """A DataLoader whose cache `load_all` can read: what this request already asked for."""
 
     def __init__(self) -> None:
@@ -105,7 +117,7 @@ class NestedLoaders(Generic[V]):
                 found = await fetch(executor, spec, parent_key=parent_key, parent_ids=list(ids))
                 return [found[i] for i in ids]
 
-            loader = self._loaders[key] = DataLoader(batch)
+            loader = self._loaders[key] = _Shared(batch)
         return loader.load(parent_id)
 
     def clear(self) -> None:
@@ -192,27 +204,43 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         return [await loader.load(distinct[0])] * len(keys)
     known = loader.known
     missing = [key for key in distinct if key not in known]
-    found: dict[K, V] = {}
     if missing:
-        loop = asyncio.get_running_loop()
-        futures = {key: loop.create_future() for key in missing}
+        # Its own task, so that cancelling this caller leaves the batch to the others
+        # waiting on its keys.
+        batch = asyncio.ensure_future(loader.batch_load_fn(missing))
+        futures = {key: asyncio.get_running_loop().create_future() for key in missing}
         known.update(futures)
-        try:
-            values = await loader.batch_load_fn(missing)
-        except Exception as error:
-            for key, future in futures.items():
-                if known.get(key) is future:
-                    del known[key]  # not remembered: a later load tries again
-                future.set_exception(error)
-                future.exception()  # seen here; it propagates from this call
-            raise
-        for (key, future), value in zip(futures.items(), values, strict=True):
-            future.set_result(value)
-            found[key] = value
+        batch.add_done_callback(partial(_settle, known, futures))
+        await asyncio.shield(batch)
+    found = {key: await _value(known[key]) for key in distinct if key in known}
     for key in distinct:
-        if key not in found:
-            found[key] = await known[key] if key in known else await loader.load(key)
+        if key not in found:  # forgotten meanwhile (a write cleared it): read it again
+            found[key] = await loader.load(key)
     return [found[key] for key in keys]
+
+
+async def _value(future: Future[V]) -> V:
+    """A shared future's value: at once when it is done, else through a shield."""
+    return future.result() if future.done() else await asyncio.shield(future)
+
+
+def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Future[list[V]]) -> None:
+    """Gives a direct batch's values to the futures waiting on its keys; a failed batch
+    is not remembered, so a later load tries again."""
+    cancelled = batch.cancelled()
+    error = None if cancelled else batch.exception()
+    if cancelled or error is not None:
+        for key, future in futures.items():
+            if known.get(key) is future:
+                del known[key]
+            if error is None:
+                future.cancel()
+            else:
+                future.set_exception(error)
+                future.exception()  # raised to the batch's own caller; not unretrieved
+        return
+    for future, value in zip(futures.values(), batch.result(), strict=True):
+        future.set_result(value)
 
 
 def _no_stats() -> CustomerStats:
