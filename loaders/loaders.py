@@ -16,7 +16,7 @@ from functools import cached_property, partial
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from aiodataloader import DataLoader
+from aiodataloader import DataLoader, Loader, dispatch_queue_batch
 
 from loaders.align import align_one
 from sql import categories, customers, orders, products
@@ -49,6 +49,18 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
 
     def load(self, key: K) -> Future[V]:
         return asyncio.shield(super().load(key))
+
+    def do_resolve_reject(self, key: K, future: Future[V]) -> None:
+        # aiodataloader schedules a batch through a task that only starts another task; two
+        # plain callbacks keep its window (the queue is taken two turns of the loop after
+        # the first key arrives) and the batch gets the one task it needs.
+        self._queue.append(Loader(key=key, future=future))
+        if len(self._queue) == 1:
+            self.loop.call_soon(self.loop.call_soon, self._dispatch)
+
+    def _dispatch(self) -> None:
+        queue, self._queue = self._queue, []
+        self.loop.create_task(dispatch_queue_batch(self, queue))
 
 
 class _Loader(_Shared[K, V], Generic[K, V]):
@@ -136,39 +148,39 @@ class Loaders:
     @cached_property
     def customer_by_id(self) -> ByIdLoader[CustomerRow]:
         fetch = partial(customers.customers_by_ids, owner=self._owner)
-        return ByIdLoader[CustomerRow](self._executor, fetch)
+        return ByIdLoader(self._executor, fetch)
 
     @cached_property
     def category_by_id(self) -> ByIdLoader[CategoryRow]:
-        return ByIdLoader[CategoryRow](self._executor, categories.categories_by_ids)
+        return ByIdLoader(self._executor, categories.categories_by_ids)
 
     @cached_property
     def product_by_id(self) -> ByIdLoader[ProductRow]:
-        return ByIdLoader[ProductRow](self._executor, products.products_by_ids)
+        return ByIdLoader(self._executor, products.products_by_ids)
 
     @cached_property
     def order_by_id(self) -> ByIdLoader[OrderRow]:
         fetch = partial(orders.orders_by_ids, owner=self._owner)
-        return ByIdLoader[OrderRow](self._executor, fetch)
+        return ByIdLoader(self._executor, fetch)
 
     @cached_property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
         fetch = partial(orders.lines_by_ids, owner=self._owner)
-        return ByIdLoader[OrderLineRow](self._executor, fetch)
+        return ByIdLoader(self._executor, fetch)
 
     @cached_property
     def lines_by_order(self) -> ByKeyLoader[list[OrderLineRow]]:
         fetch = partial(orders.lines_by_order_ids, owner=self._owner)
-        return ByKeyLoader[list[OrderLineRow]](self._executor, fetch, list)
+        return ByKeyLoader(self._executor, fetch, list)
 
     @cached_property
     def customer_stats(self) -> ByKeyLoader[CustomerStats]:
         fetch = partial(customers.customer_stats, owner=self._owner)
-        return ByKeyLoader[CustomerStats](self._executor, fetch, _no_stats)
+        return ByKeyLoader(self._executor, fetch, _no_stats)
 
     @cached_property
     def product_count_by_category(self) -> ByKeyLoader[int]:
-        return ByKeyLoader[int](self._executor, categories.live_product_counts, int)
+        return ByKeyLoader(self._executor, categories.live_product_counts, int)
 
     @cached_property
     def nested_pages(self) -> NestedLoaders[RowPage]:

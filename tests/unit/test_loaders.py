@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from loaders.loaders import ByKeyLoader, load_all
 
 
@@ -52,3 +54,42 @@ async def test_a_cancelled_caller_leaves_a_direct_batch_to_the_others() -> None:
         2,
         6,
     ]  # the batch finished and is remembered
+
+
+def counting_loader(fail: bool = False) -> tuple[ByKeyLoader[int], list[list[UUID]]]:
+    """A loader that records the keys of each batch (and, with `fail`, raises)."""
+    batches: list[list[UUID]] = []
+
+    async def fetch(_executor: Any, *, ids: list[UUID]) -> dict[UUID, int]:
+        batches.append(ids)
+        if fail:
+            raise RuntimeError("the database went away")
+        return {i: 2 * i.int for i in ids}
+
+    return ByKeyLoader[int](None, fetch, int), batches  # type: ignore[arg-type]
+
+
+async def test_keys_asked_for_within_two_turns_of_the_loop_share_one_batch() -> None:
+    """graphql-core reaches sibling fields a turn or so apart; their keys must still
+    meet in one statement (a third turn starts the batch)."""
+    loader, batches = counting_loader()
+
+    async def later(n: int, turns: int) -> int:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await loader.load(key(n))
+
+    assert list(await asyncio.gather(later(1, 0), later(2, 1), later(1, 1))) == [2, 4, 2]
+    assert batches == [[key(1), key(2)]]
+    assert await later(3, 0) == 6  # after the batch: a batch of its own
+    assert batches[1:] == [[key(3)]]
+
+
+async def test_a_failed_batch_fails_its_callers_and_is_not_remembered() -> None:
+    loader, batches = counting_loader(fail=True)
+    results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
+    assert [str(r) for r in results] == ["the database went away"] * 2
+    assert batches == [[key(1), key(2)]]
+    with pytest.raises(RuntimeError):
+        await loader.load(key(1))
+    assert batches[1:] == [[key(1)]]  # asked again, read again
