@@ -58,7 +58,10 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
-from strawberry.types.arguments import convert_arguments
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
+from strawberry.types.arguments import StrawberryArgument, convert_arguments
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
 from gql.context import Info
 from resolvers.context import RequestContext
@@ -160,9 +163,29 @@ _Call = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
 
 @dataclass(slots=True)
 class _Selection:
+    """The fields of one object type's selection, sorted at compile time by how they run:
+    `__typename`s, plain attributes with leaf values (read and serialized in a
+    comprehension each), and the rest (each a call per level). Indexes are response
+    positions."""
+
     type_: GraphQLObjectType
     keys: tuple[str, ...]
-    fields: list[_Field]
+    typenames: list[int] = field(default_factory=list)
+    plain: list[tuple[int, str, _Leaf, bool]] = field(default_factory=list)
+    called: list[tuple[int, _Field]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, type_: GraphQLObjectType, fields: list[_Field]) -> _Selection:
+        selection = cls(type_, tuple(f.key for f in fields))
+        for index, f in enumerate(fields):
+            leaf = _leaf_of(f.completion)
+            if f.definition is None:
+                selection.typenames.append(index)
+            elif f.attribute is not None and leaf is not None:
+                selection.plain.append((index, f.attribute, leaf, leaf is not f.completion))
+            else:
+                selection.called.append((index, f))
+        return selection
 
 
 class _Compiler:
@@ -199,8 +222,9 @@ class _Compiler:
     ) -> _Selection:
         if deferred:
             raise Abandon("@defer is executed by graphql-core")
-        fields = [self._field(type_, key, nodes) for key, nodes in grouped.items()]
-        return _Selection(type_, tuple(grouped), fields)
+        return _Selection.of(
+            type_, [self._field(type_, key, nodes) for key, nodes in grouped.items()]
+        )
 
     def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> _Field:
         name = nodes[0].node.name.value
@@ -244,8 +268,11 @@ class _Compiler:
         info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
 
         converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
+        plain = _plain_arguments(field.arguments, registry, config)
 
-        def call(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
+        def convert(arguments: dict[str, Any]) -> dict[str, Any]:
+            if plain is not None:  # taken as they are
+                return {python: arguments[name] for name, python in plain if name in arguments}
             key = _frozen(arguments)
             kwargs = None if key is None else converted.get(key)
             if kwargs is None:
@@ -254,7 +281,10 @@ class _Compiler:
                 )
                 if key is not None and len(converted) < MAX_CONVERTED:
                     converted[key] = kwargs
-            kwargs = dict(kwargs)
+            return dict(kwargs)  # a copy: `info` goes in below
+
+        def call(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
+            kwargs = convert(arguments)
             if info_name is not None:
                 kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
             return resolver(source, **kwargs) if takes_self else resolver(**kwargs)
@@ -315,31 +345,28 @@ class _Run:
     async def selection(self, selection: _Selection, sources: list[Any]) -> list[Any]:
         if not sources:
             return []
-        if not selection.fields:  # every field skipped: an empty object for each source
+        keys = selection.keys
+        if not keys:  # every field skipped: an empty object for each source
             return [{} for _ in sources]
-        columns: list[list[Any]] = []
-        pending: list[tuple[int, Awaitable[list[Any]]]] = []
-        for f in selection.fields:
-            if f.definition is None:  # __typename
-                columns.append([f.parent.name] * len(sources))
-                continue
-            if f.attribute is not None and isinstance(f.completion, _Leaf | _NonNull):
-                leaf = _leaf_of(f.completion)
-                if leaf is not None:  # the common case, done without a coroutine
-                    values = [getattr(s, f.attribute) for s in sources]
-                    columns.append(_serialize(leaf, values, f.completion is not leaf))
-                    continue
-            columns.append([])
-            pending.append((len(columns) - 1, self.field(f, sources)))
-        if len(pending) == 1:
-            columns[pending[0][0]] = await pending[0][1]
-        elif pending:
-            results = await asyncio.gather(*(p[1] for p in pending), return_exceptions=True)
-            for (index, _), result in zip(pending, results, strict=True):
+        columns: list[list[Any]] = [[]] * len(keys)
+        for index in selection.typenames:
+            columns[index] = [selection.type_.name] * len(sources)
+        for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
+            columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+        called = selection.called
+        if len(called) == 1:
+            index, f = called[0]
+            columns[index] = await self.field(f, sources)
+        elif called:
+            results = await asyncio.gather(
+                *(self.field(f, sources) for _, f in called), return_exceptions=True
+            )
+            for (index, _), result in zip(called, results, strict=True):
                 if isinstance(result, BaseException):
                     raise Abandon("a field failed") from result
                 columns[index] = result
-        keys = selection.keys
+        if len(sources) == 1:
+            return [dict(zip(keys, [column[0] for column in columns], strict=True))]
         return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
     async def field(self, f: _Field, sources: list[Any]) -> list[Any]:
@@ -440,6 +467,24 @@ class _Run:
         ):
             raise Abandon("cannot tell the runtime type")
         return type_
+
+
+def _plain_arguments(
+    arguments: list[StrawberryArgument], registry: Any, config: Any
+) -> list[tuple[str, str]] | None:
+    """(GraphQL name, Python name) of each argument when all of them are scalars, which
+    Strawberry passes on as graphql-core coerced them (a `GlobalID` it decodes, a `Maybe`
+    it wraps: those are not plain); None when any needs converting."""
+    names = []
+    for argument in arguments:
+        type_ = argument.type
+        if isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe):
+            type_ = type_.of_type
+        if type_ is GlobalID or not is_scalar(type_, registry):
+            return None
+        assert argument.python_name is not None
+        names.append((config.name_converter.from_argument(argument), argument.python_name))
+    return names
 
 
 MAX_CONVERTED = 64
