@@ -7,6 +7,7 @@ that into a response with the status it carries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -46,6 +47,7 @@ class GraphQLParams:
     extensions: dict[str, Any] | None
 
 
+@lru_cache(maxsize=256)  # a client sends the same Accept header with every request
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header; None when nothing we speak fits.
 
