@@ -35,6 +35,7 @@ from gql.limits import (
     cost_error,
     parse_document,
 )
+from gql.variables import DocumentVariables
 
 MAX_CACHED_CHARS = 64 * 1024
 OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
@@ -46,7 +47,8 @@ class Prepared:
     """A parsed document (None when it did not parse) and the errors that stop it from
     running, with their code; it may run only when `errors` is empty. `plan` estimates its
     cost; `least_cost` is what it costs at least, when the limits got that far; `compiled`
-    keeps its compiled query plans once it is valid."""
+    keeps its compiled query plans and `variables` its operations' variable signatures once
+    it is valid."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
@@ -54,6 +56,7 @@ class Prepared:
     plan: CostPlan | None = None
     least_cost: int | None = None
     compiled: CompiledQueries | None = None
+    variables: DocumentVariables | None = None
 
 
 @dataclass(slots=True)
@@ -126,8 +129,15 @@ class DocumentCache:
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"
             return Prepared(checked.document, errors, code, checked.plan, checked.least_cost)
-        compiled = CompiledQueries()
-        return Prepared(checked.document, [], None, checked.plan, checked.least_cost, compiled)
+        return Prepared(
+            checked.document,
+            [],
+            None,
+            checked.plan,
+            checked.least_cost,
+            CompiledQueries(),
+            DocumentVariables(self.schema),
+        )
 
     def _keep(self, query: str, entry: _Entry) -> None:
         if len(query) > MAX_CACHED_CHARS or entry.weight > self.max_tokens:

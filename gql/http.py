@@ -25,7 +25,6 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    get_variable_values,
 )
 from graphql.execution.values import VariableValues
 from starlette.requests import Request
@@ -194,9 +193,9 @@ class GraphQLEndpoint:
             cost = None if least is None else self._cost(least)
             raise NotExecutable(prepared.errors, code=code, extensions=cost)
         operation = _select_operation(prepared.document, params.operation_name)
-        coerced = get_variable_values(
-            self.schema,
-            operation.variable_definitions or (),
+        assert prepared.variables is not None
+        coerced = prepared.variables.coerce(
+            operation,
             params.variables or {},
             max_errors=MAX_COERCION_ERRORS,
             hide_suggestions=not introspects,
