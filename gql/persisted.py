@@ -119,6 +119,8 @@ class PersistedOperations:
                     "PersistedQueryNotFound", code="PERSISTED_QUERY_NOT_FOUND"
                 )
             return replace(params, query=text)
+        if requested is None and self.mode is not Mode.TRUSTED_ONLY:
+            return params  # an ordinary request: nothing to check, nothing to hash
         actual = sha256_hex(params.query)
         if requested is not None and requested != actual:
             raise HttpError(
