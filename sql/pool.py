@@ -70,7 +70,10 @@ class _Acquire:
 
     async def __aenter__(self) -> Any:
         db = self._db
-        async with asyncio.timeout(db.acquire_timeout):
+        if db._turns.locked():  # wait in line, within the timeout
+            async with asyncio.timeout(db.acquire_timeout):
+                await db._turns.acquire()
+        else:  # a turn is free and taken at once: no timer to set and cancel
             await db._turns.acquire()
         try:
             # A turn means a connection is free (or being opened, within the connect
