@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sql.builder import Column, Entity, SortKey, patch_statement
 from sql.pool import Connection, Executor
-from sql.rows import columns, to_rows
+from sql.rows import ByIds, columns, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,9 @@ CATEGORIES = Entity(
     writable=frozenset({"name", "description"}),
 )
 
-CATEGORIES_BY_IDS = f"SELECT {columns(CategoryRow)} FROM categories WHERE id = ANY($1::uuid[])"
+CATEGORIES_BY_IDS = ByIds(
+    f"SELECT {columns(CategoryRow)} FROM categories WHERE id = ANY($1::uuid[])"
+)
 
 LIVE_CATEGORY_BY_NAME = f"""
 SELECT {columns(CategoryRow)} FROM categories WHERE lower(name) = lower($1) AND deleted_at IS NULL
@@ -53,7 +55,7 @@ GROUP BY c.id
 
 async def categories_by_ids(executor: Executor, *, ids: list[UUID]) -> list[CategoryRow]:
     """Categories with these ids, soft-deleted ones included (callers decide visibility)."""
-    return to_rows(CategoryRow, await executor.fetch(CATEGORIES_BY_IDS, ids))
+    return to_rows(CategoryRow, await CATEGORIES_BY_IDS.fetch(executor, ids))
 
 
 async def live_category_by_name(executor: Executor, *, name: str) -> CategoryRow | None:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sql.builder import Column, Entity, Relation, SortKey, patch_statement
 from sql.pool import Connection, Executor
-from sql.rows import columns, to_rows
+from sql.rows import ByIds, columns, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,10 @@ CUSTOMERS = Entity(
 
 # `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
 # customer, a uuid only that customer.
-CUSTOMERS_BY_IDS = f"""
+CUSTOMERS_BY_IDS = ByIds(f"""
 SELECT {columns(CustomerRow)} FROM customers
 WHERE id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR id = $2)
-"""
+""")
 
 LIVE_CUSTOMER_BY_EMAIL = f"""
 SELECT {columns(CustomerRow)} FROM customers
@@ -82,7 +82,7 @@ async def customers_by_ids(
     executor: Executor, *, ids: list[UUID], owner: UUID | None
 ) -> list[CustomerRow]:
     """Customers with these ids the owner scope allows, soft-deleted ones included."""
-    return to_rows(CustomerRow, await executor.fetch(CUSTOMERS_BY_IDS, ids, owner))
+    return to_rows(CustomerRow, await CUSTOMERS_BY_IDS.fetch(executor, ids, owner))
 
 
 async def live_customer_by_email(

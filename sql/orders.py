@@ -12,7 +12,7 @@ from sql.builder import Column, Entity, Relation, SortKey
 from sql.customers import CUSTOMERS
 from sql.pool import Connection, Executor
 from sql.products import ProductRow
-from sql.rows import columns, to_rows
+from sql.rows import ByIds, columns, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +66,35 @@ ORDERS = Entity(
 
 # `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
 # order, a uuid only that customer's. Lines belong to whoever owns their order.
-ORDERS_BY_IDS = f"""
+ORDERS_BY_IDS = ByIds(f"""
 SELECT {columns(OrderRow)} FROM orders
 WHERE id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR customer_id = $2)
-"""
+""")
 
 LIVE_ORDER_BY_NUMBER = f"""
 SELECT {columns(OrderRow)} FROM orders
 WHERE number = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR customer_id = $2)
 """
 
-LINES_BY_ORDER_IDS = f"""
+LINES_BY_ORDER_IDS = ByIds(f"""
 SELECT {columns(OrderLineRow, prefix="l.")}
 FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
 WHERE l.order_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
 ORDER BY l.order_id, l.position
-"""
+""")
 
-LINES_BY_IDS = f"""
+LINES_BY_IDS = ByIds(f"""
 SELECT {columns(OrderLineRow, prefix="l.")}
 FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
 WHERE l.id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
-"""
+""")
 
 
 async def orders_by_ids(
     executor: Executor, *, ids: list[UUID], owner: UUID | None
 ) -> list[OrderRow]:
     """Orders with these ids the owner scope allows, soft-deleted ones included."""
-    return to_rows(OrderRow, await executor.fetch(ORDERS_BY_IDS, ids, owner))
+    return to_rows(OrderRow, await ORDERS_BY_IDS.fetch(executor, ids, owner))
 
 
 async def live_order_by_number(
@@ -109,7 +109,7 @@ async def lines_by_order_ids(
 ) -> dict[UUID, list[OrderLineRow]]:
     """Each order's lines in their position order."""
     lines: dict[UUID, list[OrderLineRow]] = defaultdict(list)
-    for row in to_rows(OrderLineRow, await executor.fetch(LINES_BY_ORDER_IDS, ids, owner)):
+    for row in to_rows(OrderLineRow, await LINES_BY_ORDER_IDS.fetch(executor, ids, owner)):
         lines[row.order_id].append(row)
     return lines
 
@@ -117,7 +117,7 @@ async def lines_by_order_ids(
 async def lines_by_ids(
     executor: Executor, *, ids: list[UUID], owner: UUID | None
 ) -> list[OrderLineRow]:
-    return to_rows(OrderLineRow, await executor.fetch(LINES_BY_IDS, ids, owner))
+    return to_rows(OrderLineRow, await LINES_BY_IDS.fetch(executor, ids, owner))
 
 
 # Writes. Every statement that touches several products first locks them in id order

@@ -10,7 +10,7 @@ from uuid import UUID
 from sql.builder import Column, Entity, Relation, SortKey, patch_statement
 from sql.categories import CATEGORIES
 from sql.pool import Connection, Executor
-from sql.rows import columns, to_rows
+from sql.rows import ByIds, columns, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"
 SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0}))", float)
 """Relevance, highest first when used descending; pairs with `SEARCH_MATCH`."""
 
-PRODUCTS_BY_IDS = f"SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[])"
+PRODUCTS_BY_IDS = ByIds(f"SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[])")
 
 LIVE_PRODUCT_BY_SKU = f"""
 SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
@@ -68,7 +68,7 @@ SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
 
 async def products_by_ids(executor: Executor, *, ids: list[UUID]) -> list[ProductRow]:
     """Products with these ids, soft-deleted ones included: order history needs them."""
-    return to_rows(ProductRow, await executor.fetch(PRODUCTS_BY_IDS, ids))
+    return to_rows(ProductRow, await PRODUCTS_BY_IDS.fetch(executor, ids))
 
 
 async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
