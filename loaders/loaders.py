@@ -16,7 +16,7 @@ from functools import cached_property, partial
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from aiodataloader import DataLoader, Loader, dispatch_queue_batch
+from aiodataloader import DataLoader, Loader, failed_dispatch
 
 from loaders.align import align_one
 from sql import categories, customers, orders, products
@@ -40,27 +40,65 @@ V = TypeVar("V")
 
 
 class _Shared(DataLoader[K, V], Generic[K, V]):
-    """A DataLoader whose futures survive a cancelled waiter.
+    """A DataLoader whose futures survive a cancelled waiter, and that schedules its
+    batches with less machinery than aiodataloader's.
 
     A loaded value's future is shared by every field that asks for that key, and asyncio
     cancels the future a cancelled task awaits: when graphql-core cancels the siblings of a
     failed field, a field of another branch waiting on the same key got `CancelledError`.
-    Each caller awaits its own shield instead."""
+    Each caller awaits a future of its own instead (a done one is safe to share).
+
+    aiodataloader schedules a batch through a task that only starts another task; two
+    plain callbacks keep its window (the queue is taken two turns of the loop after the
+    first key arrives) and the batch gets the one task it needs. A one-row read spent more
+    in this machinery than in the rest of its loading."""
 
     def load(self, key: K) -> Future[V]:
-        return asyncio.shield(super().load(key))
-
-    def do_resolve_reject(self, key: K, future: Future[V]) -> None:
-        # aiodataloader schedules a batch through a task that only starts another task; two
-        # plain callbacks keep its window (the queue is taken two turns of the loop after
-        # the first key arrives) and the batch gets the one task it needs.
-        self._queue.append(Loader(key=key, future=future))
-        if len(self._queue) == 1:
-            self.loop.call_soon(self.loop.call_soon, self._dispatch)
+        if key is None:
+            raise TypeError("a loader's keys are never None")
+        shared = self._cache.get(key)
+        if shared is None:
+            shared = self._cache[key] = self.loop.create_future()
+            self._queue.append(Loader(key=key, future=shared))
+            if len(self._queue) == 1:
+                self.loop.call_soon(self.loop.call_soon, self._dispatch)
+        elif shared.done():
+            return shared
+        own = self.loop.create_future()
+        shared.add_done_callback(partial(_pass_on, own))
+        return own
 
     def _dispatch(self) -> None:
         queue, self._queue = self._queue, []
-        self.loop.create_task(dispatch_queue_batch(self, queue))
+        self.loop.create_task(self._batch(queue))
+
+    async def _batch(self, queue: list[Loader]) -> None:
+        try:
+            values = await self.batch_load_fn([item.key for item in queue])
+            if len(values) != len(queue):
+                raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
+        except Exception as error:
+            failed_dispatch(self, queue, error)  # each key is read again when next asked
+            return
+        for item, value in zip(queue, values, strict=True):
+            if item.future.done():
+                continue
+            if isinstance(value, Exception):  # a key that failed on its own
+                item.future.set_exception(value)
+            else:
+                item.future.set_result(value)
+
+
+def _pass_on(own: Future[V], shared: Future[V]) -> None:
+    """A caller's own future gets the shared one's outcome, unless the caller gave up."""
+    if own.done():
+        return
+    if shared.cancelled():
+        own.cancel()
+    elif (error := shared.exception()) is not None:
+        own.set_exception(error)
+    else:
+        own.set_result(shared.result())
 
 
 class _Loader(_Shared[K, V], Generic[K, V]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -93,3 +94,24 @@ async def test_a_failed_batch_fails_its_callers_and_is_not_remembered() -> None:
     with pytest.raises(RuntimeError):
         await loader.load(key(1))
     assert batches[1:] == [[key(1)]]  # asked again, read again
+
+
+async def test_a_value_that_is_an_error_fails_only_its_own_key() -> None:
+    async def fetch(_executor: Any, *, ids: list[UUID]) -> dict[UUID, Any]:
+        return {i: LookupError(f"no {i.int}") if i.int == 2 else i.int for i in ids}
+
+    loader = ByKeyLoader[Any](None, fetch, int)  # type: ignore[arg-type]
+    results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
+    assert results[0] == 1
+    assert isinstance(results[1], LookupError)
+
+
+async def test_a_batch_with_the_wrong_number_of_values_fails_every_caller() -> None:
+    class Short(ByKeyLoader[int]):
+        async def batch_load_fn(self, keys: Sequence[UUID]) -> list[int]:
+            return [1]
+
+    loader = Short(None, None, int)  # type: ignore[arg-type]
+    results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
+    assert all(isinstance(r, TypeError) for r in results)
+    assert loader.known == {}  # forgotten: asked again, read again
