@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -73,17 +74,23 @@ def parse_patch(
             else:
                 changes[name] = None
             continue
-        rule: Any = field.annotation
-        if field.metadata:  # Annotated needs at least one annotation
-            rule = Annotated[rule, *field.metadata]
-        adapter: TypeAdapter[Any] = TypeAdapter(rule)
         try:
-            changes[name] = adapter.validate_python(value)
+            changes[name] = _field_rule(model, name).validate_python(value)
         except ValidationError as failed:
             found += problems(failed, path=(*path, key))
     if found:
         raise Invalid(found)
     return changes
+
+
+@cache  # building an adapter costs more than the rest of a write's Python work
+def _field_rule(model: type[Input], name: str) -> TypeAdapter[Any]:
+    """The validator of one field of `model`, on its own."""
+    field = model.model_fields[name]
+    rule: Any = field.annotation
+    if field.metadata:  # Annotated needs at least one annotation
+        rule = Annotated[rule, *field.metadata]
+    return TypeAdapter(rule)
 
 
 def problems(failed: ValidationError, *, path: Sequence[str]) -> list[Problem]:
