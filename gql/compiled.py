@@ -156,6 +156,7 @@ class _Field:
     completion: _Completion
     has_arguments: bool
     call: _Call | None = None  # the Strawberry resolver, called without its wrapper
+    info_head: tuple[Any, ...] | None = None  # what `_Run.info` passes before the variables
 
 
 _Call = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
@@ -322,25 +323,25 @@ class _Run:
 
     def info(self, f: _Field) -> GraphQLResolveInfo[Any]:
         """What graphql-core would pass; one for all the parents of a level (resolvers here
-        read only `info.context`, and a failing one sends the query to graphql-core)."""
-        assert f.definition is not None
-        compiler = self.compiler
-        return GraphQLResolveInfo(
-            f.nodes[0].node.name.value,
-            [d.node for d in f.nodes],
-            f.definition.type,
-            f.parent,
-            Path(None, f.key, f.parent.name),
-            compiler.schema,
-            {name: details.definition for name, details in compiler.fragments.items()},
-            None,
-            compiler.operation,
-            self.variables,
-            self.context,
-            is_awaitable,
-            None,
-            None,  # type: ignore[arg-type]  # async helpers: never used by our resolvers
-        )
+        read only `info.context`, and a failing one sends the query to graphql-core). All
+        but the variables and the context is the same on every run of the plan."""
+        head = f.info_head
+        if head is None:
+            assert f.definition is not None
+            compiler = self.compiler
+            head = f.info_head = (
+                f.nodes[0].node.name.value,
+                [d.node for d in f.nodes],
+                f.definition.type,
+                f.parent,
+                Path(None, f.key, f.parent.name),
+                compiler.schema,
+                {name: details.definition for name, details in compiler.fragments.items()},
+                None,
+                compiler.operation,
+            )
+        # async helpers (the last two): never used by our resolvers
+        return GraphQLResolveInfo(*head, self.variables, self.context, is_awaitable, None, None)  # type: ignore[call-arg]
 
     async def selection(self, selection: _Selection, sources: list[Any]) -> list[Any]:
         if not sources:
