@@ -308,13 +308,32 @@ def _operation_name(operation: OperationDefinitionNode, given: str | None) -> st
 def _json(
     status: int, body: dict[str, Any], *, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type=f"{media_type}; charset=utf-8",
-        # The same GET answers differently by Accept: caches must key on it.
-        headers={"Vary": "Accept", **(headers or {})},
-    )
+    return _JsonResponse(orjson.dumps(body), status, media_type, headers)
+
+
+class _JsonResponse(Response):
+    """A response of JSON bytes with its headers written out directly (Starlette's own
+    constructor works them out from a media type and a mapping on every response)."""
+
+    def __init__(
+        self, body: bytes, status: int, media_type: str, headers: dict[str, str] | None
+    ) -> None:
+        self.status_code = status
+        self.body = body
+        self.background = None
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", _CONTENT_TYPES[media_type]),
+            # The same GET answers differently by Accept: caches must key on it.
+            (b"vary", b"Accept"),
+            *(
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in (headers or {}).items()
+            ),
+        ]
+
+
+_CONTENT_TYPES = {kind: f"{kind}; charset=utf-8".encode() for kind in (GRAPHQL_RESPONSE, JSON)}
 
 
 def _request_failed(
