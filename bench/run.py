@@ -11,8 +11,9 @@ embedded PostgreSQL under .storefront/bench, kept between runs. Starts the real 
 both give the same `data` for every canonical request, then for each request and
 concurrency runs wrk against them in turn (ours, floor, ours, floor, ...): a warm-up, then a
 timed run, for `--rounds` rounds. Then ours with `--workers` worker processes against one
-worker, on Q1 and Q2 at the first concurrency. Prints one table of medians across rounds
-and the targets met or missed, and writes the same to bench/results/latest.json.
+worker, both started afresh, on Q1 and Q2 at the first concurrency, with an estimate of the
+most the workers can gain on this machine. Prints one table of medians across rounds and
+the targets met or missed, and writes the same to bench/results/latest.json.
 
 The canonical requests (their texts are in bench/floor.py), all as staff:
   Q1  product(id) with 6 fields, the id rotating over 1,000 seeded products
@@ -1054,15 +1055,20 @@ def main() -> None:
             if args.workers > 1 and scaled:
                 print(f"ours with {args.workers} workers against 1 ...", file=sys.stderr)
                 many_label = f"ours x{args.workers}"
-                with running(bench, many_label, workers=args.workers) as many:
+                # Both sides start afresh: the first server has served every request above.
+                with (
+                    running(bench, "ours x1") as single,
+                    running(bench, many_label, workers=args.workers) as many,
+                ):
                     precheck(url, plan, many.base, theirs.base, scaled)
+                    precheck(url, plan, single.base, theirs.base, scaled)
                     connections = args.concurrencies[0]
                     for name in scaled:
-                        pair: dict[str, list[Run]] = {"ours": [], many_label: []}
+                        pair: dict[str, list[Run]] = {single.label: [], many_label: []}
                         for _ in range(args.rounds):
-                            for server in (ours, many):
+                            for server in (single, many):
                                 pair[server.label].append(bench.measure(name, server, connections))
-                        one, more = summarize(pair["ours"]), summarize(pair[many_label])
+                        one, more = summarize(pair[single.label]), summarize(pair[many_label])
                         scaling.append(
                             {
                                 "request": name,
