@@ -13,7 +13,9 @@ concurrency runs wrk against them in turn (ours, floor, ours, floor, ...): a war
 timed run, for `--rounds` rounds. Then ours with `--workers` worker processes against one
 worker, both started afresh, on Q1 and Q2 at the first concurrency, with an estimate of the
 most the workers can gain on this machine. Prints one table of medians across rounds and
-the targets met or missed, and writes the same to bench/results/latest.json.
+the targets met or missed, and writes the same to bench/results/latest.json. A ratio is
+the median of the rounds' ratios (each round's two runs follow each other), so a stretch
+in which the machine runs slower weighs on both sides of a pair.
 
 The canonical requests (their texts are in bench/floor.py), all as staff:
   Q1  product(id) with 6 fields, the id rotating over 1,000 seeded products
@@ -761,6 +763,14 @@ def median(runs: Sequence[Run], attribute: str) -> float:
     return float(statistics.median(getattr(run, attribute) for run in runs))
 
 
+def paired_ratio(ours: Sequence[Run], theirs: Sequence[Run]) -> float:
+    """The median over rounds of one round's ratio: each round's two runs follow each
+    other, so a machine that is slower for a while slows both sides of a pair, where the
+    ratio of the two sides' medians could take them from different stretches."""
+    ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps > 0]
+    return round(float(statistics.median(ratios)), 3) if ratios else 0.0
+
+
 def summarize(runs: Sequence[Run]) -> dict[str, Any]:
     return {
         "rps": round(median(runs, "rps"), 1),
@@ -894,8 +904,9 @@ def render(report: dict[str, Any]) -> str:
     config = report["config"]
     lines.append(
         f"medians of {config['rounds']} round(s) of {config['duration']:g} s (after "
-        f"{config['warmup']:g} s of warm-up), wrk -t{config['threads']}; scaling lines: ours "
-        "with N workers (first columns) against 1 worker (floor columns)"
+        f"{config['warmup']:g} s of warm-up), wrk -t{config['threads']}; ratio: the median "
+        "of each round's ours/floor; scaling lines: ours with N workers (first columns) "
+        "against 1 worker (floor columns)"
     )
     lines.append(
         "the floor's Q2 and Q3 run "
@@ -1043,7 +1054,7 @@ def main() -> None:
                             "concurrency": connections,
                             "ours": ours_sum,
                             "floor": floor_sum,
-                            "ratio": round(ours_sum["rps"] / floor_sum["rps"], 3),
+                            "ratio": paired_ratio(runs["ours"], runs["floor"]),
                             "statements": counts[name],
                         }
                     )
@@ -1076,7 +1087,7 @@ def main() -> None:
                                 "workers": args.workers,
                                 "one": one,
                                 "many": more,
-                                "ratio": round(more["rps"] / one["rps"], 3),
+                                "ratio": paired_ratio(pair[many_label], pair[single.label]),
                                 "ceiling": scaling_ceiling(one, args.workers),
                             }
                         )
