@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 from server.database import apply_migrations  # noqa: E402
 from server.embedded import EmbeddedPostgres  # noqa: E402
 from sql import seed  # noqa: E402
+from sql.pool import connect  # noqa: E402
 
 DEFAULT_SCALE = seed.Scale(customers=2000, categories=50, products=10000, orders=50000)
 """The contract's benchmark scale (what `storefront seed` loads with no sizes)."""
@@ -65,14 +66,11 @@ def database() -> Iterator[str]:
 async def prepare(url: str) -> None:
     """Migrates, seeds the default scale into an empty database, refreshes statistics."""
     await apply_migrations(url)
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         if await seed.is_empty(conn):
             print("seeding the default scale ...", file=sys.stderr)
             await seed.load(conn, scale=DEFAULT_SCALE, seed=1)
         await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
 
 
 async def bench_catalogue(conn: asyncpg.Connection, *, products: int) -> tuple[UUID, list[UUID]]:

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +35,7 @@ from bench.common import (
     stop,
 )
 from server.database import apply_migrations
+from sql.pool import connect
 
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename
   ... on PlaceOrderSuccess { order { id number total lines { quantity unitPrice } } } } }"""
@@ -44,12 +44,9 @@ PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __ty
 async def prepare(url: str) -> dict[str, Any]:
     """The mutation's input, over the bench catalogue (created when missing, restocked)."""
     await apply_migrations(url)
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         customer, products = await bench_catalogue(conn, products=3)
         await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
     return place_order_input(customer, list(zip(products, (1, 2, 3), strict=True)))
 
 

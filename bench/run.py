@@ -73,7 +73,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -100,6 +99,7 @@ from bench.common import (
     worker_pids,
 )
 from gql.node_ids import to_global_id, uuid_of
+from sql.pool import connect
 
 RESULTS = ROOT / "bench" / "results"
 WRK = shutil.which("wrk")
@@ -165,8 +165,7 @@ def update_body(gid: str, rev: int, price: str) -> dict[str, Any]:
 
 
 async def make_plan(url: str) -> Plan:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         ids = [
             row[0]
             for row in await conn.fetch(
@@ -195,8 +194,6 @@ async def make_plan(url: str) -> Plan:
                 await conn.execute("DELETE FROM orders WHERE customer_id = $1", customer)
         # Every run starts from compact tables, whatever earlier runs left behind.
         await conn.execute("VACUUM FULL ANALYZE products, orders, order_lines")
-    finally:
-        await conn.close()
     return Plan(
         q1_ids=ids[:Q1_PRODUCTS],
         q4_ids=ids[Q1_PRODUCTS:],
@@ -207,49 +204,34 @@ async def make_plan(url: str) -> Plan:
 
 
 async def product_revs(url: str, ids: Sequence[UUID]) -> list[tuple[UUID, int, str]]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         rows = await conn.fetch(
             "SELECT id, rev, price FROM products WHERE id = ANY($1::uuid[])", list(ids)
         )
-    finally:
-        await conn.close()
     by_id = {row[0]: (row[0], row[1], str(row[2])) for row in rows}
     return [by_id[id] for id in ids]
 
 
 async def fetch_value(url: str, query: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         return await conn.fetchval(query, *args)
-    finally:
-        await conn.close()
 
 
 async def fetch_row(url: str, query: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         return await conn.fetchrow(query, *args)
-    finally:
-        await conn.close()
 
 
 async def restock_products(url: str, ids: Sequence[UUID]) -> None:
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         await restock(conn, ids)
-    finally:
-        await conn.close()
 
 
 async def vacuum(url: str) -> None:
     """What the writes left dead cleared away (autovacuum may be off, or late), so every
     run of Q4 and Q5 starts from the same tables."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with connect(url) as conn:
         await conn.execute("VACUUM ANALYZE products, orders, order_lines")
-    finally:
-        await conn.close()
 
 
 def process_ticks() -> dict[int, tuple[int, int, bytes]]:
