@@ -62,11 +62,7 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
             self._queue.append(Loader(key=key, future=shared))
             if len(self._queue) == 1:
                 self.loop.call_soon(self.loop.call_soon, self._dispatch)
-        elif shared.done():
-            return shared
-        own = self.loop.create_future()
-        shared.add_done_callback(partial(_pass_on, own))
-        return own
+        return _yours(shared)
 
     def _dispatch(self) -> None:
         queue, self._queue = self._queue, []
@@ -87,6 +83,17 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
                 item.future.set_exception(value)
             else:
                 item.future.set_result(value)
+
+
+def _yours(shared: Future[V]) -> Future[V]:
+    """A future of the caller's own that takes the shared one's outcome: cancelling it
+    leaves the shared one, and everyone else waiting on it, alone. A done future is
+    returned as it is (it can no longer be cancelled)."""
+    if shared.done():
+        return shared
+    own: Future[V] = shared.get_loop().create_future()
+    shared.add_done_callback(partial(_pass_on, own))
+    return own
 
 
 def _pass_on(own: Future[V], shared: Future[V]) -> None:
@@ -261,17 +268,12 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         futures = {key: asyncio.get_running_loop().create_future() for key in missing}
         known.update(futures)
         batch.add_done_callback(partial(_settle, known, futures))
-        await asyncio.shield(batch)
-    found = {key: await _value(known[key]) for key in distinct if key in known}
+        await _yours(batch)
+    found = {key: await _yours(known[key]) for key in distinct if key in known}
     for key in distinct:
         if key not in found:  # forgotten meanwhile (a write cleared it): read it again
             found[key] = await loader.load(key)
     return [found[key] for key in keys]
-
-
-async def _value(future: Future[V]) -> V:
-    """A shared future's value: at once when it is done, else through a shield."""
-    return future.result() if future.done() else await asyncio.shield(future)
 
 
 def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Future[list[V]]) -> None:
