@@ -64,6 +64,7 @@ from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
 from gql.context import Info
+from gql.scalars import AS_IS, INT_RANGE
 from resolvers.context import RequestContext
 
 RowT = TypeVar("RowT")
@@ -302,7 +303,7 @@ class _Compiler:
         named = get_named_type(type_)
         if is_leaf_type(named):
             assert isinstance(named, GraphQLLeafType)
-            return _Leaf(named.serialize, _SERIALIZED_AS_IS.get(named.name))
+            return _Leaf(named.serialize, AS_IS.get(named.name))
         if is_abstract_type(named):
             assert isinstance(named, GraphQLAbstractType)
             return _Object(self, nodes, abstract=named)
@@ -521,10 +522,6 @@ def _leaf_of(completion: _Completion) -> _Leaf | None:
     return completion if isinstance(completion, _Leaf) else None
 
 
-_SERIALIZED_AS_IS = {"String": str, "ID": str, "Boolean": bool, "Int": int}
-_INT_RANGE = range(-(2**31), 2**31)  # GraphQL's Int
-
-
 def _serialize(leaf: _Leaf, values: list[Any], non_null: bool) -> list[Any]:
     serialize, same = leaf.serialize, leaf.same
     if non_null:
@@ -541,7 +538,7 @@ def _serialize(leaf: _Leaf, values: list[Any], non_null: bool) -> list[Any]:
             out = [v if type(v) is same or v is None else serialize(v) for v in values]
         if out.count(None) != values.count(None):
             raise Abandon("a value did not serialize")
-    if same is int and any(type(v) is int and v not in _INT_RANGE for v in out):
+    if same is int and any(type(v) is int and v not in INT_RANGE for v in out):
         raise Abandon("an Int out of range")  # graphql-core's error, then
     return out
 

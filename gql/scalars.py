@@ -1,4 +1,5 @@
-"""The contract's custom scalars: exact decimals as strings, timestamps with an offset."""
+"""The contract's custom scalars (exact decimals as strings, timestamps with an offset), and
+which built-in scalars' values pass through unchanged."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import strawberry
+from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 
 
 def _parse_decimal(value: Any) -> Decimal:
@@ -48,3 +50,12 @@ DateTimeScalar = strawberry.scalar(
 )
 
 SCALAR_MAP: dict[object, Any] = {Decimal: DecimalScalar, datetime: DateTimeScalar}
+
+
+AS_IS: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int}
+"""Built-in scalars, by name, and the Python type whose values they take in (variables)
+and give out (results) unchanged; an Int only within `INT_RANGE`. (ID also takes and gives
+integers, as strings: graphql-core's conversion does that.)"""
+
+INT_RANGE = range(GRAPHQL_MIN_INT, GRAPHQL_MAX_INT + 1)
+"""GraphQL's Int: 32 bits, signed."""

@@ -14,13 +14,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from graphql import (
-    GraphQLBoolean,
     GraphQLError,
-    GraphQLID,
-    GraphQLInt,
     GraphQLNonNull,
+    GraphQLScalarType,
     GraphQLSchema,
-    GraphQLString,
     OperationDefinitionNode,
     Undefined,
     get_variable_values,
@@ -28,15 +25,7 @@ from graphql import (
 from graphql.execution.get_variable_signature import get_variable_signature
 from graphql.execution.values import VariableValues, VariableValueSource
 
-# Built-in scalars and the Python type whose values they take as they are (an Int only
-# within 32 bits). ID also takes integers, turning them into strings: graphql-core does that.
-_AS_IS: dict[Any, type] = {
-    GraphQLID: str,
-    GraphQLString: str,
-    GraphQLBoolean: bool,
-    GraphQLInt: int,
-}
-_INT_RANGE = range(-(2**31), 2**31)
+from gql.scalars import AS_IS, INT_RANGE
 
 
 class _Simple(NamedTuple):
@@ -93,7 +82,8 @@ def _simple_variables(
             return None
         type_ = signature.type
         non_null = isinstance(type_, GraphQLNonNull)
-        as_is = _AS_IS.get(type_.of_type if isinstance(type_, GraphQLNonNull) else type_)
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        as_is = AS_IS.get(named.name) if isinstance(named, GraphQLScalarType) else None
         if as_is is None:
             return None
         simple.append(_Simple(signature.name, VariableValueSource(signature), as_is, non_null))
@@ -113,7 +103,7 @@ def _as_they_are(simple: list[_Simple], inputs: dict[str, Any]) -> VariableValue
             if value is Undefined:
                 sources[name] = source  # omitted: no coerced value
                 continue
-        elif type(value) is not as_is or (as_is is int and value not in _INT_RANGE):
+        elif type(value) is not as_is or (as_is is int and value not in INT_RANGE):
             return None
         sources[name] = source._replace(value=value)
         coerced[name] = value
