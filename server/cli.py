@@ -155,7 +155,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
+    from server import workers
     from server.database import apply_migrations, database_url
 
     settings = _settings(args)
@@ -171,7 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers are separate processes: they read their settings from the environment.
         os.environ.update(_environment(settings, url))
         log.info("serving GraphQL on http://%s:%d/graphql", settings.host, settings.port)
-        uvicorn.run(
+        config = uvicorn.Config(
             "server.app:create_app",
             factory=True,
             host=settings.host,
@@ -182,6 +184,13 @@ def _serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=30,
             lifespan="on",
         )
+        if settings.workers > 1:
+            workers.run(config)
+        else:
+            server = uvicorn.Server(config)
+            server.run()
+            if not server.started:
+                return STARTUP_FAILURE
     return 0
 
 

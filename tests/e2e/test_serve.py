@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from server.workers import SPREADS_CONNECTIONS
 from tests.e2e.conftest import RunningServer, storefront_serve
 
 pytestmark = pytest.mark.e2e
@@ -109,3 +113,72 @@ def test_database_url_wins_over_embedded(tmp_path: Path, database_url: str) -> N
         assert ask(server)["data"] is not None
         assert not (tmp_path / "data" / "pgdata").exists()
     assert os.path.exists(server.log_path)
+
+
+@pytest.mark.skipif(not SPREADS_CONNECTIONS, reason="SO_REUSEPORT spreads connections on Linux")
+def test_workers_each_take_a_share_of_a_burst_of_connections(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Keep-alive clients open their connections at once; with one shared listening socket
+    the worker that woke first took them all. Every worker must get some of 32."""
+    with storefront_serve(
+        tmp_path,
+        database_url=database_url,
+        extra_env={"STOREFRONT_SEED_DEMO": "false", "STOREFRONT_WORKERS": "2"},
+    ) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        wait_for(lambda: len(sockets_on(port, LISTENING)) == 2, what="two listening workers")
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+        try:
+            for conn in burst:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            for conn in burst:
+                conn.settimeout(10)
+                assert conn.recv(64).startswith(b"HTTP/1.1 200")
+            owners = owners_of(sockets_on(port, ESTABLISHED), server.process.pid)
+        finally:
+            for conn in burst:
+                conn.close()
+    assert sum(owners.values()) == 32
+    assert len(owners) == 2, f"connections per worker: {owners}"
+
+
+LISTENING, ESTABLISHED = "0A", "01"
+
+
+def sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 TCP sockets whose local port is `port`, in that state."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            found.add(fields[9])
+    return found
+
+
+def owners_of(inodes: set[str], parent: int) -> dict[int, int]:
+    """How many of these sockets each child process of `parent` holds open."""
+    owners: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or parent_of(entry) != parent:
+                continue
+            for fd in (entry / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    owners[int(entry.name)] = owners.get(int(entry.name), 0) + 1
+        except OSError:
+            continue
+    return owners
+
+
+def parent_of(proc: Path) -> int:
+    return int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+
+
+def wait_for(condition: Callable[[], bool], *, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {seconds:g}s")
+        time.sleep(0.1)
