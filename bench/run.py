@@ -9,13 +9,14 @@ Uses DATABASE_URL when set (migrated, and seeded at the default scale when empty
 embedded PostgreSQL under .storefront/bench, kept between runs. Starts the real server
 (`storefront serve`, one worker) and the floor (`bench/floor.py`) side by side, checks that
 both give the same `data` for every canonical request, then for each request and
-concurrency runs wrk against them in turn (ours, floor, ours, floor, ...): a warm-up, then a
-timed run, for `--rounds` rounds. Then ours with `--workers` worker processes against one
-worker, both started afresh, on Q1 and Q2 at the first concurrency, with an estimate of the
-most the workers can gain on this machine. Prints one table of medians across rounds and
-the targets met or missed, and writes the same to bench/results/latest.json. A ratio is
-the median of the rounds' ratios (each round's two runs follow each other), so a stretch
-in which the machine runs slower weighs on both sides of a pair.
+concurrency runs wrk against them in turn (ours, floor; floor, ours; ours, floor; ...): a
+warm-up, then a timed run, for `--rounds` rounds. Then ours with `--workers` worker
+processes against one worker, both started afresh, on Q1 and Q2 at the first concurrency,
+with an estimate of the most the workers can gain on this machine. Prints one table of
+medians across rounds and the targets met or missed, and writes the same to
+bench/results/latest.json. A ratio is the median of the rounds' ratios (each round's two
+runs follow each other), so a stretch in which the machine runs slower weighs on both
+sides of a pair.
 
 The canonical requests (their texts are in bench/floor.py), all as staff:
   Q1  product(id) with 6 fields, the id rotating over 1,000 seeded products
@@ -745,6 +746,13 @@ def median(runs: Sequence[Run], attribute: str) -> float:
     return float(statistics.median(getattr(run, attribute) for run in runs))
 
 
+def in_turn(servers: tuple[Server, Server], round: int) -> tuple[Server, Server]:
+    """Who runs first alternates by round (A B, B A, A B, ...): going first or second
+    brings its own conditions (what the previous run left in PostgreSQL, a machine that
+    speeds up or slows down over the pair), and alternating spreads them over both sides."""
+    return servers if round % 2 == 0 else (servers[1], servers[0])
+
+
 def paired_ratio(ours: Sequence[Run], theirs: Sequence[Run]) -> float:
     """The median over rounds of one round's ratio: each round's two runs follow each
     other, so a machine that is slower for a while slows both sides of a pair, where the
@@ -1035,8 +1043,8 @@ def main() -> None:
             for name in args.names:
                 for connections in args.concurrencies:
                     runs: dict[str, list[Run]] = {"ours": [], "floor": []}
-                    for _ in range(args.rounds):
-                        for server in (ours, theirs):
+                    for round in range(args.rounds):
+                        for server in in_turn((ours, theirs), round):
                             runs[server.label].append(bench.measure(name, server, connections))
                     ours_sum, floor_sum = summarize(runs["ours"]), summarize(runs["floor"])
                     rows.append(
@@ -1068,8 +1076,8 @@ def main() -> None:
                     connections = args.concurrencies[0]
                     for name in scaled:
                         pair: dict[str, list[Run]] = {single.label: [], many_label: []}
-                        for _ in range(args.rounds):
-                            for server in (single, many):
+                        for round in range(args.rounds):
+                            for server in in_turn((single, many), round):
                                 pair[server.label].append(bench.measure(name, server, connections))
                         one, more = summarize(pair[single.label]), summarize(pair[many_label])
                         scaling.append(
