@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from sql.builder import Column, Entity, SortKey, patch_statement
 from sql.pool import Connection, Executor
-from sql.rows import ByIds, columns, to_rows
+from sql.rows import ByIds, columns, row_class, to_rows
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class CategoryRow:
     id: UUID
     rev: int

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from sql.builder import Column, Entity, Relation, SortKey, patch_statement
 from sql.pool import Connection, Executor
-from sql.rows import ByIds, columns, to_rows
+from sql.rows import ByIds, columns, row_class, to_rows
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class CustomerRow:
     id: UUID
     rev: int
@@ -23,7 +22,7 @@ class CustomerRow:
     deleted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class CustomerStats:
     order_count: int
     total_spent: Decimal

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -12,10 +12,10 @@ from sql.builder import Column, Entity, Relation, SortKey
 from sql.customers import CUSTOMERS
 from sql.pool import Connection, Executor
 from sql.products import ProductRow
-from sql.rows import ByIds, columns, to_rows
+from sql.rows import ByIds, columns, row_class, to_rows
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class OrderRow:
     id: UUID
     rev: int
@@ -32,7 +32,7 @@ class OrderRow:
     deleted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class OrderLineRow:
     id: UUID
     order_id: UUID

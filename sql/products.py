@@ -10,10 +10,10 @@ from uuid import UUID
 from sql.builder import Column, Entity, Relation, SortKey, patch_statement
 from sql.categories import CATEGORIES
 from sql.pool import Connection, Executor
-from sql.rows import ByIds, columns, to_rows
+from sql.rows import ByIds, columns, row_class, to_rows
 
 
-@dataclass(frozen=True, slots=True)
+@row_class
 class ProductRow:
     id: UUID
     rev: int

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Awaitable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID
 
 if TYPE_CHECKING:
@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from sql.pool import Executor
 
 RowT = TypeVar("RowT", bound="DataclassInstance")
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True)
+def row_class(cls: type[T]) -> type[T]:
+    """A row type: a dataclass with slots that type checkers hold frozen.
+
+    Not frozen at run time: a frozen dataclass's `__init__` sets every field through
+    `object.__setattr__`, six times slower than plain assignment (1.9 against 0.3 us for
+    a product's eleven columns), and a page of order lines with their products makes
+    hundreds of rows. Hashing stays as frozen rows have it (by value)."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 def columns(row_type: type[DataclassInstance], *, prefix: str = "") -> str:
