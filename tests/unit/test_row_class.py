@@ -35,7 +35,8 @@ def test_rows_are_equal_and_hash_alike_by_value() -> None:
     row = product_row()
     same = dataclasses.replace(row)
     assert same is not row
-    assert same == row and hash(same) == hash(row)
+    assert same == row
+    assert hash(same) == hash(row)
     assert len({row, same}) == 1
     other = dataclasses.replace(row, rev=2)
     assert other != row
