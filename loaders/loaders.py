@@ -261,6 +261,7 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         return [await loader.load(distinct[0])] * len(keys)
     known = loader.known
     missing = [key for key in distinct if key not in known]
+    found: dict[K, V] = {}
     if missing:
         # Its own task, so that cancelling this caller leaves the batch to the others
         # waiting on its keys.
@@ -268,11 +269,14 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         futures = {key: asyncio.get_running_loop().create_future() for key in missing}
         known.update(futures)
         batch.add_done_callback(partial(_settle, known, futures))
-        await _yours(batch)
-    found = {key: await _yours(known[key]) for key in distinct if key in known}
+        values: list[V] = await _yours(batch)
+        found = dict(zip(missing, values, strict=True))
     for key in distinct:
-        if key not in found:  # forgotten meanwhile (a write cleared it): read it again
-            found[key] = await loader.load(key)
+        if key in found:
+            continue
+        shared = known.get(key)
+        # None: forgotten meanwhile (a write cleared it), so read again.
+        found[key] = await (loader.load(key) if shared is None else _yours(shared))
     return [found[key] for key in keys]
 
 
