@@ -746,11 +746,11 @@ def median(runs: Sequence[Run], attribute: str) -> float:
     return float(statistics.median(getattr(run, attribute) for run in runs))
 
 
-def in_turn(servers: tuple[Server, Server], round: int) -> tuple[Server, Server]:
+def in_turn(servers: tuple[Server, Server], turn: int) -> tuple[Server, Server]:
     """Who runs first alternates by round (A B, B A, A B, ...): going first or second
     brings its own conditions (what the previous run left in PostgreSQL, a machine that
     speeds up or slows down over the pair), and alternating spreads them over both sides."""
-    return servers if round % 2 == 0 else (servers[1], servers[0])
+    return servers if turn % 2 == 0 else (servers[1], servers[0])
 
 
 def paired_ratio(ours: Sequence[Run], theirs: Sequence[Run]) -> float:
@@ -1043,8 +1043,8 @@ def main() -> None:
             for name in args.names:
                 for connections in args.concurrencies:
                     runs: dict[str, list[Run]] = {"ours": [], "floor": []}
-                    for round in range(args.rounds):
-                        for server in in_turn((ours, theirs), round):
+                    for turn in range(args.rounds):
+                        for server in in_turn((ours, theirs), turn):
                             runs[server.label].append(bench.measure(name, server, connections))
                     ours_sum, floor_sum = summarize(runs["ours"]), summarize(runs["floor"])
                     rows.append(
@@ -1076,8 +1076,8 @@ def main() -> None:
                     connections = args.concurrencies[0]
                     for name in scaled:
                         pair: dict[str, list[Run]] = {single.label: [], many_label: []}
-                        for round in range(args.rounds):
-                            for server in in_turn((single, many), round):
+                        for turn in range(args.rounds):
+                            for server in in_turn((single, many), turn):
                                 pair[server.label].append(bench.measure(name, server, connections))
                         one, more = summarize(pair[single.label]), summarize(pair[many_label])
                         scaling.append(
