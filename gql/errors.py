@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, ValueNode
 
 from resolvers.errors import BadUserInput
 from sql.errors import bad_client_value, transient
@@ -38,6 +38,10 @@ def plain_error(message: str, *, code: str) -> dict[str, Any]:
 
 def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
     original = error.original_error
+    if _refused_argument(error):
+        formatted = dict(error.formatted)
+        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
+        return formatted
     if isinstance(original, BadUserInput) or (original is not None and bad_client_value(original)):
         formatted = dict(error.formatted)
         formatted["message"] = (
@@ -67,6 +71,20 @@ def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
         exc_info=original or error,
     )
     return _placed(masked_error(request_id), error)
+
+
+def _refused_argument(error: GraphQLError) -> bool:
+    """graphql-core refusing an argument's value while executing: a variable with a
+    default may stand where an argument takes no null, and validation lets it, but sent
+    as null it fails there (`@include(if: $b)` with `$b: Boolean = true` and b null).
+    Such an error points at the value in the document and wraps no Python exception."""
+    original = error.original_error
+    nodes = error.nodes or []
+    return (
+        (original is None or isinstance(original, GraphQLError))
+        and bool(nodes)
+        and isinstance(nodes[0], ValueNode)
+    )
 
 
 def masked_error(request_id: str) -> dict[str, Any]:

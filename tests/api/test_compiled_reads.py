@@ -585,12 +585,17 @@ async def test_everything_skipped_at_the_root(pair: Pair) -> None:
 
 async def test_a_null_condition_variable_is_an_error(pair: Pair) -> None:
     """`$b: Boolean = true` sent as null reaches `@include(if:)`, which takes no null: the
-    plan cannot be made, and both paths answer with graphql-core's error (not a 500)."""
+    plan cannot be made, and both paths answer with graphql-core's message as a client
+    error (not a masked fault)."""
     document = "query Q($b: Boolean = true) { products(first: 1) @include(if: $b) { totalCount } }"
     answer = await pair.send({"query": document, "variables": {"b": None}})
     assert answer.status == 200
     assert answer.json["data"] is None
-    assert answer.json["errors"][0]["locations"] == [{"line": 1, "column": 63}]
+    (error,) = answer.json["errors"]
+    assert error["locations"] == [{"line": 1, "column": 63}]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "'if'" in error["message"]
+    assert "Boolean!" in error["message"]
 
 
 async def test_prices_keep_their_decimals(pair: Pair) -> None:

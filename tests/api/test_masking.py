@@ -66,3 +66,19 @@ async def test_numbers_and_times_out_of_range_are_a_client_error(
         [error] = body["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", (where, error)
         assert "out of range" in error["message"]
+
+
+async def test_a_null_variable_where_an_argument_takes_none_is_a_client_error(
+    client: GraphQLClient, db: object
+) -> None:
+    """A variable with a default may stand for a non-null argument; sent as null, the
+    argument refuses it while executing. That is the client's input, not a fault."""
+    body = await client.query(
+        'query($id: ID = "UHJvZHVjdDox") { product(id: $id) { name } }', {"id": None}
+    )
+    assert body["data"] == {"product": None}
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["path"] == ["product"]
+    assert "'id'" in error["message"]
+    assert "'$id'" in error["message"]
