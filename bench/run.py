@@ -2,7 +2,7 @@
 GraphQL, under wrk: `make bench`.
 
     make bench [BENCH_ARGS="--only Q1,Q2 --duration 3 --rounds 1"]
-    .venv/bin/python bench/run.py [--rounds 3] [--duration 10] [--warmup 2] [--only Q1,Q5]
+    .venv/bin/python bench/run.py [--rounds 5] [--duration 10] [--warmup 2] [--only Q1,Q5]
                                   [--workers 2] [--concurrency 16,64] [--threads 1]
 
 Uses DATABASE_URL when set (migrated, and seeded at the default scale when empty), else an
@@ -283,11 +283,12 @@ def others_cores(
     return sum(cores for cores, _ in used), used[:3]
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+def machine_ticks() -> tuple[int, int, int]:
+    """(busy, total, stolen) CPU ticks of the whole machine so far, from /proc/stat;
+    stolen: time a virtual machine's CPUs were ready but the host ran something else."""
     fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle and iowait
-    return sum(fields) - idle, sum(fields)
+    return sum(fields) - idle, sum(fields), fields[7]
 
 
 def settled(read: Callable[[], Any]) -> Any:
@@ -619,6 +620,8 @@ class Run:
     machine."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
+    machine_stolen: float
+    """Share of all CPU time the host took from this virtual machine during the run."""
     others_cores: float
     """CPUs used during the run by processes outside the measurement (see others_cores)."""
     others_busiest: list[tuple[float, str]]
@@ -692,7 +695,7 @@ class Bench:
             database=self.database,
             seconds=result["duration_us"] / 1e6,
         )
-        busy, total = (machine_after[i] - machine_before[i] for i in (0, 1))
+        busy, total, stolen = (machine_after[i] - machine_before[i] for i in (0, 1, 2))
         sockets = sum(result[k] for k in ("connect", "read", "write", "timeout"))
         successes = None
         if writes:
@@ -711,6 +714,7 @@ class Bench:
             rss_mb=server.rss(),
             cpu_ms_per_request=round(cpu * 1000 / max(1, result["requests"]), 3),
             machine_busy=round(busy / max(1, total), 3),
+            machine_stolen=round(stolen / max(1, total), 3),
             others_cores=round(others, 3),
             others_busiest=busiest,
             successes=successes,
@@ -918,6 +922,17 @@ def render(report: dict[str, Any]) -> str:
             f"the machine's CPUs were {statistics.median(busy):.0%} busy during the timed runs "
             "(median; the servers, wrk, PostgreSQL and anything else running)"
         )
+    stolen = [
+        run["machine_stolen"]
+        for sides in report["runs"].values()
+        for runs in sides.values()
+        for run in runs
+    ]
+    if stolen:
+        lines.append(
+            f"the host took {statistics.median(stolen):.1%} of the CPU time (median of the "
+            f"timed runs; at most {max(stolen):.1%}): runs it took much from ran slower"
+        )
     others = [
         run["others_cores"]
         for sides in report["runs"].values()
@@ -963,7 +978,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=3, help="timed runs per server (3)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed runs per server (5)")
     parser.add_argument(
         "--duration",
         type=int,
