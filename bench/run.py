@@ -944,24 +944,15 @@ def render(report: dict[str, Any]) -> str:
             f"the machine's CPUs were {statistics.median(busy):.0%} busy during the timed runs "
             "(median; the servers, wrk, PostgreSQL and anything else running)"
         )
-    stolen = [
-        run["machine_stolen"]
-        for sides in report["runs"].values()
-        for runs in sides.values()
-        for run in runs
-    ]
+    timed = [run for sides in report["runs"].values() for runs in sides.values() for run in runs]
+    stolen = [run["machine_stolen"] for run in timed]
     if stolen:
         lines.append(
             f"the host took {statistics.median(stolen):.1%} of the CPU time (median of the "
             f"timed runs kept; at most {max(stolen):.1%}); pairs measured again because it "
             f"took more than {STOLEN_LIMIT:.0%}: {len(report.get('remeasured', []))}"
         )
-    others = [
-        run["others_cores"]
-        for sides in report["runs"].values()
-        for runs in sides.values()
-        for run in runs
-    ]
+    others = [run["others_cores"] for run in timed]
     if others:
         lines.append(
             f"processes outside the measurement used {statistics.median(others):.2f} CPUs "
