@@ -39,19 +39,15 @@ def plain_error(message: str, *, code: str) -> dict[str, Any]:
 def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
     original = error.original_error
     if _refused_argument(error):
-        formatted = dict(error.formatted)
-        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
-        return formatted
-    if isinstance(original, BadUserInput) or (original is not None and bad_client_value(original)):
-        formatted = dict(error.formatted)
-        formatted["message"] = (
-            original.message
-            if isinstance(original, BadUserInput)
-            else "an argument holds a value the store cannot take "
-            "(a NUL character, or a number or time out of range)"
+        return _client_error(error, error.message)
+    if isinstance(original, BadUserInput):
+        return _client_error(error, original.message)
+    if original is not None and bad_client_value(original):
+        return _client_error(
+            error,
+            "an argument holds a value the store cannot take "
+            "(a NUL character, or a number or time out of range)",
         )
-        formatted["extensions"] = {"code": "BAD_USER_INPUT"}
-        return formatted
     kind = None if original is None else transient(original)
     if kind is not None:
         log.warning(
@@ -71,6 +67,14 @@ def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
         exc_info=original or error,
     )
     return _placed(masked_error(request_id), error)
+
+
+def _client_error(error: GraphQLError, message: str) -> dict[str, Any]:
+    """The client's mistake, where it happened, told in `message`."""
+    formatted = dict(error.formatted)
+    formatted["message"] = message
+    formatted["extensions"] = {"code": "BAD_USER_INPUT"}
+    return formatted
 
 
 def _refused_argument(error: GraphQLError) -> bool:
