@@ -732,16 +732,17 @@ class Bench:
         """One round's two runs, in this round's order. Measured again (at most
         STOLEN_RETRIES times) when the host took more than STOLEN_LIMIT of the CPU time
         from either run: such a run measures the host, not the server."""
-        for attempt in range(STOLEN_RETRIES + 1):
+        retries = 0
+        while True:
             runs = [(s.label, self.measure(name, s, connections)) for s in in_turn(servers, turn)]
             stolen = max(run.machine_stolen for _, run in runs)
-            if stolen <= STOLEN_LIMIT or attempt == STOLEN_RETRIES:
+            if stolen <= STOLEN_LIMIT or retries == STOLEN_RETRIES:
                 return runs
+            retries += 1
             self.remeasured.append(
                 {"request": name, "concurrency": connections, "round": turn, "stolen": stolen}
             )
             print(f"  the host took {stolen:.0%} of the CPU time: again", file=sys.stderr)
-        raise AssertionError("unreachable")
 
     def measure(self, name: str, server: Server, connections: int) -> Run:
         # Requests wrk stopped waiting for may still be running (or a worker starting):
