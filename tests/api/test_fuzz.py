@@ -103,6 +103,8 @@ async def rows(db: Database) -> None:
 def assert_deliberate(response: Any, document: str) -> None:
     assert response.status_code < 500, (document, response.text)
     for leak in LEAKS:
+        if leak in document:
+            continue  # the client's own text, echoed in an error about it, is no leak
         assert leak not in response.text, (leak, document, response.text)
     body = response.json()
     for error in body.get("errors", []):
