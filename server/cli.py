@@ -159,6 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server import workers
     from server.database import apply_migrations, database_url
+    from server.http_protocol import HttpProtocol
 
     settings = _settings(args)
     if (problem := _persisted_problem(settings)) is not None:
@@ -183,6 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=False,
             timeout_graceful_shutdown=30,
             lifespan="on",
+            http=HttpProtocol,
         )
         if settings.workers > 1:
             workers.run(config)
