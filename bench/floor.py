@@ -3,8 +3,8 @@
     DATABASE_URL=... STOREFRONT_JWT_SECRET=... STOREFRONT_PORT=8001 \\
         .venv/bin/python -m bench.floor
 
-A Starlette app under uvicorn (uvloop, httptools, one process, no access log: as
-`storefront serve` runs) that answers POST /graphql for exactly the canonical request texts
+A Starlette app under uvicorn (uvloop, the server's HTTP protocol, one process, no access
+log: as `storefront serve` runs) that answers POST /graphql for exactly the canonical request texts
 below, chosen by a dict lookup on the query text. It checks the staff bearer token with
 PyJWT (HS256, the same secret, `exp` required, `role` = staff), reads the variables, runs
 the SQL and writes the same `data` with orjson, in the field order and value formats our
@@ -462,6 +462,8 @@ def create_app(
 def main() -> None:
     import uvicorn
 
+    from server.http_protocol import HttpProtocol
+
     url = os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("the floor needs DATABASE_URL")
@@ -470,7 +472,7 @@ def main() -> None:
         host="127.0.0.1",
         port=int(os.environ.get("STOREFRONT_PORT", "8001")),
         loop="uvloop",
-        http="httptools",
+        http=HttpProtocol,
         workers=1,
         access_log=False,
         log_level="warning",
