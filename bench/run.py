@@ -12,7 +12,9 @@ both give the same `data` for every canonical request, then for each request and
 concurrency runs wrk against them in turn (ours, floor; floor, ours; ours, floor; ...): a
 warm-up, then a timed run, for `--rounds` rounds. Then ours with `--workers` worker
 processes against one worker, both started afresh, on Q1 and Q2 at the first concurrency,
-with how busy the machine's CPUs were for each. Prints one table of medians across rounds
+with how busy the machine's CPUs were for each: a run with one worker that keeps them a
+share b busy can grow at most 1/b times before they are full, however many workers serve
+(unless each answer gets cheaper). Prints one table of medians across rounds
 and the targets met or missed, and writes the same to bench/results/latest.json. A ratio
 is the median of the rounds' ratios (each round's two runs follow each other), so a
 stretch in which the machine runs slower weighs on both sides of a pair. A virtual
@@ -805,6 +807,12 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
     }
 
 
+def full_machine(runs: dict[str, Any]) -> float:
+    """How many times its throughput a run could reach with every CPU busy and each answer
+    costing the machine as much CPU as it did: a bound on what more workers can gain."""
+    return 1 / max(runs["machine_busy"], 1e-9)
+
+
 def mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -852,7 +860,8 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
             {
                 "target": f"{line['request']} {line['workers']} workers >= "
                 f"{SCALING_TARGET:g} x 1 worker (c={line['concurrency']})",
-                "value": f"{line['ratio']} (rounds: {', '.join(map(str, line['rounds']))})",
+                "value": f"{line['ratio']} (rounds: {', '.join(map(str, line['rounds']))}; "
+                f"with every CPU busy at most {full_machine(line['one']):.2f})",
                 "pass": line["ratio"] >= SCALING_TARGET,
             }
         )
@@ -921,7 +930,10 @@ def render(report: dict[str, Any]) -> str:
             f"{', '.join(f'{r:.2f}' for r in line['rounds'])}); the machine's CPUs were "
             f"{line['one']['machine_busy']:.0%} busy with one worker and "
             f"{line['many']['machine_busy']:.0%} with {line['workers']} (the servers, "
-            "PostgreSQL and wrk share them)"
+            "PostgreSQL and wrk share them): a run that keeps them "
+            f"{line['one']['machine_busy']:.0%} busy can grow at most "
+            f"{full_machine(line['one']):.2f}x before they are full, unless each answer "
+            "costs less CPU"
         )
     lines.append("")
     config = report["config"]
