@@ -76,17 +76,23 @@ SELECT {columns(OrderRow)} FROM orders
 WHERE number = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR customer_id = $2)
 """
 
+# The owner check is a subquery rather than a join: with no owner (staff) PostgreSQL
+# drops it when planning, where a join probed the orders index once per line (the nested
+# orders page: 0.56 -> 0.40 ms a round trip).
+LINE_OWNED = (
+    "($2::uuid IS NULL"
+    " OR EXISTS (SELECT FROM orders AS o WHERE o.id = l.order_id AND o.customer_id = $2))"
+)
+
 LINES_BY_ORDER_IDS = ByIds(f"""
-SELECT {columns(OrderLineRow, prefix="l.")}
-FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
-WHERE l.order_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
+SELECT {columns(OrderLineRow, prefix="l.")} FROM order_lines AS l
+WHERE l.order_id = ANY($1::uuid[]) AND {LINE_OWNED}
 ORDER BY l.order_id, l.position
 """)
 
 LINES_BY_IDS = ByIds(f"""
-SELECT {columns(OrderLineRow, prefix="l.")}
-FROM order_lines AS l JOIN orders AS o ON o.id = l.order_id
-WHERE l.id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR o.customer_id = $2)
+SELECT {columns(OrderLineRow, prefix="l.")} FROM order_lines AS l
+WHERE l.id = ANY($1::uuid[]) AND {LINE_OWNED}
 """)
 
 

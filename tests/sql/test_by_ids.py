@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from sql.orders import orders_by_ids
+from sql.orders import lines_by_ids, lines_by_order_ids, orders_by_ids
 from sql.pool import Database
 from sql.products import PRODUCTS_BY_IDS, products_by_ids
 from sql.rows import ByIds
@@ -36,6 +36,31 @@ async def test_the_owner_scope_holds_for_one_id_too(db: Database) -> None:
     assert [o.id for o in await orders_by_ids(db, ids=[order], owner=alice)] == [order]
     assert await orders_by_ids(db, ids=[order], owner=bob) == []
     assert await orders_by_ids(db, ids=[order, uuid4()], owner=bob) == []
+
+
+async def test_lines_belong_to_whoever_owns_their_order(db: Database) -> None:
+    """Staff (no owner) read every line; a customer only their orders' lines, for one id
+    and many, and still once PostgreSQL has switched to a cached generic plan."""
+    category = await factories.category(db)
+    product, other = await factories.product(db, category), await factories.product(db, category)
+    alice, bob = await factories.customer(db), await factories.customer(db)
+    mine = await factories.order(db, alice, [(product, 1), (other, 2)])
+    theirs = await factories.order(db, bob, [(product, 3)])
+    async with db.acquire() as conn:
+        for _ in range(8):  # past the five custom plans
+            staff = await lines_by_order_ids(conn, ids=[mine, theirs], owner=None)
+            assert [line.quantity for line in staff[mine]] == [1, 2]
+            assert [line.quantity for line in staff[theirs]] == [3]
+            assert list(await lines_by_order_ids(conn, ids=[theirs], owner=alice)) == []
+            alices = await lines_by_order_ids(conn, ids=[mine, theirs], owner=alice)
+            assert set(alices) == {mine}
+            line_ids = [line.id for line in staff[mine] + staff[theirs]]
+            assert len(await lines_by_ids(conn, ids=line_ids, owner=None)) == 3
+            assert {
+                line.order_id for line in await lines_by_ids(conn, ids=line_ids, owner=bob)
+            } == {theirs}
+            assert await lines_by_ids(conn, ids=line_ids[:1], owner=bob) == []
+            assert len(await lines_by_ids(conn, ids=line_ids[:1], owner=alice)) == 1
 
 
 async def test_a_single_id_is_served_by_a_cached_generic_plan(db: Database) -> None:
