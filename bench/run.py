@@ -861,7 +861,7 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
                 "target": f"{line['request']} {line['workers']} workers >= "
                 f"{SCALING_TARGET:g} x 1 worker (c={line['concurrency']})",
                 "value": f"{line['ratio']} (rounds: {', '.join(map(str, line['rounds']))}; "
-                f"with every CPU busy at most {full_machine(line['one']):.2f})",
+                f"every CPU busy at one worker's CPU per answer: {full_machine(line['one']):.2f})",
                 "pass": line["ratio"] >= SCALING_TARGET,
             }
         )
@@ -933,7 +933,7 @@ def render(report: dict[str, Any]) -> str:
             "PostgreSQL and wrk share them): a run that keeps them "
             f"{line['one']['machine_busy']:.0%} busy can grow at most "
             f"{full_machine(line['one']):.2f}x before they are full, unless each answer "
-            "costs less CPU"
+            "costs less CPU than it did"
         )
     lines.append("")
     config = report["config"]
