@@ -11,11 +11,15 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from server import logs
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("storefront")
 
@@ -159,7 +163,6 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server import workers
     from server.database import apply_migrations, database_url
-    from server.http_protocol import HttpProtocol
 
     settings = _settings(args)
     if (problem := _persisted_problem(settings)) is not None:
@@ -174,18 +177,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers are separate processes: they read their settings from the environment.
         os.environ.update(_environment(settings, url))
         log.info("serving GraphQL on http://%s:%d/graphql", settings.host, settings.port)
-        config = uvicorn.Config(
-            "server.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=30,
-            lifespan="on",
-            http=HttpProtocol,
-        )
+        config = uvicorn_config(settings)
         if settings.workers > 1:
             workers.run(config)
         else:
@@ -194,6 +186,26 @@ def _serve(args: argparse.Namespace) -> int:
             if not server.started:
                 return STARTUP_FAILURE
     return 0
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves the app: each worker builds it from the environment."""
+    import uvicorn
+
+    from server.http_protocol import HttpProtocol
+
+    return uvicorn.Config(
+        "server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+        lifespan="on",
+        http=HttpProtocol,
+    )
 
 
 def _persisted_problem(settings: Settings) -> str | None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main
+from server.cli import main, uvicorn_config
+from server.http_protocol import HttpProtocol
 from server.settings import Settings
 
 
@@ -57,3 +58,12 @@ def test_the_default_page_must_fit_the_maximum() -> None:
 
     with pytest.raises(ValidationError, match="exceeds max_page_size"):
         Settings(default_page_size=50, max_page_size=20)
+
+
+def test_uvicorn_serves_with_our_protocol_and_the_settings() -> None:
+    config = uvicorn_config(Settings(host="127.0.0.1", port=8123, workers=3))
+    assert config.http is HttpProtocol  # a response's head and body in one write
+    assert (config.host, config.port, config.workers) == ("127.0.0.1", 8123, 3)
+    assert config.factory
+    assert config.app == "server.app:create_app"
+    assert config.access_log is False
