@@ -4,12 +4,12 @@
         .venv/bin/python -m bench.floor
 
 A Starlette app under uvicorn (uvloop, the server's HTTP protocol, one process, no access
-log: as `storefront serve` runs) that answers POST /graphql for exactly the canonical request texts
-below, chosen by a dict lookup on the query text. It checks the staff bearer token with
-PyJWT (HS256, the same secret, `exp` required, `role` = staff), reads the variables, runs
-the SQL and writes the same `data` with orjson, in the field order and value formats our
-server uses: global ids as base64 of "Type:uuid", decimals as strings, times as
-`datetime.isoformat()`.
+log: as `storefront serve` runs) that answers POST /graphql for exactly the canonical
+request texts below, chosen by a dict lookup on the query text. It checks the staff bearer
+token with PyJWT (HS256, the same secret, `exp` required, `role` = staff), reads the
+variables, runs the SQL and writes the same `data` with orjson, in the field order and
+value formats our server uses: global ids as base64 of "Type:uuid", decimals as strings,
+times as `datetime.isoformat()`.
 
 Q1 is one hand-written statement. Q2 and Q3 run the statements our server runs (its page,
 count and by-id statements, through the `sql` package), and the writes (Q4, Q5) the same

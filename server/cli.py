@@ -189,7 +189,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
-    """How uvicorn serves the app: each worker builds it from the environment."""
+    """How uvicorn serves the app, which each worker builds from the environment."""
     import uvicorn
 
     from server.http_protocol import HttpProtocol
