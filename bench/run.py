@@ -728,6 +728,16 @@ class Bench:
             wrk=result,
         )
 
+    def rounds(
+        self, name: str, servers: tuple[Server, Server], connections: int
+    ) -> dict[str, list[Run]]:
+        """Every round's run of each server, by label (see `pair`)."""
+        runs: dict[str, list[Run]] = {server.label: [] for server in servers}
+        for turn in range(self.args.rounds):
+            for label, run in self.pair(name, servers, connections, turn):
+                runs[label].append(run)
+        return runs
+
     def pair(
         self, name: str, servers: tuple[Server, Server], connections: int, turn: int
     ) -> list[tuple[str, Run]]:
@@ -807,6 +817,10 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
     }
 
 
+def rounds_text(line: dict[str, Any]) -> str:
+    return ", ".join(f"{ratio:.2f}" for ratio in line["rounds"])
+
+
 def full_machine(runs: dict[str, Any]) -> float:
     """How many times its throughput a run could reach with every CPU busy and each answer
     costing the machine as much CPU as it did: a bound on what more workers can gain."""
@@ -839,7 +853,7 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
             checks.append(
                 {
                     "target": f"{row['request']} ours/floor at c={low} >= {target}",
-                    "value": f"{row['ratio']} (rounds: {', '.join(map(str, row['rounds']))})",
+                    "value": f"{row['ratio']} (rounds: {rounds_text(row)})",
                     "pass": row["ratio"] >= target,
                 }
             )
@@ -860,8 +874,8 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
             {
                 "target": f"{line['request']} {line['workers']} workers >= "
                 f"{SCALING_TARGET:g} x 1 worker (c={line['concurrency']})",
-                "value": f"{line['ratio']} (rounds: {', '.join(map(str, line['rounds']))}; "
-                f"every CPU busy at one worker's CPU per answer: {full_machine(line['one']):.2f})",
+                "value": f"{line['ratio']} (rounds: {rounds_text(line)}; every CPU busy "
+                f"at one worker's CPU per answer: {full_machine(line['one']):.2f})",
                 "pass": line["ratio"] >= SCALING_TARGET,
             }
         )
@@ -927,13 +941,11 @@ def render(report: dict[str, Any]) -> str:
     for line in report["scaling"]:
         lines.append(
             f"{line['request']} with {line['workers']} workers: {line['ratio']:.2f}x (rounds: "
-            f"{', '.join(f'{r:.2f}' for r in line['rounds'])}); the machine's CPUs were "
+            f"{rounds_text(line)}); the machine's CPUs were "
             f"{line['one']['machine_busy']:.0%} busy with one worker and "
             f"{line['many']['machine_busy']:.0%} with {line['workers']} (the servers, "
-            "PostgreSQL and wrk share them): a run that keeps them "
-            f"{line['one']['machine_busy']:.0%} busy can grow at most "
-            f"{full_machine(line['one']):.2f}x before they are full, unless each answer "
-            "costs less CPU than it did"
+            "PostgreSQL and wrk share them): with every CPU busy and each answer costing "
+            f"what it did with one worker, at most {full_machine(line['one']):.2f}x"
         )
     lines.append("")
     config = report["config"]
@@ -1080,10 +1092,7 @@ def main() -> None:
             print("timing ...", file=sys.stderr)
             for name in args.names:
                 for connections in args.concurrencies:
-                    runs: dict[str, list[Run]] = {"ours": [], "floor": []}
-                    for turn in range(args.rounds):
-                        for label, run in bench.pair(name, (ours, theirs), connections, turn):
-                            runs[label].append(run)
+                    runs = bench.rounds(name, (ours, theirs), connections)
                     ours_sum, floor_sum = summarize(runs["ours"]), summarize(runs["floor"])
                     rows.append(
                         {
@@ -1114,10 +1123,7 @@ def main() -> None:
                     precheck(url, plan, single.base, theirs.base, scaled)
                     connections = args.concurrencies[0]
                     for name in scaled:
-                        pair: dict[str, list[Run]] = {single.label: [], many_label: []}
-                        for turn in range(args.rounds):
-                            for label, run in bench.pair(name, (single, many), connections, turn):
-                                pair[label].append(run)
+                        pair = bench.rounds(name, (single, many), connections)
                         one, more = summarize(pair[single.label]), summarize(pair[many_label])
                         scaling.append(
                             {
