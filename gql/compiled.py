@@ -12,8 +12,10 @@ any other field calls its Strawberry resolver exactly as graphql-core would.
 Only success is served from here. When anything else happens — a resolver raises, a
 non-null field comes back null, a value's type cannot be told — the run is abandoned and
 the query executed again by graphql-core, which builds the errors, partial data and paths
-the specification asks for. Queries read and change nothing, so running one twice costs
-only time; mutations, subscriptions and introspection always go to graphql-core.
+the specification asks for. Queries read and change nothing, and the second run reads
+through the same loaders and `sql.read_once` as the first, so it costs the database nothing
+more: a statement that failed fails again at once. Mutations, subscriptions and
+introspection always go to graphql-core.
 """
 
 from __future__ import annotations

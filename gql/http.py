@@ -230,6 +230,9 @@ class GraphQLEndpoint:
             async with self.admission.slot():
                 ctx = self.context(request, viewer)
                 if runnable.plan is not None:
+                    # graphql-core may run the query again: it reads what this run read
+                    # (rows, and errors such as a timeout) without asking the database twice.
+                    ctx.read_once()
                     try:
                         data = await execute_compiled(
                             runnable.plan, variables=runnable.variables, context=ctx
@@ -239,7 +242,6 @@ class GraphQLEndpoint:
                         )
                     except Abandon:
                         self.abandoned += 1
-                        ctx = self.context(request, viewer)  # loaders start afresh
                 result = execute(
                     self.schema,
                     runnable.document,

@@ -16,7 +16,7 @@ from functools import cached_property, partial
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from aiodataloader import DataLoader, Loader, failed_dispatch
+from aiodataloader import DataLoader, Loader
 
 from loaders.align import align_one
 from sql import categories, customers, orders, products
@@ -74,7 +74,12 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
             if len(values) != len(queue):
                 raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
         except Exception as error:
-            failed_dispatch(self, queue, error)  # each key is read again when next asked
+            # The keys keep their error for the rest of the request: asking again (graphql-
+            # core after an abandoned compiled run) must not cost the database again.
+            for item in queue:
+                if not item.future.done():
+                    item.future.set_exception(error)
+                    item.future.exception()  # raised to every waiter; not unretrieved
             return
         for item, value in zip(queue, values, strict=True):
             if item.future.done():
@@ -281,19 +286,20 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
 
 
 def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Future[list[V]]) -> None:
-    """Gives a direct batch's values to the futures waiting on its keys; a failed batch
-    is not remembered, so a later load tries again."""
-    cancelled = batch.cancelled()
-    error = None if cancelled else batch.exception()
-    if cancelled or error is not None:
+    """Gives a direct batch's values to the futures waiting on its keys. A failed batch's
+    keys keep its error, as the queue's do; a cancelled one's are forgotten, so a later
+    load reads them."""
+    if batch.cancelled():
         for key, future in futures.items():
             if known.get(key) is future:
                 del known[key]
-            if error is None:
-                future.cancel()
-            else:
-                future.set_exception(error)
-                future.exception()  # raised to the batch's own caller; not unretrieved
+            future.cancel()
+        return
+    error = batch.exception()
+    if error is not None:
+        for future in futures.values():
+            future.set_exception(error)
+            future.exception()  # raised to the batch's own caller; not unretrieved
         return
     for future, value in zip(futures.values(), batch.result(), strict=True):
         future.set_result(value)

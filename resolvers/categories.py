@@ -34,7 +34,7 @@ async def category(ctx: RequestContext, *, id: UUID) -> CategoryRow | None:
 
 
 async def category_by_name(ctx: RequestContext, *, name: str) -> CategoryRow | None:
-    return await categories.live_category_by_name(ctx.db, name=name)
+    return await categories.live_category_by_name(ctx.reads, name=name)
 
 
 async def categories_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CategoryRow]:

@@ -176,11 +176,11 @@ class Listing(Generic[T]):
 
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
     with _filter_errors():
-        rows = await fetch_page(ctx.db, plan.spec)
+        rows = await fetch_page(ctx.reads, plan.spec)
 
     async def count() -> int:
         with _filter_errors():
-            return await count_rows(ctx.db, plan.spec)
+            return await count_rows(ctx.reads, plan.spec)
 
     return Listing(page=to_page(plan, rows), count=count)
 

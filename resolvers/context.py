@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from loaders.loaders import Loaders
 from resolvers.viewer import ANONYMOUS, Viewer
-from sql.pool import Database
+from sql.pool import Database, Executor
+from sql.read_once import ReadOnce
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,16 @@ class RequestContext:
     request_id: str
     viewer: Viewer = ANONYMOUS
     idempotency_ttl_seconds: float = 24 * 3600
+    reads: Executor = field(init=False)  # what reads go through: `db`, or `read_once`'s
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.reads = self.db
         # Loaders read with this viewer's scope; they live and die with the request.
         self.loaders = Loaders(self.db, owner=self.viewer.owner)
+
+    def read_once(self) -> None:
+        """From here on every read of this request runs once (`sql.read_once`): for a query
+        that may be executed twice, compiled and then by graphql-core."""
+        self.reads = ReadOnce(self.db)
+        self.loaders = Loaders(self.reads, owner=self.viewer.owner)

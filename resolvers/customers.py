@@ -34,7 +34,7 @@ async def customer(ctx: RequestContext, *, id: UUID) -> CustomerRow | None:
 
 
 async def customer_by_email(ctx: RequestContext, *, email: str) -> CustomerRow | None:
-    return await customers.live_customer_by_email(ctx.db, email=email, owner=ctx.viewer.owner)
+    return await customers.live_customer_by_email(ctx.reads, email=email, owner=ctx.viewer.owner)
 
 
 async def customers_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CustomerRow]:

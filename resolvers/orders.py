@@ -41,7 +41,7 @@ async def order(ctx: RequestContext, *, id: UUID) -> OrderRow | None:
 
 
 async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | None:
-    return await orders.live_order_by_number(ctx.db, number=number, owner=ctx.viewer.owner)
+    return await orders.live_order_by_number(ctx.reads, number=number, owner=ctx.viewer.owner)
 
 
 async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[OrderRow]:

@@ -29,7 +29,7 @@ async def product(ctx: RequestContext, *, id: UUID) -> ProductRow | None:
 
 
 async def product_by_sku(ctx: RequestContext, *, sku: str) -> ProductRow | None:
-    return await products.live_product_by_sku(ctx.db, sku=sku)
+    return await products.live_product_by_sku(ctx.reads, sku=sku)
 
 
 async def products_listing(

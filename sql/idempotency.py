@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from sql.pool import Connection, Executor
+from sql.pool import Connection, Database
 
 CLAIM = """
 INSERT INTO idempotency_keys (operation, key, request_hash, expires_at)
@@ -58,6 +58,6 @@ async def store(conn: Connection, *, operation: str, key: str, response: Any) ->
     await conn.execute(STORE, operation, key, orjson.dumps(response).decode())
 
 
-async def purge_expired(executor: Executor) -> int:
+async def purge_expired(executor: Connection | Database) -> int:
     status = await executor.execute(PURGE)
     return int(status.split()[-1])

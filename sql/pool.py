@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from sql.read_once import ReadOnce
 
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 """One connection: a direct one, or one borrowed from the pool."""
@@ -91,8 +94,9 @@ class _Acquire:
             self._db._turns.release()
 
 
-Executor = Connection | Database
-"""Anything query functions run on: the pool (reads) or a transaction's connection (writes)."""
+Executor: TypeAlias = "Connection | Database | ReadOnce"
+"""Anything query functions run on: the pool or one request's reads of it (reads), or a
+transaction's connection (writes)."""
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

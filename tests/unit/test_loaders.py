@@ -86,14 +86,27 @@ async def test_keys_asked_for_within_two_turns_of_the_loop_share_one_batch() -> 
     assert batches[1:] == [[key(3)]]
 
 
-async def test_a_failed_batch_fails_its_callers_and_is_not_remembered() -> None:
+async def test_a_failed_batch_fails_its_callers_and_keeps_its_error() -> None:
+    """Within a request a failed read is not tried again: asking again (graphql-core after
+    an abandoned compiled run) gets the same error without another batch."""
     loader, batches = counting_loader(fail=True)
     results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
     assert [str(r) for r in results] == ["the database went away"] * 2
     assert batches == [[key(1), key(2)]]
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="went away"):
         await loader.load(key(1))
-    assert batches[1:] == [[key(1)]]  # asked again, read again
+    with pytest.raises(RuntimeError, match="went away"):
+        await load_all(loader, [key(2), key(1)])
+    assert batches == [[key(1), key(2)]]  # asked again, not read again
+
+
+async def test_a_failed_direct_batch_keeps_its_error() -> None:
+    loader, batches = counting_loader(fail=True)
+    with pytest.raises(RuntimeError, match="went away"):
+        await load_all(loader, [key(1), key(2), key(3)])
+    with pytest.raises(RuntimeError, match="went away"):
+        await loader.load(key(2))
+    assert batches == [[key(1), key(2), key(3)]]
 
 
 async def test_a_value_that_is_an_error_fails_only_its_own_key() -> None:
@@ -114,4 +127,4 @@ async def test_a_batch_with_the_wrong_number_of_values_fails_every_caller() -> N
     loader = Short(None, None, int)  # type: ignore[arg-type]
     results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
     assert all(isinstance(r, TypeError) for r in results)
-    assert loader.known == {}  # forgotten: asked again, read again
+    assert all(isinstance(f.exception(), TypeError) for f in loader.known.values())

@@ -1,0 +1,75 @@
+"""Reads that run at most once per request, failures included.
+
+A query served from a compiled plan may be executed a second time, by graphql-core, when the
+plan meets anything but success (a timeout, a resolver error, a null in a non-null field):
+graphql-core then builds the errors and partial data the specification asks for. Both runs
+read through one `ReadOnce`, so the second one finds every statement the first one ran —
+its rows, or the error it ended with — and the database does the work once: a statement
+that timed out after five seconds is not sent again to time out once more.
+
+Only reads go through it, and only for one request: nothing here survives the request, and
+writes never see it (a mutation reads and writes through its transaction's connection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from sql.pool import Database
+
+_Key = tuple[str, str, tuple[Any, ...]]
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class ReadOnce:
+    """The pool's read methods, each statement (text and arguments) run once.
+
+    A cancelled read is not remembered (the request is ending); any other error is, and is
+    raised again to whoever runs the same statement later in the request."""
+
+    __slots__ = ("_db", "_done")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._done: dict[_Key, Any] = {}
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        records: list[asyncpg.Record] = await self._once("fetch", query, args)
+        return records
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        record: asyncpg.Record | None = await self._once("fetchrow", query, args)
+        return record
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        return await self._once("fetchval", query, args)
+
+    async def _once(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        key = (method, query, _hashable(args))
+        done = self._done.get(key, self)
+        if done is not self:
+            if isinstance(done, _Failed):
+                raise done.error
+            return done
+        try:
+            result = await getattr(self._db, method)(query, *args)
+        except Exception as error:
+            self._done[key] = _Failed(error)
+            raise
+        self._done[key] = result
+        return result
+
+
+def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The arguments as a key: lists (of ids, of filter values) become tuples."""
+    if not any(isinstance(a, list) for a in args):
+        return args
+    return tuple(tuple(_hashable(tuple(a))) if isinstance(a, list) else a for a in args)

@@ -1,0 +1,210 @@
+"""A read that fails costs the database once, and answers exactly as graphql-core does.
+
+A query served from a compiled plan goes to graphql-core when anything but success happens
+there (a statement times out, a resolver raises, a non-null field fails), and graphql-core
+builds the errors and partial data. Two apps over one database, one with compiled reads and
+one without, get the same failing requests: the answers must be byte for byte the same, and
+the compiled app must have sent each statement once — every one the other app sent, and a
+timed-out one not twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from gql.http import GraphQLEndpoint
+from server.app import create_app
+from server.settings import Settings
+from sql.pool import Database
+from tests import factories
+from tests.api.conftest import StatementRecorder
+from tests.conftest import token
+
+TIMEOUT_MS = 300
+
+
+@dataclass
+class Side:
+    http: httpx.AsyncClient
+    endpoint: GraphQLEndpoint
+    recorder: StatementRecorder
+
+
+@contextlib.asynccontextmanager
+async def _side(database_url: str, *, compiled: bool, **overrides: Any) -> AsyncIterator[Side]:
+    recorder = StatementRecorder()
+    settings = Settings(
+        **{
+            "pool_min_size": 1,
+            "pool_max_size": 1,  # fields finish in the order they start, on both sides
+            "statement_timeout_ms": TIMEOUT_MS,
+            "lock_timeout_ms": 0,
+            **overrides,
+        },
+        database_url=database_url,
+        compiled_reads=compiled,
+    )
+    app = create_app(settings, query_logger=recorder)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Side(http, app.state.graphql, recorder)
+
+
+@contextlib.asynccontextmanager
+async def _locked(database_url: str, *tables: str) -> AsyncIterator[None]:
+    """`tables` locked against every reader by another session for the block."""
+    if not tables:
+        yield
+        return
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await conn.close()
+
+
+async def _send(side: Side, document: str, viewer: str) -> tuple[int, bytes, Counter[str], int]:
+    side.recorder.clear()
+    before = side.endpoint.abandoned
+    response = await side.http.post(
+        "/graphql",
+        json={"query": document},
+        headers={"Authorization": f"Bearer {viewer}", "X-Request-ID": "failing-read-0001"},
+    )
+    return (
+        response.status_code,
+        response.content,
+        Counter(side.recorder.statements),
+        side.endpoint.abandoned - before,
+    )
+
+
+async def _seed(db: Database) -> None:
+    lighting = await factories.category(db, name="Lighting")
+    desks = await factories.category(db, name="Desks")
+    for n in range(3):
+        await factories.product(db, lighting, name=f"Lamp {n}", sku=f"LAMP-{n}")
+        await factories.product(db, desks, name=f"Desk {n}", sku=f"DESK-{n}")
+
+
+FAILING = [
+    # A root count that times out.
+    pytest.param(("products",), "{ products(first: 1) { totalCount } }", id="root-timeout"),
+    # A batch under a non-null field times out: nulls propagate up to `data`.
+    pytest.param(
+        ("categories",),
+        "{ products(first: 6) { nodes { name category { name } } } }",
+        id="nested-non-null-timeout",
+    ),
+    # A nullable lookup times out beside a connection that answers: partial data.
+    pytest.param(
+        ("customers",),
+        '{ c: customerByEmail(email: "ada@example.com") { name }'
+        " products(first: 2) { nodes { sku category { name } } } }",
+        id="partial-data-timeout",
+    ),
+    # A resolver raises after its siblings read: their statements are not sent again.
+    pytest.param(
+        (),
+        "{ a: products(first: 3) { totalCount nodes { name category { name } } }"
+        ' b: products(after: "garbage") { totalCount } c: categoryByName(name: "Desks") { name } }',
+        id="resolver-error",
+    ),
+    # A failing non-null field beside siblings that read.
+    pytest.param(
+        (),
+        "{ categories(first: 2) { nodes { name products(first: 2) { nodes { name } } } }"
+        ' products(search: "a\\u0000b") { totalCount } }',
+        id="non-null-failure",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tables", "document"), FAILING)
+async def test_a_failing_read_runs_its_statements_once_and_answers_as_graphql_core(
+    database_url: str, db: Database, tables: tuple[str, ...], document: str
+) -> None:
+    await _seed(db)
+    async with (
+        _side(database_url, compiled=True) as fast,
+        _side(database_url, compiled=False) as plain,
+    ):
+        # The compiled app's pool reads the catalogue once first, so both sides have
+        # asyncpg's type introspection behind them and count only the request's own reads.
+        warm = "{ products(first: 1) { nodes { category { name } } } }"
+        for side in (fast, plain):
+            await _send(side, warm, token("staff"))
+        async with _locked(database_url, *tables):
+            status, body, statements, abandoned = await _send(fast, document, token("staff"))
+        async with _locked(database_url, *tables):
+            plain_status, plain_body, plain_statements, _ = await _send(
+                plain, document, token("staff")
+            )
+    assert abandoned == 1, "the compiled run must have met the failure"
+    assert (status, body) == (plain_status, plain_body)
+    # graphql-core alone may stop reading siblings once a non-null field failed; the
+    # compiled run read them before it gave up, once each, and nothing more.
+    assert plain_statements.keys() <= statements.keys()
+    assert all(count == 1 for count in statements.values()), statements
+    if tables:
+        assert b'"TIMEOUT"' in body
+
+
+async def test_a_timed_out_read_answers_after_one_statement_timeout(
+    database_url: str, db: Database
+) -> None:
+    """TIMEOUT after one statement timeout, not after the statement ran twice."""
+    await _seed(db)
+    timeout_ms = 1500
+    async with (
+        _side(database_url, compiled=True, statement_timeout_ms=timeout_ms) as fast,
+        _locked(database_url, "products"),
+    ):
+        started = time.monotonic()
+        _, body, statements, abandoned = await _send(
+            fast, "{ products(first: 1) { totalCount } }", token("staff")
+        )
+        elapsed = time.monotonic() - started
+    assert abandoned == 1
+    assert b'"TIMEOUT"' in body
+    assert sum(statements.values()) == 1
+    assert timeout_ms / 1000 <= elapsed < 2 * timeout_ms / 1000, elapsed
+
+
+async def test_an_exhausted_pool_is_waited_for_once(database_url: str, db: Database) -> None:
+    """A read that found no connection within the acquire timeout is not queued again."""
+    await _seed(db)
+    wait = 1.0
+    async with _side(database_url, compiled=True, pool_acquire_timeout=wait) as fast:
+        started = time.monotonic()
+        async with _held(fast):
+            _, body, statements, abandoned = await _send(
+                fast, "{ products(first: 1) { totalCount } }", token("staff")
+            )
+        elapsed = time.monotonic() - started
+    assert abandoned == 1
+    assert b'"SERVICE_UNAVAILABLE"' in body
+    assert statements == Counter()
+    assert wait <= elapsed < 2 * wait, elapsed
+
+
+@contextlib.asynccontextmanager
+async def _held(side: Side) -> AsyncIterator[None]:
+    """The app's only pooled connection held for the block."""
+    transport = side.http._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    pool: Database = transport.app.state.pool  # type: ignore[attr-defined]
+    async with pool.acquire():
+        yield
