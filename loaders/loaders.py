@@ -27,6 +27,7 @@ from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
 from sql.products import ProductRow
+from sql.read_once import REPLAY_TURNS
 
 
 class _HasId(Protocol):
@@ -92,13 +93,26 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
 
 def _yours(shared: Future[V]) -> Future[V]:
     """A future of the caller's own that takes the shared one's outcome: cancelling it
-    leaves the shared one, and everyone else waiting on it, alone. A done future is
-    returned as it is (it can no longer be cancelled)."""
+    leaves the shared one, and everyone else waiting on it, alone. A value already loaded
+    is returned as it is (it can no longer be cancelled); an error already met comes a few
+    turns of the loop later, as `sql.read_once` replays one (see `REPLAY_TURNS`)."""
+    own: Future[V]
     if shared.done():
-        return shared
-    own: Future[V] = shared.get_loop().create_future()
+        if shared.cancelled() or shared.exception() is None:
+            return shared
+        own = shared.get_loop().create_future()
+        _after_turns(REPLAY_TURNS, partial(_pass_on, own, shared))
+        return own
+    own = shared.get_loop().create_future()
     shared.add_done_callback(partial(_pass_on, own))
     return own
+
+
+def _after_turns(turns: int, callback: Callable[[], None]) -> None:
+    if turns:
+        asyncio.get_running_loop().call_soon(_after_turns, turns - 1, callback)
+    else:
+        callback()
 
 
 def _pass_on(own: Future[V], shared: Future[V]) -> None:

@@ -13,6 +13,7 @@ writes never see it (a mutation reads and writes through its transaction's conne
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -20,6 +21,19 @@ import asyncpg
 from sql.pool import Database
 
 _Key = tuple[str, str, tuple[Any, ...]]
+
+REPLAY_TURNS = 8
+"""Turns of the event loop a remembered read takes to answer. graphql-core's answer depends
+on which fields finish first: once a non-null field fails, the response is built from the
+errors met so far, without the siblings still running. A real read takes many turns, so a
+sibling that fails without reading fails first; answered at once, a remembered read would
+finish first and add its error where the first run's answer had none. A few turns are
+enough for graphql-core to build the response after such a failure."""
+
+
+async def replay_delay() -> None:
+    for _ in range(REPLAY_TURNS):
+        await asyncio.sleep(0)
 
 
 class _Failed:
@@ -56,6 +70,7 @@ class ReadOnce:
         key = (method, query, _hashable(args))
         done = self._done.get(key, self)
         if done is not self:
+            await replay_delay()
             if isinstance(done, _Failed):
                 raise done.error
             return done
