@@ -508,19 +508,33 @@ MAX_CONVERTED = 64
 """Argument sets whose converted values each resolver of a plan keeps (they are read,
 never changed, by the resolvers)."""
 
+MAX_KEPT_CHARS = 256
+"""Characters of argument values a kept argument set may hold in all: plans live as long as
+their document is cached, so arguments that are large (a long search, a filter of many
+values) are converted on each run instead of being kept, and kept memory stays bounded."""
+
 
 def _frozen(value: Any) -> Hashable | None:
-    """A hashable twin of coerced argument values; None when there is none."""
+    """A hashable twin of coerced argument values, when they are small enough to keep;
+    None when there is none."""
+    budget = [MAX_KEPT_CHARS]
+    return _freeze(value, budget)
+
+
+def _freeze(value: Any, budget: list[int]) -> Hashable | None:
+    budget[0] -= 1 + (len(value) if isinstance(value, str) else 0)
+    if budget[0] < 0:
+        return None
     if isinstance(value, dict):
         items = []
         for name, item in value.items():
-            frozen = _frozen(item)
+            frozen = _freeze(item, budget)
             if frozen is None and item is not None:
                 return None
             items.append((name, type(item), frozen))
         return ("{", *items)
     if isinstance(value, list):
-        parts = [_frozen(item) for item in value]
+        parts = [_freeze(item, budget) for item in value]
         if any(p is None and i is not None for p, i in zip(parts, value, strict=True)):
             return None
         return ("[", *((type(i), p) for i, p in zip(value, parts, strict=True)))

@@ -17,7 +17,7 @@ from typing import Any
 from graphql import GraphQLError, ValueNode
 
 from resolvers.errors import BadUserInput
-from sql.errors import bad_client_value, transient
+from sql.errors import bad_client_value, too_large_for_database, transient
 
 RETRY_AFTER_SECONDS = 1
 """What clients are told to wait before retrying when the server is unavailable or busy."""
@@ -47,6 +47,10 @@ def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
             error,
             "an argument holds a value the store cannot take "
             "(a NUL character, or a number or time out of range)",
+        )
+    if original is not None and too_large_for_database(original):
+        return _client_error(
+            error, "the request's arguments make a statement too large for the database"
         )
     kind = None if original is None else transient(original)
     if kind is not None:

@@ -16,10 +16,11 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.errors import BadUserInput
 from sql import products
 from sql.builder import SortKey
 from sql.categories import CategoryRow
-from sql.products import PRODUCTS, SEARCH_MATCH, SEARCH_RANK, ProductRow
+from sql.products import MAX_SEARCH_CHARS, PRODUCTS, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
 DEFAULT_ORDER = (Ordering("NAME"),)
 
@@ -38,6 +39,8 @@ async def products_listing(
     """Live products; with `search`, only matches, ranked by relevance unless `orderBy`
     says otherwise."""
     extra: dict[str, Any] = {}
+    if search is not None and len(search) > MAX_SEARCH_CHARS:
+        raise BadUserInput(f"`search` is at most {MAX_SEARCH_CHARS} characters (got {len(search)})")
     if search is not None and search.strip():
         extra = {
             "where": (SEARCH_MATCH,),

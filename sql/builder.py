@@ -20,10 +20,17 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 MAX_FILTER_DEPTH = 16
+MAX_FILTER_CONDITIONS = 200
+"""Conditions (operators, relations, `and`/`or`/`not` items) one filter may hold: variables
+can carry a filter of any size, which the document's token limit never sees."""
+MAX_FILTER_VALUES = 1_000
+"""Values of one `in` or `nin`."""
+MAX_FILTER_TEXT = 10_000
+"""Characters of one text value, as many as the longest text a write accepts."""
 
 
 class FilterError(ValueError):
-    """A filter the entity's whitelist does not allow, or one nested absurdly deep."""
+    """A filter the entity's whitelist does not allow, or one past the bounds above."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +126,19 @@ class Params:
 
 @dataclass
 class Aliases:
+    """Table aliases of one filter's subqueries, and the conditions it has so far."""
+
     count: int = 0
+    conditions: int = 0
 
     def next(self) -> str:
         self.count += 1
         return f"t{self.count}"
+
+    def condition(self) -> None:
+        self.conditions += 1
+        if self.conditions > MAX_FILTER_CONDITIONS:
+            raise FilterError(f"a filter holds at most {MAX_FILTER_CONDITIONS} conditions")
 
 
 # -- filters -------------------------------------------------------------------------------
@@ -150,6 +165,7 @@ def compile_filter(
     for name, value in spec.items():
         if value is None:
             continue
+        aliases.condition()
         if name in ("and", "or"):
             inner = [
                 compile_filter(
@@ -176,6 +192,8 @@ def compile_filter(
                     _relation(target, value, alias, params=params, aliases=aliases, depth=depth)
                 )
             else:
+                for _ in range(len(value) - 1):  # one condition per operator
+                    aliases.condition()
                 parts.extend(_operators(target, value, f"{alias}.{target.name}", params))
     return " AND ".join(f"({p})" for p in parts) if parts else "TRUE"
 
@@ -208,6 +226,7 @@ def _operators(column: Column, ops: Mapping[str, Any], ref: str, params: Params)
     for op, value in ops.items():
         if value is None:
             continue
+        _check_size(op, value)
         if op == "eq":
             parts.append(f"{ref} = {params.add(value, column.sql_type)}")
         elif op == "neq":
@@ -233,6 +252,17 @@ def _operators(column: Column, ops: Mapping[str, Any], ref: str, params: Params)
         else:
             raise FilterError(f"operator {op!r} does not apply to {column.name}")
     return parts
+
+
+def _check_size(op: str, value: Any) -> None:
+    values = value if isinstance(value, list | tuple) else [value]
+    if len(values) > MAX_FILTER_VALUES:
+        raise FilterError(f"`{op}` takes at most {MAX_FILTER_VALUES} values (got {len(values)})")
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    if longest > MAX_FILTER_TEXT:
+        raise FilterError(
+            f"a filter's text is at most {MAX_FILTER_TEXT} characters (got {longest})"
+        )
 
 
 def _like_escape(text: str) -> str:

@@ -109,3 +109,11 @@ def bad_client_value(error: BaseException) -> bool:
     (class 22: a NUL character, an overflow). Our statements are fixed text, so the fault
     is the value's, not the server's."""
     return isinstance(error, asyncpg.DataError | ArgumentDataError)
+
+
+def too_large_for_database(error: BaseException) -> bool:
+    """Whether the server refused a statement for a limit of its own (class 54: a query
+    tree deeper than its stack, too many arguments). Our statements are fixed text, so
+    what made it too large is what the client sent; the bounds on arguments
+    (`sql.builder`, `sql.products.MAX_SEARCH_CHARS`) keep known cases from getting here."""
+    return isinstance(error, asyncpg.ProgramLimitExceededError)

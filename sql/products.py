@@ -56,6 +56,10 @@ PRODUCTS = Entity(
 SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"
 """Full-text match on name and description; the search text is the page's first argument."""
 
+MAX_SEARCH_CHARS = 1_000
+"""Characters of a search: PostgreSQL parses a query of some 19,000 words into a tree deeper
+than its stack allows; a thousand characters hold at most 500 words."""
+
 SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0}))", float)
 """Relevance, highest first when used descending; pairs with `SEARCH_MATCH`."""
 

@@ -11,6 +11,9 @@ import pytest
 
 from sql.builder import (
     ID_KEY,
+    MAX_FILTER_CONDITIONS,
+    MAX_FILTER_TEXT,
+    MAX_FILTER_VALUES,
     Column,
     Entity,
     FilterError,
@@ -172,6 +175,31 @@ def test_unknown_fields_operators_and_absurd_depth_are_refused() -> None:
         deep = {"not": deep}
     with pytest.raises(FilterError, match="nest at most"):
         compile_filter(THINGS, deep, alias="t0", params=Params())
+
+
+def test_filters_are_bounded_in_conditions_values_and_text() -> None:
+    """Variables carry filters the token limit never sees: each is bounded on its own."""
+
+    def compiled(spec: dict[str, object]) -> str:
+        return compile_filter(THINGS, spec, alias="t0", params=Params())
+
+    wide = [{"name": {"eq": f"n{i}"}} for i in range(MAX_FILTER_CONDITIONS - 1)]
+    assert compiled({"or": wide}).count(" OR ") == MAX_FILTER_CONDITIONS - 2
+    with pytest.raises(FilterError, match=f"at most {MAX_FILTER_CONDITIONS} conditions"):
+        compiled({"or": [*wide, {"name": {"eq": "one more"}}]})
+    # Each operator on a field counts.
+    many_ops = {"name": {"eq": "a", "neq": "b", "starts_with": "c"}}
+    with pytest.raises(FilterError, match="conditions"):
+        compiled({"and": [many_ops] * (MAX_FILTER_CONDITIONS // 3 + 1)})
+    values = [f"v{i}" for i in range(MAX_FILTER_VALUES)]
+    assert "ANY" in compiled({"name": {"in": values}})
+    with pytest.raises(FilterError, match=f"`nin` takes at most {MAX_FILTER_VALUES} values"):
+        compiled({"name": {"nin": [*values, "x"]}})
+    assert "ILIKE" in compiled({"name": {"contains": "x" * MAX_FILTER_TEXT}})
+    with pytest.raises(FilterError, match=f"at most {MAX_FILTER_TEXT} characters"):
+        compiled({"name": {"eq": "x" * (MAX_FILTER_TEXT + 1)}})
+    with pytest.raises(FilterError, match="characters"):
+        compiled({"name": {"in": ["short", "x" * (MAX_FILTER_TEXT + 1)]}})
 
 
 def test_extra_arguments_are_numbered_first_in_root_and_after_parents_in_nested() -> None:
