@@ -204,7 +204,8 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         access_log=False,
         timeout_graceful_shutdown=30,
         lifespan="on",
-        http=HttpProtocol,
+        http=HttpProtocol.with_head_timeout(settings.header_timeout),
+        timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]
     )
 
 

@@ -1,4 +1,5 @@
-"""uvicorn's HTTP protocol, with what a response writes in one turn of the loop sent at once.
+"""uvicorn's HTTP protocol, with what a response writes in one turn of the loop sent at once,
+and a bound on how long a request's head may take.
 
 ASGI sends a response as two messages, its head and its body, and uvicorn writes each to
 the socket as it comes: two system calls and two TCP segments per answer, and a client that
@@ -6,6 +7,12 @@ wakes up twice to read them. Here a connection's writes are gathered until the e
 loop's current turn and go out in one call; a head and a body sent one after the other (as
 every response of ours is) leave as one segment, and a head sent on its own (a stream that
 is slow to start) still leaves without waiting for what follows it.
+
+uvicorn closes a kept-alive connection that stays idle between requests, but not one that
+was opened and never used, nor one whose request head trickles in: a client that sends half
+a head held its connection as long as it liked. Here a connection is closed when a request
+head has not arrived `head_timeout` seconds after the connection opened or the request
+began.
 """
 
 from __future__ import annotations
@@ -53,8 +60,44 @@ class GatheringTransport:
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`)."""
+    """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`) and its
+    request heads timed (`head_timeout`, set per server by `with_head_timeout`)."""
+
+    head_timeout: float = 5.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def with_head_timeout(cls, seconds: float) -> type[HttpProtocol]:
+        """The protocol class for a server whose request heads get `seconds`."""
+        return type(cls.__name__, (cls,), {"head_timeout": seconds})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control and addresses: the real transport
         self.transport = GatheringTransport(transport, self.loop)  # type: ignore[assignment]
+        self._start_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_head_timer()  # still running when this is the connection's first request
+
+    def on_headers_complete(self) -> None:
+        self._stop_head_timer()
+        super().on_headers_complete()
+
+    def _start_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()

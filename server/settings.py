@@ -86,6 +86,15 @@ class Settings(BaseSettings):
         ge=0,
         description="seconds /readyz answers 503 after SIGTERM before connections are refused",
     )
+    header_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds a request's head may take to arrive, from the connection's "
+        "opening or the request's first byte; then the connection is closed",
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0, gt=0, description="seconds a kept-alive connection may idle between requests"
+    )
     data_dir: Path = Field(
         default=Path(".storefront"), description="embedded PostgreSQL data and local state"
     )

@@ -61,8 +61,13 @@ def test_the_default_page_must_fit_the_maximum() -> None:
 
 
 def test_uvicorn_serves_with_our_protocol_and_the_settings() -> None:
-    config = uvicorn_config(Settings(host="127.0.0.1", port=8123, workers=3))
-    assert config.http is HttpProtocol  # a response's head and body in one write
+    config = uvicorn_config(
+        Settings(host="127.0.0.1", port=8123, workers=3, header_timeout=2.5, keep_alive_timeout=7)
+    )
+    assert isinstance(config.http, type)
+    assert issubclass(config.http, HttpProtocol)  # a response's head and body in one write
+    assert config.http.head_timeout == 2.5
+    assert config.timeout_keep_alive == 7
     assert (config.host, config.port, config.workers) == ("127.0.0.1", 8123, 3)
     assert config.factory
     assert config.app == "server.app:create_app"
