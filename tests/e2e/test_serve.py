@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -59,6 +60,10 @@ def test_embedded_run_serves_demo_data_stops_cleanly_and_reuses_data(tmp_path: P
     log_lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
     access = [line for line in log_lines if line.get("logger") == "storefront.access"]
     assert {"method", "status", "duration_ms", "request_id", "operation"} <= set(access[0])
+    # The whole URL of the embedded database, so other tools (`storefront seed`, psql) use
+    # the same database rather than the server's maintenance one.
+    [named] = [line["message"] for line in log_lines if line["message"].startswith("database: ")]
+    assert re.search(r"postgresql://\w+@127\.0\.0\.1:\d+/storefront ", named), named
 
     with storefront_serve(tmp_path, database_url=None) as again:
         assert ask(again) == first  # same rows: the data was reused, not re-seeded
