@@ -38,6 +38,7 @@ def _parse_datetime(value: Any) -> datetime:
 DecimalScalar = strawberry.scalar(
     name="Decimal",
     description='An exact decimal number, as a string ("19.99"). Money has two decimals.',
+    specified_by_url="https://speleotrove.com/decimal/daconvs.html#refnumsyn",
     serialize=str,
     parse_value=_parse_decimal,
 )
@@ -45,6 +46,7 @@ DecimalScalar = strawberry.scalar(
 DateTimeScalar = strawberry.scalar(
     name="DateTime",
     description="A point in time, RFC 3339 with an offset (2024-05-01T12:00:00+00:00).",
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
     serialize=datetime.isoformat,
     parse_value=_parse_datetime,
 )
