@@ -8,7 +8,12 @@ over HTTP:
 - times the refusal of each hostile document (median of `--runs`, after one warm-up), next
   to `{ __typename }` as the floor of a round trip;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
-  requests, each a different text so the document cache cannot help.
+  requests, each a different text so the document cache cannot help;
+- then sends `--heavy` requests that are accepted but as large as the argument bounds let
+  them be (200-condition filters, 1,000-value `in` lists, 10,000-character filter text,
+  1,000-character searches, 900 KB lookup strings), each different, and reads the memory
+  when warm, at its peak, right after and once idle again: targets at most 150 MiB at the
+  peak and within 20 MiB of warm once idle.
 """
 
 from __future__ import annotations
@@ -67,6 +72,46 @@ HOSTILE: dict[str, Document] = {
 }
 
 
+PAGE = """query($f: ProductFilter, $s: String) {
+  products(first: 20, filter: $f, search: $s) { totalCount nodes { name price } } }"""
+BY_SKU = "query($sku: String!) { productBySku(sku: $sku) { name } }"
+
+
+def heavy(n: int) -> tuple[str, dict[str, object]]:
+    """An accepted request as large as the bounds allow; `n` makes every one different."""
+    kind = n % 5
+    if kind == 0:
+        conditions = [{"name": {"eq": f"n{n}-{i}"}} for i in range(199)]
+        return PAGE, {"f": {"or": conditions}}
+    if kind == 1:
+        return PAGE, {"f": {"sku": {"in": [f"S{n}-{i}" for i in range(1000)]}}}
+    if kind == 2:
+        return PAGE, {"f": {"description": {"contains": f"{n}" + "x" * 9_990}}}
+    if kind == 3:
+        return PAGE, {"s": " ".join(f"w{n}x{i}" for i in range(120))[:1000]}
+    return BY_SKU, {"sku": f"{n}" + "y" * 900_000}
+
+
+def memory_under_heavy_requests(
+    client: httpx.Client, pid: int, count: int
+) -> tuple[float, float, float, float]:
+    """RSS (MiB) warm, at its peak during `count` heavy requests, right after, and idle."""
+    light = {"query": PAGE, "variables": {"f": {"name": {"contains": "a"}}}}
+    for _ in range(50):
+        client.post("/graphql", json=light)
+    warm = peak = rss_mib(pid)
+    for n in range(count):
+        query, variables = heavy(n)
+        response = client.post("/graphql", json={"query": query, "variables": variables})
+        assert "errors" not in response.json(), response.text[:300]
+        peak = max(peak, rss_mib(pid))
+    after = rss_mib(pid)
+    time.sleep(5)
+    for _ in range(50):
+        client.post("/graphql", json=light)
+    return warm, peak, after, rss_mib(pid)
+
+
 def post(client: httpx.Client, query: str) -> tuple[float, httpx.Response]:
     started = time.perf_counter()
     response = client.post("/graphql", json={"query": query})
@@ -93,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--heavy", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
         # No DATABASE_URL: the server starts an embedded PostgreSQL in the data dir.
@@ -113,6 +159,7 @@ def main() -> None:
                     ), response.text[:300]
                 spent = time.perf_counter() - started
                 after = rss_mib(process.pid)
+                memory = memory_under_heavy_requests(client, process.pid, args.heavy)
         finally:
             stop(process)
     print(f"refusal round trips over HTTP, median of {args.runs}:")
@@ -120,6 +167,14 @@ def main() -> None:
         print(f"  {label:<50} {median:7.1f} ms  {code}")
     print(f"server RSS around {args.requests} refused hostile requests ({spent:.1f} s in all):")
     print(f"  before {before:.1f} MiB   after {after:.1f} MiB   ({after - before:+.1f} MiB)")
+    warm, peak, right_after, idle = memory
+    print(f"server RSS around {args.heavy} accepted requests as large as the bounds allow:")
+    print(
+        f"  warm {warm:.1f} MiB   peak {peak:.1f}   right after {right_after:.1f}"
+        f"   idle again {idle:.1f} ({idle - warm:+.1f})"
+    )
+    held = "met" if peak <= 150 and idle - warm <= 20 else "NOT met"
+    print(f"  targets (peak <= 150 MiB, idle within 20 MiB of warm): {held}")
 
 
 if __name__ == "__main__":
