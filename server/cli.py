@@ -190,11 +190,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
     """How uvicorn serves the app, which each worker builds from the environment."""
-    import uvicorn
 
-    from server.http_protocol import HttpProtocol
+    from server.http_protocol import HttpProtocol, ServerConfig
 
-    return uvicorn.Config(
+    return ServerConfig(
         "server.app:create_app",
         factory=True,
         host=settings.host,
@@ -204,8 +203,9 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         access_log=False,
         timeout_graceful_shutdown=30,
         lifespan="on",
-        http=HttpProtocol.with_head_timeout(settings.header_timeout),
-        timeout_keep_alive=settings.keep_alive_timeout,  # type: ignore[arg-type]
+        http=HttpProtocol,
+        head_timeout=settings.header_timeout,
+        timeout_keep_alive=settings.keep_alive_timeout,
     )
 
 

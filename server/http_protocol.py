@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
@@ -59,17 +60,24 @@ class GatheringTransport:
         return getattr(self._transport, name)
 
 
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration with what our protocol adds; it travels to worker processes
+    with the rest (uvicorn pickles it)."""
+
+    def __init__(self, *args: Any, head_timeout: float = 5.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.head_timeout = head_timeout
+
+
 class HttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`) and its
-    request heads timed (`head_timeout`, set per server by `with_head_timeout`)."""
+    request heads timed (`ServerConfig.head_timeout`)."""
 
-    head_timeout: float = 5.0
     _head_timer: asyncio.TimerHandle | None = None
 
-    @classmethod
-    def with_head_timeout(cls, seconds: float) -> type[HttpProtocol]:
-        """The protocol class for a server whose request heads get `seconds`."""
-        return type(cls.__name__, (cls,), {"head_timeout": seconds})
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.head_timeout = getattr(config, "head_timeout", 5.0)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control and addresses: the real transport

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 
 from server.cli import main, uvicorn_config
-from server.http_protocol import HttpProtocol
+from server.http_protocol import HttpProtocol, ServerConfig
 from server.settings import Settings
 
 
@@ -64,10 +65,11 @@ def test_uvicorn_serves_with_our_protocol_and_the_settings() -> None:
     config = uvicorn_config(
         Settings(host="127.0.0.1", port=8123, workers=3, header_timeout=2.5, keep_alive_timeout=7)
     )
-    assert isinstance(config.http, type)
-    assert issubclass(config.http, HttpProtocol)  # a response's head and body in one write
-    assert config.http.head_timeout == 2.5
+    assert config.http is HttpProtocol  # a response's head and body in one write
+    assert isinstance(config, ServerConfig)
+    assert config.head_timeout == 2.5
     assert config.timeout_keep_alive == 7
+    assert pickle.loads(pickle.dumps(config)).head_timeout == 2.5  # as workers receive it
     assert (config.host, config.port, config.workers) == ("127.0.0.1", 8123, 3)
     assert config.factory
     assert config.app == "server.app:create_app"
