@@ -417,7 +417,10 @@ async def test_restore_refused_when_things_changed_meanwhile(
             "BK-0001",
         )
     else:
-        assert (failed["__typename"], failed["nodeId"]) == ("NotFoundError", gid("Category", category))
+        assert (failed["__typename"], failed["nodeId"]) == (
+            "NotFoundError",
+            gid("Category", category),
+        )
     assert await snapshot(db) == before
 
 
