@@ -18,7 +18,9 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.pagination import Edge, new_edge_description
 from resolvers import customers
+from resolvers.context import RequestContext
 from sql.customers import CustomerRow
 
 
@@ -44,6 +46,13 @@ class CustomerPatch:
 @strawberry.type(description="The customer was created.")
 class CreateCustomerSuccess:
     customer: Customer = strawberry.field(description="The new customer.")
+    customer_edge: Edge[Customer] = strawberry.field(description=new_edge_description("customers"))
+
+    @classmethod
+    def of(cls, ctx: RequestContext, row: CustomerRow) -> CreateCustomerSuccess:
+        customer = Customer.from_row(row)
+        page = customers.customer_edge(ctx, row)
+        return cls(customer=customer, customer_edge=Edge(node=customer, page=page, index=0))
 
 
 @strawberry.type(description="The customer was changed.")
@@ -100,7 +109,7 @@ class CustomerMutations:
         )
         return await outcome(
             work,
-            lambda row: CreateCustomerSuccess(customer=Customer.from_row(row)),
+            lambda row: CreateCustomerSuccess.of(info.context, row),
             result=CreateCustomerResult,
         )
 

@@ -47,6 +47,14 @@ class Edge(Generic[NodeT]):
     index: strawberry.Private[int]
 
 
+def new_edge_description(connection: str) -> str:
+    """What a create's `xEdge` field says: one text for every entity."""
+    return (
+        f"The same node with its cursor in `{connection}` in the default ordering, to add to "
+        "a connection the client holds (Relay's @appendEdge) and to page on after it."
+    )
+
+
 @strawberry.type(description="A page of items, with cursors for keyset pagination.")
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = strawberry.field(description="The items with their cursors.")
