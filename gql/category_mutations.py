@@ -19,9 +19,8 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, new_edge_description
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import categories
-from resolvers.context import RequestContext
 from sql.categories import CategoryRow
 
 
@@ -47,12 +46,6 @@ class CategoryPatch:
 class CreateCategorySuccess:
     category: Category = strawberry.field(description="The new category.")
     category_edge: Edge[Category] = strawberry.field(description=new_edge_description("categories"))
-
-    @classmethod
-    def of(cls, ctx: RequestContext, row: CategoryRow) -> CreateCategorySuccess:
-        category = Category.from_row(row)
-        page = categories.category_edge(ctx, row)
-        return cls(category=category, category_edge=Edge(node=category, page=page, index=0))
 
 
 @strawberry.type(description="The category was changed.")
@@ -113,7 +106,12 @@ class CategoryMutations:
         )
         return await outcome(
             work,
-            lambda row: CreateCategorySuccess.of(info.context, row),
+            lambda row: created(
+                CreateCategorySuccess,
+                "category",
+                Category.from_row(row),
+                categories.category_edge(info.context, row),
+            ),
             result=CreateCategoryResult,
         )
 

@@ -18,9 +18,8 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, new_edge_description
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import customers
-from resolvers.context import RequestContext
 from sql.customers import CustomerRow
 
 
@@ -47,12 +46,6 @@ class CustomerPatch:
 class CreateCustomerSuccess:
     customer: Customer = strawberry.field(description="The new customer.")
     customer_edge: Edge[Customer] = strawberry.field(description=new_edge_description("customers"))
-
-    @classmethod
-    def of(cls, ctx: RequestContext, row: CustomerRow) -> CreateCustomerSuccess:
-        customer = Customer.from_row(row)
-        page = customers.customer_edge(ctx, row)
-        return cls(customer=customer, customer_edge=Edge(node=customer, page=page, index=0))
 
 
 @strawberry.type(description="The customer was changed.")
@@ -109,7 +102,12 @@ class CustomerMutations:
         )
         return await outcome(
             work,
-            lambda row: CreateCustomerSuccess.of(info.context, row),
+            lambda row: created(
+                CreateCustomerSuccess,
+                "customer",
+                Customer.from_row(row),
+                customers.customer_edge(info.context, row),
+            ),
             result=CreateCustomerResult,
         )
 

@@ -22,7 +22,7 @@ from gql.error_types import (
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.node_ids import uuid_of
 from gql.orders import Order
-from gql.pagination import Edge, new_edge_description
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import orders
 from resolvers.context import RequestContext
 from sql.orders import OrderRow
@@ -49,12 +49,6 @@ class PlaceOrderInput:
 class PlaceOrderSuccess:
     order: Order = strawberry.field(description="The new order, PENDING.")
     order_edge: Edge[Order] = strawberry.field(description=new_edge_description("orders"))
-
-    @classmethod
-    def of(cls, ctx: RequestContext, row: OrderRow) -> PlaceOrderSuccess:
-        order = Order.from_row(row)
-        page = orders.order_edge(ctx, row)
-        return cls(order=order, order_edge=Edge(node=order, page=page, index=0))
 
 
 @strawberry.type(description="The order moved to its new status.")
@@ -128,7 +122,12 @@ class OrderMutations:
     ) -> PlaceOrderResult:
         return await outcome(
             _place(info.context, input, idempotency_key),
-            lambda row: PlaceOrderSuccess.of(info.context, row),
+            lambda row: created(
+                PlaceOrderSuccess,
+                "order",
+                Order.from_row(row),
+                orders.order_edge(info.context, row),
+            ),
             result=PlaceOrderResult,
         )
 

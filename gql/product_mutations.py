@@ -20,7 +20,7 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, new_edge_description
+from gql.pagination import Edge, created, new_edge_description
 from gql.products import Product
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
@@ -177,11 +177,6 @@ def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
     return Edge(node=product, page=product_edge(ctx, product.row), index=0)
 
 
-def _created(ctx: RequestContext, row: ProductRow) -> CreateProductSuccess:
-    product = Product.from_row(row)
-    return CreateProductSuccess(product=product, product_edge=_edge(ctx, product))
-
-
 @strawberry.type
 class ProductMutations:
     @strawberry.mutation(description="Create a product in a live category.")
@@ -194,7 +189,14 @@ class ProductMutations:
             )
 
         return await outcome(
-            work(), lambda row: _created(info.context, row), result=CreateProductResult
+            work(),
+            lambda row: created(
+                CreateProductSuccess,
+                "product",
+                Product.from_row(row),
+                product_edge(info.context, row),
+            ),
+            result=CreateProductResult,
         )
 
     @strawberry.mutation(
