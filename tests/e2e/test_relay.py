@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -25,11 +24,10 @@ from gql.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.conftest import TEST_SECRET, token
-from tests.e2e.conftest import RunningServer, storefront_serve
+from tests.e2e.conftest import ROOT, RunningServer, node_with, storefront_serve
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 RELAY_APP = ROOT / "tests" / "relay"
 STORE_SCRIPT = Path(__file__).with_name("relay_store.mjs")
 COMPILER = ROOT / "node_modules" / ".bin" / "relay-compiler"
@@ -37,16 +35,7 @@ SECONDS = 120
 
 
 def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        reason = "node is not installed: the Relay tests (relay-compiler, relay-runtime) need it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    for package in ("relay-compiler", "relay-runtime"):
-        if not (ROOT / "node_modules" / package / "package.json").is_file():
-            pytest.fail(f"{package} is not installed in node_modules/: run `make install`")
-    return node
+    return node_with("relay-compiler", "relay-runtime", needed_by="the Relay tests")
 
 
 @pytest.fixture(scope="module")
