@@ -39,6 +39,7 @@ check: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/storefront export-schema --check
+	$(BIN)/python -m server.schema_changes
 
 # Our server against a GraphQL-free floor under wrk (bench/run.py); e.g.
 # `make bench BENCH_ARGS="--only Q1,Q2 --duration 3 --rounds 1"`.

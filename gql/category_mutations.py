@@ -19,6 +19,7 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import categories
 from sql.categories import CategoryRow
 
@@ -44,6 +45,7 @@ class CategoryPatch:
 @strawberry.type(description="The category was created.")
 class CreateCategorySuccess:
     category: Category = strawberry.field(description="The new category.")
+    category_edge: Edge[Category] = strawberry.field(description=new_edge_description("categories"))
 
 
 @strawberry.type(description="The category was changed.")
@@ -104,7 +106,12 @@ class CategoryMutations:
         )
         return await outcome(
             work,
-            lambda row: CreateCategorySuccess(category=Category.from_row(row)),
+            lambda row: created(
+                CreateCategorySuccess,
+                "category",
+                Category.from_row(row),
+                categories.category_edge(info.context, row),
+            ),
             result=CreateCategoryResult,
         )
 

@@ -18,6 +18,7 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import customers
 from sql.customers import CustomerRow
 
@@ -44,6 +45,7 @@ class CustomerPatch:
 @strawberry.type(description="The customer was created.")
 class CreateCustomerSuccess:
     customer: Customer = strawberry.field(description="The new customer.")
+    customer_edge: Edge[Customer] = strawberry.field(description=new_edge_description("customers"))
 
 
 @strawberry.type(description="The customer was changed.")
@@ -100,7 +102,12 @@ class CustomerMutations:
         )
         return await outcome(
             work,
-            lambda row: CreateCustomerSuccess(customer=Customer.from_row(row)),
+            lambda row: created(
+                CreateCustomerSuccess,
+                "customer",
+                Customer.from_row(row),
+                customers.customer_edge(info.context, row),
+            ),
             result=CreateCustomerResult,
         )
 

@@ -42,7 +42,9 @@ class Error:
 
 @strawberry.type(description="Nothing visible has this id.")
 class NotFoundError(Error):
-    id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    node_id: strawberry.ID = strawberry.field(
+        description="The global id that was not found (not this error's own identity)."
+    )
 
 
 @strawberry.type(description="The object changed since the client read it; nothing was written.")
@@ -103,7 +105,9 @@ class IdempotencyKeyReusedError(Error):
 
 @strawberry.type(description="Live objects still point at this one, so it cannot go.")
 class ReferencedError(Error):
-    id: strawberry.ID = strawberry.field(description="The id of the object still in use.")
+    node_id: strawberry.ID = strawberry.field(
+        description="The global id of the object still in use (not this error's own identity)."
+    )
 
 
 @strawberry.type(description="The viewer may see this object but not do this to it.")
@@ -118,7 +122,7 @@ def error_of(failure: errors.DomainError) -> Error:
         case errors.NotFound(type_name=type_name, id=id, raw_id=raw_id):
             shown = raw_id if id is None else to_global_id(type_name, id)
             return NotFoundError(
-                message=message, code=ErrorCode.NOT_FOUND, id=strawberry.ID(shown or "")
+                message=message, code=ErrorCode.NOT_FOUND, node_id=strawberry.ID(shown or "")
             )
         case errors.StaleRevision(expected=expected, current=current, row=row):
             return ConflictError(
@@ -168,7 +172,7 @@ def error_of(failure: errors.DomainError) -> Error:
             return ReferencedError(
                 message=message,
                 code=ErrorCode.REFERENCED,
-                id=strawberry.ID(to_global_id(type_name, id)),
+                node_id=strawberry.ID(to_global_id(type_name, id)),
             )
         case errors.Forbidden():
             return ForbiddenError(message=message, code=ErrorCode.FORBIDDEN)

@@ -22,6 +22,7 @@ from gql.error_types import (
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.node_ids import uuid_of
 from gql.orders import Order
+from gql.pagination import Edge, created, new_edge_description
 from resolvers import orders
 from resolvers.context import RequestContext
 from sql.orders import OrderRow
@@ -47,6 +48,7 @@ class PlaceOrderInput:
 @strawberry.type(description="The order was placed and its stock taken.")
 class PlaceOrderSuccess:
     order: Order = strawberry.field(description="The new order, PENDING.")
+    order_edge: Edge[Order] = strawberry.field(description=new_edge_description("orders"))
 
 
 @strawberry.type(description="The order moved to its new status.")
@@ -120,7 +122,12 @@ class OrderMutations:
     ) -> PlaceOrderResult:
         return await outcome(
             _place(info.context, input, idempotency_key),
-            lambda row: PlaceOrderSuccess(order=Order.from_row(row)),
+            lambda row: created(
+                PlaceOrderSuccess,
+                "order",
+                Order.from_row(row),
+                orders.order_edge(info.context, row),
+            ),
             result=PlaceOrderResult,
         )
 

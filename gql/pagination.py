@@ -19,6 +19,7 @@ from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
 
 NodeT = TypeVar("NodeT")
+T = TypeVar("T")
 
 
 @strawberry.type(description="Where a page sits in its connection.")
@@ -45,6 +46,21 @@ class Edge(Generic[NodeT]):
     node: NodeT = strawberry.field(description="The item.")
     page: strawberry.Private[Page[Any]]
     index: strawberry.Private[int]
+
+
+def created(success: Callable[..., T], field: str, node: Any, page: Page[Any]) -> T:
+    """A create's success: the new `node` under `field`, its edge under `<field>_edge`.
+
+    `page` holds the new row alone with its cursor (`resolvers.connections.edge_page`)."""
+    return success(**{field: node, f"{field}_edge": Edge(node=node, page=page, index=0)})
+
+
+def new_edge_description(connection: str) -> str:
+    """What a create's `xEdge` field says: one text for every entity."""
+    return (
+        f"The same node with its cursor in `{connection}` in the default ordering, to add to "
+        "a connection the client holds (Relay's @appendEdge) and to page on after it."
+    )
 
 
 @strawberry.type(description="A page of items, with cursors for keyset pagination.")

@@ -20,8 +20,11 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.pagination import Edge, created, new_edge_description
 from gql.products import Product
 from resolvers import product_mutations as writes
+from resolvers.context import RequestContext
+from resolvers.products import product_edge
 from sql.products import ProductRow
 
 
@@ -69,17 +72,23 @@ class ProductPatch:
 @strawberry.type(description="The product was created.")
 class CreateProductSuccess:
     product: Product = strawberry.field(description="The new product.")
+    product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
 @strawberry.type(description="Every product of the batch was created.")
 class CreateProductsSuccess:
     products: list[Product] = strawberry.field(description="The new products, in input order.")
+    product_edges: list[Edge[Product]] = strawberry.field(
+        description="The new products, in input order, each with its cursor in `products` in "
+        "the default ordering, to add to a connection the client holds (Relay's @appendEdge)."
+    )
 
 
 @strawberry.type(description="The product was created or updated.")
 class UpsertProductSuccess:
     product: Product = strawberry.field(description="The product as it is now.")
     created: bool = strawberry.field(description="True when it was created, false when updated.")
+    product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
 @strawberry.type(description="The product was changed.")
@@ -164,6 +173,10 @@ def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
     return lambda row: success(product=Product.from_row(row))
 
 
+def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
+    return Edge(node=product, page=product_edge(ctx, product.row), index=0)
+
+
 @strawberry.type
 class ProductMutations:
     @strawberry.mutation(description="Create a product in a live category.")
@@ -175,7 +188,16 @@ class ProductMutations:
                 info.context, input=_arguments(input), idempotency_key=idempotency_key
             )
 
-        return await outcome(work(), _product(CreateProductSuccess), result=CreateProductResult)
+        return await outcome(
+            work(),
+            lambda row: created(
+                CreateProductSuccess,
+                "product",
+                Product.from_row(row),
+                product_edge(info.context, row),
+            ),
+            result=CreateProductResult,
+        )
 
     @strawberry.mutation(
         description=f"Create up to {writes.MAX_BATCH} products at once: all of them or none."
@@ -197,7 +219,9 @@ class ProductMutations:
             )
 
         def success(rows: list[ProductRow]) -> CreateProductsSuccess:
-            return CreateProductsSuccess(products=[Product.from_row(row) for row in rows])
+            made = [Product.from_row(row) for row in rows]
+            edges = [_edge(info.context, product) for product in made]
+            return CreateProductsSuccess(products=made, product_edges=edges)
 
         return await outcome(work(), success, result=CreateProductsResult)
 
@@ -219,7 +243,10 @@ class ProductMutations:
             return await writes.upsert_product(info.context, input=_arguments(input), rev=rev)
 
         def success(done: writes.Upserted) -> UpsertProductSuccess:
-            return UpsertProductSuccess(product=Product.from_row(done.row), created=done.created)
+            product = Product.from_row(done.row)
+            return UpsertProductSuccess(
+                product=product, created=done.created, product_edge=_edge(info.context, product)
+            )
 
         return await outcome(work(), success, result=UpsertProductResult)
 

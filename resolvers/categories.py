@@ -11,6 +11,9 @@ from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
+    Page,
+    PagePlan,
+    edge_page,
     live,
     nested_listing,
     plan_page,
@@ -37,9 +40,17 @@ async def category_by_name(ctx: RequestContext, *, name: str) -> CategoryRow | N
     return await categories.live_category_by_name(ctx.reads, name=name)
 
 
+def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
+    return plan_page(ctx, args, entity=CATEGORIES, scope="categories", default_order=DEFAULT_ORDER)
+
+
 async def categories_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CategoryRow]:
-    plan = plan_page(ctx, args, entity=CATEGORIES, scope="categories", default_order=DEFAULT_ORDER)
-    return await root_listing(ctx, plan)
+    return await root_listing(ctx, _plan(ctx, args))
+
+
+def category_edge(ctx: RequestContext, row: CategoryRow) -> Page[CategoryRow]:
+    """`row` with its cursor in `categories` in the default ordering."""
+    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def products_of(

@@ -144,6 +144,27 @@ def plan_page(
     return PagePlan(spec=spec, digest=digest)
 
 
+def edge_page(plan: PagePlan, row: Any) -> Page[Any]:
+    """A page of `row` alone, with the cursor the connection `plan` reads would give it: a
+    client pages on from a row it just created. Only orderings over plain columns qualify
+    (every default ordering is one)."""
+    values = tuple(getattr(row, _column(key)) for key in plan.spec.order)
+    return Page(
+        items=[row],
+        sort_values=[values],
+        digest=plan.digest,
+        has_next_page=False,
+        has_previous_page=False,
+    )
+
+
+def _column(key: SortKey) -> str:
+    column = key.expression.removeprefix("{t}.")
+    if not column.isidentifier():
+        raise ValueError(f"{key.expression} is not a plain column")
+    return column
+
+
 def _sort_key(entity: Entity, ordering: Ordering) -> SortKey:
     key = entity.sortable.get(ordering.field)
     if key is None:  # the schema's enums allow only whitelisted fields

@@ -11,6 +11,9 @@ from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
+    Page,
+    PagePlan,
+    edge_page,
     live,
     nested_listing,
     plan_page,
@@ -37,9 +40,17 @@ async def customer_by_email(ctx: RequestContext, *, email: str) -> CustomerRow |
     return await customers.live_customer_by_email(ctx.reads, email=email, owner=ctx.viewer.owner)
 
 
+def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
+    return plan_page(ctx, args, entity=CUSTOMERS, scope="customers", default_order=DEFAULT_ORDER)
+
+
 async def customers_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CustomerRow]:
-    plan = plan_page(ctx, args, entity=CUSTOMERS, scope="customers", default_order=DEFAULT_ORDER)
-    return await root_listing(ctx, plan)
+    return await root_listing(ctx, _plan(ctx, args))
+
+
+def customer_edge(ctx: RequestContext, row: CustomerRow) -> Page[CustomerRow]:
+    """`row` with its cursor in `customers` in the default ordering."""
+    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def orders_of(

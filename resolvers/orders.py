@@ -16,6 +16,9 @@ from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
+    Page,
+    PagePlan,
+    edge_page,
     existing,
     live,
     plan_page,
@@ -44,9 +47,17 @@ async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | Non
     return await orders.live_order_by_number(ctx.reads, number=number, owner=ctx.viewer.owner)
 
 
+def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
+    return plan_page(ctx, args, entity=ORDERS, scope="orders", default_order=DEFAULT_ORDER)
+
+
 async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[OrderRow]:
-    plan = plan_page(ctx, args, entity=ORDERS, scope="orders", default_order=DEFAULT_ORDER)
-    return await root_listing(ctx, plan)
+    return await root_listing(ctx, _plan(ctx, args))
+
+
+def order_edge(ctx: RequestContext, row: OrderRow) -> Page[OrderRow]:
+    """`row` with its cursor in `orders` in the default ordering."""
+    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:

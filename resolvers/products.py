@@ -10,6 +10,9 @@ from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
+    Page,
+    PagePlan,
+    edge_page,
     existing,
     live,
     plan_page,
@@ -47,10 +50,18 @@ async def products_listing(
             "extra_args": (search,),
             "leading": (SortKey(SEARCH_RANK.expression, float, descending=True),),
         }
-    plan = plan_page(
+    return await root_listing(ctx, _plan(ctx, args, **extra))
+
+
+def _plan(ctx: RequestContext, args: ConnectionArgs, **extra: Any) -> PagePlan:
+    return plan_page(
         ctx, args, entity=PRODUCTS, scope="products", default_order=DEFAULT_ORDER, **extra
     )
-    return await root_listing(ctx, plan)
+
+
+def product_edge(ctx: RequestContext, row: ProductRow) -> Page[ProductRow]:
+    """`row` with its cursor in `products` in the default ordering (no search)."""
+    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:

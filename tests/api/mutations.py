@@ -7,11 +7,11 @@ from typing import Any
 from tests.api.conftest import GraphQLClient
 
 FRAGMENTS = {
-    "NotFoundError": "... on NotFoundError { id }",
+    "NotFoundError": "... on NotFoundError { nodeId }",
     "ConflictError": "... on ConflictError { expectedRev currentRev current { id {current} } }",
     "ValidationError": "... on ValidationError { fields { path message code } }",
     "AlreadyExistsError": "... on AlreadyExistsError { field value }",
-    "ReferencedError": "... on ReferencedError { id }",
+    "ReferencedError": "... on ReferencedError { nodeId }",
     "IdempotencyKeyReusedError": "... on IdempotencyKeyReusedError { key }",
     "InsufficientStockError": "... on InsufficientStockError { items { "
     "product { id stock } requested available } }",

@@ -113,7 +113,7 @@ async def test_unknown_or_foreign_ids_are_not_found(
     for query, extra in ((UPDATE, {"patch": {"name": "X"}}), (DELETE, {}), (RESTORE, {})):
         failed = await result(client, query, id=bad_id, rev=1, **extra)
         assert failed["__typename"] == "NotFoundError"
-        assert failed["id"] == bad_id
+        assert failed["nodeId"] == bad_id
 
 
 async def test_delete_and_restore(client: GraphQLClient, db: Database) -> None:
@@ -162,7 +162,7 @@ async def test_a_category_with_live_products_cannot_be_deleted(
     before = await snapshot(db)
     refused = await result(client, DELETE, id=id, rev=1)
     assert refused["__typename"] == "ReferencedError"
-    assert (refused["id"], refused["code"]) == (id, "REFERENCED")
+    assert (refused["nodeId"], refused["code"]) == (id, "REFERENCED")
     assert await snapshot(db) == before
     await factories.soft_delete(db, "products", product)
     assert (await result(client, DELETE, id=id, rev=1))["__typename"] == "DeleteCategorySuccess"

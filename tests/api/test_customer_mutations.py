@@ -133,10 +133,10 @@ async def test_unknown_or_foreign_ids_are_not_found(
     before = await snapshot(db)
     for query, extra in ((UPDATE, {"patch": {"name": "X"}}), (DELETE, {}), (RESTORE, {})):
         failed = await result(client, query, id=bad_id, rev=1, **extra)
-        assert (failed["__typename"], failed["id"]) == ("NotFoundError", bad_id)
+        assert (failed["__typename"], failed["nodeId"]) == ("NotFoundError", bad_id)
     missing = to_global_id("Customer", factories.BASE_UUID)
     failed = await result(client, DELETE, id=missing, rev=1)
-    assert (failed["__typename"], failed["id"]) == ("NotFoundError", missing)
+    assert (failed["__typename"], failed["nodeId"]) == ("NotFoundError", missing)
     assert await snapshot(db) == before
 
 

@@ -153,13 +153,13 @@ async def test_missing_customer_or_product_is_not_found(
         missing = await result(
             client, PLACE, input={**order_input(customer, (a, 1)), "customerId": bad}
         )
-        assert (missing["__typename"], missing["id"]) == ("NotFoundError", bad)
+        assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", bad)
     # The first line whose product is missing, by its id as sent.
     for bad in ("nonsense", gid("Customer", customer), gid("Product", deleted)):
         missing = await result(
             client, PLACE, input=order_input(customer, (a, 1), (bad, 1), (b, 1), ("x", 1))
         )
-        assert (missing["__typename"], missing["id"]) == ("NotFoundError", bad)
+        assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", bad)
     assert await factories.snapshot(db) == before
 
 
@@ -272,7 +272,7 @@ async def test_unknown_foreign_or_deleted_orders_are_not_found(
     for bad in ("nonsense", gid("Product", shop["a"]), gid("Order", deleted)):
         for query in (PAY, SHIP, CANCEL):
             missing = await result(client, query, id=bad, rev=1)
-            assert (missing["__typename"], missing["id"]) == ("NotFoundError", bad)
+            assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", bad)
     assert await factories.snapshot(db) == before
 
 

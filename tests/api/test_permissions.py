@@ -34,7 +34,7 @@ assert MUTATION is not None
 
 # What each member of a result union shows; members not listed show their __typename.
 SELECTIONS = {
-    "NotFoundError": "id",
+    "NotFoundError": "nodeId",
     "UpdateCustomerSuccess": "customer { id name }",
     "PlaceOrderSuccess": "order { status customer { id } lines { quantity } }",
     "OrderTransitionSuccess": "order { id status }",
@@ -349,7 +349,7 @@ async def test_mutation_permission(
         return
     assert case.target is not None
     target = resolve(case.target, world, missing)
-    assert got["id"] == target
+    assert got["nodeId"] == target
     # Exactly what an id that never existed gets.
     type_name = base64.b64decode(target).decode().partition(":")[0]
     stranger = made_up(type_name)

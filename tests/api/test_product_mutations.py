@@ -111,7 +111,7 @@ async def test_the_category_must_be_live(client: GraphQLClient, db: Database) ->
         "nonsense",
     ):
         failed = await result(client, CREATE, input=new(category))
-        assert (failed["__typename"], failed["id"]) == ("NotFoundError", category)
+        assert (failed["__typename"], failed["nodeId"]) == ("NotFoundError", category)
     assert await snapshot(db) == before
 
 
@@ -186,7 +186,7 @@ async def test_create_many_is_all_or_nothing(client: GraphQLClient, db: Database
     )
     gone = gid("Category", deleted)
     missing = await result(client, CREATE_MANY, inputs=[inputs[0], new(gone, "SKU-999")])
-    assert (missing["__typename"], missing["id"]) == ("NotFoundError", gone)
+    assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", gone)
     for size in (0, 1001):
         wrong = await result(client, CREATE_MANY, inputs=[new(live, "X")] * size)
         assert wrong["fields"][0]["path"] == ["inputs"]
@@ -218,7 +218,7 @@ async def test_upsert_creates_then_updates(client: GraphQLClient, db: Database) 
     assert invalid["fields"][0]["path"] == ["input", "stock"]
     nowhere = gid("Category", factories.BASE_UUID)
     missing = await result(client, UPSERT, input=new(nowhere))
-    assert (missing["__typename"], missing["id"]) == ("NotFoundError", nowhere)
+    assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", nowhere)
     assert await snapshot(db) == before
 
 
@@ -314,12 +314,12 @@ async def test_update_failures_write_nothing(client: GraphQLClient, db: Database
     )
     gone = gid("Category", deleted)
     missing = await result(client, UPDATE, id=id, rev=1, patch={"categoryId": gone})
-    assert (missing["__typename"], missing["id"]) == ("NotFoundError", gone)
+    assert (missing["__typename"], missing["nodeId"]) == ("NotFoundError", gone)
     stale = await result(client, UPDATE, id=id, rev=7, patch={"name": "X"})
     assert (stale["__typename"], stale["currentRev"]) == ("ConflictError", 1)
     for bad_id in ("nonsense", gid("Category", category), gid("Product", factories.BASE_UUID)):
         unknown = await result(client, UPDATE, id=bad_id, rev=1, patch={"name": "X"})
-        assert (unknown["__typename"], unknown["id"]) == ("NotFoundError", bad_id)
+        assert (unknown["__typename"], unknown["nodeId"]) == ("NotFoundError", bad_id)
     assert await snapshot(db) == before
 
 
@@ -359,7 +359,7 @@ async def test_adjust_stock(client: GraphQLClient, db: Database) -> None:
     assert overflow["fields"][0]["path"] == ["delta"]
     missing = gid("Product", factories.BASE_UUID)
     unknown = await result(client, ADJUST, id=missing, delta=1)
-    assert (unknown["__typename"], unknown["id"]) == ("NotFoundError", missing)
+    assert (unknown["__typename"], unknown["nodeId"]) == ("NotFoundError", missing)
     assert await snapshot(db) == before
 
 
@@ -394,7 +394,7 @@ async def test_delete_and_restore(client: GraphQLClient, db: Database) -> None:
     stale_delete = await result(client, DELETE, id=id, rev=2)
     assert (stale_delete["__typename"], stale_delete["currentRev"]) == ("ConflictError", 3)
     missing = gid("Product", factories.BASE_UUID)
-    assert (await result(client, RESTORE, id=missing, rev=1))["id"] == missing
+    assert (await result(client, RESTORE, id=missing, rev=1))["nodeId"] == missing
 
 
 @pytest.mark.parametrize("meanwhile", ["sku taken", "category deleted"])
@@ -417,7 +417,10 @@ async def test_restore_refused_when_things_changed_meanwhile(
             "BK-0001",
         )
     else:
-        assert (failed["__typename"], failed["id"]) == ("NotFoundError", gid("Category", category))
+        assert (failed["__typename"], failed["nodeId"]) == (
+            "NotFoundError",
+            gid("Category", category),
+        )
     assert await snapshot(db) == before
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 STARTUP_SECONDS = 60
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -36,6 +38,22 @@ class RunningServer:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         return self.process.wait(timeout=timeout)
+
+
+def node_with(*packages: str, needed_by: str) -> str:
+    """The `node` executable, with `packages` installed in node_modules/ (`make install`).
+
+    Without node the test skips, except on CI, where it must run."""
+    node = shutil.which("node")
+    if node is None:
+        reason = f"node is not installed: {needed_by} needs it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    for package in packages:
+        if not (ROOT / "node_modules" / package / "package.json").is_file():
+            pytest.fail(f"{package} is not installed in node_modules/: run `make install`")
+    return node
 
 
 def free_port() -> int:

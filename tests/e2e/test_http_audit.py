@@ -7,8 +7,6 @@ when npm is present. Without node the test skips, except on CI, where it must ru
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningServer
+from tests.e2e.conftest import RunningServer, node_with
 
 pytestmark = pytest.mark.e2e
 
@@ -28,15 +26,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        reason = "node is not installed: the GraphQL-over-HTTP audit (graphql-http) needs it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    if not (ROOT / "node_modules" / "graphql-http" / "package.json").is_file():
-        pytest.fail("graphql-http is not installed in node_modules/: run `make install`")
-    return node
+    return node_with("graphql-http", needed_by="the GraphQL-over-HTTP audit (graphql-http)")
 
 
 def _run_audit(node: str, url: str) -> list[dict[str, Any]]:
