@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,8 @@ def _template() -> Template:
     return Template((_HERE / "index.html").read_text())
 
 
-async def page(request: Request) -> Response:
+async def page(request: Request, *, setup: dict[str, Any] | None = None) -> Response:
+    """The page; `setup` (JSON) reaches graphiql-init.js as data, never as a script."""
     assets = _assets()
     root = request.scope.get("root_path", "")
     styles: list[str] = []
@@ -118,6 +120,7 @@ async def page(request: Request) -> Response:
         styles="\n".join(styles),
         scripts="\n".join(scripts),
         endpoint=html.escape(request.url.path),
+        setup=_json_in_html(setup or {}),
     )
     headers = {
         "Content-Security-Policy": content_security_policy(cdn=None if assets.local else CDN),
@@ -127,6 +130,12 @@ async def page(request: Request) -> Response:
         "Vary": "Accept",  # /graphql answers JSON to everything but browsers
     }
     return HTMLResponse(body, headers=headers)
+
+
+def _json_in_html(value: dict[str, Any]) -> str:
+    """JSON that cannot end its <script> element early: `<`, `>` and `&` are escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 async def _vendor_file(request: Request) -> Response:
