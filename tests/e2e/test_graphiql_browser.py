@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from server.graphiql_assets import VENDOR_DIR, is_verified, load_manifest
-from tests.e2e.conftest import RunningServer
+from server.graphiql_examples import examples
+from tests.e2e.conftest import RunningServer, storefront_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,11 @@ document.addEventListener("securitypolicyviolation", function (e) {
 RESULT_TEXT = """
 var result = document.querySelector(".result-window .CodeMirror");
 return result ? result.CodeMirror.getValue() : null;
+"""
+
+QUERY_TEXT = """
+var editor = document.querySelector(".graphiql-query-editor .CodeMirror");
+return editor ? editor.CodeMirror.getValue() : null;
 """
 
 
@@ -66,6 +72,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        "--window-size=1400,900",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(flag)
@@ -84,8 +91,15 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_graphiql_runs_a_query_offline_under_the_csp(
-    live_server: RunningServer, browser: Any
+    live_server: RunningServer, browser: Any, tmp_path: Path
 ) -> None:
+    try:
+        _run_a_query_offline_under_the_csp(live_server, browser)
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-offline.png"))
+
+
+def _run_a_query_offline_under_the_csp(live_server: RunningServer, browser: Any) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -106,10 +120,9 @@ def test_graphiql_runs_a_query_offline_under_the_csp(
     browser.get(live_server.graphql_url)
     wait = WebDriverWait(browser, WAIT_SECONDS)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror"))
-    browser.execute_script(
-        "document.querySelector('.graphiql-query-editor .CodeMirror')"
-        ".CodeMirror.setValue('{ __typename }');"
-    )
+    browser.find_element(By.CSS_SELECTOR, '[aria-label="Add tab"]').click()
+    wait.until(lambda d: d.execute_script(QUERY_TEXT) != examples()[0].text)
+    _set_query(browser, wait, "{ __typename }")
     browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
     wait.until(lambda d: '"__typename": "Query"' in (d.execute_script(RESULT_TEXT) or ""))
 
@@ -144,3 +157,171 @@ def _requested_urls(driver: Any) -> list[str]:
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, database_url: str, db: object) -> Iterator[RunningServer]:
+    """A development server that loaded the demo data into the emptied database."""
+    with storefront_serve(
+        tmp_path, database_url=database_url, extra_env={"STOREFRONT_SEED_DEMO": "true"}
+    ) as server:
+        yield server
+
+
+def _open_graphiql(driver: Any, url: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if not is_verified(load_manifest(), VENDOR_DIR):
+        pytest.fail(
+            "GraphiQL assets are not installed: run `python -m server.graphiql_assets fetch`"
+        )
+    driver.get(url)
+    wait = WebDriverWait(driver, WAIT_SECONDS)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror"))
+    return wait
+
+
+def _set_query(driver: Any, wait: Any, text: str) -> None:
+    """Types `text` into the query editor and waits for GraphiQL to parse it."""
+    driver.execute_script(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue("
+        "arguments[0]);",
+        text,
+    )
+    _wait_until_parsed(wait, text)
+
+
+def _wait_until_parsed(wait: Any, text: str) -> None:
+    """GraphiQL names the operation to run from its last parse of the editor, which lags a
+    change (typing, a tab switch) by a debounce: running before it names the old one."""
+    wait.until(
+        lambda d: d.execute_script(
+            "var cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;"
+            "return Boolean(cm.documentAST) && cm.documentAST.loc.source.body === arguments[0];",
+            text,
+        )
+    )
+
+
+EDITOR_TOOLS_TEXT = """
+return Array.from(document.querySelectorAll(".graphiql-editor-tool .CodeMirror"))
+  .map(function (editor) { return editor.CodeMirror.getValue(); }).join("\\n");
+"""
+
+
+def _result(driver: Any) -> Any:
+    text = driver.execute_script(RESULT_TEXT) or ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _no_csp_violations(driver: Any) -> None:
+    violations = driver.execute_script("return window.__cspViolations")
+    console = [entry["message"] for entry in driver.get_log("browser")]
+    assert violations == [], f"CSP violations {violations}; console: {console}"
+
+
+def test_the_first_example_tab_runs_and_shows_data(
+    demo_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    shown = examples()
+    try:
+        wait = _open_graphiql(browser, demo_server.graphql_url)
+        tabs = browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")
+        assert len(tabs) == len(shown)
+        _wait_until_parsed(wait, shown[0].text)
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) is not None)
+        products = _result(browser)["data"]["products"]
+        assert products["totalCount"] > 0
+        assert all(node["category"]["name"] == "Lighting" for node in products["nodes"])
+        browser.save_screenshot(str(tmp_path / "graphiql-first-example.png"))
+
+        # The customer's tab carries the demo customer's token: their own orders come back.
+        tabs[1].click()
+        _wait_until_parsed(wait, shown[1].text)
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: "MyOrders" not in (d.execute_script(RESULT_TEXT) or "MyOrders"))
+        orders = _result(browser)["data"]["orders"]["nodes"]
+        assert orders
+        assert len({order["customer"]["email"] for order in orders}) == 1
+        assert all(order["lines"] for order in orders)
+
+        # A second visit keeps the visitor's tabs, their headers (tokens) included.
+        browser.refresh()
+        wait.until(lambda d: d.execute_script(QUERY_TEXT) == shown[1].text)
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")) == len(shown)
+        assert "Bearer " in browser.execute_script(EDITOR_TOOLS_TEXT)  # variables, headers
+
+        # The explorer builds queries by clicking fields.
+        browser.find_element(By.CSS_SELECTOR, '[aria-label="Show GraphiQL Explorer"]').click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-explorer-root"))
+        explorer = browser.find_element(By.CSS_SELECTOR, ".graphiql-explorer-root").text
+        assert "products" in explorer
+        assert "orders" in explorer
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-second-visit.png"))
+    _no_csp_violations(browser)
+
+
+def test_a_shared_link_opens_its_query_in_the_editor(
+    demo_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    query = "{ products(first: 3) { nodes { name } } }"
+    link = httpx.URL(demo_server.graphql_url, params={"query": query, "variables": '{"unused": 1}'})
+    try:
+        wait = _open_graphiql(browser, str(link))
+        assert browser.execute_script(QUERY_TEXT) == query
+        variables = browser.execute_script(
+            "return document.querySelector('.graphiql-editor-tool .CodeMirror')"
+            ".CodeMirror.getValue();"
+        )
+        assert variables == '{"unused": 1}'
+        # The shared query is the active tab, the examples follow it.
+        tabs = browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")
+        assert len(tabs) == 1 + len(examples())
+        assert "graphiql-tab-active" in tabs[0].get_attribute("class")
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) is not None)
+        assert len(_result(browser)["data"]["products"]["nodes"]) == 3
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-shared-link.png"))
+    _no_csp_violations(browser)
+
+
+def test_a_subscription_goes_to_the_same_path_over_graphql_transport_ws(
+    live_server: RunningServer, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get("about:blank")
+    browser.get_log("performance")
+    wait = _open_graphiql(browser, live_server.graphql_url)
+    _set_query(browser, wait, "subscription Watch { __typename }")
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    sockets: dict[str, Any] = {}
+
+    def handshake_sent(driver: Any) -> bool:
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] in ("Network.webSocketCreated", WILL_SEND_HANDSHAKE):
+                sockets[message["method"]] = message["params"]
+        return WILL_SEND_HANDSHAKE in sockets
+
+    wait.until(handshake_sent)
+    socket_url = live_server.graphql_url.replace("http://", "ws://", 1)
+    assert sockets["Network.webSocketCreated"]["url"] == socket_url
+    handshake = {
+        k.lower(): v for k, v in sockets[WILL_SEND_HANDSHAKE]["request"]["headers"].items()
+    }
+    assert handshake["sec-websocket-protocol"] == "graphql-transport-ws"
+
+
+WILL_SEND_HANDSHAKE = "Network.webSocketWillSendHandshakeRequest"
