@@ -3,6 +3,8 @@
 The pinned assets (assets.json) are served from `vendor/` once `python -m server.graphiql_assets
 fetch` has verified them there. Until then the page loads the same files from a CDN, each with
 its Subresource Integrity hash, and the CSP admits that one host besides our own origin.
+What the page hands GraphiQL (example tabs, headers: `server.graphiql_examples`) travels as
+a JSON data block, which the CSP does not treat as a script.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ async def page(request: Request, *, setup: dict[str, Any] | None = None) -> Resp
         "Content-Security-Policy": content_security_policy(cdn=None if assets.local else CDN),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-cache",
+        # Made per request from the data, and in development it carries tokens: keep none.
+        "Cache-Control": "no-store",
         "Vary": "Accept",  # /graphql answers JSON to everything but browsers
     }
     return HTMLResponse(body, headers=headers)

@@ -35,21 +35,20 @@ def _data(server: RunningServer, token: str, query: str) -> dict[str, object]:
     return data
 
 
+@pytest.mark.parametrize("live_server", ["demo"], indirect=True)
 def test_development_logs_a_staff_and_a_customer_token_that_work(
-    tmp_path: Path, database_url: str, db: object
+    live_server: RunningServer,
 ) -> None:
-    demo = {"STOREFRONT_SEED_DEMO": "true"}
-    with storefront_serve(tmp_path, database_url=database_url, extra_env=demo) as server:
-        staff_line, customer_line = _token_lines(server)
-        staff = TOKEN.search(staff_line)
-        customer = TOKEN.search(customer_line)
-        assert staff is not None
-        assert customer is not None
-        everyone = _data(server, staff.group(1), "{ customers { totalCount } }")
-        assert everyone == {"customers": {"totalCount": 8}}
-        mine = _data(server, customer.group(1), "{ customers { nodes { email orderCount } } }")
-        [me] = mine["customers"]["nodes"]  # type: ignore[index]
-        assert f"<{me['email']}> with {me['orderCount']} orders" in customer_line
+    staff_line, customer_line = _token_lines(live_server)
+    staff = TOKEN.search(staff_line)
+    customer = TOKEN.search(customer_line)
+    assert staff is not None
+    assert customer is not None
+    everyone = _data(live_server, staff.group(1), "{ customers { totalCount } }")
+    assert everyone == {"customers": {"totalCount": 8}}
+    mine = _data(live_server, customer.group(1), "{ customers { nodes { email orderCount } } }")
+    [me] = mine["customers"]["nodes"]  # type: ignore[index]
+    assert f"<{me['email']}> with {me['orderCount']} orders" in customer_line
 
 
 def test_production_mints_no_token(tmp_path: Path, database_url: str, db: object) -> None:

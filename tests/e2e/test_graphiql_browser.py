@@ -19,7 +19,7 @@ import pytest
 
 from server.graphiql_assets import VENDOR_DIR, is_verified, load_manifest
 from server.graphiql_examples import examples
-from tests.e2e.conftest import RunningServer, storefront_serve
+from tests.e2e.conftest import RunningServer
 
 pytestmark = pytest.mark.e2e
 
@@ -159,15 +159,6 @@ def _requested_urls(driver: Any) -> list[str]:
     return urls
 
 
-@pytest.fixture
-def demo_server(tmp_path: Path, database_url: str, db: object) -> Iterator[RunningServer]:
-    """A development server that loaded the demo data into the emptied database."""
-    with storefront_serve(
-        tmp_path, database_url=database_url, extra_env={"STOREFRONT_SEED_DEMO": "true"}
-    ) as server:
-        yield server
-
-
 def _open_graphiql(driver: Any, url: str) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -224,14 +215,18 @@ def _no_csp_violations(driver: Any) -> None:
     assert violations == [], f"CSP violations {violations}; console: {console}"
 
 
+WITH_DEMO_DATA = pytest.mark.parametrize("live_server", ["demo"], indirect=True)
+
+
+@WITH_DEMO_DATA
 def test_the_first_example_tab_runs_and_shows_data(
-    demo_server: RunningServer, browser: Any, tmp_path: Path
+    live_server: RunningServer, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
     shown = examples()
     try:
-        wait = _open_graphiql(browser, demo_server.graphql_url)
+        wait = _open_graphiql(browser, live_server.graphql_url)
         tabs = browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")
         assert len(tabs) == len(shown)
         _wait_until_parsed(wait, shown[0].text)
@@ -269,13 +264,14 @@ def test_the_first_example_tab_runs_and_shows_data(
     _no_csp_violations(browser)
 
 
+@WITH_DEMO_DATA
 def test_a_shared_link_opens_its_query_in_the_editor(
-    demo_server: RunningServer, browser: Any, tmp_path: Path
+    live_server: RunningServer, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
     query = "{ products(first: 3) { nodes { name } } }"
-    link = httpx.URL(demo_server.graphql_url, params={"query": query, "variables": '{"unused": 1}'})
+    link = httpx.URL(live_server.graphql_url, params={"query": query, "variables": '{"unused": 1}'})
     try:
         wait = _open_graphiql(browser, str(link))
         assert browser.execute_script(QUERY_TEXT) == query
