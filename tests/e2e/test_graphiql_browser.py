@@ -1,4 +1,6 @@
-"""GraphiQL in a real headless Chromium: runs a query with nothing fetched from elsewhere.
+"""GraphiQL in a real headless Chromium: runs a query with nothing fetched from elsewhere,
+opens the store's examples and shared links, and runs a subscription over a WebSocket.
+Each test saves screenshots in its tmp_path.
 
 Uses Debian's `chromium` and `chromium-driver` (override the paths with CHROMIUM_BINARY and
 CHROMEDRIVER). Selenium is pointed at the driver explicitly so it never downloads one.
@@ -292,32 +294,80 @@ def test_a_shared_link_opens_its_query_in_the_editor(
     _no_csp_violations(browser)
 
 
-def test_a_subscription_goes_to_the_same_path_over_graphql_transport_ws(
-    live_server: RunningServer, browser: Any
+class _SubscriptionServer:
+    """GraphiQL's page and, on the same path, the few graphql-transport-ws messages one
+    subscription needs: the part another server speaks, played here to see what GraphiQL
+    sends and that it shows what comes back."""
+
+    def __init__(self) -> None:
+        from starlette.applications import Starlette
+        from starlette.routing import Route, WebSocketRoute
+
+        import server.graphiql as graphiql
+
+        self.init_payloads: list[Any] = []
+        self.app = Starlette(
+            routes=[
+                Route("/graphql", graphiql.page),
+                WebSocketRoute("/graphql", self._socket),
+                *graphiql.routes(),
+            ]
+        )
+
+    async def _socket(self, socket: Any) -> None:
+        await socket.accept(subprotocol="graphql-transport-ws")
+        init = await socket.receive_json()
+        self.init_payloads.append(init.get("payload"))
+        await socket.send_json({"type": "connection_ack"})
+        subscribe = await socket.receive_json()
+        event = {"data": {"__typename": "Subscription"}}
+        await socket.send_json({"id": subscribe["id"], "type": "next", "payload": event})
+        await socket.send_json({"id": subscribe["id"], "type": "complete"})
+        await socket.receive_json()  # GraphiQL closes the socket or completes; either ends it
+
+
+@pytest.fixture
+def subscription_server() -> Iterator[tuple[_SubscriptionServer, str]]:
+    import threading
+
+    import uvicorn
+
+    from tests.e2e.conftest import free_port
+
+    played = _SubscriptionServer()
+    port = free_port()
+    config = uvicorn.Config(played.app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = 100
+    while not server.started and deadline:
+        deadline -= 1
+        thread.join(0.1)
+    assert server.started
+    try:
+        yield played, f"http://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_a_subscription_runs_with_the_headers_as_connection_init_payload(
+    subscription_server: tuple[_SubscriptionServer, str], browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get("about:blank")
-    browser.get_log("performance")
-    wait = _open_graphiql(browser, live_server.graphql_url)
-    _set_query(browser, wait, "subscription Watch { __typename }")
-    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-    sockets: dict[str, Any] = {}
-
-    def handshake_sent(driver: Any) -> bool:
-        for entry in driver.get_log("performance"):
-            message = json.loads(entry["message"])["message"]
-            if message["method"] in ("Network.webSocketCreated", WILL_SEND_HANDSHAKE):
-                sockets[message["method"]] = message["params"]
-        return WILL_SEND_HANDSHAKE in sockets
-
-    wait.until(handshake_sent)
-    socket_url = live_server.graphql_url.replace("http://", "ws://", 1)
-    assert sockets["Network.webSocketCreated"]["url"] == socket_url
-    handshake = {
-        k.lower(): v for k, v in sockets[WILL_SEND_HANDSHAKE]["request"]["headers"].items()
-    }
-    assert handshake["sec-websocket-protocol"] == "graphql-transport-ws"
-
-
-WILL_SEND_HANDSHAKE = "Network.webSocketWillSendHandshakeRequest"
+    played, url = subscription_server
+    try:
+        wait = _open_graphiql(browser, url)
+        browser.execute_script(
+            "document.querySelectorAll('.graphiql-editor-tool .CodeMirror')[1]"
+            ".CodeMirror.setValue(arguments[0]);",
+            '{"Authorization": "Bearer abc"}',
+        )
+        _set_query(browser, wait, "subscription Watch { __typename }")
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) == {"data": {"__typename": "Subscription"}})
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-subscription.png"))
+    assert played.init_payloads == [{"authorization": "Bearer abc"}]
