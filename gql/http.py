@@ -42,7 +42,15 @@ from gql.errors import (
     timeout_error,
     unavailable_error,
 )
-from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
+from gql.http_params import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    GraphQLParams,
+    HttpError,
+    negotiate,
+    prefers_html,
+    read_params,
+)
 from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
@@ -299,8 +307,9 @@ def _select_operation(document: DocumentNode, name: str | None) -> OperationDefi
 
 
 def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "query" not in request.query_params
+    """A browser's GET, a shared `?query=` link included: GraphiQL puts the URL's query,
+    variables and operationName in its editor. Clients that rank JSON first get JSON."""
+    return prefers_html(", ".join(request.headers.getlist("accept")))
 
 
 def _operation_name(operation: OperationDefinitionNode, given: str | None) -> str | None:

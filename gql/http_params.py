@@ -61,18 +61,39 @@ def negotiate(accept: str | None) -> str | None:
     best: tuple[float, int, int] = (0.0, 0, 0)
     chosen = None
     for offered in (JSON, GRAPHQL_RESPONSE):
-        matches = [
-            (specificity, -position, quality)
-            for position, (mime, quality) in enumerate(ranges)
-            if (specificity := _specificity(mime, offered)) >= 0
-        ]
-        if not matches:
-            continue
-        specificity, position, quality = max(matches)
-        rank = (quality, specificity, position)
-        if quality > 0 and rank > best:
+        rank = _rank(ranges, offered)
+        if rank[0] > 0 and rank > best:
             best, chosen = rank, offered
     return chosen
+
+
+HTML = "text/html"
+
+
+@lru_cache(maxsize=256)
+def prefers_html(accept: str | None) -> bool:
+    """True when the Accept header ranks `text/html` above both JSON types: a browser
+    navigating (`text/html, ..., */*;q=0.8`), not a client that lists HTML after JSON or
+    accepts anything (`*/*`: a tie goes to JSON). Ranks as `negotiate` does."""
+    if not accept:
+        return False
+    ranges = [_media_range(item) for item in accept.split(",") if item.strip()]
+    html, best_json = _rank(ranges, HTML), max(_rank(ranges, JSON), _rank(ranges, GRAPHQL_RESPONSE))
+    return html[0] > 0 and html[:2] > best_json[:2]
+
+
+def _rank(ranges: list[tuple[str, float]], offered: str) -> tuple[float, int, int]:
+    """(quality, specificity, -position) of the most specific range matching `offered`;
+    quality 0 when none does."""
+    matches = [
+        (specificity, -position, quality)
+        for position, (mime, quality) in enumerate(ranges)
+        if (specificity := _specificity(mime, offered)) >= 0
+    ]
+    if not matches:
+        return (0.0, -1, 0)
+    specificity, position, quality = max(matches)
+    return (quality, specificity, position)
 
 
 def _media_range(item: str) -> tuple[str, float]:

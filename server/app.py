@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gql.admission import Admission
@@ -22,7 +22,7 @@ from gql.persisted import ManifestError, Mode, PersistedOperations, load_manifes
 from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
-from server import graphiql, tokens
+from server import graphiql, graphiql_examples, tokens
 from server.database import open_pool
 from server.middleware import RequestMiddleware
 from server.settings import Environment, Settings
@@ -145,11 +145,16 @@ def create_app(
             )
         return JSONResponse({"status": "ready", "database": "ok", "migrations": "current"})
 
+    async def graphiql_page(request: Request) -> Response:
+        assert pool is not None
+        setup = await graphiql_examples.page_setup(settings, pool)
+        return await graphiql.page(request, setup=setup)
+
     endpoint = GraphQLEndpoint(
         schema._schema,
         context=context,
         tokens=tokens.verifier(settings),
-        graphiql=graphiql.page,
+        graphiql=graphiql_page,
         admission=Admission(
             max_concurrent=settings.max_concurrent_requests, deadline=settings.request_timeout
         ),

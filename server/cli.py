@@ -163,6 +163,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server import workers
     from server.database import apply_migrations, database_url
+    from server.dev_tokens import log_dev_tokens
 
     settings = _settings(args)
     if (problem := _persisted_problem(settings)) is not None:
@@ -177,6 +178,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers are separate processes: they read their settings from the environment.
         os.environ.update(_environment(settings, url))
         log.info("serving GraphQL on http://%s:%d/graphql", settings.host, settings.port)
+        asyncio.run(log_dev_tokens(settings, url))
         config = uvicorn_config(settings)
         if settings.workers > 1:
             workers.run(config)

@@ -3,6 +3,8 @@
 The pinned assets (assets.json) are served from `vendor/` once `python -m server.graphiql_assets
 fetch` has verified them there. Until then the page loads the same files from a CDN, each with
 its Subresource Integrity hash, and the CSP admits that one host besides our own origin.
+What the page hands GraphiQL (example tabs, headers: `server.graphiql_examples`) travels as
+a JSON data block, which the CSP does not treat as a script.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +95,8 @@ def _template() -> Template:
     return Template((_HERE / "index.html").read_text())
 
 
-async def page(request: Request) -> Response:
+async def page(request: Request, *, setup: dict[str, Any] | None = None) -> Response:
+    """The page; `setup` (JSON) reaches graphiql-init.js as data, never as a script."""
     assets = _assets()
     root = request.scope.get("root_path", "")
     styles: list[str] = []
@@ -118,15 +122,23 @@ async def page(request: Request) -> Response:
         styles="\n".join(styles),
         scripts="\n".join(scripts),
         endpoint=html.escape(request.url.path),
+        setup=_json_in_html(setup or {}),
     )
     headers = {
         "Content-Security-Policy": content_security_policy(cdn=None if assets.local else CDN),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-cache",
+        # Made per request from the data, and in development it carries tokens: keep none.
+        "Cache-Control": "no-store",
         "Vary": "Accept",  # /graphql answers JSON to everything but browsers
     }
     return HTMLResponse(body, headers=headers)
+
+
+def _json_in_html(value: dict[str, Any]) -> str:
+    """JSON that cannot end its <script> element early: `<`, `>` and `&` are escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 async def _vendor_file(request: Request) -> Response:

@@ -117,9 +117,12 @@ def _wait_until_ready(server: RunningServer) -> None:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, database_url: str, db: object) -> Iterator[RunningServer]:
-    """A real server process on the suite's database (tables emptied first)."""
-    with storefront_serve(
-        tmp_path, database_url=database_url, extra_env={"STOREFRONT_SEED_DEMO": "false"}
-    ) as server:
+def live_server(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str, db: object
+) -> Iterator[RunningServer]:
+    """A real server process on the suite's database (tables emptied first); parametrized
+    indirectly with "demo", it loads the demo data into them at start-up."""
+    demo = getattr(request, "param", None) == "demo"
+    seed_demo = {"STOREFRONT_SEED_DEMO": "true" if demo else "false"}
+    with storefront_serve(tmp_path, database_url=database_url, extra_env=seed_demo) as server:
         yield server

@@ -1,4 +1,6 @@
-"""GraphiQL in a real headless Chromium: runs a query with nothing fetched from elsewhere.
+"""GraphiQL in a real headless Chromium: runs a query with nothing fetched from elsewhere,
+opens the store's examples and shared links, and runs a subscription over a WebSocket.
+Each test saves screenshots in its tmp_path.
 
 Uses Debian's `chromium` and `chromium-driver` (override the paths with CHROMIUM_BINARY and
 CHROMEDRIVER). Selenium is pointed at the driver explicitly so it never downloads one.
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from server.graphiql_assets import VENDOR_DIR, is_verified, load_manifest
+from server.graphiql_examples import examples
 from tests.e2e.conftest import RunningServer
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +40,11 @@ document.addEventListener("securitypolicyviolation", function (e) {
 RESULT_TEXT = """
 var result = document.querySelector(".result-window .CodeMirror");
 return result ? result.CodeMirror.getValue() : null;
+"""
+
+QUERY_TEXT = """
+var editor = document.querySelector(".graphiql-query-editor .CodeMirror");
+return editor ? editor.CodeMirror.getValue() : null;
 """
 
 
@@ -66,6 +74,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        "--window-size=1400,900",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(flag)
@@ -84,8 +93,15 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def test_graphiql_runs_a_query_offline_under_the_csp(
-    live_server: RunningServer, browser: Any
+    live_server: RunningServer, browser: Any, tmp_path: Path
 ) -> None:
+    try:
+        _run_a_query_offline_under_the_csp(live_server, browser)
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-offline.png"))
+
+
+def _run_a_query_offline_under_the_csp(live_server: RunningServer, browser: Any) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -106,10 +122,9 @@ def test_graphiql_runs_a_query_offline_under_the_csp(
     browser.get(live_server.graphql_url)
     wait = WebDriverWait(browser, WAIT_SECONDS)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror"))
-    browser.execute_script(
-        "document.querySelector('.graphiql-query-editor .CodeMirror')"
-        ".CodeMirror.setValue('{ __typename }');"
-    )
+    browser.find_element(By.CSS_SELECTOR, '[aria-label="Add tab"]').click()
+    wait.until(lambda d: d.execute_script(QUERY_TEXT) != examples()[0].text)
+    _set_query(browser, wait, "{ __typename }")
     browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
     wait.until(lambda d: '"__typename": "Query"' in (d.execute_script(RESULT_TEXT) or ""))
 
@@ -144,3 +159,215 @@ def _requested_urls(driver: Any) -> list[str]:
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def _open_graphiql(driver: Any, url: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if not is_verified(load_manifest(), VENDOR_DIR):
+        pytest.fail(
+            "GraphiQL assets are not installed: run `python -m server.graphiql_assets fetch`"
+        )
+    driver.get(url)
+    wait = WebDriverWait(driver, WAIT_SECONDS)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror"))
+    return wait
+
+
+def _set_query(driver: Any, wait: Any, text: str) -> None:
+    """Types `text` into the query editor and waits for GraphiQL to parse it."""
+    driver.execute_script(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue("
+        "arguments[0]);",
+        text,
+    )
+    _wait_until_parsed(wait, text)
+
+
+def _wait_until_parsed(wait: Any, text: str) -> None:
+    """GraphiQL names the operation to run from its last parse of the editor, which lags a
+    change (typing, a tab switch) by a debounce: running before it names the old one."""
+    wait.until(
+        lambda d: d.execute_script(
+            "var cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;"
+            "return Boolean(cm.documentAST) && cm.documentAST.loc.source.body === arguments[0];",
+            text,
+        )
+    )
+
+
+EDITOR_TOOLS_TEXT = """
+return Array.from(document.querySelectorAll(".graphiql-editor-tool .CodeMirror"))
+  .map(function (editor) { return editor.CodeMirror.getValue(); }).join("\\n");
+"""
+
+
+def _result(driver: Any) -> Any:
+    text = driver.execute_script(RESULT_TEXT) or ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _no_csp_violations(driver: Any) -> None:
+    violations = driver.execute_script("return window.__cspViolations")
+    console = [entry["message"] for entry in driver.get_log("browser")]
+    assert violations == [], f"CSP violations {violations}; console: {console}"
+
+
+WITH_DEMO_DATA = pytest.mark.parametrize("live_server", ["demo"], indirect=True)
+
+
+@WITH_DEMO_DATA
+def test_the_first_example_tab_runs_and_shows_data(
+    live_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    shown = examples()
+    try:
+        wait = _open_graphiql(browser, live_server.graphql_url)
+        tabs = browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")
+        assert len(tabs) == len(shown)
+        _wait_until_parsed(wait, shown[0].text)
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) is not None)
+        products = _result(browser)["data"]["products"]
+        assert products["totalCount"] > 0
+        assert all(node["category"]["name"] == "Lighting" for node in products["nodes"])
+        browser.save_screenshot(str(tmp_path / "graphiql-first-example.png"))
+
+        # The customer's tab carries the demo customer's token: their own orders come back.
+        tabs[1].click()
+        _wait_until_parsed(wait, shown[1].text)
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: "MyOrders" not in (d.execute_script(RESULT_TEXT) or "MyOrders"))
+        orders = _result(browser)["data"]["orders"]["nodes"]
+        assert orders
+        assert len({order["customer"]["email"] for order in orders}) == 1
+        assert all(order["lines"] for order in orders)
+
+        # A second visit keeps the visitor's tabs, their headers (tokens) included.
+        browser.refresh()
+        wait.until(lambda d: d.execute_script(QUERY_TEXT) == shown[1].text)
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")) == len(shown)
+        assert "Bearer " in browser.execute_script(EDITOR_TOOLS_TEXT)  # variables, headers
+
+        # The explorer builds queries by clicking fields.
+        browser.find_element(By.CSS_SELECTOR, '[aria-label="Show GraphiQL Explorer"]').click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".graphiql-explorer-root"))
+        explorer = browser.find_element(By.CSS_SELECTOR, ".graphiql-explorer-root").text
+        assert "products" in explorer
+        assert "orders" in explorer
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-second-visit.png"))
+    _no_csp_violations(browser)
+
+
+@WITH_DEMO_DATA
+def test_a_shared_link_opens_its_query_in_the_editor(
+    live_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    query = "{ products(first: 3) { nodes { name } } }"
+    link = httpx.URL(live_server.graphql_url, params={"query": query, "variables": '{"unused": 1}'})
+    try:
+        wait = _open_graphiql(browser, str(link))
+        assert browser.execute_script(QUERY_TEXT) == query
+        variables = browser.execute_script(
+            "return document.querySelector('.graphiql-editor-tool .CodeMirror')"
+            ".CodeMirror.getValue();"
+        )
+        assert variables == '{"unused": 1}'
+        # The shared query is the active tab, the examples follow it.
+        tabs = browser.find_elements(By.CSS_SELECTOR, ".graphiql-tab")
+        assert len(tabs) == 1 + len(examples())
+        assert "graphiql-tab-active" in tabs[0].get_attribute("class")
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) is not None)
+        assert len(_result(browser)["data"]["products"]["nodes"]) == 3
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-shared-link.png"))
+    _no_csp_violations(browser)
+
+
+class _SubscriptionServer:
+    """GraphiQL's page and, on the same path, the few graphql-transport-ws messages one
+    subscription needs: the part another server speaks, played here to see what GraphiQL
+    sends and that it shows what comes back."""
+
+    def __init__(self) -> None:
+        from starlette.applications import Starlette
+        from starlette.routing import Route, WebSocketRoute
+
+        import server.graphiql as graphiql
+
+        self.init_payloads: list[Any] = []
+        self.app = Starlette(
+            routes=[
+                Route("/graphql", graphiql.page),
+                WebSocketRoute("/graphql", self._socket),
+                *graphiql.routes(),
+            ]
+        )
+
+    async def _socket(self, socket: Any) -> None:
+        await socket.accept(subprotocol="graphql-transport-ws")
+        init = await socket.receive_json()
+        self.init_payloads.append(init.get("payload"))
+        await socket.send_json({"type": "connection_ack"})
+        subscribe = await socket.receive_json()
+        event = {"data": {"__typename": "Subscription"}}
+        await socket.send_json({"id": subscribe["id"], "type": "next", "payload": event})
+        await socket.send_json({"id": subscribe["id"], "type": "complete"})
+        await socket.receive_json()  # GraphiQL closes the socket or completes; either ends it
+
+
+@pytest.fixture
+def subscription_server() -> Iterator[tuple[_SubscriptionServer, str]]:
+    import threading
+
+    import uvicorn
+
+    from tests.e2e.conftest import free_port
+
+    played = _SubscriptionServer()
+    port = free_port()
+    config = uvicorn.Config(played.app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = 100
+    while not server.started and deadline:
+        deadline -= 1
+        thread.join(0.1)
+    assert server.started
+    try:
+        yield played, f"http://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_a_subscription_runs_with_the_headers_as_connection_init_payload(
+    subscription_server: tuple[_SubscriptionServer, str], browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    played, url = subscription_server
+    try:
+        wait = _open_graphiql(browser, url)
+        browser.execute_script(
+            "document.querySelectorAll('.graphiql-editor-tool .CodeMirror')[1]"
+            ".CodeMirror.setValue(arguments[0]);",
+            '{"Authorization": "Bearer abc"}',
+        )
+        _set_query(browser, wait, "subscription Watch { __typename }")
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(lambda d: _result(d) == {"data": {"__typename": "Subscription"}})
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-subscription.png"))
+    assert played.init_payloads == [{"authorization": "Bearer abc"}]

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import tarfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 import server.graphiql as graphiql
@@ -193,7 +196,12 @@ def test_update_records_what_the_registry_serves(tmp_path: Path, tarball: Path) 
 
 def test_the_recorded_pins_are_well_formed() -> None:
     manifest = load_manifest()
-    assert [p.name for p in manifest.packages] == ["react", "react-dom", "graphiql"]
+    assert [p.name for p in manifest.packages] == [
+        "react",
+        "react-dom",
+        "graphiql",
+        "@graphiql/plugin-explorer",
+    ]
     assert all(p.integrity.startswith("sha512-") for p in manifest.packages)
 
 
@@ -248,6 +256,26 @@ async def test_the_page_loads_everything_from_its_own_origin() -> None:
     assert "<script>" not in response.text  # no inline script
     assert 'src="/graphiql/assets/vendor/lib@1.0.0/dist/lib.js" integrity="sha256-' in response.text
     assert 'data-endpoint="/graphql"' in response.text
+
+
+@pytest.mark.usefixtures("local_assets")
+async def test_the_setup_reaches_the_page_as_data_that_cannot_close_its_element() -> None:
+    hostile = {"tabs": [{"query": "# </script><script>alert(1)</script> & <!--"}]}
+
+    async def page(request: Request) -> Response:
+        return await graphiql.page(request, setup=hostile)
+
+    app = Starlette(routes=[Route("/graphql", page)])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/graphql")
+
+    found = re.search(
+        r'<script type="application/json" id="graphiql-setup">(.*?)</script>', response.text, re.S
+    )
+    assert found is not None
+    assert "<" not in found.group(1)
+    assert json.loads(found.group(1)) == hostile
 
 
 @pytest.mark.usefixtures("local_assets")
