@@ -29,10 +29,9 @@ sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=No
 
 
 class ObservedConnection(asyncpg.Connection):
-    """A connection that tells the current sink about every statement with parameters
-    (`fetch`, `fetchrow`, `fetchval`, `execute` with arguments: every query of `sql/`).
-    asyncpg's query loggers say as much but not the rows, and cost a callback per statement
-    whether or not anyone listens."""
+    """A connection that tells the current sink about every statement it runs. asyncpg's
+    query loggers say as much but not the rows, and cost a callback per statement whether
+    or not anyone listens."""
 
     async def _execute(
         self,
@@ -55,10 +54,30 @@ class ObservedConnection(asyncpg.Connection):
         recorder.statement(query, started, perf_counter_ns(), _rows(result, options), None)
         return result
 
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """Statements without parameters (BEGIN, COMMIT, ROLLBACK) take asyncpg's simple
+        protocol, past `_execute`; the rest go on to `_execute`."""
+        recorder = sink.get() if not args else None
+        if recorder is None:
+            return await super().execute(query, *args, timeout=timeout)
+        started = perf_counter_ns()
+        try:
+            status = await super().execute(query, timeout=timeout)
+        except BaseException as error:
+            recorder.statement(query, started, perf_counter_ns(), 0, error)
+            raise
+        recorder.statement(query, started, perf_counter_ns(), _status_rows(status), None)
+        return status
+
 
 def _rows(result: Any, options: dict[str, Any]) -> int:
     if not options.get("return_status"):
         return len(result)
-    status: bytes | str = result[1]  # b"UPDATE 1", b"INSERT 0 3", b"SELECT 5"
-    last = status.rsplit(None, 1)[-1] if status else b""
+    return _status_rows(result[1])
+
+
+def _status_rows(status: bytes | str) -> int:
+    """The row count of a command tag: "UPDATE 1", "INSERT 0 3", "SELECT 5"; "BEGIN": 0."""
+    text = status.decode() if isinstance(status, bytes) else status
+    last = text.rsplit(None, 1)[-1] if text else ""
     return int(last) if last.isdigit() else 0
