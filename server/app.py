@@ -105,6 +105,7 @@ def create_app(
     pool: Database | None = None
     shutdown = Shutdown(delay=settings.shutdown_delay)
     metrics = _metrics(settings)
+    observer = _observer(settings, metrics, tracer_provider)
     shared = None if metrics is None else metrics_share.SharedFigures(metrics, settings.metrics_dir)
 
     @contextlib.asynccontextmanager
@@ -128,6 +129,8 @@ def create_app(
                 publisher.cancel()
                 shared.publish()  # what this worker counted stays in the sum
             await pool.close()
+            if observer is not None and observer.tracing is not None:
+                observer.tracing.flush()  # the last spans leave before the process does
 
     def context(request: Request, viewer: Viewer) -> RequestContext:
         assert pool is not None
@@ -203,7 +206,7 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
     app.state.metrics = metrics
-    app.add_middleware(RequestMiddleware, observer=_observer(settings, metrics, tracer_provider))
+    app.add_middleware(RequestMiddleware, observer=observer)
     return app
 
 

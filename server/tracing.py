@@ -48,8 +48,14 @@ def provider_from_environment() -> TracerProvider | None:
 
 class Tracing:
     def __init__(self, provider: trace.TracerProvider, *, document: bool = False) -> None:
+        self.provider = provider
         self.tracer = provider.get_tracer("storefront")
         self.document = document  # graphql.document is opt-in: it may hold literals
+
+    def flush(self) -> None:
+        flush = getattr(self.provider, "force_flush", None)
+        if flush is not None:
+            flush()
 
     def start(self, scope: dict[str, Any]) -> tuple[Span, object]:
         """The request's server span, made current; returns it and the token to detach."""
