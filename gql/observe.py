@@ -9,7 +9,7 @@ set `current` reads the record when the response is done. With nobody observing,
 from __future__ import annotations
 
 from contextvars import ContextVar
-from time import perf_counter_ns, time_ns
+from time import perf_counter_ns
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -33,7 +33,7 @@ class Statement:
 
 
 class Observation:
-    """One request. Times are `perf_counter_ns`; `epoch_ns` maps them to wall-clock time.
+    """One request. Times are `perf_counter_ns`.
 
     `phases` are (name, started, ended): parse, validate, cost, execute, serialise, each
     when it ran (a document found in the cache is neither parsed nor validated again).
@@ -43,7 +43,6 @@ class Observation:
     __slots__ = (
         "document",
         "engine",
-        "epoch_ns",
         "failed",
         "operation_name",
         "operation_type",
@@ -56,10 +55,9 @@ class Observation:
 
     def __init__(self) -> None:
         self.started = perf_counter_ns()
-        self.epoch_ns = time_ns() - self.started
         self.phases: list[tuple[str, int, int]] = []
         self.statements: list[Statement] = []
-        self.waits: list[float] = []
+        self.waits: list[float] | None = None  # rare: made on the first wait
         self.operation_type: str | None = None
         self.operation_name: str | None = None
         self.document: str | None = None
@@ -91,6 +89,8 @@ class Observation:
         self.statements.append(Statement(query, started, ended, rows, error))
 
     def waited(self, seconds: float) -> None:
+        if self.waits is None:
+            self.waits = []
         self.waits.append(seconds)
 
 

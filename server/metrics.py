@@ -119,25 +119,28 @@ class Metrics:
         )
 
     def record(self, observation: Observation, seconds: float) -> None:
+        """Runs once per request: every label tuple and lookup here is paid on each."""
         kind = observation.operation_type
         if kind is None:
-            name, kind = UNKNOWN, UNKNOWN
+            name = kind = UNKNOWN
         else:
             name = self.names.label(observation.operation_name)
         self.requests.inc((kind, name, observation.outcome or UNKNOWN))
         self.duration.observe((kind, name), seconds)
+        observe_phase = self.phases.observe
         engine = observation.engine or ""
         for phase, started, ended in observation.phases:
-            labels = (phase, engine) if phase in _BY_ENGINE else (phase, "")
-            self.phases.observe(labels, (ended - started) / 1e9)
+            observe_phase((phase, engine if phase in _BY_ENGINE else ""), (ended - started) / 1e9)
         statements = observation.statements
         self.statements.observe((kind,), len(statements))
+        observe_statement = self.statement_duration.observe
         for statement in statements:
-            self.statement_duration.observe((), (statement.ended - statement.started) / 1e9)
+            observe_statement((), (statement.ended - statement.started) / 1e9)
             if statement.error is not None:
                 self.statement_errors.inc((type(statement.error).__name__,))
-        for wait in observation.waits:
-            self.waits.observe((), wait)
+        if observation.waits is not None:
+            for wait in observation.waits:
+                self.waits.observe((), wait)
 
     def snapshot(self) -> Snapshot:
         return snapshot(self.kept, gauges=self._gauges(), totals=self._totals())

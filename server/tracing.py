@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from time import time_ns
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -104,7 +105,10 @@ class Tracing:
         span.end()
 
     def _operation(self, parent: Span, seen: Observation) -> None:
-        at = seen.epoch_ns
+        # Wall-clock time of a `perf_counter_ns` reading: the server span and the
+        # observation began together.
+        began = getattr(parent, "start_time", None)
+        at = (time_ns() if began is None else began) - seen.started
         kind = seen.operation_type
         attributes: dict[str, Any] = {"graphql.operation.type": kind}
         if seen.operation_name is not None:

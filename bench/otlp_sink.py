@@ -1,0 +1,54 @@
+"""An OTLP/HTTP receiver that takes every export and keeps nothing, to time tracing.
+
+    .venv/bin/python bench/otlp_sink.py [--port 4318] &
+    OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 make bench BENCH_ARGS="--only Q1,Q2"
+
+The server exports its spans as it would to a collector (encoded, batched, sent over
+loopback); the sink answers 200 and, on SIGINT or SIGTERM, prints how many exports and
+bytes it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+
+
+class _Sink(BaseHTTPRequestHandler):
+    exports = 0
+    received = 0
+
+    def do_POST(self) -> None:
+        size = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(size)
+        type(self).exports += 1
+        type(self).received += size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=4318, help="port on 127.0.0.1 (4318)")
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), _Sink)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        print(f"otlp sink: {_Sink.exports} exports, {_Sink.received} bytes", file=sys.stderr)
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
