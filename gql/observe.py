@@ -14,22 +14,31 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from sql.observe import Batch, current_batch
+
 OK = "ok"
 COMPILED = "compiled"
 GRAPHQL_CORE = "graphql-core"
 
 
 class Statement:
-    __slots__ = ("ended", "error", "query", "rows", "started")
+    __slots__ = ("batch", "ended", "error", "query", "rows", "started")
 
     def __init__(
-        self, query: str, started: int, ended: int, rows: int, error: BaseException | None
+        self,
+        query: str,
+        started: int,
+        ended: int,
+        rows: int,
+        error: BaseException | None,
+        batch: Batch | None,
     ) -> None:
         self.query = query
         self.started = started
         self.ended = ended
         self.rows = rows
         self.error = error
+        self.batch = batch  # the loader's batch it ran for, when traced
 
 
 class Observation:
@@ -41,6 +50,7 @@ class Observation:
     of the first top-level error."""
 
     __slots__ = (
+        "batches",
         "document",
         "engine",
         "failed",
@@ -50,6 +60,7 @@ class Observation:
         "phases",
         "started",
         "statements",
+        "traced",
         "waits",
     )
 
@@ -58,6 +69,8 @@ class Observation:
         self.phases: list[tuple[str, int, int]] = []
         self.statements: list[Statement] = []
         self.waits: list[float] | None = None  # rare: made on the first wait
+        self.traced = False  # loaders' batches are noted only for traces
+        self.batches: list[Batch] = []
         self.operation_type: str | None = None
         self.operation_name: str | None = None
         self.document: str | None = None
@@ -86,7 +99,15 @@ class Observation:
     def statement(
         self, query: str, started: int, ended: int, rows: int, error: BaseException | None
     ) -> None:
-        self.statements.append(Statement(query, started, ended, rows, error))
+        batch = current_batch.get() if self.traced else None
+        self.statements.append(Statement(query, started, ended, rows, error, batch))
+
+    def batch(self, name: str, keys: int) -> Batch | None:
+        if not self.traced:
+            return None
+        made = Batch(name, keys)
+        self.batches.append(made)
+        return made
 
     def waited(self, seconds: float) -> None:
         if self.waits is None:

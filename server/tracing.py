@@ -134,16 +134,35 @@ class Tracing:
             if name in ("execute", "serialise") and seen.engine is not None:
                 phase.set_attribute("storefront.engine", seen.engine)
             phases.append((phase, started, ended))
+        batches: dict[int, Span] = {}
+        for batch in seen.batches:
+            batches[id(batch)] = self.tracer.start_span(
+                f"load {batch.name}",
+                context=trace.set_span_in_context(_within(operation, phases, batch.started)),
+                attributes={"storefront.loader": batch.name, "storefront.loader.keys": batch.keys},
+                start_time=at + batch.started,
+            )
         for statement in seen.statements:
-            holder = operation
-            for phase, started, ended in phases:
-                if started <= statement.started <= ended:
-                    holder = phase
+            holder = (
+                _within(operation, phases, statement.started)
+                if statement.batch is None
+                else batches[id(statement.batch)]
+            )
             _statement_span(self.tracer, holder, statement, at)
+        for batch in seen.batches:
+            batches[id(batch)].end(end_time=at + batch.ended)
         ends = [ended for _, _, ended in phases]
         for phase, _, ended in phases:
             phase.end(end_time=at + ended)
         operation.end(end_time=at + max(ends) if ends else None)
+
+
+def _within(operation: Span, phases: list[tuple[Span, int, int]], moment: int) -> Span:
+    """The phase that was running at `moment`, else the operation."""
+    for phase, started, ended in phases:
+        if started <= moment <= ended:
+            return phase
+    return operation
 
 
 def _statement_span(tracer: trace.Tracer, parent: Span, statement: Any, at: int) -> None:

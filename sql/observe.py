@@ -24,8 +24,24 @@ class StatementSink(Protocol):
     def waited(self, seconds: float) -> None:
         """A connection was free only after `seconds` in line."""
 
+    def batch(self, name: str, keys: int) -> Batch | None:
+        """A batch of reads for `keys` keys begins (a loader's); None: nobody asks."""
+
+
+class Batch:
+    """One batch of reads, for traces: its statements (run in its task) point to it."""
+
+    __slots__ = ("ended", "keys", "name", "started")
+
+    def __init__(self, name: str, keys: int) -> None:
+        self.name = name
+        self.keys = keys
+        self.started = perf_counter_ns()
+        self.ended = self.started
+
 
 sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=None)
+current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=None)
 
 
 class ObservedConnection(asyncpg.Connection):

@@ -85,7 +85,17 @@ async def test_the_nested_query_as_a_span_tree(
     assert (execute.attributes or {})["storefront.engine"] == (
         "compiled" if compiled else "graphql-core"
     )
-    statements = tree.children(execute)
+    # Under execute: the page of orders' statement, and a span per loader batch holding
+    # the statements it ran.
+    loads = [c for c in tree.children(execute) if c.name.startswith("load ")]
+    assert {c.name for c in loads} >= {"load customers_by_ids", "load products_by_ids"}
+    for load in loads:
+        keys = (load.attributes or {})["storefront.loader.keys"]
+        assert isinstance(keys, int)
+        assert keys >= 1
+        assert [c.kind for c in tree.children(load)] == [SpanKind.CLIENT]
+    statements = [c for c in tree.children(execute) if c.kind is SpanKind.CLIENT]
+    statements += [s for load in loads for s in tree.children(load)]
     texts = [(s.attributes or {})["db.query.text"] for s in statements]
     assert sorted(map(str, texts)) == sorted(recorder.statements)
     for statement in statements:
