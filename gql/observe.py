@@ -126,14 +126,15 @@ class MutationOutcomes:
     def __init__(self, observation: Observation) -> None:
         self.observation = observation
 
-    async def resolve(
-        self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any
-    ) -> Any:
+    def resolve(self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
         value = next_(root, info, **args)
+        if info.path.prev is not None:  # not a root field: passed on as it is, sync or not
+            return value
+        return self._note(value)
+
+    async def _note(self, value: Any) -> Any:
         if hasattr(value, "__await__"):
             value = await value
-        if info.path.prev is not None:  # not a root field
-            return value
         code = getattr(value, "code", None)
         name = getattr(code, "value", None)
         if isinstance(name, str) and self.observation.outcome in (None, OK):
