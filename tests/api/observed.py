@@ -23,6 +23,12 @@ PLACE = (
 )
 """placeOrder selecting nothing of its errors: the outcome must not depend on the selection."""
 
+UPDATE = (
+    "mutation Price($id: ID!, $rev: Int!) { updateProduct(id: $id, rev: $rev, "
+    'patch: {price: "12.00"}) { __typename } }'
+)
+"""updateProduct: the tests hold the product's row lock to keep it waiting."""
+
 
 async def shop(db: Database) -> dict[str, UUID]:
     """A customer with three orders over two products (one with 1 in stock)."""

@@ -9,7 +9,7 @@ from uuid import uuid4
 from server.metrics import PROMOTE_AFTER
 from sql.pool import Database
 from tests.api.conftest import StatementRecorder, staff_client
-from tests.api.observed import PLACE, Q2, Scrape, place_input, shop
+from tests.api.observed import PLACE, Q2, UPDATE, Scrape, place_input, shop
 from tests.conftest import token
 
 REQUESTS = "storefront_graphql_requests_total"
@@ -117,12 +117,6 @@ async def test_statements_per_request_agree_with_the_pool_and_a_scrape_runs_none
     assert figures.value("storefront_db_pool_connections_max") == 5
     assert figures.value("storefront_db_pool_acquisitions_total") >= ran
     assert figures.value("storefront_metrics_processes") == 1
-
-
-UPDATE = (
-    "mutation Price($id: ID!, $rev: Int!) { updateProduct(id: $id, rev: $rev, "
-    'patch: {price: "12.00"}) { __typename } }'
-)
 
 
 async def test_admission_refusals_timeouts_and_running(

@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from sql.pool import Database
 from tests.api.conftest import StatementRecorder, staff_client
-from tests.api.observed import PLACE, Q2, place_input, shop
+from tests.api.observed import PLACE, Q2, UPDATE, place_input, shop
 
 PHASES = ["parse", "validate", "cost", "execute", "serialise"]
 
@@ -179,12 +179,6 @@ async def test_a_failed_mutation(
     assert operation.status.status_code is StatusCode.UNSET  # a union error is data
     [execute] = [p for p in tree.children(operation) if p.name == "execute"]
     assert len(tree.children(execute)) == len(recorder.statements) > 0
-
-
-UPDATE = (
-    "mutation Price($id: ID!, $rev: Int!) { updateProduct(id: $id, rev: $rev, "
-    'patch: {price: "12.00"}) { __typename } }'
-)
 
 
 async def test_a_timeout(

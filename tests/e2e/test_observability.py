@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from bench import otlp_sink
 from tests.api.observed import Scrape
 from tests.e2e.conftest import storefront_serve
 
@@ -56,28 +56,11 @@ def test_one_scrape_counts_every_worker(tmp_path: Path, database_url: str, db: o
         assert again.value("storefront_db_pool_connections_max") == 2 * 10
 
 
-class _Collector(BaseHTTPRequestHandler):
-    received: list[bytes] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.path == "/v1/traces":
-            type(self).received.append(body)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def collector() -> Iterator[tuple[str, list[bytes]]]:
     """An OTLP/HTTP receiver on loopback that keeps what it is sent."""
     received: list[bytes] = []
-    handler = type("Collector", (_Collector,), {"received": received})
-    server = HTTPServer(("127.0.0.1", 0), handler)
+    server, _ = otlp_sink.receiver(0, keep=received)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
