@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/observability.py [--requests 400] [--rounds 7]
 
-Three apps over the same database, built in this process: nothing observed (no metrics,
-no slow log, no traces), metrics on, and metrics with traces at 100% sampling exported over
-OTLP/HTTP to `bench/otlp_sink.py` (started here). Each round sends every app the same
+Four apps over the same database, built in this process: nothing observed (no metrics,
+no slow log, no traces), the default (the slow-operation log only), metrics on, and
+metrics with traces at 100% sampling exported over OTLP/HTTP to `bench/otlp_sink.py`
+(started here). Each round sends every app the same
 requests (Q1: a product by id, the ids rotating; Q2: the nested orders page) one after the
 other through the ASGI interface (no sockets, no client library: what is timed is the
 app), in a rotating order, and reads the process's CPU time around them; the exporter's
@@ -36,7 +37,7 @@ from server.app import create_app
 from server.settings import Settings
 from sql.pool import connect
 
-CONFIGS = ("nothing", "metrics", "metrics+traces")
+CONFIGS = ("nothing", "default", "metrics", "metrics+traces")
 
 
 async def ask(app: Any, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
@@ -77,8 +78,8 @@ async def ask(app: Any, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
 def app_for(config: str, url: str, sink: str) -> Any:
     settings = Settings(
         database_url=url,
-        metrics="off" if config == "nothing" else "open",
-        slow_operation_ms=0,
+        metrics="off" if config in ("nothing", "default") else "open",
+        slow_operation_ms=0 if config == "nothing" else 1000,
     )
     provider = None
     if config == "metrics+traces":
@@ -105,7 +106,9 @@ async def measure(args: argparse.Namespace, url: str, sink: str) -> dict[str, An
         ],
         "Q2": [orjson.dumps({"query": Q2})],
     }
-    apps = {config: app_for(config, url, sink) for config in CONFIGS}
+    configs = args.configs
+    bodies = {name: bodies[name] for name in args.only}
+    apps = {config: app_for(config, url, sink) for config in configs}
     cpu: dict[tuple[str, str], list[float]] = {}
     contexts = [app.router.lifespan_context(app) for app in apps.values()]
     for context in contexts:
@@ -117,7 +120,8 @@ async def measure(args: argparse.Namespace, url: str, sink: str) -> dict[str, An
                 for k in range(50):
                     assert await ask(app, texts[k % len(texts)], headers) == 200
             for round_ in range(args.rounds):
-                order = CONFIGS[round_ % 3 :] + CONFIGS[: round_ % 3]
+                turn = round_ % len(configs)
+                order = configs[turn:] + configs[:turn]
                 for config in order:
                     app = apps[config]
                     started = time.process_time()
@@ -128,15 +132,15 @@ async def measure(args: argparse.Namespace, url: str, sink: str) -> dict[str, An
     finally:
         for context in contexts:
             await context.__aexit__(None, None, None)
-    return report(cpu, args.rounds)
+    return report(cpu, args)
 
 
-def report(cpu: dict[tuple[str, str], list[float]], rounds: int) -> dict[str, Any]:
+def report(cpu: dict[tuple[str, str], list[float]], args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("Q1", "Q2"):
+    for name in args.only:
         base = cpu[(name, "nothing")]
-        print(f"{name}: CPU µs per request, median of {rounds} rounds (and ratio to nothing)")
-        for config in CONFIGS:
+        print(f"{name}: CPU µs per request, median of {args.rounds} rounds (ratio to nothing)")
+        for config in args.configs:
             spent = cpu[(name, config)]
             ratios = [s / b for s, b in zip(spent, base, strict=True)]
             print(
@@ -154,7 +158,13 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=400, help="Q1 requests a round (400)")
     parser.add_argument("--rounds", type=int, default=7, help="rounds (7)")
+    parser.add_argument("--only", default="Q1,Q2", help="requests (Q1,Q2)")
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"apps, `nothing` first ({','.join(CONFIGS)})"
+    )
     args = parser.parse_args()
+    args.only = args.only.split(",")
+    args.configs = tuple(args.configs.split(","))
     port = free_port()
     sink = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "otlp_sink.py"), "--port", str(port)]

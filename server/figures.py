@@ -71,8 +71,9 @@ class Histogram(Family):
         self.series: dict[Labels, list[float]] = {}  # bucket counts, then the sum
 
     def observe(self, labels: Labels, value: float) -> None:
-        found = self.series.get(labels)
-        if found is None:
+        try:
+            found = self.series[labels]
+        except KeyError:  # once per series: the usual case pays no test
             found = self.series[labels] = [0] * (len(self.bounds) + 2)
         found[bisect_left(self.bounds, value)] += 1  # `le`: a value on a bound is inside it
         found[-1] += value
