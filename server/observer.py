@@ -58,7 +58,7 @@ class Observer:
             watch.span, watch.span_token = self.tracing.start(scope)
         if scope["path"] == GRAPHQL_PATH:
             observation = watch.observation = Observation()
-            observation.traced = self.tracing is not None
+            observation.traced = watch.span is not None and watch.span.is_recording()
             watch.tokens = (current.set(observation), sink.set(observation))
         return watch
 

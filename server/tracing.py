@@ -100,7 +100,11 @@ class Tracing:
         if status >= 500:
             span.set_attribute("error.type", str(status))
             span.set_status(Status(StatusCode.ERROR))
-        if observation is not None and observation.operation_type is not None:
+        if (
+            observation is not None
+            and observation.operation_type is not None
+            and span.is_recording()  # a request sampled out gets no spans below this one
+        ):
             self._operation(span, observation)
         span.end()
 

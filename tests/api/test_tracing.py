@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, Span, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from sql.pool import Database
@@ -257,3 +258,24 @@ async def test_a_slow_operation_is_logged_with_its_phases_and_sql(
     assert list(fields["phases_ms"]) == PHASES
     assert fields["sql_statements"] == len(recorder.statements)
     assert fields["duration_ms"] >= sum(fields["phases_ms"].values())
+
+
+async def test_a_request_sampled_out_makes_nothing_below_its_server_span(
+    database_url: str,
+    db: Database,
+    recorder: StatementRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+    start_span = Tracer.start_span
+
+    def counted(self: Tracer, name: str, *args: Any, **kwargs: Any) -> Any:
+        started.append(name)
+        return start_span(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Tracer, "start_span", counted)
+    await shop(db)
+    never = TracerProvider(sampler=ALWAYS_OFF)
+    async with staff_client(database_url, recorder, tracer_provider=never) as client:
+        await client.data(Q2)
+    assert started == ["POST /graphql"]
