@@ -36,6 +36,8 @@ class Admission:
         self.max_concurrent = max_concurrent
         self.deadline = deadline
         self.running = 0
+        self.refused = 0  # since start, for metrics
+        self.timed_out = 0
         self._deadlines: dict[asyncio.Task[Any], float] = {}  # oldest first
         self._expired: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
@@ -87,6 +89,7 @@ class _Slot:
     async def __aenter__(self) -> None:
         admission = self._admission
         if admission.running >= admission.max_concurrent:
+            admission.refused += 1
             raise Overloaded
         admission.running += 1
         if admission.deadline is not None:
@@ -109,4 +112,5 @@ class _Slot:
             # came on top of it.
             if task.uncancel() <= self._cancelling and kind is asyncio.CancelledError:
                 assert admission.deadline is not None
+                admission.timed_out += 1
                 raise DeadlineExceeded(admission.deadline) from None

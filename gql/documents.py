@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from time import perf_counter_ns
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
 from graphql.validation import (
@@ -35,6 +36,7 @@ from gql.limits import (
     cost_error,
     parse_document,
 )
+from gql.observe import Observation
 from gql.variables import DocumentVariables
 
 MAX_CACHED_CHARS = 64 * 1024
@@ -86,19 +88,29 @@ class DocumentCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, query: str, *, introspection: bool = True) -> Prepared:
+    def get(
+        self, query: str, *, introspection: bool = True, observation: Observation | None = None
+    ) -> Prepared:
+        """The document of `query`; `observation` notes the parse and validation phases
+        when they run (not when the cache answers)."""
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
         else:
+            started = perf_counter_ns()
             entry = self._check(query)
+            if observation is not None:
+                observation.phase("parse", started)
             if entry.checked.code is None:
                 self._keep(query, entry)
         if entry.checked.errors:
             return entry.checked
         prepared = entry.validated.get(introspection)
         if prepared is None:
+            started = perf_counter_ns()
             prepared = entry.validated[introspection] = self._validate(entry.checked, introspection)
+            if observation is not None:
+                observation.phase("validate", started)
         return prepared
 
     def _check(self, query: str) -> _Entry:

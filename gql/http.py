@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from inspect import isawaitable
+from time import perf_counter_ns
 from typing import Any
 
 import orjson
@@ -52,6 +53,7 @@ from gql.http_params import (
     read_params,
 )
 from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
+from gql.observe import COMPILED, GRAPHQL_CORE, OK, MutationOutcomes, Observation, current
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
@@ -140,6 +142,7 @@ class GraphQLEndpoint:
         try:
             viewer = self.tokens.viewer(request.headers.get("authorization"))
         except Unauthenticated as refused:
+            _failed("UNAUTHENTICATED")
             return _refusal(
                 401,
                 str(refused),
@@ -152,6 +155,7 @@ class GraphQLEndpoint:
             request.state.operation_name = params.operation_name
             runnable = self._prepare(request.method, params, viewer=viewer)
         except HttpError as refused:
+            _failed(refused.code)
             return _refusal(
                 refused.status,
                 refused.message,
@@ -160,17 +164,26 @@ class GraphQLEndpoint:
                 media_type=media_type,
             )
         except NotExecutable as failed:
+            _failed(failed.code)
             return _request_failed(
                 failed.errors, code=failed.code, media_type=media_type, extensions=failed.extensions
             )
         except DocumentUnavailable as missing:
+            _failed(missing.code)
             response = _request_failed(
                 [GraphQLError(missing.message)], code=missing.code, media_type=media_type
             )
             response.headers["Cache-Control"] = NO_CACHE
             return response
         request.state.operation_name = _operation_name(runnable.operation, params.operation_name)
-        return await self._execute(request, runnable, params, viewer=viewer, media_type=media_type)
+        if (observation := current.get()) is not None:
+            observation.operation_type = runnable.operation.operation.value
+            name = runnable.operation.name
+            observation.operation_name = None if name is None else name.value
+            observation.document = params.query
+        return await self._execute(
+            request, runnable, params, viewer=viewer, media_type=media_type, observation=observation
+        )
 
     def _introspects(self, viewer: Viewer) -> bool:
         return self.introspection or viewer.is_staff
@@ -189,7 +202,11 @@ class GraphQLEndpoint:
         """The operation to run, its variables and estimated cost, once everything
         checkable up front passed."""
         introspects = self._introspects(viewer)
-        prepared = self.documents.get(params.query, introspection=introspects)
+        observation = current.get()
+        prepared = self.documents.get(
+            params.query, introspection=introspects, observation=observation
+        )
+        started = perf_counter_ns()
         if prepared.document is None:
             raise NotExecutable(prepared.errors, code=prepared.code or "GRAPHQL_PARSE_FAILED")
         if method == "GET":
@@ -210,6 +227,8 @@ class GraphQLEndpoint:
         )
         if isinstance(coerced, list):
             raise NotExecutable(coerced, code="BAD_USER_INPUT")
+        if observation is not None:  # the variables are validated with the document
+            started = observation.phase("validate", started)
         assert prepared.plan is not None
         name = operation.name.value if operation.name else None
         estimated = prepared.plan.estimate(name, variables=coerced.coerced, limits=self.limits)
@@ -222,6 +241,8 @@ class GraphQLEndpoint:
         plan = None
         if self.compiled and prepared.compiled is not None:
             plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
+        if observation is not None:
+            observation.phase("cost", started)
         return Runnable(prepared.document, operation, coerced, estimated, plan)
 
     async def _execute(
@@ -232,8 +253,10 @@ class GraphQLEndpoint:
         *,
         viewer: Viewer,
         media_type: str,
+        observation: Observation | None,
     ) -> Response:
         extensions = self._cost(runnable.cost)
+        started = 0 if observation is None else perf_counter_ns()
         try:
             async with self.admission.slot():
                 ctx = self.context(request, viewer)
@@ -245,9 +268,17 @@ class GraphQLEndpoint:
                         data = await execute_compiled(
                             runnable.plan, variables=runnable.variables, context=ctx
                         )
-                        return _json(
-                            200, {"data": data, "extensions": extensions}, media_type=media_type
-                        )
+                        if observation is None:
+                            return _json(
+                                200, {"data": data, "extensions": extensions}, media_type=media_type
+                            )
+                        observation.engine = COMPILED
+                        observation.outcome = OK
+                        started = observation.phase("execute", started)
+                        done = {"data": data, "extensions": extensions}
+                        response = _json(200, done, media_type=media_type)
+                        observation.phase("serialise", started)
+                        return response
                     except Abandon:
                         self.abandoned += 1
                 result = execute(
@@ -258,25 +289,55 @@ class GraphQLEndpoint:
                     operation_name=params.operation_name,
                     max_coercion_errors=MAX_COERCION_ERRORS,
                     hide_suggestions=not self._introspects(viewer),
+                    middleware=_middleware(observation, runnable.operation),
                 )
                 if isawaitable(result):
                     result = await result
         except Overloaded:
+            _failed("SERVICE_UNAVAILABLE")
             busy = unavailable_error(request.state.request_id, busy=True)
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             refused = {"errors": [busy], "extensions": extensions}
             return _json(503, refused, media_type=media_type, headers=retry)
         except DeadlineExceeded as late:
+            if observation is not None:
+                observation.phase("execute", started)
+                observation.fail("TIMEOUT")
             late_error = timeout_error(request.state.request_id, deadline=late.seconds)
             stopped = {"errors": [late_error], "extensions": extensions}
             return _json(504, stopped, media_type=media_type)
         assert isinstance(result, ExecutionResult)
+        if observation is not None:
+            observation.engine = GRAPHQL_CORE
+            started = observation.phase("execute", started)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
         body["extensions"] = extensions
-        return _json(200, body, media_type=media_type)
+        response = _json(200, body, media_type=media_type)
+        if observation is not None:
+            if result.errors:
+                observation.fail(body["errors"][0].get("extensions", {}).get("code", "ERROR"))
+            elif observation.outcome is None:
+                observation.outcome = OK
+            observation.phase("serialise", started)
+        return response
+
+
+def _failed(code: str) -> None:
+    """The request ends in a top-level error of `code` (for whoever observes it)."""
+    if (observation := current.get()) is not None:
+        observation.fail(code)
+
+
+def _middleware(
+    observation: Observation | None, operation: OperationDefinitionNode
+) -> list[Any] | None:
+    """Mutations, when observed, note their union errors (see `MutationOutcomes`)."""
+    if observation is None or operation.operation != OperationType.MUTATION:
+        return None
+    return [MutationOutcomes(observation)]
 
 
 def _refuse_unsafe(document: DocumentNode, operation_name: str | None) -> None:

@@ -325,3 +325,9 @@ def load_manifest(path: Path) -> dict[str, str]:
             )
         bodies[operation["id"]] = body
     return bodies
+
+
+def manifest_names(path: Path) -> list[str]:
+    """The operation names of a manifest `load_manifest` accepted."""
+    manifest = orjson.loads(path.read_bytes())
+    return [str(op["name"]) for op in manifest["operations"] if isinstance(op.get("name"), str)]

@@ -9,11 +9,12 @@ separate connections.
 from __future__ import annotations
 
 import asyncio
+import time
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from aiodataloader import DataLoader, Loader
@@ -23,6 +24,7 @@ from sql import categories, customers, orders, products
 from sql.builder import PageSpec
 from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
+from sql.observe import current_batch, sink
 from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
@@ -71,7 +73,7 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
 
     async def _batch(self, queue: list[Loader]) -> None:
         try:
-            values = await self.batch_load_fn([item.key for item in queue])
+            values = await observed_batch(self, [item.key for item in queue])
             if len(values) != len(queue):
                 raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
         except Exception as error:
@@ -284,7 +286,7 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
     if missing:
         # Its own task, so that cancelling this caller leaves the batch to the others
         # waiting on its keys.
-        batch = asyncio.ensure_future(loader.batch_load_fn(missing))
+        batch = asyncio.ensure_future(observed_batch(loader, missing))
         futures = {key: asyncio.get_running_loop().create_future() for key in missing}
         known.update(futures)
         batch.add_done_callback(partial(_settle, known, futures))
@@ -297,6 +299,27 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         # None: forgotten meanwhile (a write cleared it), so read again.
         found[key] = await (loader.load(key) if shared is None else _yours(shared))
     return [found[key] for key in keys]
+
+
+async def observed_batch(loader: DataLoader[K, V], keys: list[K]) -> list[V]:
+    """`loader`'s batch function over `keys`, in a task of the batch's own; when someone
+    watches (`sql.observe.sink`), the batch is noted and its statements point to it."""
+    recorder = sink.get()
+    batch = None if recorder is None else recorder.batch(_name(loader), len(keys))
+    if batch is None:
+        return list(await loader.batch_load_fn(keys))
+    current_batch.set(batch)  # the task is the batch's: the setting ends with it
+    try:
+        return list(await loader.batch_load_fn(keys))
+    finally:
+        batch.ended = time.perf_counter_ns()
+
+
+def _name(loader: DataLoader[Any, Any]) -> str:
+    """What a batch reads, by the `sql/` function it calls: `products_by_ids`."""
+    fetch = getattr(loader, "_fetch", None) or loader.batch_load_fn
+    fetch = getattr(fetch, "func", fetch)  # a partial
+    return str(getattr(fetch, "__name__", type(loader).__name__))
 
 
 def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Future[list[V]]) -> None:

@@ -8,7 +8,7 @@ import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,17 +18,29 @@ from starlette.routing import Route
 from gql.admission import Admission
 from gql.http import GraphQLEndpoint
 from gql.limits import QueryLimits
-from gql.persisted import ManifestError, Mode, PersistedOperations, load_manifest
+from gql.persisted import (
+    ManifestError,
+    Mode,
+    PersistedOperations,
+    load_manifest,
+    manifest_names,
+)
 from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
-from server import graphiql, graphiql_examples, tokens
+from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import open_pool
+from server.metrics import Metrics, OperationNames
 from server.middleware import RequestMiddleware
-from server.settings import Environment, Settings
+from server.observer import Observer
+from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
+from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_log_records
 from sql import idempotency, migrate
 from sql.pool import Database, QueryLogger, ping
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 log = logging.getLogger("storefront.app")
 
@@ -77,9 +89,13 @@ def persisted_operations(settings: Settings) -> PersistedOperations:
 
 
 def create_app(
-    settings: Settings | None = None, *, query_logger: QueryLogger | None = None
+    settings: Settings | None = None,
+    *,
+    query_logger: QueryLogger | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The app; `query_logger` sees every SQL statement the pool runs."""
+    """The app; `query_logger` sees every SQL statement the pool runs. Traces go to
+    `tracer_provider`, or where the `OTEL_*` environment says (`server.tracing`)."""
     settings = settings or Settings()
     if settings.database_url is None:
         raise RuntimeError("DATABASE_URL is not set (storefront serve starts one when missing)")
@@ -88,6 +104,9 @@ def create_app(
     persisted = persisted_operations(settings)
     pool: Database | None = None
     shutdown = Shutdown(delay=settings.shutdown_delay)
+    metrics = _metrics(settings)
+    observer = _observer(settings, metrics, tracer_provider)
+    shared = None if metrics is None else metrics_share.SharedFigures(metrics, settings.metrics_dir)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,6 +114,10 @@ def create_app(
         pool = await open_pool(settings, database_url, query_logger=query_logger)
         app.state.pool = pool  # for tools and tests that need the app's own pool
         purger = asyncio.create_task(_purge_expired_keys(pool))
+        publisher = None
+        if metrics is not None and shared is not None:
+            metrics.database, metrics.admission = pool, endpoint.admission
+            publisher = asyncio.create_task(shared.keep_publishing())
         _settle_collector()
         shutdown.install()
         try:
@@ -102,7 +125,12 @@ def create_app(
         finally:
             shutdown.uninstall()
             purger.cancel()
+            if publisher is not None and shared is not None:
+                publisher.cancel()
+                shared.publish()  # what this worker counted stays in the sum
             await pool.close()
+            if observer is not None and observer.tracing is not None:
+                observer.tracing.flush()  # the last spans leave before the process does
 
     def context(request: Request, viewer: Viewer) -> RequestContext:
         assert pool is not None
@@ -176,7 +204,35 @@ def create_app(
         Route("/readyz", readyz),
         *graphiql.routes(),
     ]
+    if shared is not None:
+        staff_only = settings.metrics is MetricsAccess.STAFF
+        verifier = endpoint.tokens if staff_only else None
+        routes.append(Route("/metrics", metrics_share.endpoint(shared, tokens=verifier)))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
-    app.add_middleware(RequestMiddleware)
+    app.state.metrics = metrics
+    app.add_middleware(RequestMiddleware, observer=observer)
     return app
+
+
+def _metrics(settings: Settings) -> Metrics | None:
+    if settings.metrics is MetricsAccess.OFF:
+        return None
+    known: list[str] = []
+    if settings.persisted_queries_manifest is not None:
+        known = manifest_names(settings.persisted_queries_manifest)
+    return Metrics(OperationNames(limit=settings.metrics_operation_names, known=known))
+
+
+def _observer(
+    settings: Settings, metrics: Metrics | None, provider: TracerProvider | None
+) -> Observer | None:
+    """Who watches requests; None when nothing does (metrics off, no traces, no slow log)."""
+    provider = provider or provider_from_environment()
+    tracing = None if provider is None else Tracing(provider, document=settings.trace_document)
+    slow = settings.slow_operation_ms / 1000 if settings.slow_operation_ms > 0 else None
+    if tracing is not None:
+        put_trace_ids_on_log_records()
+    if metrics is None and tracing is None and slow is None:
+        return None
+    return Observer(metrics=metrics, tracing=tracing, slow_seconds=slow)

@@ -161,7 +161,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
-    from server import workers
+    from server import metrics_share, workers
     from server.database import apply_migrations, database_url
     from server.dev_tokens import log_dev_tokens
 
@@ -169,7 +169,7 @@ def _serve(args: argparse.Namespace) -> int:
     if (problem := _persisted_problem(settings)) is not None:
         print(f"storefront: {problem}", file=sys.stderr)
         return 2
-    with database_url(settings) as url:
+    with database_url(settings) as url, metrics_share.run_directory(settings) as settings:
         applied = asyncio.run(apply_migrations(url))
         if applied:
             log.info("applied migrations: %s", ", ".join(m.filename for m in applied))

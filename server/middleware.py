@@ -11,11 +11,13 @@ from typing import Any
 import orjson
 
 from gql.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
+from server.observer import Observer
 from sql.errors import transient
 
 log = logging.getLogger("storefront.access")
 errors = logging.getLogger("storefront.errors")
 
+_FAULT_CODES = {"timeout": "TIMEOUT", "unavailable": "SERVICE_UNAVAILABLE"}
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -23,17 +25,22 @@ class RequestMiddleware:
     """Gives every request an id (the client's `X-Request-ID` when sensible, else a fresh
     one), echoes it, and logs one line when the response is done. A fault that escapes the
     app becomes a masked 500 carrying the id, with the stack in the log (a timeout or an
-    unavailable database escaping that way still answers as retryable: 504 or 503)."""
+    unavailable database escaping that way still answers as retryable: 504 or 503).
 
-    def __init__(self, app: Any) -> None:
+    With an `observer` (metrics, traces, the slow log), each request is watched from here;
+    when it is traced and the client sent no id, the request id is the trace id."""
+
+    def __init__(self, app: Any, observer: Observer | None = None) -> None:
         self.app = app
+        self.observer = observer
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _request_id(scope)
+        watch = None if self.observer is None else self.observer.begin(scope)
+        request_id = _request_id(scope, None if watch is None else watch.trace_id)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         status = 500
@@ -54,6 +61,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send_with_id)
         except Exception as fault:
             kind = transient(fault)
+            if watch is not None and watch.observation is not None:
+                watch.observation.fail(_FAULT_CODES.get(kind or "", "INTERNAL_SERVER_ERROR"))
             if kind is None:
                 errors.exception("unhandled error (request %s)", request_id)
             else:
@@ -63,6 +72,9 @@ class RequestMiddleware:
         finally:
             if log.isEnabledFor(logging.INFO):  # the line's fields cost even when dropped
                 _access_line(scope, state, status, started, request_id)
+            if watch is not None:
+                assert self.observer is not None
+                self.observer.end(watch, status=status, request_id=request_id)
 
 
 def _access_line(
@@ -84,13 +96,14 @@ def _access_line(
     )
 
 
-def _request_id(scope: Any) -> str:
+def _request_id(scope: Any, trace_id: str | None) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _ACCEPTABLE_ID.match(candidate):
                 return candidate
-    return os.urandom(16).hex()  # as random as uuid4's 122 bits, without building a UUID
+    # As random as uuid4's 122 bits, without building a UUID.
+    return trace_id if trace_id is not None else os.urandom(16).hex()
 
 
 async def _fault_response(send: Any, request_id: str, kind: str | None) -> None:

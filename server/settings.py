@@ -37,6 +37,12 @@ class PersistedQueries(StrEnum):
     TRUSTED_ONLY = "trusted-only"
 
 
+class MetricsAccess(StrEnum):
+    OFF = "off"
+    OPEN = "open"
+    STAFF = "staff"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STOREFRONT_", env_file=".env", extra="ignore", frozen=True
@@ -136,6 +142,33 @@ class Settings(BaseSettings):
     persisted_queries_manifest: Path | None = Field(
         default=None,
         description="manifest written by `storefront persist`; needed by trusted-only",
+    )
+    metrics: MetricsAccess = Field(
+        default=MetricsAccess.OFF,
+        description="Prometheus metrics on GET /metrics: off (nothing is measured), open "
+        "(anyone may scrape) or staff (a staff bearer token is needed)",
+    )
+    metrics_operation_names: int = Field(
+        default=50,
+        ge=0,
+        description="operation names outside the persisted manifest that get series of their "
+        "own (the first to reach 10 requests); the rest count as `other`",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="directory where worker processes share their figures; `serve` makes one "
+        "per run when unset",
+    )
+    slow_operation_ms: float = Field(
+        default=1000.0,
+        ge=0,
+        description="log a warning for each GraphQL operation that takes at least this many ms "
+        "(0: never)",
+    )
+    trace_document: bool = Field(
+        default=False,
+        description="put the GraphQL document on trace spans (graphql.document); it may hold "
+        "literal values",
     )
 
     @model_validator(mode="after")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
+
+from sql.observe import ObservedConnection, sink
 
 if TYPE_CHECKING:
     from sql.read_once import ReadOnce
@@ -34,6 +37,12 @@ class Database:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self._turns = asyncio.Semaphore(pool.get_max_size())
+        self.acquisitions = 0  # turns taken, waited for or not (for metrics)
+
+    @property
+    def waiting(self) -> int:
+        """Uses waiting in line for a connection now."""
+        return len(self._turns._waiters or ())
 
     def acquire(self) -> _Acquire:
         """`async with db.acquire() as conn:` one connection, within the timeout."""
@@ -73,9 +82,13 @@ class _Acquire:
 
     async def __aenter__(self) -> Any:
         db = self._db
+        db.acquisitions += 1
         if db._turns.locked():  # wait in line, within the timeout
+            since = time.perf_counter()
             async with asyncio.timeout(db.acquire_timeout):
                 await db._turns.acquire()
+            if (recorder := sink.get()) is not None:
+                recorder.waited(time.perf_counter() - since)
         else:  # a turn is free and taken at once: no timer to set and cancel
             await db._turns.acquire()
         try:
@@ -135,6 +148,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=init,
+        connection_class=ObservedConnection,
         reset=_keep_session,
         timeout=acquire_timeout,
         server_settings={

@@ -74,11 +74,15 @@ def recorder() -> StatementRecorder:
 
 @contextlib.asynccontextmanager
 async def staff_client(
-    database_url: str, recorder: StatementRecorder, **settings: Any
+    database_url: str,
+    recorder: StatementRecorder,
+    *,
+    tracer_provider: Any = None,
+    **settings: Any,
 ) -> AsyncIterator[GraphQLClient]:
     """The app over `database_url`, with these settings, spoken to as staff."""
     configured = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5, **settings)
-    app = create_app(configured, query_logger=recorder)
+    app = create_app(configured, query_logger=recorder, tracer_provider=tracer_provider)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

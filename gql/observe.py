@@ -1,0 +1,142 @@
+"""What one request did, written down as it happens, for metrics, traces and the slow log.
+
+The HTTP handler notes the operation, each phase it went through and how it ended; the
+database notes each statement (`sql.observe`). Nothing here measures or exports: whoever
+set `current` reads the record when the response is done. With nobody observing,
+`current` is None and the handler skips all of it.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from time import perf_counter_ns
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from sql.observe import Batch, current_batch
+
+OK = "ok"
+COMPILED = "compiled"
+GRAPHQL_CORE = "graphql-core"
+
+
+class Statement:
+    __slots__ = ("batch", "ended", "error", "query", "rows", "started")
+
+    def __init__(
+        self,
+        query: str,
+        started: int,
+        ended: int,
+        rows: int,
+        error: BaseException | None,
+        batch: Batch | None,
+    ) -> None:
+        self.query = query
+        self.started = started
+        self.ended = ended
+        self.rows = rows
+        self.error = error
+        self.batch = batch  # the loader's batch it ran for, when traced
+
+
+class Observation:
+    """One request. Times are `perf_counter_ns`.
+
+    `phases` are (name, started, ended): parse, validate, cost, execute, serialise, each
+    when it ran (a document found in the cache is neither parsed nor validated again).
+    `outcome` is `ok`, a mutation's error code (a union error, which is data) or the code
+    of the first top-level error."""
+
+    __slots__ = (
+        "batches",
+        "document",
+        "engine",
+        "failed",
+        "operation_name",
+        "operation_type",
+        "outcome",
+        "phases",
+        "started",
+        "statements",
+        "traced",
+        "waits",
+    )
+
+    def __init__(self) -> None:
+        self.started = perf_counter_ns()
+        self.phases: list[tuple[str, int, int]] = []
+        self.statements: list[Statement] = []
+        self.waits: list[float] | None = None  # rare: made on the first wait
+        self.traced = False  # loaders' batches are noted only for traces
+        self.batches: list[Batch] = []
+        self.operation_type: str | None = None
+        self.operation_name: str | None = None
+        self.document: str | None = None
+        self.engine: str | None = None
+        self.outcome: str | None = None
+        self.failed = False  # a top-level error, not a union error
+
+    def phase(self, name: str, started: int) -> int:
+        """Notes a phase from `started` to now; returns now, where the next one starts. A
+        phase that goes on where the same phase ended is one phase (validating the
+        document, then the variables)."""
+        now = perf_counter_ns()
+        phases = self.phases
+        if phases and phases[-1][0] == name:
+            phases[-1] = (name, phases[-1][1], now)
+        else:
+            phases.append((name, started, now))
+        return now
+
+    def fail(self, code: str) -> None:
+        """The request ends with a top-level error of this code (the first one counts)."""
+        if not self.failed:
+            self.outcome = code
+            self.failed = True
+
+    def statement(
+        self, query: str, started: int, ended: int, rows: int, error: BaseException | None
+    ) -> None:
+        batch = current_batch.get() if self.traced else None
+        self.statements.append(Statement(query, started, ended, rows, error, batch))
+
+    def batch(self, name: str, keys: int) -> Batch | None:
+        if not self.traced:
+            return None
+        made = Batch(name, keys)
+        self.batches.append(made)
+        return made
+
+    def waited(self, seconds: float) -> None:
+        if self.waits is None:
+            self.waits = []
+        self.waits.append(seconds)
+
+
+current: ContextVar[Observation | None] = ContextVar("observation", default=None)
+
+
+class MutationOutcomes:
+    """graphql-core middleware for mutations: a root field that returns an error type of
+    its union (anything with an `ErrorCode` as `code`) sets the request's outcome to that
+    code, whatever the client selected of it. Queries never pass through here."""
+
+    def __init__(self, observation: Observation) -> None:
+        self.observation = observation
+
+    def resolve(self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        value = next_(root, info, **args)
+        if info.path.prev is not None:  # not a root field: passed on as it is, sync or not
+            return value
+        return self._note(value)
+
+    async def _note(self, value: Any) -> Any:
+        if hasattr(value, "__await__"):
+            value = await value
+        code = getattr(value, "code", None)
+        name = getattr(code, "value", None)
+        if isinstance(name, str) and self.observation.outcome in (None, OK):
+            self.observation.outcome = name
+        return value

@@ -1,0 +1,99 @@
+"""What the database did for the work under way: each statement and each wait for a connection.
+
+Whoever wants to know (the server, per request) sets `sink` for the task doing the work;
+statements run by tasks it starts (a loader's batch) inherit it. With no sink set, a
+statement costs one context-variable lookup more.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+import asyncpg
+
+
+class StatementSink(Protocol):
+    def statement(
+        self, query: str, started: int, ended: int, rows: int, error: BaseException | None
+    ) -> None:
+        """One statement ran from `started` to `ended` (`perf_counter_ns`) and returned or
+        changed `rows` rows, or failed with `error`."""
+
+    def waited(self, seconds: float) -> None:
+        """A connection was free only after `seconds` in line."""
+
+    def batch(self, name: str, keys: int) -> Batch | None:
+        """A batch of reads for `keys` keys begins (a loader's); None: nobody asks."""
+
+
+class Batch:
+    """One batch of reads, for traces: its statements (run in its task) point to it."""
+
+    __slots__ = ("ended", "keys", "name", "started")
+
+    def __init__(self, name: str, keys: int) -> None:
+        self.name = name
+        self.keys = keys
+        self.started = perf_counter_ns()
+        self.ended = self.started
+
+
+sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=None)
+current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=None)
+
+
+class ObservedConnection(asyncpg.Connection):
+    """A connection that tells the current sink about every statement it runs. asyncpg's
+    query loggers say as much but not the rows, and cost a callback per statement whether
+    or not anyone listens."""
+
+    async def _execute(
+        self,
+        query: str,
+        args: Any,
+        limit: int,
+        timeout: Any,  # noqa: ASYNC109 (asyncpg's signature)
+        **options: Any,
+    ) -> Any:
+        run = super()._execute  # type: ignore[misc]
+        recorder = sink.get()
+        if recorder is None:
+            return await run(query, args, limit, timeout, **options)
+        started = perf_counter_ns()
+        try:
+            result = await run(query, args, limit, timeout, **options)
+        except BaseException as error:
+            recorder.statement(query, started, perf_counter_ns(), 0, error)
+            raise
+        recorder.statement(query, started, perf_counter_ns(), _rows(result, options), None)
+        return result
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """Statements without parameters (BEGIN, COMMIT, ROLLBACK) take asyncpg's simple
+        protocol, past `_execute`; the rest go on to `_execute`."""
+        recorder = sink.get() if not args else None
+        if recorder is None:
+            return await super().execute(query, *args, timeout=timeout)
+        started = perf_counter_ns()
+        try:
+            status = await super().execute(query, timeout=timeout)
+        except BaseException as error:
+            recorder.statement(query, started, perf_counter_ns(), 0, error)
+            raise
+        recorder.statement(query, started, perf_counter_ns(), _status_rows(status), None)
+        return status
+
+
+def _rows(result: Any, options: dict[str, Any]) -> int:
+    if not options.get("return_status"):
+        return len(result)
+    return _status_rows(result[1])
+
+
+def _status_rows(status: bytes | str) -> int:
+    """The row count of a command tag: "UPDATE 1", "INSERT 0 3", "SELECT 5"; "BEGIN": 0."""
+    text = status.decode() if isinstance(status, bytes) else status
+    last = text.rsplit(None, 1)[-1] if text else ""
+    return int(last) if last.isdigit() else 0
