@@ -5,12 +5,14 @@ and again, and a document's validity depends only on its text, the schema and wh
 introspection is open (when it is closed, `__schema` and `__type` are refused and messages
 suggest no names), so each text keeps one validation for each.
 
-The limits (`gql.limits`) come first and cost little: the parser stops at the token and depth
-limits, then aliases, depth through fragments and the least cost the document could have are
-counted. Only then does graphql-core validate, which a hostile document within the limits can
-still keep busy for a while. Only documents that parse within the limits are kept (the others
-are refused again as cheaply), no text longer than `MAX_CACHED_CHARS`, and at most
-`max_tokens` tokens in all: a parsed document keeps its tokens, about 350 bytes each.
+The limits (`gql.limits`) come first and cost little: the parser stops at the token, depth
+and directive limits, then aliases, depth and selections through fragments, the fields
+selected on each object (`gql.widths`) and the least cost the document could have are
+counted. Only then does graphql-core validate (`gql.validation`): those counts bound what its
+pairwise comparison of fields can cost, and its errors are merged and bounded. Only
+documents that parse within the limits are kept (the others are refused again as cheaply),
+no text longer than `MAX_CACHED_CHARS`, and at most `max_tokens` tokens in all: a parsed
+document keeps its tokens, about 350 bytes each.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import (
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
@@ -35,7 +37,9 @@ from gql.limits import (
     cost_error,
     parse_document,
 )
+from gql.validation import validate_merged
 from gql.variables import DocumentVariables
+from gql.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
 OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
@@ -109,6 +113,8 @@ class DocumentCache:
         except GraphQLError as error:
             return _Entry(Prepared(None, [error], "GRAPHQL_PARSE_FAILED"), weight=0)
         errors = check_shape(document, self.schema, self.limits)
+        if not errors:  # the walk is bounded by the selection limit
+            errors = check_widths(document, self.limits)
         plan = self.costs.plan(document)
         least = plan.least(self.limits)
         if least > self.limits.max_cost:
@@ -120,10 +126,11 @@ class DocumentCache:
 
     def _validate(self, checked: Prepared, introspection: bool) -> Prepared:
         assert checked.document is not None
-        errors = validate(
+        errors = validate_merged(
             self.schema,
             checked.document,
             OPEN_RULES if introspection else CLOSED_RULES,
+            max_errors=self.limits.max_errors,
             hide_suggestions=not introspection,
         )
         if errors:

@@ -9,6 +9,12 @@
   `ofType` deep): GraphiQL's introspection query nests it nine times.
 - Aliases: the aliased fields an operation would execute, a fragment's counted each time it
   is spread.
+- Directives: written in the whole document; the parser stops at the first past the limit
+  (each unknown one would cost its own validation error).
+- Selections: fields, fragment spreads and inline fragments of the whole document, in every
+  operation and fragment definition, a fragment's counted each time it is spread. This
+  bounds the document as validation and execution unfold it; `gql.widths` then bounds the
+  fields selected on one object, where validation compares fields pairwise.
 
 Every operation of a document is held to the limits, whichever one a request runs. The cost
 estimate, which depends on variables, is in `gql.cost`.
@@ -20,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -49,6 +56,10 @@ class QueryLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_directives: int = 50
+    max_selections: int = 1000
+    max_fields: int = 50
+    max_errors: int = 20
     max_cost: int = 10_000
     default_page: int = 20
     max_page: int = 100
@@ -61,7 +72,7 @@ class TooComplex(GraphQLError):
 def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     """The parsed document; `TooComplex` past the token or depth limit, else the parser's
     `GraphQLSyntaxError` when it does not parse."""
-    parser = _DepthLimitedParser(text, max_tokens=limits.max_tokens, max_depth=limits.max_depth)
+    parser = _DepthLimitedParser(text, limits)
     try:
         return parser.parse_document()
     except GraphQLSyntaxError as error:
@@ -94,12 +105,25 @@ def _token_limit_description(max_tokens: int) -> str:
 
 class _DepthLimitedParser(Parser):
     """graphql-core's parser, refusing a field nested deeper than `max_depth` levels
-    before it reads the field's selection set."""
+    before it reads the field's selection set, and the directive past `max_directives`."""
 
-    def __init__(self, text: str, *, max_tokens: int, max_depth: int) -> None:
-        super().__init__(Source(text), max_tokens=max_tokens)
-        self.max_depth = max_depth
+    def __init__(self, text: str, limits: QueryLimits) -> None:
+        super().__init__(Source(text), max_tokens=limits.max_tokens)
+        self.max_depth = limits.max_depth
+        self.max_directives = limits.max_directives
         self._levels = 0
+        self._directives = 0
+
+    def parse_directive(self, is_const: bool) -> DirectiveNode:
+        self._directives += 1
+        if self._directives > self.max_directives:
+            raise TooComplex(
+                f"the document uses more than {self.max_directives} directives; "
+                f"at most {self.max_directives} are allowed",
+                source=self._lexer.source,
+                positions=[self._lexer.token.start],
+            )
+        return super().parse_directive(is_const)
 
     def parse_field(self) -> FieldNode:
         # graphql-core's parse_field, counting levels between the name and the selections.
@@ -141,16 +165,19 @@ class _DepthLimitedParser(Parser):
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """Levels of fields and aliased fields of one definition, its spreads included."""
+    """Levels of fields, aliased fields and selections of one definition, its spreads
+    included."""
 
     depth: int = 0
     aliases: int = 0
+    selections: int = 0
 
 
 def check_shape(
     document: DocumentNode, schema: GraphQLSchema, limits: QueryLimits
 ) -> list[GraphQLError]:
-    """`TooComplex` errors for the operations of `document` over the depth or alias limit.
+    """`TooComplex` errors for the operations of `document` over the depth or alias limit,
+    and for the document over the selection limit.
 
     Works on documents not yet validated: unknown fields and fragments count what they can,
     cycles count once.
@@ -162,9 +189,12 @@ def check_shape(
         parent = schema.get_type(fragment.type_condition.name.value)
         shapes[name] = _shape(fragment.selection_set, composite(parent), schema, shapes)
     errors: list[GraphQLError] = []
+    # Validation goes through every definition, each with the fragments it spreads.
+    selections = sum(shape.selections for shape in shapes.values())
     for operation in operations(document):
         root = schema.get_root_type(operation.operation)
         shape = _shape(operation.selection_set, root, schema, shapes)
+        selections += shape.selections
         if shape.depth > limits.max_depth:
             errors.append(
                 TooComplex(
@@ -181,6 +211,14 @@ def check_shape(
                     operation,
                 )
             )
+    if selections > limits.max_selections:
+        errors.append(
+            TooComplex(
+                f"the document makes {selections} selections (fields and fragments in all its "
+                f"operations and fragments, a fragment's counted each time it is spread); at "
+                f"most {limits.max_selections} are allowed"
+            )
+        )
     return errors
 
 
@@ -191,7 +229,7 @@ def _shape(
     fragments: dict[str, Shape],
     level: int = 0,
 ) -> Shape:
-    depth, aliases = level, 0
+    depth, aliases, selections = level, 0, len(selection_set.selections)
     for selection in selection_set.selections:
         inner: Shape
         if isinstance(selection, FieldNode):
@@ -211,10 +249,11 @@ def _shape(
         else:
             assert isinstance(selection, FragmentSpreadNode)
             spread = fragments.get(selection.name.value, Shape())
-            inner = Shape(level + spread.depth, spread.aliases)
+            inner = Shape(level + spread.depth, spread.aliases, spread.selections)
         depth = max(depth, inner.depth)
         aliases += inner.aliases
-    return Shape(depth, aliases)
+        selections += inner.selections
+    return Shape(depth, aliases, selections)
 
 
 def composite(type_: object) -> GraphQLCompositeType | None:
