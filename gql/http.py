@@ -195,7 +195,7 @@ class GraphQLEndpoint:
         coerced = prepared.variables.coerce(
             operation,
             params.variables or {},
-            max_errors=self.limits.max_errors,
+            max_errors=self.limits.max_errors - 1,  # graphql-core adds one that says it stopped
             hide_suggestions=not introspects,
         )
         if isinstance(coerced, list):
@@ -244,7 +244,7 @@ class GraphQLEndpoint:
                     context_value=ctx,
                     variable_values=params.variables,
                     operation_name=params.operation_name,
-                    max_coercion_errors=self.limits.max_errors,
+                    max_coercion_errors=self.limits.max_errors - 1,
                     hide_suggestions=not self._introspects(viewer),
                 )
                 if isawaitable(result):
