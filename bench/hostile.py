@@ -7,8 +7,9 @@ embedded PostgreSQL of its own in a temporary directory; nothing is seeded), the
 - for each document of `bench/hostile_documents.py` (over a limit, or the worst found inside
   them), sends new variants of it for `--seconds` and prints the server's CPU time per
   request (from /proc), next to a plain lookup's (`product(id:)`, its document cached) and
-  to what graphql-core's parser alone takes on the same text in this process (the cost of
-  parsing a document of the same token count); and the answer's code and size;
+  to the server's CPU for a document of the same token count that it only parses (`{ a a
+  a …` without its closing brace: read to the end, then refused as a syntax error); and
+  the answer's code and size;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
   requests, each a different text so the document cache cannot help.
 """
@@ -64,16 +65,17 @@ def server_ms(
     return (cpu_seconds([pid]) - before) * 1000 / sent, response
 
 
-def parse_ms(text: str) -> float:
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        try:
-            parse(text, max_tokens=1_000_000)
-        except Exception:  # too deep for graphql-core's own parser: not timed
-            return float("nan")
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+def tokens(text: str) -> int:
+    """Tokens as the limit counts them (comments too), 0 past graphql-core's nesting."""
+    try:
+        return parse(text, max_tokens=1_000_000).token_count
+    except RecursionError:
+        return 0
+
+
+def parsing_only(count: int) -> Document:
+    """A document of `count` tokens that the server parses to its end and then refuses."""
+    return lambda n: f"# {n}\n{{ " + "a " * (count - 2)
 
 
 def lookup_ms(client: httpx.Client, pid: int, seconds: float) -> float:
@@ -96,12 +98,14 @@ def report(client: httpx.Client, pid: int, seconds: float) -> None:
         print(f"{title}:\n{header} {'x parse':>7}  answer")
         for label, document in documents.items():
             cpu, response = server_ms(client, pid, document, seconds, OPERATION_NAMES.get(label))
-            text = document(0)
-            tokens = parse(text, max_tokens=1_000_000).token_count if len(text) < 10**5 else 0
-            parsing = parse_ms(text) if tokens else float("nan")
+            count = tokens(document(0))
+            parsing = float("nan")
+            if count:
+                parsing, refusal = server_ms(client, pid, parsing_only(count), seconds / 2, None)
+                assert outcome(refusal).startswith(("GRAPHQL_PARSE_FAILED", "QUERY_TOO")), refusal
             flag = "  over target" if cpu > TARGET_MS or cpu > TARGET_PARSES * parsing else ""
             print(
-                f"  {label:<44} {tokens or '-':>6} {cpu:7.2f} {cpu / lookup:8.1f} "
+                f"  {label:<44} {count or '-':>6} {cpu:7.2f} {cpu / lookup:8.1f} "
                 f"{parsing:8.2f} {cpu / parsing:7.1f}  {outcome(response)}, "
                 f"{len(response.content):,} B{flag}"
             )

@@ -8,8 +8,9 @@ suggest no names), so each text keeps one validation for each.
 The limits (`gql.limits`) come first and cost little: the parser stops at the token, depth
 and directive limits, then aliases, depth and selections through fragments, the fields
 selected on each object (`gql.widths`) and the least cost the document could have are
-counted. Only then does graphql-core validate (`gql.validation`): those counts bound what its
-pairwise comparison of fields can cost, and its errors are merged and bounded. Only
+counted. Only then does graphql-core validate (`gql.validation`), a copy of the document
+without repeated selections (`gql.collapse`): those counts bound what its pairwise
+comparison of fields can cost, and its errors are merged and bounded. Only
 documents that parse within the limits are kept (the others are refused again as cheaply),
 no text longer than `MAX_CACHED_CHARS`, and at most `max_tokens` tokens in all: a parsed
 document keeps its tokens, about 350 bytes each.
@@ -27,6 +28,7 @@ from graphql.validation import (
     specified_rules,
 )
 
+from gql.collapse import Collapsed, collapse
 from gql.compiled import CompiledQueries
 from gql.cost import CostModel, CostPlan
 from gql.limits import (
@@ -68,6 +70,7 @@ class _Entry:
     checked: Prepared  # parsed and within the limits, or refused
     weight: int  # tokens
     validated: dict[bool, Prepared] = field(default_factory=dict)  # by introspection open
+    collapsed: Collapsed | None = None  # what validation reads, once it has
 
 
 class DocumentCache:
@@ -102,7 +105,7 @@ class DocumentCache:
             return entry.checked
         prepared = entry.validated.get(introspection)
         if prepared is None:
-            prepared = entry.validated[introspection] = self._validate(entry.checked, introspection)
+            prepared = entry.validated[introspection] = self._validate(entry, introspection)
         return prepared
 
     def _check(self, query: str) -> _Entry:
@@ -124,14 +127,18 @@ class DocumentCache:
             return _Entry(Prepared(document, errors, TOO_COMPLEX, plan, least), weight)
         return _Entry(Prepared(document, [], None, plan, least), weight)
 
-    def _validate(self, checked: Prepared, introspection: bool) -> Prepared:
+    def _validate(self, entry: _Entry, introspection: bool) -> Prepared:
+        checked = entry.checked
         assert checked.document is not None
+        if entry.collapsed is None:
+            entry.collapsed = collapse(checked.document)
         errors = validate_merged(
             self.schema,
-            checked.document,
+            entry.collapsed.document,
             OPEN_RULES if introspection else CLOSED_RULES,
             max_errors=self.limits.max_errors,
             hide_suggestions=not introspection,
+            twins=entry.collapsed.twins,
         )
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"

@@ -10,7 +10,7 @@ answer carries more than `max_errors` errors.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, Node, validate
@@ -23,12 +23,16 @@ MAX_LOCATIONS = 50
 REPORTS_PER_ERROR = 5
 
 
+Twins = Callable[[Node], Iterable[Node]]
+
+
 class _Merged:
-    def __init__(self, max_errors: int) -> None:
+    def __init__(self, max_errors: int, twins: Twins) -> None:
         self.max_errors = max_errors
+        self.twins = twins
         self.reports = REPORTS_PER_ERROR * max_errors  # left before validation stops
         self.first: dict[str, GraphQLError] = {}  # by message, in the order found
-        self.nodes: dict[str, list[Node]] = {}
+        self.nodes: dict[str, dict[object, Node]] = {}  # each place once, by message
 
     def report(self, error: GraphQLError) -> None:
         message = error.message
@@ -41,16 +45,22 @@ class _Merged:
             )
         if nodes is None:
             self.first[message] = error
-            self.nodes[message] = list(error.nodes or ())[:MAX_LOCATIONS]
-        elif error.nodes:
-            nodes.extend(error.nodes[: MAX_LOCATIONS - len(nodes)])
+            nodes = self.nodes[message] = {}
+        found = list(error.nodes or ())
+        found += [twin for node in found for twin in self.twins(node)]
+        for node in found:
+            if len(nodes) == MAX_LOCATIONS:
+                break
+            # Conflicts name a field once per pair: each place once.
+            nodes.setdefault((node.loc.start, node.loc.end) if node.loc else id(node), node)
 
     def errors(self) -> list[GraphQLError]:
         merged = []
         for message, first in self.first.items():
             nodes = self.nodes[message]
             if first.nodes and len(nodes) > len(first.nodes):
-                first = GraphQLError(message, nodes, extensions=first.extensions)
+                ordered = sorted(nodes.values(), key=lambda n: n.loc.start if n.loc else 0)
+                first = GraphQLError(message, ordered, extensions=first.extensions)
             merged.append(first)
         return merged
 
@@ -62,10 +72,12 @@ def validate_merged(
     *,
     max_errors: int,
     hide_suggestions: bool,
+    twins: Twins = lambda node: (),
 ) -> list[GraphQLError]:
     """The distinct validation errors of `document`, each with all its locations, at most
-    `max_errors` of them (the last saying validation stopped, when it did)."""
-    merged = _Merged(max_errors)
+    `max_errors` of them (the last saying validation stopped, when it did). `twins` gives
+    the nodes a node stands for in a collapsed document (`gql.collapse`)."""
+    merged = _Merged(max_errors, twins)
 
     class ReportMerged(ValidationRule):
         # Rules are built before the document is visited: this one redirects every error
