@@ -11,6 +11,8 @@
   is spread.
 - Directives: written in the whole document; the parser stops at the first past the limit
   (each unknown one would cost its own validation error).
+- Operations: in the whole document, whichever one a request runs; the parser stops at the
+  first past the limit (validation goes through each operation several times over).
 - Selections: fields, fragment spreads and inline fragments of the whole document, in every
   operation and fragment definition, a fragment's counted each time it is spread. This
   bounds the document as validation and execution unfold it; `gql.widths` then bounds the
@@ -57,6 +59,7 @@ class QueryLimits:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_directives: int = 50
+    max_operations: int = 50
     max_selections: int = 1000
     max_fields: int = 50
     max_errors: int = 20
@@ -105,14 +108,28 @@ def _token_limit_description(max_tokens: int) -> str:
 
 class _DepthLimitedParser(Parser):
     """graphql-core's parser, refusing a field nested deeper than `max_depth` levels
-    before it reads the field's selection set, and the directive past `max_directives`."""
+    before it reads the field's selection set, and the directive past `max_directives` and
+    the operation past `max_operations`."""
 
     def __init__(self, text: str, limits: QueryLimits) -> None:
         super().__init__(Source(text), max_tokens=limits.max_tokens)
         self.max_depth = limits.max_depth
         self.max_directives = limits.max_directives
+        self.max_operations = limits.max_operations
         self._levels = 0
         self._directives = 0
+        self._operations = 0
+
+    def parse_operation_definition(self) -> OperationDefinitionNode:
+        self._operations += 1
+        if self._operations > self.max_operations:
+            raise TooComplex(
+                f"the document holds more than {self.max_operations} operations; "
+                f"at most {self.max_operations} are allowed",
+                source=self._lexer.source,
+                positions=[self._lexer.token.start],
+            )
+        return super().parse_operation_definition()
 
     def parse_directive(self, is_const: bool) -> DirectiveNode:
         self._directives += 1

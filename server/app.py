@@ -162,6 +162,7 @@ def create_app(
             max_directives=settings.max_directives,
             max_selections=settings.max_selections,
             max_fields=settings.max_fields,
+            max_operations=settings.max_operations,
             max_errors=settings.max_errors,
             default_page=settings.default_page_size,
             max_page=settings.max_page_size,

@@ -141,6 +141,9 @@ class Settings(BaseSettings):
         ge=1,
         description="fields a query may select on one object, repeats and fragments included",
     )
+    max_operations: int = Field(
+        default=50, ge=1, description="operations a document may hold, whichever one runs"
+    )
     max_errors: int = Field(
         default=20, ge=2, description="validation errors one answer carries at most"
     )

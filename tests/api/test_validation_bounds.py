@@ -74,6 +74,18 @@ async def test_directives_at_the_limit_run_one_more_is_refused(client: GraphQLCl
     assert message == "the document uses more than 50 directives; at most 50 are allowed"
 
 
+# Operations
+
+
+async def test_operations_at_the_limit_run_one_more_is_refused(client: GraphQLClient) -> None:
+    fifty = " ".join(f"query Q{i} {{ __typename }}" for i in range(50))
+    body = ran(await client.post({"query": fifty, "operationName": "Q49"}))
+    assert body["data"] == {"__typename": "Query"}
+    one_more = fifty + " { __typename }"
+    message = refused(await client.post({"query": one_more, "operationName": "Q49"}), JSON)
+    assert message == "the document holds more than 50 operations; at most 50 are allowed"
+
+
 # Selections
 
 
@@ -192,9 +204,17 @@ async def test_repeats_of_one_error_stop_validation_too(client: GraphQLClient) -
 
 
 async def test_the_limits_are_settings(database_url: str, db: object) -> None:
-    settings = {"max_directives": 1, "max_selections": 5, "max_fields": 2, "max_errors": 3}
+    settings = {
+        "max_directives": 1,
+        "max_selections": 5,
+        "max_fields": 2,
+        "max_errors": 3,
+        "max_operations": 1,
+    }
     async with staff_client(database_url, StatementRecorder(), **settings) as limited:
         message = refused(await limited.post({"query": "{ a @aa @bb }"}), JSON)
+        assert "at most 1 are allowed" in message
+        message = refused(await limited.post({"query": "query A { a } query B { a }"}), JSON)
         assert "at most 1 are allowed" in message
         message = refused(await limited.post({"query": "{ a b c }"}), JSON)
         assert message.startswith("the query selects 3 fields on one object")
