@@ -37,8 +37,8 @@ from gql.limits import (
     TooComplex,
     check_shape,
     cost_error,
-    parse_document,
 )
+from gql.parsing import parse_document
 from gql.validation import validate_merged
 from gql.variables import DocumentVariables
 from gql.widths import check_widths

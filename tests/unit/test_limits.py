@@ -9,7 +9,8 @@ from graphql import GraphQLSyntaxError, build_schema
 
 from gql.cost import DEFAULT_LIST_ESTIMATE, CostModel
 from gql.documents import MAX_CACHED_CHARS, DocumentCache
-from gql.limits import QueryLimits, TooComplex, check_shape, parse_document
+from gql.limits import QueryLimits, TooComplex, check_shape
+from gql.parsing import parse_document
 from gql.widths import check_widths
 
 SCHEMA = build_schema("""
