@@ -1,6 +1,6 @@
 """What hostile documents cost the server, and what a stream of them does to its memory.
 
-    .venv/bin/python bench/hostile.py [--seconds 1.0] [--requests 1000]
+    .venv/bin/python bench/hostile.py [--seconds 1.0] [--requests 1000] [--heavy 500]
 
 Starts a real `storefront serve` in production mode (on DATABASE_URL when set, else on an
 embedded PostgreSQL of its own in a temporary directory; nothing is seeded), then over HTTP:
@@ -11,7 +11,12 @@ embedded PostgreSQL of its own in a temporary directory; nothing is seeded), the
   a …` without its closing brace: read to the end, then refused as a syntax error); and
   the answer's code and size;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
-  requests, each a different text so the document cache cannot help.
+  requests, each a different text so the document cache cannot help;
+- then sends `--heavy` requests that are accepted but as large as the argument bounds let
+  them be (200-condition filters, 1,000-value `in` lists, 10,000-character filter text,
+  1,000-character searches, 900 KB lookup strings), each different, and reads the memory
+  when warm, at its peak, right after and once idle again: targets at most 150 MiB at the
+  peak and within 20 MiB of warm once idle.
 """
 
 from __future__ import annotations
@@ -126,10 +131,56 @@ def memory(client: httpx.Client, pid: int, requests: int) -> None:
     print(f"  before {before:.1f} MiB   after {after:.1f} MiB   ({after - before:+.1f} MiB)")
 
 
+PAGE = """query($f: ProductFilter, $s: String) {
+  products(first: 20, filter: $f, search: $s) { totalCount nodes { name price } } }"""
+BY_SKU = "query($sku: String!) { productBySku(sku: $sku) { name } }"
+
+
+def heavy(n: int) -> tuple[str, dict[str, object]]:
+    """An accepted request as large as the bounds allow; `n` makes every one different."""
+    kind = n % 5
+    if kind == 0:
+        conditions = [{"name": {"eq": f"n{n}-{i}"}} for i in range(199)]
+        return PAGE, {"f": {"or": conditions}}
+    if kind == 1:
+        return PAGE, {"f": {"sku": {"in": [f"S{n}-{i}" for i in range(1000)]}}}
+    if kind == 2:
+        return PAGE, {"f": {"description": {"contains": f"{n}" + "x" * 9_990}}}
+    if kind == 3:
+        return PAGE, {"s": " ".join(f"w{n}x{i}" for i in range(120))[:1000]}
+    return BY_SKU, {"sku": f"{n}" + "y" * 900_000}
+
+
+def memory_under_heavy_requests(client: httpx.Client, pid: int, count: int) -> None:
+    """RSS (MiB) warm, at its peak during `count` heavy requests, right after, and idle."""
+    light = {"query": PAGE, "variables": {"f": {"name": {"contains": "a"}}}}
+    for _ in range(50):
+        client.post("/graphql", json=light)
+    warm = peak = rss_mib(pid)
+    for n in range(count):
+        query, variables = heavy(n)
+        response = client.post("/graphql", json={"query": query, "variables": variables})
+        assert "errors" not in response.json(), response.text[:300]
+        peak = max(peak, rss_mib(pid))
+    right_after = rss_mib(pid)
+    time.sleep(5)
+    for _ in range(50):
+        client.post("/graphql", json=light)
+    idle = rss_mib(pid)
+    print(f"server RSS around {count} accepted requests as large as the bounds allow:")
+    print(
+        f"  warm {warm:.1f} MiB   peak {peak:.1f}   right after {right_after:.1f}"
+        f"   idle again {idle:.1f} ({idle - warm:+.1f})"
+    )
+    held = "met" if peak <= 150 and idle - warm <= 20 else "NOT met"
+    print(f"  targets (peak <= 150 MiB, idle within 20 MiB of warm): {held}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--heavy", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
         # No DATABASE_URL: the server starts an embedded PostgreSQL in the data dir.
@@ -139,6 +190,7 @@ def main() -> None:
             with httpx.Client(base_url=base, timeout=60) as client:
                 report(client, process.pid, args.seconds)
                 memory(client, process.pid, args.requests)
+                memory_under_heavy_requests(client, process.pid, args.heavy)
         finally:
             stop(process)
 
