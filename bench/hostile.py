@@ -1,12 +1,15 @@
-"""How fast hostile documents are refused, and what a stream of them does to memory.
+"""What hostile documents cost the server, and what a stream of them does to its memory.
 
-    .venv/bin/python bench/hostile.py [--runs 7] [--requests 1000]
+    .venv/bin/python bench/hostile.py [--seconds 1.0] [--requests 1000] [--heavy 500]
 
-Starts a real `storefront serve` (on DATABASE_URL when set, else on an embedded PostgreSQL
-of its own in a temporary directory; nothing is seeded: nothing hostile gets to run), then
-over HTTP:
-- times the refusal of each hostile document (median of `--runs`, after one warm-up), next
-  to `{ __typename }` as the floor of a round trip;
+Starts a real `storefront serve` in production mode (on DATABASE_URL when set, else on an
+embedded PostgreSQL of its own in a temporary directory; nothing is seeded), then over HTTP:
+- for each document of `bench/hostile_documents.py` (over a limit, or the worst found inside
+  them), sends new variants of it for `--seconds` and prints the server's CPU time per
+  request (from /proc), next to a plain lookup's (`product(id:)`, its document cached) and
+  to the server's CPU for a document of the same token count that it only parses (`{ a a
+  a …` without its closing brace: read to the end, then refused as a syntax error); and
+  the answer's code and size;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
   requests, each a different text so the document cache cannot help;
 - then sends `--heavy` requests that are accepted but as large as the argument bounds let
@@ -19,57 +22,113 @@ over HTTP:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+from graphql import parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import rss_mib, serve, stop
+from bench.common import cpu_seconds, rss_mib, serve, stop
+from bench.hostile_documents import INSIDE, OPERATION_NAMES, REFUSED, Document
 
-Document = Callable[[int], str]  # a variant number -> a document
-
-
-def aliases_flat(n: int) -> str:
-    """10,000 aliases written out: 30,000 tokens."""
-    return "{ " + " ".join(f"a{n}_{i}: __typename" for i in range(10_000)) + " }"
-
-
-def aliases_through_fragments(n: int) -> str:
-    """10,000 aliases in a 100-alias fragment spread 100 times: about 600 tokens."""
-    hundred = " ".join(f"a{n}_{i}: __typename" for i in range(100))
-    spreads = " ".join(["...Hundred"] * 100)
-    return f"{{ {spreads} }} fragment Hundred on Query {{ {hundred} }}"
+LOOKUP = '{ product(id: "UHJvZHVjdDox") { id sku name price stock updatedAt } }'
+VARIABLES = {"id": "UHJvZHVjdDox", "f": {"or": [{"name": {"contains": "lamp"}}] * 20}}
+TARGET_MS = 20.0
+TARGET_PARSES = 10.0
 
 
-def depth_200(n: int) -> str:
-    """Fields 200 levels deep: 199 with selections, then a leaf."""
-    path = "products { nodes { category { " * 66 + "products { "
-    return f"# {n}\n{{ {path} totalCount" + " }" * 199 + " }"
+def post(client: httpx.Client, query: str, name: str | None = None) -> httpx.Response:
+    body: dict[str, Any] = {"query": query, "variables": VARIABLES}
+    if name:
+        body["operationName"] = name
+    return client.post("/graphql", json=body)
 
 
-def cost_bomb(n: int) -> str:
-    nested = "customers(first: 100) { nodes { orders(first: 100) { nodes { lines { id } } } } }"
-    return f"# {n}\n{{ {nested} }}"
+def outcome(response: httpx.Response) -> str:
+    errors = response.json().get("errors")
+    if not errors:
+        return "data"
+    return f"{errors[0]['extensions']['code']} x{len(errors)}"
 
 
-def comment_padding(n: int) -> str:
-    """`{ __typename }` under 100,000 comments."""
-    return f"{{ __typename }} # {n}\n" + "#\n" * 100_000
+def server_ms(
+    client: httpx.Client, pid: int, document: Document, seconds: float, name: str | None
+) -> tuple[float, httpx.Response]:
+    """Server CPU per request, ms, over new variants sent for `seconds` (at least 10)."""
+    response = post(client, document(-1), name)  # warm-up
+    before = cpu_seconds([pid])
+    started = time.perf_counter()
+    sent = 0
+    while sent < 10 or time.perf_counter() - started < seconds:
+        response = post(client, document(sent), name)
+        sent += 1
+    return (cpu_seconds([pid]) - before) * 1000 / sent, response
 
 
-HOSTILE: dict[str, Document] = {
-    "10,000 aliases, written out (token limit)": aliases_flat,
-    "10,000 aliases through a fragment (alias limit)": aliases_through_fragments,
-    "depth 200 (depth limit)": depth_200,
-    "100 x 100 x 5 objects (cost limit)": cost_bomb,
-    "100,000 comments (token limit)": comment_padding,
-}
+def tokens(text: str) -> int:
+    """Tokens as the limit counts them (comments too), 0 past graphql-core's nesting."""
+    try:
+        return parse(text, max_tokens=1_000_000).token_count
+    except RecursionError:
+        return 0
+
+
+def parsing_only(count: int) -> Document:
+    """A document of `count` tokens that the server parses to its end and then refuses."""
+    return lambda n: f"# {n}\n{{ " + "a " * (count - 2)
+
+
+def lookup_ms(client: httpx.Client, pid: int, seconds: float) -> float:
+    for _ in range(50):
+        post(client, LOOKUP)
+    before = cpu_seconds([pid])
+    started = time.perf_counter()
+    sent = 0
+    while time.perf_counter() - started < seconds:
+        assert "errors" not in post(client, LOOKUP).json()
+        sent += 1
+    return (cpu_seconds([pid]) - before) * 1000 / sent
+
+
+def report(client: httpx.Client, pid: int, seconds: float) -> None:
+    lookup = lookup_ms(client, pid, seconds * 2)
+    print(f"server CPU per request; a plain lookup (document cached): {lookup:.2f} ms")
+    header = f"  {'document':<44} {'tokens':>6} {'CPU ms':>7} {'x lookup':>8} {'parse ms':>8}"
+    for title, documents in (("over a limit", REFUSED), ("inside the limits", INSIDE)):
+        print(f"{title}:\n{header} {'x parse':>7}  answer")
+        for label, document in documents.items():
+            cpu, response = server_ms(client, pid, document, seconds, OPERATION_NAMES.get(label))
+            count = tokens(document(0))
+            parsing = float("nan")
+            if count:
+                parsing, refusal = server_ms(client, pid, parsing_only(count), seconds / 2, None)
+                assert outcome(refusal).startswith(("GRAPHQL_PARSE_FAILED", "QUERY_TOO")), refusal
+            flag = "  over target" if cpu > TARGET_MS or cpu > TARGET_PARSES * parsing else ""
+            print(
+                f"  {label:<44} {count or '-':>6} {cpu:7.2f} {cpu / lookup:8.1f} "
+                f"{parsing:8.2f} {cpu / parsing:7.1f}  {outcome(response)}, "
+                f"{len(response.content):,} B{flag}"
+            )
+
+
+def memory(client: httpx.Client, pid: int, requests: int) -> None:
+    before = rss_mib(pid)
+    kinds = list(REFUSED.values())
+    started = time.perf_counter()
+    for n in range(requests):
+        response = post(client, kinds[n % len(kinds)](1000 + n))
+        assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX", (
+            response.text[:300]
+        )
+    spent = time.perf_counter() - started
+    after = rss_mib(pid)
+    print(f"server RSS around {requests} refused hostile requests ({spent:.1f} s in all):")
+    print(f"  before {before:.1f} MiB   after {after:.1f} MiB   ({after - before:+.1f} MiB)")
 
 
 PAGE = """query($f: ProductFilter, $s: String) {
@@ -92,9 +151,7 @@ def heavy(n: int) -> tuple[str, dict[str, object]]:
     return BY_SKU, {"sku": f"{n}" + "y" * 900_000}
 
 
-def memory_under_heavy_requests(
-    client: httpx.Client, pid: int, count: int
-) -> tuple[float, float, float, float]:
+def memory_under_heavy_requests(client: httpx.Client, pid: int, count: int) -> None:
     """RSS (MiB) warm, at its peak during `count` heavy requests, right after, and idle."""
     light = {"query": PAGE, "variables": {"f": {"name": {"contains": "a"}}}}
     for _ in range(50):
@@ -105,76 +162,37 @@ def memory_under_heavy_requests(
         response = client.post("/graphql", json={"query": query, "variables": variables})
         assert "errors" not in response.json(), response.text[:300]
         peak = max(peak, rss_mib(pid))
-    after = rss_mib(pid)
+    right_after = rss_mib(pid)
     time.sleep(5)
     for _ in range(50):
         client.post("/graphql", json=light)
-    return warm, peak, after, rss_mib(pid)
-
-
-def post(client: httpx.Client, query: str) -> tuple[float, httpx.Response]:
-    started = time.perf_counter()
-    response = client.post("/graphql", json={"query": query})
-    return (time.perf_counter() - started) * 1000, response
-
-
-def refusal_times(client: httpx.Client, runs: int) -> dict[str, tuple[float, str]]:
-    """Median milliseconds and the refusal's code, by document."""
-    found = {}
-    for label, document in {"{ __typename } (runs)": lambda n: "{ __typename }", **HOSTILE}.items():
-        post(client, document(-1))  # warm-up
-        times = []
-        code = ""
-        for run in range(runs):
-            elapsed, response = post(client, document(run))
-            times.append(elapsed)
-            errors = response.json().get("errors") or [{"extensions": {"code": "none"}}]
-            code = errors[0]["extensions"]["code"]
-        found[label] = (statistics.median(times), code)
-    return found
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--heavy", type=int, default=500)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
-        # No DATABASE_URL: the server starts an embedded PostgreSQL in the data dir.
-        process, base = serve(env={"STOREFRONT_DATA_DIR": data_dir}, ready_timeout=120)
-        try:
-            with httpx.Client(base_url=base, timeout=60) as client:
-                for n in range(20):  # warm up code paths and allocator before measuring
-                    post(client, "{ products(first: 1) { nodes { id } } }")
-                    post(client, aliases_through_fragments(-100 - n))
-                times = refusal_times(client, args.runs)
-                before = rss_mib(process.pid)
-                kinds = list(HOSTILE.values())
-                started = time.perf_counter()
-                for n in range(args.requests):
-                    _, response = post(client, kinds[n % len(kinds)](1000 + n))
-                    assert response.json()["errors"][0]["extensions"]["code"] == (
-                        "QUERY_TOO_COMPLEX"
-                    ), response.text[:300]
-                spent = time.perf_counter() - started
-                after = rss_mib(process.pid)
-                memory = memory_under_heavy_requests(client, process.pid, args.heavy)
-        finally:
-            stop(process)
-    print(f"refusal round trips over HTTP, median of {args.runs}:")
-    for label, (median, code) in times.items():
-        print(f"  {label:<50} {median:7.1f} ms  {code}")
-    print(f"server RSS around {args.requests} refused hostile requests ({spent:.1f} s in all):")
-    print(f"  before {before:.1f} MiB   after {after:.1f} MiB   ({after - before:+.1f} MiB)")
-    warm, peak, right_after, idle = memory
-    print(f"server RSS around {args.heavy} accepted requests as large as the bounds allow:")
+    idle = rss_mib(pid)
+    print(f"server RSS around {count} accepted requests as large as the bounds allow:")
     print(
         f"  warm {warm:.1f} MiB   peak {peak:.1f}   right after {right_after:.1f}"
         f"   idle again {idle:.1f} ({idle - warm:+.1f})"
     )
     held = "met" if peak <= 150 and idle - warm <= 20 else "NOT met"
     print(f"  targets (peak <= 150 MiB, idle within 20 MiB of warm): {held}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--heavy", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="storefront-hostile-") as data_dir:
+        # No DATABASE_URL: the server starts an embedded PostgreSQL in the data dir.
+        environment = {"STOREFRONT_DATA_DIR": data_dir, "STOREFRONT_ENV": "production"}
+        process, base = serve(env=environment, ready_timeout=120)
+        try:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                report(client, process.pid, args.seconds)
+                memory(client, process.pid, args.requests)
+                memory_under_heavy_requests(client, process.pid, args.heavy)
+        finally:
+            stop(process)
 
 
 if __name__ == "__main__":

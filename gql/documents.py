@@ -5,12 +5,15 @@ and again, and a document's validity depends only on its text, the schema and wh
 introspection is open (when it is closed, `__schema` and `__type` are refused and messages
 suggest no names), so each text keeps one validation for each.
 
-The limits (`gql.limits`) come first and cost little: the parser stops at the token and depth
-limits, then aliases, depth through fragments and the least cost the document could have are
-counted. Only then does graphql-core validate, which a hostile document within the limits can
-still keep busy for a while. Only documents that parse within the limits are kept (the others
-are refused again as cheaply), no text longer than `MAX_CACHED_CHARS`, and at most
-`max_tokens` tokens in all: a parsed document keeps its tokens, about 350 bytes each.
+The limits (`gql.limits`) come first and cost little: the parser stops at the token, depth
+and directive limits, then aliases, depth and selections through fragments, the fields
+selected on each object (`gql.widths`) and the least cost the document could have are
+counted. Only then does graphql-core validate (`gql.validation`), a copy of the document
+without repeated selections (`gql.collapse`): those counts bound what its pairwise
+comparison of fields can cost, and its errors are merged and bounded. Only
+documents that parse within the limits are kept (the others are refused again as cheaply),
+no text longer than `MAX_CACHED_CHARS`, and at most `max_tokens` tokens in all: a parsed
+document keeps its tokens, about 350 bytes each.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from time import perf_counter_ns
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import (
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
     specified_rules,
 )
 
+from gql.collapse import Collapsed, collapse
 from gql.compiled import CompiledQueries
 from gql.cost import CostModel, CostPlan
 from gql.limits import (
@@ -34,10 +38,12 @@ from gql.limits import (
     TooComplex,
     check_shape,
     cost_error,
-    parse_document,
 )
 from gql.observe import Observation
+from gql.parsing import parse_document
+from gql.validation import validate_merged
 from gql.variables import DocumentVariables
+from gql.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
 OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
@@ -66,6 +72,7 @@ class _Entry:
     checked: Prepared  # parsed and within the limits, or refused
     weight: int  # tokens
     validated: dict[bool, Prepared] = field(default_factory=dict)  # by introspection open
+    collapsed: Collapsed | None = None  # what validation reads, once it has
 
 
 class DocumentCache:
@@ -108,7 +115,7 @@ class DocumentCache:
         prepared = entry.validated.get(introspection)
         if prepared is None:
             started = perf_counter_ns()
-            prepared = entry.validated[introspection] = self._validate(entry.checked, introspection)
+            prepared = entry.validated[introspection] = self._validate(entry, introspection)
             if observation is not None:
                 observation.phase("validate", started)
         return prepared
@@ -121,6 +128,8 @@ class DocumentCache:
         except GraphQLError as error:
             return _Entry(Prepared(None, [error], "GRAPHQL_PARSE_FAILED"), weight=0)
         errors = check_shape(document, self.schema, self.limits)
+        if not errors:  # the walk is bounded by the selection limit
+            errors = check_widths(document, self.limits)
         plan = self.costs.plan(document)
         least = plan.least(self.limits)
         if least > self.limits.max_cost:
@@ -130,13 +139,18 @@ class DocumentCache:
             return _Entry(Prepared(document, errors, TOO_COMPLEX, plan, least), weight)
         return _Entry(Prepared(document, [], None, plan, least), weight)
 
-    def _validate(self, checked: Prepared, introspection: bool) -> Prepared:
+    def _validate(self, entry: _Entry, introspection: bool) -> Prepared:
+        checked = entry.checked
         assert checked.document is not None
-        errors = validate(
+        if entry.collapsed is None:
+            entry.collapsed = collapse(checked.document)
+        errors = validate_merged(
             self.schema,
-            checked.document,
+            entry.collapsed.document,
             OPEN_RULES if introspection else CLOSED_RULES,
+            max_errors=self.limits.max_errors,
             hide_suggestions=not introspection,
+            twins=entry.collapsed.twins,
         )
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"

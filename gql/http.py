@@ -58,8 +58,6 @@ from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
 
-MAX_COERCION_ERRORS = 50
-
 ContextFactory = Callable[[Request, Viewer], RequestContext]
 PageFactory = Callable[[Request], Awaitable[Response]]
 
@@ -222,7 +220,7 @@ class GraphQLEndpoint:
         coerced = prepared.variables.coerce(
             operation,
             params.variables or {},
-            max_errors=MAX_COERCION_ERRORS,
+            max_errors=self.limits.max_errors - 1,  # graphql-core adds one that says it stopped
             hide_suggestions=not introspects,
         )
         if isinstance(coerced, list):
@@ -287,7 +285,7 @@ class GraphQLEndpoint:
                     context_value=ctx,
                     variable_values=params.variables,
                     operation_name=params.operation_name,
-                    max_coercion_errors=MAX_COERCION_ERRORS,
+                    max_coercion_errors=self.limits.max_errors - 1,
                     hide_suggestions=not self._introspects(viewer),
                     middleware=_middleware(observation, runnable.operation),
                 )

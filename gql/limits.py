@@ -1,5 +1,8 @@
 """How big a request may be: tokens, depth and aliases, refused before anything runs.
 
+The parser (`gql.parsing`) stops at the token, depth, directive and operation limits; the
+rest is counted here on the parsed document.
+
 - Tokens: the parser counts them, comments included, and stops reading at the limit, so an
   oversized document never becomes a full AST.
 - Depth: levels of fields. The parser stops at the first field past the limit within one
@@ -9,6 +12,14 @@
   `ofType` deep): GraphiQL's introspection query nests it nine times.
 - Aliases: the aliased fields an operation would execute, a fragment's counted each time it
   is spread.
+- Directives: written in the whole document; the parser stops at the first past the limit
+  (each unknown one would cost its own validation error).
+- Operations: in the whole document, whichever one a request runs; the parser stops at the
+  first past the limit (validation goes through each operation several times over).
+- Selections: fields, fragment spreads and inline fragments of the whole document, in every
+  operation and fragment definition, a fragment's counted each time it is spread. This
+  bounds the document as validation and execution unfold it; `gql.widths` then bounds the
+  fields selected on one object, where validation compares fields pairwise.
 
 Every operation of a document is held to the limits, whichever one a request runs. The cost
 estimate, which depends on variables, is in `gql.cost`.
@@ -27,17 +38,12 @@ from graphql import (
     GraphQLCompositeType,
     GraphQLError,
     GraphQLSchema,
-    GraphQLSyntaxError,
     InlineFragmentNode,
-    NameNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
-    TokenKind,
     get_named_type,
     is_composite_type,
 )
-from graphql.language.parser import Parser, nested_too_deeply_error
 
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 TYPE_WRAPPER = ("__Type", "ofType")
@@ -49,6 +55,11 @@ class QueryLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_directives: int = 50
+    max_operations: int = 50
+    max_selections: int = 1000
+    max_fields: int = 50
+    max_errors: int = 20
     max_cost: int = 10_000
     default_page: int = 20
     max_page: int = 100
@@ -56,27 +67,6 @@ class QueryLimits:
 
 class TooComplex(GraphQLError):
     """A document or request over one of the limits."""
-
-
-def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
-    """The parsed document; `TooComplex` past the token or depth limit, else the parser's
-    `GraphQLSyntaxError` when it does not parse."""
-    parser = _DepthLimitedParser(text, max_tokens=limits.max_tokens, max_depth=limits.max_depth)
-    try:
-        return parser.parse_document()
-    except GraphQLSyntaxError as error:
-        if error.description == _token_limit_description(limits.max_tokens):
-            raise TooComplex(
-                f"the document has more than {limits.max_tokens} tokens (comments count "
-                f"too); at most {limits.max_tokens} are allowed",
-                source=error.source,
-                positions=error.positions,
-            ) from None
-        raise
-    except RecursionError:
-        # How graphql-core's parser signals nesting past its own bound (as `parse` does).
-        pass
-    raise nested_too_deeply_error(parser)
 
 
 def cost_error(estimated: int, limits: QueryLimits, *, at_least: bool = False) -> TooComplex:
@@ -87,70 +77,24 @@ def cost_error(estimated: int, limits: QueryLimits, *, at_least: bool = False) -
     )
 
 
-def _token_limit_description(max_tokens: int) -> str:
-    # graphql-core's wording, pinned by a unit test: its syntax errors carry no kind.
-    return f"Document contains more than {max_tokens} tokens. Parsing aborted."
-
-
-class _DepthLimitedParser(Parser):
-    """graphql-core's parser, refusing a field nested deeper than `max_depth` levels
-    before it reads the field's selection set."""
-
-    def __init__(self, text: str, *, max_tokens: int, max_depth: int) -> None:
-        super().__init__(Source(text), max_tokens=max_tokens)
-        self.max_depth = max_depth
-        self._levels = 0
-
-    def parse_field(self) -> FieldNode:
-        # graphql-core's parse_field, counting levels between the name and the selections.
-        start = self._lexer.token
-        name_or_alias = self.parse_name()
-        alias: NameNode | None = None
-        name = name_or_alias
-        if self.expect_optional_token(TokenKind.COLON):
-            alias, name = name_or_alias, self.parse_name()
-        level = self._levels + (name.value != TYPE_WRAPPER[1])
-        if level > self.max_depth:
-            raise TooComplex(
-                f"the query nests fields more than {self.max_depth} levels deep; "
-                f"at most {self.max_depth} are allowed",
-                source=self._lexer.source,
-                positions=[start.start],
-            )
-        arguments = self.parse_arguments(False)
-        directives = self.parse_directives(False)
-        selection_set = None
-        if self.peek(TokenKind.BRACE_L):
-            outer, self._levels = self._levels, level
-            try:
-                selection_set = self.parse_selection_set()
-            finally:
-                self._levels = outer
-        return FieldNode(
-            alias=alias,
-            name=name,
-            arguments=arguments,
-            directives=directives,
-            selection_set=selection_set,
-            loc=self.loc(start),
-        )
-
-
 # Through fragments
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """Levels of fields and aliased fields of one definition, its spreads included."""
+    """Levels of fields, aliased fields and selections of one definition, its spreads
+    included."""
 
     depth: int = 0
     aliases: int = 0
+    selections: int = 0
 
 
 def check_shape(
     document: DocumentNode, schema: GraphQLSchema, limits: QueryLimits
 ) -> list[GraphQLError]:
-    """`TooComplex` errors for the operations of `document` over the depth or alias limit.
+    """`TooComplex` errors for the operations of `document` over the depth or alias limit,
+    and for the document over the selection limit.
 
     Works on documents not yet validated: unknown fields and fragments count what they can,
     cycles count once.
@@ -162,9 +106,12 @@ def check_shape(
         parent = schema.get_type(fragment.type_condition.name.value)
         shapes[name] = _shape(fragment.selection_set, composite(parent), schema, shapes)
     errors: list[GraphQLError] = []
+    # Validation goes through every definition, each with the fragments it spreads.
+    selections = sum(shape.selections for shape in shapes.values())
     for operation in operations(document):
         root = schema.get_root_type(operation.operation)
         shape = _shape(operation.selection_set, root, schema, shapes)
+        selections += shape.selections
         if shape.depth > limits.max_depth:
             errors.append(
                 TooComplex(
@@ -181,6 +128,14 @@ def check_shape(
                     operation,
                 )
             )
+    if selections > limits.max_selections:
+        errors.append(
+            TooComplex(
+                f"the document makes {selections} selections (fields and fragments in all its "
+                f"operations and fragments, a fragment's counted each time it is spread); at "
+                f"most {limits.max_selections} are allowed"
+            )
+        )
     return errors
 
 
@@ -191,7 +146,7 @@ def _shape(
     fragments: dict[str, Shape],
     level: int = 0,
 ) -> Shape:
-    depth, aliases = level, 0
+    depth, aliases, selections = level, 0, len(selection_set.selections)
     for selection in selection_set.selections:
         inner: Shape
         if isinstance(selection, FieldNode):
@@ -211,10 +166,11 @@ def _shape(
         else:
             assert isinstance(selection, FragmentSpreadNode)
             spread = fragments.get(selection.name.value, Shape())
-            inner = Shape(level + spread.depth, spread.aliases)
+            inner = Shape(level + spread.depth, spread.aliases, spread.selections)
         depth = max(depth, inner.depth)
         aliases += inner.aliases
-    return Shape(depth, aliases)
+        selections += inner.selections
+    return Shape(depth, aliases, selections)
 
 
 def composite(type_: object) -> GraphQLCompositeType | None:

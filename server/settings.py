@@ -170,6 +170,25 @@ class Settings(BaseSettings):
         description="put the GraphQL document on trace spans (graphql.document); it may hold "
         "literal values",
     )
+    max_directives: int = Field(
+        default=50, ge=0, description="directives a document may hold, written out"
+    )
+    max_selections: int = Field(
+        default=1000,
+        ge=1,
+        description="selections of a whole document, a fragment's counted each time it is spread",
+    )
+    max_fields: int = Field(
+        default=50,
+        ge=1,
+        description="fields a query may select on one object, repeats and fragments included",
+    )
+    max_operations: int = Field(
+        default=50, ge=1, description="operations a document may hold, whichever one runs"
+    )
+    max_errors: int = Field(
+        default=20, ge=2, description="validation errors one answer carries at most"
+    )
 
     @model_validator(mode="after")
     def _default_page_fits(self) -> Settings:

@@ -186,8 +186,9 @@ async def test_aliases_count_each_time_a_fragment_is_spread(
 async def test_a_fragment_bomb_of_aliases_is_refused_quickly(client: GraphQLClient) -> None:
     fragments = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
     query = "{ ...F0 } " + fragments + " fragment F30 on Query { a: __typename }"
-    message = refused(await client.post({"query": query}), JSON)
-    assert f"uses {2**30} aliases" in message
+    response = await client.post({"query": query})
+    messages = [error["message"] for error in response.json()["errors"]]
+    assert any(f"uses {2**30} aliases" in message for message in messages), messages
 
 
 # Cost

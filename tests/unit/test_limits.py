@@ -9,7 +9,9 @@ from graphql import GraphQLSyntaxError, build_schema
 
 from gql.cost import DEFAULT_LIST_ESTIMATE, CostModel
 from gql.documents import MAX_CACHED_CHARS, DocumentCache
-from gql.limits import QueryLimits, TooComplex, check_shape, parse_document
+from gql.limits import QueryLimits, TooComplex, check_shape
+from gql.parsing import parse_document
+from gql.widths import check_widths
 
 SCHEMA = build_schema("""
     type Query {
@@ -109,7 +111,7 @@ def test_aliases_count_each_time_a_fragment_is_spread() -> None:
 
 
 def test_fragment_cycles_and_long_chains_are_counted_without_recursion() -> None:
-    big = QueryLimits(max_tokens=100_000)
+    big = QueryLimits(max_tokens=100_000, max_selections=10**7)
     assert (
         shape_errors("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", big)
         == []
@@ -185,3 +187,23 @@ def test_the_cache_keeps_only_documents_within_the_limits_and_its_token_budget()
     assert prepared.code == "GRAPHQL_VALIDATION_FAILED"
     assert "Did you mean" not in prepared.errors[0].message
     assert "Did you mean" in cache.get("{ item { nme } }").errors[0].message
+
+
+# Fields per object
+
+
+def test_fields_per_object_stop_at_fragment_cycles() -> None:
+    # Cycles are validation's to refuse; counting must end on them all the same.
+    for text in (
+        "{ item { ...A } } fragment A on Item { parent { ...A name } }",
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A item { name } }",
+    ):
+        assert check_widths(parse_document(text, LIMITS), LIMITS) == []
+
+
+def test_fields_per_object_merge_by_response_name_across_fragments() -> None:
+    limits = QueryLimits(max_fields=2)
+    text = "{ item { name } ...F } fragment F on Query { item { parent { name } tags { name } } }"
+    [error] = check_widths(parse_document(text, limits), limits)
+    assert error.message.startswith("the query selects 3 fields on one object (at item;")
+    assert check_widths(parse_document(text.replace("{ item { name }", "{"), limits), limits) == []

@@ -1,0 +1,111 @@
+"""graphql-core's parser, stopping at the limits (`gql.limits`) as it reads."""
+
+from __future__ import annotations
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    GraphQLSyntaxError,
+    NameNode,
+    OperationDefinitionNode,
+    Source,
+    TokenKind,
+)
+from graphql.language.parser import Parser, nested_too_deeply_error
+
+from gql.limits import TYPE_WRAPPER, QueryLimits, TooComplex
+
+
+def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
+    """The parsed document; `TooComplex` past the token, depth, directive or operation limit,
+    else the parser's `GraphQLSyntaxError` when it does not parse."""
+    parser = _DepthLimitedParser(text, limits)
+    try:
+        return parser.parse_document()
+    except GraphQLSyntaxError as error:
+        if error.description == _token_limit_description(limits.max_tokens):
+            raise TooComplex(
+                f"the document has more than {limits.max_tokens} tokens (comments count "
+                f"too); at most {limits.max_tokens} are allowed",
+                source=error.source,
+                positions=error.positions,
+            ) from None
+        raise
+    except RecursionError:
+        # How graphql-core's parser signals nesting past its own bound (as `parse` does).
+        pass
+    raise nested_too_deeply_error(parser)
+
+
+def _token_limit_description(max_tokens: int) -> str:
+    # graphql-core's wording, pinned by a unit test: its syntax errors carry no kind.
+    return f"Document contains more than {max_tokens} tokens. Parsing aborted."
+
+
+class _DepthLimitedParser(Parser):
+    """graphql-core's parser, refusing a field nested deeper than `max_depth` levels
+    before it reads the field's selection set, and the directive past `max_directives` and
+    the operation past `max_operations`."""
+
+    def __init__(self, text: str, limits: QueryLimits) -> None:
+        super().__init__(Source(text), max_tokens=limits.max_tokens)
+        self.max_depth = limits.max_depth
+        self.max_directives = limits.max_directives
+        self.max_operations = limits.max_operations
+        self._levels = 0
+        self._directives = 0
+        self._operations = 0
+
+    def parse_operation_definition(self) -> OperationDefinitionNode:
+        self._operations += 1
+        self._refuse_past(self._operations, self.max_operations, "holds", "operations")
+        return super().parse_operation_definition()
+
+    def parse_directive(self, is_const: bool) -> DirectiveNode:
+        self._directives += 1
+        self._refuse_past(self._directives, self.max_directives, "uses", "directives")
+        return super().parse_directive(is_const)
+
+    def _refuse_past(self, count: int, limit: int, verb: str, things: str) -> None:
+        """Stops reading, at the current token, once `count` has passed `limit`."""
+        if count > limit:
+            raise TooComplex(
+                f"the document {verb} more than {limit} {things}; at most {limit} are allowed",
+                source=self._lexer.source,
+                positions=[self._lexer.token.start],
+            )
+
+    def parse_field(self) -> FieldNode:
+        # graphql-core's parse_field, counting levels between the name and the selections.
+        start = self._lexer.token
+        name_or_alias = self.parse_name()
+        alias: NameNode | None = None
+        name = name_or_alias
+        if self.expect_optional_token(TokenKind.COLON):
+            alias, name = name_or_alias, self.parse_name()
+        level = self._levels + (name.value != TYPE_WRAPPER[1])
+        if level > self.max_depth:
+            raise TooComplex(
+                f"the query nests fields more than {self.max_depth} levels deep; "
+                f"at most {self.max_depth} are allowed",
+                source=self._lexer.source,
+                positions=[start.start],
+            )
+        arguments = self.parse_arguments(False)
+        directives = self.parse_directives(False)
+        selection_set = None
+        if self.peek(TokenKind.BRACE_L):
+            outer, self._levels = self._levels, level
+            try:
+                selection_set = self.parse_selection_set()
+            finally:
+                self._levels = outer
+        return FieldNode(
+            alias=alias,
+            name=name,
+            arguments=arguments,
+            directives=directives,
+            selection_set=selection_set,
+            loc=self.loc(start),
+        )

@@ -1,0 +1,91 @@
+"""graphql-core's validation, with each distinct error reported once and few of them.
+
+A document that repeats a mistake (ten unknown `@aa`, a misspelt field in every fragment)
+gets one error per distinct message, carrying the locations of every occurrence (at most
+`MAX_LOCATIONS`). Validation stops at the first distinct error past `max_errors - 1`, or
+at the error past `REPORTS_PER_ERROR * max_errors` reported in all (98 fields that pairwise
+conflict report 4,753 conflicts of one message); the last error then says it stopped, so no
+answer carries more than `max_errors` errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, Node, validate
+from graphql.validation import ASTValidationRule, ValidationContext, ValidationRule
+from graphql.validation.validate import ValidationAbortedError
+
+MAX_LOCATIONS = 50
+"""Locations one merged error carries at most (the directive limit's default)."""
+
+REPORTS_PER_ERROR = 5
+
+
+Twins = Callable[[Node], Iterable[Node]]
+
+
+class _Merged:
+    def __init__(self, max_errors: int, twins: Twins) -> None:
+        self.max_errors = max_errors
+        self.twins = twins
+        self.reports = REPORTS_PER_ERROR * max_errors  # left before validation stops
+        self.first: dict[str, GraphQLError] = {}  # by message, in the order found
+        self.nodes: dict[str, dict[object, Node]] = {}  # each place once, by message
+
+    def report(self, error: GraphQLError) -> None:
+        message = error.message
+        nodes = self.nodes.get(message)
+        self.reports -= 1
+        if self.reports < 0 or (nodes is None and len(self.first) >= self.max_errors - 1):
+            raise ValidationAbortedError(
+                f"validation stopped after {len(self.first)} distinct errors; at most "
+                f"{self.max_errors} errors are reported"
+            )
+        if nodes is None:
+            self.first[message] = error
+            nodes = self.nodes[message] = {}
+        found = list(error.nodes or ())
+        found += [twin for node in found for twin in self.twins(node)]
+        for node in found:
+            if len(nodes) == MAX_LOCATIONS:
+                break
+            # Conflicts name a field once per pair: each place once.
+            nodes.setdefault((node.loc.start, node.loc.end) if node.loc else id(node), node)
+
+    def errors(self) -> list[GraphQLError]:
+        merged = []
+        for message, first in self.first.items():
+            nodes = self.nodes[message]
+            if first.nodes and len(nodes) > len(first.nodes):
+                ordered = sorted(nodes.values(), key=lambda n: n.loc.start if n.loc else 0)
+                first = GraphQLError(message, ordered, extensions=first.extensions)
+            merged.append(first)
+        return merged
+
+
+def validate_merged(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: Collection[type[ASTValidationRule]],
+    *,
+    max_errors: int,
+    hide_suggestions: bool,
+    twins: Twins = lambda node: (),
+) -> list[GraphQLError]:
+    """The distinct validation errors of `document`, each with all its locations, at most
+    `max_errors` of them (the last saying validation stopped, when it did). `twins` gives
+    the nodes a node stands for in a collapsed document (`gql.collapse`)."""
+    merged = _Merged(max_errors, twins)
+
+    class ReportMerged(ValidationRule):
+        # Rules are built before the document is visited: this one redirects every error
+        # reported through the shared context, whichever rule reports it.
+        def __init__(self, context: ValidationContext, *_args: Any) -> None:
+            super().__init__(context)
+            context.on_error = merged.report  # type: ignore[method-assign]
+
+    # What graphql-core returns besides is the one error that says it stopped, if any.
+    stopped = validate(schema, document, (ReportMerged, *rules), hide_suggestions=hide_suggestions)
+    return merged.errors() + stopped[:1]
