@@ -13,21 +13,24 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gql.admission import Admission
 from gql.http import GraphQLEndpoint
 from gql.limits import QueryLimits
 from gql.persisted import ManifestError, Mode, PersistedOperations, load_manifest
 from gql.schema import schema
+from gql.subscriptions import Hub
+from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, tokens
-from server.database import open_pool
+from server.database import direct_url, open_pool
 from server.middleware import RequestMiddleware
 from server.settings import Environment, Settings
 from server.shutdown import Shutdown
-from sql import idempotency, migrate
+from sql import feed, idempotency, migrate
+from sql.feed_listener import FeedListener
 from sql.pool import Database, QueryLogger, ping
 
 log = logging.getLogger("storefront.app")
@@ -48,6 +51,22 @@ async def _purge_expired_keys(db: Database) -> None:
             log.warning("could not purge expired idempotency keys", exc_info=True)
 
 
+PRUNE_EVENTS_EVERY_SECONDS = 60.0
+
+
+async def _prune_events(db: Database, *, retention_hours: float) -> None:
+    """Deletes change events older than the retention window, a batch at a time; one
+    process at a time does it (the others find the lock taken and skip the round)."""
+    while True:
+        await asyncio.sleep(PRUNE_EVENTS_EVERY_SECONDS)
+        try:
+            pruned = 1
+            while pruned:  # batch after batch, each a short transaction of its own
+                pruned = await feed.prune(db, older_than_seconds=retention_hours * 3600)
+        except Exception:  # the database may be away; try again next round
+            log.warning("could not prune change events", exc_info=True)
+
+
 @functools.cache
 def _settle_collector() -> None:
     """Once per process, when the app has started: what exists now (the schema, the modules,
@@ -60,6 +79,16 @@ def _settle_collector() -> None:
 
 
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _later(work: Any) -> None:
+    """Runs a coroutine on the loop, keeping a reference until it ends."""
+    task = asyncio.ensure_future(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def persisted_operations(settings: Settings) -> PersistedOperations:
@@ -95,24 +124,39 @@ def create_app(
         pool = await open_pool(settings, database_url, query_logger=query_logger)
         app.state.pool = pool  # for tools and tests that need the app's own pool
         purger = asyncio.create_task(_purge_expired_keys(pool))
+        pruner = asyncio.create_task(
+            _prune_events(pool, retention_hours=settings.event_retention_hours)
+        )
+        listener = FeedListener(
+            direct_url(settings, database_url), hub.publish, query_logger=query_logger
+        )
+        app.state.feed = listener  # for tools and tests that follow the feed
+        await listener.start()
         _settle_collector()
+        shutdown.on_stop.append(lambda: _later(sockets.shutdown()))
         shutdown.install()
         try:
             yield
         finally:
             shutdown.uninstall()
+            await sockets.shutdown()
+            await listener.stop()
             purger.cancel()
+            pruner.cancel()
             await pool.close()
 
-    def context(request: Request, viewer: Viewer) -> RequestContext:
+    def context_for(request_id: str, viewer: Viewer) -> RequestContext:
         assert pool is not None
         return RequestContext(
             db=pool,
             page_limits=limits,
-            request_id=request.state.request_id,
+            request_id=request_id,
             viewer=viewer,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
+
+    def context(request: Request, viewer: Viewer) -> RequestContext:
+        return context_for(request.state.request_id, viewer)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -165,13 +209,32 @@ def create_app(
         introspection=settings.env is Environment.DEVELOPMENT,
         compiled=settings.compiled_reads,
     )
+    hub = Hub(endpoint, context_for)
+    sockets = WebSocketServer(
+        endpoint,
+        hub,
+        tokens=endpoint.tokens,
+        admission=endpoint.admission,
+        context=context_for,
+        limits=WsLimits(
+            max_connections=settings.ws_max_connections,
+            max_subscriptions=settings.ws_max_subscriptions,
+            max_message_bytes=settings.ws_max_message_bytes,
+            queue_size=settings.subscriber_queue_size,
+            init_timeout=settings.ws_init_timeout,
+            keepalive=settings.ws_keepalive,
+        ),
+    )
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),
+        WebSocketRoute("/graphql", sockets),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *graphiql.routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
+    app.state.subscriptions = hub
+    app.state.sockets = sockets
     app.add_middleware(RequestMiddleware)
     return app

@@ -24,6 +24,11 @@ def database_url(settings: Settings) -> Iterator[str]:
         embedded.stop()
 
 
+def direct_url(settings: Settings, url: str) -> str:
+    """The URL of connections that hold session state (the feed's LISTEN)."""
+    return url
+
+
 async def open_pool(
     settings: Settings,
     url: str,

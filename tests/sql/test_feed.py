@@ -161,7 +161,9 @@ async def test_pruning_removes_old_events_only_by_one_process_at_a_time(db: Data
         async with other.transaction():
             await other.execute("SELECT pg_advisory_xact_lock($1)", feed.PRUNE_LOCK_KEY)
             assert await feed.prune(db, older_than_seconds=3600) == 0  # someone else prunes
-    old = await db.fetchval("SELECT count(*) FROM change_events WHERE at < now() - interval '1 day'")
+    old = await db.fetchval(
+        "SELECT count(*) FROM change_events WHERE at < now() - interval '1 day'"
+    )
     assert old > 0
     assert await feed.prune(db, older_than_seconds=3600, batch=1) == 1
     await feed.prune(db, older_than_seconds=3600)
