@@ -115,7 +115,7 @@ class Hub:
     def __init__(self, operations: Operations, context: ContextFactory) -> None:
         self.operations = operations
         self.context = context
-        self.streams: set[Stream] = set()
+        self.streams: dict[Stream, None] = {}  # in the order they began
         self.executions = 0  # selections run, for tests and the benchmark
 
     def open(
@@ -144,11 +144,11 @@ class Hub:
             max_pending=max_pending,
             deliver=deliver,
         )
-        self.streams.add(stream)
+        self.streams[stream] = None
         return stream
 
     def remove(self, stream: Stream) -> None:
-        self.streams.discard(stream)
+        self.streams.pop(stream, None)
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""
