@@ -71,8 +71,7 @@ class Client:
                 while True:
                     await self.socket.recv()
         await self.socket.wait_closed()
-        close = self.socket.close_rcvd
-        return (None, "") if close is None else (close.code, close.reason)
+        return self.socket.close_code, self.socket.close_reason or ""
 
 
 @contextlib.asynccontextmanager
