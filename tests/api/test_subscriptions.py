@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID
 
 import pytest
 from starlette.applications import Starlette
@@ -76,7 +75,8 @@ async def test_a_product_update_reaches_its_subscriber_after_the_commit(
         change = message["payload"]["data"]["productChanged"]
         assert change["kind"] == "UPDATED"
         assert change["product"] == {"name": "Lamp", "price": "12.50"}
-        assert isinstance(change["cursor"], str) and change["cursor"]
+        assert isinstance(change["cursor"], str)
+        assert change["cursor"]
         await anonymous.send({"id": "1", "type": "complete"})
         await db.execute("UPDATE products SET price = 13, rev = rev + 1 WHERE id = $1", product)
         await nothing_more(anonymous, app)
@@ -113,8 +113,9 @@ async def test_each_role_sees_only_what_a_query_would_show_it(
             await connection.subscribe("ann-order", ORDERS, {"id": to_global_id("Order", order)})
         await settled(app)
         await db.execute("UPDATE products SET name = 'Pot', rev = rev + 1 WHERE id = $1", product)
-        await db.execute("UPDATE orders SET status = 'PAID', paid_at = now(), rev = rev + 1 "
-                         "WHERE id = $1", order)
+        await db.execute(
+            "UPDATE orders SET status = 'PAID', paid_at = now(), rev = rev + 1 WHERE id = $1", order
+        )
         await db.execute("UPDATE customers SET name = 'Ann B', rev = rev + 1 WHERE id = $1", ann)
         await db.execute("UPDATE customers SET name = 'Bob B', rev = rev + 1 WHERE id = $1", bob)
         await settled(app)
@@ -128,15 +129,22 @@ async def test_each_role_sees_only_what_a_query_would_show_it(
     bob_id = to_global_id("Customer", bob)
     assert seen("anonymous") == [("p", "Pot"), ("c", product_id)]
     assert seen("ann") == [
-        ("p", "Pot"), ("c", product_id),
-        ("o", "PAID"), ("c", order_id), ("ann-order", "PAID"),
+        ("p", "Pot"),
+        ("c", product_id),
+        ("o", "PAID"),
+        ("c", order_id),
+        ("ann-order", "PAID"),
         ("c", ann_id),
     ]
     assert seen("bob") == [("p", "Pot"), ("c", product_id), ("c", bob_id)]
     assert seen("staff") == [
-        ("p", "Pot"), ("c", product_id),
-        ("o", "PAID"), ("c", order_id), ("ann-order", "PAID"),
-        ("c", ann_id), ("c", bob_id),
+        ("p", "Pot"),
+        ("c", product_id),
+        ("o", "PAID"),
+        ("c", order_id),
+        ("ann-order", "PAID"),
+        ("c", ann_id),
+        ("c", bob_id),
     ]
     assert to_global_id("Order", bobs_order) not in str(received["ann"])
 
@@ -190,9 +198,7 @@ async def test_a_thousand_subscribers_cost_two_statements_per_update(
     selection = "subscription { productChanged { cursor kind product { name price stock } } }"
     await settled(app)
     async with contextlib.AsyncExitStack() as stack:
-        connections = [
-            await stack.enter_async_context(client(url)) for _ in range(10)
-        ]
+        connections = [await stack.enter_async_context(client(url)) for _ in range(10)]
         for connection in connections:
             for n in range(100):
                 await connection.subscribe(str(n), selection)
@@ -202,7 +208,9 @@ async def test_a_thousand_subscribers_cost_two_statements_per_update(
         await db.execute("UPDATE products SET stock = 3, rev = rev + 1 WHERE id = $1", product)
         for connection in connections:
             messages = await nexts(connection, 100)
-            assert {m["payload"]["data"]["productChanged"]["product"]["stock"] for m in messages} == {3}
+            assert {
+                m["payload"]["data"]["productChanged"]["product"]["stock"] for m in messages
+            } == {3}
         statements = [s for s in recorder.statements if "UPDATE products" not in s]
         assert len(statements) <= 2, [" ".join(s.split())[:70] for s in statements]
         assert app.state.subscriptions.executions == executions + 1

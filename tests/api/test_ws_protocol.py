@@ -3,7 +3,6 @@ queries and mutations over the socket, the same limits as HTTP, and the bounds."
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -16,7 +15,7 @@ from gql.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.test_subscriptions import nexts, settled
-from tests.api.ws import PROTOCOL, client, live_server
+from tests.api.ws import client, live_server
 from tests.conftest import TEST_SECRET, token
 
 PRODUCTS = "subscription { productChanged { kind product { name } } }"
@@ -25,7 +24,10 @@ PRODUCTS = "subscription { productChanged { kind product { name } } }"
 @pytest.fixture
 async def server(database_url: str, db: Database) -> AsyncIterator[tuple[str, Starlette]]:
     async with live_server(
-        database_url, ws_init_timeout=0.5, subscriber_queue_size=2, max_depth=4,
+        database_url,
+        ws_init_timeout=0.5,
+        subscriber_queue_size=2,
+        max_depth=4,
         ws_max_subscriptions=3,
     ) as served:
         yield served
@@ -56,8 +58,16 @@ async def test_ping_is_answered_with_pong_even_before_init(server: tuple[str, St
         ),
         ([], 4408),  # no init within the (half a second) timeout
     ],
-    ids=["malformed", "bad-id", "unknown-type", "before-ack", "bad-token", "second-init",
-         "duplicate-id", "init-timeout"],
+    ids=[
+        "malformed",
+        "bad-id",
+        "unknown-type",
+        "before-ack",
+        "bad-token",
+        "second-init",
+        "duplicate-id",
+        "init-timeout",
+    ],
 )
 async def test_protocol_violations_close_with_their_codes(
     server: tuple[str, Starlette], messages: list[object], code: int
@@ -89,7 +99,7 @@ async def test_queries_and_mutations_run_over_the_socket_as_over_http(
         assert answer["payload"]["extensions"]["cost"]["estimated"] > 0
         assert await staff.receive() == {"id": "q", "type": "complete"}
         rename = (
-            "mutation($id: ID!) { updateCategory(id: $id, rev: 1, patch: {name: \"Films\"}) "
+            'mutation($id: ID!) { updateCategory(id: $id, rev: 1, patch: {name: "Films"}) '
             "{ __typename } }"
         )
         variables = {"id": to_global_id("Category", category)}
@@ -104,7 +114,9 @@ async def test_queries_and_mutations_run_over_the_socket_as_over_http(
 async def test_subscription_documents_are_held_to_the_same_limits(
     server: tuple[str, Starlette],
 ) -> None:
-    deep = "subscription { productChanged { product { category { products { nodes { name } } } } } }"
+    deep = (
+        "subscription { productChanged { product { category { products { nodes { name } } } } } }"
+    )
     async with client(server[0]) as anonymous:
         await anonymous.subscribe("deep", deep)
         error = await anonymous.receive()
@@ -168,9 +180,11 @@ async def test_shutdown_completes_subscriptions_and_closes_with_1001(
 
 
 async def test_a_silent_client_is_pinged_then_closed(database_url: str, db: Database) -> None:
-    async with live_server(database_url, ws_keepalive=0.3) as (url, _app):
-        async with client(url) as silent:
-            # The client library answers pings of WebSocket itself, not the protocol's.
-            assert await silent.receive(timeout=2) == {"type": "ping"}
-            closed, _ = await silent.closed(timeout=3)
+    async with (
+        live_server(database_url, ws_keepalive=0.3) as (url, _app),
+        client(url) as silent,
+    ):
+        # The client library answers pings of WebSocket itself, not the protocol's.
+        assert await silent.receive(timeout=2) == {"type": "ping"}
+        closed, _ = await silent.closed(timeout=3)
     assert closed == 4408

@@ -31,7 +31,7 @@ async def live_server(
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(20):
-            while not server.started:
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
                 await asyncio.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
         yield f"ws://127.0.0.1:{port}/graphql", app
@@ -49,7 +49,7 @@ class Client:
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 5) -> dict[str, Any]:
+    async def receive(self, timeout: float = 5) -> dict[str, Any]:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
             message: dict[str, Any] = json.loads(await self.socket.recv())
             return message
@@ -64,7 +64,7 @@ class Client:
             {"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}
         )
 
-    async def closed(self, timeout: float = 5) -> tuple[int | None, str]:
+    async def closed(self, timeout: float = 5) -> tuple[int | None, str]:  # noqa: ASYNC109
         """The close code and reason the server ended the connection with."""
         async with asyncio.timeout(timeout):
             with contextlib.suppress(Exception):
