@@ -127,9 +127,7 @@ def create_app(
         pruner = asyncio.create_task(
             _prune_events(pool, retention_hours=settings.event_retention_hours)
         )
-        listener = FeedListener(
-            direct_url(settings, database_url), hub.publish, query_logger=query_logger
-        )
+        listener = FeedListener(direct_url(settings, database_url), hub.publish)
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()
         _settle_collector()

@@ -19,7 +19,6 @@ import asyncpg
 
 from sql import feed
 from sql.feed import ChangeEvent, Position
-from sql.pool import QueryLogger
 
 log = logging.getLogger("storefront.feed")
 
@@ -35,14 +34,12 @@ class FeedListener:
         recheck: float = 0.05,
         idle_check: float = 5.0,
         max_backoff: float = 5.0,
-        query_logger: QueryLogger | None = None,
     ) -> None:
         self.dsn = dsn
         self.deliver = deliver
         self.recheck = recheck
         self.idle_check = idle_check  # a read now and then, whatever happens
         self.max_backoff = max_backoff
-        self.query_logger = query_logger
         self.position: Position | None = None
         self.connected = asyncio.Event()
         self.reads = 0
@@ -91,8 +88,6 @@ class FeedListener:
                     await asyncio.wait_for(conn.close(), 1)
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
-        if self.query_logger is not None:
-            conn.add_query_logger(self.query_logger)
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _c: lost.set())
         await conn.add_listener(feed.CHANNEL, lambda *_: self._wake.set())
