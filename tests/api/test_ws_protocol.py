@@ -188,3 +188,32 @@ async def test_a_silent_client_is_pinged_then_closed(database_url: str, db: Data
         assert await silent.receive(timeout=2) == {"type": "ping"}
         closed, _ = await silent.closed(timeout=3)
     assert closed == 4408
+
+
+async def test_connections_and_message_sizes_are_bounded(database_url: str, db: Database) -> None:
+    async with live_server(database_url, ws_max_connections=1, ws_max_message_bytes=1024) as (
+        url,
+        _app,
+    ), client(url) as first:
+        async with client(url, init=False) as second:
+            closed, _ = await second.closed()
+            assert closed == 1013
+        padding = "x" * 2000
+        await first.subscribe("big", f"{{ __typename }} # {padding}")
+        closed, _ = await first.closed()
+        assert closed == 1009
+
+
+async def test_production_rules_close_introspection_over_the_socket(
+    database_url: str, db: Database
+) -> None:
+    async with live_server(database_url, env="production") as (url, _app):
+        async with client(url) as anonymous:
+            await anonymous.subscribe("i", "{ __schema { types { name } } }")
+            refused = await anonymous.receive()
+            assert refused["type"] == "error"
+            assert refused["id"] == "i"
+        async with client(url, bearer=token("staff")) as staff:
+            await staff.subscribe("i", "{ __schema { queryType { name } } }")
+            [answer] = await nexts(staff, 1)
+            assert answer["payload"]["data"]["__schema"]["queryType"]["name"] == "Query"
