@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import orjson
+import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -53,12 +56,6 @@ TARGET_P99_MS = 100.0
 FIRST_STOCK = 1_000_000  # updates set stock to FIRST_STOCK + n, n = 1, 2, ...
 
 
-@dataclass
-class Subscriber:
-    received: list[int] = field(default_factory=list)  # the events' xids, in arrival order
-    latencies: list[float] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
 class Figures:
     subscribers: int
@@ -77,49 +74,68 @@ async def subscribe(url: str, product: str) -> ClientConnection:
     await socket.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
     ack = orjson.loads(await socket.recv())
     assert ack["type"] == "connection_ack", ack
+    variables = {"id": product}
     message = {
         "id": "1",
         "type": "subscribe",
-        "payload": {"query": SELECTION, "variables": {"id": product}},
+        "payload": {"query": SELECTION, "variables": variables},
     }
     await socket.send(orjson.dumps(message).decode())
     return socket
 
 
-async def listen(socket: ClientConnection, me: Subscriber, sent_at: dict[int, float]) -> None:
-    """Events are told apart by their cursors' transaction ids (the node shows the product
-    as it is when the event is delivered, which a later update may already have changed)."""
-    async for raw in socket:
+Arrivals = list[tuple[int, float]]
+"""What one subscriber received: (the event's xid, when it arrived), in arrival order."""
+
+
+async def listen(
+    socket: ClientConnection, arrivals: list[tuple[bytes, float]], updates: int
+) -> None:
+    """Keeps each event's cursor and arrival time, parsing no more than the cursor: the load
+    generator shares the machine with the server, and must cost it as little as it can."""
+    while len(arrivals) < updates:
+        raw = await socket.recv(decode=False)
         arrived = time.perf_counter()
-        message = orjson.loads(raw)
-        if message.get("type") != "next":
-            continue
-        position = position_of(message["payload"]["data"]["productChanged"]["cursor"])
-        assert position is not None
-        me.received.append(position.xid)
-        if position.xid in sent_at:
-            me.latencies.append((arrived - sent_at[position.xid]) * 1000)
+        start = raw.find(b'"cursor":"')
+        if start >= 0:
+            start += len(b'"cursor":"')
+            arrivals.append((raw[start : raw.index(b'"', start)], arrived))
 
 
-async def run(
-    url: str, db_url: str, product: UUID, pid: int, *, n: int, rate: float, seconds: float
-) -> Figures:
-    global_id = to_global_id("Product", product)
+async def client_share(
+    url: str, product: str, count: int, updates: int, ready: Any, limit: float
+) -> list[Arrivals]:
     sockets: list[ClientConnection] = []
-    for start in range(0, n, 100):  # connect a hundred at a time
-        sockets += await asyncio.gather(
-            *(subscribe(url, global_id) for _ in range(start, min(n, start + 100)))
-        )
-    subscribers = [Subscriber() for _ in sockets]
-    sent_at: dict[int, float] = {}
-    listeners = [
-        asyncio.create_task(listen(s, me, sent_at))
-        for s, me in zip(sockets, subscribers, strict=True)
+    for start in range(0, count, 100):  # connect a hundred at a time
+        batch = min(count, start + 100) - start
+        sockets += await asyncio.gather(*(subscribe(url, product) for _ in range(batch)))
+    ready.set()
+    arrivals: list[list[tuple[bytes, float]]] = [[] for _ in sockets]
+    tasks = [
+        asyncio.create_task(listen(s, a, updates)) for s, a in zip(sockets, arrivals, strict=True)
     ]
-    await asyncio.sleep(1.0)  # every subscription registered
-    workers = worker_pids(pid)
-    cpu_before = cpu_seconds(workers)
-    updates = int(rate * seconds)
+    await asyncio.wait(tasks, timeout=limit)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    return [[(_xid(cursor), at) for cursor, at in mine] for mine in arrivals]
+
+
+def _xid(cursor: bytes) -> int:
+    position = position_of(cursor.decode())
+    assert position is not None
+    return position.xid
+
+
+def client_process(
+    url: str, product: str, count: int, updates: int, ready: Any, limit: float, results: Any
+) -> None:
+    results.put(uvloop.run(client_share(url, product, count, updates, ready, limit)))
+
+
+async def write(db_url: str, product: UUID, *, rate: float, updates: int) -> dict[int, float]:
+    """Updates the product `rate` times a second; returns each update's xid and send time."""
+    sent_at: dict[int, float] = {}
     async with connect_db(db_url) as conn:
         started = time.perf_counter()
         for number in range(1, updates + 1):
@@ -132,32 +148,67 @@ async def run(
                 FIRST_STOCK + number,
             )
             sent_at[xid] = sent
-    deadline = time.perf_counter() + 10
-    # The listeners' tasks fill `received`.
-    while time.perf_counter() < deadline and any(  # noqa: ASYNC110
-        len(s.received) < updates for s in subscribers
-    ):
-        await asyncio.sleep(0.1)
+    return sent_at
+
+
+def run(
+    url: str,
+    db_url: str,
+    product: UUID,
+    pid: int,
+    *,
+    n: int,
+    rate: float,
+    seconds: float,
+    processes: int,
+) -> Figures:
+    """Subscribers spread over `processes` client processes (perf_counter is the system's
+    monotonic clock, so their arrival times compare with this process's send times)."""
+    context = multiprocessing.get_context("fork")
+    updates = int(rate * seconds)
+    limit = seconds + 30
+    global_id = to_global_id("Product", product)
+    results = context.Queue()
+    shares = [n // processes + (i < n % processes) for i in range(processes)]
+    readies = [context.Event() for _ in shares]
+    clients = [
+        context.Process(
+            target=client_process, args=(url, global_id, share, updates, ready, limit, results)
+        )
+        for share, ready in zip(shares, readies, strict=True)
+    ]
+    for process in clients:
+        process.start()
+    for ready in readies:
+        if not ready.wait(120):
+            raise SystemExit("the subscribers did not connect within 2 minutes")
+    time.sleep(1.0)  # every subscription registered
+    workers = worker_pids(pid)
+    cpu_before = cpu_seconds(workers)
+    sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
+    received: list[Arrivals] = []
+    for _ in clients:
+        received += results.get(timeout=limit + 30)
     cpu = cpu_seconds(workers) - cpu_before
     rss = sum(rss_mib(p) for p in workers)
-    for task in listeners:
-        task.cancel()
-    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
-    latencies = sorted(ms for s in subscribers for ms in s.latencies)
+    for process in clients:
+        process.join()
     ours = set(sent_at)
-    received = sum(sum(x in ours for x in s.received) for s in subscribers)
-    unique = sum(len(ours.intersection(s.received)) for s in subscribers)
-    unordered = sum(s.received != sorted(s.received) for s in subscribers)
-    delivered = max(1, received)
+    latencies = sorted(
+        (at - sent_at[xid]) * 1000 for mine in received for xid, at in mine if xid in ours
+    )
+    got = sum(sum(xid in ours for xid, _ in mine) for mine in received)
+    unique = sum(len(ours.intersection(xid for xid, _ in mine)) for mine in received)
+    unordered = sum([x for x, _ in mine] != sorted(x for x, _ in mine) for mine in received)
     return Figures(
         subscribers=n,
         updates=updates,
         p50_ms=statistics.median(latencies) if latencies else float("nan"),
         p99_ms=latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
         lost=n * updates - unique,
-        duplicated=received - unique,
+        duplicated=got - unique,
         unordered=unordered,
-        cpu_us_per_event=cpu / delivered * 1e6,
+        cpu_us_per_event=cpu / max(1, got) * 1e6,
         rss_mib=rss,
     )
 
@@ -183,6 +234,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--client-processes", type=int, default=2, help="load generators")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
     args = parser.parse_args()
     with database() as db_url:
@@ -197,10 +249,15 @@ def main() -> None:
         try:
             n = args.subscribers
             while True:
-                figures = asyncio.run(
-                    run(
-                        url, db_url, product, process.pid, n=n, rate=args.rate, seconds=args.seconds
-                    )
+                figures = run(
+                    url,
+                    db_url,
+                    product,
+                    process.pid,
+                    n=n,
+                    rate=args.rate,
+                    seconds=args.seconds,
+                    processes=args.client_processes,
                 )
                 report(figures, args.rate)
                 if not args.find_max or not holds(figures):
