@@ -191,10 +191,13 @@ async def test_a_silent_client_is_pinged_then_closed(database_url: str, db: Data
 
 
 async def test_connections_and_message_sizes_are_bounded(database_url: str, db: Database) -> None:
-    async with live_server(database_url, ws_max_connections=1, ws_max_message_bytes=1024) as (
-        url,
-        _app,
-    ), client(url) as first:
+    async with (
+        live_server(database_url, ws_max_connections=1, ws_max_message_bytes=1024) as (
+            url,
+            _app,
+        ),
+        client(url) as first,
+    ):
         async with client(url, init=False) as second:
             closed, _ = await second.closed()
             assert closed == 1013

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.api.ws import client
 from tests.conftest import TEST_SECRET, token
 from tests.e2e.conftest import storefront_serve
 from tests.e2e.test_http_audit import ROOT, _node
@@ -71,3 +74,21 @@ def _websocket_flag(node: str) -> list[str]:
     probe = [node, "-e", "process.exit(typeof WebSocket === 'undefined' ? 1 : 0)"]
     has_it = subprocess.run(probe, check=False, capture_output=True).returncode == 0
     return [] if has_it else ["--experimental-websocket"]
+
+
+async def test_sigterm_completes_subscriptions_and_closes_sockets_with_1001(
+    tmp_path: Path, database_url: str, db: object
+) -> None:
+    """The stop signal reaches the sockets before uvicorn's own shutdown: each subscription
+    gets `complete`, then the socket closes with 1001 (going away), and the process exits 0."""
+    env = {"STOREFRONT_SEED_DEMO": "false", "STOREFRONT_SHUTDOWN_DELAY": "2"}
+    with storefront_serve(tmp_path, database_url=database_url, extra_env=env) as server:
+        ws_url = server.graphql_url.replace("http://", "ws://")
+        async with client(ws_url) as connection:
+            await connection.subscribe("live", "subscription { changes { kind } }")
+            await asyncio.sleep(0.3)  # the subscription is registered
+            server.process.send_signal(signal.SIGTERM)
+            assert await connection.receive() == {"id": "live", "type": "complete"}
+            closed, _ = await connection.closed()
+        assert closed == 1001
+        assert server.process.wait(timeout=60) == 0
