@@ -101,7 +101,8 @@ PRUNED_THROUGH = "SELECT xid::text::bigint, seq FROM change_events_pruned"
 
 
 async def start_position(executor: Executor) -> Position:
-    """A position from which a new reader sees every event not yet committed."""
+    """A position from which a new reader sees every event not yet committed (and perhaps
+    some that committed just before: those of transactions above the oldest in flight)."""
     xmin: int = await executor.fetchval(START)
     return Position(xmin - 1, 2**63 - 1)
 

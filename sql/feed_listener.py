@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -69,27 +70,33 @@ class FeedListener:
                 conn = await asyncpg.connect(
                     self.dsn, server_settings={"application_name": "storefront-feed"}
                 )
-            except (OSError, asyncpg.PostgresError, TimeoutError):
-                log.warning("feed: cannot connect; retrying in %.1fs", backoff)
+            except Exception:  # whatever the failure, the follower must live on
+                log.warning("feed: cannot connect; retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
+            began = time.monotonic()
             try:
                 await self._follow(conn)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            except Exception:  # a lost connection shows as any of asyncpg's errors
                 log.warning("feed: connection lost at %s; reconnecting", self.position)
                 self.connected.clear()
+                if time.monotonic() - began > self.max_backoff:
+                    backoff = 0.1  # it had been up a while: not a flapping server
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
-            else:
-                backoff = 0.1
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.close(), 1)
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         lost = asyncio.Event()
-        conn.add_termination_listener(lambda _c: lost.set())
+
+        def on_termination(_conn: object) -> None:
+            lost.set()
+            self._wake.set()  # stop waiting: reconnect now
+
+        conn.add_termination_listener(on_termination)
         await conn.add_listener(feed.CHANNEL, lambda *_: self._wake.set())
         if self.position is None:
             self.position = await feed.start_position(conn)
@@ -102,7 +109,8 @@ class FeedListener:
                 async with asyncio.timeout(timeout):
                     await self._wake.wait()
             if conn.is_closed():
-                raise asyncpg.InterfaceError("the feed connection closed")
+                break
+        raise asyncpg.InterfaceError("the feed connection closed")
 
     async def _read(self, conn: asyncpg.Connection) -> bool:
         """Reads everything readable now, hands it on; True when more waits above the horizon."""
