@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import create_app
+from server.cli import WEBSOCKETS
 from server.settings import Settings
 from sql.pool import QueryLogger
 
@@ -26,7 +27,9 @@ async def live_server(
     """The app served by uvicorn on 127.0.0.1 (a free port) for the block: (ws url, app)."""
     configured = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5, **settings)
     app = create_app(configured, query_logger=query_logger)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws=WEBSOCKETS
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
