@@ -118,34 +118,17 @@ class Hub:
         self.streams: dict[Stream, None] = {}  # in the order they began
         self.executions = 0  # selections run, for tests and the benchmark
 
-    def open(
-        self,
-        runnable: Runnable,
-        params: GraphQLParams,
-        *,
-        viewer: Viewer,
-        request_id: str,
-        max_pending: int,
-        deliver: Deliver,
-    ) -> Stream:
-        """A stream for a prepared subscription operation, receiving from now on."""
+    def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
+        """The root field of a prepared subscription operation and its arguments."""
         root = _root_field(runnable.operation.selection_set, runnable)
         subscription = self.operations.schema.subscription_type
         assert subscription is not None
         definition = subscription.fields[root.name.value]
-        arguments = get_argument_values(definition, root, runnable.variables)
-        stream = Stream(
-            root.name.value,
-            arguments,
-            runnable,
-            params,
-            viewer=viewer,
-            request_id=request_id,
-            max_pending=max_pending,
-            deliver=deliver,
-        )
+        return root.name.value, get_argument_values(definition, root, runnable.variables)
+
+    def add(self, stream: Stream) -> None:
+        """The stream receives every batch published from now on."""
         self.streams[stream] = None
-        return stream
 
     def remove(self, stream: Stream) -> None:
         self.streams.pop(stream, None)

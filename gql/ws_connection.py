@@ -181,7 +181,9 @@ class Connection:
                 [plain_error(f"at most {limit} subscriptions per connection", code="LIMIT")],
             )
             return
-        self.streams[id] = self.server.hub.open(
+        hub = self.server.hub
+        self.streams[id] = stream = Stream(
+            *hub.root_of(runnable),
             runnable,
             params,
             viewer=self.viewer,
@@ -189,7 +191,8 @@ class Connection:
             max_pending=self.limits.queue_size,
             deliver=self._deliver,
         )
-        self.stream_ids[self.streams[id]] = id
+        hub.add(stream)
+        self.stream_ids[stream] = id
 
     async def _run_once(self, id: str, runnable: Any, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""
