@@ -80,6 +80,18 @@ class TokenVerifier:
         self._accepted[token] = (viewer, float(claims["exp"]))
         return viewer
 
+    def expires_at(self, authorization: str | None) -> float | None:
+        """When the token of a header `viewer` accepted stops being accepted (epoch
+        seconds); None without a token."""
+        if authorization is None or not authorization.strip():
+            return None
+        token = authorization.strip().partition(" ")[2].strip()
+        remembered = self._accepted.get(token)
+        if remembered is not None:
+            return remembered[1] + self.leeway
+        claims = jwt.decode(token, options={"verify_signature": False})  # verified already
+        return float(claims["exp"]) + self.leeway
+
     def _claims(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)

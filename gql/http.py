@@ -11,33 +11,23 @@ by hash (persisted operations) are looked up, or refused, by `gql.persisted` bef
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from inspect import isawaitable
 from time import perf_counter_ns
 from typing import Any
 
 import orjson
 from graphql import (
-    DocumentNode,
-    ExecutionResult,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    execute,
-    get_operation_ast,
 )
-from graphql.execution.values import VariableValues
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gql.admission import Admission, DeadlineExceeded, Overloaded
 from gql.auth import TokenVerifier, Unauthenticated
-from gql.compiled import Abandon, Plan, execute_compiled
-from gql.documents import DocumentCache
 from gql.errors import (
     RETRY_AFTER_SECONDS,
-    execution_error,
     plain_error,
     request_error,
     timeout_error,
@@ -52,8 +42,9 @@ from gql.http_params import (
     prefers_html,
     read_params,
 )
-from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
-from gql.observe import COMPILED, GRAPHQL_CORE, OK, MutationOutcomes, Observation, current
+from gql.limits import QueryLimits
+from gql.observe import OK, MutationOutcomes, Observation, current
+from gql.operations import NotExecutable, Operations, Runnable
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
@@ -62,30 +53,7 @@ ContextFactory = Callable[[Request, Viewer], RequestContext]
 PageFactory = Callable[[Request], Awaitable[Response]]
 
 
-@dataclass(frozen=True, slots=True)
-class Runnable:
-    """A request that passed every check: what to execute, and how."""
-
-    document: DocumentNode
-    operation: OperationDefinitionNode
-    variables: VariableValues
-    cost: int
-    plan: Plan | None  # a compiled plan, when the operation has one
-
-
-class NotExecutable(Exception):
-    """The document, the operation choice or the variables stop a request before execution."""
-
-    def __init__(
-        self, errors: list[GraphQLError], *, code: str, extensions: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(errors[0].message if errors else code)
-        self.errors = errors
-        self.code = code
-        self.extensions = extensions
-
-
-class GraphQLEndpoint:
+class GraphQLEndpoint(Operations):
     """The ASGI endpoint at `/graphql`. `graphiql`, when given, answers browsers' GETs.
 
     `introspection` False closes introspection, field suggestions and GraphiQL to all but
@@ -105,13 +73,13 @@ class GraphQLEndpoint:
         introspection: bool = True,
         compiled: bool = True,
     ) -> None:
-        self.schema = schema
-        self.persisted = PersistedOperations() if persisted is None else persisted
-        self.limits = limits or QueryLimits()
-        self.documents = DocumentCache(schema, limits=self.limits)
-        self.introspection = introspection
-        self.compiled = compiled
-        self.abandoned = 0  # compiled runs handed back to graphql-core, for tests and logs
+        super().__init__(
+            schema,
+            persisted=persisted,
+            limits=limits,
+            introspection=introspection,
+            compiled=compiled,
+        )
         self.context = context
         self.tokens = tokens
         self.graphiql = graphiql
@@ -183,65 +151,12 @@ class GraphQLEndpoint:
             request, runnable, params, viewer=viewer, media_type=media_type, observation=observation
         )
 
-    def _introspects(self, viewer: Viewer) -> bool:
-        return self.introspection or viewer.is_staff
-
     def _serves_graphiql(self, request: Request) -> bool:
         """GraphiQL is no use without introspection (and a browser sends no token)."""
         try:
             return self._introspects(self.tokens.viewer(request.headers.get("authorization")))
         except Unauthenticated:
             return False
-
-    def _cost(self, estimated: int) -> dict[str, Any]:
-        return {"cost": {"estimated": estimated, "limit": self.limits.max_cost}}
-
-    def _prepare(self, method: str, params: GraphQLParams, *, viewer: Viewer) -> Runnable:
-        """The operation to run, its variables and estimated cost, once everything
-        checkable up front passed."""
-        introspects = self._introspects(viewer)
-        observation = current.get()
-        prepared = self.documents.get(
-            params.query, introspection=introspects, observation=observation
-        )
-        started = perf_counter_ns()
-        if prepared.document is None:
-            raise NotExecutable(prepared.errors, code=prepared.code or "GRAPHQL_PARSE_FAILED")
-        if method == "GET":
-            # The spec answers a mutation over GET with 405 whether or not the document is valid.
-            _refuse_unsafe(prepared.document, params.operation_name)
-        if prepared.errors:
-            code = prepared.code or "GRAPHQL_VALIDATION_FAILED"
-            least = prepared.least_cost if code == TOO_COMPLEX else None
-            cost = None if least is None else self._cost(least)
-            raise NotExecutable(prepared.errors, code=code, extensions=cost)
-        operation = _select_operation(prepared.document, params.operation_name)
-        assert prepared.variables is not None
-        coerced = prepared.variables.coerce(
-            operation,
-            params.variables or {},
-            max_errors=self.limits.max_errors - 1,  # graphql-core adds one that says it stopped
-            hide_suggestions=not introspects,
-        )
-        if isinstance(coerced, list):
-            raise NotExecutable(coerced, code="BAD_USER_INPUT")
-        if observation is not None:  # the variables are validated with the document
-            started = observation.phase("validate", started)
-        assert prepared.plan is not None
-        name = operation.name.value if operation.name else None
-        estimated = prepared.plan.estimate(name, variables=coerced.coerced, limits=self.limits)
-        if estimated > self.limits.max_cost:
-            raise NotExecutable(
-                [cost_error(estimated, self.limits)],
-                code=TOO_COMPLEX,
-                extensions=self._cost(estimated),
-            )
-        plan = None
-        if self.compiled and prepared.compiled is not None:
-            plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
-        if observation is not None:
-            observation.phase("cost", started)
-        return Runnable(prepared.document, operation, coerced, estimated, plan)
 
     async def _execute(
         self,
@@ -257,40 +172,14 @@ class GraphQLEndpoint:
         started = 0 if observation is None else perf_counter_ns()
         try:
             async with self.admission.slot():
-                ctx = self.context(request, viewer)
-                if runnable.plan is not None:
-                    # graphql-core may run the query again: it reads what this run read
-                    # (rows, and errors such as a timeout) without asking the database twice.
-                    ctx.read_once()
-                    try:
-                        data = await execute_compiled(
-                            runnable.plan, variables=runnable.variables, context=ctx
-                        )
-                        if observation is None:
-                            return _json(
-                                200, {"data": data, "extensions": extensions}, media_type=media_type
-                            )
-                        observation.engine = COMPILED
-                        observation.outcome = OK
-                        started = observation.phase("execute", started)
-                        done = {"data": data, "extensions": extensions}
-                        response = _json(200, done, media_type=media_type)
-                        observation.phase("serialise", started)
-                        return response
-                    except Abandon:
-                        self.abandoned += 1
-                result = execute(
-                    self.schema,
-                    runnable.document,
-                    context_value=ctx,
-                    variable_values=params.variables,
-                    operation_name=params.operation_name,
-                    max_coercion_errors=self.limits.max_errors - 1,
-                    hide_suggestions=not self._introspects(viewer),
+                body = await self._run(
+                    runnable,
+                    params,
+                    lambda: self.context(request, viewer),
+                    viewer=viewer,
+                    observation=observation,
                     middleware=_middleware(observation, runnable.operation),
                 )
-                if isawaitable(result):
-                    result = await result
         except Overloaded:
             _failed("SERVICE_UNAVAILABLE")
             busy = unavailable_error(request.state.request_id, busy=True)
@@ -304,22 +193,16 @@ class GraphQLEndpoint:
             late_error = timeout_error(request.state.request_id, deadline=late.seconds)
             stopped = {"errors": [late_error], "extensions": extensions}
             return _json(504, stopped, media_type=media_type)
-        assert isinstance(result, ExecutionResult)
-        if observation is not None:
-            observation.engine = GRAPHQL_CORE
-            started = observation.phase("execute", started)
-        body: dict[str, Any] = {}
-        if result.errors:
-            body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
-        body["data"] = result.data
         body["extensions"] = extensions
+        if observation is None:
+            return _json(200, body, media_type=media_type)
+        started = perf_counter_ns()
         response = _json(200, body, media_type=media_type)
-        if observation is not None:
-            if result.errors:
-                observation.fail(body["errors"][0].get("extensions", {}).get("code", "ERROR"))
-            elif observation.outcome is None:
-                observation.outcome = OK
-            observation.phase("serialise", started)
+        if "errors" in body:
+            observation.fail(body["errors"][0].get("extensions", {}).get("code", "ERROR"))
+        elif observation.outcome is None:
+            observation.outcome = OK
+        observation.phase("serialise", started)
         return response
 
 
@@ -336,33 +219,6 @@ def _middleware(
     if observation is None or operation.operation != OperationType.MUTATION:
         return None
     return [MutationOutcomes(observation)]
-
-
-def _refuse_unsafe(document: DocumentNode, operation_name: str | None) -> None:
-    operation = get_operation_ast(document, operation_name)
-    if operation is not None and operation.operation != OperationType.QUERY:
-        raise HttpError(
-            405,
-            f"{operation.operation.value}s are sent with POST; GET runs queries only",
-            headers={"Allow": "POST"},
-        )
-
-
-def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
-    operation = get_operation_ast(document, name)
-    if operation is None:
-        message = (
-            f"no operation named {name!r} in the document"
-            if name
-            else "the document has several operations: name one with operationName"
-        )
-        raise NotExecutable([GraphQLError(message)], code="BAD_USER_INPUT")
-    if operation.operation == OperationType.SUBSCRIPTION:
-        # A subscription is a stream; executing it here would answer with one event at most.
-        raise NotExecutable(
-            [GraphQLError("subscriptions are not served over HTTP requests")], code="BAD_REQUEST"
-        )
-    return operation
 
 
 def _wants_html(request: Request) -> bool:

@@ -7,6 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gql.categories import Category, CategoryQueries
 from gql.category_mutations import CategoryMutations
+from gql.changes import Subscription
 from gql.customer_mutations import CustomerMutations
 from gql.customers import Customer, CustomerQueries
 from gql.node import Node, NodeQueries
@@ -34,6 +35,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Node, Customer, Category, Product, Order, OrderLine],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gql.admission import Admission
 from gql.http import GraphQLEndpoint
@@ -26,17 +26,20 @@ from gql.persisted import (
     manifest_names,
 )
 from gql.schema import schema
+from gql.subscriptions import Hub
+from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
-from server.database import open_pool
+from server.database import direct_url, open_pool
 from server.metrics import Metrics, OperationNames
 from server.middleware import RequestMiddleware
 from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
 from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_log_records
-from sql import idempotency, migrate
+from sql import feed, idempotency, migrate
+from sql.feed_listener import FeedListener
 from sql.pool import Database, QueryLogger, ping
 
 if TYPE_CHECKING:
@@ -60,6 +63,22 @@ async def _purge_expired_keys(db: Database) -> None:
             log.warning("could not purge expired idempotency keys", exc_info=True)
 
 
+PRUNE_EVENTS_EVERY_SECONDS = 60.0
+
+
+async def _prune_events(db: Database, *, retention_hours: float) -> None:
+    """Deletes change events older than the retention window, a batch at a time; one
+    process at a time does it (the others find the lock taken and skip the round)."""
+    while True:
+        await asyncio.sleep(PRUNE_EVENTS_EVERY_SECONDS)
+        try:
+            pruned = 1
+            while pruned:  # batch after batch, each a short transaction of its own
+                pruned = await feed.prune(db, older_than_seconds=retention_hours * 3600)
+        except Exception:  # the database may be away; try again next round
+            log.warning("could not prune change events", exc_info=True)
+
+
 @functools.cache
 def _settle_collector() -> None:
     """Once per process, when the app has started: what exists now (the schema, the modules,
@@ -72,6 +91,16 @@ def _settle_collector() -> None:
 
 
 GC_THRESHOLD = 20_000  # allocations between young-generation collections (default 700)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _later(work: Any) -> None:
+    """Runs a coroutine on the loop, keeping a reference until it ends."""
+    task = asyncio.ensure_future(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def persisted_operations(settings: Settings) -> PersistedOperations:
@@ -118,29 +147,42 @@ def create_app(
         if metrics is not None and shared is not None:
             metrics.database, metrics.admission = pool, endpoint.admission
             publisher = asyncio.create_task(shared.keep_publishing())
+        pruner = asyncio.create_task(
+            _prune_events(pool, retention_hours=settings.event_retention_hours)
+        )
+        listener = FeedListener(direct_url(settings, database_url), hub.publish)
+        app.state.feed = listener  # for tools and tests that follow the feed
+        await listener.start()
         _settle_collector()
+        shutdown.on_stop.append(lambda: _later(sockets.shutdown()))
         shutdown.install()
         try:
             yield
         finally:
             shutdown.uninstall()
+            await sockets.shutdown()
+            await listener.stop()
             purger.cancel()
             if publisher is not None and shared is not None:
                 publisher.cancel()
                 shared.publish()  # what this worker counted stays in the sum
+            pruner.cancel()
             await pool.close()
             if observer is not None and observer.tracing is not None:
                 observer.tracing.flush()  # the last spans leave before the process does
 
-    def context(request: Request, viewer: Viewer) -> RequestContext:
+    def context_for(request_id: str, viewer: Viewer) -> RequestContext:
         assert pool is not None
         return RequestContext(
             db=pool,
             page_limits=limits,
-            request_id=request.state.request_id,
+            request_id=request_id,
             viewer=viewer,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
+
+    def context(request: Request, viewer: Viewer) -> RequestContext:
+        return context_for(request.state.request_id, viewer)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -203,8 +245,25 @@ def create_app(
         introspection=settings.env is Environment.DEVELOPMENT,
         compiled=settings.compiled_reads,
     )
+    hub = Hub(endpoint, context_for)
+    sockets = WebSocketServer(
+        endpoint,
+        hub,
+        tokens=endpoint.tokens,
+        admission=endpoint.admission,
+        context=context_for,
+        limits=WsLimits(
+            max_connections=settings.ws_max_connections,
+            max_subscriptions=settings.ws_max_subscriptions,
+            max_message_bytes=settings.ws_max_message_bytes,
+            queue_size=settings.subscriber_queue_size,
+            init_timeout=settings.ws_init_timeout,
+            keepalive=settings.ws_keepalive,
+        ),
+    )
     routes: list[Any] = [
         Route("/graphql", endpoint, methods=None),
+        WebSocketRoute("/graphql", sockets),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *graphiql.routes(),
@@ -216,6 +275,8 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
     app.state.metrics = metrics
+    app.state.subscriptions = hub
+    app.state.sockets = sockets
     app.add_middleware(RequestMiddleware, observer=observer)
     return app
 

@@ -43,6 +43,11 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
 
 
+def direct_url(settings: Settings, url: str) -> str:
+    """The URL of connections that hold session state (the feed's LISTEN)."""
+    return url
+
+
 async def open_pool(
     settings: Settings,
     url: str,

@@ -189,6 +189,33 @@ class Settings(BaseSettings):
     max_errors: int = Field(
         default=20, ge=2, description="validation errors one answer carries at most"
     )
+    event_retention_hours: float = Field(
+        default=24.0, gt=0, description="how long change events are kept for subscribers"
+    )
+    ws_max_connections: int = Field(
+        default=2000, ge=1, description="WebSocket connections at once per worker"
+    )
+    ws_max_subscriptions: int = Field(
+        default=100, ge=1, description="subscriptions at once per WebSocket connection"
+    )
+    ws_max_message_bytes: int = Field(
+        default=65536, ge=1024, description="bytes of one message a WebSocket client sends"
+    )
+    subscriber_queue_size: int = Field(
+        default=100,
+        ge=1,
+        description="events waiting to be sent to one subscriber before it is stopped as "
+        "too slow (SUBSCRIBER_TOO_SLOW)",
+    )
+    ws_init_timeout: float = Field(
+        default=10.0, gt=0, description="seconds a WebSocket client has to send connection_init"
+    )
+    ws_keepalive: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds of silence before a WebSocket client is pinged, and again "
+        "before it is closed",
+    )
 
     @model_validator(mode="after")
     def _default_page_fits(self) -> Settings:

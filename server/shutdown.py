@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -26,6 +27,7 @@ class Shutdown:
         self.delay = delay
         self.stopping = False
         self._chained: dict[int, tuple[Any, Any]] = {}
+        self.on_stop: list[Callable[[], None]] = []  # run on the loop at the first signal
 
     def install(self) -> None:
         """Chains in front of the handlers in place. Only a handler someone installed is
@@ -53,6 +55,9 @@ class Shutdown:
         def on_signal(signum: int, frame: FrameType | None) -> None:
             first = not self.stopping
             self.stopping = True
+            if first:
+                for callback in self.on_stop:
+                    loop.call_soon_threadsafe(callback)
             if first and signum == signal.SIGTERM and self.delay > 0:
                 # A signal handler runs between two bytecodes of whatever the loop was
                 # doing: only the thread-safe entry point may touch the loop from here.

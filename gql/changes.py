@@ -1,0 +1,161 @@
+"""The `Subscription` root and the change types it streams.
+
+Subscriptions are served by `gql.subscriptions` (the per-process fan-out of the change feed)
+over `gql.ws`; each event's selection runs with the event's payload as its root value, which
+these root fields hand on as it is. Their `subscribe` functions are therefore never called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+
+from gql.node import Node, node_of
+from gql.node_ids import to_global_id, uuid_of
+from gql.orders import Order
+from gql.products import Product
+from resolvers.changes import sees_row
+from resolvers.viewer import Viewer
+from sql.feed import ChangeEvent
+
+TYPE_NAMES = {
+    "products": "Product",
+    "categories": "Category",
+    "customers": "Customer",
+    "orders": "Order",
+}
+
+
+@strawberry.enum(description="What a write did to a document.")
+class ChangeKind(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="The document was created.")
+    UPDATED = strawberry.enum_value(
+        "UPDATED", description="Fields changed (an order's status change is one)."
+    )
+    DELETED = strawberry.enum_value("DELETED", description="The document was soft-deleted.")
+    RESTORED = strawberry.enum_value("RESTORED", description="A soft-deleted document came back.")
+
+
+CURSOR = "Position of this event in the feed, opaque; later events have later cursors."
+
+
+@strawberry.type(description="A product was written.")
+class ProductChange:
+    cursor: str = strawberry.field(description=CURSOR)
+    kind: ChangeKind = strawberry.field(description="What the write did.")
+    product: Product | None = strawberry.field(
+        description="The product after the write; null when the viewer can no longer see it."
+    )
+
+
+@strawberry.type(description="An order was written.")
+class OrderChange:
+    cursor: str = strawberry.field(description=CURSOR)
+    kind: ChangeKind = strawberry.field(description="What the write did.")
+    order: Order | None = strawberry.field(
+        description="The order after the write; null when the viewer can no longer see it."
+    )
+
+
+@strawberry.type(description="Any document was written.")
+class Change:
+    cursor: str = strawberry.field(description=CURSOR)
+    kind: ChangeKind = strawberry.field(description="What the write did.")
+    node_id: strawberry.ID = strawberry.field(
+        description="Global id of the document (named `nodeId`, not `id`: a field named `id` "
+        "belongs only to the node it identifies, or normalizing caches such as Relay's "
+        "would file this change as that node)."
+    )
+    rev: int = strawberry.field(description="The document's revision after the write.")
+    node: Node | None = strawberry.field(
+        description="The document after the write; null when the viewer can no longer see it."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    """Which events one subscription field wants."""
+
+    tables: frozenset[str]
+    target: UUID | None = None  # one document only
+
+    def wants(self, event: ChangeEvent) -> bool:
+        return event.table in self.tables and (self.target is None or event.id == self.target)
+
+
+NOTHING = UUID(int=0)  # an id argument that names no document of the type matches nothing
+
+
+def interest(field: str, arguments: dict[str, Any]) -> Interest:
+    """What the root field `field` (its response name resolved) with these arguments wants."""
+    if field == "changes":
+        return Interest(frozenset(TYPE_NAMES))
+    type_name, table = ("Product", "products") if field == "productChanged" else ("Order", "orders")
+    given = arguments.get("id")
+    target = None if given is None else (uuid_of(given, type_name=type_name) or NOTHING)
+    return Interest(frozenset({table}), target)
+
+
+def payload(
+    field: str, event: ChangeEvent, cursor: str, row: Any, viewer: Viewer
+) -> ProductChange | OrderChange | Change:
+    """The root value one event gives the field, as this viewer may see it."""
+    kind = ChangeKind(event.kind)
+    visible = sees_row(viewer, row)
+    if field == "productChanged":
+        return ProductChange(
+            cursor=cursor, kind=kind, product=Product.from_row(row) if visible else None
+        )
+    if field == "orderChanged":
+        return OrderChange(cursor=cursor, kind=kind, order=Order.from_row(row) if visible else None)
+    return Change(
+        cursor=cursor,
+        kind=kind,
+        node_id=strawberry.ID(to_global_id(TYPE_NAMES[event.table], event.id)),
+        rev=event.rev,
+        node=node_of(row) if visible else None,
+    )
+
+
+ID_ARGUMENT = "Global id of one {0}; every {0} the viewer may see when omitted."
+
+
+@strawberry.type(
+    description="Live changes, in commit order, each event once, over graphql-transport-ws "
+    "on /graphql. A subscriber sees an event only if it could read the document with a query."
+)
+class Subscription:
+    @strawberry.subscription(description="Each write of one product, or of every product.")
+    async def product_changed(
+        self,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description=ID_ARGUMENT.format("product")),
+        ] = None,
+    ) -> AsyncGenerator[ProductChange, None]:
+        raise NotImplementedError("served by gql.subscriptions")
+        yield  # an async generator, as Strawberry requires of subscriptions
+
+    @strawberry.subscription(
+        description="Each write of one order, or of every order the viewer may see (staff: "
+        "all; a customer: their own); status changes are UPDATED."
+    )
+    async def order_changed(
+        self,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description=ID_ARGUMENT.format("order")),
+        ] = None,
+    ) -> AsyncGenerator[OrderChange, None]:
+        raise NotImplementedError("served by gql.subscriptions")
+        yield
+
+    @strawberry.subscription(description="Every change the viewer may see, of any type.")
+    async def changes(self) -> AsyncGenerator[Change, None]:
+        raise NotImplementedError("served by gql.subscriptions")
+        yield

@@ -1,0 +1,138 @@
+"""Reading and pruning the change feed (the `change_events` outbox the triggers of
+migration 0003 fill in each writer's transaction).
+
+A position is (xid, seq). `read_after` reads only events of transactions below the oldest
+one still in flight, so a transaction that commits later always lands above every position
+already read: a reader that moves past a position never misses an event behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+from uuid import UUID
+
+from sql.pool import Connection, Executor
+from sql.rows import row_class
+
+CHANNEL = "storefront_changes"
+"""The channel every writing transaction notifies (once, at commit)."""
+
+READ_LIMIT = 1000
+"""Events one read returns at most; a full read is followed by another at once."""
+
+PRUNE_LOCK_KEY = 0x5F_66_65_65_64_5F_70_72  # "_feed_pr": one pruner at a time
+
+
+class Position(NamedTuple):
+    """Where a reader stands: every event at or below it has been read."""
+
+    xid: int
+    seq: int
+
+
+@row_class
+class ChangeEvent:
+    xid: int
+    seq: int
+    kind: str  # CREATED, UPDATED, DELETED or RESTORED
+    table: str
+    id: UUID
+    rev: int
+    owner_id: UUID | None
+    at: datetime
+    fields: tuple[str, ...]
+
+    @property
+    def position(self) -> Position:
+        return Position(self.xid, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    events: list[ChangeEvent]
+    waiting: bool  # committed events wait above the horizon: read again shortly
+    end: Position  # where the reader stands after this batch
+
+
+# One statement: the horizon, whether committed events wait above it, and the events
+# between the reader's position and the horizon (a row of NULLs when there are none).
+READ_AFTER = """
+WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+SELECT e.xid::text::bigint AS xid, e.seq, e.kind, e.table_name, e.id, e.rev, e.owner_id,
+       e.at, e.fields,
+       EXISTS (SELECT FROM change_events w WHERE w.xid >= h.xmin) AS waiting
+FROM horizon h
+LEFT JOIN LATERAL (
+    SELECT * FROM change_events c
+    WHERE c.xid < h.xmin AND (c.xid, c.seq) > ($1::text::xid8, $2::bigint)
+    ORDER BY c.xid, c.seq
+    LIMIT $3
+) e ON true
+ORDER BY e.xid, e.seq
+"""
+
+# Events still in flight may sit at or above the horizon: start just below it.
+START = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+PRUNE = """
+WITH locked AS (SELECT pg_try_advisory_xact_lock($3) AS mine),
+gone AS (
+    DELETE FROM change_events
+    WHERE (xid, seq) IN (
+        SELECT xid, seq FROM change_events, locked
+        WHERE locked.mine AND at < now() - make_interval(secs => $1)
+        ORDER BY xid, seq
+        LIMIT $2
+    )
+    RETURNING xid, seq
+),
+last AS (SELECT xid, seq FROM gone ORDER BY xid DESC, seq DESC LIMIT 1),
+noted AS (
+    INSERT INTO change_events_pruned (xid, seq) SELECT xid, seq FROM last
+    ON CONFLICT (only_row) DO UPDATE SET xid = excluded.xid, seq = excluded.seq
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) AS pruned, (SELECT count(*) FROM noted)
+"""
+
+PRUNED_THROUGH = "SELECT xid::text::bigint, seq FROM change_events_pruned"
+
+
+async def start_position(executor: Executor) -> Position:
+    """A position from which a new reader sees every event not yet committed (and perhaps
+    some that committed just before: those of transactions above the oldest in flight)."""
+    xmin: int = await executor.fetchval(START)
+    return Position(xmin - 1, 2**63 - 1)
+
+
+async def read_after(executor: Executor, position: Position, *, limit: int = READ_LIMIT) -> Batch:
+    """Up to `limit` events after `position` whose transactions have all ended, in order."""
+    records = await executor.fetch(READ_AFTER, str(position.xid), position.seq, limit)
+    events = [
+        ChangeEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8]))
+        for r in records
+        if r[0] is not None
+    ]
+    waiting = bool(records[0][9]) or len(events) == limit
+    return Batch(events, waiting, events[-1].position if events else position)
+
+
+async def prune(executor: Executor, *, older_than_seconds: float, batch: int = 5000) -> int:
+    """Deletes up to `batch` events older than the window; 0 while another process prunes
+    (the lock is a transaction's: nothing to release, no session state)."""
+    record = await executor.fetchrow(PRUNE, older_than_seconds, batch, PRUNE_LOCK_KEY)
+    assert record is not None
+    return int(record[0])
+
+
+async def pruned_through(executor: Executor) -> Position | None:
+    """The last position pruning removed: cursors at or below it cannot be resumed."""
+    record = await executor.fetchrow(PRUNED_THROUGH)
+    return None if record is None else Position(record[0], record[1])
+
+
+async def notify(conn: Connection) -> None:
+    """Wakes every listener as a write would (tests, tools)."""
+    await conn.execute(f"NOTIFY {CHANNEL}")
