@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 from server.embedded import EmbeddedPostgres
-from server.settings import Settings
+from server.settings import PoolerMode, Settings
 from sql import migrate
 from sql.pool import Database, QueryLogger, connect, create_pool
 
@@ -42,7 +42,19 @@ async def open_pool(
         acquire_timeout=settings.pool_acquire_timeout,
         application_name=application_name,
         query_logger=query_logger,
+        transaction_pooler=settings.pooler_mode is PoolerMode.TRANSACTION,
+        prepared_statements=settings.pooler_prepared_statements,
     )
+
+
+def direct_database_url(settings: Settings, url: str | None = None) -> str:
+    """The primary without a pooler, for what needs a session of its own (migrations and
+    their advisory lock, LISTEN): `DATABASE_DIRECT_URL`, else `url` (the database a command
+    uses, when it started one), else `DATABASE_URL`."""
+    direct = settings.database_direct_url or url or settings.database_url
+    if direct is None:
+        raise RuntimeError("neither DATABASE_DIRECT_URL nor DATABASE_URL is set")
+    return direct
 
 
 async def apply_migrations(url: str) -> list[migrate.Migration]:

@@ -18,10 +18,29 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
     `ConstraintViolation`; anything else leaves unchanged."""
     async with db.acquire() as conn:
         try:
-            async with conn.transaction():
-                yield conn
+            if db.begin is None:
+                async with conn.transaction():
+                    yield conn
+            else:
+                async with _begun(conn, db.begin):
+                    yield conn
         except asyncpg.IntegrityConstraintViolationError as error:
             violation = translate(error)
             if violation is None:
                 raise
             raise violation from error
+
+
+@contextlib.asynccontextmanager
+async def _begun(conn: Connection, begin: str) -> AsyncIterator[None]:
+    """A transaction opened by `begin` (BEGIN with its SET LOCALs, in one round trip).
+    A rollback that cannot run (the connection is lost or still busy with a cancelled
+    statement) is left to the pool, which rolls back whatever it gets back open."""
+    await conn.execute(begin)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
