@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -27,6 +27,7 @@ from graphql import (
     get_operation_ast,
 )
 from graphql.execution.values import VariableValues
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -45,12 +46,25 @@ from gql.errors import (
 from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
 from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
+from gql.read_after import HEADER as READ_AFTER
+from gql.read_after import MalformedToken
+from gql.read_after import decode as decode_read_after
+from gql.read_after import encode as encode_read_after
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
 
 MAX_COERCION_ERRORS = 50
 
-ContextFactory = Callable[[Request, Viewer], RequestContext]
+
+class ContextFactory(Protocol):
+    """A request's context: `writes` for a mutation (the primary serves all of it);
+    `read_after`, a WAL position its reads must include (0: any replica will do)."""
+
+    def __call__(
+        self, request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    ) -> RequestContext: ...
+
+
 PageFactory = Callable[[Request], Awaitable[Response]]
 
 
@@ -63,6 +77,7 @@ class Runnable:
     variables: VariableValues
     cost: int
     plan: Plan | None  # a compiled plan, when the operation has one
+    read_after: int = 0  # the X-Read-After position its reads must include
 
 
 class NotExecutable(Exception):
@@ -142,7 +157,7 @@ class GraphQLEndpoint:
         try:
             params = self.persisted.resolve(await read_params(request))
             request.state.operation_name = params.operation_name
-            runnable = self._prepare(request.method, params, viewer=viewer)
+            runnable = self._prepare(request.method, params, viewer=viewer, headers=request.headers)
         except HttpError as refused:
             return _refusal(
                 refused.status,
@@ -177,7 +192,9 @@ class GraphQLEndpoint:
     def _cost(self, estimated: int) -> dict[str, Any]:
         return {"cost": {"estimated": estimated, "limit": self.limits.max_cost}}
 
-    def _prepare(self, method: str, params: GraphQLParams, *, viewer: Viewer) -> Runnable:
+    def _prepare(
+        self, method: str, params: GraphQLParams, *, viewer: Viewer, headers: Headers
+    ) -> Runnable:
         """The operation to run, its variables and estimated cost, once everything
         checkable up front passed."""
         introspects = self._introspects(viewer)
@@ -202,6 +219,12 @@ class GraphQLEndpoint:
         )
         if isinstance(coerced, list):
             raise NotExecutable(coerced, code="BAD_USER_INPUT")
+        read_after = 0
+        if (token := headers.get(READ_AFTER)) is not None:
+            try:
+                read_after = decode_read_after(token)
+            except MalformedToken as bad:
+                raise NotExecutable([GraphQLError(str(bad))], code="BAD_USER_INPUT") from None
         assert prepared.plan is not None
         name = operation.name.value if operation.name else None
         estimated = prepared.plan.estimate(name, variables=coerced.coerced, limits=self.limits)
@@ -214,7 +237,7 @@ class GraphQLEndpoint:
         plan = None
         if self.compiled and prepared.compiled is not None:
             plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
-        return Runnable(prepared.document, operation, coerced, estimated, plan)
+        return Runnable(prepared.document, operation, coerced, estimated, plan, read_after)
 
     async def _execute(
         self,
@@ -226,9 +249,10 @@ class GraphQLEndpoint:
         media_type: str,
     ) -> Response:
         extensions = self._cost(runnable.cost)
+        writes = runnable.operation.operation == OperationType.MUTATION
         try:
             async with self.admission.slot():
-                ctx = self.context(request, viewer)
+                ctx = self.context(request, viewer, writes=writes, read_after=runnable.read_after)
                 if runnable.plan is not None:
                     try:
                         data = await execute_compiled(
@@ -239,7 +263,9 @@ class GraphQLEndpoint:
                         )
                     except Abandon:
                         self.abandoned += 1
-                        ctx = self.context(request, viewer)  # loaders start afresh
+                        ctx = self.context(  # loaders start afresh
+                            request, viewer, writes=writes, read_after=runnable.read_after
+                        )
                 result = execute(
                     self.schema,
                     runnable.document,
@@ -266,6 +292,8 @@ class GraphQLEndpoint:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
         body["extensions"] = extensions
+        if ctx.written.lsn:
+            extensions["readAfter"] = encode_read_after(ctx.written.lsn)
         return _json(200, body, media_type=media_type)
 
 

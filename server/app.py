@@ -23,12 +23,13 @@ from gql.schema import schema
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, tokens
-from server.database import open_pool
+from server.database import open_pool, open_replicas
 from server.middleware import RequestMiddleware
 from server.settings import Environment, Settings
 from server.shutdown import Shutdown
 from sql import idempotency, migrate
 from sql.pool import Database, QueryLogger, ping
+from sql.replicas import ReplicaReads, Replicas
 
 log = logging.getLogger("storefront.app")
 
@@ -87,27 +88,39 @@ def create_app(
     limits = PageLimits(default=settings.default_page_size, maximum=settings.max_page_size)
     persisted = persisted_operations(settings)
     pool: Database | None = None
+    replicas: Replicas | None = None
     shutdown = Shutdown(delay=settings.shutdown_delay)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        nonlocal pool
+        nonlocal pool, replicas
         pool = await open_pool(settings, database_url, query_logger=query_logger)
         app.state.pool = pool  # for tools and tests that need the app's own pool
-        purger = asyncio.create_task(_purge_expired_keys(pool))
+        replicas = await open_replicas(settings, pool, query_logger=query_logger)
+        app.state.replicas = replicas
+        tasks = [asyncio.create_task(_purge_expired_keys(pool))]
+        if replicas is not None:
+            await replicas.measure()  # a healthy replica serves the first request
+            tasks.append(asyncio.create_task(replicas.watch()))
         _settle_collector()
         shutdown.install()
         try:
             yield
         finally:
             shutdown.uninstall()
-            purger.cancel()
+            for task in tasks:
+                task.cancel()
+            for replica in replicas.members if replicas is not None else ():
+                await replica.db.close()
             await pool.close()
 
-    def context(request: Request, viewer: Viewer) -> RequestContext:
+    def context(
+        request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    ) -> RequestContext:
         assert pool is not None
+        reads = pool if writes or replicas is None else ReplicaReads(replicas, after=read_after)
         return RequestContext(
-            db=pool,
+            db=reads,
             page_limits=limits,
             request_id=request.state.request_id,
             viewer=viewer,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from server.embedded import EmbeddedPostgres
 from server.settings import PoolerMode, Settings
 from sql import migrate
 from sql.pool import Database, QueryLogger, connect, create_pool
+from sql.replicas import Replica, Replicas
 
 
 @contextlib.contextmanager
@@ -30,11 +32,12 @@ async def open_pool(
     *,
     application_name: str = "storefront",
     query_logger: QueryLogger | None = None,
+    min_size: int | None = None,
 ) -> Database:
     """The pool with the settings' size and timeouts."""
     return await create_pool(
         url,
-        min_size=settings.pool_min_size,
+        min_size=settings.pool_min_size if min_size is None else min_size,
         max_size=settings.pool_max_size,
         statement_timeout_ms=settings.statement_timeout_ms,
         lock_timeout_ms=settings.lock_timeout_ms,
@@ -44,6 +47,27 @@ async def open_pool(
         query_logger=query_logger,
         transaction_pooler=settings.pooler_mode is PoolerMode.TRANSACTION,
         prepared_statements=settings.pooler_prepared_statements,
+    )
+
+
+async def open_replicas(
+    settings: Settings, primary: Database, *, query_logger: QueryLogger | None = None
+) -> Replicas | None:
+    """A pool per replica of `DATABASE_REPLICA_URL`, none opened yet (a replica that is down
+    at start-up only stays out of use), or None without replicas."""
+    urls = [u.strip() for u in (settings.database_replica_url or "").split(",") if u.strip()]
+    if not urls:
+        return None
+    members = []
+    for url in urls:
+        pool = await open_pool(settings, url, min_size=0, query_logger=query_logger)
+        host = urlsplit(url)
+        members.append(Replica(name=f"{host.hostname}:{host.port or 5432}", db=pool))
+    return Replicas(
+        primary=primary,
+        members=members,
+        max_lag_ms=settings.replica_max_lag_ms,
+        max_wait_ms=settings.replica_max_wait_ms,
     )
 
 

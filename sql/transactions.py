@@ -9,13 +9,17 @@ import asyncpg
 
 from sql.errors import translate
 from sql.pool import Connection, Database
+from sql.replicas import WritePosition
 
 
 @contextlib.asynccontextmanager
-async def transaction(db: Database) -> AsyncIterator[Connection]:
+async def transaction(
+    db: Database, *, position: WritePosition | None = None
+) -> AsyncIterator[Connection]:
     """One connection in one transaction: committed when the block ends, rolled back when it
     raises. A violation of a constraint in `sql.errors.CONSTRAINTS` leaves as
-    `ConstraintViolation`; anything else leaves unchanged."""
+    `ConstraintViolation`; anything else leaves unchanged. `position` records where the
+    WAL stood after the commit (what a replica must have replayed to show this write)."""
     async with db.acquire() as conn:
         try:
             if db.begin is None:
@@ -24,6 +28,8 @@ async def transaction(db: Database) -> AsyncIterator[Connection]:
             else:
                 async with _begun(conn, db.begin):
                     yield conn
+            if position is not None:
+                await position.record(conn)
         except asyncpg.IntegrityConstraintViolationError as error:
             violation = translate(error)
             if violation is None:
