@@ -27,10 +27,6 @@ from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.conftest import DOMAIN_TABLES, through_pooler, token
 
-pytestmark = pytest.mark.skipif(
-    through_pooler(), reason="the replicas are servers of their own, not behind the pooler"
-)
-
 APPLY_DELAY_MS = 1000
 
 UPDATE = """
@@ -51,6 +47,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    if through_pooler():
+        pytest.skip("the replicas are servers of their own, not behind the suite's pooler")
     primary = EmbeddedPostgres(tmp_path_factory.mktemp("primary"), durable=False)
     primary.start()
     try:
