@@ -31,6 +31,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql import read_after as read_your_writes
 from gql.admission import Admission, DeadlineExceeded, Overloaded
 from gql.auth import TokenVerifier, Unauthenticated
 from gql.compiled import Abandon, Plan, execute_compiled
@@ -46,10 +47,6 @@ from gql.errors import (
 from gql.http_params import GRAPHQL_RESPONSE, JSON, GraphQLParams, HttpError, negotiate, read_params
 from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
-from gql.read_after import HEADER as READ_AFTER
-from gql.read_after import MalformedToken
-from gql.read_after import decode as decode_read_after
-from gql.read_after import encode as encode_read_after
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
 
@@ -219,11 +216,11 @@ class GraphQLEndpoint:
         )
         if isinstance(coerced, list):
             raise NotExecutable(coerced, code="BAD_USER_INPUT")
-        read_after = 0
-        if (token := headers.get(READ_AFTER)) is not None:
+        after = 0
+        if (token := headers.get(read_your_writes.HEADER)) is not None:
             try:
-                read_after = decode_read_after(token)
-            except MalformedToken as bad:
+                after = read_your_writes.decode(token)
+            except read_your_writes.MalformedToken as bad:
                 raise NotExecutable([GraphQLError(str(bad))], code="BAD_USER_INPUT") from None
         assert prepared.plan is not None
         name = operation.name.value if operation.name else None
@@ -237,7 +234,7 @@ class GraphQLEndpoint:
         plan = None
         if self.compiled and prepared.compiled is not None:
             plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
-        return Runnable(prepared.document, operation, coerced, estimated, plan, read_after)
+        return Runnable(prepared.document, operation, coerced, estimated, plan, after)
 
     async def _execute(
         self,
@@ -293,7 +290,7 @@ class GraphQLEndpoint:
         body["data"] = result.data
         body["extensions"] = extensions
         if ctx.written.lsn:
-            extensions["readAfter"] = encode_read_after(ctx.written.lsn)
+            extensions["readAfter"] = read_your_writes.encode(ctx.written.lsn)
         return _json(200, body, media_type=media_type)
 
 
