@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from sql.errors import StatementTimedOut
+from sql.unnamed import UnnamedStatements
 
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 """One connection: a direct one, or one borrowed from the pool."""
@@ -166,7 +167,7 @@ async def create_pool(
     statement (see `Database`); the time zone and application name stay startup parameters,
     which PgBouncer tracks and sets on each server connection it hands over. Without
     `prepared_statements` (a pooler that cannot keep them, e.g. PgBouncer before 1.21)
-    asyncpg names no statement and parses each one again with its execution."""
+    no statement is named: each is parsed again with its execution."""
 
     async def init(conn: asyncpg.Connection) -> None:
         if query_logger is not None:
@@ -188,7 +189,7 @@ async def create_pool(
         reset=_keep_session,
         timeout=acquire_timeout,
         server_settings=server_settings,
-        statement_cache_size=100 if prepared_statements or not transaction_pooler else 0,
+        **_statements(transaction_pooler=transaction_pooler, named=prepared_statements),
     )
     assert pool is not None  # create_pool returns None only when awaited without init
     if not transaction_pooler:
@@ -203,6 +204,14 @@ async def create_pool(
         begin=begin,
         statement_timeout=statement_timeout_ms / 1000 if statement_timeout_ms else None,
     )
+
+
+def _statements(*, transaction_pooler: bool, named: bool) -> dict[str, Any]:
+    """asyncpg's named, cached statements; behind a transaction pooler that cannot keep
+    them, unnamed statements described once per connection (`sql.unnamed`)."""
+    if not transaction_pooler or named:
+        return {}
+    return {"statement_cache_size": 0, "connection_class": UnnamedStatements}
 
 
 @contextlib.asynccontextmanager

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from server.pgbouncer import pgbouncer
 from sql.errors import StatementTimedOut, transient
-from sql.pool import create_pool
+from sql.pool import Database, create_pool
 from sql.transactions import transaction
 
 
@@ -97,3 +99,37 @@ async def test_a_lone_statement_is_cancelled_on_the_server_at_its_timeout(
     finally:
         await watcher.close()
         await db.close()
+
+
+async def test_statements_are_described_once_and_sent_unnamed(
+    direct_database_url: str, tmp_path: Path
+) -> None:
+    """Two clients take turns on one server connection: a named statement of one would be
+    missing for the other, or be the other's. Each statement is described once per client
+    connection and then runs in one round trip."""
+    with pgbouncer(direct_database_url, tmp_path, pool_size=1) as url:
+        pools = [
+            await create_pool(
+                url, min_size=1, max_size=1, statement_timeout_ms=0, transaction_pooler=True
+            )
+            for _ in range(2)
+        ]
+        try:
+
+            async def client(db: Database, k: int) -> list[object]:
+                results: list[object] = []
+                for i in range(30):
+                    results.append(await db.fetchval("SELECT $1::int + 1", i * k))
+                    results.append(await db.fetchval("SELECT $1::text || '!'", str(i * k)))
+                return results
+
+            first, second = await asyncio.gather(client(pools[0], 1), client(pools[1], 2))
+            assert first == [x for i in range(30) for x in (i + 1, f"{i}!")]
+            assert second == [x for i in range(30) for x in (2 * i + 1, f"{2 * i}!")]
+            async with pools[0].acquire() as conn:
+                described = conn._con._described
+                assert len(described) == 2
+                assert all(not statement.name for statement in described.values())
+        finally:
+            for db in pools:
+                await db.close()
