@@ -941,17 +941,21 @@ def render(report: dict[str, Any]) -> str:
             f"{ours['cpu_ms_per_request']:>6.2f}/{theirs['cpu_ms_per_request']:<6.2f}  "
             f"{rss(ours['rss_mb_by_round'])}"
         )
-    for line in report["scaling"]:
-        one, many = line["one"], line["many"]
-        label = f"{line['request']} ours x{line['workers']} workers vs x1"
-        lines.append(
-            f"{label:<34} {line['concurrency']:>3} {many['rps']:>9.1f} {one['rps']:>9.1f} "
-            f"{line['ratio']:>6.2f} {many['p50_ms']:>8.1f}/{many['p99_ms']:<8.1f} "
-            f"{one['p50_ms']:>8.1f}/{one['p99_ms']:<8.1f} "
-            f"{many['errors']:>5}/{one['errors']:<5} {'':>11} "
-            f"{many['cpu_ms_per_request']:>6.2f}/{one['cpu_ms_per_request']:<6.2f}  "
-            f"{rss(many['rss_mb_by_round'])}"
+
+    def side_by_side(label: str, line: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
+        """A line of two runs of ours (a: first columns, b: the floor's columns)."""
+        return (
+            f"{label:<34} {line['concurrency']:>3} {a['rps']:>9.1f} {b['rps']:>9.1f} "
+            f"{line['ratio']:>6.2f} {a['p50_ms']:>8.1f}/{a['p99_ms']:<8.1f} "
+            f"{b['p50_ms']:>8.1f}/{b['p99_ms']:<8.1f} "
+            f"{a['errors']:>5}/{b['errors']:<5} {'':>11} "
+            f"{a['cpu_ms_per_request']:>6.2f}/{b['cpu_ms_per_request']:<6.2f}  "
+            f"{rss(a['rss_mb_by_round'])}"
         )
+
+    for line in report["scaling"]:
+        label = f"{line['request']} ours x{line['workers']} workers vs x1"
+        lines.append(side_by_side(label, line, line["many"], line["one"]))
     for line in report["scaling"]:
         lines.append(
             f"{line['request']} with {line['workers']} workers: {line['ratio']:.2f}x (rounds: "
@@ -962,16 +966,8 @@ def render(report: dict[str, Any]) -> str:
             f"what it did with one worker, at most {full_machine(line['one']):.2f}x"
         )
     for line in report.get("paths", []):
-        path, direct = line["other"], line["direct"]
         label = f"{line['request']} ours via {line['path']} vs direct"
-        lines.append(
-            f"{label:<34} {line['concurrency']:>3} {path['rps']:>9.1f} {direct['rps']:>9.1f} "
-            f"{line['ratio']:>6.2f} {path['p50_ms']:>8.1f}/{path['p99_ms']:<8.1f} "
-            f"{direct['p50_ms']:>8.1f}/{direct['p99_ms']:<8.1f} "
-            f"{path['errors']:>5}/{direct['errors']:<5} {'':>11} "
-            f"{path['cpu_ms_per_request']:>6.2f}/{direct['cpu_ms_per_request']:<6.2f}  "
-            f"{rss(path['rss_mb_by_round'])}"
-        )
+        lines.append(side_by_side(label, line, line["other"], line["direct"]))
     lines.append("")
     config = report["config"]
     lines.append(
