@@ -30,8 +30,10 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(BIN)/storefront serve
 
+# The API and its concurrency invariants again, through PgBouncer in transaction mode.
 test: install
 	$(BIN)/pytest
+	TEST_POOLER=pgbouncer $(BIN)/pytest tests/api
 
 check: install
 	$(BIN)/ruff format --check .

@@ -56,11 +56,31 @@ def database() -> Iterator[str]:
     if url:
         yield url
         return
-    embedded = EmbeddedPostgres(ROOT / ".storefront" / "bench")
+    embedded = EmbeddedPostgres(BENCH_DATA)
     try:
         yield embedded.start()
     finally:
         embedded.stop()
+
+
+BENCH_DATA = ROOT / ".storefront" / "bench"
+
+
+@contextlib.contextmanager
+def streaming_replica(url: str, scratch: Path) -> Iterator[str | None]:
+    """A streaming replica of the embedded bench database (`pg_basebackup -R`) while the
+    block runs, and its URL; None with DATABASE_URL (a server this script does not own)."""
+    if os.environ.get("DATABASE_URL"):
+        yield None
+        return
+    primary = EmbeddedPostgres(BENCH_DATA)
+    primary.start()  # the cluster `database()` runs: adopted, not started again
+    standby = primary.replica(scratch)
+    standby.start()
+    try:
+        yield standby.url
+    finally:
+        standby.stop()
 
 
 async def prepare(url: str) -> None:

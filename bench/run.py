@@ -99,10 +99,12 @@ from bench.common import (
     staff_headers,
     staff_token,
     stop,
+    streaming_replica,
     wait_idle,
     worker_pids,
 )
 from gql.node_ids import to_global_id, uuid_of
+from server.pgbouncer import pgbouncer
 from sql.pool import connect
 
 RESULTS = ROOT / "bench" / "results"
@@ -117,6 +119,8 @@ TITLES = {
 }
 RATIO_TARGETS = {"Q1": 0.85, "Q2": 0.6, "Q3": 0.6, "Q4": 0.5, "Q5": 0.5}
 SCALING_TARGET = 1.6
+POOLED_TARGET = 0.9  # through PgBouncer, at least this share of the direct rate
+REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
 TAIL_TARGET = 4.0  # p99 at most this many times p50, at the highest concurrency
 RSS_LIMIT_MB = 150.0
 STOLEN_LIMIT = 0.05  # a pair is measured again when the host took more CPU time than this
@@ -879,6 +883,16 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
                 "pass": line["ratio"] >= SCALING_TARGET,
             }
         )
+    for line in report.get("paths", []):
+        if line["path"] == "PgBouncer":
+            checks.append(
+                {
+                    "target": f"{line['request']} via PgBouncer >= {POOLED_TARGET:g} x direct "
+                    f"(c={line['concurrency']})",
+                    "value": f"{line['ratio']} (rounds: {rounds_text(line)})",
+                    "pass": line["ratio"] >= POOLED_TARGET,
+                }
+            )
     readings = [row["ours"]["rss_mb_by_round"] for row in rows]
     readings += [line["many"]["rss_mb_by_round"] for line in report["scaling"]]
     largest = max((mb for rounds in readings for run in rounds for mb in run), default=0.0)
@@ -927,17 +941,21 @@ def render(report: dict[str, Any]) -> str:
             f"{ours['cpu_ms_per_request']:>6.2f}/{theirs['cpu_ms_per_request']:<6.2f}  "
             f"{rss(ours['rss_mb_by_round'])}"
         )
-    for line in report["scaling"]:
-        one, many = line["one"], line["many"]
-        label = f"{line['request']} ours x{line['workers']} workers vs x1"
-        lines.append(
-            f"{label:<34} {line['concurrency']:>3} {many['rps']:>9.1f} {one['rps']:>9.1f} "
-            f"{line['ratio']:>6.2f} {many['p50_ms']:>8.1f}/{many['p99_ms']:<8.1f} "
-            f"{one['p50_ms']:>8.1f}/{one['p99_ms']:<8.1f} "
-            f"{many['errors']:>5}/{one['errors']:<5} {'':>11} "
-            f"{many['cpu_ms_per_request']:>6.2f}/{one['cpu_ms_per_request']:<6.2f}  "
-            f"{rss(many['rss_mb_by_round'])}"
+
+    def side_by_side(label: str, line: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> str:
+        """A line of two runs of ours (a: first columns, b: the floor's columns)."""
+        return (
+            f"{label:<34} {line['concurrency']:>3} {a['rps']:>9.1f} {b['rps']:>9.1f} "
+            f"{line['ratio']:>6.2f} {a['p50_ms']:>8.1f}/{a['p99_ms']:<8.1f} "
+            f"{b['p50_ms']:>8.1f}/{b['p99_ms']:<8.1f} "
+            f"{a['errors']:>5}/{b['errors']:<5} {'':>11} "
+            f"{a['cpu_ms_per_request']:>6.2f}/{b['cpu_ms_per_request']:<6.2f}  "
+            f"{rss(a['rss_mb_by_round'])}"
         )
+
+    for line in report["scaling"]:
+        label = f"{line['request']} ours x{line['workers']} workers vs x1"
+        lines.append(side_by_side(label, line, line["many"], line["one"]))
     for line in report["scaling"]:
         lines.append(
             f"{line['request']} with {line['workers']} workers: {line['ratio']:.2f}x (rounds: "
@@ -947,13 +965,17 @@ def render(report: dict[str, Any]) -> str:
             "PostgreSQL and wrk share them): with every CPU busy and each answer costing "
             f"what it did with one worker, at most {full_machine(line['one']):.2f}x"
         )
+    for line in report.get("paths", []):
+        label = f"{line['request']} ours via {line['path']} vs direct"
+        lines.append(side_by_side(label, line, line["other"], line["direct"]))
     lines.append("")
     config = report["config"]
     lines.append(
         f"medians of {config['rounds']} round(s) of {config['duration']:g} s (after "
         f"{config['warmup']:g} s of warm-up), wrk -t{config['threads']}; ratio: the median "
         "of each round's ours/floor; scaling lines: ours with N workers (first columns) "
-        "against 1 worker (floor columns)"
+        "against 1 worker (floor columns); via lines: ours through PgBouncer or reading a "
+        "replica (first columns) against ours direct (floor columns)"
     )
     lines.append(
         "the floor's Q2 and Q3 run "
@@ -1002,8 +1024,8 @@ def render(report: dict[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def running(bench: Bench, label: str, **kwargs: Any) -> Iterator[Server]:
-    process, base = serve(bench.url, **kwargs)
+def running(bench: Bench, label: str, url: str | None = None, **kwargs: Any) -> Iterator[Server]:
+    process, base = serve(url or bench.url, **kwargs)
     server = Server(label, base, process)
     bench.servers.append(server)
     try:
@@ -1011,6 +1033,49 @@ def running(bench: Bench, label: str, **kwargs: Any) -> Iterator[Server]:
     finally:
         bench.servers.remove(server)
         stop(process)
+
+
+def other_paths(bench: Bench, ours: Server, floor_base: str) -> list[dict[str, Any]]:
+    """Ours through PgBouncer in transaction mode (every request) and ours reading from a
+    streaming replica of the bench database (Q1-Q3, embedded database only), each in pairs
+    with ours on the direct path, at the first concurrency."""
+    args, lines = bench.args, []
+    connections = args.concurrencies[0]
+
+    def compare(label: str, names: Sequence[str], other: Server) -> None:
+        precheck(bench.url, bench.plan, other.base, floor_base, names)
+        for name in names:
+            pair = bench.rounds(name, (ours, other), connections)
+            direct, path = summarize(pair[ours.label]), summarize(pair[other.label])
+            lines.append(
+                {
+                    "request": name,
+                    "path": label,
+                    "concurrency": connections,
+                    "direct": direct,
+                    "other": path,
+                    "ratio": paired_ratio(pair[other.label], pair[ours.label]),
+                    "rounds": round_ratios(pair[other.label], pair[ours.label]),
+                }
+            )
+
+    pooled_env = {"STOREFRONT_POOLER_MODE": "transaction", "DATABASE_DIRECT_URL": bench.url}
+    print("ours through PgBouncer (transaction mode) against direct ...", file=sys.stderr)
+    with (
+        pgbouncer(bench.url, bench.scratch / "pgbouncer") as pooled_url,
+        running(bench, "pgbouncer", url=pooled_url, env=pooled_env) as pooled,
+    ):
+        compare("PgBouncer", args.names, pooled)
+    names = [name for name in args.names if name in REPLICA_REQUESTS]
+    with streaming_replica(bench.url, bench.scratch / "replica") as replica_url:
+        if replica_url is None or not names:
+            print("no replica lines: they need the embedded database", file=sys.stderr)
+            return lines
+        print("ours reading from a streaming replica against direct ...", file=sys.stderr)
+        env = {"DATABASE_REPLICA_URL": replica_url}
+        with running(bench, "replica", env=env) as replicated:
+            compare("replica", names, replicated)
+    return lines
 
 
 def parse_args() -> argparse.Namespace:
@@ -1038,6 +1103,12 @@ def parse_args() -> argparse.Namespace:
         default="ours",
         help="the floor's SQL for Q2 and Q3: the statements our server runs, or one "
         "hand-written statement each (ours)",
+    )
+    parser.add_argument(
+        "--no-paths",
+        dest="paths",
+        action="store_false",
+        help="skip ours through PgBouncer and from a replica against ours direct",
     )
     args = parser.parse_args()
     os.environ["FLOOR_SQL"] = args.floor_sql  # the floor reads it, in process and out
@@ -1140,6 +1211,7 @@ def main() -> None:
                             side: [dataclasses.asdict(run) for run in side_runs]
                             for side, side_runs in pair.items()
                         }
+            paths = other_paths(bench, ours, theirs.base) if args.paths else []
     report: dict[str, Any] = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "config": {
@@ -1165,6 +1237,7 @@ def main() -> None:
         "queries": {name: getattr(floor, name) for name in REQUESTS},
         "rows": rows,
         "scaling": scaling,
+        "paths": paths,
         "remeasured": bench.remeasured,
         "runs": raw,
     }

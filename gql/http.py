@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -24,6 +24,7 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql import read_after as read_your_writes
 from gql.admission import Admission, DeadlineExceeded, Overloaded
 from gql.auth import TokenVerifier, Unauthenticated
 from gql.errors import (
@@ -49,7 +50,16 @@ from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer
 
-ContextFactory = Callable[[Request, Viewer], RequestContext]
+
+class ContextFactory(Protocol):
+    """A request's context: `writes` for a mutation (the primary serves all of it);
+    `read_after`, a WAL position its reads must include (0: any replica will do)."""
+
+    def __call__(
+        self, request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    ) -> RequestContext: ...
+
+
 PageFactory = Callable[[Request], Awaitable[Response]]
 
 
@@ -119,7 +129,12 @@ class GraphQLEndpoint(Operations):
         try:
             params = self.persisted.resolve(await read_params(request))
             request.state.operation_name = params.operation_name
-            runnable = self._prepare(request.method, params, viewer=viewer)
+            runnable = self._prepare(
+                request.method,
+                params,
+                viewer=viewer,
+                read_after=request.headers.get(read_your_writes.HEADER),
+            )
         except HttpError as refused:
             _failed(refused.code)
             return _refusal(
@@ -170,12 +185,15 @@ class GraphQLEndpoint(Operations):
     ) -> Response:
         extensions = self._cost(runnable.cost)
         started = 0 if observation is None else perf_counter_ns()
+        writes = runnable.operation.operation == OperationType.MUTATION
         try:
             async with self.admission.slot():
                 body = await self._run(
                     runnable,
                     params,
-                    lambda: self.context(request, viewer),
+                    lambda: self.context(
+                        request, viewer, writes=writes, read_after=runnable.read_after
+                    ),
                     viewer=viewer,
                     observation=observation,
                     middleware=_middleware(observation, runnable.operation),
@@ -193,7 +211,7 @@ class GraphQLEndpoint(Operations):
             late_error = timeout_error(request.state.request_id, deadline=late.seconds)
             stopped = {"errors": [late_error], "extensions": extensions}
             return _json(504, stopped, media_type=media_type)
-        body["extensions"] = extensions
+        body["extensions"] = extensions | body.get("extensions", {})  # readAfter after cost
         if observation is None:
             return _json(200, body, media_type=media_type)
         started = perf_counter_ns()

@@ -26,6 +26,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
+from gql import read_after as read_your_writes
 from gql.compiled import Abandon, Plan, execute_compiled
 from gql.documents import DocumentCache
 from gql.errors import execution_error
@@ -46,6 +47,7 @@ class Runnable:
     variables: VariableValues
     cost: int
     plan: Plan | None  # a compiled plan, when the operation has one
+    read_after: int = 0  # the X-Read-After position its reads must include
 
 
 class NotExecutable(Exception):
@@ -89,10 +91,17 @@ class Operations:
         return {"cost": {"estimated": estimated, "limit": self.limits.max_cost}}
 
     def _prepare(
-        self, method: str, params: GraphQLParams, *, viewer: Viewer, streams: bool = False
+        self,
+        method: str,
+        params: GraphQLParams,
+        *,
+        viewer: Viewer,
+        streams: bool = False,
+        read_after: str | None = None,
     ) -> Runnable:
         """The operation to run, its variables and estimated cost, once everything
-        checkable up front passed. `streams`: the transport serves subscriptions."""
+        checkable up front passed. `streams`: the transport serves subscriptions;
+        `read_after`: a read-your-writes token (`gql.read_after`) its reads must honour."""
         introspects = self._introspects(viewer)
         observation = current.get()
         prepared = self.documents.get(
@@ -119,6 +128,12 @@ class Operations:
         )
         if isinstance(coerced, list):
             raise NotExecutable(coerced, code="BAD_USER_INPUT")
+        after = 0
+        if read_after is not None:
+            try:
+                after = read_your_writes.decode(read_after)
+            except read_your_writes.MalformedToken as bad:
+                raise NotExecutable([GraphQLError(str(bad))], code="BAD_USER_INPUT") from None
         if observation is not None:  # the variables are validated with the document
             started = observation.phase("validate", started)
         assert prepared.plan is not None
@@ -135,7 +150,7 @@ class Operations:
             plan = prepared.compiled.plan(self.schema, prepared.document, operation, coerced)
         if observation is not None:
             observation.phase("cost", started)
-        return Runnable(prepared.document, operation, coerced, estimated, plan)
+        return Runnable(prepared.document, operation, coerced, estimated, plan, after)
 
     async def _run(
         self,
@@ -187,6 +202,8 @@ class Operations:
         if result.errors:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
+        if ctx.written.lsn:  # a mutation wrote: where a later read must catch up to
+            body["extensions"] = {"readAfter": read_your_writes.encode(ctx.written.lsn)}
         return body
 
 

@@ -8,6 +8,7 @@ from loaders.loaders import Loaders
 from resolvers.viewer import ANONYMOUS, Viewer
 from sql.pool import Database, Executor
 from sql.read_once import ReadOnce
+from sql.replicas import WritePosition
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,8 @@ class RequestContext:
     idempotency_ttl_seconds: float = 24 * 3600
     reads: Executor = field(init=False)  # what reads go through: `db`, or `read_once`'s
     loaders: Loaders = field(init=False)
+    # Where this request's last committed write left the WAL (for `readAfter`).
+    written: WritePosition = field(init=False, default_factory=WritePosition)
 
     def __post_init__(self) -> None:
         self.reads = self.db

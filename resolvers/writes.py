@@ -41,7 +41,7 @@ async def write(
     names, so a constraint violation can name the field and value that broke it."""
     values = {} if values is None else values
     try:
-        async with transaction(ctx.db) as conn:
+        async with transaction(ctx.db, position=ctx.written) as conn:
             yield conn
         ctx.loaders.forget_derived()
     except ConstraintViolation as violation:

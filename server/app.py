@@ -31,7 +31,7 @@ from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
-from server.database import direct_url, open_pool
+from server.database import direct_database_url, open_pool, open_replicas
 from server.metrics import Metrics, OperationNames
 from server.middleware import RequestMiddleware
 from server.observer import Observer
@@ -41,6 +41,7 @@ from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_
 from sql import feed, idempotency, migrate
 from sql.feed_listener import FeedListener
 from sql.pool import Database, QueryLogger, ping
+from sql.replicas import ReplicaReads, Replicas
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -132,6 +133,7 @@ def create_app(
     limits = PageLimits(default=settings.default_page_size, maximum=settings.max_page_size)
     persisted = persisted_operations(settings)
     pool: Database | None = None
+    replicas: Replicas | None = None
     shutdown = Shutdown(delay=settings.shutdown_delay)
     metrics = _metrics(settings)
     observer = _observer(settings, metrics, tracer_provider)
@@ -139,18 +141,23 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        nonlocal pool
+        nonlocal pool, replicas
         pool = await open_pool(settings, database_url, query_logger=query_logger)
         app.state.pool = pool  # for tools and tests that need the app's own pool
-        purger = asyncio.create_task(_purge_expired_keys(pool))
+        replicas = await open_replicas(settings, pool, query_logger=query_logger)
+        app.state.replicas = replicas
+        tasks = [asyncio.create_task(_purge_expired_keys(pool))]
+        if replicas is not None:
+            await replicas.measure()  # a healthy replica serves the first request
+            tasks.append(asyncio.create_task(replicas.watch()))
         publisher = None
         if metrics is not None and shared is not None:
             metrics.database, metrics.admission = pool, endpoint.admission
             publisher = asyncio.create_task(shared.keep_publishing())
-        pruner = asyncio.create_task(
-            _prune_events(pool, retention_hours=settings.event_retention_hours)
+        tasks.append(
+            asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))
         )
-        listener = FeedListener(direct_url(settings, database_url), hub.publish)
+        listener = FeedListener(direct_database_url(settings, database_url), hub.publish)
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()
         _settle_collector()
@@ -162,27 +169,36 @@ def create_app(
             shutdown.uninstall()
             await sockets.shutdown()
             await listener.stop()
-            purger.cancel()
+            for task in tasks:
+                task.cancel()
             if publisher is not None and shared is not None:
                 publisher.cancel()
                 shared.publish()  # what this worker counted stays in the sum
-            pruner.cancel()
+            for replica in replicas.members if replicas is not None else ():
+                await replica.db.close()
             await pool.close()
             if observer is not None and observer.tracing is not None:
                 observer.tracing.flush()  # the last spans leave before the process does
 
-    def context_for(request_id: str, viewer: Viewer) -> RequestContext:
+    def context_for(
+        request_id: str, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    ) -> RequestContext:
+        """A context: `writes` for a mutation (the primary serves all of it); `read_after`,
+        a WAL position its reads must include (0: any replica will do)."""
         assert pool is not None
+        reads = pool if writes or replicas is None else ReplicaReads(replicas, after=read_after)
         return RequestContext(
-            db=pool,
+            db=reads,
             page_limits=limits,
             request_id=request_id,
             viewer=viewer,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
 
-    def context(request: Request, viewer: Viewer) -> RequestContext:
-        return context_for(request.state.request_id, viewer)
+    def context(
+        request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    ) -> RequestContext:
+        return context_for(request.state.request_id, viewer, writes=writes, read_after=read_after)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

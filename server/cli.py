@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from server import logs
-from server.settings import Settings
+from server.settings import Settings, environment_variable
 
 if TYPE_CHECKING:
     import uvicorn
@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     defaults = Settings.model_construct()
     for name, field in Settings.model_fields.items():
-        env = "DATABASE_URL" if name == "database_url" else f"STOREFRONT_{name.upper()}"
+        env = environment_variable(name)
         default = getattr(defaults, name)
         option = "--" + name.replace("_", "-")
         help_text = f"{field.description} [env {env}]"
@@ -162,7 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
     from uvicorn.config import STARTUP_FAILURE
 
     from server import metrics_share, workers
-    from server.database import apply_migrations, database_url
+    from server.database import apply_migrations, database_url, direct_database_url
     from server.dev_tokens import log_dev_tokens
 
     settings = _settings(args)
@@ -170,10 +170,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"storefront: {problem}", file=sys.stderr)
         return 2
     with database_url(settings) as url, metrics_share.run_directory(settings) as settings:
-        applied = asyncio.run(apply_migrations(url))
+        direct = direct_database_url(settings, url)
+        applied = asyncio.run(apply_migrations(direct))
         if applied:
             log.info("applied migrations: %s", ", ".join(m.filename for m in applied))
-        if settings.seed_demo and asyncio.run(_seed_demo(url)):
+        if settings.seed_demo and asyncio.run(_seed_demo(direct)):
             log.info("loaded the demo catalogue into the empty database")
         # Workers are separate processes: they read their settings from the environment.
         os.environ.update(_environment(settings, url))
@@ -245,7 +246,7 @@ def _environment(settings: Settings, url: str) -> dict[str, str]:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from server.database import apply_migrations, database_url
+    from server.database import apply_migrations, database_url, direct_database_url
     from sql import migrate
     from sql.pool import connect
 
@@ -265,9 +266,9 @@ def _migrate(args: argparse.Namespace) -> int:
     with database_url(settings) as url:
         try:
             if args.status:
-                asyncio.run(show(url))
+                asyncio.run(show(direct_database_url(settings, url)))
             else:
-                applied = asyncio.run(apply_migrations(url))
+                applied = asyncio.run(apply_migrations(direct_database_url(settings, url)))
                 print(
                     f"applied {len(applied)} migration(s)"
                     + "".join(f"\n  {m.filename}" for m in applied)
@@ -279,15 +280,16 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from server.database import apply_migrations, database_url
+    from server.database import apply_migrations, database_url, direct_database_url
     from server.seeding import run_seed
 
     settings = Settings()
     logs.configure(level=settings.log_level, format=settings.log_format)
     with database_url(settings) as url:
-        asyncio.run(apply_migrations(url))
+        direct = direct_database_url(settings, url)
+        asyncio.run(apply_migrations(direct))
         return run_seed(
-            url,
+            direct,
             customers=args.customers,
             categories=args.categories,
             products=args.products,

@@ -27,9 +27,12 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, *, durable: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path, *, durable: bool = True, settings: dict[str, str] | None = None
+    ) -> None:
         self.pgdata = (data_dir / "pgdata").resolve()
         self.durable = durable
+        self.settings = settings or {}  # server settings on top of ours, e.g. for a replica
         self.port: int | None = None
         self.owned = False
         self._user: str | None = None
@@ -74,6 +77,21 @@ class EmbeddedPostgres:
         self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop")
         self.owned = False
         log.info("embedded PostgreSQL stopped")
+
+    def replica(self, data_dir: Path, **settings: str) -> EmbeddedPostgres:
+        """A streaming replica of this running cluster under `data_dir`, copied with
+        `pg_basebackup -R` (which writes the standby's connection settings); not started."""
+        standby = EmbeddedPostgres(data_dir, durable=self.durable, settings=settings)
+        standby._bin = self._bin
+        standby.pgdata.mkdir(parents=True, exist_ok=True)
+        standby._prepare_user()  # as root, the cluster's user must own the directory
+        self._run(
+            "pg_basebackup",
+            *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"),
+            *("-D", str(standby.pgdata), "-R", "-X", "stream", "--checkpoint=fast"),
+        )
+        standby.pgdata.chmod(0o700)
+        return standby
 
     def postmaster_pid(self) -> int | None:
         try:
@@ -127,6 +145,7 @@ class EmbeddedPostgres:
         options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories=''"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         log.info("starting embedded PostgreSQL on 127.0.0.1:%d", self.port)
         self._run(
             "pg_ctl",

@@ -43,6 +43,11 @@ class MetricsAccess(StrEnum):
     STAFF = "staff"
 
 
+class PoolerMode(StrEnum):
+    NONE = "none"
+    TRANSACTION = "transaction"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STOREFRONT_", env_file=".env", extra="ignore", frozen=True
@@ -216,6 +221,36 @@ class Settings(BaseSettings):
         description="seconds of silence before a WebSocket client is pinged, and again "
         "before it is closed",
     )
+    pooler_mode: PoolerMode = Field(
+        default=PoolerMode.NONE,
+        description="transaction: DATABASE_URL is a pooler in transaction mode (PgBouncer "
+        "pool_mode=transaction), so no session state is left on its connections",
+    )
+    pooler_prepared_statements: bool = Field(
+        default=False,
+        description="in transaction mode, the pooler keeps prepared statements (PgBouncer "
+        ">= 1.21 with max_prepared_statements > 0)",
+    )
+    database_direct_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_DIRECT_URL", "STOREFRONT_DATABASE_DIRECT_URL"),
+        description="the primary without a pooler, for what needs a session (migrations and "
+        "their lock, LISTEN); default DATABASE_URL",
+    )
+    database_replica_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_REPLICA_URL", "STOREFRONT_DATABASE_REPLICA_URL"),
+        description="streaming replicas for queries, comma-separated; default none",
+    )
+    replica_max_lag_ms: int = Field(
+        default=5000, ge=0, description="a replica further behind than this (ms) is left out"
+    )
+    replica_max_wait_ms: int = Field(
+        default=200,
+        ge=0,
+        description="how long a request with X-Read-After waits for a replica before it "
+        "reads the primary (ms)",
+    )
 
     @model_validator(mode="after")
     def _default_page_fits(self) -> Settings:
@@ -225,3 +260,12 @@ class Settings(BaseSettings):
                 f"max_page_size ({self.max_page_size})"
             )
         return self
+
+
+def environment_variable(name: str) -> str:
+    """The environment variable a setting is documented under: its conventional name when it
+    has one (`DATABASE_URL`), else `STOREFRONT_<NAME>`."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"STOREFRONT_{name.upper()}"

@@ -66,7 +66,15 @@ Transient = Literal["timeout", "unavailable"]
 `timeout`: a statement or a lock wait ran over its limit. `unavailable`: no connection could
 be had, or the one in use was lost."""
 
+
+class StatementTimedOut(Exception):
+    """A statement ran over the timeout the client set for it (behind a transaction pooler,
+    where the server's `statement_timeout` cannot be set for a lone statement); the client
+    cancelled it on the server."""
+
+
 _TIMEOUTS: tuple[type[BaseException], ...] = (
+    StatementTimedOut,
     asyncpg.QueryCanceledError,  # statement_timeout (57014)
     asyncpg.LockNotAvailableError,  # lock_timeout (55P03)
     asyncpg.IdleInTransactionSessionTimeoutError,  # idle_in_transaction_session_timeout (25P03)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
 
+from sql.errors import StatementTimedOut
 from sql.observe import ObservedConnection, sink
+from sql.unnamed import UnnamedStatements
 
 if TYPE_CHECKING:
     from sql.read_once import ReadOnce
@@ -31,11 +33,25 @@ class Database:
     queues again at the back: with 64 requests on 10 connections a few waited a hundred
     times longer than the rest. A fair semaphore of the pool's size in front of it serves
     waiters first come, first served, so the pool itself never has anyone waiting.
+
+    Behind a pooler in transaction mode (`begin` given) nothing may stay on a connection
+    between transactions, so the server's timeouts cannot be session settings: a transaction
+    opens with `begin` (BEGIN and its SET LOCALs, one round trip), and a lone statement is
+    bounded by the client (`statement_timeout`, seconds), which cancels it on the server.
     """
 
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        acquire_timeout: float,
+        begin: str | None = None,
+        statement_timeout: float | None = None,
+    ) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
+        self.begin = begin
+        self.statement_timeout = statement_timeout
         self._turns = asyncio.Semaphore(pool.get_max_size())
         self.acquisitions = 0  # turns taken, waited for or not (for metrics)
 
@@ -49,22 +65,26 @@ class Database:
         return _Acquire(self)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self.acquire() as conn:
-            records: list[asyncpg.Record] = await conn.fetch(query, *args)
+        async with self.acquire() as conn, _BOUNDED:
+            records: list[asyncpg.Record] = await conn.fetch(
+                query, *args, timeout=self.statement_timeout
+            )
             return records
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self.acquire() as conn:
-            record: asyncpg.Record | None = await conn.fetchrow(query, *args)
+        async with self.acquire() as conn, _BOUNDED:
+            record: asyncpg.Record | None = await conn.fetchrow(
+                query, *args, timeout=self.statement_timeout
+            )
             return record
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn:
-            return await conn.fetchval(query, *args)
+        async with self.acquire() as conn, _BOUNDED:
+            return await conn.fetchval(query, *args, timeout=self.statement_timeout)
 
     async def execute(self, query: str, *args: Any) -> str:
-        async with self.acquire() as conn:
-            status: str = await conn.execute(query, *args)
+        async with self.acquire() as conn, _BOUNDED:
+            status: str = await conn.execute(query, *args, timeout=self.statement_timeout)
             return status
 
     async def close(self) -> None:
@@ -107,6 +127,22 @@ class _Acquire:
             self._db._turns.release()
 
 
+class _StatementBound:
+    """Reports a statement's client-side timeout as the statement's, not as a wait for a
+    connection (which stays `TimeoutError`: the database is unavailable, not slow)."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, _kind: object, error: BaseException | None, _tb: object) -> None:
+        # asyncpg's own timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
+        if isinstance(error, TimeoutError) and error.errno is None:
+            raise StatementTimedOut("the statement ran over its timeout") from None
+
+
+_BOUNDED = _StatementBound()
+
+
 Executor: TypeAlias = "Connection | Database | ReadOnce"
 """Anything query functions run on: the pool or one request's reads of it (reads), or a
 transaction's connection (writes)."""
@@ -114,7 +150,8 @@ transaction's connection (writes)."""
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
     """Release without asyncpg's default reset: it costs a round trip per pool use, and our
-    connections hold no session state (no LISTEN, no SET, no session advisory locks)."""
+    connections hold no session state (no LISTEN, no SET, no session advisory locks).
+    asyncpg still rolls back a transaction left open before calling this."""
 
 
 QueryLogger = Callable[[Any], None]
@@ -132,35 +169,65 @@ async def create_pool(
     application_name: str = "storefront",
     acquire_timeout: float = 2.0,
     query_logger: QueryLogger | None = None,
+    transaction_pooler: bool = False,
+    prepared_statements: bool = False,
 ) -> Database:
     """The pool. Every limit that keeps a request from hanging on the database is set here:
     statements, lock waits and idle transactions end with an error on the server side
     (0 turns one off), and opening a connection gives up after `acquire_timeout` seconds,
     so asyncpg's background refill of `min_size` connections after an outage never holds
-    a connection slot for long."""
+    a connection slot for long.
+
+    `transaction_pooler`: `dsn` is a pooler in transaction mode, whose server connections
+    change hands after every transaction. The timeouts are then set per transaction and per
+    statement (see `Database`); the time zone and application name stay startup parameters,
+    which PgBouncer tracks and sets on each server connection it hands over. Without
+    `prepared_statements` (a pooler that cannot keep them, e.g. PgBouncer before 1.21)
+    no statement is named: each is parsed again with its execution."""
 
     async def init(conn: asyncpg.Connection) -> None:
         if query_logger is not None:
             conn.add_query_logger(query_logger)
 
+    timeouts = {
+        "statement_timeout": statement_timeout_ms,
+        "lock_timeout": lock_timeout_ms,
+        "idle_in_transaction_session_timeout": idle_in_transaction_timeout_ms,
+    }
+    server_settings = {"application_name": application_name, "timezone": "UTC"}
+    if not transaction_pooler:
+        server_settings.update((name, str(value)) for name, value in timeouts.items())
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=init,
-        connection_class=ObservedConnection,
         reset=_keep_session,
         timeout=acquire_timeout,
-        server_settings={
-            "application_name": application_name,
-            "statement_timeout": str(statement_timeout_ms),
-            "lock_timeout": str(lock_timeout_ms),
-            "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
-            "timezone": "UTC",
-        },
+        server_settings=server_settings,
+        **_statements(transaction_pooler=transaction_pooler, named=prepared_statements),
     )
     assert pool is not None  # create_pool returns None only when awaited without init
-    return Database(pool, acquire_timeout=acquire_timeout)
+    if not transaction_pooler:
+        return Database(pool, acquire_timeout=acquire_timeout)
+    # Integers from the settings: the text never varies between transactions.
+    begin = "BEGIN; " + " ".join(
+        f"SET LOCAL {name} = {int(value)};" for name, value in timeouts.items()
+    )
+    return Database(
+        pool,
+        acquire_timeout=acquire_timeout,
+        begin=begin,
+        statement_timeout=statement_timeout_ms / 1000 if statement_timeout_ms else None,
+    )
+
+
+def _statements(*, transaction_pooler: bool, named: bool) -> dict[str, Any]:
+    """asyncpg's named, cached statements; behind a transaction pooler that cannot keep
+    them, unnamed statements described once per connection (`sql.unnamed`)."""
+    if not transaction_pooler or named:
+        return {"connection_class": ObservedConnection}
+    return {"statement_cache_size": 0, "connection_class": UnnamedStatements}
 
 
 @contextlib.asynccontextmanager

@@ -3,6 +3,10 @@
 `TEST_DATABASE_URL` (any database on the server to use; we create our own databases there)
 or, when unset, an embedded PostgreSQL started once for the session. The suite runs on one
 migrated database; each test that asks for `db` starts from empty tables.
+
+With `TEST_POOLER=pgbouncer`, `database_url` is a PgBouncer in transaction mode in front of
+that database, and every app the tests build uses it as `STOREFRONT_POOLER_MODE=transaction`
+would (`direct_database_url` stays the database itself).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import asyncpg
 import pytest
 from hypothesis import settings
 
+from server import pgbouncer
 from server.embedded import EmbeddedPostgres
 from sql import migrate
 from sql.pool import Database
@@ -91,7 +96,7 @@ async def scratch_database(server_url: str, *, prefix: str = "sf_test") -> Async
 
 
 @pytest.fixture(scope="session")
-async def database_url(server_url: str) -> AsyncIterator[str]:
+async def direct_database_url(server_url: str) -> AsyncIterator[str]:
     """The migrated database the suite shares (tables are emptied per test by `db`)."""
     async with scratch_database(server_url) as url:
         conn = await asyncpg.connect(url)
@@ -102,11 +107,46 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
         yield url
 
 
+def through_pooler() -> bool:
+    """Whether this run talks to the database through PgBouncer (`TEST_POOLER=pgbouncer`)."""
+    return os.environ.get("TEST_POOLER") == "pgbouncer"
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(
+    direct_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A PgBouncer in transaction mode in front of the suite's database."""
+    if pgbouncer.executable() is None:
+        pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+    with pgbouncer.pgbouncer(direct_database_url, tmp_path_factory.mktemp("pgbouncer")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(direct_database_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The database the apps under test use: the suite's own, or PgBouncer in front of it."""
+    if not through_pooler():
+        yield direct_database_url
+        return
+    url: str = request.getfixturevalue("pgbouncer_url")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("STOREFRONT_POOLER_MODE", "transaction")
+        env.setenv("DATABASE_DIRECT_URL", direct_database_url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator[Database]:
     from sql.pool import create_pool
 
-    pool = await create_pool(database_url, min_size=1, max_size=10, statement_timeout_ms=30000)
+    pool = await create_pool(
+        database_url,
+        min_size=1,
+        max_size=10,
+        statement_timeout_ms=30000,
+        transaction_pooler=through_pooler(),
+    )
     try:
         yield pool
     finally:

@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
 from sql import migrate
-from tests.conftest import scratch_database
+from tests.conftest import scratch_database, with_database
 
 
 def write_migrations(directory: Path, *bodies: str) -> list[migrate.Migration]:
@@ -128,28 +129,47 @@ async def test_concurrent_migrators_apply_each_migration_once(
 
 async def test_processes_starting_together_migrate_once(server_url: str, repo_root: Path) -> None:
     async with scratch_database(server_url) as url:
-        env = {**os.environ, "DATABASE_URL": url}
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "migrate"],
-                env=env,
-                cwd=repo_root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(4)
-        ]
-        outputs = [p.communicate(timeout=120) for p in processes]
-        assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
-        total = len(migrate.load_migrations())
-        counts = sorted(int(out.split()[1]) for out, _ in outputs)
-        assert counts == [0, 0, 0, total]
-        conn = await asyncpg.connect(url)
-        try:
-            assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == total
-        finally:
-            await conn.close()
+        await _migrate_together(repo_root, url, {"DATABASE_URL": url})
+
+
+async def test_behind_pgbouncer_the_migrations_take_the_direct_url(
+    server_url: str, repo_root: Path, pgbouncer_url: str
+) -> None:
+    """Their session lock would not hold through a pooler in transaction mode."""
+    async with scratch_database(server_url) as url:
+        pooled = with_database(pgbouncer_url, urlsplit(url).path.lstrip("/"))
+        env = {
+            "DATABASE_URL": pooled,
+            "DATABASE_DIRECT_URL": url,
+            "STOREFRONT_POOLER_MODE": "transaction",
+        }
+        await _migrate_together(repo_root, url, env)
+
+
+async def _migrate_together(repo_root: Path, url: str, settings: dict[str, str]) -> None:
+    """Four `storefront migrate` at once: one applies every migration, the others none."""
+    env = {**os.environ, **settings}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "migrate"],
+            env=env,
+            cwd=repo_root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
+    total = len(migrate.load_migrations())
+    counts = sorted(int(out.split()[1]) for out, _ in outputs)
+    assert counts == [0, 0, 0, total]
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == total
+    finally:
+        await conn.close()
 
 
 async def test_migrate_status_cli_lists_applied_and_pending(

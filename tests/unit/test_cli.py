@@ -9,7 +9,7 @@ import pytest
 
 from server.cli import main, uvicorn_config
 from server.http_protocol import HttpProtocol, ServerConfig
-from server.settings import Settings
+from server.settings import Settings, environment_variable
 
 
 def test_serve_help_lists_every_setting_with_its_default(
@@ -50,7 +50,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_the_readme_lists_every_setting(repo_root: Path) -> None:
     readme = (repo_root / "README.md").read_text()
     for name in Settings.model_fields:
-        env = "DATABASE_URL" if name == "database_url" else f"STOREFRONT_{name.upper()}"
+        env = environment_variable(name)
         assert f"`{env}`" in readme, env
 
 

@@ -1,0 +1,135 @@
+"""Behind PgBouncer in transaction mode: nothing stays on a server connection between
+transactions, yet every transaction and every lone statement keeps its limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from server.pgbouncer import pgbouncer
+from sql.errors import StatementTimedOut, transient
+from sql.pool import Database, create_pool
+from sql.transactions import transaction
+
+
+async def test_session_settings_are_refused_by_a_transaction_pooler(pgbouncer_url: str) -> None:
+    """Why the mode exists: the timeouts as startup parameters cannot pass PgBouncer."""
+    with pytest.raises(asyncpg.PostgresError, match="unsupported startup parameter"):
+        await create_pool(pgbouncer_url, min_size=1, max_size=1, statement_timeout_ms=1000)
+
+
+async def test_transactions_carry_their_limits_and_leave_nothing_behind(
+    pgbouncer_url: str,
+) -> None:
+    db = await create_pool(
+        pgbouncer_url,
+        min_size=1,
+        max_size=2,
+        statement_timeout_ms=1234,
+        lock_timeout_ms=1500,
+        idle_in_transaction_timeout_ms=2500,
+        transaction_pooler=True,
+    )
+    try:
+        async with transaction(db) as conn:
+            assert await conn.fetchval("SHOW statement_timeout") == "1234ms"
+            assert await conn.fetchval("SHOW lock_timeout") == "1500ms"
+            assert await conn.fetchval("SHOW idle_in_transaction_session_timeout") == "2500ms"
+            assert await conn.fetchval("SHOW timezone") == "UTC"
+        # Outside a transaction, the server connection has its defaults: nothing was SET.
+        assert await db.fetchval("SHOW statement_timeout") == "0"
+        assert await db.fetchval("SHOW lock_timeout") == "0"
+        # Another client of the same PgBouncer sees no trace of them either.
+        other = await asyncpg.connect(pgbouncer_url, statement_cache_size=0)
+        try:
+            assert await other.fetchval("SHOW statement_timeout") == "0"
+        finally:
+            await other.close()
+    finally:
+        await db.close()
+
+
+async def test_a_failed_transaction_is_rolled_back(pgbouncer_url: str) -> None:
+    db = await create_pool(
+        pgbouncer_url, min_size=1, max_size=1, statement_timeout_ms=0, transaction_pooler=True
+    )
+    try:
+
+        async def fail_after_a_write() -> None:
+            async with transaction(db) as conn:
+                await conn.execute("CREATE TEMP TABLE scratch (x int) ON COMMIT DROP")
+                await conn.fetchval("SELECT 1 / 0")
+
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await fail_after_a_write()
+        assert not await db.fetchval("SELECT to_regclass('pg_temp.scratch') IS NOT NULL")
+        assert await db.fetchval("SELECT 1") == 1
+    finally:
+        await db.close()
+
+
+async def test_a_lone_statement_is_cancelled_on_the_server_at_its_timeout(
+    pgbouncer_url: str, direct_database_url: str
+) -> None:
+    db = await create_pool(
+        pgbouncer_url, min_size=1, max_size=1, statement_timeout_ms=300, transaction_pooler=True
+    )
+    watcher = await asyncpg.connect(direct_database_url)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StatementTimedOut) as timed_out:
+            await db.fetchval("SELECT pg_sleep(5) /* overlong */")
+        assert 0.25 < time.monotonic() - started < 3
+        assert transient(timed_out.value) == "timeout"
+        running = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE state = 'active' AND query LIKE '%/* overlong */'"
+        )
+        for _ in range(50):  # the cancel request travels through PgBouncer
+            if await watcher.fetchval(running + " AND pid <> pg_backend_pid()") == 0:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the statement still runs on the server")
+        assert await db.fetchval("SELECT 2") == 2
+    finally:
+        await watcher.close()
+        await db.close()
+
+
+async def test_statements_are_described_once_and_sent_unnamed(
+    direct_database_url: str, tmp_path: Path
+) -> None:
+    """Two clients take turns on one server connection: a named statement of one would be
+    missing for the other, or be the other's. Each statement is described once per client
+    connection and then runs in one round trip."""
+    with pgbouncer(direct_database_url, tmp_path, pool_size=1) as url:
+        pools = [
+            await create_pool(
+                url, min_size=1, max_size=1, statement_timeout_ms=0, transaction_pooler=True
+            )
+            for _ in range(2)
+        ]
+        try:
+
+            async def client(db: Database, k: int) -> list[object]:
+                results: list[object] = []
+                for i in range(30):
+                    results.append(await db.fetchval("SELECT $1::int + 1", i * k))
+                    results.append(await db.fetchval("SELECT $1::text || '!'", str(i * k)))
+                return results
+
+            first, second = await asyncio.gather(client(pools[0], 1), client(pools[1], 2))
+            assert first == [x for i in range(30) for x in (i + 1, f"{i}!")]
+            assert second == [x for i in range(30) for x in (2 * i + 1, f"{2 * i}!")]
+            async with pools[0].acquire() as conn:
+                described = conn._con._described
+                assert len(described) == 2
+                assert all(not statement.name for statement in described.values())
+        finally:
+            for db in pools:
+                await db.close()
