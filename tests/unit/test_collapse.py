@@ -75,8 +75,10 @@ def test_a_document_without_repeats_is_validated_as_it_is() -> None:
 
 
 def repeated(document: DocumentNode, seed: int) -> DocumentNode:
-    """`document` printed with some selections written twice (or three times)."""
-    lines = print_ast(document).splitlines()
+    """`document` printed with some selections written twice (or three times). Lines are
+    split at newlines only: `splitlines` also splits at characters a string value may hold
+    unescaped (U+2028, form feeds), and joining them with newlines broke the string."""
+    lines = print_ast(document).split("\n")
     chosen = random.Random(seed)
     out: list[str] = []
     for line in lines:
