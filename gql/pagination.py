@@ -1,22 +1,26 @@
 """Relay cursor connections, one generic shape for every paginated list.
 
-`Connection[Product]` is named `ProductConnection` in the schema (and `Edge[Product]`
+Each entity's connection (`connection_type`) is `Connection[Product]` with the entity's
+`aggregate` field, named `ProductConnection` in the schema (and `Edge[Product]`
 `ProductEdge`), as the contract spells them.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
+from gql.aggregates import AggregateKind
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
 from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
+from sql.aggregates import Figures, Measure
 
 NodeT = TypeVar("NodeT")
 
@@ -53,6 +57,7 @@ class Connection(Generic[NodeT]):
     nodes: list[NodeT] = strawberry.field(description="The items, when cursors are not needed.")
     page_info: PageInfo = strawberry.field(description="Cursors and neighbours of this page.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    aggregates: strawberry.Private[Callable[[tuple[Measure, ...]], Awaitable[Figures]]]
 
     @strawberry.field(description="How many items match, over all pages (counted on request).")
     async def total_count(self) -> int:
@@ -98,10 +103,38 @@ def connection_args(
     )
 
 
-def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connection[NodeT]:
+def connection_type(name: str, node: type, aggregate: AggregateKind, *, what: str) -> Any:
+    """An entity's connection: the generic shape plus `aggregate` over the whole set."""
+
+    async def resolve(self: Connection[Any], info: Info) -> Any:
+        return await aggregate.resolve(self.aggregates, info)
+
+    resolve.__annotations__ = {"info": Info, "return": aggregate.object_type}
+    namespace = {
+        "aggregate": strawberry.field(
+            resolver=resolve,
+            description=f"Count and figures over all the {what} that match the filter (and "
+            "the search, where there is one); pagination does not apply.",
+        )
+    }
+    made = types.new_class(
+        name,
+        (Connection[node],),  # type: ignore[valid-type]
+        exec_body=lambda body: body.update(namespace),
+    )
+    return strawberry.type(
+        made,
+        name=name,
+        description=f"A page of {what}, with cursors for keyset pagination.",
+    )
+
+
+def connection(
+    listing: Listing[Any], to_node: Callable[[Any], NodeT], type_: Any
+) -> Connection[NodeT]:
     page = listing.page
     nodes = [to_node(item) for item in page.items]
-    return Connection(
+    made: Connection[NodeT] = type_(
         edges=[Edge(node=n, page=page, index=i) for i, n in enumerate(nodes)],
         nodes=nodes,
         page_info=PageInfo(
@@ -111,7 +144,9 @@ def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connec
             end_cursor=page.cursor(len(nodes) - 1) if nodes else None,
         ),
         count=listing.count,
+        aggregates=listing.aggregate,
     )
+    return made
 
 
 Listing_ = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[Any]]]
@@ -138,7 +173,8 @@ def order_by_input(name: str, sort_field: type[Enum], *, what: str) -> Any:
 
 def connection_field(
     *,
-    node: Any,
+    connection_type: Any,
+    of: Callable[[], Any],
     filter: Any,
     order_by: Any,
     listing: Listing_,
@@ -150,8 +186,9 @@ def connection_field(
     """A connection field with the standard arguments, for a root query (`parent` is
     None) or a nested one (`parent` is the parent's row).
 
-    `node`, `filter` and `order_by` may be lazy references; the argument list is built
-    once here instead of being repeated in every entity.
+    `connection_type`, `filter` and `order_by` may be lazy references (then `of` returns
+    the connection's class when first called); the argument list is built once here
+    instead of being repeated in every entity.
     """
 
     async def resolve(
@@ -167,7 +204,7 @@ def connection_field(
     ) -> Any:
         args = connection_args(first, after, last, before, filter, order_by, include_deleted)
         parent = getattr(self, "row", None)
-        return connection(await listing(info.context, parent, args), to_node)
+        return connection(await listing(info.context, parent, args), to_node, of())
 
     resolve.__annotations__ = {
         "info": Info,
@@ -183,6 +220,6 @@ def connection_field(
             strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
         ],
         "include_deleted": IncludeDeleted,
-        "return": Connection[node],
+        "return": connection_type,
     }
     return strawberry.field(resolver=resolve, description=description)

@@ -13,13 +13,14 @@ from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from aiodataloader import DataLoader, Loader, failed_dispatch
 
 from loaders.align import align_one
 from sql import categories, customers, orders, products
+from sql.aggregates import Figures, aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
@@ -155,7 +156,8 @@ class ByKeyLoader(_Loader[UUID, V], Generic[V]):
 
 class NestedLoaders(Generic[V]):
     """One loader per page shape (filter, ordering, cursor, size) of a nested connection:
-    every parent asking for the same shape is served by one statement."""
+    every parent asking for the same shape is served by one statement. `options` go to
+    the fetch as they are; the shape must tell them apart."""
 
     def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[UUID, V]]]):
         self._executor = executor
@@ -163,7 +165,7 @@ class NestedLoaders(Generic[V]):
         self._loaders: dict[Hashable, DataLoader[UUID, V]] = {}
 
     def load(
-        self, spec: PageSpec, *, shape: Hashable, parent_key: str, parent_id: UUID
+        self, spec: PageSpec, *, shape: Hashable, parent_key: str, parent_id: UUID, **options: Any
     ) -> Awaitable[V]:
         key = (spec.entity.table, parent_key, shape)
         loader = self._loaders.get(key)
@@ -171,7 +173,9 @@ class NestedLoaders(Generic[V]):
             executor, fetch = self._executor, self._fetch
 
             async def batch(ids: Sequence[UUID]) -> list[V]:
-                found = await fetch(executor, spec, parent_key=parent_key, parent_ids=list(ids))
+                found = await fetch(
+                    executor, spec, parent_key=parent_key, parent_ids=list(ids), **options
+                )
                 return [found[i] for i in ids]
 
             loader = self._loaders[key] = _Shared(batch)
@@ -235,6 +239,10 @@ class Loaders:
     def nested_counts(self) -> NestedLoaders[int]:
         return NestedLoaders(self._executor, count_nested_rows)
 
+    @cached_property
+    def nested_aggregates(self) -> NestedLoaders[Figures]:
+        return NestedLoaders(self._executor, aggregate_nested_rows)
+
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)
         may have changed, so later fields in the same response read it again. Rows by id
@@ -244,6 +252,7 @@ class Loaders:
             "product_count_by_category",
             "nested_pages",
             "nested_counts",
+            "nested_aggregates",
         ):
             self.__dict__.pop(name, None)  # made afresh when next used
 

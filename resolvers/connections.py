@@ -17,6 +17,7 @@ from loaders.loaders import ByIdLoader, load_all
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
+from sql.aggregates import Figures, Measure, aggregate_rows
 from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
 from sql.pages import RowPage, count_rows, fetch_page
 
@@ -168,10 +169,12 @@ def to_page(plan: PagePlan, rows: RowPage) -> Page[Any]:
 
 @dataclass(frozen=True, slots=True)
 class Listing(Generic[T]):
-    """A page, and how to count everything it was cut from (run only when asked)."""
+    """A page, and how to count and aggregate everything it was cut from (run only when
+    asked: one statement per call, whatever the measures)."""
 
     page: Page[T]
     count: Callable[[], Awaitable[int]]
+    aggregate: Callable[[tuple[Measure, ...]], Awaitable[Figures]]
 
 
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
@@ -182,7 +185,11 @@ async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
         with _filter_errors():
             return await count_rows(ctx.db, plan.spec)
 
-    return Listing(page=to_page(plan, rows), count=count)
+    async def aggregate(measures: tuple[Measure, ...]) -> Figures:
+        with _filter_errors():
+            return await aggregate_rows(ctx.db, plan.spec, measures=measures)
+
+    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate)
 
 
 async def nested_listing(
@@ -200,7 +207,17 @@ async def nested_listing(
                 plan.spec, shape=plan.digest, parent_key=parent_key, parent_id=parent_id
             )
 
-    return Listing(page=to_page(plan, rows), count=count)
+    async def aggregate(measures: tuple[Measure, ...]) -> Figures:
+        with _filter_errors():
+            return await ctx.loaders.nested_aggregates.load(
+                plan.spec,
+                shape=(plan.digest, measures),
+                parent_key=parent_key,
+                parent_id=parent_id,
+                measures=measures,
+            )
+
+    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate)
 
 
 async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:

@@ -424,6 +424,32 @@ async def test_benchmark_query_is_served_compiled(pair: Pair) -> None:
     }
 
 
+AGGREGATES = """
+{ orders(first: 1) { aggregate { count sum { total } avg { total } min { placedAt paidAt }
+    ...Most } }
+  customers { nodes { name orders(filter: {status: {neq: CANCELLED}}) {
+    aggregate { count max { total shippedAt } } } } }
+  categories { nodes { products { aggregate { count sum { stock price } avg { stock } } } } }
+  products(search: "desk") { aggregate { n: count min { price } } } }
+fragment Most on OrderAggregate { max { total } }
+"""
+
+
+async def test_aggregates_are_served_compiled(pair: Pair) -> None:
+    """Root and nested aggregates, with fragments and aliases: identical as every viewer
+    (a customer's figures are over their own orders), and no fallback."""
+    answers = {}
+    for viewer in VIEWERS:
+        answer = await pair.send({"query": AGGREGATES}, viewer=viewer)
+        assert answer.abandoned == 0
+        assert "errors" not in answer.json
+        answers[viewer] = answer.json["data"]
+    assert answers["staff"]["orders"]["aggregate"]["count"] == 4
+    assert answers["customer"]["orders"]["aggregate"]["count"] == 2
+    assert answers["anonymous"]["orders"]["aggregate"]["count"] == 0
+    assert answers["anonymous"]["products"]["aggregate"]["n"] == 4  # names and descriptions
+
+
 async def test_boolean_variables_choose_the_plan(pair: Pair) -> None:
     """Plans are kept per value of the Boolean variables: the same document with `$b` true
     and then false has two shapes, and each is right."""

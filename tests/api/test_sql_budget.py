@@ -78,3 +78,24 @@ async def test_counts_and_stats_are_batched(
     # customers page, its count, stats, nested orders, nested order counts; categories
     # page, product counts, nested products, nested product counts.
     assert len(recorder.statements) <= 9, recorder.statements
+
+
+@pytest.mark.parametrize("n", [1, 30])
+async def test_aggregates_take_one_statement_each_for_every_parent(
+    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """query($n: Int) { orders(first: 1) { aggregate { count sum { total } max { placedAt } } }
+             customers(first: $n) { nodes {
+               orders(first: 2) { aggregate { count sum { total } avg { total } } }
+               paid: orders(filter: {status: {eq: PAID}}) { aggregate { count } } } } }""",
+        {"n": n},
+    )
+    assert data["orders"]["aggregate"]["count"] == 120
+    customers = data["customers"]["nodes"]
+    assert len(customers) == n
+    assert {c["orders"]["aggregate"]["count"] for c in customers} == {4}
+    # orders page and its aggregate; customers page; for each nested selection its page
+    # and its aggregate, each one statement for every customer.
+    assert len(recorder.statements) <= 7, recorder.statements
