@@ -43,13 +43,17 @@ class AggregateKind:
 
     def measures(self, info: Info) -> tuple[Measure, ...]:
         """The measures the `aggregate` field's selection reads, in a stable order."""
+        return self.measures_of(info.selected_fields)
+
+    def measures_of(self, aggregates: Iterable[Selection]) -> tuple[Measure, ...]:
+        """The measures these selections of an `aggregate` field read."""
         found: set[Measure] = set()
-        for selected in _fields(info.selected_fields):
-            for part in _fields(selected.selections):
+        for selected in fields_of(aggregates):
+            for part in fields_of(selected.selections):
                 if part.name == "count":
                     found.add(_COUNT)
                 columns = self.columns.get(part.name, {})
-                for leaf in _fields(part.selections):
+                for leaf in fields_of(part.selections):
                     if leaf.name in columns:
                         found.add(Measure(part.name, columns[leaf.name]))
         return tuple(sorted(found, key=lambda m: (m.function, m.column or "")))
@@ -74,12 +78,14 @@ class AggregateKind:
         return self.build(await aggregate(measures) if measures else {})
 
 
-def _fields(selections: Iterable[Selection]) -> Iterable[SelectedField]:
+def fields_of(selections: Iterable[Selection], name: str | None = None) -> Iterable[SelectedField]:
+    """The fields of a selection set (named `name`, when given), fragments spread out."""
     for selection in selections:
         if isinstance(selection, SelectedField):
-            yield selection
+            if name is None or selection.name == name:
+                yield selection
         elif isinstance(selection, FragmentSpread | InlineFragment):
-            yield from _fields(selection.selections)
+            yield from fields_of(selection.selections, name)
 
 
 def aggregate_kind(entity: str, measures: Mapping[str, Column], *, what: str) -> AggregateKind:

@@ -13,6 +13,7 @@ from gql.aggregates import aggregate_kind
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
+from gql.groups import group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -116,8 +117,11 @@ class Category(Node):
 
 
 CategoryAggregate = aggregate_kind("Category", CATEGORIES.measures, what="categories")
+CategoryGroups = group_kind(
+    "Category", CATEGORIES.measures, {}, CategoryAggregate, what="categories"
+)
 CategoryConnection = connection_type(
-    "CategoryConnection", Category, CategoryAggregate, what="categories"
+    "CategoryConnection", Category, CategoryGroups, what="categories"
 )
 
 

@@ -19,6 +19,7 @@ from gql.filters import (
     IDFilter,
     StringFilter,
 )
+from gql.groups import group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -143,8 +144,9 @@ class Customer(Node):
 
 
 CustomerAggregate = aggregate_kind("Customer", CUSTOMERS.measures, what="customers")
+CustomerGroups = group_kind("Customer", CUSTOMERS.measures, {}, CustomerAggregate, what="customers")
 CustomerConnection = connection_type(
-    "CustomerConnection", Customer, CustomerAggregate, what="customers"
+    "CustomerConnection", Customer, CustomerGroups, what="customers"
 )
 
 

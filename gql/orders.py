@@ -21,6 +21,7 @@ from gql.filters import (
     IDFilter,
     IntFilter,
 )
+from gql.groups import KeyField, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -184,8 +185,23 @@ class OrderLine(Node):
         )
 
 
+async def _group_customers(ctx: RequestContext, ids: list[UUID | None]) -> list[Customer | None]:
+    rows = await orders.customers_of_groups(ctx, ids)
+    return [None if row is None else Customer.from_row(row) for row in rows]
+
+
 OrderAggregate = aggregate_kind("Order", ORDERS.measures, what="orders")
-OrderConnection = connection_type("OrderConnection", Order, OrderAggregate, what="orders")
+OrderGroups = group_kind(
+    "Order",
+    ORDERS.measures,
+    {
+        "status": KeyField(OrderStatus, "Their status.", convert=OrderStatus),
+        "customer": KeyField(Customer, "Who placed them.", load=_group_customers),
+    },
+    OrderAggregate,
+    what="orders",
+)
+OrderConnection = connection_type("OrderConnection", Order, OrderGroups, what="orders")
 
 
 async def _fetch_order(ctx: RequestContext, id: UUID) -> Order | None:

@@ -14,10 +14,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from gql.aggregates import AggregateKind
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
+from gql.groups import GroupKind
 from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
 from sql.aggregates import Figures, Measure
@@ -58,6 +58,7 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo = strawberry.field(description="Cursors and neighbours of this page.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
     aggregates: strawberry.Private[Callable[[tuple[Measure, ...]], Awaitable[Figures]]]
+    listing: strawberry.Private[Listing[Any]]
 
     @strawberry.field(description="How many items match, over all pages (counted on request).")
     async def total_count(self) -> int:
@@ -103,19 +104,78 @@ def connection_args(
     )
 
 
-def connection_type(name: str, node: type, aggregate: AggregateKind, *, what: str) -> Any:
-    """An entity's connection: the generic shape plus `aggregate` over the whole set."""
+def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> Any:
+    """An entity's connection: the generic shape plus `aggregate` and `groupBy` over the
+    whole set."""
+    aggregate = groups.aggregate
 
     async def resolve(self: Connection[Any], info: Info) -> Any:
         return await aggregate.resolve(self.aggregates, info)
 
+    async def group_by(
+        self: Connection[Any],
+        info: Info,
+        by: list[Any],
+        time_zone: str = "UTC",
+        having: Any = None,
+        order_by: list[Any] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        page = PageArgs(first=first, after=after, last=last, before=before)
+        return await groups.resolve(
+            info.context,
+            self.listing,
+            info.selected_fields,
+            by=by,
+            time_zone=time_zone,
+            having=having,
+            order_by=order_by,
+            page=page,
+        )
+
     resolve.__annotations__ = {"info": Info, "return": aggregate.object_type}
+    group_by.__annotations__ = {
+        "info": Info,
+        "by": Annotated[
+            list[groups.by_input],  # type: ignore[name-defined]
+            strawberry.argument(description="The keys groups are made by, in this order."),
+        ],
+        "time_zone": Annotated[
+            str,
+            strawberry.argument(
+                description="IANA time zone (e.g. Europe/Paris) that time buckets follow, "
+                "and that their instants are shown in; UTC by default."
+            ),
+        ],
+        "having": Annotated[
+            groups.having_input | None,
+            strawberry.argument(description="Only groups whose figures match this."),
+        ],
+        "order_by": Annotated[
+            list[groups.order_input] | None,  # type: ignore[name-defined]
+            strawberry.argument(description="Ordering of the groups; by their keys when omitted."),
+        ],
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        "return": groups.connection_type,
+    }
     namespace = {
         "aggregate": strawberry.field(
             resolver=resolve,
             description=f"Count and figures over all the {what} that match the filter (and "
             "the search, where there is one); pagination does not apply.",
-        )
+        ),
+        "group_by": strawberry.field(
+            resolver=group_by,
+            description=f"The {what} that match the filter (and the search, where there is "
+            "one) in groups that share keys, with figures per group; pagination of the "
+            "connection does not apply, groups have pages of their own.",
+        ),
     }
     made = types.new_class(
         name,
@@ -145,6 +205,7 @@ def connection(
         ),
         count=listing.count,
         aggregates=listing.aggregate,
+        listing=listing,
     )
     return made
 

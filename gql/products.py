@@ -22,6 +22,7 @@ from gql.filters import (
     IntFilter,
     StringFilter,
 )
+from gql.groups import KeyField, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import (
@@ -126,8 +127,20 @@ class Product(Node):
         )
 
 
+async def _group_categories(ctx: RequestContext, ids: list[UUID | None]) -> list[Category | None]:
+    rows = await products.categories_of_groups(ctx, ids)
+    return [None if row is None else Category.from_row(row) for row in rows]
+
+
 ProductAggregate = aggregate_kind("Product", PRODUCTS.measures, what="products")
-ProductConnection = connection_type("ProductConnection", Product, ProductAggregate, what="products")
+ProductGroups = group_kind(
+    "Product",
+    PRODUCTS.measures,
+    {"category": KeyField(Category, "Their category.", load=_group_categories)},
+    ProductAggregate,
+    what="products",
+)
+ProductConnection = connection_type("ProductConnection", Product, ProductGroups, what="products")
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:

@@ -24,6 +24,7 @@ from sql.aggregates import Figures, aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
+from sql.groups import GroupPage, count_nested_groups, fetch_nested_groups
 from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
@@ -243,6 +244,14 @@ class Loaders:
     def nested_aggregates(self) -> NestedLoaders[Figures]:
         return NestedLoaders(self._executor, aggregate_nested_rows)
 
+    @cached_property
+    def nested_groups(self) -> NestedLoaders[GroupPage]:
+        return NestedLoaders(self._executor, fetch_nested_groups)
+
+    @cached_property
+    def nested_group_counts(self) -> NestedLoaders[int]:
+        return NestedLoaders(self._executor, count_nested_groups)
+
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)
         may have changed, so later fields in the same response read it again. Rows by id
@@ -253,6 +262,8 @@ class Loaders:
             "nested_pages",
             "nested_counts",
             "nested_aggregates",
+            "nested_groups",
+            "nested_group_counts",
         ):
             self.__dict__.pop(name, None)  # made afresh when next used
 

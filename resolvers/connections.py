@@ -104,7 +104,32 @@ def plan_page(
     `leading` sort keys (search relevance) come before the client's ordering only when the
     client gave none; `where` and `extra_args` add static conditions (see `PageSpec`).
     """
-    page = args.page
+    backward, size, cursor = page_bounds(ctx, args.page)
+    chosen = [_sort_key(entity, o) for o in args.order_by]
+    order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
+    # Soft-deleted rows exist for staff alone; to anyone else the request is the plain one.
+    include_deleted = args.include_deleted and ctx.viewer.is_staff
+    digest = page_digest(
+        order, scope=scope, filter=args.filter, args=(*extra_args, include_deleted)
+    )
+    after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
+    spec = PageSpec(
+        entity=entity,
+        order=order,
+        after=after,
+        backward=backward,
+        limit=size,
+        filter=args.filter,
+        where=where,
+        args=extra_args,
+        owner=ctx.viewer.owner,
+        include_deleted=include_deleted,
+    )
+    return PagePlan(spec=spec, digest=digest)
+
+
+def page_bounds(ctx: RequestContext, page: PageArgs) -> tuple[bool, int, str | None]:
+    """Whether the page reads backward, its size and its cursor, once checked."""
     if page.first is not None and page.last is not None:
         raise BadUserInput("pass either `first` or `last`, not both")
     backward = page.last is not None
@@ -121,28 +146,7 @@ def plan_page(
         raise BadUserInput(f"`{name}` must not be negative (got {size})")
     elif size > limits.maximum:
         raise BadUserInput(f"`{name}` must be at most {limits.maximum} (got {size})")
-    chosen = [_sort_key(entity, o) for o in args.order_by]
-    order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
-    # Soft-deleted rows exist for staff alone; to anyone else the request is the plain one.
-    include_deleted = args.include_deleted and ctx.viewer.is_staff
-    digest = page_digest(
-        order, scope=scope, filter=args.filter, args=(*extra_args, include_deleted)
-    )
-    cursor = page.before if backward else page.after
-    after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
-    spec = PageSpec(
-        entity=entity,
-        order=order,
-        after=after,
-        backward=backward,
-        limit=size,
-        filter=args.filter,
-        where=where,
-        args=extra_args,
-        owner=ctx.viewer.owner,
-        include_deleted=include_deleted,
-    )
-    return PagePlan(spec=spec, digest=digest)
+    return backward, size, page.before if backward else page.after
 
 
 def _sort_key(entity: Entity, ordering: Ordering) -> SortKey:
@@ -174,41 +178,47 @@ class Listing(Generic[T]):
 
     page: Page[T]
     count: Callable[[], Awaitable[int]]
-    aggregate: Callable[[tuple[Measure, ...]], Awaitable[Figures]]
+    aggregate: Callable[[tuple[Measure, ...]], Awaitable[Figures]] = field(
+        default=lambda _measures: _nothing()
+    )
+    plan: PagePlan | None = None
+    """What the page was read with: its set is what groups are made of."""
+    parent: tuple[str, UUID] | None = None
+    """For a nested page, the column pointing at the parent and the parent's id."""
 
 
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
-    with _filter_errors():
+    with filter_errors():
         rows = await fetch_page(ctx.db, plan.spec)
 
     async def count() -> int:
-        with _filter_errors():
+        with filter_errors():
             return await count_rows(ctx.db, plan.spec)
 
     async def aggregate(measures: tuple[Measure, ...]) -> Figures:
-        with _filter_errors():
+        with filter_errors():
             return await aggregate_rows(ctx.db, plan.spec, measures=measures)
 
-    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate)
+    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate, plan=plan)
 
 
 async def nested_listing(
     ctx: RequestContext, plan: PagePlan, *, parent_key: str, parent_id: UUID
 ) -> Listing[Any]:
     """One parent's page, batched with every other parent asking for the same shape."""
-    with _filter_errors():
+    with filter_errors():
         rows = await ctx.loaders.nested_pages.load(
             plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
         )
 
     async def count() -> int:
-        with _filter_errors():
+        with filter_errors():
             return await ctx.loaders.nested_counts.load(
                 plan.spec, shape=plan.digest, parent_key=parent_key, parent_id=parent_id
             )
 
     async def aggregate(measures: tuple[Measure, ...]) -> Figures:
-        with _filter_errors():
+        with filter_errors():
             return await ctx.loaders.nested_aggregates.load(
                 plan.spec,
                 shape=(plan.digest, measures),
@@ -217,7 +227,17 @@ async def nested_listing(
                 measures=measures,
             )
 
-    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate)
+    return Listing(
+        page=to_page(plan, rows),
+        count=count,
+        aggregate=aggregate,
+        plan=plan,
+        parent=(parent_key, parent_id),
+    )
+
+
+async def _nothing() -> Figures:
+    raise LookupError("these items have no aggregate")
 
 
 async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
@@ -239,7 +259,7 @@ async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: st
 
 
 @contextlib.contextmanager
-def _filter_errors() -> Iterator[None]:
+def filter_errors() -> Iterator[None]:
     """Turns the builder's refusal of a filter into a client error."""
     try:
         yield

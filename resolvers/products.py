@@ -16,6 +16,7 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.groups import related_rows
 from sql import products
 from sql.builder import SortKey
 from sql.categories import CategoryRow
@@ -53,3 +54,8 @@ async def products_listing(
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:
     ids = [p.category_id for p in products]
     return await existing(ctx.loaders.category_by_id, ids, what="category")
+
+
+async def categories_of_groups(ctx: RequestContext, ids: list[UUID | None]) -> list[Any]:
+    """The categories groups of products are keyed by."""
+    return await related_rows(ctx.loaders.category_by_id, ids)

@@ -58,6 +58,8 @@ class SortKey:
     kind: type
     descending: bool = False
     nulls_first: bool | None = None
+    nullable: bool = False
+    """Its values may be NULL (groups' keys and measures): cursors may carry None."""
 
     def sql(self, expression: str, *, reverse: bool) -> str:
         """This step of ORDER BY, for `expression` (the rendered `self.expression`)."""
@@ -99,6 +101,9 @@ class Entity:
     """For customer-owned rows, the expression naming the owning customer: pages are then
     restricted to the owner scope they are read with."""
     live: str = "{t}.deleted_at IS NULL"
+    groupable: Mapping[str, Column] = field(default_factory=dict)
+    """Columns rows may be grouped by as they are (timestamp measures are grouped by in
+    buckets), by the names clients use."""
     measures: Mapping[str, Column] = field(default_factory=dict)
     """Columns aggregates may read, by the names clients use: numbers (sum, avg, min,
     max) and timestamps (min, max)."""

@@ -62,6 +62,10 @@ ORDERS = Entity(
         "STATUS": SortKey("{t}.status", str),
     },
     owner="{t}.customer_id",
+    groupable={
+        "status": Column("status", str, "order_status"),
+        "customer": Column("customer_id", UUID, "uuid"),
+    },
     measures={
         "total": Column("total", Decimal, "numeric"),
         "placed_at": Column("placed_at", datetime, "timestamptz"),

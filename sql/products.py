@@ -51,6 +51,7 @@ PRODUCTS = Entity(
         "UPDATED_AT": SortKey("{t}.updated_at", datetime),
     },
     writable=frozenset({"sku", "name", "description", "price", "stock", "category_id"}),
+    groupable={"category": Column("category_id", UUID, "uuid")},
     measures={
         "price": Column("price", Decimal, "numeric"),
         "stock": Column("stock", int, "integer"),

@@ -1,0 +1,305 @@
+"""`groupBy` of every connection: typed keys, figures per group, `having`, ordering and
+keyset pages of groups.
+
+The types are made from each entity's group keys (its `groupable` columns, typed by the
+entity module: an `OrderStatus`, a `Customer` node) and its timestamp measures (grouped in
+buckets of a `TimeBucket`, returned as the bucket's first instant in the query's time
+zone), so every connection spells them alike:
+
+    XGroupField      what groups can be made by         XGroupBy { field bucket }
+    XGroupSortField  keys, COUNT, SUM_TOTAL, ...        XGroupOrderBy { field direction }
+    XAggregateFilter `having`: conditions on figures    XGroupKey, XGroup, XGroupConnection
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry.types.nodes import Selection
+
+from gql.aggregates import AggregateKind, fields_of
+from gql.compiled import batched_field
+from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection, to_filter
+from resolvers.connections import Listing, PageArgs
+from resolvers.context import RequestContext
+from resolvers.groups import GroupArgs, GroupOrdering, group_listing
+from sql.aggregates import Measure
+from sql.builder import Column
+from sql.groups import Group, Grouping
+
+_NAMES = {"sum": "sums", "avg": "means", "min": "least values", "max": "greatest values"}
+_FILTERS: dict[type, type] = {int: IntFilter, Decimal: DecimalFilter, datetime: DateTimeFilter}
+
+
+@strawberry.enum(description="A span of time rows are grouped in, in the query's time zone.")
+class TimeBucket(Enum):
+    DAY = strawberry.enum_value("day", description="Calendar days, from midnight.")
+    WEEK = strawberry.enum_value("week", description="ISO weeks, from Monday midnight.")
+    MONTH = strawberry.enum_value("month", description="Calendar months.")
+    YEAR = strawberry.enum_value("year", description="Calendar years.")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyField:
+    """A group key that is not a timestamp: its GraphQL type, and either how a plain value
+    becomes it (`convert`) or how the nodes of many keys' ids are loaded (`load`)."""
+
+    returns: Any
+    description: str
+    convert: Callable[[Any], Any] | None = None
+    load: Callable[[RequestContext, list[UUID | None]], Awaitable[list[Any]]] | None = None
+
+
+def _upper(name: str) -> str:
+    return name.upper()
+
+
+_BARE = object()  # a field with an annotation and nothing else (no default)
+
+
+def _made(
+    name: str, fields: Mapping[str, tuple[Any, Any]], *, description: str, input: bool = False
+) -> Any:
+    """A Strawberry type (or input) named `name` with these (annotation, field) pairs; an
+    annotation None for resolver fields, a field `_BARE` for private ones."""
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for field_name, (annotation, made) in fields.items():
+        if annotation is not None:
+            namespace["__annotations__"][field_name] = annotation
+        if made is not _BARE:
+            namespace[field_name] = made
+    decorate = strawberry.input if input else strawberry.type
+    return decorate(type(name, (), namespace), description=description)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupKind:
+    """An entity's group types, and how their arguments become a `GroupArgs`."""
+
+    connection_type: Any
+    group_type: Any
+    key_type: Any
+    by_input: Any
+    order_input: Any
+    having_input: Any
+    columns: Mapping[str, str]  # XGroupField name → column
+    sort_targets: Mapping[str, str | Measure]  # XGroupSortField name → key column or measure
+    aggregate: AggregateKind
+
+    async def resolve(
+        self,
+        ctx: RequestContext,
+        listing: Listing[Any],
+        selected: Iterable[Selection],
+        *,
+        by: list[Any],
+        time_zone: str,
+        having: Any,
+        order_by: list[Any] | None,
+        page: PageArgs,
+    ) -> Any:
+        from gql.pagination import connection  # pagination makes connections with groupBy
+
+        args = GroupArgs(
+            by=tuple(
+                Grouping(self.columns[b.field.value], None if b.bucket is None else b.bucket.value)
+                for b in by
+            ),
+            measures=self.aggregate.measures_of(_aggregates_under(selected)),
+            order_by=tuple(self._ordering(o) for o in order_by or ()),
+            having=to_filter(having),
+            time_zone=time_zone,
+            page=page,
+        )
+        groups = await group_listing(ctx, listing, args)
+        zone = ZoneInfo(time_zone)
+        return connection(groups, lambda g: self._group(g, args.by, zone), self.connection_type)
+
+    def _ordering(self, entry: Any) -> GroupOrdering:
+        target = self.sort_targets[entry.field.value]
+        descending = entry.direction is SortDirection.DESC
+        if isinstance(target, Measure):
+            return GroupOrdering(measure=target, descending=descending)
+        return GroupOrdering(key=target, descending=descending)
+
+    def _group(self, group: Group, by: tuple[Grouping, ...], zone: ZoneInfo) -> Any:
+        raw = {g.column: value for g, value in zip(by, group.keys, strict=True)}
+        values = {}
+        for column, value in raw.items():
+            if isinstance(value, datetime):
+                values[column] = value.astimezone(zone)
+            elif column in self.key_type.CONVERT:
+                values[column] = self.key_type.CONVERT[column](value)
+        key = self.key_type(raw=raw, **values)
+        return self.group_type(key=key, aggregate=self.aggregate.build(group.figures))
+
+
+def _aggregates_under(selected: Iterable[Selection]) -> list[Selection]:
+    """The `aggregate` selections of the groups a `groupBy` selection shows."""
+    found: list[Selection] = []
+    for group_by in fields_of(selected):
+        groups = list(fields_of(group_by.selections, "nodes"))
+        for edges in fields_of(group_by.selections, "edges"):
+            groups += fields_of(edges.selections, "node")
+        for group in groups:
+            found += fields_of(group.selections, "aggregate")
+    return found
+
+
+def _enum(name: str, names: Iterable[str]) -> Any:
+    """An Enum class whose members are these names, each its own value."""
+    return Enum(name, {n: n for n in names})
+
+
+def group_kind(
+    entity: str,
+    measures: Mapping[str, Column],
+    keys: Mapping[str, KeyField],
+    aggregate: AggregateKind,
+    *,
+    what: str,
+) -> GroupKind:
+    from gql.pagination import Connection  # pagination makes connections with groupBy
+
+    timestamps = [name for name, c in measures.items() if c.kind is datetime]
+    columns = {_upper(name): name for name in [*keys, *timestamps]}
+    field_enum = strawberry.enum(
+        _enum(f"{entity}GroupField", columns),
+        description=f"What {what} can be grouped by (timestamps in a `TimeBucket`).",
+    )
+    targets: dict[str, str | Measure] = {**columns, "COUNT": Measure("count")}
+    for function, names in aggregate.columns.items():
+        for column in names.values():
+            targets[f"{function.upper()}_{_upper(column)}"] = Measure(function, column)
+    sort_enum = strawberry.enum(
+        _enum(f"{entity}GroupSortField", targets),
+        description=f"What groups of {what} can be ordered by: a key or a figure.",
+    )
+    by_input = _made(
+        f"{entity}GroupBy",
+        {
+            "field": (field_enum, strawberry.field(description="The field to group by.")),
+            "bucket": (
+                TimeBucket | None,
+                strawberry.field(
+                    default=None,
+                    description="For a timestamp, the span its groups cover (required); "
+                    "for any other field, leave it out.",
+                ),
+            ),
+        },
+        description=f"One key groups of {what} are made by.",
+        input=True,
+    )
+    order_input = _made(
+        f"{entity}GroupOrderBy",
+        {
+            "field": (sort_enum, strawberry.field(description="What to order by.")),
+            "direction": (
+                SortDirection,
+                strawberry.field(default=SortDirection.ASC, description="ASC (default) or DESC."),
+            ),
+        },
+        description=f"One step of an ordering of groups of {what}; nulls come last "
+        "ascending and first descending.",
+        input=True,
+    )
+    having = {"count": (IntFilter | None, strawberry.field(default=None, description="How many."))}
+    for function, names in aggregate.columns.items():
+        kinds = {c: Decimal if function == "avg" else measures[c].kind for c in names.values()}
+        part = _made(
+            f"{entity}{function.capitalize()}Filter",
+            {
+                column: (
+                    _FILTERS[kind] | None,
+                    strawberry.field(default=None, description=f"Its {column.replace('_', ' ')}."),
+                )
+                for column, kind in kinds.items()
+            },
+            description=f"Conditions on the {_NAMES[function]} of a group of {what}.",
+            input=True,
+        )
+        having[function] = (
+            part | None,
+            strawberry.field(default=None, description=f"Conditions on its {_NAMES[function]}."),
+        )
+    having_input = _made(
+        f"{entity}AggregateFilter",
+        having,
+        description=f"Conditions on the figures of a group of {what}; all given ones must hold.",
+        input=True,
+    )
+    key_fields: dict[str, tuple[Any, Any]] = {
+        "raw": (strawberry.Private[dict[str, Any]], _BARE),
+    }
+    convert = {}
+    for name, key in keys.items():
+        if key.load is None:
+            key_fields[name] = (
+                key.returns | None,
+                strawberry.field(default=None, description=key.description),
+            )
+            if key.convert is not None:
+                convert[name] = key.convert
+        else:
+            key_fields[name] = (
+                None,
+                batched_field(
+                    _loader(name, key.load), returns=key.returns | None, description=key.description
+                ),
+            )
+    for name in timestamps:
+        key_fields[name] = (
+            datetime | None,
+            strawberry.field(
+                default=None,
+                description=f"The first instant of the bucket of {name.replace('_', ' ')}, "
+                "in the query's time zone.",
+            ),
+        )
+    key_type = _made(
+        f"{entity}GroupKey",
+        key_fields,
+        description=f"What the {what} of a group share; null for fields not grouped by.",
+    )
+    key_type.CONVERT = convert
+    group_type = _made(
+        f"{entity}Group",
+        {
+            "key": (key_type, strawberry.field(description="What the group's rows share.")),
+            "aggregate": (
+                aggregate.object_type,
+                strawberry.field(description="Figures over the group's rows."),
+            ),
+        },
+        description=f"{what.capitalize()} that share their keys, and figures over them.",
+    )
+    return GroupKind(
+        connection_type=Connection[group_type],  # type: ignore[valid-type]
+        group_type=group_type,
+        key_type=key_type,
+        by_input=by_input,
+        order_input=order_input,
+        having_input=having_input,
+        columns=columns,
+        sort_targets=targets,
+        aggregate=aggregate,
+    )
+
+
+def _loader(
+    column: str, load: Callable[[RequestContext, list[UUID | None]], Awaitable[list[Any]]]
+) -> Any:
+    async def batch(ctx: RequestContext, keys: list[Any]) -> list[Any]:
+        return await load(ctx, [k.raw.get(column) for k in keys])
+
+    batch.__module__ = __name__
+    return batch
