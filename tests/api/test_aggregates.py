@@ -287,4 +287,3 @@ async def test_random_filters_match_python(
     for node in data["customers"]["nodes"]:
         mine = [r for r in rows if to_global_id("Customer", r["customer_id"]) == node["id"]]
         assert_figures(node["orders"]["aggregate"], expected_orders(mine))
-

@@ -121,6 +121,8 @@ STRINGS = [
     "c1:garbage",
     "Y1s=",
     "x" * 300,
+    "Europe/Paris",  # time zones of groupBy
+    "Australia/Lord_Howe",
 ]
 # Real cursors of the seeded rows (default orderings), found by the fixture: drawn by index,
 # so the strategies can exist before the rows do.
@@ -448,6 +450,39 @@ async def test_aggregates_are_served_compiled(pair: Pair) -> None:
     assert answers["customer"]["orders"]["aggregate"]["count"] == 2
     assert answers["anonymous"]["orders"]["aggregate"]["count"] == 0
     assert answers["anonymous"]["products"]["aggregate"]["n"] == 4  # names and descriptions
+
+
+GROUPS = """
+{ orders { groupBy(by: [{field: STATUS}, {field: PLACED_AT, bucket: MONTH}],
+                   timeZone: "Europe/Paris", orderBy: [{field: SUM_TOTAL, direction: DESC}],
+                   having: {count: {gte: 1}}, first: 2) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { key { status placedAt customer { name } }
+                          aggregate { count sum { total } min { paidAt } } } } } }
+  customers { nodes { orders { groupBy(by: [{field: CUSTOMER}]) {
+    nodes { key { customer { email } } aggregate { avg { total } } } } } } }
+  products { groupBy(by: [{field: CATEGORY}], last: 2) {
+    nodes { key { category { name } } ...Figures } } } }
+fragment Figures on ProductGroup { aggregate { count max { price } } }
+"""
+
+
+async def test_groups_are_served_compiled(pair: Pair) -> None:
+    """Groups with typed keys (an enum, a bucket in a time zone, nodes), root and nested:
+    identical as every viewer, and no fallback; pages continue from their cursors."""
+    for viewer in VIEWERS:
+        answer = await pair.send({"query": GROUPS}, viewer=viewer)
+        assert answer.abandoned == 0
+        assert "errors" not in answer.json, answer.json
+    staff = (await pair.send({"query": GROUPS})).json["data"]
+    groups = staff["orders"]["groupBy"]
+    assert groups["totalCount"] == 4  # one status each, all in one month
+    following = GROUPS.replace(
+        "first: 2)", f'first: 2, after: "{groups["pageInfo"]["endCursor"]}")'
+    )
+    answer = await pair.send({"query": following})
+    assert answer.abandoned == 0
+    assert len(answer.json["data"]["orders"]["groupBy"]["edges"]) == 2
 
 
 async def test_boolean_variables_choose_the_plan(pair: Pair) -> None:

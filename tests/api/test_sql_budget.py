@@ -99,3 +99,31 @@ async def test_aggregates_take_one_statement_each_for_every_parent(
     # orders page and its aggregate; customers page; for each nested selection its page
     # and its aggregate, each one statement for every customer.
     assert len(recorder.statements) <= 7, recorder.statements
+
+
+@pytest.mark.parametrize("n", [1, 30])
+async def test_groups_take_one_statement_each_for_every_parent(
+    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """query($n: Int) {
+             orders { groupBy(by: [{field: CUSTOMER}, {field: PLACED_AT, bucket: DAY}],
+                              first: 50) {
+               nodes { key { customer { name } placedAt } aggregate { count sum { total } } } } }
+             customers(first: $n) { nodes {
+               orders { groupBy(by: [{field: STATUS}], orderBy: [{field: SUM_TOTAL}]) {
+                 totalCount edges { cursor node {
+                   key { status } aggregate { max { total } } } } } } } }
+             categories { nodes { products { groupBy(by: [{field: CATEGORY}]) {
+               nodes { key { category { name } } aggregate { count } } } } } } }""",
+        {"n": n},
+    )
+    assert len(data["orders"]["groupBy"]["nodes"]) == 30  # one day, each customer
+    customers = data["customers"]["nodes"]
+    assert len(customers) == n
+    assert {c["orders"]["groupBy"]["totalCount"] for c in customers} == {1}
+    # orders page, its groups, their customers; customers page, the nested orders page,
+    # its groups and their count; categories page, nested products page, their groups and
+    # the groups' categories.
+    assert len(recorder.statements) <= 11, "\n".join(s[:150] for s in recorder.statements)
