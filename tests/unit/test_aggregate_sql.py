@@ -75,3 +75,26 @@ def test_an_aggregate_and_each_of_its_parts_count_as_objects() -> None:
     assert cost("{ orders(first: 5) { aggregate { count sum { total } max { total } } } }") == 4
     nested = "{ customers(first: 10) { nodes { orders { aggregate { sum { total } } } } } }"
     assert cost(nested) == 1 + 10 * (1 + 1 + 1 + 1)
+
+
+def test_a_group_counts_as_an_object_and_first_bounds_groups() -> None:
+    limits = QueryLimits()
+    model = CostModel(schema._schema)
+
+    def cost(text: str) -> int:
+        return model.plan(parse_document(text, limits)).estimate(None, variables={}, limits=limits)
+
+    group = "{ key { status customer { name } } aggregate { count sum { total } } }"
+    # orders, groupBy, and per group: the group, its key, the customer, aggregate, sum
+    assert (
+        cost(f"{{ orders {{ groupBy(by: [{{field: STATUS}}], first: 5) {{ nodes {group} }} }} }}")
+        == 2 + 5 * 5
+    )
+    assert (
+        cost(f"{{ orders {{ groupBy(by: [{{field: STATUS}}]) {{ nodes {group} }} }} }}")
+        == 2 + 20 * 5
+    )
+    assert (
+        cost(f"{{ orders {{ groupBy(by: [{{field: STATUS}}], last: 500) {{ nodes {group} }} }} }}")
+        == 2 + 100 * 5
+    )
