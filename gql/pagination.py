@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from gql.compiled import batched_field
 from gql.context import Info
@@ -95,13 +96,40 @@ def connection_args(
     filter: Any,
     order_by: Any,
     include_deleted: bool = False,
+    info: Info | None = None,
 ) -> ConnectionArgs:
     return ConnectionArgs(
         page=PageArgs(first=first, after=after, last=last, before=before),
         filter=to_filter(filter),
         order_by=orderings(order_by),
         include_deleted=include_deleted,
+        read_rows=info is None or _reads_rows(info),
     )
+
+
+_ROW_FIELDS = frozenset({"edges", "nodes", "pageInfo"})
+
+
+def _reads_rows(info: Info) -> bool:
+    """Whether the connection's selection shows its page (fragments looked into,
+    `@skip`/`@include` not: reading a page not shown costs only time)."""
+    raw = info._raw_info
+    return any(_shows_rows(node.selection_set, raw.fragments) for node in raw.field_nodes)
+
+
+def _shows_rows(selection_set: SelectionSetNode | None, fragments: dict[str, Any]) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            if selection.name.value in _ROW_FIELDS:
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _shows_rows(selection.selection_set, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and _shows_rows(fragment.selection_set, fragments):
+                return True
+    return False
 
 
 def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> Any:
@@ -263,7 +291,7 @@ def connection_field(
         order_by: Any = None,
         include_deleted: bool = False,
     ) -> Any:
-        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
         parent = getattr(self, "row", None)
         return connection(await listing(info.context, parent, args), to_node, of())
 

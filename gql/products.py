@@ -197,6 +197,6 @@ class ProductQueries:
         ] = None,
         include_deleted: IncludeDeleted = False,
     ) -> ProductConnection:  # type: ignore[valid-type]
-        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
         listing = await products.products_listing(info.context, args, search=search)
         return connection(listing, Product.from_row, ProductConnection)

@@ -60,6 +60,9 @@ class ConnectionArgs:
     order_by: Sequence[Ordering] = ()
     include_deleted: bool = False
     """Asked for soft-deleted rows too: honoured for staff, for whom they exist."""
+    read_rows: bool = True
+    """False when only figures of the set are asked for (totalCount, aggregate, groupBy):
+    the page is checked but not read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class PagePlan:
 
     spec: PageSpec
     digest: str
+    read_rows: bool = True
 
     @property
     def shape(self) -> tuple[Any, ...]:
@@ -125,7 +129,7 @@ def plan_page(
         owner=ctx.viewer.owner,
         include_deleted=include_deleted,
     )
-    return PagePlan(spec=spec, digest=digest)
+    return PagePlan(spec=spec, digest=digest, read_rows=args.read_rows)
 
 
 def page_bounds(ctx: RequestContext, page: PageArgs) -> tuple[bool, int, str | None]:
@@ -187,9 +191,12 @@ class Listing(Generic[T]):
     """For a nested page, the column pointing at the parent and the parent's id."""
 
 
+NO_ROWS = RowPage(rows=[], sort_values=[], more_ahead=False, any_behind=False)
+
+
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
     with filter_errors():
-        rows = await fetch_page(ctx.db, plan.spec)
+        rows = await fetch_page(ctx.db, plan.spec) if plan.read_rows else NO_ROWS
 
     async def count() -> int:
         with filter_errors():
@@ -207,9 +214,11 @@ async def nested_listing(
 ) -> Listing[Any]:
     """One parent's page, batched with every other parent asking for the same shape."""
     with filter_errors():
-        rows = await ctx.loaders.nested_pages.load(
-            plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
-        )
+        rows = NO_ROWS
+        if plan.read_rows:
+            rows = await ctx.loaders.nested_pages.load(
+                plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
+            )
 
     async def count() -> int:
         with filter_errors():

@@ -96,9 +96,9 @@ async def test_aggregates_take_one_statement_each_for_every_parent(
     customers = data["customers"]["nodes"]
     assert len(customers) == n
     assert {c["orders"]["aggregate"]["count"] for c in customers} == {4}
-    # orders page and its aggregate; customers page; for each nested selection its page
-    # and its aggregate, each one statement for every customer.
-    assert len(recorder.statements) <= 7, recorder.statements
+    # orders' aggregate; customers page; each nested aggregate, one statement for every
+    # customer. No page of orders is read: none is shown.
+    assert len(recorder.statements) == 4, recorder.statements
 
 
 @pytest.mark.parametrize("n", [1, 30])
@@ -108,7 +108,7 @@ async def test_groups_take_one_statement_each_for_every_parent(
     recorder.clear()
     data = await client.data(
         """query($n: Int) {
-             orders { groupBy(by: [{field: CUSTOMER}, {field: PLACED_AT, bucket: DAY}],
+             orders { groupBy(by: [{field: CUSTOMER}, {field: PLACED_AT, bucket: YEAR}],
                               first: 50) {
                nodes { key { customer { name } placedAt } aggregate { count sum { total } } } } }
              customers(first: $n) { nodes {
@@ -119,11 +119,30 @@ async def test_groups_take_one_statement_each_for_every_parent(
                nodes { key { category { name } } aggregate { count } } } } } } }""",
         {"n": n},
     )
-    assert len(data["orders"]["groupBy"]["nodes"]) == 30  # one day, each customer
+    assert len(data["orders"]["groupBy"]["nodes"]) == 30  # one year, each customer
     customers = data["customers"]["nodes"]
     assert len(customers) == n
     assert {c["orders"]["groupBy"]["totalCount"] for c in customers} == {1}
-    # orders page, its groups, their customers; customers page, the nested orders page,
-    # its groups and their count; categories page, nested products page, their groups and
-    # the groups' categories.
-    assert len(recorder.statements) <= 11, "\n".join(s[:150] for s in recorder.statements)
+    # orders' groups and their customers; customers page, the nested groups and their
+    # count; categories page, the nested groups and their categories. No page of orders or
+    # products is read: none is shown.
+    assert len(recorder.statements) == 8, "\n".join(s[:150] for s in recorder.statements)
+
+
+async def test_a_connection_reads_its_page_only_when_it_shows_it(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    # (a query, its statements: the page when shown, the count when asked)
+    for query, expected in [
+        ("{ orders(first: 5) { totalCount } }", 1),
+        ("{ orders(first: 5) { totalCount nodes { number } } }", 2),
+        ("{ orders(first: 5) { ... on OrderConnection { pageInfo { hasNextPage } } } }", 1),
+        ("{ orders { ...Page } } fragment Page on OrderConnection { edges { cursor } }", 1),
+        ("{ orders(first: 5) { __typename } }", 0),
+        ("{ orders(first: 5) { aggregate { count } } }", 1),
+    ]:
+        recorder.clear()
+        await client.data(query)
+        assert len(recorder.statements) == expected, (query, recorder.statements)
+    body = await client.query("{ orders(first: 500) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # checked all the same
