@@ -58,24 +58,28 @@ class AggregateKind:
                         found.add(Measure(part.name, columns[leaf.name]))
         return tuple(sorted(found, key=lambda m: (m.function, m.column or "")))
 
-    def build(self, figures: Figures) -> Any:
-        """The aggregate object of these figures (measures not asked for stay null)."""
-        parts = {
-            function: type_(
-                **{
-                    column: figures.get(Measure(function, column))
-                    for column in self.columns[function].values()
-                }
-            )
-            for function, type_ in self.parts.items()
-        }
-        return self.object_type(count=figures.get(_COUNT, 0), **parts)
+    def builder(self, measures: Iterable[Measure]) -> Callable[[Figures], Any]:
+        """Makes the aggregate object of figures of these measures; parts none of them
+        belongs to are left out (null: nothing selects them). Made once for many groups."""
+        by_function: dict[str, list[tuple[str, Measure]]] = {}
+        for measure in measures:
+            if measure.column is not None:
+                by_function.setdefault(measure.function, []).append((measure.column, measure))
+        parts = [(f, self.parts[f], found) for f, found in by_function.items()]
+        object_type = self.object_type
+        absent = dict.fromkeys(self.parts)
+
+        def build(figures: Figures) -> Any:
+            made = {f: type_(**{c: figures[m] for c, m in found}) for f, type_, found in parts}
+            return object_type(count=figures.get(_COUNT, 0), **{**absent, **made})
+
+        return build
 
     async def resolve(
         self, aggregate: Callable[[tuple[Measure, ...]], Awaitable[Figures]], info: Info
     ) -> Any:
         measures = self.measures(info)
-        return self.build(await aggregate(measures) if measures else {})
+        return self.builder(measures)(await aggregate(measures) if measures else {})
 
 
 def fields_of(selections: Iterable[Selection], name: str | None = None) -> Iterable[SelectedField]:

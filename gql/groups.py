@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -120,8 +121,7 @@ class GroupKind:
             page=page,
         )
         groups = await group_listing(ctx, listing, args)
-        zone = ZoneInfo(time_zone)
-        return connection(groups, lambda g: self._group(g, args.by, zone), self.connection_type)
+        return connection(groups, self._grouper(args, ZoneInfo(time_zone)), self.connection_type)
 
     def _ordering(self, entry: Any) -> GroupOrdering:
         target = self.sort_targets[entry.field.value]
@@ -130,16 +130,29 @@ class GroupKind:
             return GroupOrdering(measure=target, descending=descending)
         return GroupOrdering(key=target, descending=descending)
 
-    def _group(self, group: Group, by: tuple[Grouping, ...], zone: ZoneInfo) -> Any:
-        raw = {g.column: value for g, value in zip(by, group.keys, strict=True)}
-        values = {}
-        for column, value in raw.items():
-            if isinstance(value, datetime):
-                values[column] = value.astimezone(zone)
-            elif column in self.key_type.CONVERT:
-                values[column] = self.key_type.CONVERT[column](value)
-        key = self.key_type(raw=raw, **values)
-        return self.group_type(key=key, aggregate=self.aggregate.build(group.figures))
+    def _grouper(self, args: GroupArgs, zone: ZoneInfo) -> Callable[[Group], Any]:
+        """Makes each group's object; what depends only on the request is worked out once."""
+        columns = [g.column for g in args.by]
+        shown: list[tuple[int, str, Callable[[Any], Any]]] = []
+        for index, grouping in enumerate(args.by):
+            if grouping.bucket is not None:
+                shown.append((index, grouping.column, partial(_in_zone, zone=zone)))
+            elif grouping.column in self.key_type.CONVERT:
+                shown.append((index, grouping.column, self.key_type.CONVERT[grouping.column]))
+        key_type, group_type = self.key_type, self.group_type
+        build = self.aggregate.builder(args.measures)
+
+        def group(found: Group) -> Any:
+            keys = found.keys
+            values = {column: make(keys[i]) for i, column, make in shown}
+            key = key_type(raw=dict(zip(columns, keys, strict=True)), **values)
+            return group_type(key=key, aggregate=build(found.figures))
+
+        return group
+
+
+def _in_zone(value: datetime | None, *, zone: ZoneInfo) -> datetime | None:
+    return None if value is None else value.astimezone(zone)
 
 
 def _aggregates_under(selected: Iterable[Selection]) -> list[Selection]:
