@@ -31,10 +31,10 @@ from gql.compiled import batched_field
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection, to_filter
 from resolvers.connections import Listing, PageArgs
 from resolvers.context import RequestContext
-from resolvers.groups import GroupArgs, GroupOrdering, group_listing
+from resolvers.groups import GroupArgs, group_listing
 from sql.aggregates import Measure
 from sql.builder import Column
-from sql.groups import Group, Grouping
+from sql.groups import Group, Grouping, GroupOrder
 
 _NAMES = {"sum": "sums", "avg": "means", "min": "least values", "max": "greatest values"}
 _FILTERS: dict[type, type] = {int: IntFilter, Decimal: DecimalFilter, datetime: DateTimeFilter}
@@ -51,7 +51,8 @@ class TimeBucket(Enum):
 @dataclass(frozen=True, slots=True)
 class KeyField:
     """A group key that is not a timestamp: its GraphQL type, and either how a plain value
-    becomes it (`convert`) or how the nodes of many keys' ids are loaded (`load`)."""
+    becomes it (`convert`) or how the rows of many keys' ids are loaded (`load`, then
+    `convert` makes each row's object)."""
 
     returns: Any
     description: str
@@ -123,12 +124,12 @@ class GroupKind:
         groups = await group_listing(ctx, listing, args)
         return connection(groups, self._grouper(args, ZoneInfo(time_zone)), self.connection_type)
 
-    def _ordering(self, entry: Any) -> GroupOrdering:
+    def _ordering(self, entry: Any) -> GroupOrder:
         target = self.sort_targets[entry.field.value]
         descending = entry.direction is SortDirection.DESC
         if isinstance(target, Measure):
-            return GroupOrdering(measure=target, descending=descending)
-        return GroupOrdering(key=target, descending=descending)
+            return GroupOrder(measure=target, descending=descending)
+        return GroupOrder(key=target, descending=descending)
 
     def _grouper(self, args: GroupArgs, zone: ZoneInfo) -> Callable[[Group], Any]:
         """Makes each group's object; what depends only on the request is worked out once."""
@@ -266,7 +267,9 @@ def group_kind(
             key_fields[name] = (
                 None,
                 batched_field(
-                    _loader(name, key.load), returns=key.returns | None, description=key.description
+                    _loader(name, key.load, key.convert),
+                    returns=key.returns | None,
+                    description=key.description,
                 ),
             )
     for name in timestamps:
@@ -309,10 +312,15 @@ def group_kind(
 
 
 def _loader(
-    column: str, load: Callable[[RequestContext, list[UUID | None]], Awaitable[list[Any]]]
+    column: str,
+    load: Callable[[RequestContext, list[UUID | None]], Awaitable[list[Any]]],
+    from_row: Callable[[Any], Any] | None,
 ) -> Any:
+    make = from_row or (lambda row: row)
+
     async def batch(ctx: RequestContext, keys: list[Any]) -> list[Any]:
-        return await load(ctx, [k.raw.get(column) for k in keys])
+        rows = await load(ctx, [k.raw.get(column) for k in keys])
+        return [None if row is None else make(row) for row in rows]
 
     batch.__module__ = __name__
     return batch

@@ -185,18 +185,18 @@ class OrderLine(Node):
         )
 
 
-async def _group_customers(ctx: RequestContext, ids: list[UUID | None]) -> list[Customer | None]:
-    rows = await orders.customers_of_groups(ctx, ids)
-    return [None if row is None else Customer.from_row(row) for row in rows]
-
-
 OrderAggregate = aggregate_kind("Order", ORDERS.measures, what="orders")
 OrderGroups = group_kind(
     "Order",
     ORDERS.measures,
     {
         "status": KeyField(OrderStatus, "Their status.", convert=OrderStatus),
-        "customer": KeyField(Customer, "Who placed them.", load=_group_customers),
+        "customer": KeyField(
+            Customer,
+            "Who placed them.",
+            convert=Customer.from_row,
+            load=orders.customers_of_groups,
+        ),
     },
     OrderAggregate,
     what="orders",

@@ -127,16 +127,18 @@ class Product(Node):
         )
 
 
-async def _group_categories(ctx: RequestContext, ids: list[UUID | None]) -> list[Category | None]:
-    rows = await products.categories_of_groups(ctx, ids)
-    return [None if row is None else Category.from_row(row) for row in rows]
-
-
 ProductAggregate = aggregate_kind("Product", PRODUCTS.measures, what="products")
 ProductGroups = group_kind(
     "Product",
     PRODUCTS.measures,
-    {"category": KeyField(Category, "Their category.", load=_group_categories)},
+    {
+        "category": KeyField(
+            Category,
+            "Their category.",
+            convert=Category.from_row,
+            load=products.categories_of_groups,
+        )
+    },
     ProductAggregate,
     what="products",
 )

@@ -36,21 +36,11 @@ from sql.groups import (
 
 
 @dataclass(frozen=True, slots=True)
-class GroupOrdering:
-    """One step of a group ordering: a key column (one the groups are made by), or a
-    measure."""
-
-    key: str | None = None
-    measure: Measure | None = None
-    descending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class GroupArgs:
     by: tuple[Grouping, ...]
     measures: tuple[Measure, ...] = ()
     """The measures shown; those `orderBy` needs are added."""
-    order_by: tuple[GroupOrdering, ...] = ()
+    order_by: tuple[GroupOrder, ...] = ()
     having: Mapping[str, Any] | None = None
     time_zone: str = "UTC"
     page: PageArgs = field(default_factory=PageArgs)
@@ -73,7 +63,7 @@ def plan_groups(ctx: RequestContext, listing: Listing[Any], args: GroupArgs) -> 
         raise BadUserInput("`by` names a field more than once")
     _check_zone(args.time_zone)
     backward, size, cursor = page_bounds(ctx, args.page)
-    order = tuple(_order_step(step, columns) for step in args.order_by)
+    order = args.order_by
     wanted = {*args.measures, *(step.measure for step in order if step.measure)}
     spec = GroupSpec(
         set=listing.plan.spec,
@@ -105,14 +95,6 @@ def _check_zone(name: str) -> None:
         raise BadUserInput(
             f"{name!r} is not a time zone; name one of the IANA database, e.g. 'Europe/Paris'"
         ) from None
-
-
-def _order_step(step: GroupOrdering, columns: list[str]) -> GroupOrder:
-    if step.measure is not None:
-        return GroupOrder(measure=step.measure, descending=step.descending)
-    if step.key not in columns:
-        raise BadUserInput(f"groups can be ordered by the keys they are made by, not {step.key}")
-    return GroupOrder(key=columns.index(step.key), descending=step.descending)
 
 
 async def group_listing(

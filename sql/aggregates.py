@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from sql.builder import PageSpec, Params, Statement, set_conditions
+from sql.pages import fetch_for_parents
 from sql.pool import Executor
 
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -98,5 +99,5 @@ async def aggregate_nested_rows(
     parent_ids: list[UUID],
 ) -> dict[UUID, Figures]:
     statement = nested_aggregate_statement(spec, measures, parent_key=parent_key)
-    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+    records = await fetch_for_parents(executor, statement, parent_ids)
     return {r[0]: dict(zip(measures, tuple(r)[1:], strict=True)) for r in records}

@@ -15,7 +15,6 @@ with `IS NULL` instead of `=`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +33,7 @@ from sql.builder import (
     _operators,
     set_conditions,
 )
+from sql.pages import by_parent, fetch_for_parents
 from sql.pool import Executor
 
 BUCKETS = ("day", "week", "month", "year")
@@ -49,10 +49,10 @@ class Grouping:
 
 @dataclass(frozen=True, slots=True)
 class GroupOrder:
-    """One step of a group ordering: the key at `key` (an index into the keys), or a
-    measure."""
+    """One step of a group ordering: a key (by its column, one the groups are made by),
+    or a measure."""
 
-    key: int | None = None
+    key: str | None = None
     measure: Measure | None = None
     descending: bool = False
 
@@ -108,16 +108,20 @@ def key_column(spec: GroupSpec, grouping: Grouping) -> Column:
 def group_sort_keys(spec: GroupSpec) -> tuple[SortKey, ...]:
     """The ordering of `spec`'s groups over the grouped rows `g`, made total by every key
     not in it (the keys name a group); what cursors carry and are decoded with."""
+    columns = [g.column for g in spec.keys]
     steps = list(spec.order)
     ordered = {step.key for step in steps if step.key is not None}
-    steps += [GroupOrder(key=i) for i in range(len(spec.keys)) if i not in ordered]
+    steps += [GroupOrder(key=c) for c in columns if c not in ordered]
     keys = []
     for step in steps:
         if step.key is not None:
-            grouping = spec.keys[step.key]
+            if step.key not in columns:
+                raise FilterError(f"groups are not made by {step.key.replace('_', ' ')}")
+            index = columns.index(step.key)
+            grouping = spec.keys[index]
             column = key_column(spec, grouping)
             kind = datetime if grouping.bucket else column.kind
-            keys.append(SortKey(f"g.k{step.key}", kind, step.descending, nullable=True))
+            keys.append(SortKey(f"g.k{index}", kind, step.descending, nullable=True))
         else:
             assert step.measure is not None
             index = spec.measures.index(step.measure)
@@ -273,11 +277,8 @@ async def fetch_nested_groups(
 ) -> dict[UUID, GroupPage]:
     """`groups` of the set `spec` for every parent, in one statement."""
     statement = nested_group_statement(groups, parent_key=parent_key)
-    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
-    by_parent: dict[UUID, list[Any]] = defaultdict(list)
-    for record in records:
-        by_parent[record[0]].append(tuple(record)[1:])
-    return {parent: _groups(groups, by_parent.get(parent, [])) for parent in parent_ids}
+    found = by_parent(await fetch_for_parents(executor, statement, parent_ids))
+    return {parent: _groups(groups, found.get(parent, [])) for parent in parent_ids}
 
 
 def group_count_statement(spec: GroupSpec, *, parent_key: str | None = None) -> Statement:
@@ -311,5 +312,5 @@ async def count_nested_groups(
     parent_ids: list[UUID],
 ) -> dict[UUID, int]:
     statement = group_count_statement(groups, parent_key=parent_key)
-    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+    records = await fetch_for_parents(executor, statement, parent_ids)
     return {record[0]: record[1] for record in records}

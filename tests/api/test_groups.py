@@ -291,7 +291,7 @@ async def test_groups_match_python(
         ("by: [{field: STATUS, bucket: DAY}]", "without a bucket"),
         ("by: []", "at least one key"),
         ("by: [{field: STATUS}, {field: STATUS}]", "more than once"),
-        ("by: [{field: STATUS}], orderBy: [{field: CUSTOMER}]", "not customer"),
+        ("by: [{field: STATUS}], orderBy: [{field: CUSTOMER}]", "not made by customer"),
         ("by: [{field: STATUS}], first: 101", "at most 100"),
         ('by: [{field: STATUS}], after: "bm90IGEgY3Vyc29y"', "not a valid cursor"),
     ],
