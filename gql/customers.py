@@ -19,7 +19,7 @@ from gql.filters import (
     IDFilter,
     StringFilter,
 )
-from gql.groups import group_kind
+from gql.groups import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -144,7 +144,14 @@ class Customer(Node):
 
 
 CustomerAggregate = aggregate_kind("Customer", CUSTOMERS.measures, what="customers")
-CustomerGroups = group_kind("Customer", CUSTOMERS.measures, {}, CustomerAggregate, what="customers")
+CustomerGroups = group_kind(
+    "Customer",
+    CUSTOMERS.measures,
+    {},
+    CustomerAggregate,
+    what="customers",
+    rows=RowsOf("CustomerConnection", __name__, CustomerOrderBy, Customer.from_row),
+)
 CustomerConnection = connection_type(
     "CustomerConnection", Customer, CustomerGroups, what="customers"
 )

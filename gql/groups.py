@@ -13,13 +13,14 @@ zone), so every connection spells them alike:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -28,10 +29,11 @@ from strawberry.types.nodes import Selection
 
 from gql.aggregates import AggregateKind, fields_of
 from gql.compiled import batched_field
+from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection, to_filter
 from resolvers.connections import Listing, PageArgs
 from resolvers.context import RequestContext
-from resolvers.groups import GroupArgs, group_listing
+from resolvers.groups import GroupArgs, GroupPlan, group_listing, group_rows, plan_groups
 from sql.aggregates import Measure
 from sql.builder import Column
 from sql.groups import Group, Grouping, GroupOrder
@@ -121,8 +123,10 @@ class GroupKind:
             time_zone=time_zone,
             page=page,
         )
-        groups = await group_listing(ctx, listing, args)
-        return connection(groups, self._grouper(args, ZoneInfo(time_zone)), self.connection_type)
+        plan = plan_groups(ctx, listing, args)
+        groups = await group_listing(ctx, listing, plan)
+        make = self._grouper(args, ZoneInfo(time_zone), (listing, plan))
+        return connection(groups, make, self.connection_type)
 
     def _ordering(self, entry: Any) -> GroupOrder:
         target = self.sort_targets[entry.field.value]
@@ -131,7 +135,9 @@ class GroupKind:
             return GroupOrder(measure=target, descending=descending)
         return GroupOrder(key=target, descending=descending)
 
-    def _grouper(self, args: GroupArgs, zone: ZoneInfo) -> Callable[[Group], Any]:
+    def _grouper(
+        self, args: GroupArgs, zone: ZoneInfo, source: tuple[Listing[Any], GroupPlan]
+    ) -> Callable[[Group], Any]:
         """Makes each group's object; what depends only on the request is worked out once."""
         columns = [g.column for g in args.by]
         shown: list[tuple[int, str, Callable[[Any], Any]]] = []
@@ -147,7 +153,7 @@ class GroupKind:
             keys = found.keys
             values = {column: make(keys[i]) for i, column, make in shown}
             key = key_type(raw=dict(zip(columns, keys, strict=True)), **values)
-            return group_type(key=key, aggregate=build(found.figures))
+            return group_type(key=key, aggregate=build(found.figures), found=found, source=source)
 
         return group
 
@@ -173,6 +179,20 @@ def _enum(name: str, names: Iterable[str]) -> Any:
     return Enum(name, {n: n for n in names})
 
 
+@dataclass(frozen=True, slots=True)
+class RowsOf:
+    """How a group shows its rows: the entity's connection (by its name in `module`,
+    where it is made after the groups), its ordering input and its objects."""
+
+    connection: str
+    module: str
+    order_by: Any
+    to_node: Callable[[Any], Any]
+
+    def connection_class(self) -> Any:
+        return getattr(sys.modules[self.module], self.connection)
+
+
 def group_kind(
     entity: str,
     measures: Mapping[str, Column],
@@ -180,6 +200,7 @@ def group_kind(
     aggregate: AggregateKind,
     *,
     what: str,
+    rows: RowsOf,
 ) -> GroupKind:
     from gql.pagination import Connection  # pagination makes connections with groupBy
 
@@ -291,10 +312,13 @@ def group_kind(
         f"{entity}Group",
         {
             "key": (key_type, strawberry.field(description="What the group's rows share.")),
+            "found": (strawberry.Private[Group], _BARE),
+            "source": (strawberry.Private[tuple[Any, Any]], _BARE),  # type: ignore[misc]
             "aggregate": (
                 aggregate.object_type,
                 strawberry.field(description="Figures over the group's rows."),
             ),
+            what: (None, _rows_field(rows, what)),
         },
         description=f"{what.capitalize()} that share their keys, and figures over them.",
     )
@@ -324,3 +348,39 @@ def _loader(
 
     batch.__module__ = __name__
     return batch
+
+
+def _rows_field(rows: RowsOf, what: str) -> Any:
+    from gql.pagination import After, Before, First, Last, connection, connection_args
+
+    async def resolve(
+        self: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: list[Any] | None = None,
+    ) -> Any:
+        args = connection_args(first, after, last, before, None, order_by, False, info)
+        listing, plan = self.source
+        found = await group_rows(info.context, listing, plan, self.found, args)
+        return connection(found, rows.to_node, rows.connection_class())
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        "order_by": Annotated[
+            list[rows.order_by] | None,  # type: ignore[name-defined]
+            strawberry.argument(description="Ordering; the connection's when omitted."),
+        ],
+        "return": rows.connection,
+    }
+    resolve.__module__ = rows.module  # where the connection's name is found
+    return strawberry.field(
+        resolver=resolve,
+        description=f"The group's {what}, a page at a time (its count is the group's).",
+    )

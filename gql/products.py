@@ -22,7 +22,7 @@ from gql.filters import (
     IntFilter,
     StringFilter,
 )
-from gql.groups import KeyField, group_kind
+from gql.groups import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import (
@@ -141,6 +141,7 @@ ProductGroups = group_kind(
     },
     ProductAggregate,
     what="products",
+    rows=RowsOf("ProductConnection", __name__, ProductOrderBy, Product.from_row),
 )
 ProductConnection = connection_type("ProductConnection", Product, ProductGroups, what="products")
 

@@ -24,6 +24,7 @@ from sql.aggregates import Figures, aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
+from sql.group_rows import fetch_group_rows
 from sql.groups import GroupPage, count_nested_groups, fetch_nested_groups
 from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
@@ -160,20 +161,26 @@ class NestedLoaders(Generic[V]):
     every parent asking for the same shape is served by one statement. `options` go to
     the fetch as they are; the shape must tell them apart."""
 
-    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[UUID, V]]]):
+    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[Any, V]]]):
         self._executor = executor
         self._fetch = fetch
-        self._loaders: dict[Hashable, DataLoader[UUID, V]] = {}
+        self._loaders: dict[Hashable, DataLoader[Hashable, V]] = {}
 
     def load(
-        self, spec: PageSpec, *, shape: Hashable, parent_key: str, parent_id: UUID, **options: Any
+        self,
+        spec: PageSpec,
+        *,
+        shape: Hashable,
+        parent_key: str | None,
+        parent_id: Hashable,
+        **options: Any,
     ) -> Awaitable[V]:
         key = (spec.entity.table, parent_key, shape)
         loader = self._loaders.get(key)
         if loader is None:
             executor, fetch = self._executor, self._fetch
 
-            async def batch(ids: Sequence[UUID]) -> list[V]:
+            async def batch(ids: Sequence[Hashable]) -> list[V]:
                 found = await fetch(
                     executor, spec, parent_key=parent_key, parent_ids=list(ids), **options
                 )
@@ -252,6 +259,11 @@ class Loaders:
     def nested_group_counts(self) -> NestedLoaders[int]:
         return NestedLoaders(self._executor, count_nested_groups)
 
+    @cached_property
+    def group_rows(self) -> NestedLoaders[RowPage]:
+        """Pages of groups' rows; a group's "parent id" is (its parent's id, *its keys)."""
+        return NestedLoaders(self._executor, fetch_group_rows)
+
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)
         may have changed, so later fields in the same response read it again. Rows by id
@@ -264,6 +276,7 @@ class Loaders:
             "nested_aggregates",
             "nested_groups",
             "nested_group_counts",
+            "group_rows",
         ):
             self.__dict__.pop(name, None)  # made afresh when next used
 

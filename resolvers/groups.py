@@ -12,12 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from loaders.loaders import ByIdLoader
 from resolvers.connections import (
+    NO_ROWS,
+    ConnectionArgs,
     Listing,
     Page,
     PageArgs,
     existing,
     filter_errors,
     page_bounds,
+    plan_page,
+    to_page,
 )
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, page_digest
@@ -33,6 +37,8 @@ from sql.groups import (
     fetch_groups,
     group_sort_keys,
 )
+
+COUNT = Measure("count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,8 @@ def plan_groups(ctx: RequestContext, listing: Listing[Any], args: GroupArgs) -> 
     _check_zone(args.time_zone)
     backward, size, cursor = page_bounds(ctx, args.page)
     order = args.order_by
-    wanted = {*args.measures, *(step.measure for step in order if step.measure)}
+    # the count is every group's rows' totalCount
+    wanted = {COUNT, *args.measures, *(step.measure for step in order if step.measure)}
     spec = GroupSpec(
         set=listing.plan.spec,
         keys=args.by,
@@ -98,11 +105,10 @@ def _check_zone(name: str) -> None:
 
 
 async def group_listing(
-    ctx: RequestContext, listing: Listing[Any], args: GroupArgs
+    ctx: RequestContext, listing: Listing[Any], plan: GroupPlan
 ) -> Listing[Group]:
-    """A page of groups of the rows `listing` was cut from; for a nested listing, batched
-    with every other parent asking for the same groups."""
-    plan = plan_groups(ctx, listing, args)
+    """A page of groups of the rows `listing` was cut from (`plan_groups`); for a nested
+    listing, batched with every other parent asking for the same groups."""
     spec = plan.spec
     with filter_errors():
         if listing.parent is None:
@@ -151,3 +157,49 @@ async def related_rows(loader: ByIdLoader[Any], ids: Sequence[UUID | None]) -> l
     present = [i for i in ids if i is not None]
     rows = iter(await existing(loader, present, what="group key"))
     return [None if i is None else next(rows) for i in ids]
+
+
+async def group_rows(
+    ctx: RequestContext,
+    listing: Listing[Any],
+    plan: GroupPlan,
+    group: Group,
+    args: ConnectionArgs,
+) -> Listing[Any]:
+    """A page of one group's rows (by default in the connection's ordering), batched with
+    every other group of the page of groups (and of every parent) asking the same."""
+    assert listing.plan is not None
+    rows_of = listing.plan.spec
+    page = plan_page(
+        ctx,
+        ConnectionArgs(
+            page=args.page,
+            filter=rows_of.filter,
+            order_by=args.order_by,
+            include_deleted=rows_of.include_deleted,
+            read_rows=args.read_rows,
+        ),
+        entity=rows_of.entity,
+        scope=f"groups.{plan.digest}",
+        default_order=(),
+        leading=rows_of.order,
+        where=rows_of.where,
+        extra_args=rows_of.args,
+    )
+    parent_key, parent_id = listing.parent or (None, None)
+    rows = NO_ROWS
+    if page.read_rows:
+        with filter_errors():
+            rows = await ctx.loaders.group_rows.load(
+                page.spec,
+                shape=(plan.digest, page.shape),
+                parent_key=parent_key,
+                parent_id=(parent_id, *group.keys),
+                groups=plan.spec,
+            )
+
+    async def count() -> int:
+        figure: int = group.figures[COUNT]
+        return figure
+
+    return Listing(page=to_page(page, rows), count=count)

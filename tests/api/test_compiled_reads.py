@@ -460,7 +460,8 @@ GROUPS = """
     edges { cursor node { key { status placedAt customer { name } }
                           aggregate { count sum { total } min { paidAt } } } } } }
   customers { nodes { orders { groupBy(by: [{field: CUSTOMER}]) {
-    nodes { key { customer { email } } aggregate { avg { total } } } } } } }
+    nodes { key { customer { email } } aggregate { avg { total } }
+            orders(first: 1) { totalCount nodes { number } } } } } } }
   products { groupBy(by: [{field: CATEGORY}], last: 2) {
     nodes { key { category { name } } ...Figures } } } }
 fragment Figures on ProductGroup { aggregate { count max { price } } }

@@ -378,3 +378,65 @@ def _uuid(global_id: str) -> UUID:
     found = uuid_of(global_id, type_name="Customer")
     assert found is not None
     return found
+
+
+async def test_each_group_shows_its_rows(
+    client: GraphQLClient, db: Database, store: dict[str, Any]
+) -> None:
+    """A group's rows are the connection's rows that share its keys, in the connection's
+    ordering (or their own), paged; root and nested, as staff and as a customer."""
+    query = """{ orders(filter: {status: {neq: CANCELLED}}, orderBy: [{field: TOTAL}]) {
+        groupBy(by: [{field: STATUS}, {field: PLACED_AT, bucket: YEAR}],
+                timeZone: "Asia/Kolkata") {
+          nodes { key { status placedAt } aggregate { count }
+                  orders(first: 2) { totalCount nodes { number total }
+                                     pageInfo { hasNextPage } } } } } }"""
+    zone = ZoneInfo("Asia/Kolkata")
+    for owner in (None, store["customers"][0]):
+        asking = client if owner is None else client.as_viewer("customer", owner)
+        data = await asking.data(query)
+        rows = [
+            r
+            for r in await db.fetch(
+                "SELECT * FROM orders WHERE deleted_at IS NULL AND status <> 'CANCELLED'"
+                " ORDER BY total, id"
+            )
+            if owner is None or r["customer_id"] == owner
+        ]
+        groups = data["orders"]["groupBy"]["nodes"]
+        assert sum(g["aggregate"]["count"] for g in groups) == len(rows)
+        for group in groups:
+            year = datetime.fromisoformat(group["key"]["placedAt"])
+            mine = [
+                r
+                for r in rows
+                if r["status"] == group["key"]["status"]
+                and bucket(r["placed_at"], "YEAR", zone) == year
+            ]
+            shown = group["orders"]
+            assert shown["totalCount"] == len(mine) == group["aggregate"]["count"]
+            assert [(n["number"], Decimal(n["total"])) for n in shown["nodes"]] == [
+                (r["number"], r["total"]) for r in mine[:2]
+            ]
+            assert shown["pageInfo"]["hasNextPage"] == (len(mine) > 2)
+
+
+async def test_rows_of_nested_groups_stay_with_their_parent(
+    client: GraphQLClient, db: Database, store: dict[str, Any]
+) -> None:
+    data = await client.data(
+        """{ customers { nodes { id orders { groupBy(by: [{field: STATUS}], first: 4) {
+             nodes { key { status } orders(first: 10, orderBy: [{field: NUMBER, direction: DESC}]) {
+               nodes { number customer { id } } } } } } } } }"""
+    )
+    for customer in data["customers"]["nodes"]:
+        for group in customer["orders"]["groupBy"]["nodes"]:
+            numbers = [n["number"] for n in group["orders"]["nodes"]]
+            assert {n["customer"]["id"] for n in group["orders"]["nodes"]} == {customer["id"]}
+            expected = await db.fetch(
+                "SELECT number FROM orders WHERE deleted_at IS NULL AND customer_id = $1"
+                " AND status = $2 ORDER BY number DESC",
+                _uuid(customer["id"]),
+                group["key"]["status"],
+            )
+            assert numbers == [r["number"] for r in expected]

@@ -146,3 +146,18 @@ async def test_a_connection_reads_its_page_only_when_it_shows_it(
         assert len(recorder.statements) == expected, (query, recorder.statements)
     body = await client.query("{ orders(first: 500) { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # checked all the same
+
+
+async def test_rows_of_every_group_take_one_statement(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """{ orders { groupBy(by: [{field: CUSTOMER}], first: 30) {
+             nodes { orders(first: 2) { nodes { number } } } } }
+           customers(first: 30) { nodes { orders { groupBy(by: [{field: STATUS}]) {
+             nodes { orders(first: 1) { totalCount nodes { total } } } } } } } }"""
+    )
+    assert {len(g["orders"]["nodes"]) for g in data["orders"]["groupBy"]["nodes"]} == {2}
+    # orders' groups and their rows; customers page, their groups and the groups' rows
+    assert len(recorder.statements) == 5, recorder.statements

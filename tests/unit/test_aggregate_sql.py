@@ -98,3 +98,12 @@ def test_a_group_counts_as_an_object_and_first_bounds_groups() -> None:
         cost(f"{{ orders {{ groupBy(by: [{{field: STATUS}}], last: 500) {{ nodes {group} }} }} }}")
         == 2 + 100 * 5
     )
+
+
+def test_the_rows_of_groups_count_per_group() -> None:
+    limits = QueryLimits()
+    model = CostModel(schema._schema)
+    text = """{ orders { groupBy(by: [{field: STATUS}], first: 5) {
+                nodes { orders(first: 3) { nodes { number } } } } } }"""
+    cost = model.plan(parse_document(text, limits)).estimate(None, variables={}, limits=limits)
+    assert cost == 2 + 5 * (1 + 1 + 3)  # each group, its connection, its rows
