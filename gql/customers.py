@@ -19,7 +19,7 @@ from gql.filters import (
     IDFilter,
     StringFilter,
 )
-from gql.groups import RowsOf, group_kind
+from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input

@@ -22,7 +22,7 @@ from gql.filters import (
     IntFilter,
     StringFilter,
 )
-from gql.groups import KeyField, RowsOf, group_kind
+from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import (
