@@ -14,7 +14,8 @@ times as `datetime.isoformat()`.
 Q1 is one hand-written statement. Q2 and Q3 run the statements our server runs (its page,
 count and by-id statements, through the `sql` package), and the writes (Q4, Q5) the same
 transactions as our resolvers (`sql.transactions`, `sql.products`, `sql.orders`): comparing
-the two then measures what GraphQL and the resolvers add, the issue's question. With
+the two then measures what GraphQL and the resolvers add, the issue's question. Q6 runs the
+statement our `groupBy` runs (`sql.groups`, the same spec). With
 FLOOR_SQL=minimum, Q2 and Q3 are one hand-written statement each instead (a join with
 every line; a window count), the floor for the SQL as well.
 
@@ -34,6 +35,7 @@ import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,9 @@ from resolvers.cursors import encode_cursor, page_digest  # noqa: E402
 from server.database import open_pool  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from sql import categories, customers, orders, products  # noqa: E402
+from sql.aggregates import Measure  # noqa: E402
 from sql.builder import PageSpec, SortKey, with_tiebreak  # noqa: E402
+from sql.groups import Grouping, GroupSpec, fetch_groups  # noqa: E402
 from sql.pages import count_rows, fetch_page  # noqa: E402
 from sql.pool import Database, QueryLogger  # noqa: E402
 from sql.transactions import transaction  # noqa: E402
@@ -80,6 +84,11 @@ Q4 = (
 Q5 = (
     "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename "
     "... on PlaceOrderSuccess { order { id number total lines { quantity unitPrice } } } } }"
+)
+
+Q6 = (
+    "query { orders { groupBy(by: [{field: PLACED_AT, bucket: MONTH}, {field: STATUS}], "
+    "first: 100) { nodes { key { placedAt status } aggregate { count sum { total } } } } } }"
 )
 
 Q3_PAGE = 100
@@ -378,12 +387,45 @@ async def products_page_our_sql(db: Database, variables: Variables) -> dict[str,
     }
 
 
+Q6_COUNT, Q6_SUM = Measure("count"), Measure("sum", "total")
+Q6_SPEC = GroupSpec(
+    set=PageSpec(
+        entity=orders.ORDERS,
+        order=with_tiebreak([orders.ORDERS.sortable["NUMBER"]]),
+        after=None,
+        backward=False,
+        limit=20,
+    ),
+    keys=(Grouping("placed_at", "month"), Grouping("status")),
+    measures=(Q6_COUNT, Q6_SUM),
+    order=(),
+    limit=100,
+)
+
+
+async def monthly_revenue(db: Database, variables: Variables) -> dict[str, Any]:
+    """Q6 from the statement our groupBy runs (`sql.groups`, the same spec)."""
+    page = await fetch_groups(db, Q6_SPEC)
+    nodes = [
+        {
+            "key": {"placedAt": g.keys[0].astimezone(UTC).isoformat(), "status": g.keys[1]},
+            "aggregate": {
+                "count": g.figures[Q6_COUNT],
+                "sum": {"total": str(g.figures[Q6_SUM])},
+            },
+        }
+        for g in page.groups
+    ]
+    return {"orders": {"groupBy": {"nodes": nodes}}}
+
+
 HANDLERS: dict[str, Handler] = {
     Q1: product,
     Q2: orders_page_our_sql,
     Q3: products_page_our_sql,
     Q4: update_product,
     Q5: place_order,
+    Q6: monthly_revenue,
 }
 MINIMUM_SQL: dict[str, Handler] = {**HANDLERS, Q2: orders_page, Q3: products_page}
 """`FLOOR_SQL=minimum`: Q2 and Q3 in one hand-written statement each."""

@@ -33,6 +33,8 @@ The canonical requests (their texts are in bench/floor.py), all as staff:
       lower bound: writes still in flight when wrk stops count as successes, not requests)
   Q5  placeOrder with 3 lines for the bench customer over 300 products of the bench's own,
       restocked before every run; successes are the orders it added
+  Q6  orders groupBy month of placedAt and status (100 groups at most), with count and sum
+      of totals over every order: monthly revenue by status
 
 req/s counts answers without errors (Q4, Q5: writes the database shows); errors are
 non-2xx answers, socket errors and timeouts (wrk's, `--timeout`), and for Q4 and Q5 also
@@ -109,15 +111,16 @@ from sql.pool import connect
 
 RESULTS = ROOT / "bench" / "results"
 WRK = shutil.which("wrk")
-REQUESTS = ("Q1", "Q2", "Q3", "Q4", "Q5")
+REQUESTS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")
 TITLES = {
     "Q1": "product(id), 6 fields",
     "Q2": "orders(first: 50), nested",
     "Q3": "products(first: 100), filtered",
     "Q4": "updateProduct, rev-checked",
     "Q5": "placeOrder, 3 lines",
+    "Q6": "revenue by month and status",
 }
-RATIO_TARGETS = {"Q1": 0.85, "Q2": 0.6, "Q3": 0.6, "Q4": 0.5, "Q5": 0.5}
+RATIO_TARGETS = {"Q1": 0.85, "Q2": 0.6, "Q3": 0.6, "Q4": 0.5, "Q5": 0.5, "Q6": 0.8}
 SCALING_TARGET = 1.6
 POOLED_TARGET = 0.9  # through PgBouncer, at least this share of the direct rate
 REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
@@ -155,6 +158,8 @@ class Plan:
             return {"query": floor.Q3, "variables": {"category": self.category}}
         if name == "Q5":
             return {"query": floor.Q5, "variables": {"input": self.order_input(k)}}
+        if name == "Q6":
+            return {"query": floor.Q6}
         raise ValueError(name)
 
     def bodies(self, name: str) -> list[dict[str, Any]]:
@@ -373,7 +378,7 @@ def precheck(url: str, plan: Plan, ours: str, theirs: str, names: Sequence[str])
         httpx.Client(base_url=theirs, headers=headers, timeout=60) as b,
     ):
         for name in names:
-            if name in ("Q1", "Q2", "Q3"):
+            if name in ("Q1", "Q2", "Q3", "Q6"):
                 samples = [plan.body(name, k * 37) for k in range(SAMPLE if name == "Q1" else 1)]
                 if name == "Q1":  # an id of no product: null on both sides
                     unknown = to_global_id("Product", UUID(int=7))

@@ -4,30 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
 
+from gql.aggregates import aggregate_kind
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
+from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
-from gql.pagination import connection_field, order_by_input
+from gql.pagination import connection_field, connection_type, order_by_input
 from resolvers import categories
 from resolvers.context import RequestContext
-from sql.categories import CategoryRow
+from sql.categories import CATEGORIES, CategoryRow
 from sql.products import ProductRow
 
 if TYPE_CHECKING:
-    from gql.products import Product, ProductFilter, ProductOrderBy
+    from gql.products import Product, ProductConnection, ProductFilter, ProductOrderBy
 
 
 def _product(row: ProductRow) -> Product:
     from gql.products import Product  # products import categories, not the other way
 
     return Product.from_row(row)
+
+
+def _product_connection() -> Any:
+    from gql.products import ProductConnection
+
+    return ProductConnection
 
 
 @strawberry.enum(description="What categories can be ordered by.")
@@ -77,7 +85,11 @@ class Category(Node):
     row: strawberry.Private[CategoryRow]
 
     products = connection_field(
-        node=Annotated["Product", strawberry.lazy("gql.products")],
+        connection_type=Annotated[
+            "ProductConnection",
+            strawberry.lazy("gql.products"),
+        ],
+        of=_product_connection,
         filter=Annotated["ProductFilter", strawberry.lazy("gql.products")],
         order_by=Annotated["ProductOrderBy", strawberry.lazy("gql.products")],
         listing=categories.products_of,
@@ -102,6 +114,20 @@ class Category(Node):
             deleted_at=row.deleted_at,
             row=row,
         )
+
+
+CategoryAggregate = aggregate_kind("Category", CATEGORIES.measures, what="categories")
+CategoryGroups = group_kind(
+    "Category",
+    CATEGORIES.measures,
+    {},
+    CategoryAggregate,
+    what="categories",
+    rows=RowsOf("CategoryConnection", __name__, CategoryOrderBy, Category.from_row),
+)
+CategoryConnection = connection_type(
+    "CategoryConnection", Category, CategoryGroups, what="categories"
+)
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Category | None:
@@ -133,7 +159,8 @@ class CategoryQueries:
         return None if row is None else Category.from_row(row)
 
     categories = connection_field(
-        node=Category,
+        connection_type=CategoryConnection,
+        of=lambda: CategoryConnection,
         filter=CategoryFilter,
         order_by=CategoryOrderBy,
         listing=lambda ctx, _root, args: categories.categories_listing(ctx, args),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
 
+from gql.aggregates import aggregate_kind
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import (
@@ -18,24 +19,34 @@ from gql.filters import (
     IDFilter,
     StringFilter,
 )
+from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
-from gql.pagination import connection_field, order_by_input
+from gql.pagination import connection_field, connection_type, order_by_input
 from resolvers import customers
 from resolvers.context import RequestContext
-from sql.customers import CustomerRow
+from sql.customers import CUSTOMERS, CustomerRow
 from sql.orders import OrderRow
 
 if TYPE_CHECKING:
-    from gql.orders import Order, OrderFilter, OrderOrderBy
+    from gql.orders import Order, OrderConnection, OrderFilter, OrderOrderBy
 
-LazyOrder = Annotated["Order", strawberry.lazy("gql.orders")]
+LazyOrderConnection = Annotated[
+    "OrderConnection",  # type: ignore[valid-type]  # made by `connection_type`
+    strawberry.lazy("gql.orders"),
+]
 
 
 def _order(row: OrderRow) -> Order:
     from gql.orders import Order  # orders import customers, not the other way
 
     return Order.from_row(row)
+
+
+def _order_connection() -> Any:
+    from gql.orders import OrderConnection
+
+    return OrderConnection
 
 
 LazyOrderFilter = Annotated["OrderFilter", strawberry.lazy("gql.orders")]
@@ -97,7 +108,8 @@ class Customer(Node):
     row: strawberry.Private[CustomerRow]
 
     orders = connection_field(
-        node=LazyOrder,
+        connection_type=LazyOrderConnection,
+        of=_order_connection,
         filter=LazyOrderFilter,
         order_by=Annotated["OrderOrderBy", strawberry.lazy("gql.orders")],
         listing=customers.orders_of,
@@ -131,6 +143,20 @@ class Customer(Node):
         )
 
 
+CustomerAggregate = aggregate_kind("Customer", CUSTOMERS.measures, what="customers")
+CustomerGroups = group_kind(
+    "Customer",
+    CUSTOMERS.measures,
+    {},
+    CustomerAggregate,
+    what="customers",
+    rows=RowsOf("CustomerConnection", __name__, CustomerOrderBy, Customer.from_row),
+)
+CustomerConnection = connection_type(
+    "CustomerConnection", Customer, CustomerGroups, what="customers"
+)
+
+
 async def _fetch(ctx: RequestContext, id: UUID) -> Customer | None:
     row = await customers.customer(ctx, id=id)
     return None if row is None else Customer.from_row(row)
@@ -160,7 +186,8 @@ class CustomerQueries:
         return None if row is None else Customer.from_row(row)
 
     customers = connection_field(
-        node=Customer,
+        connection_type=CustomerConnection,
+        of=lambda: CustomerConnection,
         filter=CustomerFilter,
         order_by=CustomerOrderBy,
         listing=lambda ctx, _root, args: customers.customers_listing(ctx, args),

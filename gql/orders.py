@@ -10,6 +10,7 @@ from uuid import UUID
 
 import strawberry
 
+from gql.aggregates import aggregate_kind
 from gql.compiled import batched_field, objects_of
 from gql.context import Info
 from gql.customers import Customer, CustomerFilter
@@ -20,13 +21,14 @@ from gql.filters import (
     IDFilter,
     IntFilter,
 )
+from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
-from gql.pagination import connection_field, order_by_input
+from gql.pagination import connection_field, connection_type, order_by_input
 from gql.products import Product
 from resolvers import orders
 from resolvers.context import RequestContext
-from sql.orders import OrderLineRow, OrderRow
+from sql.orders import ORDERS, OrderLineRow, OrderRow
 
 
 @strawberry.enum(
@@ -183,6 +185,26 @@ class OrderLine(Node):
         )
 
 
+OrderAggregate = aggregate_kind("Order", ORDERS.measures, what="orders")
+OrderGroups = group_kind(
+    "Order",
+    ORDERS.measures,
+    {
+        "status": KeyField(OrderStatus, "Their status.", convert=OrderStatus),
+        "customer": KeyField(
+            Customer,
+            "Who placed them.",
+            convert=Customer.from_row,
+            load=orders.customers_of_groups,
+        ),
+    },
+    OrderAggregate,
+    what="orders",
+    rows=RowsOf("OrderConnection", __name__, OrderOrderBy, Order.from_row),
+)
+OrderConnection = connection_type("OrderConnection", Order, OrderGroups, what="orders")
+
+
 async def _fetch_order(ctx: RequestContext, id: UUID) -> Order | None:
     row = await orders.order(ctx, id=id)
     return None if row is None else Order.from_row(row)
@@ -218,7 +240,8 @@ class OrderQueries:
         return None if row is None else Order.from_row(row)
 
     orders = connection_field(
-        node=Order,
+        connection_type=OrderConnection,
+        of=lambda: OrderConnection,
         filter=OrderFilter,
         order_by=OrderOrderBy,
         listing=lambda ctx, _root, args: orders.orders_listing(ctx, args),

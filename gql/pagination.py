@@ -1,22 +1,27 @@
 """Relay cursor connections, one generic shape for every paginated list.
 
-`Connection[Product]` is named `ProductConnection` in the schema (and `Edge[Product]`
+Each entity's connection (`connection_type`) is `Connection[Product]` with the entity's
+`aggregate` field, named `ProductConnection` in the schema (and `Edge[Product]`
 `ProductEdge`), as the contract spells them.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
+from gql.groups import GroupKind
 from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
+from sql.aggregates import Figures, Measure
 
 NodeT = TypeVar("NodeT")
 T = TypeVar("T")
@@ -69,6 +74,8 @@ class Connection(Generic[NodeT]):
     nodes: list[NodeT] = strawberry.field(description="The items, when cursors are not needed.")
     page_info: PageInfo = strawberry.field(description="Cursors and neighbours of this page.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    aggregates: strawberry.Private[Callable[[tuple[Measure, ...]], Awaitable[Figures]]]
+    listing: strawberry.Private[Listing[Any]]
 
     @strawberry.field(description="How many items match, over all pages (counted on request).")
     async def total_count(self) -> int:
@@ -105,19 +112,133 @@ def connection_args(
     filter: Any,
     order_by: Any,
     include_deleted: bool = False,
+    info: Info | None = None,
 ) -> ConnectionArgs:
     return ConnectionArgs(
         page=PageArgs(first=first, after=after, last=last, before=before),
         filter=to_filter(filter),
         order_by=orderings(order_by),
         include_deleted=include_deleted,
+        read_rows=info is None or _reads_rows(info),
     )
 
 
-def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connection[NodeT]:
+_ROW_FIELDS = frozenset({"edges", "nodes", "pageInfo"})
+
+
+def _reads_rows(info: Info) -> bool:
+    """Whether the connection's selection shows its page (fragments looked into,
+    `@skip`/`@include` not: reading a page not shown costs only time)."""
+    raw = info._raw_info
+    return any(_shows_rows(node.selection_set, raw.fragments) for node in raw.field_nodes)
+
+
+def _shows_rows(selection_set: SelectionSetNode | None, fragments: dict[str, Any]) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            if selection.name.value in _ROW_FIELDS:
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _shows_rows(selection.selection_set, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and _shows_rows(fragment.selection_set, fragments):
+                return True
+    return False
+
+
+def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> Any:
+    """An entity's connection: the generic shape plus `aggregate` and `groupBy` over the
+    whole set."""
+    aggregate = groups.aggregate
+
+    async def resolve(self: Connection[Any], info: Info) -> Any:
+        return await aggregate.resolve(self.aggregates, info)
+
+    async def group_by(
+        self: Connection[Any],
+        info: Info,
+        by: list[Any],
+        time_zone: str = "UTC",
+        having: Any = None,
+        order_by: list[Any] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        page = PageArgs(first=first, after=after, last=last, before=before)
+        return await groups.resolve(
+            info.context,
+            self.listing,
+            info.selected_fields,
+            by=by,
+            time_zone=time_zone,
+            having=having,
+            order_by=order_by,
+            page=page,
+        )
+
+    resolve.__annotations__ = {"info": Info, "return": aggregate.object_type}
+    group_by.__annotations__ = {
+        "info": Info,
+        "by": Annotated[
+            list[groups.by_input],  # type: ignore[name-defined]
+            strawberry.argument(description="The keys groups are made by, in this order."),
+        ],
+        "time_zone": Annotated[
+            str,
+            strawberry.argument(
+                description="IANA time zone (e.g. Europe/Paris) that time buckets follow, "
+                "and that their instants are shown in; UTC by default."
+            ),
+        ],
+        "having": Annotated[
+            groups.having_input | None,
+            strawberry.argument(description="Only groups whose figures match this."),
+        ],
+        "order_by": Annotated[
+            list[groups.order_input] | None,  # type: ignore[name-defined]
+            strawberry.argument(description="Ordering of the groups; by their keys when omitted."),
+        ],
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        "return": groups.connection_type,
+    }
+    namespace = {
+        "aggregate": strawberry.field(
+            resolver=resolve,
+            description=f"Count and figures over all the {what} that match the filter (and "
+            "the search, where there is one); pagination does not apply.",
+        ),
+        "group_by": strawberry.field(
+            resolver=group_by,
+            description=f"The {what} that match the filter (and the search, where there is "
+            "one) in groups that share keys, with figures per group; pagination of the "
+            "connection does not apply, groups have pages of their own.",
+        ),
+    }
+    made = types.new_class(
+        name,
+        (Connection[node],),  # type: ignore[valid-type]
+        exec_body=lambda body: body.update(namespace),
+    )
+    return strawberry.type(
+        made,
+        name=name,
+        description=f"A page of {what}, with cursors for keyset pagination.",
+    )
+
+
+def connection(
+    listing: Listing[Any], to_node: Callable[[Any], NodeT], type_: Any
+) -> Connection[NodeT]:
     page = listing.page
     nodes = [to_node(item) for item in page.items]
-    return Connection(
+    made: Connection[NodeT] = type_(
         edges=[Edge(node=n, page=page, index=i) for i, n in enumerate(nodes)],
         nodes=nodes,
         page_info=PageInfo(
@@ -127,7 +248,10 @@ def connection(listing: Listing[Any], to_node: Callable[[Any], NodeT]) -> Connec
             end_cursor=page.cursor(len(nodes) - 1) if nodes else None,
         ),
         count=listing.count,
+        aggregates=listing.aggregate,
+        listing=listing,
     )
+    return made
 
 
 Listing_ = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[Any]]]
@@ -154,7 +278,8 @@ def order_by_input(name: str, sort_field: type[Enum], *, what: str) -> Any:
 
 def connection_field(
     *,
-    node: Any,
+    connection_type: Any,
+    of: Callable[[], Any],
     filter: Any,
     order_by: Any,
     listing: Listing_,
@@ -166,8 +291,9 @@ def connection_field(
     """A connection field with the standard arguments, for a root query (`parent` is
     None) or a nested one (`parent` is the parent's row).
 
-    `node`, `filter` and `order_by` may be lazy references; the argument list is built
-    once here instead of being repeated in every entity.
+    `connection_type`, `filter` and `order_by` may be lazy references (then `of` returns
+    the connection's class when first called); the argument list is built once here
+    instead of being repeated in every entity.
     """
 
     async def resolve(
@@ -181,9 +307,9 @@ def connection_field(
         order_by: Any = None,
         include_deleted: bool = False,
     ) -> Any:
-        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
         parent = getattr(self, "row", None)
-        return connection(await listing(info.context, parent, args), to_node)
+        return connection(await listing(info.context, parent, args), to_node, of())
 
     resolve.__annotations__ = {
         "info": Info,
@@ -199,6 +325,6 @@ def connection_field(
             strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
         ],
         "include_deleted": IncludeDeleted,
-        "return": Connection[node],
+        "return": connection_type,
     }
     return strawberry.field(resolver=resolve, description=description)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import strawberry
 
+from gql.aggregates import aggregate_kind
 from gql.categories import Category, CategoryFilter
 from gql.compiled import batched_field, objects_of
 from gql.context import Info
@@ -21,22 +22,23 @@ from gql.filters import (
     IntFilter,
     StringFilter,
 )
+from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
 from gql.pagination import (
     After,
     Before,
-    Connection,
     First,
     IncludeDeleted,
     Last,
     connection,
     connection_args,
+    connection_type,
     order_by_input,
 )
 from resolvers import products
 from resolvers.context import RequestContext
-from sql.products import ProductRow
+from sql.products import PRODUCTS, ProductRow
 
 
 @strawberry.enum(description="What products can be ordered by.")
@@ -125,6 +127,25 @@ class Product(Node):
         )
 
 
+ProductAggregate = aggregate_kind("Product", PRODUCTS.measures, what="products")
+ProductGroups = group_kind(
+    "Product",
+    PRODUCTS.measures,
+    {
+        "category": KeyField(
+            Category,
+            "Their category.",
+            convert=Category.from_row,
+            load=products.categories_of_groups,
+        )
+    },
+    ProductAggregate,
+    what="products",
+    rows=RowsOf("ProductConnection", __name__, ProductOrderBy, Product.from_row),
+)
+ProductConnection = connection_type("ProductConnection", Product, ProductGroups, what="products")
+
+
 async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:
     row = await products.product(ctx, id=id)
     return None if row is None else Product.from_row(row)
@@ -178,7 +199,7 @@ class ProductQueries:
             ),
         ] = None,
         include_deleted: IncludeDeleted = False,
-    ) -> Connection[Product]:
-        args = connection_args(first, after, last, before, filter, order_by, include_deleted)
+    ) -> ProductConnection:  # type: ignore[valid-type]
+        args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
         listing = await products.products_listing(info.context, args, search=search)
-        return connection(listing, Product.from_row)
+        return connection(listing, Product.from_row, ProductConnection)

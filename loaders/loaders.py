@@ -21,9 +21,12 @@ from aiodataloader import DataLoader, Loader
 
 from loaders.align import align_one
 from sql import categories, customers, orders, products
+from sql.aggregates import Figures, aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
+from sql.group_rows import fetch_group_rows
+from sql.groups import GroupPage, count_nested_groups, fetch_nested_groups
 from sql.observe import current_batch, sink
 from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
@@ -176,23 +179,32 @@ class ByKeyLoader(_Loader[UUID, V], Generic[V]):
 
 class NestedLoaders(Generic[V]):
     """One loader per page shape (filter, ordering, cursor, size) of a nested connection:
-    every parent asking for the same shape is served by one statement."""
+    every parent asking for the same shape is served by one statement. `options` go to
+    the fetch as they are; the shape must tell them apart."""
 
-    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[UUID, V]]]):
+    def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[dict[Any, V]]]):
         self._executor = executor
         self._fetch = fetch
-        self._loaders: dict[Hashable, DataLoader[UUID, V]] = {}
+        self._loaders: dict[Hashable, DataLoader[Hashable, V]] = {}
 
     def load(
-        self, spec: PageSpec, *, shape: Hashable, parent_key: str, parent_id: UUID
+        self,
+        spec: PageSpec,
+        *,
+        shape: Hashable,
+        parent_key: str | None,
+        parent_id: Hashable,
+        **options: Any,
     ) -> Awaitable[V]:
         key = (spec.entity.table, parent_key, shape)
         loader = self._loaders.get(key)
         if loader is None:
             executor, fetch = self._executor, self._fetch
 
-            async def batch(ids: Sequence[UUID]) -> list[V]:
-                found = await fetch(executor, spec, parent_key=parent_key, parent_ids=list(ids))
+            async def batch(ids: Sequence[Hashable]) -> list[V]:
+                found = await fetch(
+                    executor, spec, parent_key=parent_key, parent_ids=list(ids), **options
+                )
                 return [found[i] for i in ids]
 
             loader = self._loaders[key] = _Shared(batch)
@@ -256,6 +268,23 @@ class Loaders:
     def nested_counts(self) -> NestedLoaders[int]:
         return NestedLoaders(self._executor, count_nested_rows)
 
+    @cached_property
+    def nested_aggregates(self) -> NestedLoaders[Figures]:
+        return NestedLoaders(self._executor, aggregate_nested_rows)
+
+    @cached_property
+    def nested_groups(self) -> NestedLoaders[GroupPage]:
+        return NestedLoaders(self._executor, fetch_nested_groups)
+
+    @cached_property
+    def nested_group_counts(self) -> NestedLoaders[int]:
+        return NestedLoaders(self._executor, count_nested_groups)
+
+    @cached_property
+    def group_rows(self) -> NestedLoaders[RowPage]:
+        """Pages of groups' rows; a group's "parent id" is (its parent's id, *its keys)."""
+        return NestedLoaders(self._executor, fetch_group_rows)
+
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)
         may have changed, so later fields in the same response read it again. Rows by id
@@ -265,6 +294,10 @@ class Loaders:
             "product_count_by_category",
             "nested_pages",
             "nested_counts",
+            "nested_aggregates",
+            "nested_groups",
+            "nested_group_counts",
+            "group_rows",
         ):
             self.__dict__.pop(name, None)  # made afresh when next used
 

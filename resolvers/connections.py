@@ -17,6 +17,7 @@ from loaders.loaders import ByIdLoader, load_all
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
+from sql.aggregates import Figures, Measure, aggregate_rows
 from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
 from sql.pages import RowPage, count_rows, fetch_page
 
@@ -59,6 +60,9 @@ class ConnectionArgs:
     order_by: Sequence[Ordering] = ()
     include_deleted: bool = False
     """Asked for soft-deleted rows too: honoured for staff, for whom they exist."""
+    read_rows: bool = True
+    """False when only figures of the set are asked for (totalCount, aggregate, groupBy):
+    the page is checked but not read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class PagePlan:
 
     spec: PageSpec
     digest: str
+    read_rows: bool = True
 
     @property
     def shape(self) -> tuple[Any, ...]:
@@ -103,7 +108,32 @@ def plan_page(
     `leading` sort keys (search relevance) come before the client's ordering only when the
     client gave none; `where` and `extra_args` add static conditions (see `PageSpec`).
     """
-    page = args.page
+    backward, size, cursor = page_bounds(ctx, args.page)
+    chosen = [_sort_key(entity, o) for o in args.order_by]
+    order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
+    # Soft-deleted rows exist for staff alone; to anyone else the request is the plain one.
+    include_deleted = args.include_deleted and ctx.viewer.is_staff
+    digest = page_digest(
+        order, scope=scope, filter=args.filter, args=(*extra_args, include_deleted)
+    )
+    after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
+    spec = PageSpec(
+        entity=entity,
+        order=order,
+        after=after,
+        backward=backward,
+        limit=size,
+        filter=args.filter,
+        where=where,
+        args=extra_args,
+        owner=ctx.viewer.owner,
+        include_deleted=include_deleted,
+    )
+    return PagePlan(spec=spec, digest=digest, read_rows=args.read_rows)
+
+
+def page_bounds(ctx: RequestContext, page: PageArgs) -> tuple[bool, int, str | None]:
+    """Whether the page reads backward, its size and its cursor, once checked."""
     if page.first is not None and page.last is not None:
         raise BadUserInput("pass either `first` or `last`, not both")
     backward = page.last is not None
@@ -120,28 +150,7 @@ def plan_page(
         raise BadUserInput(f"`{name}` must not be negative (got {size})")
     elif size > limits.maximum:
         raise BadUserInput(f"`{name}` must be at most {limits.maximum} (got {size})")
-    chosen = [_sort_key(entity, o) for o in args.order_by]
-    order = with_tiebreak(chosen or [*leading, *(_sort_key(entity, o) for o in default_order)])
-    # Soft-deleted rows exist for staff alone; to anyone else the request is the plain one.
-    include_deleted = args.include_deleted and ctx.viewer.is_staff
-    digest = page_digest(
-        order, scope=scope, filter=args.filter, args=(*extra_args, include_deleted)
-    )
-    cursor = page.before if backward else page.after
-    after = None if cursor is None else decode_cursor(cursor, order=order, digest=digest)
-    spec = PageSpec(
-        entity=entity,
-        order=order,
-        after=after,
-        backward=backward,
-        limit=size,
-        filter=args.filter,
-        where=where,
-        args=extra_args,
-        owner=ctx.viewer.owner,
-        include_deleted=include_deleted,
-    )
-    return PagePlan(spec=spec, digest=digest)
+    return backward, size, page.before if backward else page.after
 
 
 def edge_page(plan: PagePlan, row: Any) -> Page[Any]:
@@ -189,39 +198,76 @@ def to_page(plan: PagePlan, rows: RowPage) -> Page[Any]:
 
 @dataclass(frozen=True, slots=True)
 class Listing(Generic[T]):
-    """A page, and how to count everything it was cut from (run only when asked)."""
+    """A page, and how to count and aggregate everything it was cut from (run only when
+    asked: one statement per call, whatever the measures)."""
 
     page: Page[T]
     count: Callable[[], Awaitable[int]]
+    aggregate: Callable[[tuple[Measure, ...]], Awaitable[Figures]] = field(
+        default=lambda _measures: _nothing()
+    )
+    plan: PagePlan | None = None
+    """What the page was read with: its set is what groups are made of."""
+    parent: tuple[str, UUID] | None = None
+    """For a nested page, the column pointing at the parent and the parent's id."""
+
+
+NO_ROWS = RowPage(rows=[], sort_values=[], more_ahead=False, any_behind=False)
 
 
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
-    with _filter_errors():
-        rows = await fetch_page(ctx.reads, plan.spec)
+    with filter_errors():
+        rows = await fetch_page(ctx.reads, plan.spec) if plan.read_rows else NO_ROWS
 
     async def count() -> int:
-        with _filter_errors():
+        with filter_errors():
             return await count_rows(ctx.reads, plan.spec)
 
-    return Listing(page=to_page(plan, rows), count=count)
+    async def aggregate(measures: tuple[Measure, ...]) -> Figures:
+        with filter_errors():
+            return await aggregate_rows(ctx.reads, plan.spec, measures=measures)
+
+    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate, plan=plan)
 
 
 async def nested_listing(
     ctx: RequestContext, plan: PagePlan, *, parent_key: str, parent_id: UUID
 ) -> Listing[Any]:
     """One parent's page, batched with every other parent asking for the same shape."""
-    with _filter_errors():
-        rows = await ctx.loaders.nested_pages.load(
-            plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
-        )
+    with filter_errors():
+        rows = NO_ROWS
+        if plan.read_rows:
+            rows = await ctx.loaders.nested_pages.load(
+                plan.spec, shape=plan.shape, parent_key=parent_key, parent_id=parent_id
+            )
 
     async def count() -> int:
-        with _filter_errors():
+        with filter_errors():
             return await ctx.loaders.nested_counts.load(
                 plan.spec, shape=plan.digest, parent_key=parent_key, parent_id=parent_id
             )
 
-    return Listing(page=to_page(plan, rows), count=count)
+    async def aggregate(measures: tuple[Measure, ...]) -> Figures:
+        with filter_errors():
+            return await ctx.loaders.nested_aggregates.load(
+                plan.spec,
+                shape=(plan.digest, measures),
+                parent_key=parent_key,
+                parent_id=parent_id,
+                measures=measures,
+            )
+
+    return Listing(
+        page=to_page(plan, rows),
+        count=count,
+        aggregate=aggregate,
+        plan=plan,
+        parent=(parent_key, parent_id),
+    )
+
+
+async def _nothing() -> Figures:
+    raise LookupError("these items have no aggregate")
 
 
 async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
@@ -243,7 +289,7 @@ async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: st
 
 
 @contextlib.contextmanager
-def _filter_errors() -> Iterator[None]:
+def filter_errors() -> Iterator[None]:
     """Turns the builder's refusal of a filter into a client error."""
     try:
         yield

@@ -65,7 +65,10 @@ def decode_cursor(cursor: str, *, order: Sequence[SortKey], digest: str) -> tupl
     try:
         if not isinstance(values, list) or len(values) != len(order):
             raise ValueError
-        return tuple(_decode_value(v, key.kind) for v, key in zip(values, order, strict=True))
+        return tuple(
+            None if v is None and key.nullable else _decode_value(v, key.kind)
+            for v, key in zip(values, order, strict=True)
+        )
     except (ValueError, TypeError, InvalidOperation):
         raise BadUserInput(f"cursor {_shown(cursor)} is not a valid cursor") from None
 

@@ -26,6 +26,7 @@ from resolvers.connections import (
 )
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
+from resolvers.groups import related_rows
 from resolvers.validation import Input, Quantity, parse
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
@@ -228,3 +229,8 @@ async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow
     for product in restocked:
         ctx.loaders.product_by_id.prime_row(product)
     return row
+
+
+async def customers_of_groups(ctx: RequestContext, ids: list[UUID | None]) -> list[Any]:
+    """The customers groups of orders are keyed by."""
+    return await related_rows(ctx.loaders.customer_by_id, ids)

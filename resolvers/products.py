@@ -20,6 +20,7 @@ from resolvers.connections import (
 )
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
+from resolvers.groups import related_rows
 from sql import products
 from sql.builder import SortKey
 from sql.categories import CategoryRow
@@ -67,3 +68,8 @@ def product_edge(ctx: RequestContext, row: ProductRow) -> Page[ProductRow]:
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:
     ids = [p.category_id for p in products]
     return await existing(ctx.loaders.category_by_id, ids, what="category")
+
+
+async def categories_of_groups(ctx: RequestContext, ids: list[UUID | None]) -> list[Any]:
+    """The categories groups of products are keyed by."""
+    return await related_rows(ctx.loaders.category_by_id, ids)

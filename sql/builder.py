@@ -65,6 +65,8 @@ class SortKey:
     kind: type
     descending: bool = False
     nulls_first: bool | None = None
+    nullable: bool = False
+    """Its values may be NULL (groups' keys and measures): cursors may carry None."""
 
     def sql(self, expression: str, *, reverse: bool) -> str:
         """This step of ORDER BY, for `expression` (the rendered `self.expression`)."""
@@ -106,6 +108,12 @@ class Entity:
     """For customer-owned rows, the expression naming the owning customer: pages are then
     restricted to the owner scope they are read with."""
     live: str = "{t}.deleted_at IS NULL"
+    groupable: Mapping[str, Column] = field(default_factory=dict)
+    """Columns rows may be grouped by as they are (timestamp measures are grouped by in
+    buckets), by the names clients use."""
+    measures: Mapping[str, Column] = field(default_factory=dict)
+    """Columns aggregates may read, by the names clients use: numbers (sum, avg, min,
+    max) and timestamps (min, max)."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -425,7 +433,7 @@ def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPag
 def count_statement(spec: PageSpec) -> Statement:
     """How many live rows match the page's filter (its cursor and size do not matter)."""
     params = Params(spec.args)
-    where = _count_conditions(spec, params)
+    where = set_conditions(spec, params)
     return Statement(
         text=f"SELECT count(*) FROM {spec.entity.table} AS t0 WHERE {where}", args=params.values
     )
@@ -434,7 +442,7 @@ def count_statement(spec: PageSpec) -> Statement:
 def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
     """Counts for many parents at once; `$1` is the array of parent ids."""
     params = Params([None, *spec.args])
-    where = _count_conditions(spec, params)
+    where = set_conditions(spec, params)
     text = (
         "SELECT parent.id, (SELECT count(*) FROM "
         f"{spec.entity.table} AS t0 WHERE t0.{parent_key} = parent.id AND {where}) "
@@ -443,7 +451,9 @@ def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
     return Statement(text=text, args=params.values)
 
 
-def _count_conditions(spec: PageSpec, params: Params) -> str:
+def set_conditions(spec: PageSpec, params: Params) -> str:
+    """The condition over `t0` of every row a page is cut from: liveness, static
+    conditions, the owner scope and the filter (not the cursor, not the size)."""
     render = _renderer(spec, alias="t0", first_arg=len(params.values) - len(spec.args) + 1)
     conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
     conditions += _owner_condition(spec, render, params)

@@ -34,6 +34,10 @@ CATEGORIES = Entity(
         "CREATED_AT": SortKey("{t}.created_at", datetime),
     },
     writable=frozenset({"name", "description"}),
+    measures={
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "updated_at": Column("updated_at", datetime, "timestamptz"),
+    },
 )
 
 CATEGORIES_BY_IDS = ByIds(

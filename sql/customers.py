@@ -51,6 +51,10 @@ CUSTOMERS = Entity(
     },
     owner="{t}.id",
     writable=frozenset({"email", "name"}),
+    measures={
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "updated_at": Column("updated_at", datetime, "timestamptz"),
+    },
 )
 
 # `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every

@@ -62,6 +62,19 @@ ORDERS = Entity(
         "STATUS": SortKey("{t}.status", str),
     },
     owner="{t}.customer_id",
+    groupable={
+        "status": Column("status", str, "order_status"),
+        "customer": Column("customer_id", UUID, "uuid"),
+    },
+    measures={
+        "total": Column("total", Decimal, "numeric"),
+        "placed_at": Column("placed_at", datetime, "timestamptz"),
+        "paid_at": Column("paid_at", datetime, "timestamptz", nullable=True),
+        "shipped_at": Column("shipped_at", datetime, "timestamptz", nullable=True),
+        "cancelled_at": Column("cancelled_at", datetime, "timestamptz", nullable=True),
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "updated_at": Column("updated_at", datetime, "timestamptz"),
+    },
 )
 
 # `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every

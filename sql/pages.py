@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sql.builder import (
     PageSpec,
+    Statement,
     count_statement,
     nested_count_statement,
     nested_page_statement,
@@ -36,11 +37,23 @@ async def fetch_nested_pages(
 ) -> dict[UUID, RowPage]:
     """The same page of children for every parent, in one statement."""
     statement = nested_page_statement(spec, parent_key=parent_key)
-    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
-    by_parent: dict[UUID, list[Any]] = defaultdict(list)
+    found = by_parent(await fetch_for_parents(executor, statement, parent_ids))
+    return {parent: _rows(spec, found.get(parent, [])) for parent in parent_ids}
+
+
+async def fetch_for_parents(
+    executor: Executor, statement: Statement, parent_ids: list[UUID]
+) -> list[Any]:
+    """The records of a statement for many parents, whose `$1` is the parents' ids."""
+    return await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+
+
+def by_parent(records: list[Any]) -> dict[UUID, list[tuple[Any, ...]]]:
+    """Records that start with their parent's id, the rest of each by parent."""
+    found: dict[UUID, list[tuple[Any, ...]]] = defaultdict(list)
     for record in records:
-        by_parent[record[0]].append(tuple(record)[1:])
-    return {parent: _rows(spec, by_parent.get(parent, [])) for parent in parent_ids}
+        found[record[0]].append(tuple(record)[1:])
+    return found
 
 
 async def count_rows(executor: Executor, spec: PageSpec) -> int:
@@ -53,7 +66,7 @@ async def count_nested_rows(
     executor: Executor, spec: PageSpec, *, parent_key: str, parent_ids: list[UUID]
 ) -> dict[UUID, int]:
     statement = nested_count_statement(spec, parent_key=parent_key)
-    records = await executor.fetch(statement.text, parent_ids, *statement.args[1:])
+    records = await fetch_for_parents(executor, statement, parent_ids)
     return {record[0]: record[1] for record in records}
 
 

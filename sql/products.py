@@ -51,6 +51,13 @@ PRODUCTS = Entity(
         "UPDATED_AT": SortKey("{t}.updated_at", datetime),
     },
     writable=frozenset({"sku", "name", "description", "price", "stock", "category_id"}),
+    groupable={"category": Column("category_id", UUID, "uuid")},
+    measures={
+        "price": Column("price", Decimal, "numeric"),
+        "stock": Column("stock", int, "integer"),
+        "created_at": Column("created_at", datetime, "timestamptz"),
+        "updated_at": Column("updated_at", datetime, "timestamptz"),
+    },
 )
 
 SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"

@@ -31,6 +31,7 @@ from tests.conftest import token
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
 COUNT = "{ products(first: 1) { totalCount } }"
+PAGE = "{ products(first: 1) { nodes { name } } }"
 
 LEAKS = (
     "Traceback",
@@ -146,7 +147,7 @@ async def test_statement_timeout_is_a_retryable_timeout(database_url: str, db: D
         table_locked(database_url),
     ):
         started = time.monotonic()
-        response = await http.post("/graphql", json={"query": COUNT})
+        response = await http.post("/graphql", json={"query": PAGE})
         elapsed = time.monotonic() - started
     assert 0.25 < elapsed < 2, elapsed
     assert response.status_code == 200

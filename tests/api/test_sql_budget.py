@@ -78,3 +78,86 @@ async def test_counts_and_stats_are_batched(
     # customers page, its count, stats, nested orders, nested order counts; categories
     # page, product counts, nested products, nested product counts.
     assert len(recorder.statements) <= 9, recorder.statements
+
+
+@pytest.mark.parametrize("n", [1, 30])
+async def test_aggregates_take_one_statement_each_for_every_parent(
+    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """query($n: Int) { orders(first: 1) { aggregate { count sum { total } max { placedAt } } }
+             customers(first: $n) { nodes {
+               orders(first: 2) { aggregate { count sum { total } avg { total } } }
+               paid: orders(filter: {status: {eq: PAID}}) { aggregate { count } } } } }""",
+        {"n": n},
+    )
+    assert data["orders"]["aggregate"]["count"] == 120
+    customers = data["customers"]["nodes"]
+    assert len(customers) == n
+    assert {c["orders"]["aggregate"]["count"] for c in customers} == {4}
+    # orders' aggregate; customers page; each nested aggregate, one statement for every
+    # customer. No page of orders is read: none is shown.
+    assert len(recorder.statements) == 4, recorder.statements
+
+
+@pytest.mark.parametrize("n", [1, 30])
+async def test_groups_take_one_statement_each_for_every_parent(
+    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """query($n: Int) {
+             orders { groupBy(by: [{field: CUSTOMER}, {field: PLACED_AT, bucket: YEAR}],
+                              first: 50) {
+               nodes { key { customer { name } placedAt } aggregate { count sum { total } } } } }
+             customers(first: $n) { nodes {
+               orders { groupBy(by: [{field: STATUS}], orderBy: [{field: SUM_TOTAL}]) {
+                 totalCount edges { cursor node {
+                   key { status } aggregate { max { total } } } } } } } }
+             categories { nodes { products { groupBy(by: [{field: CATEGORY}]) {
+               nodes { key { category { name } } aggregate { count } } } } } } }""",
+        {"n": n},
+    )
+    assert len(data["orders"]["groupBy"]["nodes"]) == 30  # one year, each customer
+    customers = data["customers"]["nodes"]
+    assert len(customers) == n
+    assert {c["orders"]["groupBy"]["totalCount"] for c in customers} == {1}
+    # orders' groups and their customers; customers page, the nested groups and their
+    # count; categories page, the nested groups and their categories. No page of orders or
+    # products is read: none is shown.
+    assert len(recorder.statements) == 8, "\n".join(s[:150] for s in recorder.statements)
+
+
+async def test_a_connection_reads_its_page_only_when_it_shows_it(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    # (a query, its statements: the page when shown, the count when asked)
+    for query, expected in [
+        ("{ orders(first: 5) { totalCount } }", 1),
+        ("{ orders(first: 5) { totalCount nodes { number } } }", 2),
+        ("{ orders(first: 5) { ... on OrderConnection { pageInfo { hasNextPage } } } }", 1),
+        ("{ orders { ...Page } } fragment Page on OrderConnection { edges { cursor } }", 1),
+        ("{ orders(first: 5) { __typename } }", 0),
+        ("{ orders(first: 5) { aggregate { count } } }", 1),
+    ]:
+        recorder.clear()
+        await client.data(query)
+        assert len(recorder.statements) == expected, (query, recorder.statements)
+    body = await client.query("{ orders(first: 500) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # checked all the same
+
+
+async def test_rows_of_every_group_take_one_statement(
+    client: GraphQLClient, recorder: StatementRecorder, store: None
+) -> None:
+    recorder.clear()
+    data = await client.data(
+        """{ orders { groupBy(by: [{field: CUSTOMER}], first: 30) {
+             nodes { orders(first: 2) { nodes { number } } } } }
+           customers(first: 30) { nodes { orders { groupBy(by: [{field: STATUS}]) {
+             nodes { orders(first: 1) { totalCount nodes { total } } } } } } } }"""
+    )
+    assert {len(g["orders"]["nodes"]) for g in data["orders"]["groupBy"]["nodes"]} == {2}
+    # orders' groups and their rows; customers page, their groups and the groups' rows
+    assert len(recorder.statements) == 5, recorder.statements
