@@ -371,3 +371,67 @@ def test_a_subscription_runs_with_the_headers_as_connection_init_payload(
     finally:
         browser.save_screenshot(str(tmp_path / "graphiql-subscription.png"))
     assert played.init_payloads == [{"authorization": "Bearer abc"}]
+
+
+def _staff_token(server: RunningServer) -> str:
+    """The staff token `serve` logs at start-up in development."""
+    for line in server.log().splitlines():
+        message = json.loads(line).get("message", "") if line.startswith("{") else ""
+        if message.startswith("development token, staff"):
+            return str(message.rsplit("Bearer ", 1)[1])
+    raise AssertionError("serve logged no staff token")
+
+
+def _post(server: RunningServer, token: str, query: str, **variables: Any) -> Any:
+    response = httpx.post(
+        server.graphql_url,
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+UPDATE_PRICE = """mutation($id: ID!, $rev: Int!) {
+  updateProduct(id: $id, rev: $rev, patch: {price: "12.34"}) { __typename } }"""
+REV = "query($id: ID!) { node(id: $id) { ... on Product { rev } } }"
+
+
+@WITH_DEMO_DATA
+def test_a_subscription_in_graphiql_shows_a_change_made_elsewhere(
+    live_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    """GraphiQL, offline, subscribes over the server's own graphql-transport-ws and shows
+    the event of a price another client changed."""
+    from selenium.webdriver.common.by import By
+
+    staff = _staff_token(live_server)
+    first = _post(live_server, staff, "{ products(first: 1) { nodes { id name } } }")
+    product = first["products"]["nodes"][0]
+    subscription = "subscription Watch { productChanged { kind product { name price } } }"
+
+    def shown(driver: Any) -> bool:
+        """Writes the price until the subscription, which may still be starting, shows it."""
+        result = _result(driver)
+        if result is None:
+            rev = _post(live_server, staff, REV, id=product["id"])["node"]["rev"]
+            _post(live_server, staff, UPDATE_PRICE, id=product["id"], rev=rev)
+        return result is not None
+
+    try:
+        wait = _open_graphiql(browser, live_server.graphql_url)
+        browser.execute_script(
+            "document.querySelectorAll('.graphiql-editor-tool .CodeMirror')[1]"
+            ".CodeMirror.setValue(arguments[0]);",
+            json.dumps({"Authorization": f"Bearer {staff}"}),
+        )
+        _set_query(browser, wait, subscription)
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait.until(shown)
+        event = _result(browser)["data"]["productChanged"]
+        assert event == {"kind": "UPDATED", "product": {"name": product["name"], "price": "12.34"}}
+    finally:
+        browser.save_screenshot(str(tmp_path / "graphiql-live-subscription.png"))
+    _no_csp_violations(browser)
