@@ -162,7 +162,9 @@ class _Field:
     info_head: tuple[Any, ...] | None = None  # what `_Run.info` passes before the variables
 
 
-_Call = Callable[[Any, GraphQLResolveInfo[Any], dict[str, Any]], Any]
+_Call = Callable[
+    [list[Any], GraphQLResolveInfo[Any], dict[str, Any], dict[Hashable, Any]], list[Any]
+]
 
 
 @dataclass(slots=True)
@@ -276,24 +278,40 @@ class _Compiler:
         converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
         plain = _plain_arguments(field.arguments, registry, config)
 
-        def convert(arguments: dict[str, Any]) -> dict[str, Any]:
+        def convert(arguments: dict[str, Any], run: dict[Hashable, Any]) -> dict[str, Any]:
             if plain is not None:  # taken as they are
                 return {python: arguments[name] for name, python in plain if name in arguments}
             key = _frozen(arguments)
             kwargs = None if key is None else converted.get(key)
             if kwargs is None:
+                # Too large to keep in the plan: converted once per run all the same, for
+                # every alias of the field that passes the same values (one filter variable
+                # in thirty aliases was converted thirty times).
+                same = (id(field), *((name, id(value)) for name, value in arguments.items()))
+                found = run.get(same)
+                if found is not None:
+                    return dict(found[1])
                 kwargs = convert_arguments(
                     arguments, field.arguments, scalar_registry=registry, config=config
                 )
+                run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
                 if key is not None and len(converted) < MAX_CONVERTED:
                     converted[key] = kwargs
             return dict(kwargs)  # a copy: `info` goes in below
 
-        def call(source: Any, info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
-            kwargs = convert(arguments)
+        def call(
+            sources: list[Any],
+            info: GraphQLResolveInfo[Any],
+            arguments: dict[str, Any],
+            run: dict[Hashable, Any],
+        ) -> list[Any]:
+            """The resolver's value for each source, its arguments converted once."""
+            kwargs = convert(arguments, run)
             if info_name is not None:
                 kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
-            return resolver(source, **kwargs) if takes_self else resolver(**kwargs)
+            if takes_self:
+                return [resolver(source, **kwargs) for source in sources]
+            return [resolver(**kwargs) for _ in sources]
 
         return call
 
@@ -325,6 +343,7 @@ class _Run:
         self.compiler = compiler
         self.variables = variables
         self.context = context
+        self.converted: dict[Hashable, Any] = {}  # arguments converted in this run
 
     def info(self, f: _Field) -> GraphQLResolveInfo[Any]:
         """What graphql-core would pass; one for all the parents of a level (resolvers here
@@ -389,8 +408,7 @@ class _Run:
             )
             info = self.info(f)
             if f.call is not None:
-                call = f.call
-                values = [call(s, info, arguments) for s in sources]
+                values = f.call(sources, info, arguments, self.converted)
             else:
                 resolve = f.definition.resolve
                 assert resolve is not None

@@ -1,0 +1,58 @@
+"""A large argument value is converted once per request, however many fields pass it.
+
+Plans keep the converted arguments of small values only (large ones would pin memory for
+as long as the document stays cached). A large filter variable passed to thirty aliases of
+a field, or a nested connection's filter read for every parent of a level, must still be
+converted once per request: Strawberry's conversion of a 199-condition filter costs about
+as much as a small request, and it was paid once per alias and per parent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import gql.compiled
+from sql.pool import Database
+from tests import factories
+from tests.api.conftest import GraphQLClient
+
+WIDE = {"or": [{"name": {"eq": f"n{i}"}} for i in range(150)] + [{"name": {"eq": "Lamp"}}]}
+
+
+@pytest.fixture
+def conversions(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every conversion the compiled plans make (the real one, counted)."""
+    seen: list[Any] = []
+    real = gql.compiled.convert_arguments  # type: ignore[attr-defined]
+
+    def counted(arguments: Any, *rest: Any, **options: Any) -> Any:
+        seen.append(arguments)
+        return real(arguments, *rest, **options)
+
+    monkeypatch.setattr(gql.compiled, "convert_arguments", counted)
+    return seen
+
+
+async def test_one_large_filter_in_many_aliases_is_converted_once(
+    client: GraphQLClient, db: Database, conversions: list[Any]
+) -> None:
+    await factories.product(db, await factories.category(db), name="Lamp")
+    fields = " ".join(f"a{i}: products(first: 1, filter: $f) {{ totalCount }}" for i in range(25))
+    data = await client.data(f"query($f: ProductFilter) {{ {fields} }}", {"f": WIDE})
+    assert all(answer == {"totalCount": 1} for answer in data.values())
+    assert len(conversions) == 1
+
+
+async def test_a_nested_filter_is_converted_once_for_every_parent(
+    client: GraphQLClient, db: Database, conversions: list[Any]
+) -> None:
+    for name in ("Lighting", "Desks", "Chairs"):
+        await factories.product(db, await factories.category(db, name=name), name="Lamp")
+    query = """query($f: ProductFilter) {
+      categories(first: 10) { nodes { name products(filter: $f) { totalCount } } } }"""
+    data = await client.data(query, {"f": WIDE})
+    assert [n["products"]["totalCount"] for n in data["categories"]["nodes"]] == [1, 1, 1]
+    wide = [c for c in conversions if c.get("filter") is not None]
+    assert len(wide) == 1
