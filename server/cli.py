@@ -179,7 +179,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Workers are separate processes: they read their settings from the environment.
         os.environ.update(_environment(settings, url))
         log.info("serving GraphQL on http://%s:%d/graphql", settings.host, settings.port)
-        asyncio.run(log_dev_tokens(settings, url))
+        asyncio.run(log_dev_tokens(settings, direct))
         config = uvicorn_config(settings)
         if settings.workers > 1:
             workers.run(config)
