@@ -82,7 +82,7 @@ class DocumentCache:
         *,
         limits: QueryLimits | None = None,
         size: int = 512,
-        max_tokens: int = 100_000,
+        max_tokens: int = 50_000,
     ) -> None:
         self.schema = schema
         self.limits = limits or QueryLimits()
