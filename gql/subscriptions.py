@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -117,6 +118,11 @@ class Hub:
         self.context = context
         self.streams: dict[Stream, None] = {}  # in the order they began
         self.executions = 0  # selections run, for tests and the benchmark
+        # For metrics: events handed to subscribers, subscribers stopped as too slow, and
+        # `on_lag`, told for each event that reaches anyone how long ago it was written.
+        self.delivered = 0
+        self.stopped = 0
+        self.on_lag: Callable[[float], None] | None = None
 
     def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
         """The root field of a prepared subscription operation and its arguments."""
@@ -153,10 +159,16 @@ class Hub:
         for event, takers in wanted:
             cursor = cursor_of(event.position)
             row = documents.get((event.table, event.id))
+            if self.on_lag is not None:
+                self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
                 body = await self._execute(group[0], event, cursor, row)
                 for stream in group:
                     stream.offer(cursor, body)
+                    if stream.ended:
+                        self.stopped += 1
+                    else:
+                        self.delivered += 1
 
     async def _execute(self, stream: Stream, event: ChangeEvent, cursor: str, row: Any) -> bytes:
         viewer = stream.viewer

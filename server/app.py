@@ -153,6 +153,7 @@ def create_app(
         publisher = None
         if metrics is not None and shared is not None:
             metrics.database, metrics.admission = pool, endpoint.admission
+            metrics.follow(hub)
             publisher = asyncio.create_task(shared.keep_publishing())
         tasks.append(
             asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))

@@ -15,6 +15,7 @@ from server.figures import Counter, Family, Gauge, Histogram, Snapshot, snapshot
 
 if TYPE_CHECKING:
     from gql.admission import Admission
+    from gql.subscriptions import Hub
     from sql.pool import Database
 
 SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -108,6 +109,12 @@ class Metrics:
             "storefront_db_pool_acquisitions_total for all uses)",
             buckets=SHORT_SECONDS,
         )
+        self.feed_lag = Histogram(
+            "storefront_feed_lag_seconds",
+            "Time from a change's write to its fan-out to the subscribers that see it",
+            buckets=SHORT_SECONDS,
+        )
+        self.hub: Hub | None = None  # the subscriptions, once the app has them
         self.kept: tuple[Counter | Histogram, ...] = (
             self.requests,
             self.duration,
@@ -116,7 +123,13 @@ class Metrics:
             self.statement_duration,
             self.statement_errors,
             self.waits,
+            self.feed_lag,
         )
+
+    def follow(self, hub: Hub) -> None:
+        """Counts the change feed's subscribers, deliveries and lag."""
+        self.hub = hub
+        hub.on_lag = lambda seconds: self.feed_lag.observe((), seconds)
 
     def record(self, observation: Observation, seconds: float) -> None:
         """Runs once per request: every label tuple and lookup here is paid on each."""
@@ -157,6 +170,8 @@ class Metrics:
             ]
         if (admission := self.admission) is not None:
             out.append(("storefront_admission_running", admission.running))
+        if (hub := self.hub) is not None:
+            out.append(("storefront_feed_subscribers", len(hub.streams)))
         return out
 
     def _totals(self) -> list[tuple[str, float]]:
@@ -168,12 +183,15 @@ class Metrics:
                 ("storefront_admission_refused", admission.refused),
                 ("storefront_admission_timeouts", admission.timed_out),
             ]
+        if (hub := self.hub) is not None:
+            out += [
+                ("storefront_feed_events_delivered", hub.delivered),
+                ("storefront_feed_subscribers_stopped", hub.stopped),
+            ]
         return out
 
     def families(self) -> list[Family]:
         """Every family the exposition lists, in order."""
-        # The change feed's figures (subscribers, events delivered, lag from commit to
-        # delivery) join here when the feed exists.
         return [*self.kept, *_READ]
 
 
@@ -188,5 +206,11 @@ _READ: tuple[Family, ...] = (
     Gauge("storefront_admission_running", "GraphQL executions running now"),
     Counter("storefront_admission_refused", "Requests refused with 503: every slot was taken"),
     Counter("storefront_admission_timeouts", "Executions stopped at the request timeout"),
+    Gauge("storefront_feed_subscribers", "Subscriptions open now"),
+    Counter("storefront_feed_events_delivered", "Change events handed to subscribers"),
+    Counter(
+        "storefront_feed_subscribers_stopped",
+        "Subscriptions stopped with SUBSCRIBER_TOO_SLOW: their queue was full",
+    ),
     Gauge("storefront_metrics_processes", "Server processes whose figures this scrape holds"),
 )
