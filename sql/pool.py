@@ -65,27 +65,29 @@ class Database:
         return _Acquire(self)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self.acquire() as conn, _BOUNDED:
-            records: list[asyncpg.Record] = await conn.fetch(
-                query, *args, timeout=self.statement_timeout
-            )
-            return records
+        records: list[asyncpg.Record] = await self._alone("fetch", query, args)
+        return records
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self.acquire() as conn, _BOUNDED:
-            record: asyncpg.Record | None = await conn.fetchrow(
-                query, *args, timeout=self.statement_timeout
-            )
-            return record
+        record: asyncpg.Record | None = await self._alone("fetchrow", query, args)
+        return record
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn, _BOUNDED:
-            return await conn.fetchval(query, *args, timeout=self.statement_timeout)
+        return await self._alone("fetchval", query, args)
 
     async def execute(self, query: str, *args: Any) -> str:
-        async with self.acquire() as conn, _BOUNDED:
-            status: str = await conn.execute(query, *args, timeout=self.statement_timeout)
-            return status
+        status: str = await self._alone("execute", query, args)
+        return status
+
+    async def _alone(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """One statement on a connection of its own; bounded by the client only behind a
+        transaction pooler (elsewhere the session's statement_timeout bounds it)."""
+        async with self.acquire() as conn:
+            run = getattr(conn, method)
+            if self.statement_timeout is None:
+                return await run(query, *args)
+            async with _BOUNDED:
+                return await run(query, *args, timeout=self.statement_timeout)
 
     async def close(self) -> None:
         await self.pool.close()
