@@ -64,7 +64,7 @@ class EmbeddedPostgres:
             self.port = running
         else:
             # A restart keeps its port, so URLs handed out before stay valid.
-            self.port = self.port if self.port and _port_is_free(self.port) else _free_port()
+            self.port = self.port if self.port and _port_is_free(self.port) else free_port()
             self._start_postmaster()
             self.owned = True
         self._ensure_database()
@@ -246,7 +246,7 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from server.embedded import _free_port
+from server.embedded import free_port
 
 STARTUP_SECONDS = 15
 
@@ -66,7 +66,7 @@ def pgbouncer(server_url: str, workdir: Path, *, pool_size: int = 20) -> Iterato
     program = executable()
     if program is None:
         raise PgBouncerError("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
-    port = _free_port()
+    port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     ini = workdir / "pgbouncer.ini"
     ini.write_text(config(server_url, port=port, pool_size=pool_size))

@@ -202,7 +202,7 @@ def compile_filter(
             else:
                 for _ in range(len(value) - 1):  # one condition per operator
                     aliases.condition()
-                parts.extend(_operators(target, value, f"{alias}.{target.name}", params))
+                parts.extend(column_conditions(target, value, f"{alias}.{target.name}", params))
     return " AND ".join(f"({p})" for p in parts) if parts else "TRUE"
 
 
@@ -227,7 +227,9 @@ def _relation(
     )
 
 
-def _operators(column: Column, ops: Mapping[str, Any], ref: str, params: Params) -> list[str]:
+def column_conditions(
+    column: Column, ops: Mapping[str, Any], ref: str, params: Params
+) -> list[str]:
     """One condition per operator. NULL never equals, orders or contains anything: `neq` and
     `nin` hold for NULL, every other comparison fails on it."""
     parts = []
@@ -326,7 +328,7 @@ def page_statement(spec: PageSpec) -> Statement:
     exact too. Each output row is: the entity's columns, the sort values, a `behind` flag.
     """
     params = Params(spec.args)
-    body = _page_body(spec, alias="t0", params=params, correlate=None)
+    body = page_body(spec, alias="t0", params=params, correlate=None)
     return Statement(text=body, args=params.values)
 
 
@@ -335,7 +337,7 @@ def nested_page_statement(spec: PageSpec, *, parent_key: str) -> Statement:
     `parent_key` the column pointing at the parent; each output row starts with its
     parent's id."""
     params = Params([None, *spec.args])
-    body = _page_body(spec, alias="t0", params=params, correlate=f"t0.{parent_key} = parent.id")
+    body = page_body(spec, alias="t0", params=params, correlate=f"t0.{parent_key} = parent.id")
     text = (
         "SELECT parent.id, page.* FROM unnest($1::uuid[]) AS parent(id) "
         f"CROSS JOIN LATERAL ({body}) AS page"
@@ -343,7 +345,7 @@ def nested_page_statement(spec: PageSpec, *, parent_key: str) -> Statement:
     return Statement(text=text, args=params.values)
 
 
-def _page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | None) -> str:
+def page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | None) -> str:
     entity = spec.entity
     render = _renderer(spec, alias=alias, first_arg=len(params.values) - len(spec.args) + 1)
     selected = ", ".join(f"{alias}.{c}" for c in entity.columns)

@@ -1,7 +1,7 @@
 """The rows of groups: a keyset page of each group's rows, for every group of a page of
 groups (of every parent, for nested connections) in one statement.
 
-This extends `sql.builder` under its rules: the page is the builder's (`_page_body`), and a
+This extends `sql.builder` under its rules: the page is the builder's (`page_body`), and a
 row belongs to a group when each of the group's key expressions (`sql.groups`: a
 whitelisted column, or a bucket of one in the groups' time zone) is not distinct from the
 group's key, passed as one array parameter per key (and one of the groups' parents).
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sql.builder import PageSpec, Params, Statement, _page_body
+from sql.builder import PageSpec, Params, Statement, page_body
 from sql.groups import GroupSpec, key_column
-from sql.pages import RowPage, _rows
+from sql.pages import RowPage, page_of
 from sql.pool import Executor
 
 
@@ -35,7 +35,7 @@ def group_rows_statement(spec: PageSpec, groups: GroupSpec, *, parent_key: str |
         matches.append(f"{ref} IS NOT DISTINCT FROM grp.k{i}")
     zones = [groups.time_zone] if any(g.bucket for g in groups.keys) else []
     params = Params([None, *([None] * count), *zones, *spec.args])
-    body = _page_body(spec, alias="t0", params=params, correlate=" AND ".join(matches))
+    body = page_body(spec, alias="t0", params=params, correlate=" AND ".join(matches))
     names = ", ".join(f"k{i}" for i in range(count))
     text = (
         f"SELECT grp.n, page.* FROM unnest({', '.join(arrays)}) WITH ORDINALITY "
@@ -62,4 +62,4 @@ async def fetch_group_rows(
     found: dict[int, list[Any]] = {}
     for record in records:
         found.setdefault(record[0], []).append(tuple(record)[1:])
-    return {key: _rows(spec, found.get(n, [])) for n, key in enumerate(parent_ids, start=1)}
+    return {key: page_of(spec, found.get(n, [])) for n, key in enumerate(parent_ids, start=1)}

@@ -30,7 +30,7 @@ from sql.builder import (
     Params,
     SortKey,
     Statement,
-    _operators,
+    column_conditions,
     set_conditions,
 )
 from sql.pages import by_parent, fetch_for_parents
@@ -181,14 +181,14 @@ def _having(spec: GroupSpec, params: Params) -> str:
             continue
         if function == "count":
             count = Column("count", int, "bigint")
-            parts += _operators(count, value, "count(*)", params)
+            parts += column_conditions(count, value, "count(*)", params)
             continue
         for column, ops in value.items():
             measure = Measure(function, column)
             kind = _measure_kind(spec, measure)
             sql_type = {int: "bigint", datetime: "timestamptz"}.get(kind, "numeric")
             ref = measure_sql(spec.set, measure)
-            parts += _operators(Column(ref, kind, sql_type, nullable=True), ops, ref, params)
+            parts += column_conditions(Column(ref, kind, sql_type, nullable=True), ops, ref, params)
     return " AND ".join(f"({p})" for p in parts) if parts else "TRUE"
 
 

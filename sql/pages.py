@@ -29,7 +29,7 @@ class RowPage:
 
 async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
     statement = page_statement(spec)
-    return _rows(spec, await executor.fetch(statement.text, *statement.args))
+    return page_of(spec, await executor.fetch(statement.text, *statement.args))
 
 
 async def fetch_nested_pages(
@@ -38,7 +38,7 @@ async def fetch_nested_pages(
     """The same page of children for every parent, in one statement."""
     statement = nested_page_statement(spec, parent_key=parent_key)
     found = by_parent(await fetch_for_parents(executor, statement, parent_ids))
-    return {parent: _rows(spec, found.get(parent, [])) for parent in parent_ids}
+    return {parent: page_of(spec, found.get(parent, [])) for parent in parent_ids}
 
 
 async def fetch_for_parents(
@@ -70,7 +70,7 @@ async def count_nested_rows(
     return {record[0]: record[1] for record in records}
 
 
-def _rows(spec: PageSpec, records: Any) -> RowPage:
+def page_of(spec: PageSpec, records: Any) -> RowPage:
     page = split_page(records, spec=spec)
     row_type: Any = spec.entity.row_type
     return RowPage(
