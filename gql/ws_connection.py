@@ -191,8 +191,8 @@ class Connection:
             max_pending=self.limits.queue_size,
             deliver=self._deliver,
         )
-        hub.add(stream)
         self.stream_ids[stream] = id
+        hub.add(stream)
 
     async def _run_once(self, id: str, runnable: Any, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""
