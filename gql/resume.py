@@ -113,12 +113,12 @@ async def _room(stream: Stream) -> None:
 
 
 def _go_live(stream: Stream, through: Position) -> None:
-    """Releases the held live results after `through`, in order, and stops holding."""
+    """Stops holding: live results after `through` go out, in order, held ones first; those
+    at or below it (held, or from a fan-out that chose this stream before) were replayed."""
     held, stream.held = stream.held or [], None
+    stream.floor = through
     for cursor, body in held:
-        at = position_of(cursor)
-        if at is not None and at > through:
-            stream.send(cursor, body)
+        stream.offer(cursor, body)
 
 
 def _foreign() -> dict[str, Any]:

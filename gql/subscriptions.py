@@ -41,13 +41,14 @@ from resolvers.changes import (
     cursor_of,
     load_documents,
     loader_for,
+    position_of,
     sees_event,
     sees_row,
     until_available,
 )
 from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer
-from sql.feed import ChangeEvent
+from sql.feed import ChangeEvent, Position
 
 log = logging.getLogger("storefront.subscriptions")
 
@@ -67,6 +68,7 @@ class Stream:
         "after",
         "ended",
         "field",
+        "floor",
         "held",
         "interest",
         "key",
@@ -108,8 +110,10 @@ class Stream:
         after = arguments.get("after")
         self.after: str | None = after if isinstance(after, str) else None
         # While replaying: live results held back, whether some had to be let go (the replay
-        # then reads them from the outbox), the replay task, and a wake-up for it.
+        # then reads them from the outbox), the replay task, and a wake-up for it. After it,
+        # `floor`: the last position replayed, until a live result passes it.
         self.held: list[tuple[str, bytes]] | None = None
+        self.floor: Position | None = None
         self.missed = False
         self.replay: asyncio.Task[None] | None = None
         self.room: asyncio.Event | None = None
@@ -125,6 +129,11 @@ class Stream:
                 self.missed = True
             self.held.append((cursor, body))
             return
+        if self.floor is not None:  # just resumed: a fan-out begun earlier may bring replays
+            at = position_of(cursor)
+            if at is not None and at <= self.floor:
+                return
+            self.floor = None  # results come in order: all later ones pass too
         self.send(cursor, body)
 
     def send(self, cursor: str, body: bytes) -> None:
