@@ -7,9 +7,9 @@ viewer scope), and offers the same bytes to every member of the group. A stream 
 is full gets one typed error (`SUBSCRIBER_TOO_SLOW`, with the last cursor it was given) and
 ends: nothing is dropped without a message saying so.
 
-A stream added with a cursor (`after`) first replays the events after it from the outbox
-(`gql.resume`) while live results are held back, then releases those not already replayed:
-no gap and no duplicate at the switch-over.
+A stream added with a cursor (`after`) first replays the events after it, from memory or
+the outbox (`gql.resume`), while live results are held back, then releases those not
+already replayed: no gap and no duplicate at the switch-over.
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from graphql.execution.values import get_argument_values
 
 from gql.changes import Interest, interest, payload
 from gql.errors import masked_error, plain_error
+from gql.feed_window import FeedWindow
 from gql.http_params import GraphQLParams
 from gql.operations import Operations, Runnable
 from gql.resume import resume
@@ -179,6 +175,7 @@ class Hub:
         self.delivered = 0
         self.stopped = 0
         self.on_lag: Callable[[float], None] | None = None
+        self.window = FeedWindow()  # the latest events and results, for resumes
 
     def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
         """The root field of a prepared subscription operation and its arguments."""
@@ -205,6 +202,7 @@ class Hub:
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""
+        self.window.keep(events)
         if not self.streams:
             return
         wanted: list[tuple[ChangeEvent, list[Stream]]] = []
@@ -229,6 +227,7 @@ class Hub:
                 self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
                 body = await self._execute(group[0], event, cursor, row)
+                self.window.remember(group[0].key, event.position, body)
                 for stream in group:
                     stream.offer(cursor, body)
                     if stream.ended:

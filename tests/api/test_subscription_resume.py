@@ -183,13 +183,17 @@ async def test_a_malformed_or_foreign_cursor_is_bad_user_input(
         assert names(await nexts(anonymous, 1)) == ["b"]
 
 
+@pytest.mark.parametrize("source", ["window", "outbox"])
 async def test_live_events_that_the_replay_also_reads_are_sent_once(
-    server: tuple[str, Starlette], db: Database
+    server: tuple[str, Starlette], db: Database, source: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The switch-over, made certain: the feed hands the hub the very events the replay is
-    about to read, before the replay's first read. Each must reach the client once."""
+    """The switch-over, made certain: the hub is handed the very events the replay is about
+    to read, before the replay reads (from the hub's window of recent events, or from the
+    outbox when the window cannot tell). Each must reach the client once."""
     _, app = server
     hub: Hub = app.state.subscriptions
+    if source == "outbox":
+        monkeypatch.setattr(hub.window, "floor", None)  # as before the follower started
     product = await factories.product(db, await factories.category(db), "a")
     await settled(app)
     start = await newest(db)
