@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from graphql.execution.values import get_argument_values
 
 from gql.changes import Interest, interest, payload
@@ -31,6 +30,7 @@ from gql.feed_window import FeedWindow
 from gql.http_params import GraphQLParams
 from gql.operations import Operations, Runnable
 from gql.resume import resume
+from gql.subscription_roots import result_variables, root_field
 from resolvers.changes import (
     RETRY_FIRST,
     RETRY_MOST,
@@ -113,7 +113,9 @@ class Stream:
         self.missed = False
         self.replay: asyncio.Task[None] | None = None
         self.room: asyncio.Event | None = None
-        variables = orjson.dumps(params.variables or {}, option=orjson.OPT_SORT_KEYS)
+        variables = orjson.dumps(
+            result_variables(runnable, params.variables), option=orjson.OPT_SORT_KEYS
+        )
         # Subscribers with equal keys get byte-equal answers: one execution serves them all.
         self.key = (params.query, params.operation_name, variables, viewer.role, viewer.owner)
 
@@ -179,7 +181,7 @@ class Hub:
 
     def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
         """The root field of a prepared subscription operation and its arguments."""
-        root = _root_field(runnable.operation.selection_set, runnable)
+        root = root_field(runnable)
         subscription = self.operations.schema.subscription_type
         assert subscription is not None
         definition = subscription.fields[root.name.value]
@@ -274,23 +276,3 @@ def _groups(streams: list[Stream]) -> Iterator[list[Stream]]:
     for stream in streams:
         grouped[stream.key].append(stream)
     return iter(grouped.values())
-
-
-def _root_field(selections: SelectionSetNode, runnable: Runnable) -> FieldNode:
-    """The one root field of a subscription (validation guarantees there is exactly one),
-    wherever fragments put it."""
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            return selection
-        if isinstance(selection, InlineFragmentNode):
-            return _root_field(selection.selection_set, runnable)
-        if isinstance(selection, FragmentSpreadNode):
-            fragment = next(
-                d
-                for d in runnable.document.definitions
-                if getattr(d, "name", None) is not None
-                and d.name.value == selection.name.value  # type: ignore[attr-defined]
-                and hasattr(d, "type_condition")
-            )
-            return _root_field(fragment.selection_set, runnable)  # type: ignore[attr-defined]
-    raise ValueError("a subscription without a root field passed validation")

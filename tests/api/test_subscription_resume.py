@@ -263,3 +263,25 @@ async def test_a_subscriber_stopped_as_too_slow_resumes_from_the_cursor_of_its_e
             await anonymous.subscribe("again", CHANGES, {"after": error["extensions"]["cursor"]})
             assert revs(await nexts(anonymous, 3)) == [4, 5, 6]
             await nothing_more(anonymous, app)
+
+
+async def test_resumed_subscribers_share_one_execution_with_live_ones(
+    server: tuple[str, Starlette], db: Database
+) -> None:
+    """`after` only says where a stream starts: subscribers that differ in it alone (as a
+    variable) are one group."""
+    url, app = server
+    hub: Hub = app.state.subscriptions
+    product = await factories.product(db, await factories.category(db), "a")
+    await rename(db, product, "b")
+    await settled(app)
+    start = cursor_of(await newest(db))
+    async with client(url) as live, client(url) as resumed:
+        await live.subscribe("1", CHANGES)
+        await resumed.subscribe("1", CHANGES, {"after": start})
+        await settled(app)
+        before = hub.executions
+        await rename(db, product, "c")
+        for connection in (live, resumed):
+            assert revs(await nexts(connection, 1)) == [3]
+        assert hub.executions - before == 1
