@@ -115,6 +115,7 @@ async def _replay(hub: Hub, stream: Stream, events: list[ChangeEvent]) -> None:
             body = await hub._execute(stream, event, cursor, row)
             hub.window.remember(stream.key, event.position, body)
         stream.send(cursor, body)
+        hub.delivered += not stream.ended
 
 
 async def _room(stream: Stream) -> None:
