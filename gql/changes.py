@@ -15,8 +15,8 @@ from uuid import UUID
 
 import strawberry
 
+from engine.node_ids import to_global_id, uuid_of
 from gql.node import Node, node_of
-from gql.node_ids import to_global_id, uuid_of
 from gql.orders import Order
 from gql.products import Product
 from resolvers.changes import sees_row

@@ -25,10 +25,10 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
+from engine.errors import masked_error, plain_error
+from engine.http_params import GraphQLParams
+from engine.operations import Operations, Runnable
 from gql.changes import Interest, interest, payload
-from gql.errors import masked_error, plain_error
-from gql.http_params import GraphQLParams
-from gql.operations import Operations, Runnable
 from resolvers.changes import cursor_of, load_documents, loader_for, sees_event, sees_row
 from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer

@@ -1,8 +1,8 @@
 """GraphQL over WebSocket: the graphql-transport-ws protocol (graphql-ws's PROTOCOL.md).
 
-A thin adapter over `gql.operations` (the same preparation and rules as HTTP) and
+A thin adapter over `engine.operations` (the same preparation and rules as HTTP) and
 `gql.subscriptions` (the shared subscription core); `gql.ws_connection` serves each
-connection, `gql.ws_protocol` holds the protocol's vocabulary.
+connection, `engine.ws_protocol` holds the protocol's vocabulary.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from gql.admission import Admission
-from gql.auth import TokenVerifier
-from gql.operations import Operations
+from engine.admission import Admission
+from engine.auth import TokenVerifier
+from engine.operations import Operations
+from engine.ws_protocol import SUBPROTOCOL, WsLimits
 from gql.subscriptions import ContextFactory, Hub
 from gql.ws_connection import Connection
-from gql.ws_protocol import SUBPROTOCOL, WsLimits
 
 __all__ = ["SUBPROTOCOL", "WebSocketServer", "WsLimits"]
 

@@ -16,14 +16,14 @@ import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gql.admission import DeadlineExceeded, Overloaded
-from gql.auth import Unauthenticated
-from gql.errors import plain_error, request_error, timeout_error, unavailable_error
-from gql.http_params import GraphQLParams, HttpError
-from gql.operations import NotExecutable
-from gql.persisted import DocumentUnavailable
+from engine.admission import DeadlineExceeded, Overloaded
+from engine.auth import Unauthenticated
+from engine.errors import plain_error, request_error, timeout_error, unavailable_error
+from engine.http_params import GraphQLParams, HttpError
+from engine.operations import NotExecutable
+from engine.persisted import DocumentUnavailable
+from engine.ws_protocol import Close, operation_id, params_of, parse, request_id_of
 from gql.subscriptions import Stream
-from gql.ws_protocol import Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
 if TYPE_CHECKING:

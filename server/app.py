@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from gql.admission import Admission
-from gql.http import GraphQLEndpoint
-from gql.limits import QueryLimits
-from gql.persisted import (
+from engine.admission import Admission
+from engine.http import GraphQLEndpoint
+from engine.limits import QueryLimits
+from engine.persisted import (
     ManifestError,
     Mode,
     PersistedOperations,

@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from inspect import isawaitable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 from graphql import (
@@ -62,16 +62,16 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
+from strawberry.types import Info as _Info
 from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
-from gql.context import Info
-from gql.scalars import AS_IS, INT_RANGE
-from resolvers.context import RequestContext
+from engine.scalars import AS_IS, INT_RANGE
 
 RowT = TypeVar("RowT")
 ObjectT = TypeVar("ObjectT")
-Batch = Callable[[RequestContext, list[Any]], Awaitable[list[Any]] | list[Any]]
+Info: TypeAlias = _Info[Any, None]
+Batch = Callable[[Any, list[Any]], Awaitable[list[Any]] | list[Any]]
 _BATCH = "storefront.batch"
 _DEFINITION = "strawberry-definition"
 
@@ -603,7 +603,7 @@ Plan = tuple[_Compiler, _Selection]
 @dataclass(slots=True)
 class CompiledQueries:
     """Compiled plans for the queries of one document, by operation and Boolean variables
-    (None: graphql-core runs it). Kept with the document in `gql.documents.DocumentCache`,
+    (None: graphql-core runs it). Kept with the document in `engine.documents.DocumentCache`,
     so they are evicted with it."""
 
     plans: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
