@@ -30,7 +30,7 @@ from graphql.validation import (
 )
 
 from engine.collapse import Collapsed, collapse
-from engine.compiled import CompiledQueries
+from engine.compiled.compile import CompiledQueries
 from engine.cost import CostModel, CostPlan
 from engine.limits import (
     TOO_COMPLEX,

@@ -27,7 +27,9 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from engine import read_after as read_your_writes
-from engine.compiled import Abandon, Plan, execute_compiled
+from engine.compiled.compile import Plan
+from engine.compiled.run import execute_compiled
+from engine.compiled.tree import Abandon
 from engine.context import RequestScope
 from engine.documents import DocumentCache
 from engine.errors import execution_error

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import strawberry
 
-from engine.compiled import batched_field
+from engine.compiled.fields import batched_field
 from engine.node_ids import uuid_of
 from gql.aggregates import aggregate_kind
 from gql.context import Info

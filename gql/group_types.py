@@ -24,7 +24,7 @@ from uuid import UUID
 
 import strawberry
 
-from engine.compiled import batched_field
+from engine.compiled.fields import batched_field
 from gql.aggregates import AggregateKind
 from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection

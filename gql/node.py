@@ -14,7 +14,7 @@ from uuid import UUID
 
 import strawberry
 
-from engine.compiled import batched_field
+from engine.compiled.fields import batched_field
 from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
 from resolvers.context import RequestContext
