@@ -25,9 +25,9 @@ from engine.persisted import (
     load_manifest,
     manifest_names,
 )
+from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
 from gql.subscriptions import Hub
-from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
