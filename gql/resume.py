@@ -22,7 +22,7 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gql.errors import plain_error
+from engine.errors import plain_error
 from resolvers.changes import (
     cursor_of,
     load_documents,
