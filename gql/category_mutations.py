@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from gql import standard_writes
 from gql.categories import Category
 from gql.context import Info
 from gql.error_types import (
@@ -18,10 +19,10 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.inputs import IdempotencyKey, Rev, provided
 from gql.pagination import Edge, created, new_edge_description
+from gql.standard_writes import columns_of
 from resolvers import categories
-from sql.categories import CategoryRow
 
 
 @strawberry.input(description="A new category.")
@@ -123,38 +124,34 @@ class CategoryMutations:
         rev: Rev,
         patch: Annotated[CategoryPatch, strawberry.argument(description="What to change.")],
     ) -> UpdateCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.update_category(
-                info.context, id=uuid, rev=rev, patch=provided(patch)
-            )
-
-        return await outcome(
-            work(),
-            lambda row: UpdateCategorySuccess(category=Category.from_row(row)),
+        return await standard_writes.update(
+            info,
+            categories.RULES,
+            id=id,
+            rev=rev,
+            patch=columns_of(patch),
+            success=lambda row: UpdateCategorySuccess(category=Category.from_row(row)),
             result=UpdateCategoryResult,
         )
 
     @strawberry.mutation(description="Soft-delete a category that has no live products.")
     async def delete_category(self, info: Info, id: CategoryId, rev: Rev) -> DeleteCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.delete_category(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: DeleteCategorySuccess(category=Category.from_row(row)),
+        return await standard_writes.delete(
+            info,
+            categories.RULES,
+            id=id,
+            rev=rev,
+            success=lambda row: DeleteCategorySuccess(category=Category.from_row(row)),
             result=DeleteCategoryResult,
         )
 
     @strawberry.mutation(description="Restore a soft-deleted category.")
     async def restore_category(self, info: Info, id: CategoryId, rev: Rev) -> RestoreCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.restore_category(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
+        return await standard_writes.restore(
+            info,
+            categories.RULES,
+            id=id,
+            rev=rev,
+            success=lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
             result=RestoreCategoryResult,
         )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from gql import standard_writes
 from gql.context import Info
 from gql.customers import Customer
 from gql.error_types import (
@@ -17,10 +18,10 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, provided, target
+from gql.inputs import IdempotencyKey, Rev, provided
 from gql.pagination import Edge, created, new_edge_description
+from gql.standard_writes import columns_of
 from resolvers import customers
-from sql.customers import CustomerRow
 
 
 @strawberry.input(description="A new customer.")
@@ -119,38 +120,34 @@ class CustomerMutations:
         rev: Rev,
         patch: Annotated[CustomerPatch, strawberry.argument(description="What to change.")],
     ) -> UpdateCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.update_customer(
-                info.context, id=uuid, rev=rev, patch=provided(patch)
-            )
-
-        return await outcome(
-            work(),
-            lambda row: UpdateCustomerSuccess(customer=Customer.from_row(row)),
+        return await standard_writes.update(
+            info,
+            customers.RULES,
+            id=id,
+            rev=rev,
+            patch=columns_of(patch),
+            success=lambda row: UpdateCustomerSuccess(customer=Customer.from_row(row)),
             result=UpdateCustomerResult,
         )
 
     @strawberry.mutation(description="Soft-delete a customer; their orders stay.")
     async def delete_customer(self, info: Info, id: CustomerId, rev: Rev) -> DeleteCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.delete_customer(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: DeleteCustomerSuccess(customer=Customer.from_row(row)),
+        return await standard_writes.delete(
+            info,
+            customers.RULES,
+            id=id,
+            rev=rev,
+            success=lambda row: DeleteCustomerSuccess(customer=Customer.from_row(row)),
             result=DeleteCustomerResult,
         )
 
     @strawberry.mutation(description="Restore a soft-deleted customer.")
     async def restore_customer(self, info: Info, id: CustomerId, rev: Rev) -> RestoreCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.restore_customer(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
+        return await standard_writes.restore(
+            info,
+            customers.RULES,
+            id=id,
+            rev=rev,
+            success=lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
             result=RestoreCustomerResult,
         )

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from gql.node import Node, node_of
 from gql.node_ids import to_global_id
@@ -137,12 +138,16 @@ def error_of(failure: errors.DomainError) -> Error:
                 message=message,
                 code=ErrorCode.VALIDATION,
                 fields=[
-                    FieldError(path=list(p.path), message=p.message, code=p.code) for p in problems
+                    FieldError(path=_named(p.path), message=p.message, code=p.code)
+                    for p in problems
                 ],
             )
         case errors.Duplicate(field_name=field_name, value=value):
             return AlreadyExistsError(
-                message=message, code=ErrorCode.ALREADY_EXISTS, field=field_name, value=value
+                message=message,
+                code=ErrorCode.ALREADY_EXISTS,
+                field=to_camel_case(field_name),
+                value=value,
             )
         case errors.OutOfStock(shortages=shortages):
             return InsufficientStockError(
@@ -177,6 +182,11 @@ def error_of(failure: errors.DomainError) -> Error:
         case errors.Forbidden():
             return ForbiddenError(message=message, code=ErrorCode.FORBIDDEN)
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")
+
+
+def _named(path: tuple[str, ...]) -> list[str]:
+    """A problem's path by the schema's names: use-cases name fields as columns."""
+    return [to_camel_case(part) for part in path]
 
 
 def error_members(result: Any) -> tuple[type[Error], ...]:

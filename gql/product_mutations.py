@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gql import standard_writes
 from gql.context import Info
 from gql.error_types import (
     AlreadyExistsError,
@@ -22,6 +23,7 @@ from gql.error_types import (
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
 from gql.products import Product
+from gql.standard_writes import columns_of
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import product_edge
@@ -258,13 +260,15 @@ class ProductMutations:
         rev: Rev,
         patch: Annotated[ProductPatch, strawberry.argument(description="What to change.")],
     ) -> UpdateProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.update_product(
-                info.context, id=uuid, rev=rev, patch=_arguments(patch)
-            )
-
-        return await outcome(work(), _product(UpdateProductSuccess), result=UpdateProductResult)
+        return await standard_writes.update(
+            info,
+            writes.RULES,
+            id=id,
+            rev=rev,
+            patch=columns_of(patch, ids={"category_id": "Category"}),
+            success=_product(UpdateProductSuccess),
+            result=UpdateProductResult,
+        )
 
     @strawberry.mutation(
         description="Add to (or, negative, take from) a product's stock atomically; stock "
@@ -284,18 +288,24 @@ class ProductMutations:
 
     @strawberry.mutation(description="Soft-delete a product; order lines keep showing it.")
     async def delete_product(self, info: Info, id: ProductId, rev: Rev) -> DeleteProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.delete_product(info.context, id=uuid, rev=rev)
-
-        return await outcome(work(), _product(DeleteProductSuccess), result=DeleteProductResult)
+        return await standard_writes.delete(
+            info,
+            writes.RULES,
+            id=id,
+            rev=rev,
+            success=_product(DeleteProductSuccess),
+            result=DeleteProductResult,
+        )
 
     @strawberry.mutation(
         description="Restore a soft-deleted product; its sku must be free and its category live."
     )
     async def restore_product(self, info: Info, id: ProductId, rev: Rev) -> RestoreProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.restore_product(info.context, id=uuid, rev=rev)
-
-        return await outcome(work(), _product(RestoreProductSuccess), result=RestoreProductResult)
+        return await standard_writes.restore(
+            info,
+            writes.RULES,
+            id=id,
+            rev=rev,
+            success=_product(RestoreProductSuccess),
+            result=RestoreProductResult,
+        )

@@ -20,12 +20,14 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.crud import Policy, Rules
 from resolvers.errors import Referenced
 from resolvers.products import DEFAULT_ORDER as PRODUCT_ORDER
-from resolvers.validation import Description, Input, Name, parse, parse_patch
-from resolvers.writes import explain_miss, explain_miss_after, guard_catalogue, idempotent, write
+from resolvers.validation import Description, Input, Name, parse
+from resolvers.writes import idempotent, write
 from sql import categories
-from sql.categories import CATEGORIES, CategoryRow
+from sql.categories import CATEGORIES, CATEGORY, CategoryRow
+from sql.pool import Connection
 from sql.products import PRODUCTS, ProductRow
 from sql.rows import row_from_json, row_to_json
 
@@ -84,9 +86,7 @@ async def create_category(
             operation="createCategory",
             key=idempotency_key,
             arguments=input,
-            run=lambda: categories.insert_category(
-                conn, name=data.name, description=data.description
-            ),
+            run=lambda: CATEGORY.insert(conn, data.model_dump()),
             encode=row_to_json,
             decode=lambda stored: row_from_json(CategoryRow, stored),
         )
@@ -94,57 +94,16 @@ async def create_category(
     return row
 
 
-async def update_category(
-    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
-) -> CategoryRow:
-    await guard_catalogue(
-        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
-    )
-    changes = parse_patch(CategoryInput, patch, path=("patch",))
-    async with write(ctx, values=patch, path="patch") as conn:
-        row = await categories.patch_category(conn, id=id, rev=rev, changes=changes)
-        if row is None:
-            await explain_miss_after(
-                categories.categories_by_ids(conn, ids=[id]),
-                type_name="Category",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.category_by_id.prime_row(row)
-    return row
+async def _unreferenced(conn: Connection, row: CategoryRow) -> None:
+    if await categories.has_live_products(conn, id=row.id):
+        raise Referenced("Category", row.id)
 
 
-async def delete_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
-    """Soft delete; refused while live products are in the category."""
-    await guard_catalogue(
-        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
-    )
-    async with write(ctx) as conn:
-        current = await categories.lock_category(conn, id=id)
-        row = await categories.soft_delete_category(conn, id=id, rev=rev)
-        if row is None:
-            explain_miss(current, type_name="Category", id=id, expected_rev=rev)
-        if await categories.has_live_products(conn, id=id):
-            raise Referenced("Category", id)
-    ctx.loaders.category_by_id.prime_row(row)
-    return row
-
-
-async def restore_category(ctx: RequestContext, *, id: UUID, rev: int) -> CategoryRow:
-    """Undoes a soft delete; a live category at that rev is returned unchanged. Its name
-    may have been taken meanwhile: then nothing changes and the name is reported."""
-    await guard_catalogue(
-        ctx, ctx.loaders.category_by_id, id, type_name="Category", action="change the catalogue"
-    )
-    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
-    async with write(ctx, values=taken) as conn:
-        current = await categories.lock_category(conn, id=id)
-        if current is not None and current.deleted_at is None and current.rev == rev:
-            return current
-        if current is not None:
-            taken["name"] = current.name
-        row = await categories.restore_category(conn, id=id, rev=rev)
-        if row is None:
-            explain_miss(current, type_name="Category", id=id, expected_rev=rev, deleted=True)
-    ctx.loaders.category_by_id.prime_row(row)
-    return row
+RULES = Rules(
+    spec=CATEGORY,
+    policy=Policy(words="change the catalogue"),
+    patch_model=CategoryInput,
+    after_delete=_unreferenced,
+    lock_to_delete=True,  # so that no product joins it meanwhile (see `sql.products`)
+    taken=("name",),
+)

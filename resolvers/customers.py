@@ -20,12 +20,12 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.crud import Policy, Rules
 from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
-from resolvers.validation import Email, Input, Name, parse, parse_patch
-from resolvers.viewer import allow
-from resolvers.writes import explain_miss, explain_miss_after, idempotent, write
+from resolvers.validation import Email, Input, Name, parse
+from resolvers.writes import idempotent, write
 from sql import customers
-from sql.customers import CUSTOMERS, CustomerRow, CustomerStats
+from sql.customers import CUSTOMER, CUSTOMERS, CustomerRow, CustomerStats
 from sql.orders import ORDERS, OrderRow
 from sql.rows import row_from_json, row_to_json
 
@@ -82,7 +82,7 @@ async def create_customer(
             operation="createCustomer",
             key=idempotency_key,
             arguments=input,
-            run=lambda: customers.insert_customer(conn, email=data.email, name=data.name),
+            run=lambda: CUSTOMER.insert(conn, data.model_dump()),
             encode=row_to_json,
             decode=lambda stored: row_from_json(CustomerRow, stored),
         )
@@ -90,76 +90,11 @@ async def create_customer(
     return row
 
 
-async def update_customer(
-    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
-) -> CustomerRow:
-    own = ctx.viewer.customer_id == id
-    allow(
-        permitted=ctx.viewer.is_staff or own,
-        visible=own,
-        type_name="Customer",
-        id=id,
-        action="change other customers",
-    )
-    changes = parse_patch(CustomerInput, patch, path=("patch",))
-    async with write(ctx, values=patch, path="patch") as conn:
-        row = await customers.patch_customer(conn, id=id, rev=rev, changes=changes)
-        if row is None:
-            await explain_miss_after(
-                customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner),
-                type_name="Customer",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.customer_by_id.prime_row(row)
-    return row
-
-
-async def delete_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
-    """Soft delete; their orders stay and keep pointing at them. Staff only: customers see
-    themselves (while live) but may not delete themselves."""
-    own = ctx.viewer.customer_id == id
-    allow(
-        permitted=ctx.viewer.is_staff,
-        visible=own and await live(ctx.loaders.customer_by_id, id) is not None,
-        type_name="Customer",
-        id=id,
-        action="delete customers",
-    )
-    async with write(ctx) as conn:
-        row = await customers.soft_delete_customer(conn, id=id, rev=rev)
-        if row is None:
-            await explain_miss_after(
-                customers.customers_by_ids(conn, ids=[id], owner=ctx.viewer.owner),
-                type_name="Customer",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.customer_by_id.prime_row(row)
-    return row
-
-
-async def restore_customer(ctx: RequestContext, *, id: UUID, rev: int) -> CustomerRow:
-    """Undoes a soft delete; a live customer at that rev is returned unchanged. Their email
-    may have been taken meanwhile: then nothing changes and the email is reported. Staff
-    only (a deleted customer is invisible to everyone else)."""
-    if not ctx.viewer.is_staff:  # only then does it matter whether they can see the row
-        allow(
-            permitted=False,
-            visible=await live(ctx.loaders.customer_by_id, id) is not None,
-            type_name="Customer",
-            id=id,
-            action="restore customers",
-        )
-    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
-    async with write(ctx, values=taken) as conn:
-        current = await customers.lock_customer(conn, id=id)
-        if current is not None and current.deleted_at is None and current.rev == rev:
-            return current
-        if current is not None:
-            taken["email"] = current.email
-        row = await customers.restore_customer(conn, id=id, rev=rev)
-        if row is None:
-            explain_miss(current, type_name="Customer", id=id, expected_rev=rev, deleted=True)
-    ctx.loaders.customer_by_id.prime_row(row)
-    return row
+# Customers change themselves; only staff delete and restore them (a deleted customer is
+# invisible to everyone else).
+RULES = Rules(
+    spec=CUSTOMER,
+    policy=Policy(update="staff_or_owner", owner="id", words="change other customers"),
+    patch_model=CustomerInput,
+    taken=("email",),
+)

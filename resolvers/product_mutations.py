@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from resolvers.context import RequestContext
+from resolvers.crud import Policy, Rules, permit
 from resolvers.errors import (
     Duplicate,
     Invalid,
@@ -23,11 +24,11 @@ from resolvers.errors import (
     Shortage,
     StaleRevision,
 )
-from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse, parse_patch
-from resolvers.writes import explain_miss, explain_miss_after, guard_catalogue, idempotent, write
+from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse
+from resolvers.writes import idempotent, write
 from sql import products
 from sql.pool import Connection
-from sql.products import NewProduct, ProductRow
+from sql.products import PRODUCT, NewProduct, ProductRow
 from sql.rows import row_from_json, row_to_json
 
 MAX_BATCH = 1000
@@ -56,14 +57,7 @@ class Upserted:
 
 
 def _new(data: ProductInput) -> NewProduct:
-    return NewProduct(
-        sku=data.sku,
-        name=data.name,
-        description=data.description,
-        price=data.price,
-        stock=data.stock,
-        category_id=data.category_id,
-    )
+    return NewProduct(**data.model_dump())
 
 
 async def _require_live_category(conn: Connection, id: UUID) -> None:
@@ -84,7 +78,7 @@ async def create_product(
 
         async def run() -> ProductRow:
             await _require_live_category(conn, data.category_id)
-            return await products.insert_product(conn, new=_new(data))
+            return await PRODUCT.insert(conn, data.model_dump())
 
         row = await idempotent(
             ctx,
@@ -188,34 +182,10 @@ async def upsert_product(
     return Upserted(row=row, created=row.rev == 1)  # an update always leaves rev above 1
 
 
-async def update_product(
-    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
-) -> ProductRow:
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    changes = parse_patch(ProductFields, patch, path=("patch",))
-    async with write(ctx, values=patch, path="patch") as conn:
-        if "category_id" in changes:
-            await _require_live_category(conn, changes["category_id"])
-        row = await products.patch_product(conn, id=id, rev=rev, changes=changes)
-        if row is None:
-            await explain_miss_after(
-                products.products_by_ids(conn, ids=[id]),
-                type_name="Product",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
-
-
 async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductRow:
     """Moves stock by `delta` without a rev (increments from many writers all count), never
     below zero."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
+    await permit(ctx.unit_of_work(), RULES, "staff", id)
     async with write(ctx) as conn:
         row = await products.adjust_stock(conn, id=id, delta=delta)
         if row is None:
@@ -227,7 +197,7 @@ async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductR
 async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> ProductRow:
     """Why the adjustment matched no row, read under a row lock so the answer holds. Stock
     may have moved since the first attempt; if it now allows the change, it is made."""
-    current = await products.lock_product(conn, id=id)
+    current = await PRODUCT.lock(conn, id=id)
     if current is None or current.deleted_at is not None:
         raise NotFound("Product", id)
     if current.stock + delta < 0:
@@ -239,41 +209,20 @@ async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> Produ
     return row
 
 
-async def delete_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
-    """Soft delete; order lines keep pointing at the product."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    async with write(ctx) as conn:
-        row = await products.soft_delete_product(conn, id=id, rev=rev)
-        if row is None:
-            await explain_miss_after(
-                products.products_by_ids(conn, ids=[id]),
-                type_name="Product",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
+async def _category_live(conn: Connection, changes: dict[str, Any]) -> None:
+    if "category_id" in changes:
+        await _require_live_category(conn, changes["category_id"])
 
 
-async def restore_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
-    """Undoes a soft delete; a live product at that rev is returned unchanged. Its sku may
-    have been taken meanwhile (AlreadyExists), or its category deleted (NotFound for the
-    category): then nothing changes."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
-    async with write(ctx, values=taken) as conn:
-        current = await products.lock_product(conn, id=id)
-        if current is not None and current.deleted_at is None and current.rev == rev:
-            return current
-        if current is None or current.deleted_at is None or current.rev != rev:
-            explain_miss(current, type_name="Product", id=id, expected_rev=rev, deleted=True)
-        taken["sku"] = current.sku
-        await _require_live_category(conn, current.category_id)
-        row = await products.restore_product(conn, id=id, rev=rev)
-        assert row is not None  # locked, deleted and at `rev`
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
+async def _category_still_live(conn: Connection, row: ProductRow) -> None:
+    await _require_live_category(conn, row.category_id)
+
+
+RULES = Rules(
+    spec=PRODUCT,
+    policy=Policy(words="change the catalogue"),
+    patch_model=ProductFields,
+    before_patch=_category_live,
+    before_restore=_category_still_live,
+    taken=("sku",),
+)
