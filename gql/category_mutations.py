@@ -17,9 +17,8 @@ from gql.error_types import (
     NotFoundError,
     ReferencedError,
     ValidationError,
-    outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, provided
+from gql.inputs import IdempotencyKey, Rev
 from gql.pagination import Edge, created, new_edge_description
 from gql.standard_writes import columns_of
 from resolvers import categories
@@ -102,12 +101,12 @@ class CategoryMutations:
         input: Annotated[CreateCategoryInput, strawberry.argument(description="The category.")],
         idempotency_key: IdempotencyKey = None,
     ) -> CreateCategoryResult:
-        work = categories.create_category(
-            info.context, input=provided(input), idempotency_key=idempotency_key
-        )
-        return await outcome(
-            work,
-            lambda row: created(
+        return await standard_writes.create(
+            info,
+            categories.RULES,
+            values=columns_of(input),
+            idempotency_key=idempotency_key,
+            success=lambda row: created(
                 CreateCategorySuccess,
                 "category",
                 Category.from_row(row),

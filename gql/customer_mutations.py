@@ -16,9 +16,8 @@ from gql.error_types import (
     IdempotencyKeyReusedError,
     NotFoundError,
     ValidationError,
-    outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, provided
+from gql.inputs import IdempotencyKey, Rev
 from gql.pagination import Edge, created, new_edge_description
 from gql.standard_writes import columns_of
 from resolvers import customers
@@ -98,12 +97,12 @@ class CustomerMutations:
         input: Annotated[CreateCustomerInput, strawberry.argument(description="The customer.")],
         idempotency_key: IdempotencyKey = None,
     ) -> CreateCustomerResult:
-        work = customers.create_customer(
-            info.context, input=provided(input), idempotency_key=idempotency_key
-        )
-        return await outcome(
-            work,
-            lambda row: created(
+        return await standard_writes.create(
+            info,
+            customers.RULES,
+            values=columns_of(input),
+            idempotency_key=idempotency_key,
+            success=lambda row: created(
                 CreateCustomerSuccess,
                 "customer",
                 Customer.from_row(row),

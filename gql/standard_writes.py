@@ -30,6 +30,21 @@ def columns_of(value: Any, *, ids: dict[str, str] | None = None) -> dict[str, An
     return found
 
 
+async def create(
+    info: Info,
+    rules: crud.Rules[Any],
+    *,
+    values: dict[str, Any],
+    idempotency_key: str | None,
+    success: Callable[[Any], Any],
+    result: Any,
+) -> Any:
+    command = crud.Create(values, idempotency_key)
+    return await outcome(
+        crud.create(info.context.unit_of_work(), rules, command), success, result=result
+    )
+
+
 async def update(
     info: Info,
     rules: crud.Rules[Any],

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
 from loaders.loaders import load_all
@@ -23,13 +22,11 @@ from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
 from resolvers.errors import Referenced
 from resolvers.products import DEFAULT_ORDER as PRODUCT_ORDER
-from resolvers.validation import Description, Input, Name, parse
-from resolvers.writes import idempotent, write
+from resolvers.validation import Description, Input, Name
 from sql import categories
 from sql.categories import CATEGORIES, CATEGORY, CategoryRow
 from sql.pool import Connection
 from sql.products import PRODUCTS, ProductRow
-from sql.rows import row_from_json, row_to_json
 
 DEFAULT_ORDER = (Ordering("NAME"),)
 
@@ -74,26 +71,6 @@ class CategoryInput(Input):
     description: Description | None = None
 
 
-async def create_category(
-    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
-) -> CategoryRow:
-    ctx.viewer.require_staff("change the catalogue")
-    data = parse(CategoryInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
-        row = await idempotent(
-            ctx,
-            conn,
-            operation="createCategory",
-            key=idempotency_key,
-            arguments=input,
-            run=lambda: CATEGORY.insert(conn, data.model_dump()),
-            encode=row_to_json,
-            decode=lambda stored: row_from_json(CategoryRow, stored),
-        )
-    ctx.loaders.category_by_id.prime_row(row)
-    return row
-
-
 async def _unreferenced(conn: Connection, row: CategoryRow) -> None:
     if await categories.has_live_products(conn, id=row.id):
         raise Referenced("Category", row.id)
@@ -103,6 +80,7 @@ RULES = Rules(
     spec=CATEGORY,
     policy=Policy(words="change the catalogue"),
     patch_model=CategoryInput,
+    input_model=CategoryInput,
     after_delete=_unreferenced,
     lock_to_delete=True,  # so that no product joins it meanwhile (see `sql.products`)
     taken=("name",),

@@ -16,16 +16,19 @@ from uuid import UUID
 from loaders.loaders import HasId
 from resolvers.connections import live
 from resolvers.context import UnitOfWork
-from resolvers.validation import Input, parse_patch
+from resolvers.errors import Forbidden
+from resolvers.validation import Input, parse, parse_patch
 from resolvers.viewer import allow
-from resolvers.writes import explain_miss, explain_miss_after, write
+from resolvers.writes import explain_miss, explain_miss_after, idempotent, write
 from sql.pool import Connection
+from sql.rows import row_from_json, row_to_json
 from sql.spec import Spec
 
 RowT = TypeVar("RowT", bound=HasId)
 
-Who = Literal["staff", "owner", "staff_or_owner"]
-"""Who may do a write: staff, the row's owner, or either."""
+Who = Literal["staff", "owner", "staff_or_owner", "customer"]
+"""Who may do a write: staff, the row's owner, or either; "customer" creates rows any
+customer owns (the owner column is theirs)."""
 
 Hook = Callable[[Connection, Any], Awaitable[None]]
 
@@ -35,6 +38,7 @@ class Policy:
     """Who writes an entity. Who reads it is the spec's (its owner scope); a viewer who may
     not write a row they can see is forbidden, one who cannot see it finds nothing."""
 
+    create: Who = "staff"
     update: Who = "staff"
     delete: Who = "staff"
     restore: Who = "staff"
@@ -51,6 +55,10 @@ class Rules(Generic[RowT]):
     spec: Spec[RowT]
     policy: Policy
     patch_model: type[Input]
+    input_model: type[Input] | None = None
+    """The rules of a create; None when the entity has no standard create."""
+    before_insert: Hook | None = None
+    """Given the values to insert (e.g. the rows they point at are live)."""
     before_patch: Hook | None = None
     """Given the changes, before they are written (e.g. a foreign key's target is live)."""
     after_delete: Hook | None = None
@@ -61,6 +69,13 @@ class Rules(Generic[RowT]):
     """Lock the row before deleting it (see `Spec.lock_clause`)."""
     taken: tuple[str, ...] = field(default=())
     """Unique columns a restore may find taken meanwhile: reported by value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    values: Mapping[str, Any]
+    """Values by column name; absent nullable columns are null."""
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +107,45 @@ async def permit(work: UnitOfWork, rules: Rules[Any], who: Who, id: UUID) -> Non
             return
     visible = await live(loader, id) is not None
     allow(permitted=False, visible=visible, type_name=spec.name, id=id, action=rules.policy.words)
+
+
+async def create(work: UnitOfWork, rules: Rules[RowT], command: Create) -> RowT:
+    """A new row; with an idempotency key, a retry with the same values gets it back."""
+    spec, policy, viewer = rules.spec, rules.policy, work.viewer
+    assert rules.input_model is not None, f"{spec.name} has no standard create"
+    if policy.create == "customer":
+        if viewer.customer_id is None:
+            raise Forbidden(f"only customers may create {spec.name} rows")
+    else:
+        viewer.require_staff(policy.words)
+    values = parse(rules.input_model, command.values, path=("input",)).model_dump()
+    if policy.create == "customer" and policy.owner is not None:
+        values[policy.owner] = viewer.customer_id
+    async with write(work, values=command.values) as conn:
+
+        async def run() -> RowT:
+            if rules.before_insert is not None:
+                await rules.before_insert(conn, values)
+            return await spec.insert(conn, values)
+
+        def encode(row: RowT) -> Any:
+            return row_to_json(row)  # type: ignore[arg-type]  # rows are dataclasses
+
+        def decode(stored: Any) -> RowT:
+            return row_from_json(spec.row, stored)  # type: ignore[type-var]
+
+        row = await idempotent(
+            work,
+            conn,
+            operation=f"create{spec.name}",
+            key=command.idempotency_key,
+            arguments=dict(command.values),
+            run=run,
+            encode=encode,
+            decode=decode,
+        )
+    work.loaders.by_id(spec).prime_row(row)
+    return row
 
 
 async def update(work: UnitOfWork, rules: Rules[RowT], command: Update) -> RowT:

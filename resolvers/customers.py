@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
 from loaders.loaders import load_all
@@ -22,12 +21,10 @@ from resolvers.connections import (
 from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
 from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
-from resolvers.validation import Email, Input, Name, parse
-from resolvers.writes import idempotent, write
+from resolvers.validation import Email, Input, Name
 from sql import customers
 from sql.customers import CUSTOMER, CUSTOMERS, CustomerRow, CustomerStats
 from sql.orders import ORDERS, OrderRow
-from sql.rows import row_from_json, row_to_json
 
 DEFAULT_ORDER = (Ordering("NAME"),)
 
@@ -70,31 +67,12 @@ class CustomerInput(Input):
     name: Name
 
 
-async def create_customer(
-    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
-) -> CustomerRow:
-    ctx.viewer.require_staff("create customers")
-    data = parse(CustomerInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
-        row = await idempotent(
-            ctx,
-            conn,
-            operation="createCustomer",
-            key=idempotency_key,
-            arguments=input,
-            run=lambda: CUSTOMER.insert(conn, data.model_dump()),
-            encode=row_to_json,
-            decode=lambda stored: row_from_json(CustomerRow, stored),
-        )
-    ctx.loaders.customer_by_id.prime_row(row)
-    return row
-
-
 # Customers change themselves; only staff delete and restore them (a deleted customer is
 # invisible to everyone else).
 RULES = Rules(
     spec=CUSTOMER,
-    policy=Policy(update="staff_or_owner", owner="id", words="change other customers"),
+    policy=Policy(update="staff_or_owner", owner="id", words="change customers"),
     patch_model=CustomerInput,
+    input_model=CustomerInput,
     taken=("email",),
 )
