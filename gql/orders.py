@@ -17,10 +17,10 @@ from gql.customers import Customer, CustomerFilter
 from gql.filters import (
     DateTimeFilter,
     DecimalFilter,
-    EntityFilter,
     IDFilter,
     IntFilter,
 )
+from gql.generated import filter_input, sort_enum
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.node_ids import uuid_of
@@ -51,39 +51,22 @@ class OrderStatusFilter:
     nin: list[OrderStatus] | None = strawberry.field(default=None, description="Equal to none of.")
 
 
-@strawberry.enum(description="What orders can be ordered by.")
-class OrderSortField(Enum):
-    NUMBER = "NUMBER"
-    TOTAL = "TOTAL"
-    PLACED_AT = "PLACED_AT"
-    STATUS = "STATUS"
-
-
+OrderSortField = sort_enum("OrderSortField", ORDERS.sortable, what="orders")
 OrderOrderBy = order_by_input("OrderOrderBy", OrderSortField, what="an order")
-
-
-@strawberry.input(description="Conditions on orders; all given fields must hold.")
-class OrderFilter(EntityFilter):
-    NODE_TYPE = "Order"
-    id: IDFilter | None = strawberry.field(default=None, description="The order's id.")
-    number: IntFilter | None = strawberry.field(default=None, description="Its number.")
-    status: OrderStatusFilter | None = strawberry.field(default=None, description="Its status.")
-    total: DecimalFilter | None = strawberry.field(default=None, description="Its total.")
-    placed_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When it was placed."
-    )
-    customer: CustomerFilter | None = strawberry.field(
-        default=None, description="Its customer matches this."
-    )
-    and_: list[OrderFilter] | None = strawberry.field(
-        default=None, name="and", description="Every one of these holds (empty: true)."
-    )
-    or_: list[OrderFilter] | None = strawberry.field(
-        default=None, name="or", description="At least one of these holds (empty: false)."
-    )
-    not_: OrderFilter | None = strawberry.field(
-        default=None, name="not", description="This does not hold."
-    )
+OrderFilter = filter_input(
+    "OrderFilter",
+    "Order",
+    {
+        "id": (IDFilter, "The order's id."),
+        "number": (IntFilter, "Its number."),
+        "status": (OrderStatusFilter, "Its status."),
+        "total": (DecimalFilter, "Its total."),
+        "placed_at": (DateTimeFilter, "When it was placed."),
+        "customer": (CustomerFilter, "Its customer matches this."),
+    },
+    module=__name__,
+    what="orders",
+)
 
 
 # Relations, resolved for every parent of a level at once (see `gql.compiled`).
