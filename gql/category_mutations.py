@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from gql import standard_writes
-from gql.categories import Category
+from gql.categories import Category, CategoryQueries
 from gql.context import Info
 from gql.error_types import (
     AlreadyExistsError,
@@ -18,6 +18,7 @@ from gql.error_types import (
     ReferencedError,
     ValidationError,
 )
+from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev
 from gql.pagination import Edge, created, new_edge_description
 from gql.standard_writes import columns_of
@@ -154,3 +155,6 @@ class CategoryMutations:
             success=lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
             result=RestoreCategoryResult,
         )
+
+
+PART = Part(CategoryQueries, CategoryMutations, (Category,))

@@ -8,7 +8,7 @@ import strawberry
 
 from gql import standard_writes
 from gql.context import Info
-from gql.customers import Customer
+from gql.customers import Customer, CustomerQueries
 from gql.error_types import (
     AlreadyExistsError,
     ConflictError,
@@ -17,6 +17,7 @@ from gql.error_types import (
     NotFoundError,
     ValidationError,
 )
+from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev
 from gql.pagination import Edge, created, new_edge_description
 from gql.standard_writes import columns_of
@@ -150,3 +151,6 @@ class CustomerMutations:
             success=lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
             result=RestoreCustomerResult,
         )
+
+
+PART = Part(CustomerQueries, CustomerMutations, (Customer,))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -17,6 +18,16 @@ T = TypeVar("T")
 
 Fields = dict[str, tuple[Any, str]]
 """Filter fields by Python name: their filter type (or a lazy reference) and description."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One entity's share of the schema: its query and mutation fields, and its types
+    (each entity's module names its own as `PART`; `gql.schema.ENTITIES` lists them)."""
+
+    queries: type
+    mutations: type
+    types: tuple[type, ...]
 
 
 def filter_input(name: str, node_type: str, fields: Fields, *, module: str, what: str) -> Any:

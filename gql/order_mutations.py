@@ -19,9 +19,10 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
+from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.node_ids import uuid_of
-from gql.orders import Order
+from gql.orders import Order, OrderLine, OrderQueries
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import orders
 from resolvers.context import RequestContext
@@ -144,3 +145,13 @@ class OrderMutations:
     )
     async def cancel_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
         return await _transition(info, orders.cancel_order, id=id, rev=rev)
+
+
+PART = Part(
+    OrderQueries,
+    OrderMutations,
+    (
+        Order,
+        OrderLine,
+    ),
+)

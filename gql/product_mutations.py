@@ -20,9 +20,10 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
+from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
-from gql.products import Product
+from gql.products import Product, ProductQueries
 from gql.standard_writes import columns_of
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
@@ -309,3 +310,6 @@ class ProductMutations:
             success=_product(RestoreProductSuccess),
             result=RestoreProductResult,
         )
+
+
+PART = Part(ProductQueries, ProductMutations, (Product,))

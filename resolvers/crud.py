@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from loaders.loaders import HasId
-from resolvers.connections import live
+from resolvers.connections import SoftDeletable, live
 from resolvers.context import UnitOfWork
-from resolvers.errors import Forbidden
+from resolvers.errors import Forbidden, NotFound
 from resolvers.validation import Input, parse, parse_patch
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, explain_miss_after, idempotent, write
@@ -24,7 +23,7 @@ from sql.pool import Connection
 from sql.rows import row_from_json, row_to_json
 from sql.spec import Spec
 
-RowT = TypeVar("RowT", bound=HasId)
+RowT = TypeVar("RowT", bound=SoftDeletable)
 
 Who = Literal["staff", "owner", "staff_or_owner", "customer"]
 """Who may do a write: staff, the row's owner, or either; "customer" creates rows any
@@ -57,14 +56,11 @@ class Rules(Generic[RowT]):
     patch_model: type[Input]
     input_model: type[Input] | None = None
     """The rules of a create; None when the entity has no standard create."""
-    before_insert: Hook | None = None
-    """Given the values to insert (e.g. the rows they point at are live)."""
-    before_patch: Hook | None = None
-    """Given the changes, before they are written (e.g. a foreign key's target is live)."""
     after_delete: Hook | None = None
     """Given the deleted row (e.g. nothing live refers to it)."""
-    before_restore: Hook | None = None
-    """Given the locked, deleted row at the expected rev."""
+    live: Mapping[str, Spec[Any]] = field(default_factory=dict)
+    """Columns pointing at rows that must be live whenever the column is written or the
+    row restored; they are key-share locked, so their delete waits for this write."""
     lock_to_delete: bool = False
     """Lock the row before deleting it (see `Spec.lock_clause`)."""
     taken: tuple[str, ...] = field(default=())
@@ -109,6 +105,14 @@ async def permit(work: UnitOfWork, rules: Rules[Any], who: Who, id: UUID) -> Non
     allow(permitted=False, visible=visible, type_name=spec.name, id=id, action=rules.policy.words)
 
 
+async def require_live(conn: Connection, rules: Rules[Any], values: Mapping[str, Any]) -> None:
+    """Each row the written columns point at is live, or not found (by its entity's name)."""
+    for column, target in rules.live.items():
+        id = values.get(column)
+        if id is not None and not await target.lock_live(conn, ids=[id]):
+            raise NotFound(target.name, id)
+
+
 async def create(work: UnitOfWork, rules: Rules[RowT], command: Create) -> RowT:
     """A new row; with an idempotency key, a retry with the same values gets it back."""
     spec, policy, viewer = rules.spec, rules.policy, work.viewer
@@ -124,8 +128,7 @@ async def create(work: UnitOfWork, rules: Rules[RowT], command: Create) -> RowT:
     async with write(work, values=command.values) as conn:
 
         async def run() -> RowT:
-            if rules.before_insert is not None:
-                await rules.before_insert(conn, values)
+            await require_live(conn, rules, values)
             return await spec.insert(conn, values)
 
         def encode(row: RowT) -> Any:
@@ -153,8 +156,7 @@ async def update(work: UnitOfWork, rules: Rules[RowT], command: Update) -> RowT:
     await permit(work, rules, rules.policy.update, command.id)
     changes = parse_patch(rules.patch_model, command.patch, path=("patch",))
     async with write(work, values=command.patch, path="patch") as conn:
-        if rules.before_patch is not None:
-            await rules.before_patch(conn, changes)
+        await require_live(conn, rules, changes)
         row = await spec.patch(conn, id=command.id, rev=command.rev, changes=changes)
         if row is None:
             await explain_miss_after(
@@ -198,8 +200,7 @@ async def restore(work: UnitOfWork, rules: Rules[RowT], command: Target) -> RowT
         if current is None or current.deleted_at is None or current.rev != rev:
             explain_miss(current, type_name=spec.name, id=id, expected_rev=rev, deleted=True)
         taken.update({name: getattr(current, name) for name in rules.taken})
-        if rules.before_restore is not None:
-            await rules.before_restore(conn, current)
+        await require_live(conn, rules, {c: getattr(current, c) for c in rules.live})
         row = await spec.restore(conn, id=id, rev=rev)
         assert row is not None  # locked, deleted and at `rev`
     work.loaders.by_id(spec).prime_row(row)

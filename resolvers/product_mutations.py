@@ -27,6 +27,7 @@ from resolvers.errors import (
 from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse
 from resolvers.writes import idempotent, write
 from sql import products
+from sql.categories import CATEGORY
 from sql.pool import Connection
 from sql.products import PRODUCT, NewProduct, ProductRow
 from sql.rows import row_from_json, row_to_json
@@ -61,7 +62,7 @@ def _new(data: ProductInput) -> NewProduct:
 
 
 async def _require_live_category(conn: Connection, id: UUID) -> None:
-    if not await products.lock_live_categories(conn, ids=[id]):
+    if not await CATEGORY.lock_live(conn, ids=[id]):
         raise NotFound("Category", id)
 
 
@@ -130,7 +131,7 @@ async def create_products(
 
         async def run() -> list[ProductRow]:
             wanted = sorted({data.category_id for data in batch})
-            live = await products.lock_live_categories(conn, ids=wanted)
+            live = await CATEGORY.lock_live(conn, ids=wanted)
             for data in batch:
                 if data.category_id not in live:
                     raise NotFound("Category", data.category_id)
@@ -209,20 +210,10 @@ async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> Produ
     return row
 
 
-async def _category_live(conn: Connection, changes: dict[str, Any]) -> None:
-    if "category_id" in changes:
-        await _require_live_category(conn, changes["category_id"])
-
-
-async def _category_still_live(conn: Connection, row: ProductRow) -> None:
-    await _require_live_category(conn, row.category_id)
-
-
 RULES = Rules(
     spec=PRODUCT,
     policy=Policy(words="change the catalogue"),
     patch_model=ProductFields,
-    before_patch=_category_live,
-    before_restore=_category_still_live,
+    live={"category_id": CATEGORY},
     taken=("sku",),
 )

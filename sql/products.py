@@ -90,14 +90,9 @@ async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | N
 
 # -- writes --------------------------------------------------------------------------------
 # A product only ever joins a live category: writes that set `category_id` first take a
-# key-share lock on the live category (`lock_live_categories`). deleteCategory locks the
+# key-share lock on the live category (`Spec.lock_live`). deleteCategory locks the
 # category FOR UPDATE, which conflicts with it, so either the delete waits and then sees the
 # product, or the product write waits and then finds the category deleted.
-
-LOCK_LIVE_CATEGORIES = """
-SELECT id FROM categories WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
-ORDER BY id FOR KEY SHARE
-"""
 
 # One statement for the whole batch whatever its size. A sku already taken by a live product
 # is skipped rather than raised, so the caller learns which one it was.
@@ -146,11 +141,6 @@ class NewProduct:
     price: Decimal
     stock: int
     category_id: UUID
-
-
-async def lock_live_categories(conn: Connection, *, ids: list[UUID]) -> set[UUID]:
-    """The ids among `ids` of live categories, key-share locked until the transaction ends."""
-    return {r[0] for r in await conn.fetch(LOCK_LIVE_CATEGORIES, ids)}
 
 
 async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[ProductRow]:

@@ -134,6 +134,19 @@ class Spec(Generic[RowT]):
     def _lock(self) -> str:
         return f"SELECT {self.columns} FROM {self.table} WHERE id = $1 {self.lock_clause}"
 
+    async def lock_live(self, conn: Connection, *, ids: Sequence[UUID]) -> set[UUID]:
+        """The ids among `ids` of live rows, key-share locked until the transaction ends
+        (in id order, so writers locking several queue instead of deadlocking): a row that
+        points at them is written only while they are live (see `lock_clause`)."""
+        return {r[0] for r in await conn.fetch(self._lock_live, list(ids))}
+
+    @cached_property
+    def _lock_live(self) -> str:
+        return (
+            f"SELECT id FROM {self.table} WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL "
+            "ORDER BY id FOR KEY SHARE"
+        )
+
     async def patch(
         self, conn: Connection, *, id: UUID, rev: int, changes: Mapping[str, Any]
     ) -> RowT | None:
