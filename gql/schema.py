@@ -17,6 +17,7 @@ ENTITIES = (
     "gql.category_mutations",
     "gql.product_mutations",
     "gql.order_mutations",
+    "gql.reviews",
 )
 """The modules whose `PART` makes up the schema, in the order their fields appear."""
 
