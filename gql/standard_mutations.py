@@ -4,7 +4,7 @@ standard ones (`resolvers.crud`). Errors in each union are those the rules can r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import strawberry
@@ -27,14 +27,35 @@ from resolvers.connections import Page
 from resolvers.context import RequestContext
 
 
-def _success(name: str, field: str, node: type, did: str, edge_of: str | None = None) -> Any:
+def _texts(field: str, given: Mapping[str, str]) -> dict[str, str]:
+    """What the mutations, their success types and payload fields say: these defaults,
+    or what `given` says instead under the same key."""
+    return {
+        "Create": f"Create a {field}.",
+        "CreateSuccess": f"The {field} was created.",
+        "CreateField": f"The new {field}.",
+        "Update": f"Change a {field} at the revision you last saw.",
+        "UpdateSuccess": f"The {field} was changed.",
+        "UpdateField": f"The {field} as it is now.",
+        "Delete": f"Soft-delete a {field}.",
+        "DeleteSuccess": f"The {field} was soft-deleted.",
+        "DeleteField": f"The {field}, with `deletedAt` set.",
+        "Restore": f"Restore a soft-deleted {field}.",
+        "RestoreSuccess": f"The {field} is live again.",
+        "RestoreField": f"The restored {field}.",
+    } | dict(given)
+
+
+def _success(
+    name: str, field: str, node: type, texts: tuple[str, str], edge_of: str | None = None
+) -> Any:
     annotations: dict[str, Any] = {field: node}
-    body: dict[str, Any] = {field: strawberry.field(description=f"The {field} as it is now.")}
+    body: dict[str, Any] = {field: strawberry.field(description=texts[1])}
     if edge_of is not None:
         annotations[f"{field}_edge"] = Edge[node]  # type: ignore[valid-type]
         body[f"{field}_edge"] = strawberry.field(description=new_edge_description(edge_of))
     body["__annotations__"] = annotations
-    return strawberry.type(type(name, (), body), description=f"The {field} was {did}.")
+    return strawberry.type(type(name, (), body), description=texts[0])
 
 
 def _union(name: str, members: tuple[Any, ...], what: str) -> Any:
@@ -53,23 +74,29 @@ def standard_mutations(
     edge: Callable[[RequestContext, Any], Page[Any]],
     connection: str,
     ids: dict[str, str] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> type:
     """`node`'s four mutations as one Strawberry type to mix into `Mutation`. `edge` places
     a new row in the root connection `connection`; `ids` names the input fields holding
-    global ids and the types they must be of."""
+    global ids and the types they must be of; `texts` overrides descriptions (see
+    `_texts`). A union holds ForbiddenError when someone may see a row they may not do
+    that to: not when the only rows others see are their own and owners may do it."""
     name, field = rules.spec.name, rules.spec.name[0].lower() + rules.spec.name[1:]
     to_node: Callable[[Any], Any] = node.from_row  # type: ignore[attr-defined]
     nested = (NotFoundError,) if ids else ()
     referenced = (ReferencedError,) if rules.after_delete is not None else ()
+    say = _texts(field, texts or {})
     made = {
-        verb: _success(f"{verb}{name}Success", field, node, did, edge_of)
-        for verb, did, edge_of in (
-            ("Create", "created", connection),
-            ("Update", "changed", None),
-            ("Delete", "soft-deleted", None),
-            ("Restore", "restored", None),
+        verb: _success(
+            f"{verb}{name}Success",
+            field,
+            node,
+            (say[f"{verb}Success"], say[f"{verb}Field"]),
+            connection if verb == "Create" else None,
         )
+        for verb in ("Create", "Update", "Delete", "Restore")
     }
+    policy, scope = rules.policy, rules.spec.owner
     results = {
         "Create": (
             ValidationError,
@@ -82,10 +109,16 @@ def standard_mutations(
         "Delete": (NotFoundError, ConflictError, *referenced),
         "Restore": (NotFoundError, ConflictError, AlreadyExistsError),
     }
+
+    def forbidding(verb: str) -> tuple[Any, ...]:
+        who = getattr(policy, verb.lower())
+        own_only = scope is not None and scope == policy.owner and who != "staff"
+        return () if own_only else (ForbiddenError,)
+
     unions = {
         verb: _union(
             f"{verb}{name}Result",
-            (made[verb], *members, *(() if verb == "Create" else (ForbiddenError,))),
+            (made[verb], *members, *(() if verb == "Create" else forbidding(verb))),
             f"{verb.lower()}{name}",
         )
         for verb, members in results.items()
@@ -145,17 +178,15 @@ def standard_mutations(
         "return": unions["Update"],
     }
     body = {
-        f"create_{field}": strawberry.mutation(resolver=create, description=f"Create a {field}."),
-        f"update_{field}": strawberry.mutation(
-            resolver=update, description=f"Change a {field} at the revision you last saw."
-        ),
+        f"create_{field}": strawberry.mutation(resolver=create, description=say["Create"]),
+        f"update_{field}": strawberry.mutation(resolver=update, description=say["Update"]),
         f"delete_{field}": strawberry.mutation(
             resolver=targeted("Delete", standard_writes.delete),
-            description=f"Soft-delete a {field}.",
+            description=say["Delete"],
         ),
         f"restore_{field}": strawberry.mutation(
             resolver=targeted("Restore", standard_writes.restore),
-            description=f"Restore a soft-deleted {field}.",
+            description=say["Restore"],
         ),
     }
     return strawberry.type(type(f"{name}Mutations", (), body))
