@@ -1,4 +1,4 @@
-"""Category mutations: their inputs, success types and result unions."""
+"""Category mutations: their inputs; the mutations themselves are the standard ones."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer mutations: their inputs, success types and result unions."""
+"""Customer mutations: their inputs; the mutations themselves are the standard ones."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gql import standard_writes
 from gql.context import Info
 from gql.error_types import (
     AlreadyExistsError,
@@ -21,10 +20,10 @@ from gql.error_types import (
     outcome,
 )
 from gql.generated import Part
-from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, created, new_edge_description
+from gql.inputs import IdempotencyKey, provided, target
+from gql.pagination import Edge, new_edge_description
 from gql.products import Product, ProductQueries
-from gql.standard_writes import columns_of
+from gql.standard_mutations import standard_fields
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import product_edge
@@ -72,12 +71,6 @@ class ProductPatch:
     )
 
 
-@strawberry.type(description="The product was created.")
-class CreateProductSuccess:
-    product: Product = strawberry.field(description="The new product.")
-    product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
-
-
 @strawberry.type(description="Every product of the batch was created.")
 class CreateProductsSuccess:
     products: list[Product] = strawberry.field(description="The new products, in input order.")
@@ -94,35 +87,11 @@ class UpsertProductSuccess:
     product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
-@strawberry.type(description="The product was changed.")
-class UpdateProductSuccess:
-    product: Product = strawberry.field(description="The product as it is now.")
-
-
 @strawberry.type(description="The stock was adjusted.")
 class AdjustStockSuccess:
     product: Product = strawberry.field(description="The product with its new stock.")
 
 
-@strawberry.type(description="The product was soft-deleted; order lines keep showing it.")
-class DeleteProductSuccess:
-    product: Product = strawberry.field(description="The product, with `deletedAt` set.")
-
-
-@strawberry.type(description="The product is live again.")
-class RestoreProductSuccess:
-    product: Product = strawberry.field(description="The restored product.")
-
-
-CreateProductResult = Annotated[
-    CreateProductSuccess
-    | NotFoundError
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateProductResult", description="What createProduct did."),
-]
 CreateProductsResult = Annotated[
     CreateProductsSuccess
     | NotFoundError
@@ -136,26 +105,9 @@ UpsertProductResult = Annotated[
     UpsertProductSuccess | NotFoundError | ConflictError | ValidationError | ForbiddenError,
     strawberry.union("UpsertProductResult", description="What upsertProduct did."),
 ]
-UpdateProductResult = Annotated[
-    UpdateProductSuccess
-    | NotFoundError
-    | ConflictError
-    | ValidationError
-    | AlreadyExistsError
-    | ForbiddenError,
-    strawberry.union("UpdateProductResult", description="What updateProduct did."),
-]
 AdjustStockResult = Annotated[
     AdjustStockSuccess | NotFoundError | InsufficientStockError | ValidationError | ForbiddenError,
     strawberry.union("AdjustStockResult", description="What adjustStock did."),
-]
-DeleteProductResult = Annotated[
-    DeleteProductSuccess | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("DeleteProductResult", description="What deleteProduct did."),
-]
-RestoreProductResult = Annotated[
-    RestoreProductSuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
-    strawberry.union("RestoreProductResult", description="What restoreProduct did."),
 ]
 
 
@@ -180,27 +132,26 @@ def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
     return Edge(node=product, page=product_edge(ctx, product.row), index=0)
 
 
+STANDARD = standard_fields(
+    Product,
+    writes.RULES,
+    create_input=CreateProductInput,
+    patch_input=ProductPatch,
+    edge=product_edge,
+    connection="products",
+    ids={"category_id": "Category"},
+    texts={
+        "Create": "Create a product in a live category.",
+        "Delete": "Soft-delete a product; order lines keep showing it.",
+        "DeleteSuccess": "The product was soft-deleted; order lines keep showing it.",
+        "Restore": "Restore a soft-deleted product; its sku must be free and its category live.",
+    },
+)
+
+
 @strawberry.type
 class ProductMutations:
-    @strawberry.mutation(description="Create a product in a live category.")
-    async def create_product(
-        self, info: Info, input: NewProduct, idempotency_key: IdempotencyKey = None
-    ) -> CreateProductResult:
-        async def work() -> ProductRow:
-            return await writes.create_product(
-                info.context, input=_arguments(input), idempotency_key=idempotency_key
-            )
-
-        return await outcome(
-            work(),
-            lambda row: created(
-                CreateProductSuccess,
-                "product",
-                Product.from_row(row),
-                product_edge(info.context, row),
-            ),
-            result=CreateProductResult,
-        )
+    create_product = STANDARD["create_product"]
 
     @strawberry.mutation(
         description=f"Create up to {writes.MAX_BATCH} products at once: all of them or none."
@@ -253,23 +204,7 @@ class ProductMutations:
 
         return await outcome(work(), success, result=UpsertProductResult)
 
-    @strawberry.mutation(description="Change a product at the revision you last saw.")
-    async def update_product(
-        self,
-        info: Info,
-        id: ProductId,
-        rev: Rev,
-        patch: Annotated[ProductPatch, strawberry.argument(description="What to change.")],
-    ) -> UpdateProductResult:
-        return await standard_writes.update(
-            info,
-            writes.RULES,
-            id=id,
-            rev=rev,
-            patch=columns_of(patch, ids={"category_id": "Category"}),
-            success=_product(UpdateProductSuccess),
-            result=UpdateProductResult,
-        )
+    update_product = STANDARD["update_product"]
 
     @strawberry.mutation(
         description="Add to (or, negative, take from) a product's stock atomically; stock "
@@ -287,29 +222,8 @@ class ProductMutations:
 
         return await outcome(work(), _product(AdjustStockSuccess), result=AdjustStockResult)
 
-    @strawberry.mutation(description="Soft-delete a product; order lines keep showing it.")
-    async def delete_product(self, info: Info, id: ProductId, rev: Rev) -> DeleteProductResult:
-        return await standard_writes.delete(
-            info,
-            writes.RULES,
-            id=id,
-            rev=rev,
-            success=_product(DeleteProductSuccess),
-            result=DeleteProductResult,
-        )
-
-    @strawberry.mutation(
-        description="Restore a soft-deleted product; its sku must be free and its category live."
-    )
-    async def restore_product(self, info: Info, id: ProductId, rev: Rev) -> RestoreProductResult:
-        return await standard_writes.restore(
-            info,
-            writes.RULES,
-            id=id,
-            rev=rev,
-            success=_product(RestoreProductSuccess),
-            result=RestoreProductResult,
-        )
+    delete_product = STANDARD["delete_product"]
+    restore_product = STANDARD["restore_product"]
 
 
 PART = Part(ProductQueries, ProductMutations, (Product,))

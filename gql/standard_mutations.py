@@ -4,12 +4,12 @@ standard ones (`resolvers.crud`). Errors in each union are those the rules can r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import strawberry
 
-from gql import standard_writes
 from gql.context import Info
 from gql.error_types import (
     AlreadyExistsError,
@@ -19,8 +19,9 @@ from gql.error_types import (
     NotFoundError,
     ReferencedError,
     ValidationError,
+    outcome,
 )
-from gql.inputs import IdempotencyKey, Rev
+from gql.inputs import IdempotencyKey, Rev, target
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import crud
 from resolvers.connections import Page
@@ -65,7 +66,14 @@ def _union(name: str, members: tuple[Any, ...], what: str) -> Any:
     return Annotated[union, strawberry.union(name, description=f"What {what} did.")]
 
 
-def standard_mutations(
+def standard_mutations(node: type, rules: crud.Rules[Any], **options: Any) -> type:
+    """`node`'s four mutations as one Strawberry type to mix into `Mutation` (see
+    `standard_fields` for the options)."""
+    name = rules.spec.name
+    return strawberry.type(type(f"{name}Mutations", (), standard_fields(node, rules, **options)))
+
+
+def standard_fields(
     node: type,
     rules: crud.Rules[Any],
     *,
@@ -75,8 +83,9 @@ def standard_mutations(
     connection: str,
     ids: dict[str, str] | None = None,
     texts: Mapping[str, str] | None = None,
-) -> type:
-    """`node`'s four mutations as one Strawberry type to mix into `Mutation`. `edge` places
+) -> dict[str, Any]:
+    """`node`'s four mutation fields by Python name (`create_<node>`, ...), for a class
+    that declares them among bespoke ones in its own order. `edge` places
     a new row in the root connection `connection`; `ids` names the input fields holding
     global ids and the types they must be of; `texts` overrides descriptions (see
     `_texts`). A union holds ForbiddenError when someone may see a row they may not do
@@ -99,9 +108,9 @@ def standard_mutations(
     policy, scope = rules.policy, rules.spec.owner
     results = {
         "Create": (
+            *nested,
             ValidationError,
             AlreadyExistsError,
-            *nested,
             IdempotencyKeyReusedError,
             ForbiddenError,
         ),
@@ -125,41 +134,36 @@ def standard_mutations(
     }
     Id = Annotated[strawberry.ID, strawberry.argument(description=f"The {field}'s id.")]
 
+    def succeed(verb: str) -> Callable[[Any], Any]:
+        return lambda row: made[verb](**{field: to_node(row)})
+
     async def create(
         self: Any, info: Info, input: Any, idempotency_key: IdempotencyKey = None
     ) -> Any:
-        return await standard_writes.create(
-            info,
-            rules,
-            values=standard_writes.columns_of(input, ids=ids),
-            idempotency_key=idempotency_key,
-            success=lambda row: created(
-                made["Create"], field, to_node(row), edge(info.context, row)
-            ),
-            result=unions["Create"],
-        )
+        async def work() -> Any:
+            command = crud.Create(columns_of(input, ids=ids), idempotency_key)
+            return await crud.create(info.context.unit_of_work(), rules, command)
+
+        def success(row: Any) -> Any:
+            return created(made["Create"], field, to_node(row), edge(info.context, row))
+
+        return await outcome(work(), success, result=unions["Create"])
 
     async def update(self: Any, info: Info, id: Any, rev: Rev, patch: Any) -> Any:
-        return await standard_writes.update(
-            info,
-            rules,
-            id=id,
-            rev=rev,
-            patch=standard_writes.columns_of(patch, ids=ids),
-            success=lambda row: made["Update"](**{field: to_node(row)}),
-            result=unions["Update"],
-        )
+        async def work() -> Any:
+            uuid = target(id, type_name=name)
+            command = crud.Update(uuid, rev, columns_of(patch, ids=ids))
+            return await crud.update(info.context.unit_of_work(), rules, command)
 
-    def targeted(verb: str, run: Any) -> Any:
+        return await outcome(work(), succeed("Update"), result=unions["Update"])
+
+    def targeted(verb: str, use_case: Any) -> Any:
         async def resolve(self: Any, info: Info, id: Any, rev: Rev) -> Any:
-            return await run(
-                info,
-                rules,
-                id=id,
-                rev=rev,
-                success=lambda row: made[verb](**{field: to_node(row)}),
-                result=unions[verb],
-            )
+            async def work() -> Any:
+                command = crud.Target(target(id, type_name=name), rev)
+                return await use_case(info.context.unit_of_work(), rules, command)
+
+            return await outcome(work(), succeed(verb), result=unions[verb])
 
         resolve.__annotations__ = {"info": Info, "id": Id, "rev": Rev, "return": unions[verb]}
         return resolve
@@ -177,16 +181,28 @@ def standard_mutations(
         "patch": Annotated[patch_input, strawberry.argument(description="What to change.")],
         "return": unions["Update"],
     }
-    body = {
+    return {
         f"create_{field}": strawberry.mutation(resolver=create, description=say["Create"]),
         f"update_{field}": strawberry.mutation(resolver=update, description=say["Update"]),
         f"delete_{field}": strawberry.mutation(
-            resolver=targeted("Delete", standard_writes.delete),
-            description=say["Delete"],
+            resolver=targeted("Delete", crud.delete), description=say["Delete"]
         ),
         f"restore_{field}": strawberry.mutation(
-            resolver=targeted("Restore", standard_writes.restore),
-            description=say["Restore"],
+            resolver=targeted("Restore", crud.restore), description=say["Restore"]
         ),
     }
-    return strawberry.type(type(f"{name}Mutations", (), body))
+
+
+def columns_of(value: Any, *, ids: dict[str, str] | None = None) -> dict[str, Any]:
+    """An input's fields by their Python (column) names, leaving out those the client did
+    not send (an explicit null stays: patches clear fields with it). `ids` names the fields
+    holding global ids and the type each must be of: any other id is not found."""
+    found = {
+        f.name: getattr(value, f.name)
+        for f in dataclasses.fields(value)
+        if getattr(value, f.name) is not strawberry.UNSET
+    }
+    for column, type_name in (ids or {}).items():
+        if found.get(column) is not None:
+            found[column] = target(found[column], type_name=type_name)
+    return found

@@ -70,31 +70,6 @@ def _decode(stored: Any) -> ProductRow:
     return row_from_json(ProductRow, stored)
 
 
-async def create_product(
-    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
-) -> ProductRow:
-    ctx.viewer.require_staff("change the catalogue")
-    data = parse(ProductInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
-
-        async def run() -> ProductRow:
-            await _require_live_category(conn, data.category_id)
-            return await PRODUCT.insert(conn, data.model_dump())
-
-        row = await idempotent(
-            ctx,
-            conn,
-            operation="createProduct",
-            key=idempotency_key,
-            arguments=input,
-            run=run,
-            encode=row_to_json,
-            decode=_decode,
-        )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
-
-
 def _parse_batch(inputs: Sequence[Mapping[str, Any]]) -> list[ProductInput]:
     """Every input checked, and skus unique within the batch (the later one is the problem),
     with every problem reported at once."""
@@ -214,6 +189,7 @@ RULES = Rules(
     spec=PRODUCT,
     policy=Policy(words="change the catalogue"),
     patch_model=ProductFields,
+    input_model=ProductInput,
     live={"category_id": CATEGORY},
     taken=("sku",),
 )
