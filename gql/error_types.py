@@ -33,6 +33,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     REFERENCED = "REFERENCED"
     FORBIDDEN = "FORBIDDEN"
+    BATCH_FAILED = "BATCH_FAILED"
 
 
 @strawberry.interface(description="An expected failure of a mutation, returned as data.")
@@ -116,6 +117,25 @@ class ForbiddenError(Error):
     pass
 
 
+ItemError = Annotated[
+    NotFoundError | ConflictError | ForbiddenError | AlreadyExistsError | ReferencedError,
+    strawberry.union("ItemError", description="Why one item of a batch cannot be written."),
+]
+
+
+@strawberry.type(description="One item of a batch that cannot be written.")
+class ItemFailure:
+    path: list[str] = strawberry.field(
+        description='Where in the arguments, e.g. ["items", "3", "rev"].'
+    )
+    error: ItemError = strawberry.field(description="Why.")
+
+
+@strawberry.type(description="Items of a batch cannot be written; nothing was.")
+class BatchError(Error):
+    failures: list[ItemFailure] = strawberry.field(description="Every failing item, in order.")
+
+
 def error_of(failure: errors.DomainError) -> Error:
     """The GraphQL error type for a domain exception: the one mapping of the two."""
     message = failure.message
@@ -181,6 +201,15 @@ def error_of(failure: errors.DomainError) -> Error:
             )
         case errors.Forbidden():
             return ForbiddenError(message=message, code=ErrorCode.FORBIDDEN)
+        case errors.BatchFailed(failures=failures):
+            return BatchError(
+                message=message,
+                code=ErrorCode.BATCH_FAILED,
+                failures=[
+                    ItemFailure(path=_named(f.path), error=error_of(f.error))  # type: ignore[arg-type]
+                    for f in failures
+                ],
+            )
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")
 
 

@@ -23,7 +23,7 @@ from gql.generated import Part
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
 from gql.products import Product, ProductQueries
-from gql.standard_mutations import standard_fields
+from gql.standard_mutations import batch_of, standard_fields
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import product_edge
@@ -148,6 +148,8 @@ STANDARD = standard_fields(
     },
 )
 
+BATCH = batch_of(Product, writes.RULES, patch_input=ProductPatch, ids={"category_id": "Category"})
+
 
 @strawberry.type
 class ProductMutations:
@@ -224,6 +226,8 @@ class ProductMutations:
 
     delete_product = STANDARD["delete_product"]
     restore_product = STANDARD["restore_product"]
+    update_products = BATCH["update_products"]
+    delete_products = BATCH["delete_products"]
 
 
 PART = Part(ProductQueries, ProductMutations, (Product,))

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gql.batch_mutations import batch_fields
 from gql.context import Info
 from gql.error_types import (
     AlreadyExistsError,
@@ -67,10 +68,21 @@ def _union(name: str, members: tuple[Any, ...], what: str) -> Any:
 
 
 def standard_mutations(node: type, rules: crud.Rules[Any], **options: Any) -> type:
-    """`node`'s four mutations as one Strawberry type to mix into `Mutation` (see
-    `standard_fields` for the options)."""
-    name = rules.spec.name
-    return strawberry.type(type(f"{name}Mutations", (), standard_fields(node, rules, **options)))
+    """`node`'s four mutations and its two batch ones as one Strawberry type to mix into
+    `Mutation` (see `standard_fields` for the options)."""
+    fields = standard_fields(node, rules, **options) | batch_of(node, rules, **options)
+    return strawberry.type(type(f"{rules.spec.name}Mutations", (), fields))
+
+
+def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, Any]:
+    """`update<Rows>` and `delete<Rows>` with the options `standard_fields` takes."""
+    ids = options.get("ids")
+    return batch_fields(
+        node,
+        rules,
+        patch_input=options["patch_input"],
+        columns_of=lambda value: columns_of(value, ids=ids),
+    )
 
 
 def standard_fields(

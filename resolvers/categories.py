@@ -71,9 +71,11 @@ class CategoryInput(Input):
     description: Description | None = None
 
 
-async def _unreferenced(conn: Connection, row: CategoryRow) -> None:
-    if await categories.has_live_products(conn, id=row.id):
-        raise Referenced("Category", row.id)
+async def _unreferenced(conn: Connection, rows: list[CategoryRow]) -> None:
+    held = await categories.referenced(conn, ids=[row.id for row in rows])
+    for row in rows:
+        if row.id in held:
+            raise Referenced("Category", row.id)
 
 
 RULES = Rules(

@@ -57,7 +57,7 @@ class Rules(Generic[RowT]):
     input_model: type[Input] | None = None
     """The rules of a create; None when the entity has no standard create."""
     after_delete: Hook | None = None
-    """Given the deleted row (e.g. nothing live refers to it)."""
+    """Given the deleted rows (e.g. nothing live refers to them)."""
     live: Mapping[str, Spec[Any]] = field(default_factory=dict)
     """Columns pointing at rows that must be live whenever the column is written or the
     row restored; they are key-share locked, so their delete waits for this write."""
@@ -182,7 +182,7 @@ async def delete(work: UnitOfWork, rules: Rules[RowT], command: Target) -> RowT:
             found = spec.by_ids(conn, ids=[id], owner=work.viewer.owner)
             await explain_miss_after(found, type_name=spec.name, id=id, expected_rev=rev)
         if rules.after_delete is not None:
-            await rules.after_delete(conn, row)
+            await rules.after_delete(conn, [row])
     work.loaders.by_id(spec).prime_row(row)
     return row
 

@@ -69,10 +69,11 @@ async def live_product_counts(executor: Executor, *, ids: list[UUID]) -> dict[UU
     return {r[0]: r[1] for r in await executor.fetch(LIVE_PRODUCT_COUNTS, ids)}
 
 
-HAS_LIVE_PRODUCTS = """
-SELECT EXISTS (SELECT 1 FROM products WHERE category_id = $1 AND deleted_at IS NULL)
+REFERENCED = """
+SELECT DISTINCT category_id FROM products WHERE category_id = ANY($1::uuid[]) AND deleted_at IS NULL
 """
 
 
-async def has_live_products(conn: Connection, *, id: UUID) -> bool:
-    return bool(await conn.fetchval(HAS_LIVE_PRODUCTS, id))
+async def referenced(conn: Connection, *, ids: list[UUID]) -> set[UUID]:
+    """The ids among `ids` of categories that hold live products."""
+    return {r[0] for r in await conn.fetch(REFERENCED, ids)}

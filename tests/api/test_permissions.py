@@ -309,6 +309,18 @@ CASES: list[Case] = [
         )
     ),
     Case("updateReview", "customer A", {"id": "@missing:Review", "rev": 1, "patch": {}}, N),
+    # Batches: a viewer who could write none of the rows they name is refused outright.
+    *(
+        Case(f"{verb}{rows}", who, {"items": [{"id": row, "rev": 1, **rest}]}, F)
+        for rows, row, patch in (
+            ("Categories", "@books", {"name": "X"}),
+            ("Products", "@atlas", {"price": "0.01"}),
+            ("Customers", "@ann", {"name": "X"}),
+            ("Reviews", "@ann_review", {"rating": 1}),
+        )
+        for verb, rest in (("update", {"patch": patch}), ("delete", {}))
+        for who in ("anonymous",)
+    ),
     Case(
         "deleteReview",
         "customer A",
