@@ -111,7 +111,7 @@ CategoryConnection = connection_type(
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Category | None:
-    row = await categories.category(ctx, id=id)
+    row = await categories.READS.one(ctx, id)
     return None if row is None else Category.from_row(row)
 
 
@@ -143,7 +143,7 @@ class CategoryQueries:
         of=lambda: CategoryConnection,
         filter=CategoryFilter,
         order_by=CategoryOrderBy,
-        listing=lambda ctx, _root, args: categories.categories_listing(ctx, args),
+        listing=lambda ctx, _root, args: categories.READS.listing(ctx, args),
         to_node=Category.from_row,
         description="Live categories, a page at a time; by name by default.",
         what="categories",

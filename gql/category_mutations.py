@@ -33,7 +33,7 @@ CategoryMutations = standard_mutations(
     categories.RULES,
     create_input=CreateCategoryInput,
     patch_input=CategoryPatch,
-    edge=categories.category_edge,
+    edge=categories.READS.edge,
     connection="categories",
     texts={"Delete": "Soft-delete a category that has no live products."},
 )

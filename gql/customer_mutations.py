@@ -34,7 +34,7 @@ CustomerMutations = standard_mutations(
     customers.RULES,
     create_input=CreateCustomerInput,
     patch_input=CustomerPatch,
-    edge=customers.customer_edge,
+    edge=customers.READS.edge,
     connection="customers",
     texts={
         "UpdateField": "The customer as they are now.",

@@ -134,7 +134,7 @@ CustomerConnection = connection_type(
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Customer | None:
-    row = await customers.customer(ctx, id=id)
+    row = await customers.READS.one(ctx, id)
     return None if row is None else Customer.from_row(row)
 
 
@@ -166,7 +166,7 @@ class CustomerQueries:
         of=lambda: CustomerConnection,
         filter=CustomerFilter,
         order_by=CustomerOrderBy,
-        listing=lambda ctx, _root, args: customers.customers_listing(ctx, args),
+        listing=lambda ctx, _root, args: customers.READS.listing(ctx, args),
         to_node=Customer.from_row,
         description="Live customers, a page at a time; by name by default.",
         what="customers",

@@ -127,7 +127,7 @@ class OrderMutations:
                 PlaceOrderSuccess,
                 "order",
                 Order.from_row(row),
-                orders.order_edge(info.context, row),
+                orders.READS.edge(info.context, row),
             ),
             result=PlaceOrderResult,
         )

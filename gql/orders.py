@@ -189,7 +189,7 @@ OrderConnection = connection_type("OrderConnection", Order, OrderGroups, what="o
 
 
 async def _fetch_order(ctx: RequestContext, id: UUID) -> Order | None:
-    row = await orders.order(ctx, id=id)
+    row = await orders.READS.one(ctx, id)
     return None if row is None else Order.from_row(row)
 
 
@@ -227,7 +227,7 @@ class OrderQueries:
         of=lambda: OrderConnection,
         filter=OrderFilter,
         order_by=OrderOrderBy,
-        listing=lambda ctx, _root, args: orders.orders_listing(ctx, args),
+        listing=lambda ctx, _root, args: orders.READS.listing(ctx, args),
         to_node=Order.from_row,
         description="Live orders, a page at a time; by number by default.",
         what="orders",

@@ -26,7 +26,7 @@ from gql.products import Product, ProductQueries
 from gql.standard_mutations import batch_of, standard_fields
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
-from resolvers.products import product_edge
+from resolvers.products import READS as PRODUCT_READS
 from sql.products import ProductRow
 
 
@@ -129,7 +129,7 @@ def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
 
 
 def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
-    return Edge(node=product, page=product_edge(ctx, product.row), index=0)
+    return Edge(node=product, page=PRODUCT_READS.edge(ctx, product.row), index=0)
 
 
 STANDARD = standard_fields(
@@ -137,7 +137,7 @@ STANDARD = standard_fields(
     writes.RULES,
     create_input=CreateProductInput,
     patch_input=ProductPatch,
-    edge=product_edge,
+    edge=PRODUCT_READS.edge,
     connection="products",
     ids={"category_id": "Category"},
     texts={

@@ -112,7 +112,7 @@ ProductConnection = connection_type("ProductConnection", Product, ProductGroups,
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:
-    row = await products.product(ctx, id=id)
+    row = await products.READS.one(ctx, id)
     return None if row is None else Product.from_row(row)
 
 

@@ -3,59 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from loaders.loaders import load_all
+from resolvers import orders
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
-    Page,
-    PagePlan,
-    edge_page,
-    live,
-    nested_listing,
-    plan_page,
-    root_listing,
 )
 from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
-from resolvers.orders import DEFAULT_ORDER as ORDER_ORDER
+from resolvers.standard_reads import Reads
 from resolvers.validation import Email, Input, Name
 from sql import customers
-from sql.customers import CUSTOMER, CUSTOMERS, CustomerRow, CustomerStats
-from sql.orders import ORDERS, OrderRow
+from sql.customers import CUSTOMER, CustomerRow, CustomerStats
+from sql.orders import OrderRow
 
-DEFAULT_ORDER = (Ordering("NAME"),)
-
-
-async def customer(ctx: RequestContext, *, id: UUID) -> CustomerRow | None:
-    return await live(ctx.loaders.customer_by_id, id)
+READS = Reads(CUSTOMER, "customers", (Ordering("NAME"),))
 
 
 async def customer_by_email(ctx: RequestContext, *, email: str) -> CustomerRow | None:
     return await customers.live_customer_by_email(ctx.reads, email=email, owner=ctx.viewer.owner)
 
 
-def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
-    return plan_page(ctx, args, entity=CUSTOMERS, scope="customers", default_order=DEFAULT_ORDER)
-
-
-async def customers_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[CustomerRow]:
-    return await root_listing(ctx, _plan(ctx, args))
-
-
-def customer_edge(ctx: RequestContext, row: CustomerRow) -> Page[CustomerRow]:
-    """`row` with its cursor in `customers` in the default ordering."""
-    return edge_page(_plan(ctx, ConnectionArgs()), row)
-
-
 async def orders_of(
     ctx: RequestContext, customer: CustomerRow, args: ConnectionArgs
 ) -> Listing[OrderRow]:
     """The customer's live orders; batched over every customer in the response."""
-    plan = plan_page(ctx, args, entity=ORDERS, scope="customer.orders", default_order=ORDER_ORDER)
-    return await nested_listing(ctx, plan, parent_key="customer_id", parent_id=customer.id)
+    return await orders.READS.under(
+        ctx, args, scope="customer.orders", key="customer_id", parent=customer
+    )
 
 
 async def stats(ctx: RequestContext, customers: Sequence[CustomerRow]) -> list[CustomerStats]:

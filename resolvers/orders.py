@@ -13,52 +13,29 @@ from pydantic import Field
 from loaders.loaders import load_all
 from resolvers import order_states
 from resolvers.connections import (
-    ConnectionArgs,
-    Listing,
     Ordering,
-    Page,
-    PagePlan,
-    edge_page,
     existing,
     live,
-    plan_page,
-    root_listing,
 )
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
 from resolvers.groups import related_rows
+from resolvers.standard_reads import Reads
 from resolvers.validation import Input, Quantity, parse
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
 from sql import orders
 from sql.customers import CustomerRow
-from sql.orders import ORDERS, OrderLineRow, OrderRow
+from sql.orders import ORDER, OrderLineRow, OrderRow
 from sql.pool import Connection
 from sql.products import ProductRow
 from sql.rows import row_from_json, row_to_json
 
-DEFAULT_ORDER = (Ordering("NUMBER"),)
-
-
-async def order(ctx: RequestContext, *, id: UUID) -> OrderRow | None:
-    return await live(ctx.loaders.order_by_id, id)
+READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
 
 
 async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | None:
     return await orders.live_order_by_number(ctx.reads, number=number, owner=ctx.viewer.owner)
-
-
-def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
-    return plan_page(ctx, args, entity=ORDERS, scope="orders", default_order=DEFAULT_ORDER)
-
-
-async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[OrderRow]:
-    return await root_listing(ctx, _plan(ctx, args))
-
-
-def order_edge(ctx: RequestContext, row: OrderRow) -> Page[OrderRow]:
-    """`row` with its cursor in `orders` in the default ordering."""
-    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:

@@ -36,17 +36,23 @@ class Reads(Generic[RowT]):
     async def one(self, ctx: RequestContext, id: UUID) -> RowT | None:
         return await live(ctx.loaders.by_id(self.spec), id)
 
-    def plan(self, ctx: RequestContext, args: ConnectionArgs, *, scope: str = "") -> PagePlan:
+    def plan(
+        self, ctx: RequestContext, args: ConnectionArgs, *, scope: str = "", **extra: Any
+    ) -> PagePlan:
+        """`extra` goes to `plan_page` (static conditions, leading sort keys)."""
         return plan_page(
             ctx,
             args,
             entity=self.spec.entity,
             scope=scope or self.scope,
             default_order=self.default_order,
+            **extra,
         )
 
-    async def listing(self, ctx: RequestContext, args: ConnectionArgs) -> Listing[RowT]:
-        return await root_listing(ctx, self.plan(ctx, args))
+    async def listing(
+        self, ctx: RequestContext, args: ConnectionArgs, **extra: Any
+    ) -> Listing[RowT]:
+        return await root_listing(ctx, self.plan(ctx, args, **extra))
 
     async def under(
         self, ctx: RequestContext, args: ConnectionArgs, *, scope: str, key: str, parent: Any
