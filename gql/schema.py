@@ -7,10 +7,10 @@ import importlib
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from engine.scalars import SCALAR_MAP
 from gql.changes import Subscription
 from gql.generated import Part
 from gql.node import Node, NodeQueries
-from gql.scalars import SCALAR_MAP
 
 ENTITIES = (
     "gql.customer_mutations",
