@@ -116,12 +116,9 @@ NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The 
 
 
 def _arguments(value: Any) -> dict[str, Any]:
-    """An input's fields by GraphQL name, with `categoryId` decoded: any id that is not a
-    Category's is not found. An explicit null stays, for the rules to refuse."""
-    values = provided(value)
-    if values.get("categoryId") is not None:
-        values["categoryId"] = target(values["categoryId"], type_name="Category")
-    return values
+    """An input's fields, with `category_id` decoded: any id that is not a Category's is
+    not found. An explicit null stays, for the rules to refuse."""
+    return provided(value, ids={"category_id": "Category"})
 
 
 def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:

@@ -4,7 +4,6 @@ standard ones (`resolvers.crud`). Errors in each union are those the rules can r
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, target
+from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import crud
 from resolvers.connections import Page
@@ -81,7 +80,7 @@ def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, An
         node,
         rules,
         patch_input=options["patch_input"],
-        columns_of=lambda value: columns_of(value, ids=ids),
+        columns_of=lambda value: provided(value, ids=ids),
     )
 
 
@@ -153,7 +152,7 @@ def standard_fields(
         self: Any, info: Info, input: Any, idempotency_key: IdempotencyKey = None
     ) -> Any:
         async def work() -> Any:
-            command = crud.Create(columns_of(input, ids=ids), idempotency_key)
+            command = crud.Create(provided(input, ids=ids), idempotency_key)
             return await crud.create(info.context.unit_of_work(), rules, command)
 
         def success(row: Any) -> Any:
@@ -164,7 +163,7 @@ def standard_fields(
     async def update(self: Any, info: Info, id: Any, rev: Rev, patch: Any) -> Any:
         async def work() -> Any:
             uuid = target(id, type_name=name)
-            command = crud.Update(uuid, rev, columns_of(patch, ids=ids))
+            command = crud.Update(uuid, rev, provided(patch, ids=ids))
             return await crud.update(info.context.unit_of_work(), rules, command)
 
         return await outcome(work(), succeed("Update"), result=unions["Update"])
@@ -203,18 +202,3 @@ def standard_fields(
             resolver=targeted("Restore", crud.restore), description=say["Restore"]
         ),
     }
-
-
-def columns_of(value: Any, *, ids: dict[str, str] | None = None) -> dict[str, Any]:
-    """An input's fields by their Python (column) names, leaving out those the client did
-    not send (an explicit null stays: patches clear fields with it). `ids` names the fields
-    holding global ids and the type each must be of: any other id is not found."""
-    found = {
-        f.name: getattr(value, f.name)
-        for f in dataclasses.fields(value)
-        if getattr(value, f.name) is not strawberry.UNSET
-    }
-    for column, type_name in (ids or {}).items():
-        if found.get(column) is not None:
-            found[column] = target(found[column], type_name=type_name)
-    return found

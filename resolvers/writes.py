@@ -43,19 +43,13 @@ async def write(
         work.loaders.forget_derived()
     except ConstraintViolation as violation:
         guard = violation.guard
-        value = values.get(guard.field, values.get(_camel(guard.field)))
+        value = values.get(guard.field)
         if guard.kind == "unique":
             raise Duplicate(guard.field, "" if value is None else str(value)) from None
         if guard.kind == "foreign_key":
             raise NotFound(guard.references or guard.table, None, raw_id=str(value or "")) from None
         problem = Problem((path, guard.field), "is not an allowed value", "CHECK")
         raise Invalid([problem]) from None
-
-
-def _camel(name: str) -> str:
-    """How creates still name their fields (by their input's names)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def request_hash(operation: str, arguments: Any) -> str:
