@@ -84,7 +84,7 @@ Move = Callable[..., Awaitable[OrderRow]]
 async def _transition(info: Info, move: Move, *, id: str, rev: int) -> Any:
     async def work() -> OrderRow:
         uuid = target(id, type_name="Order")
-        return await move(info.context, id=uuid, rev=rev)
+        return await move(info.context.unit_of_work(), id=uuid, rev=rev)
 
     return await outcome(
         work(),
@@ -100,7 +100,7 @@ def _place(
         uuid_of(line.product_id, type_name="Product") for line in input.lines
     ]
     return orders.place_order(
-        ctx,
+        ctx.unit_of_work(),
         input=provided(input),
         customer_id=uuid_of(input.customer_id, type_name="Customer"),
         product_ids=product_ids,

@@ -166,7 +166,7 @@ class ProductMutations:
     ) -> CreateProductsResult:
         async def work() -> list[ProductRow]:
             return await writes.create_products(
-                info.context,
+                info.context.unit_of_work(),
                 inputs=[_arguments(item) for item in inputs],
                 idempotency_key=idempotency_key,
             )
@@ -193,7 +193,9 @@ class ProductMutations:
         ] = None,
     ) -> UpsertProductResult:
         async def work() -> writes.Upserted:
-            return await writes.upsert_product(info.context, input=_arguments(input), rev=rev)
+            return await writes.upsert_product(
+                info.context.unit_of_work(), input=_arguments(input), rev=rev
+            )
 
         def success(done: writes.Upserted) -> UpsertProductSuccess:
             product = Product.from_row(done.row)
@@ -217,7 +219,7 @@ class ProductMutations:
     ) -> AdjustStockResult:
         async def work() -> ProductRow:
             uuid = target(id, type_name="Product")
-            return await writes.adjust_stock(info.context, id=uuid, delta=delta)
+            return await writes.adjust_stock(info.context.unit_of_work(), id=uuid, delta=delta)
 
         return await outcome(work(), _product(AdjustStockSuccess), result=AdjustStockResult)
 

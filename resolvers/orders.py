@@ -17,7 +17,7 @@ from resolvers.connections import (
     existing,
     live,
 )
-from resolvers.context import RequestContext
+from resolvers.context import RequestContext, UnitOfWork
 from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
 from resolvers.groups import related_rows
 from resolvers.standard_reads import Reads
@@ -89,7 +89,7 @@ class Placed:
 
 
 async def place_order(
-    ctx: RequestContext,
+    work: UnitOfWork,
     *,
     input: Mapping[str, Any],
     customer_id: UUID | None,
@@ -98,16 +98,16 @@ async def place_order(
 ) -> OrderRow:
     """`input` is as the client sent it; `customer_id` and `product_ids` (one per line)
     are its ids decoded, None where an id is not one of a Customer or Product."""
-    viewer = ctx.viewer
+    viewer = work.viewer
     if viewer.role == "anonymous":
         raise Forbidden("sign in to place orders")
     data = parse(PlaceOrderInput, input, path=("input",))
     if not viewer.is_staff and customer_id != viewer.customer_id:
         # Customers order for themselves; anyone else is invisible to them.
         raise NotFound("Customer", None, raw_id=data.customer_id)
-    async with write(ctx, values=input) as conn:
+    async with write(work, values=input) as conn:
         placed = await idempotent(
-            ctx,
+            work,
             conn,
             operation="placeOrder",
             key=idempotency_key,
@@ -116,13 +116,13 @@ async def place_order(
             encode=lambda done: row_to_json(done.order),
             decode=lambda stored: Placed(row_from_json(OrderRow, stored)),
         )
-    ctx.loaders.order_by_id.prime_row(placed.order)
+    work.loaders.order_by_id.prime_row(placed.order)
     if placed.lines is not None:
-        ctx.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
+        work.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
         for line_row in placed.lines:
-            ctx.loaders.line_by_id.prime_row(line_row)
+            work.loaders.line_by_id.prime_row(line_row)
     for product in placed.products:
-        ctx.loaders.product_by_id.prime_row(product)
+        work.loaders.product_by_id.prime_row(product)
     return placed.order
 
 
@@ -163,25 +163,25 @@ async def _place(
     return Placed(order, lines, changed)
 
 
-async def pay_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
-    return await _move(ctx, id=id, rev=rev, to="PAID")
+async def pay_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(work, id=id, rev=rev, to="PAID")
 
 
-async def ship_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
-    return await _move(ctx, id=id, rev=rev, to="SHIPPED")
+async def ship_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(work, id=id, rev=rev, to="SHIPPED")
 
 
-async def cancel_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
+async def cancel_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
     """Cancels and puts every line's units back into stock, in one transaction."""
-    return await _move(ctx, id=id, rev=rev, to="CANCELLED")
+    return await _move(work, id=id, rev=rev, to="CANCELLED")
 
 
-async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow:
+async def _move(work: UnitOfWork, *, id: UUID, rev: int, to: str) -> OrderRow:
     restocked: list[ProductRow] = []
-    async with write(ctx) as conn:
-        if not ctx.viewer.is_staff:
+    async with write(work) as conn:
+        if not work.viewer.is_staff:
             # Customers may cancel their own orders; paying and shipping is staff's work.
-            mine = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
+            mine = await orders.orders_by_ids(conn, ids=[id], owner=work.viewer.owner)
             visible = bool(mine) and mine[0].deleted_at is None
             allow(
                 permitted=visible and to in order_states.CUSTOMER_MAY,
@@ -194,7 +194,7 @@ async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow
             conn, id=id, rev=rev, to=to, sources=order_states.sources(to)
         )
         if row is None:
-            found = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
+            found = await orders.orders_by_ids(conn, ids=[id], owner=work.viewer.owner)
             current = found[0] if found else None
             if current is not None and current.deleted_at is None and current.rev == rev:
                 order_states.check(current.status, to)
@@ -202,9 +202,9 @@ async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow
         if to in order_states.RESTOCKS:
             await orders.lock_order_products(conn, id=id)
             restocked = await orders.restock_order(conn, id=id)
-    ctx.loaders.order_by_id.prime_row(row)
+    work.loaders.order_by_id.prime_row(row)
     for product in restocked:
-        ctx.loaders.product_by_id.prime_row(product)
+        work.loaders.product_by_id.prime_row(product)
     return row
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from resolvers.context import RequestContext
+from resolvers.context import UnitOfWork
 from resolvers.crud import Policy, Rules, permit
 from resolvers.errors import (
     Duplicate,
@@ -94,15 +94,15 @@ def _parse_batch(inputs: Sequence[Mapping[str, Any]]) -> list[ProductInput]:
 
 
 async def create_products(
-    ctx: RequestContext,
+    work: UnitOfWork,
     *,
     inputs: Sequence[Mapping[str, Any]],
     idempotency_key: str | None = None,
 ) -> list[ProductRow]:
     """All of them or none: one insert statement in one transaction."""
-    ctx.viewer.require_staff("change the catalogue")
+    work.viewer.require_staff("change the catalogue")
     batch = _parse_batch(inputs)
-    async with write(ctx) as conn:
+    async with write(work) as conn:
 
         async def run() -> list[ProductRow]:
             wanted = sorted({data.category_id for data in batch})
@@ -118,7 +118,7 @@ async def create_products(
             return [by_sku[data.sku] for data in batch]
 
         rows = await idempotent(
-            ctx,
+            work,
             conn,
             operation="createProducts",
             key=idempotency_key,
@@ -128,18 +128,18 @@ async def create_products(
             decode=lambda stored: [_decode(item) for item in stored],
         )
     for row in rows:
-        ctx.loaders.product_by_id.prime_row(row)
+        work.loaders.product_by_id.prime_row(row)
     return rows
 
 
 async def upsert_product(
-    ctx: RequestContext, *, input: Mapping[str, Any], rev: int | None = None
+    work: UnitOfWork, *, input: Mapping[str, Any], rev: int | None = None
 ) -> Upserted:
     """Creates the product, or updates the live one with its sku (at `rev`, when given).
     On update, an omitted `stock` or `description` keeps its current value."""
-    ctx.viewer.require_staff("change the catalogue")
+    work.viewer.require_staff("change the catalogue")
     data = parse(ProductInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
+    async with write(work, values=input) as conn:
         await _require_live_category(conn, data.category_id)
         row = await products.upsert_product(
             conn,
@@ -154,19 +154,19 @@ async def upsert_product(
             assert current is not None
             assert rev is not None
             raise StaleRevision("Product", expected=rev, current=current.rev, row=current)
-    ctx.loaders.product_by_id.prime_row(row)
+    work.loaders.product_by_id.prime_row(row)
     return Upserted(row=row, created=row.rev == 1)  # an update always leaves rev above 1
 
 
-async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductRow:
+async def adjust_stock(work: UnitOfWork, *, id: UUID, delta: int) -> ProductRow:
     """Moves stock by `delta` without a rev (increments from many writers all count), never
     below zero."""
-    await permit(ctx.unit_of_work(), RULES, "staff", id)
-    async with write(ctx) as conn:
+    await permit(work, RULES, "staff", id)
+    async with write(work) as conn:
         row = await products.adjust_stock(conn, id=id, delta=delta)
         if row is None:
             row = await _adjust_after_miss(conn, id=id, delta=delta)
-    ctx.loaders.product_by_id.prime_row(row)
+    work.loaders.product_by_id.prime_row(row)
     return row
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import orjson
 
-from resolvers.context import RequestContext, UnitOfWork
+from resolvers.context import UnitOfWork
 from resolvers.errors import (
     Duplicate,
     IdempotencyKeyReused,
@@ -27,12 +27,10 @@ from sql.transactions import transaction
 
 T = TypeVar("T")
 
-Work = RequestContext | UnitOfWork
-
 
 @contextlib.asynccontextmanager
 async def write(
-    work: Work, *, values: Mapping[str, Any] | None = None, path: str = "input"
+    work: UnitOfWork, *, values: Mapping[str, Any] | None = None, path: str = "input"
 ) -> AsyncIterator[Connection]:
     """A transaction for one mutation. `values` are the written fields by name, so a
     constraint violation can name the field and value that broke it."""
@@ -63,7 +61,7 @@ def request_hash(operation: str, arguments: Any) -> str:
 
 
 async def idempotent(
-    ctx: Work,
+    work: UnitOfWork,
     conn: Connection,
     *,
     operation: str,
@@ -83,14 +81,14 @@ async def idempotent(
     if not 1 <= len(key) <= 200:
         raise Invalid([Problem(("idempotencyKey",), "must be 1 to 200 characters", "LENGTH")])
     digest = request_hash(operation, arguments)
-    owner = ctx.viewer.owner
+    owner = work.viewer.owner
     scope = operation if owner is None else f"{operation}@{owner}"
     claim = await idempotency.claim(
         conn,
         operation=scope,
         key=key,
         request_hash=digest,
-        ttl_seconds=ctx.idempotency_ttl_seconds,
+        ttl_seconds=work.idempotency_ttl_seconds,
     )
     if not claim.fresh:
         if claim.request_hash != digest:
