@@ -76,12 +76,16 @@ def _plain(cls: type, field: dataclasses.Field[Any]) -> bool:
     return False
 
 
-def row_constructor(cls: type[T]) -> Callable[[Any], T]:
-    """`cls`'s object over a row: its plain fields read off the row by name. Written out
-    and compiled once per type, so it costs what a hand-written one does (objects are
-    made a page at a time on the read path)."""
-    arguments = "".join(f"{name}=row.{name}, " for name in row_fields(cls))
-    namespace: dict[str, Any] = {"cls": cls}
+def row_constructor(cls: type[T], **convert: Callable[[Any], Any]) -> Callable[[Any], T]:
+    """`cls`'s object over a row: its plain fields read off the row by name, through
+    `convert[name]` where given (an enum from its text). Written out and compiled once
+    per type, so it costs what a hand-written one does (objects are made a page at a time
+    on the read path)."""
+    arguments = "".join(
+        f"{name}=convert_{name}(row.{name}), " if name in convert else f"{name}=row.{name}, "
+        for name in row_fields(cls)
+    )
+    namespace: dict[str, Any] = {"cls": cls, **{f"convert_{k}": v for k, v in convert.items()}}
     exec(f"def from_row(row):\n    return cls({arguments}row=row)", namespace)  # noqa: S102
     made: Callable[[Any], T] = namespace["from_row"]
     return made

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -21,7 +22,7 @@ from gql.filters import (
     IDFilter,
     IntFilter,
 )
-from gql.generated import filter_input, sort_enum
+from gql.generated import filter_input, row_constructor, sort_enum
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -109,6 +110,7 @@ class Order(Node):
         description="When it was soft-deleted; null while live."
     )
     row: strawberry.Private[OrderRow]
+    from_row: ClassVar[Callable[[OrderRow], Order]]
 
     customer = batched_field(
         _customers,
@@ -121,22 +123,8 @@ class Order(Node):
         description="What was ordered, in the order it was entered.",
     )
 
-    @classmethod
-    def from_row(cls, row: OrderRow) -> Order:
-        return cls(
-            rev=row.rev,
-            number=row.number,
-            status=OrderStatus(row.status),
-            total=row.total,
-            placed_at=row.placed_at,
-            paid_at=row.paid_at,
-            shipped_at=row.shipped_at,
-            cancelled_at=row.cancelled_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            row=row,
-        )
+
+Order.from_row = row_constructor(Order, status=OrderStatus)
 
 
 @strawberry.type(description="One product in an order, at the price it had then.")
