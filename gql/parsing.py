@@ -15,11 +15,13 @@ from graphql import (
 from graphql.language.parser import Parser, nested_too_deeply_error
 
 from gql.limits import TYPE_WRAPPER, QueryLimits, TooComplex
+from gql.prescan import prescan
 
 
 def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     """The parsed document; `TooComplex` past the token, depth, directive or operation limit,
     else the parser's `GraphQLSyntaxError` when it does not parse."""
+    prescan(text, limits)
     parser = _DepthLimitedParser(text, limits)
     try:
         return parser.parse_document()
