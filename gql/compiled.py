@@ -66,8 +66,10 @@ from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
 from gql.context import Info
+from gql.observe import current, waited
 from gql.scalars import AS_IS, INT_RANGE
 from resolvers.context import RequestContext
+from sql.observe import Waiter
 
 RowT = TypeVar("RowT")
 ObjectT = TypeVar("ObjectT")
@@ -344,6 +346,15 @@ class _Run:
         self.variables = variables
         self.context = context
         self.converted: dict[Hashable, Any] = {}  # arguments converted in this run
+        if (observation := current.get()) is not None and observation.traced:
+            self.field = self._waiting_field  # type: ignore[method-assign]
+
+    async def _waiting_field(self, f: _Field, sources: list[Any]) -> list[Any]:
+        """`field` as a `Waiter` (traced requests): for all the parents of a level at once."""
+        assert f.definition is not None
+        name = f"{f.parent.name}.{f.nodes[0].node.name.value}"
+        values: list[Any] = await waited(Waiter(name, f.key), _Run.field(self, f, sources))
+        return values
 
     def info(self, f: _Field) -> GraphQLResolveInfo[Any]:
         """What graphql-core would pass; one for all the parents of a level (resolvers here

@@ -44,7 +44,7 @@ from gql.http_params import (
     read_params,
 )
 from gql.limits import QueryLimits
-from gql.observe import OK, MutationOutcomes, Observation, current
+from gql.observe import OK, FieldWaits, MutationOutcomes, Observation, current
 from gql.operations import NotExecutable, Operations, Runnable
 from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.context import RequestContext
@@ -233,10 +233,14 @@ def _failed(code: str) -> None:
 def _middleware(
     observation: Observation | None, operation: OperationDefinitionNode
 ) -> list[Any] | None:
-    """Mutations, when observed, note their union errors (see `MutationOutcomes`)."""
-    if observation is None or operation.operation != OperationType.MUTATION:
+    """Mutations, when observed, note their union errors (see `MutationOutcomes`); traced
+    fields are waiters for the batches they load through (see `FieldWaits`)."""
+    if observation is None:
         return None
-    return [MutationOutcomes(observation)]
+    middleware: list[Any] = [FieldWaits()] if observation.traced else []
+    if operation.operation == OperationType.MUTATION:
+        middleware.append(MutationOutcomes(observation))
+    return middleware or None
 
 
 def _wants_html(request: Request) -> bool:
