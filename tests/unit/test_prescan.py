@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from gql.limits import QueryLimits, TooComplex
-from gql.parsing import parse_document
-from gql.prescan import prescan
+from engine.limits import QueryLimits, TooComplex
+from engine.parsing import parse_document
+from engine.prescan import prescan
 
 DOCUMENTS = [
     "{ a }",

@@ -6,7 +6,7 @@ holds once parsed (2,400 selections, say) had already cost 20 ms. Here a regular
 expression splits the text (in C) and one pass over the tokens counts what the limits
 bound, so a document over one of them is refused for a small part of its parse.
 
-The counts are those the parser and `gql.limits` make, for a document that parses:
+The counts are those the parser and `engine.limits` make, for a document that parses:
 tokens with comments; `@`s; operations; selections as written (fields, spreads and inline
 fragments, in every operation and fragment). Written selections are at most the selections
 `check_shape` counts, a fragment's counted each time it is spread, so a document refused
@@ -20,7 +20,7 @@ import re
 
 from graphql import Source
 
-from gql.limits import QueryLimits, TooComplex, selections_error
+from engine.limits import QueryLimits, TooComplex, selections_error
 
 _TOKEN = re.compile(
     r"""[ \t\n\r,\ufeff]*(?:

@@ -15,7 +15,8 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 from graphql.pyutils import is_awaitable
 
-from sql.observe import Batch, Waiter, current_batch, current_waiter
+from sql.observe import Batch, current_batch, current_waiter
+from sql.observe import Waiter as Waiter  # for the compiled path, which reaches no sql/
 
 OK = "ok"
 COMPILED = "compiled"
