@@ -17,21 +17,23 @@ unterminated string) is left to the parser, which says what is wrong with it.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from graphql import Source
 
 from engine.limits import QueryLimits, TooComplex, selections_error
 
 _TOKEN = re.compile(
-    r"""[ \t\n\r,\ufeff]*(?:
+    r"""[ \t\n\r,\ufeff]*+(?:
       (?P<comment>\#[^\n\r]*)
-    | (?P<value>\"\"\"(?:\\\"\"\"|(?!\"\"\")[\s\S])*\"\"\"
-      | "(?:[^"\\\n\r]|\\.)*"
+    | (?P<value>\"\"\"(?:[^"\\]++|\\\"\"\"|\\|"(?!""))*+\"\"\"
+      | "(?:[^"\\\n\r]++|\\.)*+"
       | -?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
     | (?P<spread>\.\.\.)
     | (?P<name>[_A-Za-z][_0-9A-Za-z]*)
     | (?P<punctuator>[!$&()\[\]{}:=@|])
     | (?P<other>[^ \t\n\r,\ufeff])
+    | (?P<end>\Z)
     )""",
     re.VERBOSE,
 )
@@ -47,7 +49,7 @@ def prescan(text: str, limits: QueryLimits) -> None:
     selections than `limits` allow; returns when it does not, or cannot tell."""
     rest, _ = _TOKEN.subn("", text, count=limits.max_tokens)  # what follows that many
     past = _TOKEN.match(rest)
-    if past is not None:
+    if past is not None and past.lastgroup != "end":
         raise TooComplex(
             f"the document has more than {limits.max_tokens} tokens (comments count too); "
             f"at most {limits.max_tokens} are allowed",
@@ -55,7 +57,8 @@ def prescan(text: str, limits: QueryLimits) -> None:
             positions=[len(text) - len(rest) + past.start(past.lastgroup or 0)],
         )
     if (
-        len(_NAME_OR_SPREAD.findall(text)) <= limits.max_selections
+        len(list(islice(_NAME_OR_SPREAD.finditer(text), limits.max_selections + 1)))
+        <= limits.max_selections
         and text.count("@") <= limits.max_directives
     ):
         return  # within both, whatever the strings and comments hold; operations: the parser's
@@ -68,6 +71,8 @@ def prescan(text: str, limits: QueryLimits) -> None:
         kind = match.lastgroup
         if kind == "comment" or kind == "value":
             continue
+        if kind == "end":
+            break
         if kind == "other":
             return  # not a GraphQL token: the parser will say what is wrong
         word = match[kind]  # type: ignore[index]

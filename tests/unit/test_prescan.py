@@ -16,6 +16,7 @@ DOCUMENTS = [
     '{ a(s: """ { b c d } """) # { e f }\n g }',
     "mutation { a } subscription S { b { c } } { d }",
     "{ on { on } ... @skip(if: false) { x } }",
+    " \t,\r\n{ a\r\n b }\n\n , " + " " * 10_000,  # blanks around: nothing, however many
 ]
 
 
