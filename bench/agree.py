@@ -34,20 +34,22 @@ def ordered(value: Any) -> Any:
     return value
 
 
-def check_same(label: str, ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+def check_same(
+    label: str, ours: dict[str, Any], theirs: dict[str, Any], *, other: str = "the floor"
+) -> None:
     """Aborts with a diff unless both answered without errors and with the same data."""
     problems = []
-    for side, body in (("ours", ours), ("the floor", theirs)):
+    for side, body in (("ours", ours), (other, theirs)):
         if body.get("errors") or "data" not in body:
             problems.append(f"{side} answered with errors: {body.get('errors')}")
     if not problems and ordered(ours["data"]) != ordered(theirs["data"]):
         ours_text = json.dumps(ours["data"], indent=1, ensure_ascii=False).splitlines()
         floor_text = json.dumps(theirs["data"], indent=1, ensure_ascii=False).splitlines()
-        diff = difflib.unified_diff(ours_text, floor_text, "ours", "floor", lineterm="", n=2)
+        diff = difflib.unified_diff(ours_text, floor_text, "ours", other, lineterm="", n=2)
         problems.append("data differ (key order counts):\n" + "\n".join(list(diff)[:80]))
     if problems:
         raise SystemExit(
-            f"{label}: ours and the floor disagree; nothing was timed.\n" + ("\n".join(problems))
+            f"{label}: ours and {other} disagree; nothing was timed.\n" + ("\n".join(problems))
         )
 
 

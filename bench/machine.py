@@ -49,17 +49,41 @@ def others_cores(
             continue
         if cmdline.split(b"\0")[0].endswith(b"/postgres"):
             continue  # the postmaster
-        if cmdline.startswith(b"postgres:"):
-            words = cmdline.decode(errors="replace").split()
-            session = any("(" in word for word in words)  # "user db host(port) state"
-            if not session or database in words:
-                continue
+        if cmdline.startswith(b"postgres:") and session_database(cmdline) in (None, database):
+            continue  # a background process, or a session with our database
         spent = ticks - before.get(pid, (0, 0, b""))[0]
         if spent > 0:
             command = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()[:80]
             used.append((round(spent / per_second, 3), command))
     used.sort(reverse=True)
     return sum(cores for cores, _ in used), used[:3]
+
+
+def session_database(cmdline: bytes) -> str | None:
+    """The database of a PostgreSQL session ("postgres: [cluster:] user db host(port)
+    state", or "[local]" for a Unix socket); None for a background process."""
+    if not cmdline.startswith(b"postgres:"):
+        return None
+    words = cmdline.replace(b"\0", b" ").decode(errors="replace").split()
+    for i, word in enumerate(words[3:], start=3):
+        if "(" in word or word == "[local]":
+            return words[i - 1]
+    return None
+
+
+def database_seconds(
+    before: dict[int, tuple[int, int, bytes]],
+    after: dict[int, tuple[int, int, bytes]],
+    database: str,
+) -> float:
+    """CPU time PostgreSQL's sessions with `database` used meanwhile, seconds: with one
+    server loaded at a time, the database's side of its answers (sessions that ended
+    meanwhile are missed; the servers' pools keep theirs)."""
+    ticks = 0
+    for pid, (now, _, cmdline) in after.items():
+        if session_database(cmdline) == database:
+            ticks += now - before.get(pid, (0, 0, b""))[0]
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine_ticks() -> tuple[int, int, int]:

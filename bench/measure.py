@@ -10,20 +10,22 @@ import contextlib
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import peers
 from bench.common import (
     cpu_seconds,
     rss_mib,
     serve,
+    staff_token,
     stop,
     wait_idle,
     worker_pids,
 )
-from bench.machine import machine_ticks, others_cores, process_ticks, settled
+from bench.machine import database_seconds, machine_ticks, others_cores, process_ticks, settled
 from bench.plan import Plan, fetch_value, product_revs, restock_products, vacuum
 from bench.wrk import body_script, update_script, wrk
 
@@ -36,6 +38,8 @@ class Server:
     label: str
     base: str
     process: subprocess.Popen[bytes]
+    peer: bool = False
+    """Asked in the peer's naming, without a token (bench/peers.py)."""
 
     def rss(self) -> list[float]:
         return [round(rss_mib(pid), 1) for pid in worker_pids(self.process.pid)]
@@ -56,6 +60,8 @@ class Run:
     cpu_ms_per_request: float
     """CPU time the server's processes spent per answer: steadier than req/s on a busy
     machine."""
+    database_cpu_ms_per_request: float
+    """CPU time PostgreSQL's sessions with the bench's database spent per answer."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
     machine_stolen: float
@@ -79,21 +85,26 @@ class Bench:
         self.remeasured: list[dict[str, Any]] = []  # pairs measured again (see `pair`)
         self.database = urllib.parse.urlsplit(url).path.lstrip("/") or "postgres"
 
-    def script(self, name: str) -> Path:
+    def script(self, name: str, server: Server) -> Path:
         """The wrk script for a request; Q4's is written anew from the current revs."""
         threads = self.args.threads
+        key = f"{name}-peer" if server.peer else name
         if name == "Q4":
             revs = asyncio.run(product_revs(self.url, self.plan.q4_ids))
-            text = update_script(revs, threads=threads)
-        elif name in self.scripts:
-            return self.scripts[name]
+            text = update_script(revs, threads=threads, token=staff_token())
+        elif key in self.scripts:
+            return self.scripts[key]
+        elif server.peer:
+            text = body_script(
+                peers.bodies(self.plan, name), threads=threads, partition=False, token=None
+            )
         else:
             bodies = self.plan.bodies(name)
-            text = body_script(bodies, threads=threads, partition=name == "Q5")
-        path = self.scratch / f"{name}.lua"
+            text = body_script(bodies, threads=threads, partition=name == "Q5", token=staff_token())
+        path = self.scratch / f"{key}.lua"
         path.write_text(text)
         if name != "Q4":
-            self.scripts[name] = path
+            self.scripts[key] = path
         return path
 
     def successes(self, name: str) -> int:
@@ -117,7 +128,7 @@ class Bench:
         cpu_before, machine_before = cpu_seconds(pids), machine_ticks()
         result = wrk(
             server.base,
-            self.script(name),
+            self.script(name, server),
             connections=connections,
             threads=self.args.threads,
             seconds=seconds,
@@ -132,6 +143,7 @@ class Bench:
             database=self.database,
             seconds=result["duration_us"] / 1e6,
         )
+        database_cpu = database_seconds(everyone, process_ticks(), self.database)
         busy, total, stolen = (machine_after[i] - machine_before[i] for i in (0, 1, 2))
         sockets = sum(result[k] for k in ("connect", "read", "write", "timeout"))
         successes = None
@@ -150,6 +162,7 @@ class Bench:
             errors=result["requests"] - good + sockets,
             rss_mb=server.rss(),
             cpu_ms_per_request=round(cpu * 1000 / max(1, result["requests"]), 3),
+            database_cpu_ms_per_request=round(database_cpu * 1000 / max(1, result["requests"]), 3),
             machine_busy=round(busy / max(1, total), 3),
             machine_stolen=round(stolen / max(1, total), 3),
             others_cores=round(others, 3),
@@ -159,7 +172,7 @@ class Bench:
         )
 
     def rounds(
-        self, name: str, servers: tuple[Server, Server], connections: int
+        self, name: str, servers: Sequence[Server], connections: int
     ) -> dict[str, list[Run]]:
         """Every round's run of each server, by label (see `pair`)."""
         runs: dict[str, list[Run]] = {server.label: [] for server in servers}
@@ -169,9 +182,9 @@ class Bench:
         return runs
 
     def pair(
-        self, name: str, servers: tuple[Server, Server], connections: int, turn: int
+        self, name: str, servers: Sequence[Server], connections: int, turn: int
     ) -> list[tuple[str, Run]]:
-        """One round's two runs, in this round's order. Measured again (at most
+        """One round's runs, one per server, in this round's order. Measured again (at most
         STOLEN_RETRIES times) when the host took more than STOLEN_LIMIT of the CPU time
         from either run: such a run measures the host, not the server."""
         retries = 0
@@ -207,17 +220,21 @@ class Bench:
         return run
 
 
-def in_turn(servers: tuple[Server, Server], turn: int) -> tuple[Server, Server]:
-    """Who runs first alternates by round (A B, B A, A B, ...): going first or second
-    brings its own conditions (what the previous run left in PostgreSQL, a machine that
-    speeds up or slows down over the pair), and alternating spreads them over both sides."""
-    return servers if turn % 2 == 0 else (servers[1], servers[0])
+def in_turn(servers: Sequence[Server], turn: int) -> list[Server]:
+    """Who runs first turns by round (A B, B A, A B, ...; with three, A B C, B C A, C A B):
+    going first or later brings its own conditions (what the previous run left in
+    PostgreSQL, a machine that speeds up or slows down over the round), and turning spreads
+    them over every side."""
+    shift = turn % len(servers)
+    return [*servers[shift:], *servers[:shift]]
 
 
 @contextlib.contextmanager
-def running(bench: Bench, label: str, url: str | None = None, **kwargs: Any) -> Iterator[Server]:
+def running(
+    bench: Bench, label: str, url: str | None = None, *, peer: bool = False, **kwargs: Any
+) -> Iterator[Server]:
     process, base = serve(url or bench.url, **kwargs)
-    server = Server(label, base, process)
+    server = Server(label, base, process, peer=peer)
     bench.servers.append(server)
     try:
         yield server

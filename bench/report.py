@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from bench import peers
 from bench.measure import STOLEN_LIMIT
 from bench.plan import TITLES
 from bench.targets import full_machine, mark, rounds_text
@@ -64,6 +65,7 @@ def render(report: dict[str, Any]) -> str:
     for line in report.get("paths", []):
         label = f"{line['request']} ours via {line['path']} vs direct"
         lines.append(side_by_side(label, line, line["other"], line["direct"]))
+    lines.extend(peer_table(report))
     lines.append("")
     config = report["config"]
     lines.append(
@@ -114,3 +116,35 @@ def render(report: dict[str, Any]) -> str:
     for check in report["targets"]:
         lines.append(f"  [{mark(check['pass'])}] {check['target']}: {check['value']}")
     return "\n".join(lines)
+
+
+def peer_table(report: dict[str, Any]) -> list[str]:
+    """Ours, the floor and the peer side by side, where the peer ran: rates, latencies,
+    and the CPU time each answer cost the server's processes and PostgreSQL."""
+    rows = [row for row in report["rows"] if "peer" in row]
+    if not rows:
+        return []
+    sides = ("ours", "floor", "peer")
+    header = (
+        f"{'three-way':<34} {'c':>3} {'ours r/s':>9} {'floor r/s':>9} {peers.LABEL + ' r/s':>9} "
+        f"{'o/floor':>7} {'o/' + peers.LABEL:>7}  {'p50/p99 ms: ours | floor | ' + peers.LABEL:<40}"
+        f" {'server CPU ms/answer o/f/p':>26} {'PostgreSQL CPU ms/answer o/f/p':>30}"
+    )
+    lines = ["", header, "-" * len(header)]
+    for row in rows:
+        latency = " | ".join(f"{row[s]['p50_ms']:.1f}/{row[s]['p99_ms']:.1f}" for s in sides)
+        server = "/".join(f"{row[s]['cpu_ms_per_request']:.2f}" for s in sides)
+        database = "/".join(f"{row[s]['database_cpu_ms_per_request']:.2f}" for s in sides)
+        lines.append(
+            f"{row['request'] + ' ' + TITLES[row['request']]:<34} {row['concurrency']:>3} "
+            f"{row['ours']['rps']:>9.1f} {row['floor']['rps']:>9.1f} {row['peer']['rps']:>9.1f} "
+            f"{row['ratio']:>7.2f} {row['peer_ratio']:>7.2f}  {latency:<40} {server:>26} "
+            f"{database:>30}"
+        )
+    errors = sum(row["peer"]["errors"] for row in rows)
+    lines.append(
+        f"{peers.LABEL}: {peers.NAME}, production mode, one process, pool 10, no auth (ours "
+        f"verifies a staff JWT per request); {errors} errors; o/{peers.LABEL}: the median of "
+        "each round's ratio (rounds turn ours, floor, peer; floor, peer, ours; ...)"
+    )
+    return lines

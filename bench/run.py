@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
+import contextlib
 import datetime
 import json
 import os
@@ -69,68 +69,63 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import floor
+from bench import floor, peers
 from bench.agree import precheck
-from bench.common import ROOT, database, prepare, streaming_replica
+from bench.common import ROOT, database, prepare
 from bench.measure import Bench, Server, running
+from bench.paths import as_json, other_paths, scaling
 from bench.plan import REQUESTS, TITLES, make_plan
 from bench.report import render
 from bench.statements import statements
 from bench.targets import evaluate, paired_ratio, round_ratios, summarize
 from bench.wrk import WRK
-from server.pgbouncer import pgbouncer
 
 RESULTS = ROOT / "bench" / "results"
-REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
 
 
-def other_paths(bench: Bench, ours: Server, floor_base: str) -> list[dict[str, Any]]:
-    """Ours through PgBouncer in transaction mode (every request) and ours reading from a
-    streaming replica of the bench database (Q1-Q3, embedded database only), each in pairs
-    with ours on the direct path, at the first concurrency."""
-    args, lines = bench.args, []
-    connections = args.concurrencies[0]
+PEER_ENV = {"NODE_ENV": "production"}
 
-    def compare(label: str, names: Sequence[str], other: Server) -> None:
-        precheck(bench.url, bench.plan, other.base, floor_base, names)
-        for name in names:
-            pair = bench.rounds(name, (ours, other), connections)
-            direct, path = summarize(pair[ours.label]), summarize(pair[other.label])
-            lines.append(
-                {
-                    "request": name,
-                    "path": label,
-                    "concurrency": connections,
-                    "direct": direct,
-                    "other": path,
-                    "ratio": paired_ratio(pair[other.label], pair[ours.label]),
-                    "rounds": round_ratios(pair[other.label], pair[ours.label]),
-                }
-            )
 
-    pooled_env = {"STOREFRONT_POOLER_MODE": "transaction", "DATABASE_DIRECT_URL": bench.url}
-    print("ours through PgBouncer (transaction mode) against direct ...", file=sys.stderr)
-    with (
-        pgbouncer(bench.url, bench.scratch / "pgbouncer") as pooled_url,
-        running(bench, "pgbouncer", url=pooled_url, env=pooled_env) as pooled,
-    ):
-        compare("PgBouncer", args.names, pooled)
-    names = [name for name in args.names if name in REPLICA_REQUESTS]
-    with streaming_replica(bench.url, bench.scratch / "replica") as replica_url:
-        if replica_url is None or not names:
-            print("no replica lines: they need the embedded database", file=sys.stderr)
-            return lines
-        print("ours reading from a streaming replica against direct ...", file=sys.stderr)
-        env = {"DATABASE_REPLICA_URL": replica_url}
-        with running(bench, "replica", env=env) as replicated:
-            compare("replica", names, replicated)
-    return lines
+def peer_names(args: argparse.Namespace) -> list[str]:
+    return [name for name in args.names if name in peers.PEER_REQUESTS]
+
+
+def timed_rows(
+    bench: Bench,
+    sides: tuple[Server, Server],
+    peer: Server | None,
+    counts: dict[str, dict[str, int]],
+    raw: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Ours against the floor (and the peer, on its requests) in rounds, per request and
+    concurrency."""
+    rows = []
+    for name in bench.args.names:
+        servers = [*sides, peer] if peer and name in peers.PEER_REQUESTS else [*sides]
+        for connections in bench.args.concurrencies:
+            runs = bench.rounds(name, servers, connections)
+            row = {
+                "request": name,
+                "title": TITLES[name],
+                "concurrency": connections,
+                "ours": summarize(runs["ours"]),
+                "floor": summarize(runs["floor"]),
+                "ratio": paired_ratio(runs["ours"], runs["floor"]),
+                "rounds": round_ratios(runs["ours"], runs["floor"]),
+                "statements": counts[name],
+            }
+            if peer and peer.label in runs:
+                row["peer"] = summarize(runs[peer.label])
+                row["peer_ratio"] = paired_ratio(runs["ours"], runs[peer.label])
+                row["peer_rounds"] = round_ratios(runs["ours"], runs[peer.label])
+            rows.append(row)
+            raw[f"{name} c={connections}"] = as_json(runs)
+    return rows
 
 
 def parse_args() -> argparse.Namespace:
@@ -164,6 +159,12 @@ def parse_args() -> argparse.Namespace:
         dest="paths",
         action="store_false",
         help="skip ours through PgBouncer and from a replica against ours direct",
+    )
+    parser.add_argument(
+        "--no-peers",
+        dest="peers",
+        action="store_false",
+        help="skip PostGraphile v5 on Q1-Q3 (installed on demand from npm otherwise)",
     )
     args = parser.parse_args()
     os.environ["FLOOR_SQL"] = args.floor_sql  # the floor reads it, in process and out
@@ -206,66 +207,25 @@ def main() -> None:
         print("counting statements per request ...", file=sys.stderr)
         counts = asyncio.run(statements(url, plan, args.names))
         bench = Bench(url, plan, args, Path(scratch))
-        rows: list[dict[str, Any]] = []
-        scaling: list[dict[str, Any]] = []
         raw: dict[str, Any] = {}
+        command = peers.install() if args.peers and peer_names(args) else None
         with (
             running(bench, "ours") as ours,
             running(bench, "floor", command=[sys.executable, "-m", "bench.floor"]) as theirs,
+            contextlib.ExitStack() as stack,
         ):
             print("comparing ours with the floor ...", file=sys.stderr)
             precheck(url, plan, ours.base, theirs.base, args.names)
+            peer = None
+            if command is not None:
+                peer = stack.enter_context(
+                    running(bench, peers.LABEL, command=command, peer=True, env=PEER_ENV)
+                )
+                print(f"comparing ours with {peers.NAME} ...", file=sys.stderr)
+                peers.precheck(plan, ours.base, peer.base, peer_names(args))
             print("timing ...", file=sys.stderr)
-            for name in args.names:
-                for connections in args.concurrencies:
-                    runs = bench.rounds(name, (ours, theirs), connections)
-                    ours_sum, floor_sum = summarize(runs["ours"]), summarize(runs["floor"])
-                    rows.append(
-                        {
-                            "request": name,
-                            "title": TITLES[name],
-                            "concurrency": connections,
-                            "ours": ours_sum,
-                            "floor": floor_sum,
-                            "ratio": paired_ratio(runs["ours"], runs["floor"]),
-                            "rounds": round_ratios(runs["ours"], runs["floor"]),
-                            "statements": counts[name],
-                        }
-                    )
-                    raw[f"{name} c={connections}"] = {
-                        side: [dataclasses.asdict(run) for run in side_runs]
-                        for side, side_runs in runs.items()
-                    }
-            scaled = [name for name in ("Q1", "Q2") if name in args.names]
-            if args.workers > 1 and scaled:
-                print(f"ours with {args.workers} workers against 1 ...", file=sys.stderr)
-                many_label = f"ours x{args.workers}"
-                # Both sides start afresh: the first server has served every request above.
-                with (
-                    running(bench, "ours x1") as single,
-                    running(bench, many_label, workers=args.workers) as many,
-                ):
-                    precheck(url, plan, many.base, theirs.base, scaled)
-                    precheck(url, plan, single.base, theirs.base, scaled)
-                    connections = args.concurrencies[0]
-                    for name in scaled:
-                        pair = bench.rounds(name, (single, many), connections)
-                        one, more = summarize(pair[single.label]), summarize(pair[many_label])
-                        scaling.append(
-                            {
-                                "request": name,
-                                "concurrency": connections,
-                                "workers": args.workers,
-                                "one": one,
-                                "many": more,
-                                "ratio": paired_ratio(pair[many_label], pair[single.label]),
-                                "rounds": round_ratios(pair[many_label], pair[single.label]),
-                            }
-                        )
-                        raw[f"{name} c={connections} scaling"] = {
-                            side: [dataclasses.asdict(run) for run in side_runs]
-                            for side, side_runs in pair.items()
-                        }
+            rows = timed_rows(bench, (ours, theirs), peer, counts, raw)
+            scaled = scaling(bench, theirs.base, raw)
             paths = other_paths(bench, ours, theirs.base) if args.paths else []
     report: dict[str, Any] = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -280,6 +240,7 @@ def main() -> None:
             "requests": args.names,
             "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
             "q3_category": plan.category,
+            "peers": [peers.NAME] if command else [],
         },
         "git": git,
         "machine": {
@@ -290,8 +251,9 @@ def main() -> None:
             ).stdout.splitlines()[:1],
         },
         "queries": {name: getattr(floor, name) for name in REQUESTS},
+        "peer_queries": peers.QUERIES if command else {},
         "rows": rows,
-        "scaling": scaling,
+        "scaling": scaled,
         "paths": paths,
         "remeasured": bench.remeasured,
         "runs": raw,

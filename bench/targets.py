@@ -10,6 +10,7 @@ from bench.measure import Run
 
 RATIO_TARGETS = {"Q1": 0.85, "Q2": 0.6, "Q3": 0.6, "Q4": 0.5, "Q5": 0.5, "Q6": 0.8}
 SCALING_TARGET = 1.6
+PEER_TARGET = 1.0  # ours at least as fast as PostGraphile v5 (issue 22)
 POOLED_TARGET = 0.9  # through PgBouncer, at least this share of the direct rate
 REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
 TAIL_TARGET = 4.0  # p99 at most this many times p50, at the highest concurrency
@@ -43,6 +44,7 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
         "p99_ms": round(median(runs, "p99_ms"), 2),
         "errors": sum(run.errors for run in runs),
         "cpu_ms_per_request": round(median(runs, "cpu_ms_per_request"), 3),
+        "database_cpu_ms_per_request": round(median(runs, "database_cpu_ms_per_request"), 3),
         "machine_busy": round(median(runs, "machine_busy"), 3),
         "others_cores_max": max(run.others_cores for run in runs),
         "rss_mb_by_round": [run.rss_mb for run in runs],
@@ -99,6 +101,18 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
                     "no errors",
                     "value": f"p99/p50 {tail:.1f}, {ours['errors']} errors",
                     "pass": tail <= TAIL_TARGET and ours["errors"] == 0,
+                }
+            )
+    for row in rows:
+        if row["concurrency"] == low and "peer" in row:
+            checks.append(
+                {
+                    "target": f"{row['request']} ours/PostGraphile v5 at c={low} >= "
+                    f"{PEER_TARGET:g}",
+                    "value": f"{row['peer_ratio']} (rounds: "
+                    + ", ".join(f"{ratio:.2f}" for ratio in row["peer_rounds"])
+                    + ")",
+                    "pass": row["peer_ratio"] >= PEER_TARGET,
                 }
             )
     for line in report["scaling"]:

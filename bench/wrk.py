@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from bench.common import (
-    staff_token,
-)
 from bench.plan import update_body
 from gql.node_ids import to_global_id
 
@@ -22,7 +19,7 @@ WRK = shutil.which("wrk")
 
 
 LUA_COMMON = """
-local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+local headers = {["Content-Type"] = "application/json"%(auth)s}
 local threads = 0
 function setup(thread)
   thread:set("tid", threads)
@@ -102,16 +99,22 @@ def long_string(text: str) -> str:
     return f"[==[{text}]==]"
 
 
-def body_script(bodies: Sequence[dict[str, Any]], *, threads: int, partition: bool) -> str:
+def authorization(token: str | None) -> str:
+    return f', ["Authorization"] = "Bearer {token}"' if token else ""
+
+
+def body_script(
+    bodies: Sequence[dict[str, Any]], *, threads: int, partition: bool, token: str | None
+) -> str:
     return (LUA_COMMON + LUA_BODIES) % {
-        "token": staff_token(),
+        "auth": authorization(token),
         "bodies": ",\n".join(long_string(json.dumps(body)) for body in bodies),
         "partition": "true" if partition else "false",
         "threads": threads,
     }
 
 
-def update_script(products: Sequence[tuple[UUID, int, str]], *, threads: int) -> str:
+def update_script(products: Sequence[tuple[UUID, int, str]], *, threads: int, token: str) -> str:
     # The body as JSON around three holes, which the script fills for each request.
     text = json.dumps(update_body("@ID@", 987654321, "@PRICE@"))
     head, rest = text.split("@ID@")
@@ -121,7 +124,7 @@ def update_script(products: Sequence[tuple[UUID, int, str]], *, threads: int) ->
         f'{{"{to_global_id("Product", id)}", {rev}, "{price}"}}' for id, rev, price in products
     )
     return (LUA_COMMON + LUA_UPDATES) % {
-        "token": staff_token(),
+        "auth": authorization(token),
         "products": rows,
         "threads": threads,
         "head": head,
