@@ -4,6 +4,7 @@ GraphQL, under wrk: `make bench`.
     make bench [BENCH_ARGS="--only Q1,Q2 --duration 3 --rounds 1"]
     .venv/bin/python bench/run.py [--rounds 5] [--duration 10] [--warmup 2] [--only Q1,Q5]
                                   [--workers 2] [--concurrency 16,64] [--threads 1]
+                                  [--no-peers] [--no-paths]
 
 Uses DATABASE_URL when set (migrated, and seeded at the default scale when empty), else an
 embedded PostgreSQL under .storefront/bench, kept between runs. Starts the real server
@@ -14,7 +15,10 @@ warm-up, then a timed run, for `--rounds` rounds. Then ours with `--workers` wor
 processes against one worker, both started afresh, on Q1 and Q2 at the first concurrency,
 with how busy the machine's CPUs were for each: a run with one worker that keeps them a
 share b busy can grow at most 1/b times before they are full, however many workers serve
-(unless each answer gets cheaper). Prints one table of medians across rounds
+(unless each answer gets cheaper). On Q1-Q3 a third server joins the rounds (ours, floor,
+peer; floor, peer, ours; ...): PostGraphile v5, installed on demand from npm at pinned
+versions and checked to give the same data first (bench/peers.py; `--no-peers` skips it).
+Prints one table of medians across rounds (and the three-way table)
 and the targets met or missed, and writes the same to bench/results/latest.json. A ratio
 is the median of the rounds' ratios (each round's two runs follow each other), so a
 stretch in which the machine runs slower weighs on both sides of a pair. A virtual
@@ -46,7 +50,9 @@ PostgreSQL, a second wrk thread took CPU from the server under test and lowered 
 servers reached; one thread keeps up with either.
 
 CPU ms/req is the CPU time the server's processes used per answer during the timed run; on
-a machine shared with other work it moves less than req/s does. Statements per request are
+a machine shared with other work it moves less than req/s does. PostgreSQL's CPU per answer
+is what its sessions with the bench's database used meanwhile (one server is loaded at a
+time, the others idle). Statements per request are
 counted with each app in this process (our `create_app` and the floor's, both with a query
 logger on their pool; asyncpg's type introspection left out). Resident memory (VmRSS) of
 every server process (each worker, for several) is read after each timed run. Q5 deletes
