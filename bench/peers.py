@@ -1,10 +1,10 @@
 """PostGraphile v5, the peer `make bench` measures our server against on Q1-Q3.
 
-Installed on demand from npm, at the versions pinned in bench/peers/package.json and its
+Installed on demand from npm, at the versions pinned in bench/postgraphile/package.json and its
 lock (Node 22 from the `node` package, postgraphile 5.1.5, connection-filter 4.0.1), into a
 cache directory: $BENCH_PEERS_CACHE, else $XDG_CACHE_HOME (or ~/.cache)/storefront-bench/,
 one directory per digest of those files, so a changed pin installs afresh. The server is
-bench/peers/postgraphile.mjs: production mode, one process, a pool of 10, no auth.
+bench/postgraphile/postgraphile.mjs: production mode, one process, a pool of 10, no auth.
 
 The same three reads in PostGraphile's naming (V4 preset: `productById`, `allOrders`,
 relations as `customerByCustomerId`, raw UUIDs for ids) with what ours does implicitly
@@ -33,7 +33,7 @@ from bench.peer_answers import comparable
 from bench.plan import Plan
 from gql.node_ids import to_global_id
 
-SOURCES = ROOT / "bench" / "peers"
+SOURCES = ROOT / "bench" / "postgraphile"
 PEER_REQUESTS = ("Q1", "Q2", "Q3")
 LABEL = "PGv5"
 NAME = "PostGraphile 5.1.5 (Amber + V4 presets, connection-filter 4.0.1, Node 22)"
