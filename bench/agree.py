@@ -20,7 +20,7 @@ from bench.common import (
     staff_headers,
 )
 from bench.plan import Plan, fetch_row, fetch_value, product_revs, update_body
-from gql.node_ids import to_global_id, uuid_of
+from engine.node_ids import to_global_id, uuid_of
 
 SAMPLE = 20  # Q1 ids checked against the floor before timing
 

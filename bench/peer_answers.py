@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from gql.node_ids import from_global_id
+from engine.node_ids import from_global_id
 
 # PostGraphile's field names to ours; the to-many relation is a connection there, a list here.
 RENAMES = {

@@ -31,7 +31,7 @@ from bench.agree import SAMPLE, check_same, post
 from bench.common import ROOT, staff_headers
 from bench.peer_answers import comparable
 from bench.plan import Plan
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 
 SOURCES = ROOT / "bench" / "postgraphile"
 PEER_REQUESTS = ("Q1", "Q2", "Q3")

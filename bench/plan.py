@@ -15,7 +15,7 @@ from bench.common import (
     place_order_input,
     restock,
 )
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import connect
 
 REQUESTS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")

@@ -13,7 +13,7 @@ import httpx
 from bench import floor
 from bench.common import staff_headers
 from bench.plan import Plan, product_revs, update_body
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 
 
 class StatementLog:

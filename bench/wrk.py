@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from bench.plan import update_body
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 
 WRK = shutil.which("wrk")
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from bench.agree import ordered
 from bench.machine import session_database
 from bench.peer_answers import comparable
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 
 PRODUCT = UUID("000942de-9414-4fa4-8f1e-3e9694901340")
 
