@@ -29,8 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.agree import precheck
 from bench.common import database, free_port, prepare
-from bench.run import Bench, Run, make_plan, precheck, running
+from bench.measure import Bench, Run, running
+from bench.plan import make_plan
 
 TARGET = 0.97
 
@@ -94,10 +96,10 @@ def report(name: str, connections: int, runs: dict[str, list[Run]]) -> None:
         if label == "floor":
             continue
         ratios = [a.rps / b.rps for a, b in zip(side, floor, strict=True)]
-        cpu = statistics.median(run.cpu_ms_per_request for run in side)
+        cpu_ms = statistics.median(run.cpu_ms_per_request for run in side)
         print(
             f"  {label:<8} {statistics.median(run.rps for run in side):8.1f} req/s"
-            f"  {cpu:6.3f} CPU ms/req  ratio to the floor {statistics.median(ratios):.3f}"
+            f"  {cpu_ms:6.3f} CPU ms/req  ratio to the floor {statistics.median(ratios):.3f}"
             f"  (rounds {', '.join(f'{r:.3f}' for r in ratios)})"
         )
     off = runs["off"]
