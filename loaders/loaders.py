@@ -338,11 +338,14 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
         waiter = current_waiter.get()
         waiters = None if waiter is None else [waiter]
         batch = asyncio.ensure_future(observed_batch(loader, missing, waiters))
-        futures = {key: asyncio.get_running_loop().create_future() for key in missing}
+        create = batch.get_loop().create_future
+        futures = {key: create() for key in missing}
         known.update(futures)
         batch.add_done_callback(partial(_settle, known, futures))
         values: list[V] = await _yours(batch)
         found = dict(zip(missing, values, strict=True))
+        if len(missing) == len(distinct):  # all read now: nothing to wait for
+            return [found[key] for key in keys]
     for key in distinct:
         if key in found:
             continue

@@ -302,8 +302,28 @@ def create_app(
     app.state.metrics = metrics
     app.state.subscriptions = hub
     app.state.sockets = sockets
+    app.add_middleware(GraphQLPosts, endpoint=endpoint)  # inside RequestMiddleware
     app.add_middleware(RequestMiddleware, observer=observer)
     return app
+
+
+class GraphQLPosts:
+    """POSTs to `/graphql` go straight to the endpoint; everything else to the router.
+
+    Starlette's exception layer and router (a pattern match against every route, and a
+    wrapper of each call) are paid by every query, and the endpoint needs neither: it
+    raises no HTTP exceptions and reads no path parameters.
+    GETs keep the router's way, as GraphiQL's page does."""
+
+    def __init__(self, app: Any, endpoint: Any) -> None:
+        self.app = app
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] == "POST":
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _metrics(settings: Settings) -> Metrics | None:

@@ -85,6 +85,6 @@ class ReadOnce:
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The arguments as a key: lists (of ids, of filter values) become tuples."""
-    if not any(isinstance(a, list) for a in args):
+    if list not in map(type, args):  # compared in C: a list of ids is long
         return args
     return tuple(tuple(_hashable(tuple(a))) if isinstance(a, list) else a for a in args)

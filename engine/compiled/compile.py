@@ -3,8 +3,9 @@ into a tree of selections (`engine.compiled.tree`)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from enum import EnumMeta
 from typing import Any
 
 from graphql import (
@@ -12,6 +13,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLAbstractType,
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLLeafType,
     GraphQLList,
@@ -184,12 +186,31 @@ class Compiler:
         named = get_named_type(type_)
         if is_leaf_type(named):
             assert isinstance(named, GraphQLLeafType)
-            return Leaf(named.serialize, AS_IS.get(named.name))
+            return Leaf(_serializer(named), AS_IS.get(named.name))
         if is_abstract_type(named):
             assert isinstance(named, GraphQLAbstractType)
             return Object(self, nodes, abstract=named)
         assert isinstance(named, GraphQLObjectType)
         return Object(self, nodes, selection=self.subselection(named, nodes))
+
+
+def _serializer(type_: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The type's `serialize`; for an enum of Python members, a table of what it gives for
+    each member, read by the member's identity (Strawberry's compares the value with every
+    member's, through Python properties, for each value)."""
+    serialize = type_.serialize
+    members = getattr(type_, "wrapped_cls", None)
+    if not isinstance(type_, GraphQLEnumType) or not isinstance(members, EnumMeta):
+        return serialize
+    # Members live as long as their class, so no other object can take one's identity.
+    everyone: list[Any] = list(members)
+    names = {id(member): serialize(member) for member in everyone}
+
+    def by_member(value: Any) -> Any:
+        name = names.get(id(value))
+        return serialize(value) if name is None else name
+
+    return by_member
 
 
 Plan = tuple[Compiler, Selection]

@@ -121,11 +121,13 @@ class _Run:
         if isinstance(completion, Leaf):
             return _serialize(completion, values, False)
         if isinstance(completion, NonNull):
-            if any(v is None for v in values):
-                raise Abandon("null in a non-null field")
             inner = completion.inner
-            if isinstance(inner, Leaf):
+            if isinstance(inner, Leaf):  # checks the serialized values for None
                 return _serialize(inner, values, True)
+            if isinstance(inner, Object):
+                return await self._objects(inner, values, non_null=True)
+            if None in values:  # lists: compared with None in C
+                raise Abandon("null in a non-null field")
             return await self.complete(inner, values)
         if isinstance(completion, ListOf):
             return await self._list(completion, values)
@@ -153,8 +155,12 @@ class _Run:
                 at += size
         return out
 
-    async def _objects(self, completion: Object, values: list[Any]) -> list[Any]:
+    async def _objects(
+        self, completion: Object, values: list[Any], *, non_null: bool = False
+    ) -> list[Any]:
         present = [v for v in values if v is not None]
+        if non_null and len(present) != len(values):
+            raise Abandon("null in a non-null field")
         if not present:
             return values
         if completion.selection is not None:
@@ -206,9 +212,18 @@ def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
             out = [v if type(v) is same or v is None else serialize(v) for v in values]
         if out.count(None) != values.count(None):
             raise Abandon("a value did not serialize")
-    if same is int and any(type(v) is int and v not in INT_RANGE for v in out):
+    if same is int and out and not _within_int_range(out, non_null):
         raise Abandon("an Int out of range")  # graphql-core's error, then
     return out
+
+
+def _within_int_range(values: list[Any], non_null: bool) -> bool:
+    """Every int among `values` is a GraphQL Int. Serialized non-null Ints are all ints:
+    their smallest and largest are found in C (anything else raises, and graphql-core
+    answers)."""
+    if non_null:
+        return min(values) in INT_RANGE and max(values) in INT_RANGE
+    return not any(type(v) is int and v not in INT_RANGE for v in values)
 
 
 async def _awaited(value: Any) -> Any:
