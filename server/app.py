@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from gql.admission import Admission
 from gql.http import GraphQLEndpoint
+from gql.http_streams import HttpStreams
 from gql.limits import QueryLimits
 from gql.persisted import (
     ManifestError,
@@ -26,6 +27,8 @@ from gql.persisted import (
     manifest_names,
 )
 from gql.schema import schema
+from gql.stream_channel import StreamLimits
+from gql.stream_routes import GraphQLRoute, StreamRoute
 from gql.subscriptions import Hub
 from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
@@ -163,12 +166,14 @@ def create_app(
         await listener.start()
         _settle_collector()
         shutdown.on_stop.append(lambda: _later(sockets.shutdown()))
+        shutdown.on_stop.append(lambda: _later(streams.shutdown()))
         shutdown.install()
         try:
             yield
         finally:
             shutdown.uninstall()
             await sockets.shutdown()
+            await streams.shutdown()
             await listener.stop()
             for task in tasks:
                 task.cancel()
@@ -278,8 +283,23 @@ def create_app(
             keepalive=settings.ws_keepalive,
         ),
     )
+    streams = HttpStreams(
+        endpoint,
+        hub,
+        tokens=endpoint.tokens,
+        admission=endpoint.admission,
+        context=context_for,
+        limits=StreamLimits(
+            max_streams=settings.stream_max_open,
+            max_operations=settings.ws_max_subscriptions,
+            queue_size=settings.subscriber_queue_size,
+            sse_heartbeat=settings.sse_heartbeat,
+            multipart_heartbeat=settings.multipart_heartbeat,
+        ),
+    )
     routes: list[Any] = [
-        Route("/graphql", endpoint, methods=None),
+        Route("/graphql", GraphQLRoute(endpoint, streams), methods=None),
+        Route("/graphql/stream", StreamRoute(streams), methods=None),
         WebSocketRoute("/graphql", sockets),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -294,6 +314,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.subscriptions = hub
     app.state.sockets = sockets
+    app.state.streams = streams
     app.add_middleware(RequestMiddleware, observer=observer)
     return app
 
