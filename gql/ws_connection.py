@@ -174,6 +174,7 @@ class Connection:
             deliver=self._deliver,
         )
         self.stream_ids[stream] = id
+        hub.add(stream)
 
     async def _run_once(self, id: str, runnable: Runnable, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""
