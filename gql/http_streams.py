@@ -91,9 +91,10 @@ class HttpStreams:
         viewer: Viewer,
         operation: str | None = None,
         method: str = "POST",
+        after: str | None = None,
     ) -> None:
         """Runs one operation onto `channel`: a refusal or a query's result as one `next`, a
-        subscription as a stream on the core."""
+        subscription as a stream on the core, resumed after the cursor `after` when given."""
         request_id = request.state.request_id
         try:
             runnable, params = prepare(self.operations, params, viewer=viewer)
@@ -117,7 +118,7 @@ class HttpStreams:
                 ),
             )
             return
-        stream = open_stream(
+        open_stream(
             self.hub,
             runnable,
             params,
@@ -125,8 +126,9 @@ class HttpStreams:
             request_id=request_id,
             max_pending=self.limits.queue_size,
             deliver=channel.deliver,
+            held_by=lambda stream: channel.add(operation, stream),
+            after=after,
         )
-        channel.add(operation, stream)
 
     async def serve_one(
         self, request: Request, send: Any, framing: Framing, *, heartbeat: float
@@ -143,7 +145,14 @@ class HttpStreams:
             opened = self.open_channel(framing, heartbeat=heartbeat)
             if isinstance(opened, Channel):
                 self.expire_with_token(opened, request)
-                self.start(opened, request, params, viewer=viewer, method=request.method)
+                self.start(
+                    opened,
+                    request,
+                    params,
+                    viewer=viewer,
+                    method=request.method,
+                    after=request.headers.get("last-event-id") or None,
+                )
                 await opened.serve(send, request.receive, [])
                 return
             response = opened

@@ -6,6 +6,7 @@ results; none of them decides anything of its own about an operation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gql.admission import Admission, DeadlineExceeded, Overloaded
@@ -81,8 +82,12 @@ def open_stream(
     request_id: str,
     max_pending: int,
     deliver: Deliver,
+    held_by: Callable[[Stream], None],
+    after: str | None = None,
 ) -> Stream:
-    """A subscription registered on the core: it receives every event from now on."""
+    """A subscription on the core: `held_by` records it with its transport first (whatever
+    the core hands on, a bad cursor's error included, finds its way out), then it receives
+    every event after `after` (the field's own `after` when None) and every one from now on."""
     stream = Stream(
         *hub.root_of(runnable),
         runnable,
@@ -92,7 +97,8 @@ def open_stream(
         max_pending=max_pending,
         deliver=deliver,
     )
-    hub.add(stream)
+    held_by(stream)
+    hub.add(stream, after=after)
     return stream
 
 

@@ -164,7 +164,12 @@ class Connection:
             task = asyncio.create_task(self._run_once(id, runnable, params))
             self.running[id] = task
             return
-        self.streams[id] = stream = open_stream(
+
+        def held(stream: Stream) -> None:
+            self.streams[id] = stream
+            self.stream_ids[stream] = id
+
+        open_stream(
             self.server.hub,
             runnable,
             params,
@@ -172,9 +177,8 @@ class Connection:
             request_id=self.request_id,
             max_pending=self.limits.queue_size,
             deliver=self._deliver,
+            held_by=held,
         )
-        self.stream_ids[stream] = id
-        hub.add(stream)
 
     async def _run_once(self, id: str, runnable: Runnable, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""

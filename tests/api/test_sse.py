@@ -232,3 +232,46 @@ async def test_plain_json_requests_to_graphql_are_untouched(
     response = await http.post(url + "/graphql", json={"query": PRODUCTS})
     assert response.status_code == 200
     assert "text/event-stream" in response.json()["errors"][0]["message"]
+
+
+async def test_a_reconnect_with_last_event_id_resumes_without_a_gap_or_a_duplicate(
+    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+) -> None:
+    url, app = served
+    product = await factories.product(db, await factories.category(db), "a")
+    await settled(app)
+    stream_url = url + "/graphql/stream"
+    async with sse(http, stream_url, {"query": PRODUCTS}) as first:
+        await started(app)
+        await db.execute("UPDATE products SET name = 'b' WHERE id = $1", product)
+        held = await first.receive()
+        assert held.data["data"]["productChanged"]["product"]["name"] == "b"
+    for name in ("c", "d"):  # while the client is away
+        await db.execute("UPDATE products SET name = $2 WHERE id = $1", product, name)
+    await settled(app)
+    assert held.id is not None
+    async with sse(http, stream_url, {"query": PRODUCTS}, **{"Last-Event-ID": held.id}) as again:
+        replayed = [await again.receive() for _ in range(2)]
+        await db.execute("UPDATE products SET name = 'e' WHERE id = $1", product)
+        live = await again.receive()
+        # A replayed event shows its node as it is now (the node is read when it is sent).
+        names = [e.data["data"]["productChanged"]["product"]["name"] for e in [*replayed, live]]
+        assert names == ["d", "d", "e"]
+        cursors = [e.data["data"]["productChanged"]["cursor"] for e in [*replayed, live]]
+        assert [e.id for e in [*replayed, live]] == cursors
+        assert len({held.id, *cursors}) == 4  # each event once
+        await settled(app)
+        with pytest.raises(TimeoutError):
+            await again.receive(timeout=0.3)
+
+
+async def test_a_malformed_last_event_id_ends_the_stream_with_bad_user_input(
+    served: tuple[str, Starlette], http: httpx.AsyncClient
+) -> None:
+    url, _ = served
+    headers = {"Last-Event-ID": "not a cursor"}
+    async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}, **headers) as stream:
+        event = await stream.receive()
+        assert event.data["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert (await stream.receive()).event == "complete"
+        assert await stream.ended()
