@@ -20,7 +20,7 @@ from starlette.responses import Response
 from gql.admission import Admission
 from gql.auth import TokenVerifier, Unauthenticated
 from gql.errors import RETRY_AFTER_SECONDS, plain_error
-from gql.http_params import HttpError, read_params
+from gql.http_params import GraphQLParams, HttpError, read_params
 from gql.operations import Operations
 from gql.stream_channel import Channel, Framing, StreamLimits
 from gql.stream_operations import Refused, expired_error, open_stream, prepare, run_once
@@ -85,8 +85,8 @@ class HttpStreams:
     def start(
         self,
         channel: Channel,
-        request: Request,
-        params: Any,
+        request_id: str,
+        params: GraphQLParams,
         *,
         viewer: Viewer,
         operation: str | None = None,
@@ -95,7 +95,6 @@ class HttpStreams:
     ) -> None:
         """Runs one operation onto `channel`: a refusal or a query's result as one `next`, a
         subscription as a stream on the core, resumed after the cursor `after` when given."""
-        request_id = request.state.request_id
         try:
             runnable, params = prepare(self.operations, params, viewer=viewer)
             if method == "GET" and runnable.operation.operation is OperationType.MUTATION:
@@ -147,7 +146,7 @@ class HttpStreams:
                 self.expire_with_token(opened, request)
                 self.start(
                     opened,
-                    request,
+                    request.state.request_id,
                     params,
                     viewer=viewer,
                     method=request.method,

@@ -60,6 +60,7 @@ class Channel:
         self.finishing = False
         self.gone = False
         self.on_close: list[Callable[[], Any]] = []
+        self.on_complete: Callable[[Operation], Any] | None = None  # ended of its own accord
 
     @property
     def operations(self) -> set[Operation]:
@@ -195,6 +196,8 @@ class Channel:
 
     def _completed(self, operation: Operation) -> None:
         self._queue(None, self.framing.complete(operation))
+        if self.on_complete is not None:
+            self.on_complete(operation)
         if self.ends_when_idle and not self.operations:
             self.finish()
 

@@ -27,6 +27,7 @@ from gql.persisted import (
     manifest_names,
 )
 from gql.schema import schema
+from gql.sse_single import SingleConnections
 from gql.stream_channel import StreamLimits
 from gql.stream_routes import GraphQLRoute, StreamRoute
 from gql.subscriptions import Hub
@@ -41,7 +42,7 @@ from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
 from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_log_records
-from sql import feed, idempotency, migrate
+from sql import event_streams, feed, idempotency, migrate
 from sql.feed_listener import FeedListener
 from sql.pool import Database, QueryLogger, ping
 from sql.replicas import ReplicaReads, Replicas
@@ -68,6 +69,7 @@ async def _purge_expired_keys(db: Database) -> None:
 
 
 PRUNE_EVENTS_EVERY_SECONDS = 60.0
+RESERVATION_SECONDS = 600.0
 
 
 async def _prune_events(db: Database, *, retention_hours: float) -> None:
@@ -79,6 +81,9 @@ async def _prune_events(db: Database, *, retention_hours: float) -> None:
             pruned = 1
             while pruned:  # batch after batch, each a short transaction of its own
                 pruned = await feed.prune(db, older_than_seconds=retention_hours * 3600)
+            # Reservations never connected, or whose token expired, and those a process
+            # that ended without letting go of them still holds.
+            await event_streams.prune(db, older_than_seconds=RESERVATION_SECONDS)
         except Exception:  # the database may be away; try again next round
             log.warning("could not prune change events", exc_info=True)
 
@@ -162,6 +167,7 @@ def create_app(
             asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))
         )
         listener = FeedListener(direct_database_url(settings, database_url), hub.publish)
+        listener.listen(event_streams.CHANNEL, single.heard)
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()
         _settle_collector()
@@ -174,6 +180,7 @@ def create_app(
             shutdown.uninstall()
             await sockets.shutdown()
             await streams.shutdown()
+            await single.release_all()
             await listener.stop()
             for task in tasks:
                 task.cancel()
@@ -297,9 +304,15 @@ def create_app(
             multipart_heartbeat=settings.multipart_heartbeat,
         ),
     )
+
+    def database() -> Database:
+        assert pool is not None
+        return pool
+
+    single = SingleConnections(streams, database)
     routes: list[Any] = [
         Route("/graphql", GraphQLRoute(endpoint, streams), methods=None),
-        Route("/graphql/stream", StreamRoute(streams), methods=None),
+        Route("/graphql/stream", StreamRoute(streams, single), methods=None),
         WebSocketRoute("/graphql", sockets),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
