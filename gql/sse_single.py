@@ -30,9 +30,9 @@ from gql.http_params import GraphQLParams, HttpError, read_params
 from gql.http_streams import GET_WRITES, HttpStreams, json_refusal, unauthenticated
 from gql.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
 from gql.stream_channel import Channel, Operation
-from gql.stream_operations import Refused, expired_error, prepare
+from gql.stream_operations import Refused, expired_error, prepare, too_many
 from resolvers import event_streams
-from resolvers.event_streams import hash_of
+from resolvers.event_streams import Added, hash_of
 from resolvers.viewer import Viewer
 from sql.pool import Database
 
@@ -155,7 +155,13 @@ class SingleConnections:
             "variables": params.variables,
             "extensions": params.extensions,
         }
-        if not await event_streams.add_operation(db, token, operation, sent):
+        limit = self.streams.limits.max_operations
+        added = await event_streams.add_operation(db, token, operation, sent, limit=limit)
+        if added is Added.NO_STREAM:
+            return _not_found()
+        if added is Added.FULL:
+            return json_refusal_of(too_many(limit, "operations per stream"))
+        if added is Added.DUPLICATE:
             return json_refusal(409, f"an operation {operation!r} exists already", code="CONFLICT")
         key = hash_of(token)
         if key in self.held:  # served here: running before the client hears 202

@@ -15,10 +15,10 @@ from uuid import UUID
 
 from resolvers.viewer import Role, Viewer
 from sql import event_streams
-from sql.event_streams import CHANNEL
+from sql.event_streams import CHANNEL, Added
 from sql.pool import Database
 
-__all__ = ["CHANNEL", "Reservation", "hash_of"]
+__all__ = ["CHANNEL", "Added", "Reservation", "hash_of"]
 
 
 def hash_of(token: str) -> bytes:
@@ -68,10 +68,10 @@ async def release_all(db: Database, *, holder: UUID) -> None:
 
 
 async def add_operation(
-    db: Database, token: str, operation_id: str, request: dict[str, Any]
-) -> bool:
+    db: Database, token: str, operation_id: str, request: dict[str, Any], *, limit: int
+) -> Added:
     return await event_streams.add_operation(
-        db, token_hash=hash_of(token), operation_id=operation_id, request=request
+        db, token_hash=hash_of(token), operation_id=operation_id, request=request, limit=limit
     )
 
 

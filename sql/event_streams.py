@@ -6,6 +6,7 @@ statement, so the process holding the stream hears of it once the change has com
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,13 @@ import orjson
 from sql.pool import Database
 
 CHANNEL = "storefront_event_streams"
+
+
+class Added(enum.Enum):
+    ADDED = "added"
+    NO_STREAM = "no stream"
+    FULL = "full"
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +52,18 @@ RELEASE = "DELETE FROM event_streams WHERE token_hash = $1 AND holder = $2"
 RELEASE_ALL = "DELETE FROM event_streams WHERE holder = $1"
 
 ADD_OPERATION = """
-WITH added AS (
+WITH stream AS (
+    SELECT (SELECT count(*) FROM event_stream_operations WHERE token_hash = $1) AS used
+    FROM event_streams WHERE token_hash = $1
+),
+added AS (
     INSERT INTO event_stream_operations (token_hash, operation_id, request)
-    SELECT $1, $2, $3::jsonb WHERE EXISTS (SELECT 1 FROM event_streams WHERE token_hash = $1)
+    SELECT $1, $2, $3::jsonb FROM stream WHERE used < $5
     ON CONFLICT ON CONSTRAINT event_stream_operations_pkey DO NOTHING
     RETURNING 1
-)
-SELECT true FROM added CROSS JOIN LATERAL pg_notify($4, encode($1, 'hex'))
+),
+noted AS (SELECT pg_notify($4, encode($1, 'hex')) FROM added)
+SELECT (SELECT used FROM stream), (SELECT count(*) FROM noted) > 0
 """
 
 REMOVE_OPERATION = """
@@ -106,12 +119,19 @@ async def release_all(db: Database, *, holder: UUID) -> None:
 
 
 async def add_operation(
-    db: Database, *, token_hash: bytes, operation_id: str, request: dict[str, Any]
-) -> bool:
-    """False when the stream has an operation of that id already (or no longer exists)."""
+    db: Database, *, token_hash: bytes, operation_id: str, request: dict[str, Any], limit: int
+) -> Added:
+    """Adds an operation unless the stream is missing, holds `limit` already, or has one
+    of that id."""
     body = orjson.dumps(request).decode()
-    added = await db.fetchval(ADD_OPERATION, token_hash, operation_id, body, CHANNEL)
-    return bool(added)
+    row = await db.fetchrow(ADD_OPERATION, token_hash, operation_id, body, CHANNEL, limit)
+    assert row is not None  # an aggregate-free SELECT of scalars: always one row
+    used, added = row
+    if added:
+        return Added.ADDED
+    if used is None:
+        return Added.NO_STREAM
+    return Added.FULL if used >= limit else Added.DUPLICATE
 
 
 async def remove_operation(db: Database, *, token_hash: bytes, operation_id: str) -> None:

@@ -173,3 +173,15 @@ async def test_a_reservation_keeps_the_bearer_tokens_viewer(
         await settled(app_a)
         with pytest.raises(TimeoutError):
             await stream.receive(timeout=0.3)
+
+
+async def test_operations_on_one_stream_are_bounded_as_on_a_websocket(
+    database_url: str, db: Database, http: httpx.AsyncClient
+) -> None:
+    async with live_server(database_url, ws_max_subscriptions=1) as (ws_url, _app):
+        url = base_of(ws_url) + "/graphql/stream"
+        stream_token = await reserve(http, url)
+        assert (await post(http, url, stream_token, "one", PRODUCTS)).status_code == 202
+        over = await post(http, url, stream_token, "two", PRODUCTS)
+        assert over.status_code == 429
+        assert over.json()["errors"][0]["extensions"]["code"] == "LIMIT"

@@ -4,11 +4,13 @@ the holder in the statement that changes them, and pruning of the abandoned."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from uuid import uuid4
 
 import asyncpg
 
 from sql import event_streams
+from sql.event_streams import Added
 from sql.pool import Database
 
 KEY = b"\x01" * 32
@@ -26,8 +28,12 @@ async def test_a_stream_is_claimed_by_one_holder_and_released_with_its_operation
     assert claimed.holder == first
     assert await event_streams.claim(db, token_hash=KEY, holder=second) is None
     request = {"query": "{ __typename }", "variables": {"a": 1}}
-    assert await event_streams.add_operation(db, token_hash=KEY, operation_id="x", request=request)
-    assert not await event_streams.add_operation(db, token_hash=KEY, operation_id="x", request={})
+    add = functools.partial(event_streams.add_operation, db, token_hash=KEY, limit=2)
+    assert await add(operation_id="x", request=request) is Added.ADDED
+    assert await add(operation_id="x", request={}) is Added.DUPLICATE
+    assert await add(operation_id="y", request={}) is Added.ADDED
+    assert await add(operation_id="z", request={}) is Added.FULL
+    await event_streams.remove_operation(db, token_hash=KEY, operation_id="y")
     assert await event_streams.operations(db, token_hash=KEY) == {"x": request}
     await event_streams.release(db, token_hash=KEY, holder=second)  # not its holder: no effect
     assert await event_streams.find(db, token_hash=KEY) is not None
@@ -37,8 +43,10 @@ async def test_a_stream_is_claimed_by_one_holder_and_released_with_its_operation
 
 
 async def test_an_operation_needs_its_stream(db: Database) -> None:
-    added = await event_streams.add_operation(db, token_hash=KEY, operation_id="x", request={})
-    assert not added
+    added = await event_streams.add_operation(
+        db, token_hash=KEY, operation_id="x", request={}, limit=10
+    )
+    assert added is Added.NO_STREAM
 
 
 async def test_changes_to_operations_notify_with_the_streams_key(
@@ -49,8 +57,10 @@ async def test_changes_to_operations_notify_with_the_streams_key(
     listener = await asyncpg.connect(database_url)
     try:
         await listener.add_listener(event_streams.CHANNEL, lambda *args: heard.put_nowait(args[3]))
-        await event_streams.add_operation(db, token_hash=KEY, operation_id="x", request={})
-        await event_streams.add_operation(db, token_hash=KEY, operation_id="x", request={})
+        for _ in range(2):
+            await event_streams.add_operation(
+                db, token_hash=KEY, operation_id="x", request={}, limit=10
+            )
         await event_streams.remove_operation(db, token_hash=KEY, operation_id="x")
         await event_streams.remove_operation(db, token_hash=KEY, operation_id="x")
         async with asyncio.timeout(5):
