@@ -23,47 +23,56 @@ class Event:
 
 
 class EventStream:
-    """A response of `text/event-stream`, one event (or comment) at a time."""
+    """A response of `text/event-stream`, one event (or comment) at a time. A reader task
+    parses it, so a `receive` that times out loses nothing and the next one carries on."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.lines = response.aiter_lines()
+        self.events: asyncio.Queue[Event | None] = asyncio.Queue()  # None: the stream ended
+        self.reader = asyncio.create_task(self._read())
 
     async def receive(self, timeout: float = 5, *, comments: bool = False) -> Event:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
             while True:
-                event = await self._next()
+                event = await self.events.get()
+                if event is None:
+                    self.events.put_nowait(None)
+                    raise EOFError("the stream ended")
                 if event.event is not None or comments:
                     return event
 
-    async def _next(self) -> Event:
-        fields: dict[str, str] = {}
-        comment = False
-        async for line in self.lines:
-            if line == "":
-                if fields or comment:
-                    break
-                continue
-            if line.startswith(":"):
-                comment = True
-                continue
-            name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
-        else:
-            raise EOFError("the stream ended")
-        if "event" not in fields:
-            return Event(None)
-        data = fields.get("data") or None
-        return Event(fields["event"], None if data is None else json.loads(data), fields.get("id"))
-
     async def ended(self, timeout: float = 5) -> bool:  # noqa: ASYNC109
         """True once the server ended the response, having sent nothing more but comments."""
-        async with asyncio.timeout(timeout):
-            with contextlib.suppress(EOFError):
-                while True:
-                    event = await self._next()
-                    assert event.event is None, event
+        with contextlib.suppress(EOFError):
+            while True:
+                event = await self.receive(timeout, comments=True)
+                assert event.event is None, event
         return True
+
+    async def _read(self) -> None:
+        fields: dict[str, str] = {}
+        comment = False
+        with contextlib.suppress(httpx.HTTPError):
+            async for line in self.response.aiter_lines():
+                if line.startswith(":"):
+                    comment = True
+                elif line:
+                    name, _, value = line.partition(":")
+                    fields[name] = value.removeprefix(" ")
+                elif fields or comment:
+                    self.events.put_nowait(_event(fields))
+                    fields, comment = {}, False
+        self.events.put_nowait(None)
+
+    def close(self) -> None:
+        self.reader.cancel()
+
+
+def _event(fields: dict[str, str]) -> Event:
+    if "event" not in fields:
+        return Event(None)
+    data = fields.get("data") or None
+    return Event(fields["event"], None if data is None else json.loads(data), fields.get("id"))
 
 
 class Parts:
@@ -117,9 +126,11 @@ async def sse(
     else:
         request = http.build_request(method, url, json=body, headers=headers)
     response = await http.send(request, stream=True)
+    stream = EventStream(response)
     try:
-        yield EventStream(response)
+        yield stream
     finally:
+        stream.close()
         await response.aclose()
 
 
