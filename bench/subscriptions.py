@@ -2,7 +2,7 @@
 product at a steady rate, over WebSocket or Server-Sent Events.
 
     .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 20] [--seconds 10]
-                                           [--transport ws|sse|both] [--find-max]
+                                           [--transport ws|sse|both] [--find-max | --resume]
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL of `make bench`. Starts a real
 `storefront serve` (one worker); this process opens one connection per subscriber (a
@@ -15,6 +15,8 @@ moment a client has the event; lost and duplicated deliveries are counted per su
 server CPU is the worker's own over the run, divided by the events it delivered.
 `--find-max` then doubles the subscribers until p99 exceeds 100 ms or events are lost
 (start low: the first count that misses the target ends the search).
+`--resume` runs `bench/subscription_resume.py` instead: each subscriber drops and resumes
+once during the run.
 The load generator shares the machine with the server: on a busy or small machine the
 figures are upper bounds.
 """
@@ -305,6 +307,7 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2, help="load generators")
     parser.add_argument("--transport", choices=["ws", "sse", "both"], default="ws")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
+    parser.add_argument("--resume", action="store_true", help="each subscriber drops, resumes")
     args = parser.parse_args()
     with database() as db_url:
         asyncio.run(prepare(db_url))
@@ -318,6 +321,9 @@ def main() -> None:
         urls = {"ws": base.replace("http://", "ws://") + "/graphql", "sse": base}
         transports = ["ws", "sse"] if args.transport == "both" else [args.transport]
         try:
+            if args.resume:  # over WebSocket
+                _resume_run(urls["ws"], db_url, product, process.pid, args)
+                return
             for transport in transports:
                 _measure(transport, urls[transport], db_url, product, process.pid, args)
         finally:
@@ -351,6 +357,22 @@ def _measure(
             f"{transport}: largest tried that held p99 <= {TARGET_P99_MS:g} ms with nothing lost: "
             f"{held if held is not None else f'none (from {args.subscribers})'}"
         )
+
+
+def _resume_run(url: str, db_url: str, product: UUID, pid: int, args: Any) -> None:
+    from bench import subscription_resume  # it builds on this module
+
+    figures = subscription_resume.run(
+        url,
+        db_url,
+        product,
+        pid,
+        n=args.subscribers,
+        rate=args.rate,
+        seconds=args.seconds,
+        processes=args.client_processes,
+    )
+    subscription_resume.report(figures, args.rate)
 
 
 async def _product(db_url: str) -> UUID:

@@ -7,9 +7,9 @@ viewer scope), and offers the same bytes to every member of the group. A stream 
 is full gets one typed error (`SUBSCRIBER_TOO_SLOW`, with the last cursor it was given) and
 ends: nothing is dropped without a message saying so.
 
-A stream added with a cursor (`after`) first replays the events after it from the outbox
-(`gql.resume`) while live results are held back, then releases those not already replayed:
-no gap and no duplicate at the switch-over.
+A stream added with a cursor (`after`) first replays the events after it, from memory or
+the outbox (`gql.resume`), while live results are held back, then releases those not
+already replayed: no gap and no duplicate at the switch-over.
 """
 
 from __future__ import annotations
@@ -22,32 +22,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
 from graphql.execution.values import get_argument_values
 
 from gql.changes import Interest, interest, payload
 from gql.errors import masked_error, plain_error
+from gql.feed_window import FeedWindow
 from gql.http_params import GraphQLParams
 from gql.operations import Operations, Runnable
 from gql.resume import resume
+from gql.subscription_roots import result_variables, root_field
 from resolvers.changes import (
     RETRY_FIRST,
     RETRY_MOST,
     cursor_of,
     load_documents,
     loader_for,
+    position_of,
     sees_event,
     sees_row,
     until_available,
 )
 from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer
-from sql.feed import ChangeEvent
+from sql.feed import ChangeEvent, Position
 
 log = logging.getLogger("storefront.subscriptions")
 
@@ -67,6 +64,7 @@ class Stream:
         "after",
         "ended",
         "field",
+        "floor",
         "held",
         "interest",
         "key",
@@ -108,12 +106,16 @@ class Stream:
         after = arguments.get("after")
         self.after: str | None = after if isinstance(after, str) else None
         # While replaying: live results held back, whether some had to be let go (the replay
-        # then reads them from the outbox), the replay task, and a wake-up for it.
+        # then reads them from the outbox), the replay task, and a wake-up for it. After it,
+        # `floor`: the last position replayed, until a live result passes it.
         self.held: list[tuple[str, bytes]] | None = None
+        self.floor: Position | None = None
         self.missed = False
         self.replay: asyncio.Task[None] | None = None
         self.room: asyncio.Event | None = None
-        variables = orjson.dumps(params.variables or {}, option=orjson.OPT_SORT_KEYS)
+        variables = orjson.dumps(
+            result_variables(runnable, params.variables), option=orjson.OPT_SORT_KEYS
+        )
         # Subscribers with equal keys get byte-equal answers: one execution serves them all.
         self.key = (params.query, params.operation_name, variables, viewer.role, viewer.owner)
 
@@ -125,6 +127,11 @@ class Stream:
                 self.missed = True
             self.held.append((cursor, body))
             return
+        if self.floor is not None:  # just resumed: a fan-out begun earlier may bring replays
+            at = position_of(cursor)
+            if at is not None and at <= self.floor:
+                return
+            self.floor = None  # results come in order: all later ones pass too
         self.send(cursor, body)
 
     def send(self, cursor: str, body: bytes) -> None:
@@ -170,10 +177,11 @@ class Hub:
         self.delivered = 0
         self.stopped = 0
         self.on_lag: Callable[[float], None] | None = None
+        self.window = FeedWindow()  # the latest events and results, for resumes
 
     def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
         """The root field of a prepared subscription operation and its arguments."""
-        root = _root_field(runnable.operation.selection_set, runnable)
+        root = root_field(runnable)
         subscription = self.operations.schema.subscription_type
         assert subscription is not None
         definition = subscription.fields[root.name.value]
@@ -196,6 +204,7 @@ class Hub:
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""
+        self.window.keep(events)
         if not self.streams:
             return
         wanted: list[tuple[ChangeEvent, list[Stream]]] = []
@@ -220,6 +229,7 @@ class Hub:
                 self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
                 body = await self._execute(group[0], event, cursor, row)
+                self.window.remember(group[0].key, event.position, body)
                 for stream in group:
                     stream.offer(cursor, body)
                     if stream.ended:
@@ -266,23 +276,3 @@ def _groups(streams: list[Stream]) -> Iterator[list[Stream]]:
     for stream in streams:
         grouped[stream.key].append(stream)
     return iter(grouped.values())
-
-
-def _root_field(selections: SelectionSetNode, runnable: Runnable) -> FieldNode:
-    """The one root field of a subscription (validation guarantees there is exactly one),
-    wherever fragments put it."""
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            return selection
-        if isinstance(selection, InlineFragmentNode):
-            return _root_field(selection.selection_set, runnable)
-        if isinstance(selection, FragmentSpreadNode):
-            fragment = next(
-                d
-                for d in runnable.document.definitions
-                if getattr(d, "name", None) is not None
-                and d.name.value == selection.name.value  # type: ignore[attr-defined]
-                and hasattr(d, "type_condition")
-            )
-            return _root_field(fragment.selection_set, runnable)  # type: ignore[attr-defined]
-    raise ValueError("a subscription without a root field passed validation")

@@ -166,7 +166,9 @@ def create_app(
         tasks.append(
             asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))
         )
-        listener = FeedListener(direct_database_url(settings, database_url), hub.publish)
+        listener = FeedListener(
+            direct_database_url(settings, database_url), hub.publish, started=hub.window.start
+        )
         listener.listen(event_streams.CHANNEL, single.heard)
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()

@@ -8,10 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
+import orjson
 import pytest
 from starlette.applications import Starlette
 
+from gql.http_params import GraphQLParams
+from gql.subscriptions import Hub, Stream
 from resolvers.changes import cursor_of
+from resolvers.viewer import ANONYMOUS
 from sql import feed
 from sql.feed import Position
 from sql.pool import Database
@@ -177,3 +181,107 @@ async def test_a_malformed_or_foreign_cursor_is_bad_user_input(
         await settled(app)
         await rename(db, product, "b")
         assert names(await nexts(anonymous, 1)) == ["b"]
+
+
+@pytest.mark.parametrize("source", ["window", "outbox"])
+async def test_live_events_that_the_replay_also_reads_are_sent_once(
+    server: tuple[str, Starlette], db: Database, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch-over, made certain: the hub is handed the very events the replay is about
+    to read, before the replay reads (from the hub's window of recent events, or from the
+    outbox when the window cannot tell). Each must reach the client once."""
+    _, app = server
+    hub: Hub = app.state.subscriptions
+    if source == "outbox":
+        monkeypatch.setattr(hub.window, "floor", None)  # as before the follower started
+    product = await factories.product(db, await factories.category(db), "a")
+    await settled(app)
+    start = await newest(db)
+    await rename(db, product, "b", "c", "d")
+    await settled(app)
+    batch = await feed.read_after(db, start)
+    assert len(batch.events) == 3
+    sent: list[tuple[bytes, bool]] = []
+    params = GraphQLParams(CHANGES, None, None, None)
+    runnable = hub.operations._prepare("POST", params, viewer=ANONYMOUS, streams=True)
+    stream = Stream(
+        *hub.root_of(runnable),
+        runnable,
+        params,
+        viewer=ANONYMOUS,
+        request_id="t",
+        max_pending=100,
+        deliver=lambda s, body, last: sent.append((body, last)),
+    )
+    hub.add(stream, after=cursor_of(start))
+    await hub.publish(batch.events)  # live, while the replay has not read yet
+    assert stream.replay is not None
+    await stream.replay
+    try:
+        got = [orjson.loads(body)["data"]["changes"]["rev"] for body, _ in sent]
+        assert got == [2, 3, 4]
+        await rename(db, product, "e")
+        await settled(app)
+        got = [orjson.loads(body)["data"]["changes"]["rev"] for body, _ in sent]
+        assert got == [2, 3, 4, 5]
+    finally:
+        hub.remove(stream)
+
+
+async def newest(db: Database) -> Position:
+    row = await db.fetchrow(
+        "SELECT xid::text::bigint, seq FROM change_events ORDER BY xid DESC, seq DESC LIMIT 1"
+    )
+    assert row is not None
+    return Position(row[0], row[1])
+
+
+async def test_a_subscriber_stopped_as_too_slow_resumes_from_the_cursor_of_its_error(
+    database_url: str, db: Database
+) -> None:
+    product = await factories.product(db, await factories.category(db), "a")
+    async with live_server(database_url, subscriber_queue_size=2) as (url, app):
+        await settled(app)
+        async with client(url) as anonymous:
+            await anonymous.subscribe("slow", CHANGES)
+            await settled(app)
+            async with db.acquire() as conn, conn.transaction():
+                for n in range(5):
+                    await conn.execute(
+                        "UPDATE products SET name = $2, rev = rev + 1 WHERE id = $1",
+                        product,
+                        f"{n}",
+                    )
+            delivered = await nexts(anonymous, 3)
+            error = delivered[2]["payload"]["errors"][0]
+            assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
+            assert (
+                error["extensions"]["cursor"]
+                == delivered[1]["payload"]["data"]["changes"]["cursor"]
+            )
+            assert await anonymous.receive() == {"id": "slow", "type": "complete"}
+            await anonymous.subscribe("again", CHANGES, {"after": error["extensions"]["cursor"]})
+            assert revs(await nexts(anonymous, 3)) == [4, 5, 6]
+            await nothing_more(anonymous, app)
+
+
+async def test_resumed_subscribers_share_one_execution_with_live_ones(
+    server: tuple[str, Starlette], db: Database
+) -> None:
+    """`after` only says where a stream starts: subscribers that differ in it alone (as a
+    variable) are one group."""
+    url, app = server
+    hub: Hub = app.state.subscriptions
+    product = await factories.product(db, await factories.category(db), "a")
+    await rename(db, product, "b")
+    await settled(app)
+    start = cursor_of(await newest(db))
+    async with client(url) as live, client(url) as resumed:
+        await live.subscribe("1", CHANGES)
+        await resumed.subscribe("1", CHANGES, {"after": start})
+        await settled(app)
+        before = hub.executions
+        await rename(db, product, "c")
+        for connection in (live, resumed):
+            assert revs(await nexts(connection, 1)) == [3]
+        assert hub.executions - before == 1
