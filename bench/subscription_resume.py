@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import cpu_seconds, worker_pids
 from bench.subscriptions import TARGET_P99_MS, write
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 
 SELECTION = (

@@ -51,7 +51,7 @@ from bench.common import (
     stop,
     worker_pids,
 )
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 from sql.pool import connect as connect_db
 

@@ -22,7 +22,7 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gql.errors import plain_error
+from engine.errors import plain_error
 from resolvers.changes import (
     cursor_of,
     load_documents,
@@ -115,6 +115,7 @@ async def _replay(hub: Hub, stream: Stream, events: list[ChangeEvent]) -> None:
             body = await hub._execute(stream, event, cursor, row)
             hub.window.remember(stream.key, event.position, body)
         stream.send(cursor, body)
+        hub.delivered += not stream.ended
 
 
 async def _room(stream: Stream) -> None:

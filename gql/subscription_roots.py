@@ -22,7 +22,7 @@ from graphql import (
     visit,
 )
 
-from gql.operations import Runnable
+from engine.operations import Runnable
 
 
 def root_field(runnable: Runnable) -> FieldNode:

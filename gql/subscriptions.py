@@ -24,11 +24,13 @@ from typing import Any
 import orjson
 from graphql.execution.values import get_argument_values
 
+from engine.errors import masked_error, plain_error
+from engine.http_params import GraphQLParams
+from engine.operations import Operations, Runnable
+from engine.streams import Deliver
+from engine.streams import Stream as AnyStream
 from gql.changes import Interest, interest, payload
-from gql.errors import masked_error, plain_error
 from gql.feed_window import FeedWindow
-from gql.http_params import GraphQLParams
-from gql.operations import Operations, Runnable
 from gql.resume import resume
 from gql.subscription_roots import result_variables, root_field
 from resolvers.changes import (
@@ -49,9 +51,6 @@ from sql.feed import ChangeEvent, Position
 log = logging.getLogger("storefront.subscriptions")
 
 TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
-
-Deliver = Callable[["Stream", bytes, bool], None]
-"""The transport's hand-off: (stream, an execution result as JSON, whether it is the last)."""
 
 ContextFactory = Callable[[str, Viewer], RequestContext]
 
@@ -197,10 +196,36 @@ class Hub:
             stream.held = []
             stream.replay = asyncio.create_task(resume(self, stream, cursor))
 
-    def remove(self, stream: Stream) -> None:
-        self.streams.pop(stream, None)
-        if stream.replay is not None:
-            stream.replay.cancel()
+    def subscribe(
+        self,
+        runnable: Runnable,
+        params: GraphQLParams,
+        *,
+        viewer: Viewer,
+        request_id: str,
+        max_pending: int,
+        deliver: Deliver,
+        after: str | None = None,
+    ) -> Stream:
+        """A stream of a prepared subscription operation, added (`add`, which see for
+        `after`)."""
+        stream = Stream(
+            *self.root_of(runnable),
+            runnable,
+            params,
+            viewer=viewer,
+            request_id=request_id,
+            max_pending=max_pending,
+            deliver=deliver,
+        )
+        self.add(stream, after=after)
+        return stream
+
+    def remove(self, stream: AnyStream) -> None:
+        if isinstance(stream, Stream):
+            self.streams.pop(stream, None)
+            if stream.replay is not None:
+                stream.replay.cancel()
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""

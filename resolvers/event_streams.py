@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from resolvers.viewer import Role, Viewer
 from sql import event_streams
-from sql.event_streams import CHANNEL, Added
+from sql.event_streams import CHANNEL
 from sql.pool import Database
 
-__all__ = ["CHANNEL", "Added", "Reservation", "hash_of"]
+__all__ = ["CHANNEL", "EventStreams", "Reservation"]
 
-
-def hash_of(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+AddedName = Literal["added", "no stream", "full", "duplicate"]  # engine.stream_reservations
 
 
 class Reservation:
@@ -34,50 +33,56 @@ class Reservation:
         self.holder = row.holder
 
 
-async def reserve(db: Database, *, viewer: Viewer, expires_at: float | None) -> str:
-    """A new stream's token (shown to the client once, never stored)."""
-    token = secrets.token_urlsafe(32)
-    expires = None if expires_at is None else datetime.fromtimestamp(expires_at, UTC)
-    await event_streams.reserve(
-        db,
-        token_hash=hash_of(token),
-        role=viewer.role,
-        customer_id=viewer.customer_id,
-        expires_at=expires,
-    )
-    return token
+class EventStreams:
+    """The reservations of every process, in the database `db` gives."""
 
+    def __init__(self, db: Callable[[], Database]) -> None:
+        self.db = db
 
-async def find(db: Database, token: str) -> Reservation | None:
-    row = await event_streams.find(db, token_hash=hash_of(token))
-    return None if row is None else Reservation(row)
+    def key_of(self, token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
 
+    async def reserve(self, *, viewer: Viewer, expires_at: float | None) -> str:
+        """A new stream's token (shown to the client once, never stored)."""
+        token = secrets.token_urlsafe(32)
+        expires = None if expires_at is None else datetime.fromtimestamp(expires_at, UTC)
+        await event_streams.reserve(
+            self.db(),
+            token_hash=self.key_of(token),
+            role=viewer.role,
+            customer_id=viewer.customer_id,
+            expires_at=expires,
+        )
+        return token
 
-async def claim(db: Database, token: str, *, holder: UUID) -> Reservation | None:
-    """The stream, now served by `holder`; None when it is missing or served already."""
-    row = await event_streams.claim(db, token_hash=hash_of(token), holder=holder)
-    return None if row is None else Reservation(row)
+    async def find(self, token: str) -> Reservation | None:
+        row = await event_streams.find(self.db(), token_hash=self.key_of(token))
+        return None if row is None else Reservation(row)
 
+    async def claim(self, token: str, *, holder: UUID) -> Reservation | None:
+        row = await event_streams.claim(self.db(), token_hash=self.key_of(token), holder=holder)
+        return None if row is None else Reservation(row)
 
-async def release(db: Database, token: str, *, holder: UUID) -> None:
-    await event_streams.release(db, token_hash=hash_of(token), holder=holder)
+    async def release(self, token: str, *, holder: UUID) -> None:
+        await event_streams.release(self.db(), token_hash=self.key_of(token), holder=holder)
 
+    async def release_all(self, *, holder: UUID) -> None:
+        await event_streams.release_all(self.db(), holder=holder)
 
-async def release_all(db: Database, *, holder: UUID) -> None:
-    await event_streams.release_all(db, holder=holder)
+    async def add_operation(
+        self, token: str, operation_id: str, request: dict[str, Any], *, limit: int
+    ) -> AddedName:
+        added = await event_streams.add_operation(
+            self.db(),
+            token_hash=self.key_of(token),
+            operation_id=operation_id,
+            request=request,
+            limit=limit,
+        )
+        return added.value
 
+    async def remove_operation(self, key: bytes, operation_id: str) -> None:
+        await event_streams.remove_operation(self.db(), token_hash=key, operation_id=operation_id)
 
-async def add_operation(
-    db: Database, token: str, operation_id: str, request: dict[str, Any], *, limit: int
-) -> Added:
-    return await event_streams.add_operation(
-        db, token_hash=hash_of(token), operation_id=operation_id, request=request, limit=limit
-    )
-
-
-async def remove_operation(db: Database, token_hash: bytes, operation_id: str) -> None:
-    await event_streams.remove_operation(db, token_hash=token_hash, operation_id=operation_id)
-
-
-async def operations(db: Database, token_hash: bytes) -> dict[str, dict[str, Any]]:
-    return await event_streams.operations(db, token_hash=token_hash)
+    async def operations(self, key: bytes) -> dict[str, dict[str, Any]]:
+        return await event_streams.operations(self.db(), token_hash=key)

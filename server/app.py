@@ -15,24 +15,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from gql.admission import Admission
-from gql.http import GraphQLEndpoint
-from gql.http_streams import HttpStreams
-from gql.limits import QueryLimits
-from gql.persisted import (
+from engine.admission import Admission
+from engine.http import GraphQLEndpoint
+from engine.http_streams import HttpStreams
+from engine.limits import QueryLimits
+from engine.persisted import (
     ManifestError,
     Mode,
     PersistedOperations,
     load_manifest,
     manifest_names,
 )
+from engine.sse_single import SingleConnections
+from engine.stream_channel import StreamLimits
+from engine.stream_routes import GraphQLRoute, StreamRoute
+from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
-from gql.sse_single import SingleConnections
-from gql.stream_channel import StreamLimits
-from gql.stream_routes import GraphQLRoute, StreamRoute
 from gql.subscriptions import Hub
-from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
+from resolvers.event_streams import EventStreams
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
@@ -311,7 +312,7 @@ def create_app(
         assert pool is not None
         return pool
 
-    single = SingleConnections(streams, database)
+    single = SingleConnections(streams, EventStreams(database))
     routes: list[Any] = [
         Route("/graphql", GraphQLRoute(endpoint, streams), methods=None),
         Route("/graphql/stream", StreamRoute(streams, single), methods=None),

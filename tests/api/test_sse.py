@@ -12,8 +12,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gql.auth import mint
-from gql.node_ids import to_global_id
+from engine.auth import mint
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.streams import sse

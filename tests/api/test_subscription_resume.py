@@ -12,7 +12,7 @@ import orjson
 import pytest
 from starlette.applications import Starlette
 
-from gql.http_params import GraphQLParams
+from engine.http_params import GraphQLParams
 from gql.subscriptions import Hub, Stream
 from resolvers.changes import cursor_of
 from resolvers.viewer import ANONYMOUS

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import orjson
 
-from gql.stream_channel import Operation
+from engine.stream_channel import Operation
 
 EVENT_STREAM = "text/event-stream"
 TOKEN_HEADER = "x-graphql-event-stream-token"  # noqa: S105 - a header name

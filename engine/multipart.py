@@ -8,7 +8,7 @@ as it arrives rather than when the next one does.
 
 from __future__ import annotations
 
-from gql.stream_channel import Operation
+from engine.stream_channel import Operation
 
 BOUNDARY = b"graphql"
 _PART = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"

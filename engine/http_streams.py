@@ -17,14 +17,14 @@ from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.admission import Admission
-from gql.auth import TokenVerifier, Unauthenticated
-from gql.errors import RETRY_AFTER_SECONDS, plain_error
-from gql.http_params import GraphQLParams, HttpError, read_params
-from gql.operations import Operations
-from gql.stream_channel import Channel, Framing, StreamLimits
-from gql.stream_operations import Refused, expired_error, open_stream, prepare, run_once
-from gql.subscriptions import ContextFactory, Hub
+from engine.admission import Admission
+from engine.auth import TokenVerifier, Unauthenticated
+from engine.errors import RETRY_AFTER_SECONDS, plain_error
+from engine.http_params import GraphQLParams, HttpError, read_params
+from engine.operations import Operations
+from engine.stream_channel import Channel, Framing, StreamLimits
+from engine.stream_operations import Refused, expired_error, open_stream, prepare, run_once
+from engine.streams import ContextFactory, Subscriptions
 from resolvers.viewer import Viewer
 
 GET_WRITES = "mutations are sent with POST; GET runs queries and subscriptions only"
@@ -36,7 +36,7 @@ class HttpStreams:
     def __init__(
         self,
         operations: Operations,
-        hub: Hub,
+        hub: Subscriptions,
         *,
         tokens: TokenVerifier,
         admission: Admission,
@@ -117,7 +117,7 @@ class HttpStreams:
                 ),
             )
             return
-        open_stream(
+        stream = open_stream(
             self.hub,
             runnable,
             params,
@@ -125,9 +125,9 @@ class HttpStreams:
             request_id=request_id,
             max_pending=self.limits.queue_size,
             deliver=channel.deliver,
-            held_by=lambda stream: channel.add(operation, stream),
             after=after,
         )
+        channel.add(operation, stream)
 
     async def serve_one(
         self, request: Request, send: Any, framing: Framing, *, heartbeat: float

@@ -16,17 +16,17 @@ import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gql.auth import Unauthenticated
-from gql.errors import plain_error
-from gql.http_params import GraphQLParams
-from gql.operations import Runnable
-from gql.stream_operations import Refused, open_stream, prepare, run_once, too_many
-from gql.subscriptions import Stream
-from gql.ws_protocol import Close, operation_id, params_of, parse, request_id_of
+from engine.auth import Unauthenticated
+from engine.errors import plain_error
+from engine.http_params import GraphQLParams
+from engine.operations import Runnable
+from engine.stream_operations import Refused, open_stream, prepare, run_once, too_many
+from engine.streams import Stream
+from engine.ws_protocol import Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
 if TYPE_CHECKING:
-    from gql.ws import WebSocketServer
+    from engine.ws import WebSocketServer
 
 
 class Connection:
@@ -160,16 +160,11 @@ class Connection:
         except Refused as refused:
             self._error(id, refused.errors)
             return
-        if runnable.operation.operation is not OperationType.SUBSCRIPTION:
+        if not subscribes:
             task = asyncio.create_task(self._run_once(id, runnable, params))
             self.running[id] = task
             return
-
-        def held(stream: Stream) -> None:
-            self.streams[id] = stream
-            self.stream_ids[stream] = id
-
-        open_stream(
+        self.streams[id] = stream = open_stream(
             self.server.hub,
             runnable,
             params,
@@ -177,8 +172,8 @@ class Connection:
             request_id=self.request_id,
             max_pending=self.limits.queue_size,
             deliver=self._deliver,
-            held_by=held,
         )
+        self.stream_ids[stream] = id
 
     async def _run_once(self, id: str, runnable: Runnable, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""

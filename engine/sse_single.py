@@ -3,7 +3,7 @@ the stream opens with the token (`X-GraphQL-Event-Stream-Token`, or `?token=`); 
 are POSTed with it (202) and stopped with `DELETE ?operationId=`.
 
 The stream and the requests that drive it may reach different processes, so reservations
-and operations live in PostgreSQL (`resolvers.event_streams`): a POST or DELETE on any
+and operations live in the database (`engine.stream_reservations`): a POST or DELETE on any
 process writes the operation and notifies; the process holding the stream hears it on its
 feed connection and brings its running operations in line with the table. When the POST
 reaches the holding process itself, the operation is running before the 202 is sent.
@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
@@ -25,16 +24,14 @@ from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.auth import Unauthenticated
-from gql.http_params import GraphQLParams, HttpError, read_params
-from gql.http_streams import GET_WRITES, HttpStreams, json_refusal, unauthenticated
-from gql.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
-from gql.stream_channel import Channel, Operation
-from gql.stream_operations import Refused, expired_error, prepare, too_many
-from resolvers import event_streams
-from resolvers.event_streams import Added, hash_of
+from engine.auth import Unauthenticated
+from engine.http_params import GraphQLParams, HttpError, read_params
+from engine.http_streams import GET_WRITES, HttpStreams, json_refusal, unauthenticated
+from engine.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
+from engine.stream_channel import Channel, Operation
+from engine.stream_operations import Refused, expired_error, prepare, too_many
+from engine.stream_reservations import Reservations
 from resolvers.viewer import Viewer
-from sql.pool import Database
 
 log = logging.getLogger("storefront.subscriptions")
 
@@ -52,9 +49,9 @@ class Held:
 
 
 class SingleConnections:
-    def __init__(self, streams: HttpStreams, database: Callable[[], Database]) -> None:
+    def __init__(self, streams: HttpStreams, reservations: Reservations) -> None:
         self.streams = streams
-        self.database = database
+        self.reservations = reservations
         self.holder = uuid4()  # this process, as the holder of the streams it serves
         self.held: dict[bytes, Held] = {}
         self._syncing: dict[bytes, asyncio.Task[None]] = {}
@@ -101,27 +98,27 @@ class SingleConnections:
     async def release_all(self) -> None:
         """At shutdown: streams this process held are gone with it."""
         with contextlib.suppress(Exception):
-            await event_streams.release_all(self.database(), holder=self.holder)
+            await self.reservations.release_all(holder=self.holder)
 
     async def _reserve(self, request: Request, viewer: Viewer) -> Response:
         expires = self.streams.tokens.expires_at(request.headers.get("authorization"))
-        token = await event_streams.reserve(self.database(), viewer=viewer, expires_at=expires)
+        token = await self.reservations.reserve(viewer=viewer, expires_at=expires)
         return Response(token, 201, media_type="text/plain")
 
     async def _connect(self, request: Request, token: str) -> Channel | Response:
-        db = self.database()
-        reservation = await event_streams.claim(db, token, holder=self.holder)
+        store = self.reservations
+        reservation = await store.claim(token, holder=self.holder)
         if reservation is None:
-            if await event_streams.find(db, token) is None:
+            if await store.find(token) is None:
                 return _not_found()
             return json_refusal(409, "the stream is open already", code="CONFLICT")
         opened = self.streams.open_channel(
             SSE, heartbeat=self.streams.limits.sse_heartbeat, ends_when_idle=False
         )
         if not isinstance(opened, Channel):
-            await event_streams.release(db, token, holder=self.holder)
+            await store.release(token, holder=self.holder)
             return opened
-        key = hash_of(token)
+        key = store.key_of(token)
         self.held[key] = Held(opened, reservation.viewer, request.state.request_id)
         opened.on_complete = lambda operation: self._completed(key, operation)
         opened.on_close.append(lambda: self._let_go(key, token))
@@ -133,8 +130,8 @@ class SingleConnections:
         return opened
 
     async def _operation(self, request: Request, token: str, viewer: Viewer) -> Response:
-        db = self.database()
-        reservation = await event_streams.find(db, token)
+        store = self.reservations
+        reservation = await store.find(token)
         if reservation is None or reservation.viewer != viewer:
             return _not_found()
         try:
@@ -156,28 +153,28 @@ class SingleConnections:
             "extensions": params.extensions,
         }
         limit = self.streams.limits.max_operations
-        added = await event_streams.add_operation(db, token, operation, sent, limit=limit)
-        if added is Added.NO_STREAM:
+        added = await store.add_operation(token, operation, sent, limit=limit)
+        if added == "no stream":
             return _not_found()
-        if added is Added.FULL:
+        if added == "full":
             return json_refusal_of(too_many(limit, "operations per stream"))
-        if added is Added.DUPLICATE:
+        if added == "duplicate":
             return json_refusal(409, f"an operation {operation!r} exists already", code="CONFLICT")
-        key = hash_of(token)
+        key = store.key_of(token)
         if key in self.held:  # served here: running before the client hears 202
             await self._sync(key)
         return Response(status_code=202)
 
     async def _stop(self, request: Request, token: str, viewer: Viewer) -> Response:
-        db = self.database()
-        reservation = await event_streams.find(db, token)
+        store = self.reservations
+        reservation = await store.find(token)
         if reservation is None or reservation.viewer != viewer:
             return _not_found()
         operation = request.query_params.get("operationId")
         if not operation:
             return json_refusal(400, "name the operation: ?operationId=", code="BAD_REQUEST")
-        key = hash_of(token)
-        await event_streams.remove_operation(db, key, operation)
+        key = store.key_of(token)
+        await store.remove_operation(key, operation)
         if key in self.held:
             await self._sync(key)
         return Response(status_code=200)
@@ -204,7 +201,7 @@ class SingleConnections:
 
     async def _sync(self, key: bytes) -> None:
         """Starts the stream's new operations and stops those no longer in the table."""
-        wanted = await event_streams.operations(self.database(), key)
+        wanted = await self.reservations.operations(key)
         held = self.held.get(key)
         if held is None:
             return
@@ -228,11 +225,11 @@ class SingleConnections:
     def _completed(self, key: bytes, operation: Operation) -> None:
         """An operation ended of its own accord (a query answered, a stream stopped)."""
         if operation is not None:
-            self._later(event_streams.remove_operation(self.database(), key, operation))
+            self._later(self.reservations.remove_operation(key, operation))
 
     def _let_go(self, key: bytes, token: str) -> None:
         self.held.pop(key, None)
-        self._later(event_streams.release(self.database(), token, holder=self.holder))
+        self._later(self.reservations.release(token, holder=self.holder))
 
     def _later(self, work: Any) -> None:
         async def guarded() -> None:

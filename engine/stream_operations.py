@@ -1,20 +1,19 @@
 """What every streaming transport (WebSocket, Server-Sent Events, multipart HTTP) does with
 one operation it was handed: prepare it under the same rules as HTTP, run a query or a
-mutation once, or open a subscription on the shared core. Each transport only frames the
-results; none of them decides anything of its own about an operation.
+mutation once, or open a subscription on the schema's core (`engine.streams`). Each
+transport only frames the results; none decides anything of its own about an operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from gql.admission import Admission, DeadlineExceeded, Overloaded
-from gql.errors import plain_error, request_error, timeout_error, unavailable_error
-from gql.http_params import GraphQLParams, HttpError
-from gql.operations import NotExecutable, Operations, Runnable
-from gql.persisted import DocumentUnavailable
-from gql.subscriptions import ContextFactory, Deliver, Hub, Stream
+from engine.admission import Admission, DeadlineExceeded, Overloaded
+from engine.errors import plain_error, request_error, timeout_error, unavailable_error
+from engine.http_params import GraphQLParams, HttpError
+from engine.operations import NotExecutable, Operations, Runnable
+from engine.persisted import DocumentUnavailable
+from engine.streams import ContextFactory, Deliver, Stream, Subscriptions
 from resolvers.viewer import Viewer
 
 
@@ -74,7 +73,7 @@ async def run_once(
 
 
 def open_stream(
-    hub: Hub,
+    hub: Subscriptions,
     runnable: Runnable,
     params: GraphQLParams,
     *,
@@ -82,24 +81,20 @@ def open_stream(
     request_id: str,
     max_pending: int,
     deliver: Deliver,
-    held_by: Callable[[Stream], None],
     after: str | None = None,
 ) -> Stream:
-    """A subscription on the core: `held_by` records it with its transport first (whatever
-    the core hands on, a bad cursor's error included, finds its way out), then it receives
-    every event after `after` (the field's own `after` when None) and every one from now on."""
-    stream = Stream(
-        *hub.root_of(runnable),
+    """A subscription on the core: every event after `after` (the field's own `after` when
+    None), then every one from now on. The core hands nothing on before this returns, so
+    the transport records the stream afterwards."""
+    return hub.subscribe(
         runnable,
         params,
         viewer=viewer,
         request_id=request_id,
         max_pending=max_pending,
         deliver=deliver,
+        after=after,
     )
-    held_by(stream)
-    hub.add(stream, after=after)
-    return stream
 
 
 def too_many(limit: int, what: str) -> Refused:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from gql.subscriptions import Hub, Stream
+from engine.streams import Stream, Subscriptions
 
 Operation = str | None
 """An operation's id in single connection mode; None where a response carries one."""
@@ -47,7 +47,7 @@ class Framing(Protocol):
 
 class Channel:
     def __init__(
-        self, framing: Framing, hub: Hub, *, heartbeat: float, ends_when_idle: bool = True
+        self, framing: Framing, hub: Subscriptions, *, heartbeat: float, ends_when_idle: bool = True
     ) -> None:
         self.framing = framing
         self.hub = hub

@@ -9,9 +9,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from gql.http_streams import HttpStreams, json_refusal
-from gql.multipart import MultipartFraming, wants_multipart
-from gql.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
+from engine.http_streams import HttpStreams, json_refusal
+from engine.multipart import MultipartFraming, wants_multipart
+from engine.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
 
 ASGIApp = Any
 
