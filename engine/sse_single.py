@@ -53,6 +53,7 @@ class SingleConnections:
         self.streams = streams
         self.reservations = reservations
         self.holder = uuid4()  # this process, as the holder of the streams it serves
+        self.has_held = False  # whether it ever served one (else there is nothing to release)
         self.held: dict[bytes, Held] = {}
         self._syncing: dict[bytes, asyncio.Task[None]] = {}
         self._again: set[bytes] = set()
@@ -97,6 +98,8 @@ class SingleConnections:
 
     async def release_all(self) -> None:
         """At shutdown: streams this process held are gone with it."""
+        if not self.has_held:
+            return
         with contextlib.suppress(Exception):
             await self.reservations.release_all(holder=self.holder)
 
@@ -119,6 +122,7 @@ class SingleConnections:
             await store.release(token, holder=self.holder)
             return opened
         key = store.key_of(token)
+        self.has_held = True
         self.held[key] = Held(opened, reservation.viewer, request.state.request_id)
         opened.on_complete = lambda operation: self._completed(key, operation)
         opened.on_close.append(lambda: self._let_go(key, token))
