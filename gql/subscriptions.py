@@ -189,7 +189,7 @@ class Hub:
     def add(self, stream: Stream, *, after: str | None = None) -> None:
         """The stream receives every batch published from now on; with a cursor (`after`,
         else the field's own `after` argument) it first receives every event after that
-        cursor it may see, from the outbox. A bad cursor ends it with one error."""
+        cursor it may see, from memory or the outbox. A bad cursor ends it with one error."""
         self.streams[stream] = None
         cursor = after if after is not None else stream.after
         if cursor is not None:

@@ -285,3 +285,33 @@ async def test_resumed_subscribers_share_one_execution_with_live_ones(
         for connection in (live, resumed):
             assert revs(await nexts(connection, 1)) == [3]
         assert hub.executions - before == 1
+
+
+def test_a_variable_that_feeds_more_than_after_keeps_subscribers_apart(
+    server: tuple[str, Starlette],
+) -> None:
+    """Left out of the grouping key only when `after` is all it feeds: here it also pages a
+    category's products, so it changes the results, and the keys must differ."""
+    hub: Hub = server[1].state.subscriptions
+
+    def key(query: str, after: str) -> tuple[object, ...]:
+        params = GraphQLParams(query, None, {"after": after}, None)
+        runnable = hub.operations._prepare("POST", params, viewer=ANONYMOUS, streams=True)
+        return Stream(
+            *hub.root_of(runnable),
+            runnable,
+            params,
+            viewer=ANONYMOUS,
+            request_id="t",
+            max_pending=1,
+            deliver=lambda *_: None,
+        ).key
+
+    alone = CHANGES
+    shared = (
+        "subscription($after: String) { changes(after: $after) { cursor "
+        "node { ... on Category { products(first: 2, after: $after) { totalCount } } } } }"
+    )
+    first, second = cursor_of(Position(5, 1)), cursor_of(Position(6, 1))
+    assert key(alone, first) == key(alone, second)
+    assert key(shared, first) != key(shared, second)
