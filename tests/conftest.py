@@ -58,6 +58,7 @@ settings.register_profile("ci", derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 DOMAIN_TABLES = (
+    "reviews",
     "order_lines",
     "orders",
     "products",
