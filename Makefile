@@ -43,7 +43,8 @@ check: install
 	$(BIN)/storefront export-schema --check
 	$(BIN)/python -m server.schema_changes
 
-# Our server against a GraphQL-free floor under wrk (bench/run.py); e.g.
+# Our server against a GraphQL-free floor, and on Q1-Q3 PostGraphile v5 (installed on
+# demand from npm; --no-peers skips it), under wrk (bench/run.py); e.g.
 # `make bench BENCH_ARGS="--only Q1,Q2 --duration 3 --rounds 1"`.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

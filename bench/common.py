@@ -1,5 +1,5 @@
-"""What the bench scripts share: the database, the seed, staff tokens, server processes,
-statement counting and memory readings.
+"""What the bench scripts share: the database, the seed, staff tokens, server processes
+and their CPU and memory readings (statements per request: bench/statements.py).
 
     from bench.common import database, prepare, serve, staff_headers, ...
 
@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -265,53 +265,3 @@ def wait_idle(pids: Sequence[int], *, busy: float = 0.1, limit: float = 120.0) -
         if cpu_seconds(pids) - before <= busy * 0.25:
             break
     return time.monotonic() - started
-
-
-# -- statements per request ----------------------------------------------------------------
-
-
-class StatementLog:
-    """A query logger for asyncpg that keeps the statements a request ran, leaving out
-    asyncpg's own type introspection."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, logged: Any) -> None:
-        query = logged.query
-        if "pg_catalog.pg_type" not in query and "set_config('jit'" not in query:
-            self.statements.append(query)
-
-    def clear(self) -> None:
-        self.statements.clear()
-
-
-@contextlib.asynccontextmanager
-async def in_process(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """An ASGI app running in this process (its lifespan included), and a staff client."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://bench", headers=staff_headers(), timeout=60
-        ) as client:
-            yield client
-
-
-def our_app(url: str, log: StatementLog) -> Any:
-    """Our app with every statement its pool runs going to `log`."""
-    from server.app import create_app
-    from server.settings import Settings
-
-    return create_app(Settings(database_url=url), query_logger=log)
-
-
-async def count_statements(
-    client: httpx.AsyncClient, log: StatementLog, body: Mapping[str, Any], *, warm: bool = True
-) -> tuple[int, dict[str, Any]]:
-    """Statements one request runs, and its response. With `warm`, it is sent once first,
-    so types are introspected and statements prepared before the one that is counted."""
-    if warm:
-        await client.post("/graphql", json=body)
-    log.clear()
-    response = await client.post("/graphql", json=body)
-    return len(log.statements), response.json()

@@ -141,7 +141,7 @@ Handler = Callable[[Database, Variables], Awaitable[dict[str, Any]]]
 
 
 async def product(db: Database, variables: Variables) -> dict[str, Any]:
-    id = uuid_of(variables.get("id"), type_name="Product")
+    id = uuid_of(str(variables.get("id")), type_name="Product")
     row = None if id is None else await db.fetchrow(PRODUCT, id)
     if row is None:
         return {"product": None}

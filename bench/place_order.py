@@ -23,17 +23,14 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
-    StatementLog,
     bench_catalogue,
-    count_statements,
     database,
-    in_process,
-    our_app,
     place_order_input,
     serve,
     staff_headers,
     stop,
 )
+from bench.statements import StatementLog, count_statements, in_process, our_app
 from server.database import apply_migrations
 from sql.pool import connect
 

@@ -22,16 +22,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
-    StatementLog,
-    count_statements,
     database,
-    in_process,
-    our_app,
     prepare,
     serve,
     staff_headers,
     stop,
 )
+from bench.statements import StatementLog, count_statements, in_process, our_app
 
 BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status total
   customer { name email }

@@ -30,6 +30,10 @@ RowT = TypeVar("RowT")
 MAX_BATCH = 1000
 """Items of one batch write: enough for any screen, few enough for one statement."""
 
+SPECS: dict[str, Spec[Any]] = {}
+"""Every declared entity by its table: what generic readers of any table (the change
+feed) look up."""
+
 
 @dataclass(frozen=True)
 class Spec(Generic[RowT]):
@@ -76,6 +80,7 @@ class Spec(Generic[RowT]):
         object.__setattr__(self, "entity", entity)
         object.__setattr__(self, "by_ids", self._by_ids_function())
         register(self.guards())
+        SPECS[self.table] = self
 
     @cached_property
     def columns(self) -> str:

@@ -26,3 +26,8 @@ CREATE INDEX reviews_customer_id_idx ON reviews (customer_id);
 CREATE INDEX reviews_product_id_idx ON reviews (product_id, created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX reviews_rating_idx ON reviews (rating, id) WHERE deleted_at IS NULL;
 CREATE INDEX reviews_created_at_idx ON reviews (created_at, id) WHERE deleted_at IS NULL;
+
+-- Every write of a review enters the change feed; reviews are public, so the event's owner
+-- is recorded but does not restrict who sees it.
+CREATE TRIGGER reviews_record_change AFTER INSERT OR UPDATE ON reviews
+    FOR EACH ROW EXECUTE FUNCTION record_change('customer_id');
