@@ -1,13 +1,15 @@
-"""Subscriptions under load: N WebSocket subscribers on one worker, each receiving every
-update of one product at a steady rate.
+"""Subscriptions under load: N subscribers on one worker, each receiving every update of one
+product at a steady rate, over WebSocket or Server-Sent Events.
 
     .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 20] [--seconds 10]
-                                           [--find-max | --resume]
+                                           [--transport ws|sse|both] [--find-max | --resume]
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL of `make bench`. Starts a real
-`storefront serve` (one worker); this process opens one graphql-transport-ws connection per
-subscriber, each subscribed to `productChanged(id:)` selecting five fields, and updates the
-product `rate` times a second, stamping each update with its number (the new stock).
+`storefront serve` (one worker); this process opens one connection per subscriber (a
+graphql-transport-ws socket, or a GraphQL-over-SSE stream in distinct connections mode,
+read for its SSE `id:` lines), each subscribed to `productChanged(id:)` selecting five
+fields, and updates the product `rate` times a second, stamping each update with its number
+(the new stock). `both` measures the two transports one after the other on one server.
 Latency runs from just before the update is sent (so it includes the write itself) to the
 moment a client has the event; lost and duplicated deliveries are counted per subscriber;
 server CPU is the worker's own over the run, divided by the events it delivered.
@@ -30,6 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import orjson
@@ -61,6 +64,7 @@ FIRST_STOCK = 1_000_000  # updates set stock to FIRST_STOCK + n, n = 1, 2, ...
 
 @dataclass(frozen=True)
 class Figures:
+    transport: str
     subscribers: int
     updates: int
     p50_ms: float
@@ -72,55 +76,108 @@ class Figures:
     rss_mib: float
 
 
-async def subscribe(url: str, product: str) -> ClientConnection:
-    socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-    await socket.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
-    ack = orjson.loads(await socket.recv())
-    assert ack["type"] == "connection_ack", ack
-    variables = {"id": product}
-    message = {
-        "id": "1",
-        "type": "subscribe",
-        "payload": {"query": SELECTION, "variables": variables},
-    }
-    await socket.send(orjson.dumps(message).decode())
-    return socket
+class WsSubscriber:
+    """One graphql-transport-ws connection with one subscription."""
 
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+
+    @classmethod
+    async def open(cls, url: str, product: str) -> WsSubscriber:
+        socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
+        await socket.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
+        ack = orjson.loads(await socket.recv())
+        assert ack["type"] == "connection_ack", ack
+        variables = {"id": product}
+        message = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": SELECTION, "variables": variables},
+        }
+        await socket.send(orjson.dumps(message).decode())
+        return cls(socket)
+
+    async def listen(self, arrivals: list[tuple[bytes, float]], updates: int) -> None:
+        """Keeps each event's cursor and arrival time, parsing no more than the cursor: the
+        load generator shares the machine with the server, and must cost it little."""
+        while len(arrivals) < updates:
+            raw = await self.socket.recv(decode=False)
+            arrived = time.perf_counter()
+            start = raw.find(b'"cursor":"')
+            if start >= 0:
+                start += len(b'"cursor":"')
+                arrivals.append((raw[start : raw.index(b'"', start)], arrived))
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+class SseSubscriber:
+    """One GraphQL-over-SSE stream (distinct connections mode) on a raw HTTP/1.1 socket:
+    each event's cursor is read from its SSE `id:` line, nothing else is parsed."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, url: str, product: str) -> SseSubscriber:
+        address = urlsplit(url)
+        reader, writer = await asyncio.open_connection(address.hostname, address.port)
+        body = orjson.dumps({"query": SELECTION, "variables": {"id": product}})
+        writer.write(
+            b"POST /graphql/stream HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (address.netloc.encode(), len(body), body)
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert b" 200 " in head.split(b"\r\n", 1)[0], head
+        return cls(reader, writer)
+
+    async def listen(self, arrivals: list[tuple[bytes, float]], updates: int) -> None:
+        buffer = b""
+        while len(arrivals) < updates:
+            data = await self.reader.read(65536)
+            if not data:
+                return
+            arrived = time.perf_counter()
+            buffer += data
+            while (at := buffer.find(b"\nid: ")) >= 0 and (end := buffer.find(b"\n", at + 5)) >= 0:
+                arrivals.append((buffer[at + 5 : end], arrived))
+                buffer = buffer[end:]
+            buffer = buffer[-256:]  # a line cut in two by the read waits for its end
+
+    async def close(self) -> None:
+        self.writer.close()
+
+
+TRANSPORTS: dict[str, type[WsSubscriber] | type[SseSubscriber]] = {
+    "ws": WsSubscriber,
+    "sse": SseSubscriber,
+}
 
 Arrivals = list[tuple[int, float]]
 """What one subscriber received: (the event's xid, when it arrived), in arrival order."""
 
 
-async def listen(
-    socket: ClientConnection, arrivals: list[tuple[bytes, float]], updates: int
-) -> None:
-    """Keeps each event's cursor and arrival time, parsing no more than the cursor: the load
-    generator shares the machine with the server, and must cost it as little as it can."""
-    while len(arrivals) < updates:
-        raw = await socket.recv(decode=False)
-        arrived = time.perf_counter()
-        start = raw.find(b'"cursor":"')
-        if start >= 0:
-            start += len(b'"cursor":"')
-            arrivals.append((raw[start : raw.index(b'"', start)], arrived))
-
-
 async def client_share(
-    url: str, product: str, count: int, updates: int, ready: Any, limit: float
+    transport: str, url: str, product: str, count: int, updates: int, ready: Any, limit: float
 ) -> list[Arrivals]:
-    sockets: list[ClientConnection] = []
+    kind = TRANSPORTS[transport]
+    subscribers: list[WsSubscriber | SseSubscriber] = []
     for start in range(0, count, 100):  # connect a hundred at a time
         batch = min(count, start + 100) - start
-        sockets += await asyncio.gather(*(subscribe(url, product) for _ in range(batch)))
+        subscribers += await asyncio.gather(*(kind.open(url, product) for _ in range(batch)))
     ready.set()
-    arrivals: list[list[tuple[bytes, float]]] = [[] for _ in sockets]
+    arrivals: list[list[tuple[bytes, float]]] = [[] for _ in subscribers]
     tasks = [
-        asyncio.create_task(listen(s, a, updates)) for s, a in zip(sockets, arrivals, strict=True)
+        asyncio.create_task(s.listen(a, updates))
+        for s, a in zip(subscribers, arrivals, strict=True)
     ]
     await asyncio.wait(tasks, timeout=limit)
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    await asyncio.gather(*(s.close() for s in subscribers), return_exceptions=True)
     return [[(_xid(cursor), at) for cursor, at in mine] for mine in arrivals]
 
 
@@ -131,9 +188,16 @@ def _xid(cursor: bytes) -> int:
 
 
 def client_process(
-    url: str, product: str, count: int, updates: int, ready: Any, limit: float, results: Any
+    transport: str,
+    url: str,
+    product: str,
+    count: int,
+    updates: int,
+    ready: Any,
+    limit: float,
+    results: Any,
 ) -> None:
-    results.put(uvloop.run(client_share(url, product, count, updates, ready, limit)))
+    results.put(uvloop.run(client_share(transport, url, product, count, updates, ready, limit)))
 
 
 async def write(db_url: str, product: UUID, *, rate: float, updates: int) -> dict[int, float]:
@@ -155,6 +219,7 @@ async def write(db_url: str, product: UUID, *, rate: float, updates: int) -> dic
 
 
 def run(
+    transport: str,
     url: str,
     db_url: str,
     product: UUID,
@@ -176,7 +241,8 @@ def run(
     readies = [context.Event() for _ in shares]
     clients = [
         context.Process(
-            target=client_process, args=(url, global_id, share, updates, ready, limit, results)
+            target=client_process,
+            args=(transport, url, global_id, share, updates, ready, limit, results),
         )
         for share, ready in zip(shares, readies, strict=True)
     ]
@@ -204,6 +270,7 @@ def run(
     unique = sum(len(ours.intersection(xid for xid, _ in mine)) for mine in received)
     unordered = sum([x for x, _ in mine] != sorted(x for x, _ in mine) for mine in received)
     return Figures(
+        transport=transport,
         subscribers=n,
         updates=updates,
         p50_ms=statistics.median(latencies) if latencies else float("nan"),
@@ -218,7 +285,7 @@ def run(
 
 def report(f: Figures, rate: float) -> None:
     print(
-        f"{f.subscribers:>6} subscribers  {rate:g} updates/s x {f.updates}  "
+        f"{f.transport:>3} {f.subscribers:>6} subscribers  {rate:g} updates/s x {f.updates}  "
         f"p50 {f.p50_ms:6.1f} ms  p99 {f.p99_ms:6.1f} ms  "
         f"lost {f.lost}  duplicated {f.duplicated}  out of order {f.unordered}  "
         f"server CPU {f.cpu_us_per_event:5.1f} us/event  RSS {f.rss_mib:5.1f} MiB",
@@ -238,6 +305,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--client-processes", type=int, default=2, help="load generators")
+    parser.add_argument("--transport", choices=["ws", "sse", "both"], default="ws")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
     parser.add_argument("--resume", action="store_true", help="each subscriber drops, resumes")
     args = parser.parse_args()
@@ -247,38 +315,48 @@ def main() -> None:
         env = {
             "STOREFRONT_WS_MAX_CONNECTIONS": "100000",
             "STOREFRONT_SUBSCRIBER_QUEUE_SIZE": "1000",
+            "STOREFRONT_STREAM_MAX_OPEN": "100000",
         }
         process, base = serve(db_url, env=env)
-        url = base.replace("http://", "ws://") + "/graphql"
+        urls = {"ws": base.replace("http://", "ws://") + "/graphql", "sse": base}
+        transports = ["ws", "sse"] if args.transport == "both" else [args.transport]
         try:
-            if args.resume:
-                _resume_run(url, db_url, product, process.pid, args)
+            if args.resume:  # over WebSocket
+                _resume_run(urls["ws"], db_url, product, process.pid, args)
                 return
-            n = args.subscribers
-            held = None  # the largest count tried that met the target
-            while True:
-                figures = run(
-                    url,
-                    db_url,
-                    product,
-                    process.pid,
-                    n=n,
-                    rate=args.rate,
-                    seconds=args.seconds,
-                    processes=args.client_processes,
-                )
-                report(figures, args.rate)
-                if not args.find_max or not holds(figures):
-                    break
-                held = n
-                n *= 2
-            if args.find_max:
-                print(
-                    f"largest tried that held p99 <= {TARGET_P99_MS:g} ms with nothing lost: "
-                    f"{held if held is not None else f'none (from {args.subscribers})'}"
-                )
+            for transport in transports:
+                _measure(transport, urls[transport], db_url, product, process.pid, args)
         finally:
             stop(process)
+
+
+def _measure(
+    transport: str, url: str, db_url: str, product: UUID, pid: int, args: argparse.Namespace
+) -> None:
+    n = args.subscribers
+    held = None  # the largest count tried that met the target
+    while True:
+        figures = run(
+            transport,
+            url,
+            db_url,
+            product,
+            pid,
+            n=n,
+            rate=args.rate,
+            seconds=args.seconds,
+            processes=args.client_processes,
+        )
+        report(figures, args.rate)
+        if not args.find_max or not holds(figures):
+            break
+        held = n
+        n *= 2
+    if args.find_max:
+        print(
+            f"{transport}: largest tried that held p99 <= {TARGET_P99_MS:g} ms with nothing lost: "
+            f"{held if held is not None else f'none (from {args.subscribers})'}"
+        )
 
 
 def _resume_run(url: str, db_url: str, product: UUID, pid: int, args: Any) -> None:

@@ -235,8 +235,9 @@ def _select_operation(
         raise NotExecutable(
             [
                 GraphQLError(
-                    "subscriptions are not served over HTTP requests: "
-                    "use a WebSocket (graphql-transport-ws) on this path"
+                    "a subscription is a stream: ask for one with Accept: text/event-stream "
+                    "(GraphQL over SSE), Accept: multipart/mixed;subscriptionSpec=1.0 "
+                    "(multipart), or use a WebSocket (graphql-transport-ws) on this path"
                 )
             ],
             code="BAD_REQUEST",

@@ -20,6 +20,7 @@ ContextFactory = Callable[[str, Viewer], RequestScope]
 
 class Stream(Protocol):
     ended: bool
+    last_cursor: str | None  # of the last result it was given (SSE sends it as the `id:`)
 
     def sent(self) -> None:
         """The transport wrote one queued result to the client."""

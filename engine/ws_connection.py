@@ -16,12 +16,11 @@ import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from engine.admission import DeadlineExceeded, Overloaded
 from engine.auth import Unauthenticated
-from engine.errors import plain_error, request_error, timeout_error, unavailable_error
-from engine.http_params import GraphQLParams, HttpError
-from engine.operations import NotExecutable
-from engine.persisted import DocumentUnavailable
+from engine.errors import plain_error
+from engine.http_params import GraphQLParams
+from engine.operations import Runnable
+from engine.stream_operations import Refused, open_stream, prepare, run_once, too_many
 from engine.streams import Stream
 from engine.ws_protocol import Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
@@ -153,35 +152,20 @@ class Connection:
         if self.server.stopping:
             self._error(id, [plain_error("the server is shutting down", code="SHUTTING_DOWN")])
             return
-        ops = self.server.operations
         try:
-            params = ops.persisted.resolve(params)
-            runnable = ops._prepare("POST", params, viewer=self.viewer, streams=True)
-        except HttpError as refused:
-            self._error(id, [plain_error(refused.message, code=refused.code)])
+            runnable, params = prepare(self.server.operations, params, viewer=self.viewer)
+            subscribes = runnable.operation.operation is OperationType.SUBSCRIPTION
+            if subscribes and len(self.streams) >= self.limits.max_subscriptions:
+                raise too_many(self.limits.max_subscriptions, "subscriptions per connection")
+        except Refused as refused:
+            self._error(id, refused.errors)
             return
-        except DocumentUnavailable as missing:
-            self._error(id, [plain_error(missing.message, code=missing.code)])
-            return
-        except NotExecutable as failed:
-            errors = [request_error(e, code=failed.code) for e in failed.errors]
-            if failed.extensions:
-                for error in errors:
-                    error["extensions"].update(failed.extensions)
-            self._error(id, errors)
-            return
-        if runnable.operation.operation is not OperationType.SUBSCRIPTION:
+        if not subscribes:
             task = asyncio.create_task(self._run_once(id, runnable, params))
             self.running[id] = task
             return
-        if len(self.streams) >= self.limits.max_subscriptions:
-            limit = self.limits.max_subscriptions
-            self._error(
-                id,
-                [plain_error(f"at most {limit} subscriptions per connection", code="LIMIT")],
-            )
-            return
-        self.streams[id] = stream = self.server.hub.subscribe(
+        self.streams[id] = stream = open_stream(
+            self.server.hub,
             runnable,
             params,
             viewer=self.viewer,
@@ -191,25 +175,20 @@ class Connection:
         )
         self.stream_ids[stream] = id
 
-    async def _run_once(self, id: str, runnable: Any, params: GraphQLParams) -> None:
+    async def _run_once(self, id: str, runnable: Runnable, params: GraphQLParams) -> None:
         """A query or mutation: one `next`, then `complete`, as over HTTP."""
-        request_id = f"{self.request_id}-{id}"[:128]
-        extensions = self.server.operations._cost(runnable.cost)
         try:
-            async with self.server.admission.slot():
-                body = await self.server.operations._run(
-                    runnable,
-                    params,
-                    lambda: self.server.context(request_id, self.viewer),
-                    viewer=self.viewer,
-                )
-        except Overloaded:
-            body = {"errors": [unavailable_error(request_id, busy=True)]}
-        except DeadlineExceeded as late:
-            body = {"errors": [timeout_error(request_id, deadline=late.seconds)]}
+            body = await run_once(
+                self.server.operations,
+                runnable,
+                params,
+                admission=self.server.admission,
+                context=self.server.context,
+                viewer=self.viewer,
+                request_id=f"{self.request_id}-{id}"[:128],
+            )
         finally:
             self.running.pop(id, None)
-        body["extensions"] = extensions
         self._send({"id": id, "type": "next", "payload": body})
         self._send({"id": id, "type": "complete"})
 

@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from engine.admission import Admission
 from engine.http import GraphQLEndpoint
+from engine.http_streams import HttpStreams
 from engine.limits import QueryLimits
 from engine.persisted import (
     ManifestError,
@@ -25,10 +26,14 @@ from engine.persisted import (
     load_manifest,
     manifest_names,
 )
+from engine.sse_single import SingleConnections
+from engine.stream_channel import StreamLimits
+from engine.stream_routes import GraphQLPosts, GraphQLRoute, StreamRoute
 from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
 from gql.subscriptions import Hub
 from resolvers.context import PageLimits, RequestContext
+from resolvers.event_streams import EventStreams
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
@@ -39,7 +44,7 @@ from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
 from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_log_records
-from sql import feed, idempotency, migrate
+from sql import event_streams, feed, idempotency, migrate
 from sql.feed_listener import FeedListener
 from sql.pool import Database, QueryLogger, ping
 from sql.replicas import ReplicaReads, Replicas
@@ -66,6 +71,7 @@ async def _purge_expired_keys(db: Database) -> None:
 
 
 PRUNE_EVENTS_EVERY_SECONDS = 60.0
+RESERVATION_SECONDS = 600.0
 
 
 async def _prune_events(db: Database, *, retention_hours: float) -> None:
@@ -77,6 +83,9 @@ async def _prune_events(db: Database, *, retention_hours: float) -> None:
             pruned = 1
             while pruned:  # batch after batch, each a short transaction of its own
                 pruned = await feed.prune(db, older_than_seconds=retention_hours * 3600)
+            # Reservations never connected, or whose token expired, and those a process
+            # that ended without letting go of them still holds.
+            await event_streams.prune(db, older_than_seconds=RESERVATION_SECONDS)
         except Exception:  # the database may be away; try again next round
             log.warning("could not prune change events", exc_info=True)
 
@@ -165,10 +174,12 @@ def create_app(
         listener = FeedListener(
             direct_database_url(settings, database_url), hub.publish, started=hub.window.start
         )
+        listener.listen(event_streams.CHANNEL, single.heard)
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()
         _settle_collector()
         shutdown.on_stop.append(lambda: _later(sockets.shutdown()))
+        shutdown.on_stop.append(lambda: _later(streams.shutdown()))
         shutdown.install()
         try:
             yield
@@ -177,6 +188,8 @@ def create_app(
             if scrapes is not None:
                 scrapes.close()
             await sockets.shutdown()
+            await streams.shutdown()
+            await single.release_all()
             await listener.stop()
             for task in tasks:
                 task.cancel()
@@ -286,8 +299,30 @@ def create_app(
             keepalive=settings.ws_keepalive,
         ),
     )
+    streams = HttpStreams(
+        endpoint,
+        hub,
+        tokens=endpoint.tokens,
+        admission=endpoint.admission,
+        context=context_for,
+        limits=StreamLimits(
+            max_streams=settings.stream_max_open,
+            max_operations=settings.ws_max_subscriptions,
+            queue_size=settings.subscriber_queue_size,
+            sse_heartbeat=settings.sse_heartbeat,
+            multipart_heartbeat=settings.multipart_heartbeat,
+        ),
+    )
+
+    def database() -> Database:
+        assert pool is not None
+        return pool
+
+    single = SingleConnections(streams, EventStreams(database))
+    graphql = GraphQLRoute(endpoint, streams)
     routes: list[Any] = [
-        Route("/graphql", endpoint, methods=None),
+        Route("/graphql", graphql, methods=None),
+        Route("/graphql/stream", StreamRoute(streams, single), methods=None),
         WebSocketRoute("/graphql", sockets),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -302,28 +337,10 @@ def create_app(
     app.state.metrics = metrics
     app.state.subscriptions = hub
     app.state.sockets = sockets
-    app.add_middleware(GraphQLPosts, endpoint=endpoint)  # inside RequestMiddleware
+    app.state.streams = streams
+    app.add_middleware(GraphQLPosts, endpoint=graphql)  # inside RequestMiddleware
     app.add_middleware(RequestMiddleware, observer=observer)
     return app
-
-
-class GraphQLPosts:
-    """POSTs to `/graphql` go straight to the endpoint; everything else to the router.
-
-    Starlette's exception layer and router (a pattern match against every route, and a
-    wrapper of each call) are paid by every query, and the endpoint needs neither: it
-    raises no HTTP exceptions and reads no path parameters.
-    GETs keep the router's way, as GraphiQL's page does."""
-
-    def __init__(self, app: Any, endpoint: Any) -> None:
-        self.app = app
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/graphql" and scope["method"] == "POST":
-            await self.endpoint(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
 
 def _metrics(settings: Settings) -> Metrics | None:

@@ -228,6 +228,22 @@ class Settings(BaseSettings):
         description="seconds of silence before a WebSocket client is pinged, and again "
         "before it is closed",
     )
+    stream_max_open: int = Field(
+        default=2000,
+        ge=1,
+        description="streaming HTTP responses (Server-Sent Events, multipart) at once per worker",
+    )
+    sse_heartbeat: float = Field(
+        default=15.0,
+        gt=0,
+        description="seconds between comment lines on an idle Server-Sent Events stream, so "
+        "proxies keep it open",
+    )
+    multipart_heartbeat: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds between heartbeat parts on an idle multipart subscription",
+    )
     pooler_mode: PoolerMode = Field(
         default=PoolerMode.NONE,
         description="transaction: DATABASE_URL is a pooler in transaction mode (PgBouncer "

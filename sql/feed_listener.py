@@ -6,6 +6,7 @@ A read that stops at the horizon while committed events wait above it (a transac
 in flight below them) reads again after `recheck` seconds: a transaction that ends without
 writing to the feed sends no notification. When the connection drops, it reconnects with
 backoff and carries on from the last position it read, so nothing committed meanwhile is lost.
+Other channels (`listen`) share the connection: one session per process listens for all.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ class FeedListener:
         self.reads = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._channels: dict[str, Callable[[str | None], None]] = {}
+
+    def listen(self, channel: str, heard: Callable[[str | None], None]) -> None:
+        """Also hands on the payloads notified on `channel`, on the same connection; None
+        after each (re)connection, when notifications may have been missed meanwhile."""
+        self._channels[channel] = heard
 
     async def start(self) -> None:
         """Starts following; returns once the first connection listens (or failed once)."""
@@ -101,6 +108,9 @@ class FeedListener:
 
         conn.add_termination_listener(on_termination)
         await conn.add_listener(feed.CHANNEL, lambda *_: self._wake.set())
+        for channel, heard in self._channels.items():
+            await conn.add_listener(channel, _payload_to(heard))
+            heard(None)
         if self.position is None:
             self.position = await feed.start_position(conn)
             if self.started is not None:
@@ -132,3 +142,10 @@ class FeedListener:
                     log.exception("feed: delivering %d events failed", len(batch.events))
             if len(batch.events) < feed.READ_LIMIT:
                 return batch.waiting
+
+
+def _payload_to(heard: Callable[[str | None], None]) -> Callable[..., None]:
+    def listener(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        heard(payload)
+
+    return listener

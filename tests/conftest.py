@@ -65,6 +65,7 @@ DOMAIN_TABLES = (
     "categories",
     "customers",
     "idempotency_keys",
+    "event_streams",
 )
 
 
