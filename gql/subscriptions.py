@@ -10,11 +10,12 @@ ends: nothing is dropped without a message saying so.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -40,7 +41,15 @@ log = logging.getLogger("storefront.subscriptions")
 
 TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
 
-ContextFactory = Callable[[str, Viewer], RequestContext]
+
+class ContextFactory(Protocol):
+    def __call__(self, request_id: str, viewer: Viewer, *, read_after: int = 0) -> RequestContext:
+        """A context whose reads include WAL position `read_after` (0: any replica will do)."""
+        ...
+
+
+BatchContexts = Callable[[str, Viewer], RequestContext]
+"""The contexts of one batch's executions: a request id and a viewer are all they vary by."""
 
 
 class Stream:
@@ -177,7 +186,8 @@ class Hub:
                 wanted.append((event, takers))
         if not wanted:
             return
-        unscoped = self.context("feed", STAFF).loaders
+        contexts = self._contexts_at(max(event.read_at for event, _ in wanted))
+        unscoped = contexts("feed", STAFF).loaders
         documents = await load_documents(unscoped, [event for event, _ in wanted])
         for event, takers in wanted:
             cursor = cursor_of(event.position)
@@ -185,7 +195,7 @@ class Hub:
             if self.on_lag is not None:
                 self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
-                body = await self._execute(group[0], event, cursor, row)
+                body = await self._execute(group[0], event, cursor, row, contexts)
                 for stream in group:
                     stream.offer(cursor, body)
                     if stream.ended:
@@ -193,9 +203,27 @@ class Hub:
                     else:
                         self.delivered += 1
 
-    async def _execute(self, stream: Stream, event: ChangeEvent, cursor: str, row: Any) -> bytes:
+    def _contexts_at(self, read_at: int) -> BatchContexts:
+        """The contexts of one batch's node loads, which must never be older than its events:
+        their reads share one source, a replica that has replayed `read_at` (the position the
+        feed read the batch at) or else the primary, chosen once for the whole batch."""
+        shared = self.context("feed", STAFF, read_after=read_at)
+
+        def context(request_id: str, viewer: Viewer) -> RequestContext:
+            return dataclasses.replace(shared, request_id=request_id, viewer=viewer)
+
+        return context
+
+    async def _execute(
+        self,
+        stream: Stream,
+        event: ChangeEvent,
+        cursor: str,
+        row: Any,
+        contexts: BatchContexts,
+    ) -> bytes:
         viewer = stream.viewer
-        ctx = self.context(stream.request_id, viewer)
+        ctx = contexts(stream.request_id, viewer)
         if row is not None and sees_row(viewer, row):
             loader_for(ctx.loaders, event.table).prime_row(row)  # nested fields know it
         root = payload(stream.field, event, cursor, row, viewer)
