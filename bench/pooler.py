@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import cpu_seconds, worker_pids
+from bench.common import cpu_seconds, pooler_pids, worker_pids
 from server.embedded import EmbeddedPostgres
 from server.pgbouncer import pgbouncer
 from sql.pool import Database, create_pool
@@ -62,13 +62,7 @@ async def timed(
 def process_groups(postmaster: int | None) -> dict[str, list[int]]:
     """The processes whose CPU time a read costs: this one, PgBouncer (a child of this one)
     and, when known, PostgreSQL's (the postmaster's children)."""
-    me = os.getpid()
-    pooler = [
-        pid
-        for pid in worker_pids(me)
-        if b"pgbouncer" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
-    ]
-    groups = {"client": [me], "PgBouncer": pooler}
+    groups = {"client": [os.getpid()], "PgBouncer": pooler_pids()}
     if postmaster is not None:
         groups["PostgreSQL"] = worker_pids(postmaster)
     return groups

@@ -94,6 +94,7 @@ from bench.common import (
     in_process,
     our_app,
     place_order_input,
+    pooler_pids,
     prepare,
     restock,
     rss_mib,
@@ -633,6 +634,8 @@ class Run:
     cpu_ms_per_request: float
     """CPU time the server's processes spent per answer: steadier than req/s on a busy
     machine."""
+    pooler_cpu_ms_per_request: float
+    """CPU time the PgBouncer this benchmark started spent per answer (0 without one)."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
     machine_stolen: float
@@ -691,9 +694,10 @@ class Bench:
         if writes:
             asyncio.run(vacuum(self.url))
         before = self.successes(name) if writes else 0
-        pids = server.pids()
+        pids, pooler = server.pids(), pooler_pids()
         everyone = process_ticks()
         cpu_before, machine_before = cpu_seconds(pids), machine_ticks()
+        pooler_before = cpu_seconds(pooler)
         result = wrk(
             server.base,
             self.script(name),
@@ -703,6 +707,7 @@ class Bench:
             timeout=self.args.timeout,
         )
         cpu = cpu_seconds(pids) - cpu_before
+        pooler_cpu = cpu_seconds(pooler) - pooler_before
         machine_after = machine_ticks()
         others, busiest = others_cores(
             everyone,
@@ -729,6 +734,7 @@ class Bench:
             errors=result["requests"] - good + sockets,
             rss_mb=server.rss(),
             cpu_ms_per_request=round(cpu * 1000 / max(1, result["requests"]), 3),
+            pooler_cpu_ms_per_request=round(pooler_cpu * 1000 / max(1, result["requests"]), 3),
             machine_busy=round(busy / max(1, total), 3),
             machine_stolen=round(stolen / max(1, total), 3),
             others_cores=round(others, 3),
@@ -820,6 +826,7 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
         "p99_ms": round(median(runs, "p99_ms"), 2),
         "errors": sum(run.errors for run in runs),
         "cpu_ms_per_request": round(median(runs, "cpu_ms_per_request"), 3),
+        "pooler_cpu_ms_per_request": round(median(runs, "pooler_cpu_ms_per_request"), 3),
         "machine_busy": round(median(runs, "machine_busy"), 3),
         "others_cores_max": max(run.others_cores for run in runs),
         "rss_mb_by_round": [run.rss_mb for run in runs],
@@ -973,6 +980,15 @@ def render(report: dict[str, Any]) -> str:
     for line in report.get("paths", []):
         label = f"{line['request']} ours via {line['path']} vs direct"
         lines.append(side_by_side(label, line, line["other"], line["direct"]))
+    for line in report.get("paths", []):
+        if line["path"] == "PgBouncer":
+            other, direct = line["other"], line["direct"]
+            lines.append(
+                f"{line['request']} via PgBouncer: CPU ms per answer, server "
+                f"{other['cpu_ms_per_request']:.3f} (direct {direct['cpu_ms_per_request']:.3f}), "
+                f"PgBouncer {other.get('pooler_cpu_ms_per_request', 0):.3f}; rounds: "
+                f"{rounds_text(line)}"
+            )
     lines.append("")
     config = report["config"]
     lines.append(
