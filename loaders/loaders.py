@@ -33,14 +33,15 @@ from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
 from sql.products import ProductRow
 from sql.read_once import REPLAY_TURNS
+from sql.spec import Spec
 
 
-class _HasId(Protocol):
+class HasId(Protocol):
     @property
     def id(self) -> UUID: ...
 
 
-RowT = TypeVar("RowT", bound=_HasId)
+RowT = TypeVar("RowT", bound=HasId)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -222,24 +223,31 @@ class Loaders:
     def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
         self._executor = executor
         self._owner = owner
+        self._by_id: dict[str, ByIdLoader[Any]] = {}
 
-    @cached_property
+    def by_id(self, spec: Spec[RowT]) -> ByIdLoader[RowT]:
+        """Any entity's rows by id, within this request's owner scope if they have owners."""
+        loader = self._by_id.get(spec.table)
+        if loader is None:
+            fetch = partial(spec.by_ids, owner=self._owner)
+            loader = self._by_id[spec.table] = ByIdLoader(self._executor, fetch)
+        return loader
+
+    @property
     def customer_by_id(self) -> ByIdLoader[CustomerRow]:
-        fetch = partial(customers.customers_by_ids, owner=self._owner)
-        return ByIdLoader(self._executor, fetch)
+        return self.by_id(customers.CUSTOMER)
 
-    @cached_property
+    @property
     def category_by_id(self) -> ByIdLoader[CategoryRow]:
-        return ByIdLoader(self._executor, categories.categories_by_ids)
+        return self.by_id(categories.CATEGORY)
 
-    @cached_property
+    @property
     def product_by_id(self) -> ByIdLoader[ProductRow]:
-        return ByIdLoader(self._executor, products.products_by_ids)
+        return self.by_id(products.PRODUCT)
 
-    @cached_property
+    @property
     def order_by_id(self) -> ByIdLoader[OrderRow]:
-        fetch = partial(orders.orders_by_ids, owner=self._owner)
-        return ByIdLoader(self._executor, fetch)
+        return self.by_id(orders.ORDER)
 
     @cached_property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
