@@ -244,6 +244,17 @@ def worker_pids(pid: int) -> list[int]:
     return sorted(children) or [pid]
 
 
+def pooler_pids() -> list[int]:
+    """The PgBouncers this process started (`server.pgbouncer`), to account for their CPU."""
+    found = []
+    for pid in worker_pids(os.getpid()):
+        with contextlib.suppress(OSError):
+            program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            if program.endswith(b"pgbouncer"):
+                found.append(pid)
+    return found
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
     """CPU time (user and system) the processes have used so far, seconds."""
     ticks = os.sysconf("SC_CLK_TCK")

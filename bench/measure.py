@@ -18,6 +18,7 @@ from typing import Any
 from bench import peers
 from bench.common import (
     cpu_seconds,
+    pooler_pids,
     rss_mib,
     serve,
     staff_token,
@@ -62,6 +63,8 @@ class Run:
     machine."""
     database_cpu_ms_per_request: float
     """CPU time PostgreSQL's sessions with the bench's database spent per answer."""
+    pooler_cpu_ms_per_request: float
+    """CPU time the PgBouncer this benchmark started spent per answer (0 without one)."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
     machine_stolen: float
@@ -123,9 +126,10 @@ class Bench:
         if writes:
             asyncio.run(vacuum(self.url))
         before = self.successes(name) if writes else 0
-        pids = server.pids()
+        pids, pooler = server.pids(), pooler_pids()
         everyone = process_ticks()
         cpu_before, machine_before = cpu_seconds(pids), machine_ticks()
+        pooler_before = cpu_seconds(pooler)
         result = wrk(
             server.base,
             self.script(name, server),
@@ -135,6 +139,7 @@ class Bench:
             timeout=self.args.timeout,
         )
         cpu = cpu_seconds(pids) - cpu_before
+        pooler_cpu = cpu_seconds(pooler) - pooler_before
         machine_after = machine_ticks()
         others, busiest = others_cores(
             everyone,
@@ -163,6 +168,7 @@ class Bench:
             rss_mb=server.rss(),
             cpu_ms_per_request=round(cpu * 1000 / max(1, result["requests"]), 3),
             database_cpu_ms_per_request=round(database_cpu * 1000 / max(1, result["requests"]), 3),
+            pooler_cpu_ms_per_request=round(pooler_cpu * 1000 / max(1, result["requests"]), 3),
             machine_busy=round(busy / max(1, total), 3),
             machine_stolen=round(stolen / max(1, total), 3),
             others_cores=round(others, 3),

@@ -12,7 +12,9 @@ one client reads one row by primary key, one read after another, four ways:
   (BEGIN batch, the read, COMMIT);
 - pooled, no limit: the floor of the pooled reads.
 
-It prints the median over the rounds of microseconds per read, and its ratio to direct.
+It prints the median over the rounds of microseconds per read, and its ratio to direct,
+then the CPU time each read cost this client, PgBouncer and PostgreSQL (all its processes,
+embedded database only): unlike the elapsed time, other work on the machine barely moves it.
 Figures vary with how busy the machine is: compare the ratios of one run.
 """
 
@@ -30,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import cpu_seconds, pooler_pids, worker_pids
 from server.embedded import EmbeddedPostgres
 from server.pgbouncer import pgbouncer
 from sql.pool import Database, create_pool
@@ -38,16 +41,36 @@ from sql.transactions import transaction
 READ = "SELECT id, name FROM bench_rows WHERE id = $1"
 
 
-async def timed(read: Callable[[int], Awaitable[object]], reads: int) -> float:
+Figures = dict[str, float]
+"""Microseconds per read: "elapsed", and the CPU time of each process group by its name."""
+
+
+async def timed(
+    read: Callable[[int], Awaitable[object]], reads: int, groups: dict[str, list[int]]
+) -> Figures:
     for i in range(200):  # warm the connection and the caches
         await read(i % 100)
+    cpu = {name: cpu_seconds(pids) for name, pids in groups.items()}
     started = time.perf_counter()
     for i in range(reads):
         await read(i % 100)
-    return (time.perf_counter() - started) / reads * 1e6
+    figures = {"elapsed": time.perf_counter() - started}
+    figures.update((name, cpu_seconds(pids) - cpu[name]) for name, pids in groups.items())
+    return {name: seconds / reads * 1e6 for name, seconds in figures.items()}
 
 
-async def measure(direct_url: str, pooled_url: str, *, reads: int, rounds: int) -> dict[str, float]:
+def process_groups(postmaster: int | None) -> dict[str, list[int]]:
+    """The processes whose CPU time a read costs: this one, PgBouncer (a child of this one)
+    and, when known, PostgreSQL's (the postmaster's children)."""
+    groups = {"client": [os.getpid()], "PgBouncer": pooler_pids()}
+    if postmaster is not None:
+        groups["PostgreSQL"] = worker_pids(postmaster)
+    return groups
+
+
+async def measure(
+    direct_url: str, pooled_url: str, *, reads: int, rounds: int, postmaster: int | None
+) -> dict[str, Figures]:
     setup = await create_pool(direct_url, min_size=1, max_size=1, statement_timeout_ms=0)
     await setup.execute(
         "CREATE TABLE IF NOT EXISTS bench_rows AS"
@@ -76,11 +99,15 @@ async def measure(direct_url: str, pooled_url: str, *, reads: int, rounds: int) 
         "pooled, no limit": lone(floor),
     }
     try:
-        figures: dict[str, list[float]] = {name: [] for name in ways}
+        runs: dict[str, list[Figures]] = {name: [] for name in ways}
         for _ in range(rounds):  # the ways take turns, so a busy moment hits all of them
+            groups = process_groups(postmaster)  # PostgreSQL's sessions come and go
             for name, read in ways.items():
-                figures[name].append(await timed(read, reads))
-        return {name: statistics.median(runs) for name, runs in figures.items()}
+                runs[name].append(await timed(read, reads, groups))
+        return {
+            name: {key: statistics.median(run[key] for run in found) for key in found[0]}
+            for name, found in runs.items()
+        }
     finally:
         for db in (direct, pooled, floor):
             await db.close()
@@ -92,22 +119,35 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds (the median is shown)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        embedded = None
+        embedded, postmaster = None, None
         url = os.environ.get("DATABASE_URL")
         if url is None:
             embedded = EmbeddedPostgres(Path(scratch) / "pg", durable=False)
             url = embedded.start()
+            postmaster = int((embedded.pgdata / "postmaster.pid").read_text().split()[0])
         try:
             with pgbouncer(url, Path(scratch) / "pgbouncer") as pooled_url:
                 figures = asyncio.run(
-                    measure(url, pooled_url, reads=args.reads, rounds=args.rounds)
+                    measure(
+                        url,
+                        pooled_url,
+                        reads=args.reads,
+                        rounds=args.rounds,
+                        postmaster=postmaster,
+                    )
                 )
         finally:
             if embedded is not None:
                 embedded.stop()
-    base = figures["direct"]
-    for name, micros in figures.items():
-        print(f"{name:24} {micros:8.0f} µs/read  {micros / base:5.2f}x direct")
+    base = figures["direct"]["elapsed"]
+    for name, found in figures.items():
+        cpu = "  ".join(
+            f"{group} {micros:4.0f}" for group, micros in found.items() if group != "elapsed"
+        )
+        print(
+            f"{name:24} {found['elapsed']:8.0f} µs/read  {found['elapsed'] / base:5.2f}x direct"
+            f"   CPU µs/read: {cpu}"
+        )
 
 
 if __name__ == "__main__":

@@ -65,6 +65,15 @@ def render(report: dict[str, Any]) -> str:
     for line in report.get("paths", []):
         label = f"{line['request']} ours via {line['path']} vs direct"
         lines.append(side_by_side(label, line, line["other"], line["direct"]))
+    for line in report.get("paths", []):
+        if line["path"] == "PgBouncer":
+            other, direct = line["other"], line["direct"]
+            lines.append(
+                f"{line['request']} via PgBouncer: CPU ms per answer, server "
+                f"{other['cpu_ms_per_request']:.3f} (direct {direct['cpu_ms_per_request']:.3f}), "
+                f"PgBouncer {other.get('pooler_cpu_ms_per_request', 0):.3f}; rounds: "
+                f"{rounds_text(line)}"
+            )
     lines.extend(peer_table(report))
     lines.append("")
     config = report["config"]

@@ -45,6 +45,7 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
         "errors": sum(run.errors for run in runs),
         "cpu_ms_per_request": round(median(runs, "cpu_ms_per_request"), 3),
         "database_cpu_ms_per_request": round(median(runs, "database_cpu_ms_per_request"), 3),
+        "pooler_cpu_ms_per_request": round(median(runs, "pooler_cpu_ms_per_request"), 3),
         "machine_busy": round(median(runs, "machine_busy"), 3),
         "others_cores_max": max(run.others_cores for run in runs),
         "rss_mb_by_round": [run.rss_mb for run in runs],

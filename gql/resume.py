@@ -23,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import plain_error
+from gql.feed_contexts import contexts_at
 from resolvers.changes import (
     cursor_of,
     load_documents,
@@ -58,7 +59,8 @@ async def _resume(hub: Hub, stream: Stream, cursor: str) -> None:
     if position is None:
         stream.stop(_foreign())
         return
-    db = hub.context(stream.request_id, STAFF).db
+    # The outbox of the primary, whose feed the live results come from: a replica's may lag.
+    db = hub.context(stream.request_id, STAFF, writes=True).db
     stream.missed = False
     remembered = hub.window.after(position)
     if remembered is not None:
@@ -99,10 +101,11 @@ async def _replay(hub: Hub, stream: Stream, events: list[ChangeEvent]) -> None:
     wanted = [e for e in events if stream.interest.wants(e) and sees_event(stream.viewer, e)]
     # Equal subscribers got equal results: run the selection only for events not kept.
     missing = [e for e in wanted if (stream.key, e.position) not in hub.window.results]
+    contexts = contexts_at(hub.context, wanted)
     documents = {}
     if missing:
         documents = await until_available(
-            lambda: load_documents(hub.context("feed", STAFF).loaders, missing)
+            lambda: load_documents(contexts("feed", STAFF).loaders, missing)
         )
     for event in wanted:
         await _room(stream)
@@ -112,7 +115,7 @@ async def _replay(hub: Hub, stream: Stream, events: list[ChangeEvent]) -> None:
         body = hub.window.results.get((stream.key, event.position))
         if body is None:
             row = documents.get((event.table, event.id))
-            body = await hub._execute(stream, event, cursor, row)
+            body = await hub._execute(stream, event, cursor, row, contexts)
             hub.window.remember(stream.key, event.position, body)
         stream.send(cursor, body)
         hub.delivered += not stream.ended

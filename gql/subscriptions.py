@@ -30,6 +30,7 @@ from engine.operations import Operations, Runnable
 from engine.streams import Deliver
 from engine.streams import Stream as AnyStream
 from gql.changes import Interest, interest, payload
+from gql.feed_contexts import BatchContexts, ContextFactory, contexts_at
 from gql.feed_window import FeedWindow
 from gql.resume import resume
 from gql.subscription_roots import result_variables, root_field
@@ -44,15 +45,12 @@ from resolvers.changes import (
     sees_row,
     until_available,
 )
-from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer
 from sql.feed import ChangeEvent, Position
 
 log = logging.getLogger("storefront.subscriptions")
 
 TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
-
-ContextFactory = Callable[[str, Viewer], RequestContext]
 
 
 class Stream:
@@ -244,8 +242,9 @@ class Hub:
         if not wanted:
             return
         events = [event for event, _ in wanted]
+        contexts = contexts_at(self.context, events)
         documents = await until_available(
-            lambda: load_documents(self.context("feed", STAFF).loaders, events)
+            lambda: load_documents(contexts("feed", STAFF).loaders, events)
         )
         for event, takers in wanted:
             cursor = cursor_of(event.position)
@@ -253,7 +252,7 @@ class Hub:
             if self.on_lag is not None:
                 self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
-                body = await self._execute(group[0], event, cursor, row)
+                body = await self._execute(group[0], event, cursor, row, contexts)
                 self.window.remember(group[0].key, event.position, body)
                 for stream in group:
                     stream.offer(cursor, body)
@@ -262,22 +261,31 @@ class Hub:
                     else:
                         self.delivered += 1
 
-    async def _execute(self, stream: Stream, event: ChangeEvent, cursor: str, row: Any) -> bytes:
+    async def _execute(
+        self,
+        stream: Stream,
+        event: ChangeEvent,
+        cursor: str,
+        row: Any,
+        contexts: BatchContexts | None = None,
+    ) -> bytes:
         """The stream's selection on one event, as JSON. While the database is unavailable
-        the event is run again after a pause: an outage delays events, it loses none."""
+        the event is run again after a pause: an outage delays events, it loses none.
+        `contexts`: those of the event's batch (`gql.feed_contexts`)."""
+        contexts = contexts or contexts_at(self.context, [event])
         pause = RETRY_FIRST
         while True:
-            result = await self._execute_once(stream, event, cursor, row)
+            result = await self._execute_once(stream, event, cursor, row, contexts)
             if not any(_unavailable(error) for error in result.get("errors") or ()):
                 return orjson.dumps(result)
             await asyncio.sleep(pause)
             pause = min(pause * 2, RETRY_MOST)
 
     async def _execute_once(
-        self, stream: Stream, event: ChangeEvent, cursor: str, row: Any
+        self, stream: Stream, event: ChangeEvent, cursor: str, row: Any, contexts: BatchContexts
     ) -> dict[str, Any]:
         viewer = stream.viewer
-        ctx = self.context(stream.request_id, viewer)
+        ctx = contexts(stream.request_id, viewer)
         if row is not None and sees_row(viewer, row):
             loader_for(ctx.loaders, event.table).prime_row(row)  # nested fields know it
         root = payload(stream.field, event, cursor, row, viewer)

@@ -8,7 +8,7 @@ already read: a reader that moves past a position never misses an event behind i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
@@ -45,6 +45,9 @@ class ChangeEvent:
     owner_id: UUID | None
     at: datetime
     fields: tuple[str, ...]
+    # The primary's WAL insert position when the event was read, at or after its commit: a
+    # replica that has replayed it holds the event's document at least as new as the event.
+    read_at: int = field(compare=False)
 
     @property
     def position(self) -> Position:
@@ -58,14 +61,22 @@ class Batch:
     end: Position  # where the reader stands after this batch
 
 
-# One statement: the horizon, whether committed events wait above it, and the events
-# between the reader's position and the horizon (a row of NULLs when there are none).
+# One statement: the horizon, whether committed events wait above it, the events between the
+# reader's position and the horizon (a row of NULLs when there are none), and the WAL insert
+# position, read after the statement's snapshot and so after the commit record of every
+# event it returns (an event's own insert position comes before its commit's); on a standby,
+# which has no insert position, its replay position, likewise past every commit it shows.
 # `{extra}` adds columns read in the same snapshot (see RESUME).
 _READ = """
-WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+WITH horizon AS (
+    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin,
+           (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                 ELSE pg_current_wal_insert_lsn() END - '0/0'::pg_lsn)::bigint AS read_at
+)
 SELECT e.xid::text::bigint AS xid, e.seq, e.kind, e.table_name, e.id, e.rev, e.owner_id,
        e.at, e.fields,
-       EXISTS (SELECT FROM change_events w WHERE w.xid >= h.xmin) AS waiting{extra}
+       EXISTS (SELECT FROM change_events w WHERE w.xid >= h.xmin) AS waiting,
+       h.read_at{extra}
 FROM horizon h
 LEFT JOIN LATERAL (
     SELECT * FROM change_events c
@@ -132,7 +143,7 @@ async def read_after(executor: Executor, position: Position, *, limit: int = REA
 
 def _batch(records: list[Record], position: Position, limit: int) -> Batch:
     events = [
-        ChangeEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8]))
+        ChangeEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8]), r[10])
         for r in records
         if r[0] is not None
     ]
@@ -154,7 +165,7 @@ async def resume_after(
     """`read_after` for a position a client holds, with whether it can be resumed from."""
     records = await executor.fetch(RESUME, str(position.xid), position.seq, limit)
     batch = _batch(records, position, limit)
-    known, pruned_xid, pruned_seq = records[0][10], records[0][11], records[0][12]
+    known, pruned_xid, pruned_seq = records[0][11], records[0][12], records[0][13]
     through = None if pruned_xid is None else Position(pruned_xid, pruned_seq)
     expired = through is not None and position < through
     return Resumed(batch, bool(known) or position == through, expired)

@@ -199,6 +199,11 @@ async def create_pool(
     server_settings = {"application_name": application_name, "timezone": "UTC"}
     if not transaction_pooler:
         server_settings.update((name, str(value)) for name, value in timeouts.items())
+    else:
+        # asyncpg asks for client_encoding 'utf-8' (quotes included); the server reports
+        # UTF8, so PgBouncer, comparing the two as text, sent a SET before every transaction
+        # (a round trip to the server each time). A later parameter of the same name wins.
+        server_settings["client_encoding"] = "UTF8"
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,

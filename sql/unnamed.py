@@ -9,10 +9,18 @@ connection. PgBouncer hands one batch, up to its Sync, to one server connection.
 It extends asyncpg's `Connection._get_statement` (asyncpg's own path for a disabled
 cache, which marks the statement to be parsed again); the cache is emptied whenever
 asyncpg empties its own (a schema change seen by the server).
+
+asyncpg writes the Parse message and the rest (Bind, Execute, Sync) to the socket one after
+the other: two packets, each a wake-up of PgBouncer, a forward and a wake-up of the server.
+The socket is corked (TCP_CORK) while a statement is sent, and uncorked as soon as the
+sender waits for the answer, so the four go as one packet.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 from collections import OrderedDict
 from typing import Any
 
@@ -28,6 +36,33 @@ class UnnamedStatements(ObservedConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._described: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._socket: Any = None
+
+    async def _execute(
+        self,
+        query: str,
+        args: Any,
+        limit: int,
+        timeout: Any,  # noqa: ASYNC109 (asyncpg's signature)
+        **options: Any,
+    ) -> Any:
+        self._cork()
+        return await super()._execute(query, args, limit, timeout, **options)
+
+    def _cork(self) -> None:
+        """Holds what is written from now until this task first waits (the answer)."""
+        if self._socket is None:
+            self._socket = self._transport.get_extra_info("socket")  # type: ignore[attr-defined]
+            if self._socket is None or not hasattr(socket, "TCP_CORK"):
+                self._socket = False  # not a TCP socket on Linux: send as asyncpg does
+        if self._socket is False:
+            return
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        asyncio.get_running_loop().call_soon(self._uncork)
+
+    def _uncork(self) -> None:
+        with contextlib.suppress(OSError):  # closed meanwhile: nothing left to send
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
 
     # asyncpg's private methods, which its type stubs leave out.
     async def _get_statement(self, query: str, budget: Any, **options: Any) -> Any:

@@ -1,7 +1,7 @@
 """Reads from a real streaming replica (`pg_basebackup -R`) that applies commits a second
 late on purpose (`recovery_min_apply_delay`): a read right after a write is stale without
-the token and never with it, a replica too far behind is left out, and a replica that stops
-costs no read."""
+the token and never with it, a subscriber's event never comes with older data than the
+event, a replica too far behind is left out, and a replica that stops costs no read."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ from sql.pool import Database, connect, create_pool
 from sql.replicas import Replicas
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.api.test_subscriptions import settled
+from tests.api.ws import client as ws_client
+from tests.api.ws import live_server
 from tests.conftest import DOMAIN_TABLES, through_pooler, token
 
 APPLY_DELAY_MS = 1000
@@ -75,6 +78,7 @@ class Shop:
     db: Database
     product: str  # global id
     rev: int
+    product_id: UUID
 
 
 @pytest.fixture
@@ -85,7 +89,7 @@ async def shop(cluster: Cluster) -> AsyncIterator[Shop]:
         await db.execute(f"TRUNCATE {', '.join(DOMAIN_TABLES)} RESTART IDENTITY CASCADE")
         product_id = await factories.product(db, await factories.category(db), price="10.00")
         await _until_on_replica(cluster.standby.url, product_id)
-        yield Shop(db, to_global_id("Product", product_id), rev=1)
+        yield Shop(db, to_global_id("Product", product_id), rev=1, product_id=product_id)
     finally:
         await db.close()
 
@@ -163,6 +167,41 @@ async def test_a_read_after_a_write_is_stale_without_the_token_and_fresh_with_it
         assert rs.served == {rs.members[0].name: 1}  # ... which then answered
 
 
+@pytest.mark.parametrize("wait_ms", [200, 5000], ids=["from-the-primary", "from-the-replica"])
+async def test_a_subscriber_gets_the_events_state_never_the_replicas_older_one(
+    cluster: Cluster, shop: Shop, wait_ms: int
+) -> None:
+    """The event's node is loaded once the replica has replayed the event (waiting at most
+    `STOREFRONT_REPLICA_MAX_WAIT_MS`), else from the primary; a plain query meanwhile is
+    answered by the replica, a second behind."""
+    subscription = "subscription($id: ID) { productChanged(id: $id) { product { price } } }"
+    async with live_server(
+        cluster.primary.url, database_replica_url=cluster.standby.url, replica_max_wait_ms=wait_ms
+    ) as (url, application):
+        replicas: Replicas = application.state.replicas
+        replica = replicas.members[0].name
+        assert await _healthy(replicas), "the replica never came into use"
+        http_url = url.replace("ws://", "http://").removesuffix("/graphql")
+        async with ws_client(url) as subscriber, httpx.AsyncClient(base_url=http_url) as http:
+            await subscriber.subscribe("1", subscription, {"id": shop.product})
+            await settled(application)
+            before = replicas.served.copy()
+            started = time.monotonic()
+            await shop.db.execute(
+                "UPDATE products SET price = 11, rev = rev + 1 WHERE id = $1", shop.product_id
+            )
+            plain = await GraphQLClient(http, bearer=None).query(READ, {"id": shop.product})
+            assert plain["data"]["product"]["price"] == "10.00"  # the replica, a second behind
+            message = await subscriber.receive(timeout=10)
+            assert message["payload"]["data"]["productChanged"]["product"] == {"price": "11.00"}
+            served = replicas.served - before
+        if wait_ms < APPLY_DELAY_MS:
+            assert served == {replica: 1, "primary": 1}  # the query, then the event's node
+        else:
+            assert time.monotonic() - started > 0.3  # it waited for the replica ...
+            assert served == {replica: 2}  # ... which then answered
+
+
 async def test_a_replica_further_behind_than_the_limit_is_left_out(
     cluster: Cluster, shop: Shop
 ) -> None:
@@ -208,7 +247,7 @@ async def test_a_mutation_that_wrote_carries_its_token_and_one_that_did_not_none
     client: GraphQLClient, db: Database
 ) -> None:
     product_id = await factories.product(db, await factories.category(db))
-    shop = Shop(db, to_global_id("Product", product_id), rev=1)
+    shop = Shop(db, to_global_id("Product", product_id), rev=1, product_id=product_id)
     read_after = await _write(client, shop, "20.00")
     assert read_after.startswith("1.")
     stale = await client.query(UPDATE, {"id": shop.product, "rev": 1, "price": "21.00"})

@@ -1,6 +1,7 @@
 """Two `storefront serve` processes on one database, both through PgBouncer in transaction
 mode, behave as one: stock, revisions and idempotency keys hold across them, and the
-migrations ran once (over the direct URL, under their lock)."""
+migrations ran once (over the direct URL, under their lock). So do the two workers of one
+`storefront serve` with `STOREFRONT_WORKERS=2`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
@@ -22,6 +24,7 @@ from tests import factories
 from tests.api.test_order_mutations import PLACE, order_input
 from tests.conftest import TEST_SECRET, token
 from tests.e2e.conftest import RunningServer, storefront_serve
+from tests.e2e.test_serve import LISTENING, owners_of, sockets_on, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +35,13 @@ CREATE = """mutation($name: String!, $key: String) {
     __typename ... on CreateCategorySuccess { category { id } } } }"""
 
 
-@pytest.fixture
+@pytest.fixture(params=["two-instances", "two-workers"])
 def two(
-    tmp_path: Path, pgbouncer_url: str, direct_database_url: str, db: Database
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    pgbouncer_url: str,
+    direct_database_url: str,
+    db: Database,
 ) -> Iterator[tuple[RunningServer, RunningServer]]:
     env = {
         "STOREFRONT_SEED_DEMO": "false",
@@ -44,6 +51,13 @@ def two(
         "STOREFRONT_POOL_ACQUIRE_TIMEOUT": "30",
         "STOREFRONT_JWT_SECRET": TEST_SECRET,
     }
+    if request.param == "two-workers":
+        (tmp_path / "a").mkdir()
+        env["STOREFRONT_WORKERS"] = "2"
+        with storefront_serve(tmp_path / "a", database_url=pgbouncer_url, extra_env=env) as one:
+            _both_workers_through(one, pgbouncer_url)
+            yield one, one  # each request a new connection, which the kernel hands to either
+        return
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
     with contextlib.ExitStack() as stack:
@@ -54,6 +68,28 @@ def two(
             for name in ("a", "b")
         ]
         yield servers[0], servers[1]
+
+
+def _both_workers_through(server: RunningServer, pgbouncer_url: str) -> None:
+    """Two workers listen, and each holds its own pool's connections to PgBouncer."""
+    port = int(server.base_url.rsplit(":", 1)[1])
+    wait_for(lambda: len(sockets_on(port, LISTENING)) == 2, what="two listening workers")
+    pooler = urlsplit(pgbouncer_url).port
+    assert pooler is not None
+    wait_for(
+        lambda: len(owners_of(_sockets_to(pooler), server.process.pid)) == 2,
+        what="connections to PgBouncer from both workers",
+    )
+
+
+def _sockets_to(port: int) -> set[str]:
+    """Inodes of the established IPv4 TCP sockets whose remote port is `port`."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            found.add(fields[9])
+    return found
 
 
 async def _post(server: RunningServer, query: str, **variables: Any) -> dict[str, Any]:

@@ -59,6 +59,25 @@ async def test_each_write_records_its_kind_owner_and_changed_fields(db: Database
     assert [e.position for e in events] == sorted(e.position for e in events)
 
 
+async def test_events_carry_a_wal_position_past_their_commit(db: Database) -> None:
+    """What a replica must have replayed to hold an event's write: at least the WAL insert
+    position after the commit, not the one the event was written at (before the commit)."""
+    start = await feed.start_position(db)
+    category = await factories.category(db)
+    async with db.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute("UPDATE categories SET name = 'x' WHERE id = $1", category)
+            inside = await conn.fetchval(WAL_POSITION)
+        committed = await conn.fetchval(WAL_POSITION)
+    assert committed > inside
+    events = await events_since(db, start)
+    assert [e.kind for e in events] == ["CREATED", "UPDATED"]
+    assert all(e.read_at >= committed for e in events)
+
+
+WAL_POSITION = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
+
+
 async def test_a_rolled_back_write_records_nothing(db: Database) -> None:
     category = await factories.category(db)
     start = await feed.start_position(db)

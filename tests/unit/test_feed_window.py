@@ -11,7 +11,7 @@ from sql.feed import ChangeEvent, Position
 
 
 def event(xid: int, seq: int) -> ChangeEvent:
-    return ChangeEvent(xid, seq, "UPDATED", "products", uuid4(), 1, None, datetime.now(UTC), ())
+    return ChangeEvent(xid, seq, "UPDATED", "products", uuid4(), 1, None, datetime.now(UTC), (), 0)
 
 
 def positions(window: FeedWindow, after: Position) -> list[Position] | None:
