@@ -9,6 +9,8 @@ from enum import EnumMeta
 from typing import Any
 
 from graphql import (
+    BREAK,
+    DirectiveNode,
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLAbstractType,
@@ -24,11 +26,14 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    VariableNode,
+    Visitor,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
+    visit,
 )
 from graphql.execution.collect_fields import (
     FieldDetails,
@@ -236,10 +241,11 @@ class CompiledQueries:
         if key in self.plans:
             return self.plans[key]
         plan: Plan | None = None
-        if operation.operation is OperationType.QUERY and schema.query_type is not None:
+        root = schema.query_type if operation.operation is OperationType.QUERY else None
+        if root is not None and not _null_conditions(document, variables):
             compiler = Compiler(schema, document, operation, variables)
             try:
-                plan = (compiler, compiler.root(schema.query_type))
+                plan = (compiler, compiler.root(root))
             except (Abandon, GraphQLError):  # e.g. `@include(if: $b)` with $b null
                 plan = None
         self.plans[key] = plan
@@ -255,6 +261,28 @@ def _plan_key(operation: OperationDefinitionNode, variables: VariableValues) -> 
         if _is_boolean(d)
     )
     return (id(operation), booleans)
+
+
+def _null_conditions(document: DocumentNode, variables: VariableValues) -> bool:
+    """Whether a `@skip`/`@include` reads a variable that is null. graphql-core reports it
+    only where it meets the directive, under an abstract type after that field's read, so
+    which errors an answer carries depends on timing: such runs are left to graphql-core."""
+    coerced = variables.coerced
+    found = False
+
+    class Conditions(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+            nonlocal found
+            if node.name.value in ("skip", "include"):
+                for argument in node.arguments or ():
+                    value = argument.value
+                    if isinstance(value, VariableNode) and coerced.get(value.name.value) is None:
+                        found = True
+                        return BREAK
+            return None
+
+    visit(document, Conditions())
+    return found
 
 
 def _is_boolean(definition: Any) -> bool:
