@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -30,9 +31,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import orjson
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +45,7 @@ from bench.common import (
     stop,
     worker_pids,
 )
+from bench.lean_ws import Subscriber, subscribe
 from gql.node_ids import to_global_id
 from resolvers.changes import position_of
 from sql.pool import connect as connect_db
@@ -66,60 +66,49 @@ class Figures:
     lost: int
     duplicated: int
     unordered: int  # subscribers that saw events out of commit order
+    failures: int  # messages other than events: errors (SUBSCRIBER_TOO_SLOW), closes
     cpu_us_per_event: float
+    client_cpu_us_per_event: float  # the load generator's, on the same cores
     rss_mib: float
-
-
-async def subscribe(url: str, product: str) -> ClientConnection:
-    socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-    await socket.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
-    ack = orjson.loads(await socket.recv())
-    assert ack["type"] == "connection_ack", ack
-    variables = {"id": product}
-    message = {
-        "id": "1",
-        "type": "subscribe",
-        "payload": {"query": SELECTION, "variables": variables},
-    }
-    await socket.send(orjson.dumps(message).decode())
-    return socket
+    rss_before_mib: float  # before the subscribers connected
+    load: float  # the machine's load average over the last minute, at the end
 
 
 Arrivals = list[tuple[int, float]]
 """What one subscriber received: (the event's xid, when it arrived), in arrival order."""
 
 
-async def listen(
-    socket: ClientConnection, arrivals: list[tuple[bytes, float]], updates: int
-) -> None:
-    """Keeps each event's cursor and arrival time, parsing no more than the cursor: the load
-    generator shares the machine with the server, and must cost it as little as it can."""
-    while len(arrivals) < updates:
-        raw = await socket.recv(decode=False)
-        arrived = time.perf_counter()
-        start = raw.find(b'"cursor":"')
-        if start >= 0:
-            start += len(b'"cursor":"')
-            arrivals.append((raw[start : raw.index(b'"', start)], arrived))
+@dataclass
+class Share:
+    """What one client process brings back."""
+
+    received: list[Arrivals]
+    failures: list[bytes]  # messages other than its events: errors, completes, closes
+    cpu_seconds: float  # the client process's own, while it listened
 
 
 async def client_share(
     url: str, product: str, count: int, updates: int, ready: Any, limit: float
-) -> list[Arrivals]:
-    sockets: list[ClientConnection] = []
+) -> Share:
+    subscribers: list[Subscriber] = []
+    variables = {"id": product}
     for start in range(0, count, 100):  # connect a hundred at a time
         batch = min(count, start + 100) - start
-        sockets += await asyncio.gather(*(subscribe(url, product) for _ in range(batch)))
+        subscribers += await asyncio.gather(
+            *(subscribe(url, SELECTION, variables, expected=updates) for _ in range(batch))
+        )
+    cpu = time.process_time()
     ready.set()
-    arrivals: list[list[tuple[bytes, float]]] = [[] for _ in sockets]
-    tasks = [
-        asyncio.create_task(listen(s, a, updates)) for s, a in zip(sockets, arrivals, strict=True)
-    ]
-    await asyncio.wait(tasks, timeout=limit)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
-    return [[(_xid(cursor), at) for cursor, at in mine] for mine in arrivals]
+    await asyncio.wait([s.filled for s in subscribers], timeout=limit)
+    cpu = time.process_time() - cpu
+    for subscriber in subscribers:
+        subscriber.close()
+    await asyncio.wait([s.closed for s in subscribers], timeout=10)
+    return Share(
+        received=[[(_xid(cursor), at) for cursor, at in s.arrivals] for s in subscribers],
+        failures=[f for s in subscribers for f in s.failures],
+        cpu_seconds=cpu,
+    )
 
 
 def _xid(cursor: bytes) -> int:
@@ -178,18 +167,18 @@ def run(
         )
         for share, ready in zip(shares, readies, strict=True)
     ]
+    workers = worker_pids(pid)
+    rss_before = sum(rss_mib(p) for p in workers)
     for process in clients:
         process.start()
     for ready in readies:
         if not ready.wait(120):
             raise SystemExit("the subscribers did not connect within 2 minutes")
     time.sleep(1.0)  # every subscription registered
-    workers = worker_pids(pid)
     cpu_before = cpu_seconds(workers)
     sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
-    received: list[Arrivals] = []
-    for _ in clients:
-        received += results.get(timeout=limit + 30)
+    shares_back: list[Share] = [results.get(timeout=limit + 30) for _ in clients]
+    received = [mine for share in shares_back for mine in share.received]
     cpu = cpu_seconds(workers) - cpu_before
     rss = sum(rss_mib(p) for p in workers)
     for process in clients:
@@ -209,8 +198,12 @@ def run(
         lost=n * updates - unique,
         duplicated=got - unique,
         unordered=unordered,
+        failures=sum(len(share.failures) for share in shares_back),
         cpu_us_per_event=cpu / max(1, got) * 1e6,
+        client_cpu_us_per_event=sum(s.cpu_seconds for s in shares_back) / max(1, got) * 1e6,
         rss_mib=rss,
+        rss_before_mib=rss_before,
+        load=os.getloadavg()[0],
     )
 
 
@@ -219,13 +212,16 @@ def report(f: Figures, rate: float) -> None:
         f"{f.subscribers:>6} subscribers  {rate:g} updates/s x {f.updates}  "
         f"p50 {f.p50_ms:6.1f} ms  p99 {f.p99_ms:6.1f} ms  "
         f"lost {f.lost}  duplicated {f.duplicated}  out of order {f.unordered}  "
-        f"server CPU {f.cpu_us_per_event:5.1f} us/event  RSS {f.rss_mib:5.1f} MiB",
+        f"other messages {f.failures}  CPU us/event: server {f.cpu_us_per_event:4.1f} "
+        f"clients {f.client_cpu_us_per_event:4.1f}  RSS {f.rss_mib:5.1f} MiB "
+        f"({(f.rss_mib - f.rss_before_mib) * 1024 / f.subscribers:4.1f} KiB per subscriber "
+        f"above {f.rss_before_mib:5.1f})  load {f.load:4.1f}",
         flush=True,
     )
 
 
 def holds(f: Figures) -> bool:
-    return f.p99_ms <= TARGET_P99_MS and f.lost == f.duplicated == f.unordered == 0
+    return f.p99_ms <= TARGET_P99_MS and f.lost == f.duplicated == f.unordered == f.failures == 0
 
 
 def main() -> None:
@@ -235,7 +231,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--client-processes", type=int, default=2, help="load generators")
+    parser.add_argument("--client-processes", type=int, default=1, help="load generators")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
     args = parser.parse_args()
     with database() as db_url:
