@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -196,6 +196,17 @@ WEBSOCKETS = "websockets-sansio"
 than the default (about 169 against 180 MiB for 1,000 subscribers, bench/subscriptions.py)."""
 
 
+def websocket_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's WebSocket options, for `serve` and for servers tests start themselves."""
+    return {
+        "ws": WEBSOCKETS,
+        "ws_max_size": settings.ws_max_message_bytes,
+        # A compressed stream keeps zlib's state per connection and compresses every event
+        # once per subscriber; off, clients that offer permessage-deflate go without it.
+        "ws_per_message_deflate": settings.ws_compression,
+    }
+
+
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
     """How uvicorn serves the app, which each worker builds from the environment."""
 
@@ -214,8 +225,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         http=HttpProtocol,
         head_timeout=settings.header_timeout,
         timeout_keep_alive=settings.keep_alive_timeout,
-        ws=WEBSOCKETS,
-        ws_max_size=settings.ws_max_message_bytes,
+        **websocket_options(settings),
     )
 
 

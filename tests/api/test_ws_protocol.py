@@ -220,3 +220,22 @@ async def test_production_rules_close_introspection_over_the_socket(
             await staff.subscribe("i", "{ __schema { queryType { name } } }")
             [answer] = await nexts(staff, 1)
             assert answer["payload"]["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.mark.parametrize("compression", [False, True])
+async def test_compression_is_only_used_when_configured(
+    database_url: str, db: Database, compression: bool
+) -> None:
+    """The client offers permessage-deflate (websockets does by default); the server takes
+    it only with STOREFRONT_WS_COMPRESSION, and answers either way."""
+    async with (
+        live_server(database_url, ws_compression=compression) as (url, _app),
+        client(url) as anonymous,
+    ):
+        response = anonymous.socket.response
+        assert response is not None
+        extensions = response.headers.get("Sec-WebSocket-Extensions") or ""
+        assert ("permessage-deflate" in extensions) is compression
+        await anonymous.subscribe("q", "{ __typename }")
+        [answer] = await nexts(anonymous, 1)
+        assert answer["payload"]["data"] == {"__typename": "Query"}
