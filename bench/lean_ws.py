@@ -135,6 +135,9 @@ class Subscriber(asyncio.Protocol):
                 self.arrivals.append((payload[at : payload.index(b'"', at)], arrived))
                 if len(self.arrivals) == self.expected:
                     self.filled.set_result(None)
+            elif payload == b'{"type":"ping"}':  # the server's keepalive: answer it
+                assert self.transport is not None
+                self.transport.write(frame(TEXT, b'{"type":"pong"}'))
             elif payload == b'{"type":"connection_ack"}' and not self.acknowledged.done():
                 assert self.transport is not None
                 self.transport.write(frame(TEXT, self.subscribe))

@@ -191,15 +191,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-WEBSOCKETS = "websockets-sansio"
-"""uvicorn's WebSocket implementation: the sans-I/O one holds a connection in less memory
-than the default (about 169 against 180 MiB for 1,000 subscribers, bench/subscriptions.py)."""
-
-
 def websocket_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's WebSocket options, for `serve` and for servers tests start themselves."""
+    """uvicorn's WebSocket options, for `serve` and for servers tests start themselves.
+
+    The protocol is uvicorn's sans-I/O one (it holds a connection in less memory than its
+    default: about 169 against 180 MiB for 1,000 subscribers, bench/subscriptions.py) with
+    a way to send at once (`server.websocket_protocol`)."""
+    from server.websocket_protocol import WebSocketProtocol
+
     return {
-        "ws": WEBSOCKETS,
+        "ws": WebSocketProtocol,
         "ws_max_size": settings.ws_max_message_bytes,
         # A compressed stream keeps zlib's state per connection and compresses every event
         # once per subscriber; off, clients that offer permessage-deflate go without it.

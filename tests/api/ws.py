@@ -84,10 +84,11 @@ class Client:
 
 @contextlib.asynccontextmanager
 async def client(
-    url: str, *, bearer: str | None = None, init: bool = True
+    url: str, *, bearer: str | None = None, init: bool = True, max_queue: int = 16
 ) -> AsyncIterator[Client]:
-    """A connection, acknowledged unless `init` is False."""
-    async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+    """A connection, acknowledged unless `init` is False; it stops reading the socket while
+    `max_queue` messages wait for `receive`."""
+    async with connect(url, subprotocols=[PROTOCOL], max_queue=max_queue) as socket:  # type: ignore[list-item]
         connection = Client(socket)
         if init:
             ack = await connection.init(bearer)
