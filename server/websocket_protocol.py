@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 from asyncio import BaseTransport
 
+from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
 from websockets.protocol import State
@@ -46,6 +47,13 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)  # only set when the upgrade was accepted
         if scope is not None:
             scope["extensions"][WRITE_NOW] = self.write_now
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # The handshake's request and response (their headers parsed twice over, a few
+            # KiB) are not read again; the scope keeps the headers the app reads.
+            del self.request, self.response
 
     def write_now(self, message: bytes) -> bool:
         """Sends one text message (UTF-8) now; False when it must go through ASGI instead."""
