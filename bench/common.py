@@ -134,7 +134,7 @@ async def restock(conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
 
 def place_order_input(customer: UUID, lines: Sequence[tuple[UUID, int]]) -> dict[str, Any]:
     """placeOrder's `input` for these (product, quantity) lines."""
-    from gql.node_ids import to_global_id
+    from engine.node_ids import to_global_id
 
     return {
         "customerId": to_global_id("Customer", customer),
@@ -146,7 +146,7 @@ def place_order_input(customer: UUID, lines: Sequence[tuple[UUID, int]]) -> dict
 
 
 def staff_token(ttl_seconds: int = 24 * 3600) -> str:
-    from gql.auth import mint
+    from engine.auth import mint
 
     return mint(
         secret=BENCH_SECRET, role="staff", customer=None, ttl_seconds=ttl_seconds, now=time.time()

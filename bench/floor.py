@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gql.node_ids import to_global_id, uuid_of  # noqa: E402
+from engine.node_ids import to_global_id, uuid_of  # noqa: E402
 from resolvers.cursors import encode_cursor, page_digest  # noqa: E402
 from server.database import open_pool  # noqa: E402
 from server.settings import Settings  # noqa: E402

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import database, free_port, prepare, staff_headers
 from bench.floor import Q1, Q2
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.app import create_app
 from server.settings import Settings
 from sql.pool import connect

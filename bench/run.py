@@ -105,7 +105,7 @@ from bench.common import (
     wait_idle,
     worker_pids,
 )
-from gql.node_ids import to_global_id, uuid_of
+from engine.node_ids import to_global_id, uuid_of
 from server.pgbouncer import pgbouncer
 from sql.pool import connect
 

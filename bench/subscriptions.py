@@ -46,7 +46,7 @@ from bench.common import (
     worker_pids,
 )
 from bench.lean_ws import Subscriber, subscribe
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 from sql.pool import connect as connect_db
 

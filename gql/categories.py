@@ -9,13 +9,13 @@ from uuid import UUID
 
 import strawberry
 
+from engine.compiled.fields import batched_field
+from engine.node_ids import uuid_of
 from gql.aggregates import aggregate_kind
-from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
 from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
-from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
 from resolvers import categories
 from resolvers.context import RequestContext

@@ -1,7 +1,7 @@
 """The `Subscription` root and the change types it streams.
 
 Subscriptions are served by `gql.subscriptions` (the per-process fan-out of the change feed)
-over `gql.ws`; each event's selection runs with the event's payload as its root value, which
+over `engine.ws`; each event's selection runs with the event's payload as its root value, which
 these root fields hand on as it is. Their `subscribe` functions are therefore never called.
 """
 
@@ -15,8 +15,8 @@ from uuid import UUID
 
 import strawberry
 
+from engine.node_ids import to_global_id, uuid_of
 from gql.node import Node, node_of
-from gql.node_ids import to_global_id, uuid_of
 from gql.orders import Order
 from gql.products import Product
 from resolvers.changes import sees_row

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
+from engine.node_ids import to_global_id
 from gql.node import Node, node_of
-from gql.node_ids import to_global_id
 from resolvers import errors
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import strawberry
 
-from gql.node_ids import uuid_of
+from engine.node_ids import uuid_of
 from resolvers.connections import Ordering
 
 NO_ROW = UUID(int=0)

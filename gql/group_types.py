@@ -24,8 +24,8 @@ from uuid import UUID
 
 import strawberry
 
+from engine.compiled.fields import batched_field
 from gql.aggregates import AggregateKind
-from gql.compiled import batched_field
 from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection
 from gql.groups import GroupKind

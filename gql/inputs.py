@@ -9,7 +9,7 @@ from uuid import UUID
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
-from gql.node_ids import uuid_of
+from engine.node_ids import uuid_of
 from resolvers.errors import NotFound
 
 

@@ -14,9 +14,9 @@ from uuid import UUID
 
 import strawberry
 
-from gql.compiled import batched_field
+from engine.compiled.fields import batched_field
+from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
-from gql.node_ids import from_global_id, to_global_id
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 
+from engine.node_ids import uuid_of
 from gql.context import Info
 from gql.error_types import (
     ConflictError,
@@ -20,7 +21,6 @@ from gql.error_types import (
     outcome,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.node_ids import uuid_of
 from gql.orders import Order
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import orders

@@ -10,8 +10,9 @@ from uuid import UUID
 
 import strawberry
 
+from engine.compiled.fields import batched_field, objects_of
+from engine.node_ids import uuid_of
 from gql.aggregates import aggregate_kind
-from gql.compiled import batched_field, objects_of
 from gql.context import Info
 from gql.customers import Customer, CustomerFilter
 from gql.filters import (
@@ -23,7 +24,6 @@ from gql.filters import (
 )
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
-from gql.node_ids import uuid_of
 from gql.pagination import connection_field, connection_type, order_by_input
 from gql.products import Product
 from resolvers import orders
@@ -86,7 +86,7 @@ class OrderFilter(EntityFilter):
     )
 
 
-# Relations, resolved for every parent of a level at once (see `gql.compiled`).
+# Relations, resolved for every parent of a level at once (see `engine.compiled`).
 async def _customers(ctx: RequestContext, parents: list[Order]) -> list[Customer]:
     rows = await orders.customers_of(ctx, [o.row for o in parents])
     return objects_of(rows, Customer.from_row)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
-from gql.compiled import batched_field
+from engine.compiled.fields import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
 from gql.groups import GroupKind

@@ -10,9 +10,10 @@ from uuid import UUID
 
 import strawberry
 
+from engine.compiled.fields import batched_field, objects_of
+from engine.node_ids import uuid_of
 from gql.aggregates import aggregate_kind
 from gql.categories import Category, CategoryFilter
-from gql.compiled import batched_field, objects_of
 from gql.context import Info
 from gql.filters import (
     DateTimeFilter,
@@ -24,7 +25,6 @@ from gql.filters import (
 )
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
-from gql.node_ids import uuid_of
 from gql.pagination import (
     After,
     Before,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from engine.scalars import SCALAR_MAP
 from gql.categories import Category, CategoryQueries
 from gql.category_mutations import CategoryMutations
 from gql.changes import Subscription
@@ -15,7 +16,6 @@ from gql.order_mutations import OrderMutations
 from gql.orders import Order, OrderLine, OrderQueries
 from gql.product_mutations import ProductMutations
 from gql.products import Product, ProductQueries
-from gql.scalars import SCALAR_MAP
 
 
 @strawberry.type(description="Reading the store.")

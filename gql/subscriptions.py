@@ -25,10 +25,12 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
+from engine.errors import masked_error, plain_error
+from engine.http_params import GraphQLParams
+from engine.operations import Operations, Runnable
+from engine.streams import Deliver
+from engine.streams import Stream as AnyStream
 from gql.changes import Interest, interest, payload
-from gql.errors import masked_error, plain_error
-from gql.http_params import GraphQLParams
-from gql.operations import Operations, Runnable
 from resolvers.changes import cursor_of, load_documents, loader_for, sees_event, sees_row
 from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer
@@ -37,9 +39,6 @@ from sql.feed import ChangeEvent
 log = logging.getLogger("storefront.subscriptions")
 
 TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
-
-Deliver = Callable[["Stream", bytes, bool], None]
-"""The transport's hand-off: (stream, an execution result as JSON, whether it is the last)."""
 
 ContextFactory = Callable[[str, Viewer], RequestContext]
 
@@ -137,8 +136,32 @@ class Hub:
         """The stream receives every batch published from now on."""
         self.streams[stream] = None
 
-    def remove(self, stream: Stream) -> None:
-        self.streams.pop(stream, None)
+    def subscribe(
+        self,
+        runnable: Runnable,
+        params: GraphQLParams,
+        *,
+        viewer: Viewer,
+        request_id: str,
+        max_pending: int,
+        deliver: Deliver,
+    ) -> Stream:
+        """A stream of a prepared subscription operation, added (`add`)."""
+        stream = Stream(
+            *self.root_of(runnable),
+            runnable,
+            params,
+            viewer=viewer,
+            request_id=request_id,
+            max_pending=max_pending,
+            deliver=deliver,
+        )
+        self.add(stream)
+        return stream
+
+    def remove(self, stream: AnyStream) -> None:
+        if isinstance(stream, Stream):
+            self.streams.pop(stream, None)
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""

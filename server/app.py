@@ -15,19 +15,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from gql.admission import Admission
-from gql.http import GraphQLEndpoint
-from gql.limits import QueryLimits
-from gql.persisted import (
+from engine.admission import Admission
+from engine.http import GraphQLEndpoint
+from engine.limits import QueryLimits
+from engine.persisted import (
     ManifestError,
     Mode,
     PersistedOperations,
     load_manifest,
     manifest_names,
 )
+from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
 from gql.subscriptions import Hub
-from gql.ws import WebSocketServer, WsLimits
 from resolvers.context import PageLimits, RequestContext
 from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens

@@ -232,7 +232,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
 
 def _persisted_problem(settings: Settings) -> str | None:
     """Why the persisted-operation settings would stop the server's start, if they would."""
-    from gql.persisted import ManifestError
+    from engine.persisted import ManifestError
     from server.app import persisted_operations
 
     try:
@@ -313,7 +313,7 @@ def _seed(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     import time
 
-    from gql.auth import mint
+    from engine.auth import mint
     from server.tokens import signing_secret
 
     if args.role == "customer" and not args.customer:
@@ -363,7 +363,7 @@ def _export_schema(args: argparse.Namespace) -> int:
 
 
 def _persist(args: argparse.Namespace) -> int:
-    from gql.persisted import ManifestError, build_manifest
+    from engine.persisted import ManifestError, build_manifest
     from gql.schema import schema
 
     sources = []

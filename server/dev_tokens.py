@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from gql.auth import mint
+from engine.auth import mint
 from server.settings import Environment, Settings
 from server.tokens import signing_secret
 from sql.demo import DemoCustomer, demo_customer

@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from graphql import NonNullTypeNode, OperationDefinitionNode, parse
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.dev_tokens import DevTokens, dev_tokens
 from server.settings import Settings
 from sql.demo import DemoCustomer, DemoProduct, demo_customer, products_in_stock

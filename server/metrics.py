@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gql.observe import Observation
+from engine.observe import Observation
 from server.figures import Counter, Family, Gauge, Histogram, Snapshot, snapshot
 
 if TYPE_CHECKING:
-    from gql.admission import Admission
+    from engine.admission import Admission
     from gql.subscriptions import Hub
     from sql.pool import Database
 

@@ -23,7 +23,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.auth import TokenVerifier, Unauthenticated
+from engine.auth import TokenVerifier, Unauthenticated
 from server.figures import Exposition, Snapshot, merge, registry
 from server.metrics import Metrics
 from server.settings import MetricsAccess, Settings

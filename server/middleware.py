@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from gql.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
+from engine.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
 from server.observer import Observer
 from sql.errors import transient
 

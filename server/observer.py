@@ -12,7 +12,7 @@ import logging
 from time import perf_counter_ns
 from typing import Any
 
-from gql.observe import Observation, current
+from engine.observe import Observation, current
 from server.metrics import Metrics
 from server.tracing import Tracing
 from sql.observe import sink

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from gql.auth import TokenVerifier
+from engine.auth import TokenVerifier
 from server.settings import Settings
 
 SECRET_FILE = "jwt-secret"  # noqa: S105 - a file name, not a secret

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from gql.observe import Observation
+from engine.observe import Observation
 
 ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
 

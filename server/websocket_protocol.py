@@ -20,7 +20,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.http11 import Request
 from websockets.protocol import State
 
-from gql.ws_protocol import WRITE_NOW
+from engine.ws_protocol import WRITE_NOW
 from server.http_protocol import GatheringTransport
 
 

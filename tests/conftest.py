@@ -34,7 +34,7 @@ TEST_SECRET = "test-secret-for-bearer-tokens-0123456789"
 
 def token(role: str = "staff", customer: UUID | str | None = None) -> str:
     """A bearer token the test app accepts."""
-    from gql.auth import mint
+    from engine.auth import mint
 
     subject = None if customer is None else str(customer)
     return mint(secret=TEST_SECRET, role=role, customer=subject, ttl_seconds=3600, now=time.time())

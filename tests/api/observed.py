@@ -7,7 +7,7 @@ from uuid import UUID
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 

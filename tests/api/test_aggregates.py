@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from graphql import GraphQLError
 
-from gql.errors import execution_error
+from engine.errors import execution_error
 from sql.builder import MAX_FILTER_CONDITIONS, MAX_FILTER_TEXT, MAX_FILTER_VALUES
 from sql.pool import Database
 from sql.products import MAX_SEARCH_CHARS

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import gql.compiled
+import engine.compiled.compile
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
@@ -25,13 +25,13 @@ WIDE = {"or": [{"name": {"eq": f"n{i}"}} for i in range(150)] + [{"name": {"eq":
 def conversions(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every conversion the compiled plans make (the real one, counted)."""
     seen: list[Any] = []
-    real = gql.compiled.convert_arguments  # type: ignore[attr-defined]
+    real = engine.compiled.compile.convert_arguments  # type: ignore[attr-defined]
 
     def counted(arguments: Any, *rest: Any, **options: Any) -> Any:
         seen.append(arguments)
         return real(arguments, *rest, **options)
 
-    monkeypatch.setattr(gql.compiled, "convert_arguments", counted)
+    monkeypatch.setattr(engine.compiled.compile, "convert_arguments", counted)
     return seen
 
 

@@ -25,8 +25,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from gql.auth import LEEWAY_SECONDS, TokenVerifier, Unauthenticated, mint
-from gql.node_ids import to_global_id
+from engine.auth import LEEWAY_SECONDS, TokenVerifier, Unauthenticated, mint
+from engine.node_ids import to_global_id
 from resolvers.viewer import Viewer
 from server.app import create_app
 from server.cli import main

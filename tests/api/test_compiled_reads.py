@@ -1,6 +1,6 @@
 """Compiled reads answer exactly as graphql-core does, byte for byte.
 
-`gql.compiled` runs queries a level at a time from compiled plans and hands anything unusual
+`engine.compiled` runs queries a level at a time from compiled plans and hands anything unusual
 back to graphql-core. Its promise is that nobody can tell: the same status, the same data
 in the same key order, the same errors, nulls, visibility and `extensions`. So two apps run
 over the same database, one with `compiled_reads` on and one with it off, and every request
@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from gql.http import GraphQLEndpoint
-from gql.node_ids import to_global_id
+from engine.http import GraphQLEndpoint
+from engine.node_ids import to_global_id
 from gql.schema import schema
 from server.app import create_app
 from server.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient

@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 
-from gql.http import GraphQLEndpoint
+from engine.http import GraphQLEndpoint
 from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database

@@ -19,9 +19,9 @@ import asyncpg
 import httpx
 import pytest
 
-import gql.http
+import engine.http
 import resolvers.context
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database
@@ -290,7 +290,7 @@ async def test_a_fault_while_reading_the_request_is_masked(
     async def broken(*_args: object) -> None:
         raise KeyError("SELECT password FROM pg_shadow")
 
-    monkeypatch.setattr(gql.http, "read_params", broken)
+    monkeypatch.setattr(engine.http, "read_params", broken)
     async with app_client(database_url) as http:
         response = await http.post("/graphql", json={"query": COUNT})
     assert response.status_code == 500

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from gql.schema import schema
 from sql.pool import Database
 from tests import factories

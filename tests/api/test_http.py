@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from gql.http_params import MAX_BODY_BYTES
+from engine.http_params import MAX_BODY_BYTES
 from tests.api.conftest import GraphQLClient
 
 GQL = "application/graphql-response+json"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.app import create_app
 from server.settings import Environment, Settings
 from tests.api.conftest import GraphQLClient

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from graphql import GraphQLInterfaceType, GraphQLObjectType
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from gql.schema import schema
 from sql.pool import Database
 from tests import factories

@@ -12,7 +12,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from graphql import GraphQLUnionType, get_named_type
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from gql.schema import schema
 from server.app import create_app
 from server.settings import Settings

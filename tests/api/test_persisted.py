@@ -11,8 +11,8 @@ import httpx
 import orjson
 import pytest
 
-from gql.http_params import GraphQLParams
-from gql.persisted import (
+from engine.http_params import GraphQLParams
+from engine.persisted import (
     DocumentUnavailable,
     ManifestError,
     Mode,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql import products
 from sql.pool import Database
 from sql.products import NewProduct

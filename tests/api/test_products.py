@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests.api.conftest import GraphQLClient
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient, StatementRecorder

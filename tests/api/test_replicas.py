@@ -16,7 +16,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from server.app import create_app
 from server.embedded import EmbeddedPostgres
 from server.settings import Settings

@@ -10,8 +10,8 @@ import pytest
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
-from gql.auth import mint
-from gql.node_ids import to_global_id
+from engine.auth import mint
+from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 from sql.pool import Database
 from tests import factories

@@ -10,7 +10,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.conftest import TEST_SECRET, token

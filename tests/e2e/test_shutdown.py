@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
-from gql.node_ids import to_global_id
+from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.conftest import TEST_SECRET, token

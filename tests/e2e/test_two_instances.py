@@ -15,7 +15,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from gql.node_ids import to_global_id as gid
+from engine.node_ids import to_global_id as gid
 from sql.migrate import load_migrations
 from sql.pool import Database
 from tests import factories

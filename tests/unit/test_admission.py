@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gql.admission import Admission, DeadlineExceeded, Overloaded
+from engine.admission import Admission, DeadlineExceeded, Overloaded
 
 
 async def run_for(admission: Admission, seconds: float) -> float:

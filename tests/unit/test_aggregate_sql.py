@@ -9,9 +9,9 @@ from uuid import UUID
 
 import pytest
 
-from gql.cost import CostModel
-from gql.limits import QueryLimits
-from gql.parsing import parse_document
+from engine.cost import CostModel
+from engine.limits import QueryLimits
+from engine.parsing import parse_document
 from gql.schema import schema
 from sql.aggregates import Measure, aggregate_statement, nested_aggregate_statement
 from sql.builder import Column, Entity

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 
-from gql.collapse import collapse
-from gql.documents import CLOSED_RULES
+from engine.collapse import collapse
+from engine.documents import CLOSED_RULES
+from engine.validation import validate_merged
 from gql.schema import schema
-from gql.validation import validate_merged
 
 SCHEMA = schema._schema
 LEAF = re.compile(r"^(\.\.\.)?[_A-Za-z]\w*(: [_A-Za-z]\w*)?$")  # a field or spread, alone

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from graphql import GraphQLSyntaxError, build_schema
 
-from gql.cost import DEFAULT_LIST_ESTIMATE, CostModel
-from gql.documents import MAX_CACHED_CHARS, DocumentCache
-from gql.limits import QueryLimits, TooComplex, check_shape
-from gql.parsing import parse_document
-from gql.widths import check_widths
+from engine.cost import DEFAULT_LIST_ESTIMATE, CostModel
+from engine.documents import MAX_CACHED_CHARS, DocumentCache
+from engine.limits import QueryLimits, TooComplex, check_shape
+from engine.parsing import parse_document
+from engine.widths import check_widths
 
 SCHEMA = build_schema("""
     type Query {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gql.http_params import prefers_html
+from engine.http_params import prefers_html
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 

@@ -9,9 +9,9 @@ from graphql import GraphQLError, get_variable_values, parse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gql import variables
+from engine import variables
+from engine.variables import DocumentVariables
 from gql.schema import schema
-from gql.variables import DocumentVariables
 
 GRAPHQL_SCHEMA = schema._schema
 

@@ -25,7 +25,7 @@ from graphql import (
 from graphql.execution.get_variable_signature import get_variable_signature
 from graphql.execution.values import VariableValues, VariableValueSource
 
-from gql.scalars import AS_IS, INT_RANGE
+from engine.scalars import AS_IS, INT_RANGE
 
 
 class _Simple(NamedTuple):
@@ -37,7 +37,7 @@ class _Simple(NamedTuple):
 
 class DocumentVariables:
     """The variables of one document's operations. Kept with the document (in
-    `gql.documents.DocumentCache`): operations are known by identity, which lasts as long
+    `engine.documents.DocumentCache`): operations are known by identity, which lasts as long
     as the document does (a node's hash walks its whole tree)."""
 
     def __init__(self, schema: GraphQLSchema) -> None:

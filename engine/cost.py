@@ -44,7 +44,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.utilities.coerce_input_value import coerce_default_value
 
-from gql.limits import (
+from engine.limits import (
     QueryLimits,
     composite,
     fragment_definitions,

@@ -22,7 +22,7 @@ from uuid import UUID
 
 import jwt
 
-from gql.node_ids import uuid_of
+from engine.node_ids import uuid_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
 LEEWAY_SECONDS = 30

@@ -4,8 +4,8 @@ POST carries `application/json`; GET carries queries (never mutations) in the UR
 use `application/graphql-response+json` when the client accepts it — then a request that
 never reaches execution (unparsable JSON or document, invalid document, bad variables) is a
 400 with no `data` — and plain `application/json` otherwise, where the spec asks for 200 for
-every well-formed request. Reading the request lives in `gql.http_params`; documents named
-by hash (persisted operations) are looked up, or refused, by `gql.persisted` before parsing.
+every well-formed request. Reading the request lives in `engine.http_params`; documents named
+by hash (persisted operations) are looked up, or refused, by `engine.persisted` before parsing.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql import read_after as read_your_writes
-from gql.admission import Admission, DeadlineExceeded, Overloaded
-from gql.auth import TokenVerifier, Unauthenticated
-from gql.errors import (
+from engine import read_after as read_your_writes
+from engine.admission import Admission, DeadlineExceeded, Overloaded
+from engine.auth import TokenVerifier, Unauthenticated
+from engine.context import RequestScope
+from engine.errors import (
     RETRY_AFTER_SECONDS,
     plain_error,
     request_error,
     timeout_error,
     unavailable_error,
 )
-from gql.http_params import (
+from engine.http_params import (
     GRAPHQL_RESPONSE,
     JSON,
     GraphQLParams,
@@ -43,11 +44,10 @@ from gql.http_params import (
     prefers_html,
     read_params,
 )
-from gql.limits import QueryLimits
-from gql.observe import OK, MutationOutcomes, Observation, current
-from gql.operations import NotExecutable, Operations, Runnable
-from gql.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
-from resolvers.context import RequestContext
+from engine.limits import QueryLimits
+from engine.observe import OK, MutationOutcomes, Observation, current
+from engine.operations import NotExecutable, Operations, Runnable
+from engine.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.viewer import Viewer
 
 
@@ -57,7 +57,7 @@ class ContextFactory(Protocol):
 
     def __call__(
         self, request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
-    ) -> RequestContext: ...
+    ) -> RequestScope: ...
 
 
 PageFactory = Callable[[Request], Awaitable[Response]]
@@ -67,8 +67,8 @@ class GraphQLEndpoint(Operations):
     """The ASGI endpoint at `/graphql`. `graphiql`, when given, answers browsers' GETs.
 
     `introspection` False closes introspection, field suggestions and GraphiQL to all but
-    staff; `limits` bound what one request may ask (`gql.limits`). `compiled` serves
-    queries through their compiled plans (`gql.compiled`); graphql-core runs the rest."""
+    staff; `limits` bound what one request may ask (`engine.limits`). `compiled` serves
+    queries through their compiled plans (`engine.compiled`); graphql-core runs the rest."""
 
     def __init__(
         self,

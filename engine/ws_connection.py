@@ -20,18 +20,18 @@ import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from gql.admission import DeadlineExceeded, Overloaded
-from gql.auth import Unauthenticated
-from gql.errors import plain_error, request_error, timeout_error, unavailable_error
-from gql.http_params import GraphQLParams, HttpError
-from gql.operations import NotExecutable
-from gql.persisted import DocumentUnavailable
-from gql.subscriptions import Stream
-from gql.ws_protocol import WRITE_NOW, Close, operation_id, params_of, parse, request_id_of
+from engine.admission import DeadlineExceeded, Overloaded
+from engine.auth import Unauthenticated
+from engine.errors import plain_error, request_error, timeout_error, unavailable_error
+from engine.http_params import GraphQLParams, HttpError
+from engine.operations import NotExecutable
+from engine.persisted import DocumentUnavailable
+from engine.streams import Stream
+from engine.ws_protocol import WRITE_NOW, Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
 if TYPE_CHECKING:
-    from gql.ws import WebSocketServer
+    from engine.ws import WebSocketServer
 
 
 class Connection:
@@ -187,9 +187,7 @@ class Connection:
                 [plain_error(f"at most {limit} subscriptions per connection", code="LIMIT")],
             )
             return
-        hub = self.server.hub
-        self.streams[id] = stream = Stream(
-            *hub.root_of(runnable),
+        self.streams[id] = stream = self.server.hub.subscribe(
             runnable,
             params,
             viewer=self.viewer,
@@ -197,7 +195,6 @@ class Connection:
             max_pending=self.limits.queue_size,
             deliver=self._deliver,
         )
-        hub.add(stream)
         self.stream_ids[stream] = id
 
     async def _run_once(self, id: str, runnable: Any, params: GraphQLParams) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket
 
-from gql.http_params import GraphQLParams
+from engine.http_params import GraphQLParams
 
 SUBPROTOCOL = "graphql-transport-ws"
 

@@ -38,7 +38,7 @@ from graphql import (
     validate,
 )
 
-from gql.http_params import GraphQLParams, HttpError
+from engine.http_params import GraphQLParams, HttpError
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 # A cached miss would keep hiding a document after the client registers it.

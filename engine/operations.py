@@ -26,15 +26,17 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from gql import read_after as read_your_writes
-from gql.compiled import Abandon, Plan, execute_compiled
-from gql.documents import DocumentCache
-from gql.errors import execution_error
-from gql.http_params import GraphQLParams, HttpError
-from gql.limits import TOO_COMPLEX, QueryLimits, cost_error
-from gql.observe import COMPILED, GRAPHQL_CORE, Observation, current
-from gql.persisted import PersistedOperations
-from resolvers.context import RequestContext
+from engine import read_after as read_your_writes
+from engine.compiled.compile import Plan
+from engine.compiled.run import execute_compiled
+from engine.compiled.tree import Abandon
+from engine.context import RequestScope
+from engine.documents import DocumentCache
+from engine.errors import execution_error
+from engine.http_params import GraphQLParams, HttpError
+from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
+from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current
+from engine.persisted import PersistedOperations
 from resolvers.viewer import Viewer
 
 
@@ -64,8 +66,8 @@ class NotExecutable(Exception):
 
 class Operations:
     """`introspection` False closes introspection and field suggestions to all but staff;
-    `limits` bound what one operation may ask (`gql.limits`). `compiled` serves queries
-    through their compiled plans (`gql.compiled`); graphql-core runs the rest."""
+    `limits` bound what one operation may ask (`engine.limits`). `compiled` serves queries
+    through their compiled plans (`engine.compiled`); graphql-core runs the rest."""
 
     def __init__(
         self,
@@ -101,7 +103,7 @@ class Operations:
     ) -> Runnable:
         """The operation to run, its variables and estimated cost, once everything
         checkable up front passed. `streams`: the transport serves subscriptions;
-        `read_after`: a read-your-writes token (`gql.read_after`) its reads must honour."""
+        `read_after`: a read-your-writes token (`engine.read_after`) its reads must honour."""
         introspects = self._introspects(viewer)
         observation = current.get()
         prepared = self.documents.get(
@@ -156,7 +158,7 @@ class Operations:
         self,
         runnable: Runnable,
         params: GraphQLParams,
-        context: Callable[[], RequestContext],
+        context: Callable[[], RequestScope],
         *,
         viewer: Viewer,
         root: Any = None,

@@ -39,7 +39,7 @@ class HttpError(Exception):
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
     """The request's parameters. `query` is empty when the client named a persisted document
-    by its hash alone; `gql.persisted` puts the text in before anything reads it."""
+    by its hash alone; `engine.persisted` puts the text in before anything reads it."""
 
     query: str
     operation_name: str | None
@@ -200,7 +200,7 @@ def _params(raw: dict[str, Any]) -> GraphQLParams:
     query = raw.get("query")
     extensions = raw.get("extensions")
     if query in (None, "") and isinstance(extensions, dict) and extensions.get("persistedQuery"):
-        query = ""  # named by its hash alone: `gql.persisted` supplies the text
+        query = ""  # named by its hash alone: `engine.persisted` supplies the text
     elif not isinstance(query, str) or not query.strip():
         raise HttpError(400, "`query` is required and must be a string holding a GraphQL document")
     operation_name = raw.get("operationName")

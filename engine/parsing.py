@@ -1,4 +1,4 @@
-"""graphql-core's parser, stopping at the limits (`gql.limits`) as it reads."""
+"""graphql-core's parser, stopping at the limits (`engine.limits`) as it reads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from graphql import (
 )
 from graphql.language.parser import Parser, nested_too_deeply_error
 
-from gql.limits import TYPE_WRAPPER, QueryLimits, TooComplex
+from engine.limits import TYPE_WRAPPER, QueryLimits, TooComplex
 
 
 def parse_document(text: str, limits: QueryLimits) -> DocumentNode:

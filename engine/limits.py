@@ -1,6 +1,6 @@
 """How big a request may be: tokens, depth and aliases, refused before anything runs.
 
-The parser (`gql.parsing`) stops at the token, depth, directive and operation limits; the
+The parser (`engine.parsing`) stops at the token, depth, directive and operation limits; the
 rest is counted here on the parsed document.
 
 - Tokens: the parser counts them, comments included, and stops reading at the limit, so an
@@ -18,11 +18,11 @@ rest is counted here on the parsed document.
   first past the limit (validation goes through each operation several times over).
 - Selections: fields, fragment spreads and inline fragments of the whole document, in every
   operation and fragment definition, a fragment's counted each time it is spread. This
-  bounds the document as validation and execution unfold it; `gql.widths` then bounds the
+  bounds the document as validation and execution unfold it; `engine.widths` then bounds the
   fields selected on one object, where validation compares fields pairwise.
 
 Every operation of a document is held to the limits, whichever one a request runs. The cost
-estimate, which depends on variables, is in `gql.cost`.
+estimate, which depends on variables, is in `engine.cost`.
 """
 
 from __future__ import annotations

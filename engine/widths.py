@@ -5,7 +5,7 @@ below: `{ a: product { name } a: product { price } }` selects two fields on `a`.
 compares the fields of one such object pairwise (to prove they can merge), so an object with
 thousands of fields costs it millions of comparisons, however few tokens spell them. Counting
 them here is cheap: the walk unfolds fragments the way execution does (a fragment once per
-object), so it visits at most the selections `gql.limits.check_shape` already bounded.
+object), so it visits at most the selections `engine.limits.check_shape` already bounded.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from gql.limits import QueryLimits, TooComplex, fragment_definitions, operations
+from engine.limits import QueryLimits, TooComplex, fragment_definitions, operations
 
 
 @dataclass(slots=True)

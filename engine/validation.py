@@ -76,7 +76,7 @@ def validate_merged(
 ) -> list[GraphQLError]:
     """The distinct validation errors of `document`, each with all its locations, at most
     `max_errors` of them (the last saying validation stopped, when it did). `twins` gives
-    the nodes a node stands for in a collapsed document (`gql.collapse`)."""
+    the nodes a node stands for in a collapsed document (`engine.collapse`)."""
     merged = _Merged(max_errors, twins)
 
     class ReportMerged(ValidationRule):

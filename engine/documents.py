@@ -5,11 +5,11 @@ and again, and a document's validity depends only on its text, the schema and wh
 introspection is open (when it is closed, `__schema` and `__type` are refused and messages
 suggest no names), so each text keeps one validation for each.
 
-The limits (`gql.limits`) come first and cost little: the parser stops at the token, depth
+The limits (`engine.limits`) come first and cost little: the parser stops at the token, depth
 and directive limits, then aliases, depth and selections through fragments, the fields
-selected on each object (`gql.widths`) and the least cost the document could have are
-counted. Only then does graphql-core validate (`gql.validation`), a copy of the document
-without repeated selections (`gql.collapse`): those counts bound what its pairwise
+selected on each object (`engine.widths`) and the least cost the document could have are
+counted. Only then does graphql-core validate (`engine.validation`), a copy of the document
+without repeated selections (`engine.collapse`): those counts bound what its pairwise
 comparison of fields can cost, and its errors are merged and bounded. Only
 documents that parse within the limits are kept (the others are refused again as cheaply),
 no text longer than `MAX_CACHED_CHARS`, and at most `max_tokens` tokens in all: a parsed
@@ -29,21 +29,21 @@ from graphql.validation import (
     specified_rules,
 )
 
-from gql.collapse import Collapsed, collapse
-from gql.compiled import CompiledQueries
-from gql.cost import CostModel, CostPlan
-from gql.limits import (
+from engine.collapse import Collapsed, collapse
+from engine.compiled.compile import CompiledQueries
+from engine.cost import CostModel, CostPlan
+from engine.limits import (
     TOO_COMPLEX,
     QueryLimits,
     TooComplex,
     check_shape,
     cost_error,
 )
-from gql.observe import Observation
-from gql.parsing import parse_document
-from gql.validation import validate_merged
-from gql.variables import DocumentVariables
-from gql.widths import check_widths
+from engine.observe import Observation
+from engine.parsing import parse_document
+from engine.validation import validate_merged
+from engine.variables import DocumentVariables
+from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
 OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)

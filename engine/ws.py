@@ -1,8 +1,8 @@
 """GraphQL over WebSocket: the graphql-transport-ws protocol (graphql-ws's PROTOCOL.md).
 
-A thin adapter over `gql.operations` (the same preparation and rules as HTTP) and
-`gql.subscriptions` (the shared subscription core); `gql.ws_connection` serves each
-connection, `gql.ws_protocol` holds the protocol's vocabulary.
+A thin adapter over `engine.operations` (the same preparation and rules as HTTP) and
+the schema's subscription core (`engine.streams.Subscriptions`); `engine.ws_connection` serves each
+connection, `engine.ws_protocol` holds the protocol's vocabulary.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from gql.admission import Admission
-from gql.auth import TokenVerifier
-from gql.operations import Operations
-from gql.subscriptions import ContextFactory, Hub
-from gql.ws_connection import Connection
-from gql.ws_protocol import SUBPROTOCOL, WsLimits
+from engine.admission import Admission
+from engine.auth import TokenVerifier
+from engine.operations import Operations
+from engine.streams import ContextFactory, Subscriptions
+from engine.ws_connection import Connection
+from engine.ws_protocol import SUBPROTOCOL, WsLimits
 
 __all__ = ["SUBPROTOCOL", "WebSocketServer", "WsLimits"]
 
@@ -28,7 +28,7 @@ class WebSocketServer:
     def __init__(
         self,
         operations: Operations,
-        hub: Hub,
+        hub: Subscriptions,
         *,
         tokens: TokenVerifier,
         admission: Admission,

@@ -1,0 +1,243 @@
+"""The compiler: a validated query, by operation and Boolean variables, compiled once
+into a tree of selections (`engine.compiled.tree`)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FragmentDetails,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues
+from strawberry.types.arguments import convert_arguments
+
+from engine.compiled.arguments import MAX_CONVERTED, frozen, plain_arguments
+from engine.compiled.fields import BATCH
+from engine.compiled.tree import (
+    Abandon,
+    Call,
+    Completion,
+    Field,
+    Leaf,
+    ListOf,
+    NonNull,
+    Object,
+    Selection,
+)
+from engine.scalars import AS_IS
+
+_DEFINITION = "strawberry-definition"
+
+
+class Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.variables = variables
+        self.fragments = {
+            d.name.value: FragmentDetails(d)
+            for d in document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def root(self, type_: GraphQLObjectType) -> Selection:
+        collected = collect_fields(
+            self.schema, self.fragments, self.variables, type_, self.operation
+        )
+        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+
+    def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> Selection:
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, type_, nodes
+        )
+        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+
+    def _selection(
+        self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], deferred: list[Any]
+    ) -> Selection:
+        if deferred:
+            raise Abandon("@defer is executed by graphql-core")
+        return Selection.of(
+            type_, [self._field(type_, key, nodes) for key, nodes in grouped.items()]
+        )
+
+    def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> Field:
+        name = nodes[0].node.name.value
+        if name == "__typename":
+            completion = NonNull(Leaf(str))
+            return Field(key, parent, None, nodes, None, None, completion, False)
+        definition = parent.fields.get(name)
+        strawberry_field = None if definition is None else definition.extensions.get(_DEFINITION)
+        if definition is None or strawberry_field is None:  # introspection, or not ours
+            raise Abandon(f"{parent.name}.{name} is executed by graphql-core")
+        basic = strawberry_field.is_basic_field
+        return Field(
+            key,
+            parent,
+            definition,
+            nodes,
+            strawberry_field.python_name if basic else None,
+            strawberry_field.metadata.get(BATCH),
+            self._completion(definition.type, nodes),
+            bool(definition.args),
+            None if basic else self._direct_call(strawberry_field),
+        )
+
+    def _direct_call(self, field: Any) -> Call | None:
+        """What Strawberry's wrapper of a resolver does — convert the arguments, pass
+        `self` and `info` — without the rest (extensions, exception handlers), for
+        resolvers that need none of it; None sends the call through the wrapper."""
+        resolver = field.base_resolver
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        if (
+            resolver is None
+            or field.extensions
+            or strawberry_schema is None
+            or resolver.parent_parameter is not None
+            or resolver.root_parameter is not None
+        ):
+            return None
+        registry = strawberry_schema.schema_converter.scalar_registry
+        config = strawberry_schema.config
+        takes_self = resolver.self_parameter is not None
+        info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
+
+        converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
+        plain = plain_arguments(field.arguments, registry, config)
+
+        def convert(arguments: dict[str, Any], run: dict[Hashable, Any]) -> dict[str, Any]:
+            if plain is not None:  # taken as they are
+                return {python: arguments[name] for name, python in plain if name in arguments}
+            key = frozen(arguments)
+            kwargs = None if key is None else converted.get(key)
+            if kwargs is None:
+                # Too large to keep in the plan: converted once per run all the same, for
+                # every alias of the field that passes the same values (one filter variable
+                # in thirty aliases was converted thirty times).
+                same = (id(field), *((name, id(value)) for name, value in arguments.items()))
+                found = run.get(same)
+                if found is not None:
+                    return dict(found[1])
+                kwargs = convert_arguments(
+                    arguments, field.arguments, scalar_registry=registry, config=config
+                )
+                run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
+                if key is not None and len(converted) < MAX_CONVERTED:
+                    converted[key] = kwargs
+            return dict(kwargs)  # a copy: `info` goes in below
+
+        def call(
+            sources: list[Any],
+            info: GraphQLResolveInfo[Any],
+            arguments: dict[str, Any],
+            run: dict[Hashable, Any],
+        ) -> list[Any]:
+            """The resolver's value for each source, its arguments converted once."""
+            kwargs = convert(arguments, run)
+            if info_name is not None:
+                kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
+            if takes_self:
+                return [resolver(source, **kwargs) for source in sources]
+            return [resolver(**kwargs) for _ in sources]
+
+        return call
+
+    def _completion(self, type_: GraphQLOutputType, nodes: list[FieldDetails]) -> Completion:
+        if is_non_null_type(type_):
+            assert isinstance(type_, GraphQLNonNull)
+            return NonNull(self._completion(type_.of_type, nodes))
+        if is_list_type(type_):
+            assert isinstance(type_, GraphQLList)
+            return ListOf(self._completion(type_.of_type, nodes))
+        named = get_named_type(type_)
+        if is_leaf_type(named):
+            assert isinstance(named, GraphQLLeafType)
+            return Leaf(named.serialize, AS_IS.get(named.name))
+        if is_abstract_type(named):
+            assert isinstance(named, GraphQLAbstractType)
+            return Object(self, nodes, abstract=named)
+        assert isinstance(named, GraphQLObjectType)
+        return Object(self, nodes, selection=self.subselection(named, nodes))
+
+
+Plan = tuple[Compiler, Selection]
+
+
+@dataclass(slots=True)
+class CompiledQueries:
+    """Compiled plans for the queries of one document, by operation and Boolean variables
+    (None: graphql-core runs it). Kept with the document in `engine.documents.DocumentCache`,
+    so they are evicted with it."""
+
+    plans: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+
+    def plan(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> Plan | None:
+        """The plan for this run, or None when graphql-core must run the operation."""
+        key = _plan_key(operation, variables)
+        if key in self.plans:
+            return self.plans[key]
+        plan: Plan | None = None
+        if operation.operation is OperationType.QUERY and schema.query_type is not None:
+            compiler = Compiler(schema, document, operation, variables)
+            try:
+                plan = (compiler, compiler.root(schema.query_type))
+            except (Abandon, GraphQLError):  # e.g. `@include(if: $b)` with $b null
+                plan = None
+        self.plans[key] = plan
+        return plan
+
+
+def _plan_key(operation: OperationDefinitionNode, variables: VariableValues) -> tuple[Any, ...]:
+    """What the plan depends on besides the document: the operation, and the value of each
+    Boolean variable (the only kind `@skip` and `@include` accept)."""
+    booleans = tuple(
+        variables.coerced.get(d.variable.name.value)
+        for d in operation.variable_definitions or ()
+        if _is_boolean(d)
+    )
+    return (id(operation), booleans)
+
+
+def _is_boolean(definition: Any) -> bool:
+    type_node = definition.type
+    while hasattr(type_node, "type"):  # unwrap non-null (lists cannot feed @skip)
+        type_node = type_node.type
+    return bool(type_node.name.value == GraphQLBoolean.name)

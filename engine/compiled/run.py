@@ -1,0 +1,219 @@
+"""The runner: a compiled plan executed level by level over every object of a level."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+from inspect import isawaitable
+from typing import Any
+
+from graphql import GraphQLAbstractType, GraphQLObjectType, GraphQLResolveInfo
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Path, is_awaitable
+
+from engine.compiled.compile import Compiler, Plan
+from engine.compiled.tree import (
+    Abandon,
+    Completion,
+    Field,
+    Leaf,
+    ListOf,
+    NonNull,
+    Object,
+    Selection,
+)
+from engine.scalars import INT_RANGE
+
+
+class _Run:
+    """One execution: the request's context and variables."""
+
+    def __init__(self, compiler: Compiler, variables: VariableValues, context: Any) -> None:
+        self.compiler = compiler
+        self.variables = variables
+        self.context = context
+        self.converted: dict[Hashable, Any] = {}  # arguments converted in this run
+
+    def info(self, f: Field) -> GraphQLResolveInfo[Any]:
+        """What graphql-core would pass; one for all the parents of a level (resolvers here
+        read only `info.context`, and a failing one sends the query to graphql-core). All
+        but the variables and the context is the same on every run of the plan."""
+        head = f.info_head
+        if head is None:
+            assert f.definition is not None
+            compiler = self.compiler
+            head = f.info_head = (
+                f.nodes[0].node.name.value,
+                [d.node for d in f.nodes],
+                f.definition.type,
+                f.parent,
+                Path(None, f.key, f.parent.name),
+                compiler.schema,
+                {name: details.definition for name, details in compiler.fragments.items()},
+                None,
+                compiler.operation,
+            )
+        # async helpers (the last two): never used by our resolvers
+        return GraphQLResolveInfo(*head, self.variables, self.context, is_awaitable, None, None)  # type: ignore[call-arg]
+
+    async def selection(self, selection: Selection, sources: list[Any]) -> list[Any]:
+        if not sources:
+            return []
+        keys = selection.keys
+        if not keys:  # every field skipped: an empty object for each source
+            return [{} for _ in sources]
+        columns: list[list[Any]] = [[]] * len(keys)
+        for index in selection.typenames:
+            columns[index] = [selection.type_.name] * len(sources)
+        for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
+            columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+        called = selection.called
+        if len(called) == 1:
+            index, f = called[0]
+            columns[index] = await self.field(f, sources)
+        elif called:
+            results = await asyncio.gather(
+                *(self.field(f, sources) for _, f in called), return_exceptions=True
+            )
+            for (index, _), result in zip(called, results, strict=True):
+                if isinstance(result, BaseException):
+                    raise Abandon("a field failed") from result
+                columns[index] = result
+        # Every column holds one value per source.
+        return list(map(selection.response, *columns))
+
+    async def field(self, f: Field, sources: list[Any]) -> list[Any]:
+        assert f.definition is not None  # __typename is done in `selection`
+        if f.attribute is not None:
+            values = [getattr(s, f.attribute) for s in sources]
+        elif f.batch is not None:
+            batched = f.batch(self.context, sources)
+            values = await batched if isawaitable(batched) else batched
+        else:
+            arguments = (
+                get_argument_values(f.definition, f.nodes[0].node, self.variables)
+                if f.has_arguments
+                else {}
+            )
+            info = self.info(f)
+            if f.call is not None:
+                values = f.call(sources, info, arguments, self.converted)
+            else:
+                resolve = f.definition.resolve
+                assert resolve is not None
+                values = [resolve(s, info, **arguments) for s in sources]
+            if len(values) == 1:  # a root field: no need to gather
+                values = [await _awaited(values[0])]
+            elif any(isawaitable(v) for v in values):
+                values = await asyncio.gather(*(_awaited(v) for v in values))
+        return await self.complete(f.completion, values)
+
+    async def complete(self, completion: Completion, values: list[Any]) -> list[Any]:
+        if isinstance(completion, Leaf):
+            return _serialize(completion, values, False)
+        if isinstance(completion, NonNull):
+            if any(v is None for v in values):
+                raise Abandon("null in a non-null field")
+            inner = completion.inner
+            if isinstance(inner, Leaf):
+                return _serialize(inner, values, True)
+            return await self.complete(inner, values)
+        if isinstance(completion, ListOf):
+            return await self._list(completion, values)
+        return await self._objects(completion, values)
+
+    async def _list(self, completion: ListOf, values: list[Any]) -> list[Any]:
+        flat: list[Any] = []
+        sizes: list[int] = []
+        for value in values:
+            if value is None:
+                sizes.append(-1)
+                continue
+            if not isinstance(value, list | tuple):  # what our resolvers return
+                raise Abandon("not a list")
+            flat.extend(value)
+            sizes.append(len(value))
+        done = await self.complete(completion.inner, flat)
+        out: list[Any] = []
+        at = 0
+        for size in sizes:
+            if size < 0:
+                out.append(None)
+            else:
+                out.append(done[at : at + size])
+                at += size
+        return out
+
+    async def _objects(self, completion: Object, values: list[Any]) -> list[Any]:
+        present = [v for v in values if v is not None]
+        if not present:
+            return values
+        if completion.selection is not None:
+            done = await self.selection(completion.selection, present)
+        else:
+            done = await self._abstract(completion, present)
+        if len(present) == len(values):
+            return done
+        completed = iter(done)
+        return [None if v is None else next(completed) for v in values]
+
+    async def _abstract(self, completion: Object, values: list[Any]) -> list[Any]:
+        assert completion.abstract is not None
+        groups: dict[str, tuple[GraphQLObjectType, list[int]]] = {}
+        for index, value in enumerate(values):
+            type_ = self._runtime_type(completion.abstract, value)
+            groups.setdefault(type_.name, (type_, []))[1].append(index)
+        out: list[Any] = [None] * len(values)
+        for type_, indexes in groups.values():
+            selection = completion.selection_for(type_)
+            done = await self.selection(selection, [values[i] for i in indexes])
+            for index, result in zip(indexes, done, strict=True):
+                out[index] = result
+        return out
+
+    def _runtime_type(self, abstract: GraphQLAbstractType, value: Any) -> GraphQLObjectType:
+        definition = getattr(value, "__strawberry_definition__", None)
+        type_ = None if definition is None else self.compiler.schema.get_type(definition.name)
+        if not isinstance(type_, GraphQLObjectType) or not self.compiler.schema.is_sub_type(
+            abstract, type_
+        ):
+            raise Abandon("cannot tell the runtime type")
+        return type_
+
+
+def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
+    serialize, same = leaf.serialize, leaf.same
+    if non_null:
+        if same is None:
+            out = [serialize(v) for v in values]  # a None raises, or comes back None
+        else:
+            out = [v if type(v) is same else serialize(v) for v in values]
+        if None in out:
+            raise Abandon("null in a non-null field")
+    else:
+        if same is None:
+            out = [None if v is None else serialize(v) for v in values]
+        else:
+            out = [v if type(v) is same or v is None else serialize(v) for v in values]
+        if out.count(None) != values.count(None):
+            raise Abandon("a value did not serialize")
+    if same is int and any(type(v) is int and v not in INT_RANGE for v in out):
+        raise Abandon("an Int out of range")  # graphql-core's error, then
+    return out
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if isawaitable(value) else value
+
+
+async def execute_compiled(plan: Plan, *, variables: VariableValues, context: Any) -> Any:
+    """The `data` of a successful run; raises `Abandon` when graphql-core must answer."""
+    compiler, selection = plan
+    run = _Run(compiler, variables, context)
+    try:
+        (data,) = await run.selection(selection, [None])
+    except Abandon:
+        raise
+    except Exception as error:
+        raise Abandon(type(error).__name__) from error
+    return data

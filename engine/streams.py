@@ -1,0 +1,43 @@
+"""What a transport asks of the subscription core it serves: the engine moves a stream's
+bytes; the schema's core decides which events a stream wants and what it receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from engine.context import RequestScope
+from engine.http_params import GraphQLParams
+from engine.operations import Runnable
+from resolvers.viewer import Viewer
+
+Deliver = Callable[["Stream", bytes, bool], None]
+"""The transport's hand-off: (stream, an execution result as JSON, whether it is the last)."""
+
+ContextFactory = Callable[[str, Viewer], RequestScope]
+"""A context for (request id, viewer), for operations a transport runs once."""
+
+
+class Stream(Protocol):
+    ended: bool
+
+    def sent(self) -> None:
+        """The transport wrote one queued result to the client."""
+        ...
+
+
+class Subscriptions(Protocol):
+    def subscribe(
+        self,
+        runnable: Runnable,
+        params: GraphQLParams,
+        *,
+        viewer: Viewer,
+        request_id: str,
+        max_pending: int,
+        deliver: Deliver,
+    ) -> Stream:
+        """A stream of a prepared subscription operation, receiving from now on."""
+        ...
+
+    def remove(self, stream: Stream) -> None: ...
