@@ -5,12 +5,16 @@ update of one product at a steady rate.
                                            [--find-max]
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL of `make bench`. Starts a real
-`storefront serve` (one worker); this process opens one graphql-transport-ws connection per
-subscriber, each subscribed to `productChanged(id:)` selecting five fields, and updates the
-product `rate` times a second, stamping each update with its number (the new stock).
+`storefront serve` (one worker); a client process opens one graphql-transport-ws connection
+per subscriber (`bench/lean_ws.py`: one asyncio protocol each, keeping only each event's
+cursor and arrival time), each subscribed to `productChanged(id:)` selecting five fields,
+and this process updates the product `rate` times a second.
 Latency runs from just before the update is sent (so it includes the write itself) to the
-moment a client has the event; lost and duplicated deliveries are counted per subscriber;
-server CPU is the worker's own over the run, divided by the events it delivered.
+moment a client has the event; lost, duplicated and reordered deliveries are counted per
+subscriber from the cursors, and any other message (an error, a complete) fails the run;
+server CPU is the worker's own over the run, divided by the events it delivered, and the
+clients' CPU is theirs while they listened. RSS is the worker's at the end, and per
+subscriber above what it was before they connected; the load average is the machine's.
 `--find-max` then doubles the subscribers until p99 exceeds 100 ms or events are lost
 (start low: the first count that misses the target ends the search).
 The load generator shares the machine with the server: on a busy or small machine the
