@@ -2,7 +2,7 @@
 update of one product at a steady rate.
 
     .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 20] [--seconds 10]
-                                           [--find-max]
+                                           [--find-max | --resume]
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL of `make bench`. Starts a real
 `storefront serve` (one worker); a client process opens one graphql-transport-ws connection
@@ -17,6 +17,8 @@ clients' CPU is theirs while they listened. RSS is the worker's at the end, and 
 subscriber above what it was before they connected; the load average is the machine's.
 `--find-max` then doubles the subscribers until p99 exceeds 100 ms or events are lost
 (start low: the first count that misses the target ends the search).
+`--resume` runs `bench/subscription_resume.py` instead: each subscriber drops and resumes
+once during the run.
 The load generator shares the machine with the server: on a busy or small machine the
 figures are upper bounds.
 """
@@ -237,6 +239,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--client-processes", type=int, default=1, help="load generators")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
+    parser.add_argument("--resume", action="store_true", help="each subscriber drops, resumes")
     args = parser.parse_args()
     with database() as db_url:
         asyncio.run(prepare(db_url))
@@ -248,6 +251,9 @@ def main() -> None:
         process, base = serve(db_url, env=env)
         url = base.replace("http://", "ws://") + "/graphql"
         try:
+            if args.resume:
+                _resume_run(url, db_url, product, process.pid, args)
+                return
             n = args.subscribers
             held = None  # the largest count tried that met the target
             while True:
@@ -273,6 +279,22 @@ def main() -> None:
                 )
         finally:
             stop(process)
+
+
+def _resume_run(url: str, db_url: str, product: UUID, pid: int, args: Any) -> None:
+    from bench import subscription_resume  # it builds on this module
+
+    figures = subscription_resume.run(
+        url,
+        db_url,
+        product,
+        pid,
+        n=args.subscribers,
+        rate=args.rate,
+        seconds=args.seconds,
+        processes=args.client_processes,
+    )
+    subscription_resume.report(figures, args.rate)
 
 
 async def _product(db_url: str) -> UUID:

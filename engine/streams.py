@@ -36,8 +36,11 @@ class Subscriptions(Protocol):
         request_id: str,
         max_pending: int,
         deliver: Deliver,
+        after: str | None = None,
     ) -> Stream:
-        """A stream of a prepared subscription operation, receiving from now on."""
+        """A stream of a prepared subscription operation, receiving from now on; with
+        `after` (an event's cursor, e.g. an SSE `Last-Event-ID`; else the operation's own
+        `after` argument), first every event after that cursor the viewer may see."""
         ...
 
     def remove(self, stream: Stream) -> None: ...

@@ -123,6 +123,13 @@ def payload(
 
 
 ID_ARGUMENT = "Global id of one {0}; every {0} the viewer may see when omitted."
+AFTER_ARGUMENT = (
+    "The `cursor` of the last event the client holds: first every event after it the viewer "
+    "may see, in order, then live ones, with no gap and no duplicate. An error with code "
+    "CURSOR_EXPIRED when events after it are no longer kept (then subscribe afresh), "
+    "BAD_USER_INPUT when it is not a cursor of this feed."
+)
+After = Annotated[str | None, strawberry.argument(description=AFTER_ARGUMENT)]
 
 
 @strawberry.type(
@@ -137,6 +144,7 @@ class Subscription:
             strawberry.ID | None,
             strawberry.argument(description=ID_ARGUMENT.format("product")),
         ] = None,
+        after: After = None,
     ) -> AsyncGenerator[ProductChange, None]:
         raise NotImplementedError("served by gql.subscriptions")
         yield  # an async generator, as Strawberry requires of subscriptions
@@ -151,11 +159,12 @@ class Subscription:
             strawberry.ID | None,
             strawberry.argument(description=ID_ARGUMENT.format("order")),
         ] = None,
+        after: After = None,
     ) -> AsyncGenerator[OrderChange, None]:
         raise NotImplementedError("served by gql.subscriptions")
         yield
 
     @strawberry.subscription(description="Every change the viewer may see, of any type.")
-    async def changes(self) -> AsyncGenerator[Change, None]:
+    async def changes(self, after: After = None) -> AsyncGenerator[Change, None]:
         raise NotImplementedError("served by gql.subscriptions")
         yield

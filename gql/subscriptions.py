@@ -6,10 +6,15 @@ of subscribers that would get the same answer (same document, operation, variabl
 viewer scope), and offers the same bytes to every member of the group. A stream whose queue
 is full gets one typed error (`SUBSCRIBER_TOO_SLOW`, with the last cursor it was given) and
 ends: nothing is dropped without a message saying so.
+
+A stream added with a cursor (`after`) first replays the events after it, from memory or
+the outbox (`gql.resume`), while live results are held back, then releases those not
+already replayed: no gap and no duplicate at the switch-over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -17,12 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    SelectionSetNode,
-)
 from graphql.execution.values import get_argument_values
 
 from engine.errors import masked_error, plain_error
@@ -31,10 +30,23 @@ from engine.operations import Operations, Runnable
 from engine.streams import Deliver
 from engine.streams import Stream as AnyStream
 from gql.changes import Interest, interest, payload
-from resolvers.changes import cursor_of, load_documents, loader_for, sees_event, sees_row
+from gql.feed_window import FeedWindow
+from gql.resume import resume
+from gql.subscription_roots import result_variables, root_field
+from resolvers.changes import (
+    RETRY_FIRST,
+    RETRY_MOST,
+    cursor_of,
+    load_documents,
+    loader_for,
+    position_of,
+    sees_event,
+    sees_row,
+    until_available,
+)
 from resolvers.context import RequestContext
 from resolvers.viewer import STAFF, Viewer
-from sql.feed import ChangeEvent
+from sql.feed import ChangeEvent, Position
 
 log = logging.getLogger("storefront.subscriptions")
 
@@ -48,15 +60,21 @@ class Stream:
 
     __slots__ = (
         "_deliver",
+        "after",
         "ended",
         "field",
+        "floor",
+        "held",
         "interest",
         "key",
         "last_cursor",
         "max_pending",
+        "missed",
         "params",
         "pending",
+        "replay",
         "request_id",
+        "room",
         "runnable",
         "viewer",
     )
@@ -84,32 +102,68 @@ class Stream:
         self.ended = False
         self.last_cursor: str | None = None
         self._deliver = deliver
+        after = arguments.get("after")
+        self.after: str | None = after if isinstance(after, str) else None
+        # While replaying: live results held back, whether some had to be let go (the replay
+        # then reads them from the outbox), the replay task, and a wake-up for it. After it,
+        # `floor`: the last position replayed, until a live result passes it.
+        self.held: list[tuple[str, bytes]] | None = None
+        self.floor: Position | None = None
+        self.missed = False
+        self.replay: asyncio.Task[None] | None = None
+        self.room: asyncio.Event | None = None
         # As text: orjson's bytes keep the 4 KiB it allocated to write them.
-        variables = orjson.dumps(params.variables or {}, option=orjson.OPT_SORT_KEYS).decode()
+        variables = orjson.dumps(
+            result_variables(runnable, params.variables), option=orjson.OPT_SORT_KEYS
+        ).decode()
         # Subscribers with equal keys get byte-equal answers: one execution serves them all.
         self.key = (params.query, params.operation_name, variables, viewer.role, viewer.owner)
 
     def offer(self, cursor: str, body: bytes) -> None:
-        """Queues one result; a full queue ends the stream with a typed error instead."""
+        """Queues one live result; a full queue ends the stream with a typed error instead."""
+        if self.held is not None:  # replaying: live results wait until the replay is done
+            if len(self.held) >= self.max_pending:
+                self.held.clear()  # bounded: the replay reads these again from the outbox
+                self.missed = True
+            self.held.append((cursor, body))
+            return
+        if self.floor is not None:  # just resumed: a fan-out begun earlier may bring replays
+            at = position_of(cursor)
+            if at is not None and at <= self.floor:
+                return
+            self.floor = None  # results come in order: all later ones pass too
+        self.send(cursor, body)
+
+    def send(self, cursor: str, body: bytes) -> None:
+        """Queues one result now, live or replayed."""
         if self.ended:
             return
         if self.pending >= self.max_pending:
-            self.ended = True
-            error = plain_error(
-                "this subscriber fell too far behind and was stopped; "
-                "subscribe again (with `after` to resume from its last cursor)",
-                code=TOO_SLOW,
+            self.stop(
+                plain_error(
+                    "this subscriber fell too far behind and was stopped; "
+                    "subscribe again (with `after` to resume from its last cursor)",
+                    code=TOO_SLOW,
+                )
             )
-            error["extensions"]["cursor"] = self.last_cursor
-            self._deliver(self, orjson.dumps({"errors": [error]}), True)
             return
         self.pending += 1
         self.last_cursor = cursor
         self._deliver(self, body, False)
 
+    def stop(self, error: dict[str, Any]) -> None:
+        """Ends the stream with one typed error carrying the last cursor it was given."""
+        if self.ended:
+            return
+        self.ended = True
+        error["extensions"]["cursor"] = self.last_cursor
+        self._deliver(self, orjson.dumps({"errors": [error]}), True)
+
     def sent(self) -> None:
         """The transport wrote one queued result to the client."""
         self.pending -= 1
+        if self.room is not None:
+            self.room.set()
 
 
 class Hub:
@@ -123,18 +177,25 @@ class Hub:
         self.delivered = 0
         self.stopped = 0
         self.on_lag: Callable[[float], None] | None = None
+        self.window = FeedWindow()  # the latest events and results, for resumes
 
     def root_of(self, runnable: Runnable) -> tuple[str, dict[str, Any]]:
         """The root field of a prepared subscription operation and its arguments."""
-        root = _root_field(runnable.operation.selection_set, runnable)
+        root = root_field(runnable)
         subscription = self.operations.schema.subscription_type
         assert subscription is not None
         definition = subscription.fields[root.name.value]
         return root.name.value, get_argument_values(definition, root, runnable.variables)
 
-    def add(self, stream: Stream) -> None:
-        """The stream receives every batch published from now on."""
+    def add(self, stream: Stream, *, after: str | None = None) -> None:
+        """The stream receives every batch published from now on; with a cursor (`after`,
+        else the field's own `after` argument) it first receives every event after that
+        cursor it may see, from memory or the outbox. A bad cursor ends it with one error."""
         self.streams[stream] = None
+        cursor = after if after is not None else stream.after
+        if cursor is not None:
+            stream.held = []
+            stream.replay = asyncio.create_task(resume(self, stream, cursor))
 
     def subscribe(
         self,
@@ -145,8 +206,10 @@ class Hub:
         request_id: str,
         max_pending: int,
         deliver: Deliver,
+        after: str | None = None,
     ) -> Stream:
-        """A stream of a prepared subscription operation, added (`add`)."""
+        """A stream of a prepared subscription operation, added (`add`, which see for
+        `after`)."""
         stream = Stream(
             *self.root_of(runnable),
             runnable,
@@ -156,15 +219,18 @@ class Hub:
             max_pending=max_pending,
             deliver=deliver,
         )
-        self.add(stream)
+        self.add(stream, after=after)
         return stream
 
     def remove(self, stream: AnyStream) -> None:
         if isinstance(stream, Stream):
             self.streams.pop(stream, None)
+            if stream.replay is not None:
+                stream.replay.cancel()
 
     async def publish(self, events: list[ChangeEvent]) -> None:
         """Fans one batch out, in order; called by the feed listener."""
+        self.window.keep(events)
         if not self.streams:
             return
         wanted: list[tuple[ChangeEvent, list[Stream]]] = []
@@ -178,8 +244,10 @@ class Hub:
                 wanted.append((event, takers))
         if not wanted:
             return
-        unscoped = self.context("feed", STAFF).loaders
-        documents = await load_documents(unscoped, [event for event, _ in wanted])
+        events = [event for event, _ in wanted]
+        documents = await until_available(
+            lambda: load_documents(self.context("feed", STAFF).loaders, events)
+        )
         for event, takers in wanted:
             cursor = cursor_of(event.position)
             row = documents.get((event.table, event.id))
@@ -187,6 +255,7 @@ class Hub:
                 self.on_lag((datetime.now(UTC) - event.at).total_seconds())
             for group in _groups(takers):
                 body = await self._execute(group[0], event, cursor, row)
+                self.window.remember(group[0].key, event.position, body)
                 for stream in group:
                     stream.offer(cursor, body)
                     if stream.ended:
@@ -195,6 +264,19 @@ class Hub:
                         self.delivered += 1
 
     async def _execute(self, stream: Stream, event: ChangeEvent, cursor: str, row: Any) -> bytes:
+        """The stream's selection on one event, as JSON. While the database is unavailable
+        the event is run again after a pause: an outage delays events, it loses none."""
+        pause = RETRY_FIRST
+        while True:
+            result = await self._execute_once(stream, event, cursor, row)
+            if not any(_unavailable(error) for error in result.get("errors") or ()):
+                return orjson.dumps(result)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_MOST)
+
+    async def _execute_once(
+        self, stream: Stream, event: ChangeEvent, cursor: str, row: Any
+    ) -> dict[str, Any]:
         viewer = stream.viewer
         ctx = self.context(stream.request_id, viewer)
         if row is not None and sees_row(viewer, row):
@@ -208,7 +290,11 @@ class Hub:
         except Exception:  # one failed event must not stop the feed for everyone
             log.exception("subscription event failed (request %s)", stream.request_id)
             result = {"errors": [masked_error(stream.request_id)], "data": None}
-        return orjson.dumps(result)
+        return result
+
+
+def _unavailable(error: dict[str, Any]) -> bool:
+    return bool(error.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE")
 
 
 def _groups(streams: list[Stream]) -> Iterator[list[Stream]]:
@@ -216,23 +302,3 @@ def _groups(streams: list[Stream]) -> Iterator[list[Stream]]:
     for stream in streams:
         grouped[stream.key].append(stream)
     return iter(grouped.values())
-
-
-def _root_field(selections: SelectionSetNode, runnable: Runnable) -> FieldNode:
-    """The one root field of a subscription (validation guarantees there is exactly one),
-    wherever fragments put it."""
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            return selection
-        if isinstance(selection, InlineFragmentNode):
-            return _root_field(selection.selection_set, runnable)
-        if isinstance(selection, FragmentSpreadNode):
-            fragment = next(
-                d
-                for d in runnable.document.definitions
-                if getattr(d, "name", None) is not None
-                and d.name.value == selection.name.value  # type: ignore[attr-defined]
-                and hasattr(d, "type_condition")
-            )
-            return _root_field(fragment.selection_set, runnable)  # type: ignore[attr-defined]
-    raise ValueError("a subscription without a root field passed validation")

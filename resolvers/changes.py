@@ -7,16 +7,26 @@ stays visible as an event (its kind says what happened) but only staff see its n
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 from loaders.loaders import ByIdLoader, Loaders, load_all
 from resolvers.viewer import Viewer
+from sql.errors import transient
 from sql.feed import ChangeEvent, Position
+
+log = logging.getLogger("storefront.feed")
+
+T = TypeVar("T")
+
+RETRY_FIRST, RETRY_MOST = 0.1, 2.0
+"""Seconds between attempts while the database is away: doubling from the first to the most."""
 
 OWNED = frozenset({"customers", "orders"})
 """Tables whose rows belong to a customer (the event's `owner_id`)."""
@@ -83,3 +93,18 @@ def position_of(cursor: str) -> Position | None:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
     return position if position.xid >= 0 and position.seq >= 0 else None
+
+
+async def until_available(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()`, again and again while the database is unavailable: the feed's events wait
+    out an outage instead of being lost. Any other failure is raised at once."""
+    pause = RETRY_FIRST
+    while True:
+        try:
+            return await attempt()
+        except Exception as error:
+            if transient(error) != "unavailable":
+                raise
+        log.warning("feed: the database is unavailable; trying again in %.1fs", pause)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, RETRY_MOST)

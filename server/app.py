@@ -158,7 +158,9 @@ def create_app(
         tasks.append(
             asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))
         )
-        listener = FeedListener(direct_database_url(settings, database_url), hub.publish)
+        listener = FeedListener(
+            direct_database_url(settings, database_url), hub.publish, started=hub.window.start
+        )
         app.state.feed = listener  # for tools and tests that follow the feed
         await listener.start()
         _settle_collector()

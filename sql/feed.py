@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
+from asyncpg import Record
+
 from sql.pool import Connection, Executor
 from sql.rows import row_class
 
@@ -58,11 +60,12 @@ class Batch:
 
 # One statement: the horizon, whether committed events wait above it, and the events
 # between the reader's position and the horizon (a row of NULLs when there are none).
-READ_AFTER = """
+# `{extra}` adds columns read in the same snapshot (see RESUME).
+_READ = """
 WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
 SELECT e.xid::text::bigint AS xid, e.seq, e.kind, e.table_name, e.id, e.rev, e.owner_id,
        e.at, e.fields,
-       EXISTS (SELECT FROM change_events w WHERE w.xid >= h.xmin) AS waiting
+       EXISTS (SELECT FROM change_events w WHERE w.xid >= h.xmin) AS waiting{extra}
 FROM horizon h
 LEFT JOIN LATERAL (
     SELECT * FROM change_events c
@@ -72,6 +75,18 @@ LEFT JOIN LATERAL (
 ) e ON true
 ORDER BY e.xid, e.seq
 """
+READ_AFTER = _READ.format(extra="")
+
+# The first read of a resumed reader: in the same snapshot as the events, whether the event
+# at the position exists and whether pruning removed any event after it. One snapshot, so a
+# prune that runs meanwhile cannot slip between the check and the read.
+RESUME = _READ.format(
+    extra=""",
+       EXISTS (SELECT FROM change_events k
+               WHERE k.xid = $1::text::xid8 AND k.seq = $2::bigint) AS known,
+       (SELECT p.xid::text::bigint FROM change_events_pruned p) AS pruned_xid,
+       (SELECT p.seq FROM change_events_pruned p) AS pruned_seq"""
+)
 
 # Events still in flight may sit at or above the horizon: start just below it.
 START = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
@@ -92,6 +107,8 @@ last AS (SELECT xid, seq FROM gone ORDER BY xid DESC, seq DESC LIMIT 1),
 noted AS (
     INSERT INTO change_events_pruned (xid, seq) SELECT xid, seq FROM last
     ON CONFLICT (only_row) DO UPDATE SET xid = excluded.xid, seq = excluded.seq
+    -- Write times (`at`) do not follow positions exactly: keep the highest ever pruned.
+    WHERE (excluded.xid, excluded.seq) > (change_events_pruned.xid, change_events_pruned.seq)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM gone) AS pruned, (SELECT count(*) FROM noted)
@@ -110,6 +127,10 @@ async def start_position(executor: Executor) -> Position:
 async def read_after(executor: Executor, position: Position, *, limit: int = READ_LIMIT) -> Batch:
     """Up to `limit` events after `position` whose transactions have all ended, in order."""
     records = await executor.fetch(READ_AFTER, str(position.xid), position.seq, limit)
+    return _batch(records, position, limit)
+
+
+def _batch(records: list[Record], position: Position, limit: int) -> Batch:
     events = [
         ChangeEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8]))
         for r in records
@@ -117,6 +138,26 @@ async def read_after(executor: Executor, position: Position, *, limit: int = REA
     ]
     waiting = bool(records[0][9]) or len(events) == limit
     return Batch(events, waiting, events[-1].position if events else position)
+
+
+class Resumed(NamedTuple):
+    """The first read after a position a client gave back."""
+
+    batch: Batch
+    known: bool  # the position is an event of this feed
+    expired: bool  # pruning removed events after it: some of what followed is gone
+
+
+async def resume_after(
+    executor: Executor, position: Position, *, limit: int = READ_LIMIT
+) -> Resumed:
+    """`read_after` for a position a client holds, with whether it can be resumed from."""
+    records = await executor.fetch(RESUME, str(position.xid), position.seq, limit)
+    batch = _batch(records, position, limit)
+    known, pruned_xid, pruned_seq = records[0][10], records[0][11], records[0][12]
+    through = None if pruned_xid is None else Position(pruned_xid, pruned_seq)
+    expired = through is not None and position < through
+    return Resumed(batch, bool(known) or position == through, expired)
 
 
 async def prune(executor: Executor, *, older_than_seconds: float, batch: int = 5000) -> int:

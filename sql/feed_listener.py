@@ -24,6 +24,7 @@ from sql.feed import ChangeEvent, Position
 log = logging.getLogger("storefront.feed")
 
 Deliver = Callable[[list[ChangeEvent]], Awaitable[None]]
+Started = Callable[[Position], None]
 
 
 class FeedListener:
@@ -35,9 +36,11 @@ class FeedListener:
         recheck: float = 0.05,
         idle_check: float = 5.0,
         max_backoff: float = 5.0,
+        started: Started | None = None,
     ) -> None:
         self.dsn = dsn
         self.deliver = deliver
+        self.started = started  # told the position it follows from, once
         self.recheck = recheck
         self.idle_check = idle_check  # a read now and then, whatever happens
         self.max_backoff = max_backoff
@@ -100,6 +103,8 @@ class FeedListener:
         await conn.add_listener(feed.CHANNEL, lambda *_: self._wake.set())
         if self.position is None:
             self.position = await feed.start_position(conn)
+            if self.started is not None:
+                self.started(self.position)
         self.connected.set()
         self._wake.set()  # catch up on whatever committed while not listening
         while not lost.is_set():

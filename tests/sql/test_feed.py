@@ -172,3 +172,28 @@ async def test_pruning_removes_old_events_only_by_one_process_at_a_time(db: Data
     left = await db.fetch("SELECT table_name, fields FROM change_events")
     assert [r["table_name"] for r in left] == ["categories"]
     assert await feed.pruned_through(db) is not None
+
+
+async def test_the_pruned_mark_only_moves_forward(db: Database) -> None:
+    """Write times do not follow positions exactly (a transaction's xid comes with its first
+    write, its events' times with each statement): pruning by time may remove an event below
+    the mark of an earlier round. The mark must stay the highest position ever removed, or
+    a cursor between the two would resume over a gap."""
+    await db.execute("DELETE FROM change_events")
+    await db.execute("DELETE FROM change_events_pruned")
+    for xid, hours in ((3, 2), (4, 5)):  # the later position was written earlier
+        await db.execute(
+            "INSERT INTO change_events (xid, kind, table_name, id, rev, fields, at) "
+            "VALUES ($1::text::xid8, 'UPDATED', 'products', gen_random_uuid(), 2, '{}', "
+            "now() - make_interval(hours => $2))",
+            str(xid),
+            hours,
+        )
+    assert await feed.prune(db, older_than_seconds=4 * 3600) == 1  # xid 4 only
+    mark = await feed.pruned_through(db)
+    assert mark is not None
+    assert mark.xid == 4
+    assert await feed.prune(db, older_than_seconds=3600) == 1  # then xid 3
+    assert await feed.pruned_through(db) == mark
+    resumed = await feed.resume_after(db, Position(3, 0))
+    assert resumed.expired  # something after it (xid 4) is gone
