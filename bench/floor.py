@@ -227,7 +227,7 @@ async def update_product(db: Database, variables: Variables) -> dict[str, Any]:
         return {"updateProduct": {"__typename": "NotFoundError"}}
     try:
         async with transaction(db) as conn:
-            row = await products.patch_product(
+            row = await products.PRODUCT.patch(
                 conn, id=id, rev=rev, changes={"price": Decimal(variables["price"])}
             )
             if row is None:

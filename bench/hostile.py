@@ -7,8 +7,8 @@ embedded PostgreSQL of its own in a temporary directory; nothing is seeded), the
 - for each document of `bench/hostile_documents.py` (over a limit, or the worst found inside
   them), sends new variants of it for `--seconds` and prints the server's CPU time per
   request (from /proc), next to a plain lookup's (`product(id:)`, its document cached) and
-  to the server's CPU for a document of the same token count that it only parses (`{ a a
-  a …` without its closing brace: read to the end, then refused as a syntax error); and
+  to the server's CPU for a document of the same token count that it only parses (`{ a(b: 1
+  b: 1 …` never closed: read to the end, then refused as a syntax error); and
   the answer's code and size;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
   requests, each a different text so the document cache cannot help;
@@ -79,8 +79,10 @@ def tokens(text: str) -> int:
 
 
 def parsing_only(count: int) -> Document:
-    """A document of `count` tokens that the server parses to its end and then refuses."""
-    return lambda n: f"# {n}\n{{ " + "a " * (count - 2)
+    """A document of about `count` tokens that the server parses to its end and then
+    refuses: one field's arguments, never closed (arguments are no selections, so the
+    count before parsing lets them through to the parser)."""
+    return lambda n: f"# {n}\n{{ a(" + "b: 1 " * max(1, (count - 4) // 3)
 
 
 def lookup_ms(client: httpx.Client, pid: int, seconds: float) -> float:
@@ -188,9 +190,11 @@ def main() -> None:
         process, base = serve(env=environment, ready_timeout=120)
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
-                report(client, process.pid, args.seconds)
+                # Memory first: the report's documents of a megabyte raise the high-water mark.
                 memory(client, process.pid, args.requests)
                 memory_under_heavy_requests(client, process.pid, args.heavy)
+                report(client, process.pid, args.seconds)
+                print(f"server RSS after the documents above: {rss_mib(process.pid):.1f} MiB")
         finally:
             stop(process)
 

@@ -148,6 +148,23 @@ def variables_everywhere(n: int) -> str:
     return f"# {n}\nquery($f: ProductFilter) {{ ...P }} {fragment} }}"
 
 
+def blanks(n: int) -> str:
+    """`{ __typename }` after 300,000 blanks and commas (which are no tokens) and before as
+    many: a scan that restarts at each blank is quadratic in them."""
+    return " ," * 150_000 + f"{{ __typename }} # {n}\n" + " ," * 150_000
+
+
+def escapes(n: int) -> str:
+    """One string argument of 300,000 escapes (900 KB, one token): graphql-core's lexer reads
+    escapes a character at a time."""
+    return f'# {n}\n{{ productBySku(sku: "' + "\\n" * 300_000 + '") { name } }'
+
+
+def long_comment(n: int) -> str:
+    """`{ __typename }` and a comment of 900,000 characters (one token)."""
+    return f"{{ __typename }} # {n}" + "c" * 900_000
+
+
 def fresh_lookup(n: int) -> str:
     """Not hostile: a plain lookup, its text new each time (parsed, validated, planned)."""
     return f'# {n}\n{{ product(id: "UHJvZHVjdDox") {{ id sku name price stock updatedAt }} }}'
@@ -164,6 +181,9 @@ INSIDE: dict[str, Document] = {
     "50 unknown directives": unknown_directives,
     "50 unknown fields": unknown_fields,
     "400 unused variables": unused_variables,
+    "300,000 blanks on either side": blanks,
+    "a string of 300,000 escapes": escapes,
+    "a comment of 900,000 characters": long_comment,
     "a variable in 30 fields": variables_everywhere,
 }
 """What runs, if anything, is named by `OPERATION_NAMES`."""

@@ -11,7 +11,9 @@ other through the ASGI interface (no sockets, no client library: what is timed i
 app), in a rotating order, and reads the process's CPU time around them; the exporter's
 thread is part of the process. On a busy machine a round's figures move together, so each
 configuration is compared with the unobserved app of the same round, and the median of
-those ratios is printed.
+those ratios is printed, and the median of the rounds' ratios of metrics on to the
+default (what turning metrics on adds under `make bench`, whose servers log slow
+operations either way).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ async def measure(args: argparse.Namespace, url: str, sink: str) -> dict[str, An
     bodies = {name: bodies[name] for name in args.only}
     apps = {config: app_for(config, url, sink) for config in configs}
     cpu: dict[tuple[str, str], list[float]] = {}
+    recording: dict[str, float] = {}
     contexts = [app.router.lifespan_context(app) for app in apps.values()]
     for context in contexts:
         await context.__aenter__()
@@ -129,10 +132,38 @@ async def measure(args: argparse.Namespace, url: str, sink: str) -> dict[str, An
                         await ask(app, texts[k % len(texts)], headers)
                     spent = (time.process_time() - started) / count * 1e6
                     cpu.setdefault((name, config), []).append(spent)
+            if "metrics" in apps:
+                recording[name] = await record_alone(apps["metrics"], texts[0], headers)
     finally:
         for context in contexts:
             await context.__aexit__(None, None, None)
-    return report(cpu, args)
+    out = report(cpu, args)
+    for name, spent in recording.items():
+        share = spent / statistics.median(cpu[(name, "metrics")])
+        print(f"{name}: metrics' record of one request alone: {spent:.2f} µs ({share:.1%})")
+    return out
+
+
+async def record_alone(app: Any, body: bytes, headers: list[tuple[bytes, bytes]]) -> float:
+    """CPU µs of the one step metrics add to an observed request (`Metrics.record`), on
+    the record of a real request, timed alone: steadier than the difference of two apps'
+    figures, which the machine's other work moves by more than this costs."""
+    metrics = app.state.metrics
+    original = metrics.record
+    kept: list[Any] = []
+    metrics.record = lambda observation, seconds: kept.append((observation, seconds))
+    try:
+        assert await ask(app, body, headers) == 200
+    finally:
+        metrics.record = original
+    observation, seconds = kept[0]
+    best = float("inf")
+    for _ in range(7):
+        started = time.process_time()
+        for _ in range(5000):
+            original(observation, seconds)
+        best = min(best, (time.process_time() - started) / 5000 * 1e6)
+    return best
 
 
 def report(cpu: dict[tuple[str, str], list[float]], args: argparse.Namespace) -> dict[str, Any]:
@@ -149,6 +180,15 @@ def report(cpu: dict[tuple[str, str], list[float]], args: argparse.Namespace) ->
                 f"   (rounds: {', '.join(f'{r:.3f}' for r in ratios)})"
             )
             out[f"{name} {config}"] = {"cpu_us": spent, "ratios": ratios}
+        if "default" in args.configs and "metrics" in args.configs:
+            # What `make bench` compares: metrics on and off, the slow log on in both.
+            paired = [
+                m / d for m, d in zip(cpu[(name, "metrics")], cpu[(name, "default")], strict=True)
+            ]
+            print(
+                f"  metrics / default: x{statistics.median(paired):.3f} CPU per request"
+                f"   (rounds: {', '.join(f'{r:.3f}' for r in paired)})"
+            )
     return out
 
 

@@ -45,7 +45,7 @@ from engine.http_params import (
     read_params,
 )
 from engine.limits import QueryLimits
-from engine.observe import OK, MutationOutcomes, Observation, current
+from engine.observe import OK, FieldWaits, MutationOutcomes, Observation, current
 from engine.operations import NotExecutable, Operations, Runnable
 from engine.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.viewer import Viewer
@@ -233,10 +233,14 @@ def _failed(code: str) -> None:
 def _middleware(
     observation: Observation | None, operation: OperationDefinitionNode
 ) -> list[Any] | None:
-    """Mutations, when observed, note their union errors (see `MutationOutcomes`)."""
-    if observation is None or operation.operation != OperationType.MUTATION:
+    """Mutations, when observed, note their union errors (see `MutationOutcomes`); traced
+    fields are waiters for the batches they load through (see `FieldWaits`)."""
+    if observation is None:
         return None
-    return [MutationOutcomes(observation)]
+    middleware: list[Any] = [FieldWaits()] if observation.traced else []
+    if operation.operation == OperationType.MUTATION:
+        middleware.append(MutationOutcomes(observation))
+    return middleware or None
 
 
 def _wants_html(request: Request) -> bool:

@@ -129,14 +129,17 @@ def check_shape(
                 )
             )
     if selections > limits.max_selections:
-        errors.append(
-            TooComplex(
-                f"the document makes {selections} selections (fields and fragments in all its "
-                f"operations and fragments, a fragment's counted each time it is spread); at "
-                f"most {limits.max_selections} are allowed"
-            )
-        )
+        errors.append(selections_error(selections, limits))
     return errors
+
+
+def selections_error(selections: int, limits: QueryLimits, *, at_least: bool = False) -> TooComplex:
+    least = "at least " if at_least else ""
+    return TooComplex(
+        f"the document makes {least}{selections} selections (fields and fragments in all its "
+        f"operations and fragments, a fragment's counted each time it is spread); at most "
+        f"{limits.max_selections} are allowed"
+    )
 
 
 def _shape(

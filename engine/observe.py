@@ -13,8 +13,10 @@ from time import perf_counter_ns
 from typing import Any
 
 from graphql import GraphQLResolveInfo
+from graphql.pyutils import is_awaitable
 
-from sql.observe import Batch, current_batch
+from sql.observe import Batch, current_batch, current_waiter
+from sql.observe import Waiter as Waiter  # for the compiled path, which reaches no sql/
 
 OK = "ok"
 COMPILED = "compiled"
@@ -140,3 +142,30 @@ class MutationOutcomes:
         if isinstance(name, str) and self.observation.outcome in (None, OK):
             self.observation.outcome = name
         return value
+
+
+class FieldWaits:
+    """graphql-core middleware for traced requests: each field runs as a `Waiter`, so the
+    loader batches it waits on can link their spans to it (`server.tracing`)."""
+
+    def resolve(self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        waiter = Waiter(f"{info.parent_type.name}.{info.field_name}", info.path)
+        token = current_waiter.set(waiter)
+        try:
+            value = next_(root, info, **args)
+        finally:
+            current_waiter.reset(token)
+        if is_awaitable(value):
+            return waited(waiter, value)
+        waiter.ended = perf_counter_ns()
+        return value
+
+
+async def waited(waiter: Waiter, value: Any) -> Any:
+    """`value` awaited as `waiter`'s work: the loads it makes meanwhile are the waiter's."""
+    token = current_waiter.set(waiter)
+    try:
+        return await value
+    finally:
+        current_waiter.reset(token)
+        waiter.ended = perf_counter_ns()

@@ -14,12 +14,15 @@ from graphql import (
 )
 from graphql.language.parser import Parser, nested_too_deeply_error
 
+from engine.lexing import RunLexer
 from engine.limits import TYPE_WRAPPER, QueryLimits, TooComplex
+from engine.prescan import prescan
 
 
 def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     """The parsed document; `TooComplex` past the token, depth, directive or operation limit,
     else the parser's `GraphQLSyntaxError` when it does not parse."""
+    prescan(text, limits)
     parser = _DepthLimitedParser(text, limits)
     try:
         return parser.parse_document()
@@ -49,7 +52,8 @@ class _DepthLimitedParser(Parser):
     the operation past `max_operations`."""
 
     def __init__(self, text: str, limits: QueryLimits) -> None:
-        super().__init__(Source(text), max_tokens=limits.max_tokens)
+        source = Source(text)
+        super().__init__(source, max_tokens=limits.max_tokens, lexer=RunLexer(source))
         self.max_depth = limits.max_depth
         self.max_directives = limits.max_directives
         self.max_operations = limits.max_operations

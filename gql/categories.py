@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -13,7 +13,8 @@ from engine.compiled.fields import batched_field
 from engine.node_ids import uuid_of
 from gql.aggregates import aggregate_kind
 from gql.context import Info
-from gql.filters import DateTimeFilter, EntityFilter, IDFilter, StringFilter
+from gql.filters import DateTimeFilter, IDFilter, StringFilter
+from gql.generated import filter_input, row_constructor, sort_enum
 from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -38,32 +39,19 @@ def _product_connection() -> Any:
     return ProductConnection
 
 
-@strawberry.enum(description="What categories can be ordered by.")
-class CategorySortField(Enum):
-    NAME = "NAME"
-    CREATED_AT = "CREATED_AT"
-
-
+CategorySortField = sort_enum("CategorySortField", CATEGORIES.sortable, what="categories")
 CategoryOrderBy = order_by_input("CategoryOrderBy", CategorySortField, what="a category")
-
-
-@strawberry.input(description="Conditions on categories; all given fields must hold.")
-class CategoryFilter(EntityFilter):
-    NODE_TYPE = "Category"
-    id: IDFilter | None = strawberry.field(default=None, description="The category's id.")
-    name: StringFilter | None = strawberry.field(default=None, description="Its name.")
-    created_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When it was created."
-    )
-    and_: list[CategoryFilter] | None = strawberry.field(
-        default=None, name="and", description="Every one of these holds (empty: true)."
-    )
-    or_: list[CategoryFilter] | None = strawberry.field(
-        default=None, name="or", description="At least one of these holds (empty: false)."
-    )
-    not_: CategoryFilter | None = strawberry.field(
-        default=None, name="not", description="This does not hold."
-    )
+CategoryFilter = filter_input(
+    "CategoryFilter",
+    "Category",
+    {
+        "id": (IDFilter, "The category's id."),
+        "name": (StringFilter, "Its name."),
+        "created_at": (DateTimeFilter, "When it was created."),
+    },
+    module=__name__,
+    what="categories",
+)
 
 
 async def _product_counts(ctx: RequestContext, parents: list[Category]) -> list[int]:
@@ -83,6 +71,7 @@ class Category(Node):
         description="When it was soft-deleted; null while live."
     )
     row: strawberry.Private[CategoryRow]
+    from_row: ClassVar[Callable[[CategoryRow], Category]]
 
     products = connection_field(
         connection_type=Annotated[
@@ -103,17 +92,8 @@ class Category(Node):
         _product_counts, returns=int, description="How many live products the category has."
     )
 
-    @classmethod
-    def from_row(cls, row: CategoryRow) -> Category:
-        return cls(
-            rev=row.rev,
-            name=row.name,
-            description=row.description,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            row=row,
-        )
+
+Category.from_row = row_constructor(Category)
 
 
 CategoryAggregate = aggregate_kind("Category", CATEGORIES.measures, what="categories")
@@ -131,7 +111,7 @@ CategoryConnection = connection_type(
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Category | None:
-    row = await categories.category(ctx, id=id)
+    row = await categories.READS.one(ctx, id)
     return None if row is None else Category.from_row(row)
 
 
@@ -163,7 +143,7 @@ class CategoryQueries:
         of=lambda: CategoryConnection,
         filter=CategoryFilter,
         order_by=CategoryOrderBy,
-        listing=lambda ctx, _root, args: categories.categories_listing(ctx, args),
+        listing=lambda ctx, _root, args: categories.READS.listing(ctx, args),
         to_node=Category.from_row,
         description="Live categories, a page at a time; by name by default.",
         what="categories",

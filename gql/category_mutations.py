@@ -1,27 +1,13 @@
-"""Category mutations: their inputs, success types and result unions."""
+"""Category mutations: their inputs; the mutations themselves are the standard ones."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from gql.categories import Category
-from gql.context import Info
-from gql.error_types import (
-    AlreadyExistsError,
-    ConflictError,
-    ForbiddenError,
-    IdempotencyKeyReusedError,
-    NotFoundError,
-    ReferencedError,
-    ValidationError,
-    outcome,
-)
-from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, created, new_edge_description
+from gql.categories import Category, CategoryQueries
+from gql.generated import Part
+from gql.standard_mutations import standard_mutations
 from resolvers import categories
-from sql.categories import CategoryRow
 
 
 @strawberry.input(description="A new category.")
@@ -42,119 +28,14 @@ class CategoryPatch:
     )
 
 
-@strawberry.type(description="The category was created.")
-class CreateCategorySuccess:
-    category: Category = strawberry.field(description="The new category.")
-    category_edge: Edge[Category] = strawberry.field(description=new_edge_description("categories"))
+CategoryMutations = standard_mutations(
+    Category,
+    categories.RULES,
+    create_input=CreateCategoryInput,
+    patch_input=CategoryPatch,
+    edge=categories.READS.edge,
+    connection="categories",
+    texts={"Delete": "Soft-delete a category that has no live products."},
+)
 
-
-@strawberry.type(description="The category was changed.")
-class UpdateCategorySuccess:
-    category: Category = strawberry.field(description="The category as it is now.")
-
-
-@strawberry.type(description="The category was soft-deleted.")
-class DeleteCategorySuccess:
-    category: Category = strawberry.field(description="The category, with `deletedAt` set.")
-
-
-@strawberry.type(description="The category is live again.")
-class RestoreCategorySuccess:
-    category: Category = strawberry.field(description="The restored category.")
-
-
-CreateCategoryResult = Annotated[
-    CreateCategorySuccess
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateCategoryResult", description="What createCategory did."),
-]
-UpdateCategoryResult = Annotated[
-    UpdateCategorySuccess
-    | NotFoundError
-    | ConflictError
-    | ValidationError
-    | AlreadyExistsError
-    | ForbiddenError,
-    strawberry.union("UpdateCategoryResult", description="What updateCategory did."),
-]
-DeleteCategoryResult = Annotated[
-    DeleteCategorySuccess | NotFoundError | ConflictError | ReferencedError | ForbiddenError,
-    strawberry.union("DeleteCategoryResult", description="What deleteCategory did."),
-]
-RestoreCategoryResult = Annotated[
-    RestoreCategorySuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
-    strawberry.union("RestoreCategoryResult", description="What restoreCategory did."),
-]
-
-CategoryId = Annotated[strawberry.ID, strawberry.argument(description="The category's id.")]
-
-
-@strawberry.type
-class CategoryMutations:
-    @strawberry.mutation(description="Create a category.")
-    async def create_category(
-        self,
-        info: Info,
-        input: Annotated[CreateCategoryInput, strawberry.argument(description="The category.")],
-        idempotency_key: IdempotencyKey = None,
-    ) -> CreateCategoryResult:
-        work = categories.create_category(
-            info.context, input=provided(input), idempotency_key=idempotency_key
-        )
-        return await outcome(
-            work,
-            lambda row: created(
-                CreateCategorySuccess,
-                "category",
-                Category.from_row(row),
-                categories.category_edge(info.context, row),
-            ),
-            result=CreateCategoryResult,
-        )
-
-    @strawberry.mutation(description="Change a category at the revision you last saw.")
-    async def update_category(
-        self,
-        info: Info,
-        id: CategoryId,
-        rev: Rev,
-        patch: Annotated[CategoryPatch, strawberry.argument(description="What to change.")],
-    ) -> UpdateCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.update_category(
-                info.context, id=uuid, rev=rev, patch=provided(patch)
-            )
-
-        return await outcome(
-            work(),
-            lambda row: UpdateCategorySuccess(category=Category.from_row(row)),
-            result=UpdateCategoryResult,
-        )
-
-    @strawberry.mutation(description="Soft-delete a category that has no live products.")
-    async def delete_category(self, info: Info, id: CategoryId, rev: Rev) -> DeleteCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.delete_category(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: DeleteCategorySuccess(category=Category.from_row(row)),
-            result=DeleteCategoryResult,
-        )
-
-    @strawberry.mutation(description="Restore a soft-deleted category.")
-    async def restore_category(self, info: Info, id: CategoryId, rev: Rev) -> RestoreCategoryResult:
-        async def work() -> CategoryRow:
-            uuid = target(id, type_name="Category")
-            return await categories.restore_category(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: RestoreCategorySuccess(category=Category.from_row(row)),
-            result=RestoreCategoryResult,
-        )
+PART = Part(CategoryQueries, CategoryMutations, (Category,))

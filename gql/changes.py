@@ -22,13 +22,12 @@ from gql.products import Product
 from resolvers.changes import sees_row
 from resolvers.viewer import Viewer
 from sql.feed import ChangeEvent
+from sql.spec import SPECS
 
-TYPE_NAMES = {
-    "products": "Product",
-    "categories": "Category",
-    "customers": "Customer",
-    "orders": "Order",
-}
+
+def type_name(table: str) -> str:
+    """The GraphQL type of a table's rows: its entity's name."""
+    return SPECS[table].name
 
 
 @strawberry.enum(description="What a write did to a document.")
@@ -94,7 +93,7 @@ NOTHING = UUID(int=0)  # an id argument that names no document of the type match
 def interest(field: str, arguments: dict[str, Any]) -> Interest:
     """What the root field `field` (its response name resolved) with these arguments wants."""
     if field == "changes":
-        return Interest(frozenset(TYPE_NAMES))
+        return Interest(frozenset(SPECS))
     type_name, table = ("Product", "products") if field == "productChanged" else ("Order", "orders")
     given = arguments.get("id")
     target = None if given is None else (uuid_of(given, type_name=type_name) or NOTHING)
@@ -116,7 +115,7 @@ def payload(
     return Change(
         cursor=cursor,
         kind=kind,
-        node_id=strawberry.ID(to_global_id(TYPE_NAMES[event.table], event.id)),
+        node_id=strawberry.ID(to_global_id(type_name(event.table), event.id)),
         rev=event.rev,
         node=node_of(row) if visible else None,
     )

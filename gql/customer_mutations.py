@@ -1,26 +1,13 @@
-"""Customer mutations: their inputs, success types and result unions."""
+"""Customer mutations: their inputs; the mutations themselves are the standard ones."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from gql.context import Info
-from gql.customers import Customer
-from gql.error_types import (
-    AlreadyExistsError,
-    ConflictError,
-    ForbiddenError,
-    IdempotencyKeyReusedError,
-    NotFoundError,
-    ValidationError,
-    outcome,
-)
-from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, created, new_edge_description
+from gql.customers import Customer, CustomerQueries
+from gql.generated import Part
+from gql.standard_mutations import standard_mutations
 from resolvers import customers
-from sql.customers import CustomerRow
 
 
 @strawberry.input(description="A new customer.")
@@ -42,115 +29,18 @@ class CustomerPatch:
     )
 
 
-@strawberry.type(description="The customer was created.")
-class CreateCustomerSuccess:
-    customer: Customer = strawberry.field(description="The new customer.")
-    customer_edge: Edge[Customer] = strawberry.field(description=new_edge_description("customers"))
+CustomerMutations = standard_mutations(
+    Customer,
+    customers.RULES,
+    create_input=CreateCustomerInput,
+    patch_input=CustomerPatch,
+    edge=customers.READS.edge,
+    connection="customers",
+    texts={
+        "UpdateField": "The customer as they are now.",
+        "Delete": "Soft-delete a customer; their orders stay.",
+        "DeleteSuccess": "The customer was soft-deleted; their orders stay.",
+    },
+)
 
-
-@strawberry.type(description="The customer was changed.")
-class UpdateCustomerSuccess:
-    customer: Customer = strawberry.field(description="The customer as they are now.")
-
-
-@strawberry.type(description="The customer was soft-deleted; their orders stay.")
-class DeleteCustomerSuccess:
-    customer: Customer = strawberry.field(description="The customer, with `deletedAt` set.")
-
-
-@strawberry.type(description="The customer is live again.")
-class RestoreCustomerSuccess:
-    customer: Customer = strawberry.field(description="The restored customer.")
-
-
-CreateCustomerResult = Annotated[
-    CreateCustomerSuccess
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateCustomerResult", description="What createCustomer did."),
-]
-# No ForbiddenError: a customer may change themselves, and others are invisible to them.
-UpdateCustomerResult = Annotated[
-    UpdateCustomerSuccess | NotFoundError | ConflictError | ValidationError | AlreadyExistsError,
-    strawberry.union("UpdateCustomerResult", description="What updateCustomer did."),
-]
-DeleteCustomerResult = Annotated[
-    DeleteCustomerSuccess | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("DeleteCustomerResult", description="What deleteCustomer did."),
-]
-RestoreCustomerResult = Annotated[
-    RestoreCustomerSuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
-    strawberry.union("RestoreCustomerResult", description="What restoreCustomer did."),
-]
-
-CustomerId = Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]
-
-
-@strawberry.type
-class CustomerMutations:
-    @strawberry.mutation(description="Create a customer.")
-    async def create_customer(
-        self,
-        info: Info,
-        input: Annotated[CreateCustomerInput, strawberry.argument(description="The customer.")],
-        idempotency_key: IdempotencyKey = None,
-    ) -> CreateCustomerResult:
-        work = customers.create_customer(
-            info.context, input=provided(input), idempotency_key=idempotency_key
-        )
-        return await outcome(
-            work,
-            lambda row: created(
-                CreateCustomerSuccess,
-                "customer",
-                Customer.from_row(row),
-                customers.customer_edge(info.context, row),
-            ),
-            result=CreateCustomerResult,
-        )
-
-    @strawberry.mutation(description="Change a customer at the revision you last saw.")
-    async def update_customer(
-        self,
-        info: Info,
-        id: CustomerId,
-        rev: Rev,
-        patch: Annotated[CustomerPatch, strawberry.argument(description="What to change.")],
-    ) -> UpdateCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.update_customer(
-                info.context, id=uuid, rev=rev, patch=provided(patch)
-            )
-
-        return await outcome(
-            work(),
-            lambda row: UpdateCustomerSuccess(customer=Customer.from_row(row)),
-            result=UpdateCustomerResult,
-        )
-
-    @strawberry.mutation(description="Soft-delete a customer; their orders stay.")
-    async def delete_customer(self, info: Info, id: CustomerId, rev: Rev) -> DeleteCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.delete_customer(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: DeleteCustomerSuccess(customer=Customer.from_row(row)),
-            result=DeleteCustomerResult,
-        )
-
-    @strawberry.mutation(description="Restore a soft-deleted customer.")
-    async def restore_customer(self, info: Info, id: CustomerId, rev: Rev) -> RestoreCustomerResult:
-        async def work() -> CustomerRow:
-            uuid = target(id, type_name="Customer")
-            return await customers.restore_customer(info.context, id=uuid, rev=rev)
-
-        return await outcome(
-            work(),
-            lambda row: RestoreCustomerSuccess(customer=Customer.from_row(row)),
-            result=RestoreCustomerResult,
-        )
+PART = Part(CustomerQueries, CustomerMutations, (Customer,))

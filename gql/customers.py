@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -16,10 +16,10 @@ from gql.aggregates import aggregate_kind
 from gql.context import Info
 from gql.filters import (
     DateTimeFilter,
-    EntityFilter,
     IDFilter,
     StringFilter,
 )
+from gql.generated import filter_input, row_constructor, sort_enum
 from gql.group_types import RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -49,40 +49,24 @@ def _order_connection() -> Any:
     return OrderConnection
 
 
-LazyOrderFilter = Annotated["OrderFilter", strawberry.lazy("gql.orders")]
+LazyOrderFilter = Annotated["OrderFilter", strawberry.lazy("gql.orders")]  # type: ignore[valid-type]
 
 
-@strawberry.enum(description="What customers can be ordered by.")
-class CustomerSortField(Enum):
-    NAME = "NAME"
-    EMAIL = "EMAIL"
-    CREATED_AT = "CREATED_AT"
-
-
+CustomerSortField = sort_enum("CustomerSortField", CUSTOMERS.sortable, what="customers")
 CustomerOrderBy = order_by_input("CustomerOrderBy", CustomerSortField, what="a customer")
-
-
-@strawberry.input(description="Conditions on customers; all given fields must hold.")
-class CustomerFilter(EntityFilter):
-    NODE_TYPE = "Customer"
-    id: IDFilter | None = strawberry.field(default=None, description="The customer's id.")
-    email: StringFilter | None = strawberry.field(default=None, description="Their email.")
-    name: StringFilter | None = strawberry.field(default=None, description="Their name.")
-    created_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When they were created."
-    )
-    has_orders: LazyOrderFilter | None = strawberry.field(
-        default=None, description="They have at least one live order matching this."
-    )
-    and_: list[CustomerFilter] | None = strawberry.field(
-        default=None, name="and", description="Every one of these holds (empty: true)."
-    )
-    or_: list[CustomerFilter] | None = strawberry.field(
-        default=None, name="or", description="At least one of these holds (empty: false)."
-    )
-    not_: CustomerFilter | None = strawberry.field(
-        default=None, name="not", description="This does not hold."
-    )
+CustomerFilter = filter_input(
+    "CustomerFilter",
+    "Customer",
+    {
+        "id": (IDFilter, "The customer's id."),
+        "email": (StringFilter, "Their email."),
+        "name": (StringFilter, "Their name."),
+        "created_at": (DateTimeFilter, "When they were created."),
+        "has_orders": (LazyOrderFilter, "They have at least one live order matching this."),
+    },
+    module=__name__,
+    what="customers",
+)
 
 
 # Figures over each customer's orders, for every customer of a level at once.
@@ -106,6 +90,7 @@ class Customer(Node):
         description="When they were soft-deleted; null while live."
     )
     row: strawberry.Private[CustomerRow]
+    from_row: ClassVar[Callable[[CustomerRow], Customer]]
 
     orders = connection_field(
         connection_type=LazyOrderConnection,
@@ -130,17 +115,8 @@ class Customer(Node):
         description="The sum of the totals of their PAID and SHIPPED orders.",
     )
 
-    @classmethod
-    def from_row(cls, row: CustomerRow) -> Customer:
-        return cls(
-            rev=row.rev,
-            email=row.email,
-            name=row.name,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            row=row,
-        )
+
+Customer.from_row = row_constructor(Customer)
 
 
 CustomerAggregate = aggregate_kind("Customer", CUSTOMERS.measures, what="customers")
@@ -158,7 +134,7 @@ CustomerConnection = connection_type(
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Customer | None:
-    row = await customers.customer(ctx, id=id)
+    row = await customers.READS.one(ctx, id)
     return None if row is None else Customer.from_row(row)
 
 
@@ -190,7 +166,7 @@ class CustomerQueries:
         of=lambda: CustomerConnection,
         filter=CustomerFilter,
         order_by=CustomerOrderBy,
-        listing=lambda ctx, _root, args: customers.customers_listing(ctx, args),
+        listing=lambda ctx, _root, args: customers.READS.listing(ctx, args),
         to_node=Customer.from_row,
         description="Live customers, a page at a time; by name by default.",
         what="customers",

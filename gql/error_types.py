@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from engine.node_ids import to_global_id
 from gql.node import Node, node_of
@@ -32,6 +33,7 @@ class ErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     REFERENCED = "REFERENCED"
     FORBIDDEN = "FORBIDDEN"
+    BATCH_FAILED = "BATCH_FAILED"
 
 
 @strawberry.interface(description="An expected failure of a mutation, returned as data.")
@@ -115,6 +117,25 @@ class ForbiddenError(Error):
     pass
 
 
+ItemError = Annotated[
+    NotFoundError | ConflictError | ForbiddenError | AlreadyExistsError | ReferencedError,
+    strawberry.union("ItemError", description="Why one item of a batch cannot be written."),
+]
+
+
+@strawberry.type(description="One item of a batch that cannot be written.")
+class ItemFailure:
+    path: list[str] = strawberry.field(
+        description='Where in the arguments, e.g. ["items", "3", "rev"].'
+    )
+    error: ItemError = strawberry.field(description="Why.")
+
+
+@strawberry.type(description="Items of a batch cannot be written; nothing was.")
+class BatchError(Error):
+    failures: list[ItemFailure] = strawberry.field(description="Every failing item, in order.")
+
+
 def error_of(failure: errors.DomainError) -> Error:
     """The GraphQL error type for a domain exception: the one mapping of the two."""
     message = failure.message
@@ -137,12 +158,16 @@ def error_of(failure: errors.DomainError) -> Error:
                 message=message,
                 code=ErrorCode.VALIDATION,
                 fields=[
-                    FieldError(path=list(p.path), message=p.message, code=p.code) for p in problems
+                    FieldError(path=_named(p.path), message=p.message, code=p.code)
+                    for p in problems
                 ],
             )
         case errors.Duplicate(field_name=field_name, value=value):
             return AlreadyExistsError(
-                message=message, code=ErrorCode.ALREADY_EXISTS, field=field_name, value=value
+                message=message,
+                code=ErrorCode.ALREADY_EXISTS,
+                field=to_camel_case(field_name),
+                value=value,
             )
         case errors.OutOfStock(shortages=shortages):
             return InsufficientStockError(
@@ -176,7 +201,21 @@ def error_of(failure: errors.DomainError) -> Error:
             )
         case errors.Forbidden():
             return ForbiddenError(message=message, code=ErrorCode.FORBIDDEN)
+        case errors.BatchFailed(failures=failures):
+            return BatchError(
+                message=message,
+                code=ErrorCode.BATCH_FAILED,
+                failures=[
+                    ItemFailure(path=_named(f.path), error=error_of(f.error))  # type: ignore[arg-type]
+                    for f in failures
+                ],
+            )
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")
+
+
+def _named(path: tuple[str, ...]) -> list[str]:
+    """A problem's path by the schema's names: use-cases name fields as columns."""
+    return [to_camel_case(part) for part in path]
 
 
 def error_members(result: Any) -> tuple[type[Error], ...]:

@@ -7,20 +7,25 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
 
 from engine.node_ids import uuid_of
 from resolvers.errors import NotFound
 
 
-def provided(value: Any) -> dict[str, Any]:
-    """An input object as {GraphQL field name: value}, leaving out fields the client did
-    not send (an explicit null stays, as None: patches clear fields with it)."""
-    return {
-        to_camel_case(f.name): _plain(getattr(value, f.name))
+def provided(value: Any, *, ids: dict[str, str] | None = None) -> dict[str, Any]:
+    """An input object as {field name: value} by its Python (snake_case) names, which are
+    the use-cases' names; nested inputs likewise. Fields the client did not send are left
+    out (an explicit null stays, as None: patches clear fields with it). `ids` names the
+    fields holding global ids and the type each must be of: any other id is not found."""
+    found = {
+        f.name: _plain(getattr(value, f.name))
         for f in dataclasses.fields(value)
         if getattr(value, f.name) is not strawberry.UNSET
     }
+    for name, type_name in (ids or {}).items():
+        if found.get(name) is not None:
+            found[name] = target(found[name], type_name=type_name)
+    return found
 
 
 def _plain(value: Any) -> Any:

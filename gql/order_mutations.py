@@ -20,8 +20,9 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
+from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.orders import Order
+from gql.orders import Order, OrderLine, OrderQueries
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import orders
 from resolvers.context import RequestContext
@@ -83,7 +84,7 @@ Move = Callable[..., Awaitable[OrderRow]]
 async def _transition(info: Info, move: Move, *, id: str, rev: int) -> Any:
     async def work() -> OrderRow:
         uuid = target(id, type_name="Order")
-        return await move(info.context, id=uuid, rev=rev)
+        return await move(info.context.unit_of_work(), id=uuid, rev=rev)
 
     return await outcome(
         work(),
@@ -99,7 +100,7 @@ def _place(
         uuid_of(line.product_id, type_name="Product") for line in input.lines
     ]
     return orders.place_order(
-        ctx,
+        ctx.unit_of_work(),
         input=provided(input),
         customer_id=uuid_of(input.customer_id, type_name="Customer"),
         product_ids=product_ids,
@@ -126,7 +127,7 @@ class OrderMutations:
                 PlaceOrderSuccess,
                 "order",
                 Order.from_row(row),
-                orders.order_edge(info.context, row),
+                orders.READS.edge(info.context, row),
             ),
             result=PlaceOrderResult,
         )
@@ -144,3 +145,13 @@ class OrderMutations:
     )
     async def cancel_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
         return await _transition(info, orders.cancel_order, id=id, rev=rev)
+
+
+PART = Part(
+    OrderQueries,
+    OrderMutations,
+    (
+        Order,
+        OrderLine,
+    ),
+)

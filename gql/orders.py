@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -18,10 +19,10 @@ from gql.customers import Customer, CustomerFilter
 from gql.filters import (
     DateTimeFilter,
     DecimalFilter,
-    EntityFilter,
     IDFilter,
     IntFilter,
 )
+from gql.generated import filter_input, row_constructor, sort_enum
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.pagination import connection_field, connection_type, order_by_input
@@ -51,39 +52,22 @@ class OrderStatusFilter:
     nin: list[OrderStatus] | None = strawberry.field(default=None, description="Equal to none of.")
 
 
-@strawberry.enum(description="What orders can be ordered by.")
-class OrderSortField(Enum):
-    NUMBER = "NUMBER"
-    TOTAL = "TOTAL"
-    PLACED_AT = "PLACED_AT"
-    STATUS = "STATUS"
-
-
+OrderSortField = sort_enum("OrderSortField", ORDERS.sortable, what="orders")
 OrderOrderBy = order_by_input("OrderOrderBy", OrderSortField, what="an order")
-
-
-@strawberry.input(description="Conditions on orders; all given fields must hold.")
-class OrderFilter(EntityFilter):
-    NODE_TYPE = "Order"
-    id: IDFilter | None = strawberry.field(default=None, description="The order's id.")
-    number: IntFilter | None = strawberry.field(default=None, description="Its number.")
-    status: OrderStatusFilter | None = strawberry.field(default=None, description="Its status.")
-    total: DecimalFilter | None = strawberry.field(default=None, description="Its total.")
-    placed_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When it was placed."
-    )
-    customer: CustomerFilter | None = strawberry.field(
-        default=None, description="Its customer matches this."
-    )
-    and_: list[OrderFilter] | None = strawberry.field(
-        default=None, name="and", description="Every one of these holds (empty: true)."
-    )
-    or_: list[OrderFilter] | None = strawberry.field(
-        default=None, name="or", description="At least one of these holds (empty: false)."
-    )
-    not_: OrderFilter | None = strawberry.field(
-        default=None, name="not", description="This does not hold."
-    )
+OrderFilter = filter_input(
+    "OrderFilter",
+    "Order",
+    {
+        "id": (IDFilter, "The order's id."),
+        "number": (IntFilter, "Its number."),
+        "status": (OrderStatusFilter, "Its status."),
+        "total": (DecimalFilter, "Its total."),
+        "placed_at": (DateTimeFilter, "When it was placed."),
+        "customer": (CustomerFilter, "Its customer matches this."),
+    },
+    module=__name__,
+    what="orders",
+)
 
 
 # Relations, resolved for every parent of a level at once (see `engine.compiled`).
@@ -126,6 +110,7 @@ class Order(Node):
         description="When it was soft-deleted; null while live."
     )
     row: strawberry.Private[OrderRow]
+    from_row: ClassVar[Callable[[OrderRow], Order]]
 
     customer = batched_field(
         _customers,
@@ -138,22 +123,8 @@ class Order(Node):
         description="What was ordered, in the order it was entered.",
     )
 
-    @classmethod
-    def from_row(cls, row: OrderRow) -> Order:
-        return cls(
-            rev=row.rev,
-            number=row.number,
-            status=OrderStatus(row.status),
-            total=row.total,
-            placed_at=row.placed_at,
-            paid_at=row.paid_at,
-            shipped_at=row.shipped_at,
-            cancelled_at=row.cancelled_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            row=row,
-        )
+
+Order.from_row = row_constructor(Order, status=OrderStatus)
 
 
 @strawberry.type(description="One product in an order, at the price it had then.")
@@ -206,7 +177,7 @@ OrderConnection = connection_type("OrderConnection", Order, OrderGroups, what="o
 
 
 async def _fetch_order(ctx: RequestContext, id: UUID) -> Order | None:
-    row = await orders.order(ctx, id=id)
+    row = await orders.READS.one(ctx, id)
     return None if row is None else Order.from_row(row)
 
 
@@ -244,7 +215,7 @@ class OrderQueries:
         of=lambda: OrderConnection,
         filter=OrderFilter,
         order_by=OrderOrderBy,
-        listing=lambda ctx, _root, args: orders.orders_listing(ctx, args),
+        listing=lambda ctx, _root, args: orders.READS.listing(ctx, args),
         to_node=Order.from_row,
         description="Live orders, a page at a time; by number by default.",
         what="orders",

@@ -19,12 +19,14 @@ from gql.error_types import (
     ValidationError,
     outcome,
 )
-from gql.inputs import IdempotencyKey, Rev, provided, target
-from gql.pagination import Edge, created, new_edge_description
-from gql.products import Product
+from gql.generated import Part
+from gql.inputs import IdempotencyKey, provided, target
+from gql.pagination import Edge, new_edge_description
+from gql.products import Product, ProductQueries
+from gql.standard_mutations import batch_of, standard_fields
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
-from resolvers.products import product_edge
+from resolvers.products import READS as PRODUCT_READS
 from sql.products import ProductRow
 
 
@@ -69,12 +71,6 @@ class ProductPatch:
     )
 
 
-@strawberry.type(description="The product was created.")
-class CreateProductSuccess:
-    product: Product = strawberry.field(description="The new product.")
-    product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
-
-
 @strawberry.type(description="Every product of the batch was created.")
 class CreateProductsSuccess:
     products: list[Product] = strawberry.field(description="The new products, in input order.")
@@ -91,35 +87,11 @@ class UpsertProductSuccess:
     product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
-@strawberry.type(description="The product was changed.")
-class UpdateProductSuccess:
-    product: Product = strawberry.field(description="The product as it is now.")
-
-
 @strawberry.type(description="The stock was adjusted.")
 class AdjustStockSuccess:
     product: Product = strawberry.field(description="The product with its new stock.")
 
 
-@strawberry.type(description="The product was soft-deleted; order lines keep showing it.")
-class DeleteProductSuccess:
-    product: Product = strawberry.field(description="The product, with `deletedAt` set.")
-
-
-@strawberry.type(description="The product is live again.")
-class RestoreProductSuccess:
-    product: Product = strawberry.field(description="The restored product.")
-
-
-CreateProductResult = Annotated[
-    CreateProductSuccess
-    | NotFoundError
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateProductResult", description="What createProduct did."),
-]
 CreateProductsResult = Annotated[
     CreateProductsSuccess
     | NotFoundError
@@ -133,26 +105,9 @@ UpsertProductResult = Annotated[
     UpsertProductSuccess | NotFoundError | ConflictError | ValidationError | ForbiddenError,
     strawberry.union("UpsertProductResult", description="What upsertProduct did."),
 ]
-UpdateProductResult = Annotated[
-    UpdateProductSuccess
-    | NotFoundError
-    | ConflictError
-    | ValidationError
-    | AlreadyExistsError
-    | ForbiddenError,
-    strawberry.union("UpdateProductResult", description="What updateProduct did."),
-]
 AdjustStockResult = Annotated[
     AdjustStockSuccess | NotFoundError | InsufficientStockError | ValidationError | ForbiddenError,
     strawberry.union("AdjustStockResult", description="What adjustStock did."),
-]
-DeleteProductResult = Annotated[
-    DeleteProductSuccess | NotFoundError | ConflictError | ForbiddenError,
-    strawberry.union("DeleteProductResult", description="What deleteProduct did."),
-]
-RestoreProductResult = Annotated[
-    RestoreProductSuccess | NotFoundError | ConflictError | AlreadyExistsError | ForbiddenError,
-    strawberry.union("RestoreProductResult", description="What restoreProduct did."),
 ]
 
 
@@ -161,12 +116,9 @@ NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The 
 
 
 def _arguments(value: Any) -> dict[str, Any]:
-    """An input's fields by GraphQL name, with `categoryId` decoded: any id that is not a
-    Category's is not found. An explicit null stays, for the rules to refuse."""
-    values = provided(value)
-    if values.get("categoryId") is not None:
-        values["categoryId"] = target(values["categoryId"], type_name="Category")
-    return values
+    """An input's fields, with `category_id` decoded: any id that is not a Category's is
+    not found. An explicit null stays, for the rules to refuse."""
+    return provided(value, ids={"category_id": "Category"})
 
 
 def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
@@ -174,30 +126,31 @@ def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
 
 
 def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
-    return Edge(node=product, page=product_edge(ctx, product.row), index=0)
+    return Edge(node=product, page=PRODUCT_READS.edge(ctx, product.row), index=0)
+
+
+STANDARD = standard_fields(
+    Product,
+    writes.RULES,
+    create_input=CreateProductInput,
+    patch_input=ProductPatch,
+    edge=PRODUCT_READS.edge,
+    connection="products",
+    ids={"category_id": "Category"},
+    texts={
+        "Create": "Create a product in a live category.",
+        "Delete": "Soft-delete a product; order lines keep showing it.",
+        "DeleteSuccess": "The product was soft-deleted; order lines keep showing it.",
+        "Restore": "Restore a soft-deleted product; its sku must be free and its category live.",
+    },
+)
+
+BATCH = batch_of(Product, writes.RULES, patch_input=ProductPatch, ids={"category_id": "Category"})
 
 
 @strawberry.type
 class ProductMutations:
-    @strawberry.mutation(description="Create a product in a live category.")
-    async def create_product(
-        self, info: Info, input: NewProduct, idempotency_key: IdempotencyKey = None
-    ) -> CreateProductResult:
-        async def work() -> ProductRow:
-            return await writes.create_product(
-                info.context, input=_arguments(input), idempotency_key=idempotency_key
-            )
-
-        return await outcome(
-            work(),
-            lambda row: created(
-                CreateProductSuccess,
-                "product",
-                Product.from_row(row),
-                product_edge(info.context, row),
-            ),
-            result=CreateProductResult,
-        )
+    create_product = STANDARD["create_product"]
 
     @strawberry.mutation(
         description=f"Create up to {writes.MAX_BATCH} products at once: all of them or none."
@@ -213,7 +166,7 @@ class ProductMutations:
     ) -> CreateProductsResult:
         async def work() -> list[ProductRow]:
             return await writes.create_products(
-                info.context,
+                info.context.unit_of_work(),
                 inputs=[_arguments(item) for item in inputs],
                 idempotency_key=idempotency_key,
             )
@@ -240,7 +193,9 @@ class ProductMutations:
         ] = None,
     ) -> UpsertProductResult:
         async def work() -> writes.Upserted:
-            return await writes.upsert_product(info.context, input=_arguments(input), rev=rev)
+            return await writes.upsert_product(
+                info.context.unit_of_work(), input=_arguments(input), rev=rev
+            )
 
         def success(done: writes.Upserted) -> UpsertProductSuccess:
             product = Product.from_row(done.row)
@@ -250,21 +205,7 @@ class ProductMutations:
 
         return await outcome(work(), success, result=UpsertProductResult)
 
-    @strawberry.mutation(description="Change a product at the revision you last saw.")
-    async def update_product(
-        self,
-        info: Info,
-        id: ProductId,
-        rev: Rev,
-        patch: Annotated[ProductPatch, strawberry.argument(description="What to change.")],
-    ) -> UpdateProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.update_product(
-                info.context, id=uuid, rev=rev, patch=_arguments(patch)
-            )
-
-        return await outcome(work(), _product(UpdateProductSuccess), result=UpdateProductResult)
+    update_product = STANDARD["update_product"]
 
     @strawberry.mutation(
         description="Add to (or, negative, take from) a product's stock atomically; stock "
@@ -278,24 +219,14 @@ class ProductMutations:
     ) -> AdjustStockResult:
         async def work() -> ProductRow:
             uuid = target(id, type_name="Product")
-            return await writes.adjust_stock(info.context, id=uuid, delta=delta)
+            return await writes.adjust_stock(info.context.unit_of_work(), id=uuid, delta=delta)
 
         return await outcome(work(), _product(AdjustStockSuccess), result=AdjustStockResult)
 
-    @strawberry.mutation(description="Soft-delete a product; order lines keep showing it.")
-    async def delete_product(self, info: Info, id: ProductId, rev: Rev) -> DeleteProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.delete_product(info.context, id=uuid, rev=rev)
+    delete_product = STANDARD["delete_product"]
+    restore_product = STANDARD["restore_product"]
+    update_products = BATCH["update_products"]
+    delete_products = BATCH["delete_products"]
 
-        return await outcome(work(), _product(DeleteProductSuccess), result=DeleteProductResult)
 
-    @strawberry.mutation(
-        description="Restore a soft-deleted product; its sku must be free and its category live."
-    )
-    async def restore_product(self, info: Info, id: ProductId, rev: Rev) -> RestoreProductResult:
-        async def work() -> ProductRow:
-            uuid = target(id, type_name="Product")
-            return await writes.restore_product(info.context, id=uuid, rev=rev)
-
-        return await outcome(work(), _product(RestoreProductSuccess), result=RestoreProductResult)
+PART = Part(ProductQueries, ProductMutations, (Product,))

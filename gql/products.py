@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -18,11 +18,11 @@ from gql.context import Info
 from gql.filters import (
     DateTimeFilter,
     DecimalFilter,
-    EntityFilter,
     IDFilter,
     IntFilter,
     StringFilter,
 )
+from gql.generated import filter_input, row_constructor, sort_enum
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import Node, global_id_field, register_node
 from gql.pagination import (
@@ -40,49 +40,25 @@ from resolvers import products
 from resolvers.context import RequestContext
 from sql.products import PRODUCTS, ProductRow
 
-
-@strawberry.enum(description="What products can be ordered by.")
-class ProductSortField(Enum):
-    NAME = "NAME"
-    SKU = "SKU"
-    PRICE = "PRICE"
-    STOCK = "STOCK"
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
-
-
+ProductSortField = sort_enum("ProductSortField", PRODUCTS.sortable, what="products")
 ProductOrderBy = order_by_input("ProductOrderBy", ProductSortField, what="a product")
-
-
-@strawberry.input(description="Conditions on products; all given fields must hold.")
-class ProductFilter(EntityFilter):
-    NODE_TYPE = "Product"
-    id: IDFilter | None = strawberry.field(default=None, description="The product's id.")
-    sku: StringFilter | None = strawberry.field(default=None, description="Its sku.")
-    name: StringFilter | None = strawberry.field(default=None, description="Its name.")
-    description: StringFilter | None = strawberry.field(
-        default=None, description="Its description (may be null)."
-    )
-    price: DecimalFilter | None = strawberry.field(default=None, description="Its price.")
-    stock: IntFilter | None = strawberry.field(default=None, description="Units on hand.")
-    created_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When it was created."
-    )
-    updated_at: DateTimeFilter | None = strawberry.field(
-        default=None, description="When it was last written."
-    )
-    category: CategoryFilter | None = strawberry.field(
-        default=None, description="Its category matches this."
-    )
-    and_: list[ProductFilter] | None = strawberry.field(
-        default=None, name="and", description="Every one of these holds (empty: true)."
-    )
-    or_: list[ProductFilter] | None = strawberry.field(
-        default=None, name="or", description="At least one of these holds (empty: false)."
-    )
-    not_: ProductFilter | None = strawberry.field(
-        default=None, name="not", description="This does not hold."
-    )
+ProductFilter = filter_input(
+    "ProductFilter",
+    "Product",
+    {
+        "id": (IDFilter, "The product's id."),
+        "sku": (StringFilter, "Its sku."),
+        "name": (StringFilter, "Its name."),
+        "description": (StringFilter, "Its description (may be null)."),
+        "price": (DecimalFilter, "Its price."),
+        "stock": (IntFilter, "Units on hand."),
+        "created_at": (DateTimeFilter, "When it was created."),
+        "updated_at": (DateTimeFilter, "When it was last written."),
+        "category": (CategoryFilter, "Its category matches this."),
+    },
+    module=__name__,
+    what="products",
+)
 
 
 async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Category]:
@@ -106,25 +82,14 @@ class Product(Node):
         description="When it was soft-deleted; null while live."
     )
     row: strawberry.Private[ProductRow]
+    from_row: ClassVar[Callable[[ProductRow], Product]]
 
     category = batched_field(
         _categories, returns=Category, description="The category the product belongs to."
     )
 
-    @classmethod
-    def from_row(cls, row: ProductRow) -> Product:
-        return cls(
-            rev=row.rev,
-            sku=row.sku,
-            name=row.name,
-            description=row.description,
-            price=row.price,
-            stock=row.stock,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-            row=row,
-        )
+
+Product.from_row = row_constructor(Product)
 
 
 ProductAggregate = aggregate_kind("Product", PRODUCTS.measures, what="products")
@@ -147,7 +112,7 @@ ProductConnection = connection_type("ProductConnection", Product, ProductGroups,
 
 
 async def _fetch(ctx: RequestContext, id: UUID) -> Product | None:
-    row = await products.product(ctx, id=id)
+    row = await products.READS.one(ctx, id)
     return None if row is None else Product.from_row(row)
 
 
@@ -185,7 +150,8 @@ class ProductQueries:
         last: Last = None,
         before: Before = None,
         filter: Annotated[
-            ProductFilter | None, strawberry.argument(description="Only products matching this.")
+            ProductFilter | None,  # type: ignore[valid-type]  # a generated input
+            strawberry.argument(description="Only products matching this."),
         ] = None,
         order_by: Annotated[
             list[ProductOrderBy] | None,  # type: ignore[valid-type]  # a generated input

@@ -1,42 +1,49 @@
-"""The schema: root types assembled from each entity's query class."""
+"""The schema: root types assembled from each entity's part."""
 
 from __future__ import annotations
+
+import importlib
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from engine.scalars import SCALAR_MAP
-from gql.categories import Category, CategoryQueries
-from gql.category_mutations import CategoryMutations
 from gql.changes import Subscription
-from gql.customer_mutations import CustomerMutations
-from gql.customers import Customer, CustomerQueries
+from gql.generated import Part
 from gql.node import Node, NodeQueries
-from gql.order_mutations import OrderMutations
-from gql.orders import Order, OrderLine, OrderQueries
-from gql.product_mutations import ProductMutations
-from gql.products import Product, ProductQueries
 
-
-@strawberry.type(description="Reading the store.")
-class Query(NodeQueries, CustomerQueries, CategoryQueries, ProductQueries, OrderQueries):
-    pass
-
-
-@strawberry.type(
-    description="Changing the store. Each field runs in its own transaction, in document "
-    "order; a failed one changes nothing and does not undo the ones before it."
+ENTITIES = (
+    "gql.customer_mutations",
+    "gql.category_mutations",
+    "gql.product_mutations",
+    "gql.order_mutations",
+    "gql.reviews",
 )
-class Mutation(CustomerMutations, CategoryMutations, ProductMutations, OrderMutations):
-    pass
+"""The modules whose `PART` makes up the schema, in the order their fields appear."""
+
+
+def _parts() -> list[Part]:
+    return [importlib.import_module(name).PART for name in ENTITIES]
+
+
+def _root(name: str, bases: tuple[type, ...], description: str | None) -> type:
+    return strawberry.type(type(name, bases, {}), description=description)
 
 
 def build_schema() -> strawberry.Schema:
+    parts = _parts()
+    query = _root("Query", (NodeQueries, *(p.queries for p in parts)), "Reading the store.")
+    mutation = _root(
+        "Mutation",
+        tuple(p.mutations for p in parts),
+        "Changing the store. Each field runs in its own transaction, in document order; a "
+        "failed one changes nothing and does not undo the ones before it.",
+    )
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+        query=query,
+        mutation=mutation,
         subscription=Subscription,
-        types=[Node, Customer, Category, Product, Order, OrderLine],
+        types=[Node, *(t for p in parts for t in p.types)],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
 

@@ -27,20 +27,21 @@ from sql.categories import CategoryRow
 from sql.customers import CustomerRow, CustomerStats
 from sql.group_rows import fetch_group_rows
 from sql.groups import GroupPage, count_nested_groups, fetch_nested_groups
-from sql.observe import current_batch, sink
+from sql.observe import Waiter, current_batch, current_waiter, sink
 from sql.orders import OrderLineRow, OrderRow
 from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
 from sql.products import ProductRow
 from sql.read_once import REPLAY_TURNS
+from sql.spec import Spec
 
 
-class _HasId(Protocol):
+class HasId(Protocol):
     @property
     def id(self) -> UUID: ...
 
 
-RowT = TypeVar("RowT", bound=_HasId)
+RowT = TypeVar("RowT", bound=HasId)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -59,6 +60,8 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
     first key arrives) and the batch gets the one task it needs. A one-row read spent more
     in this machinery than in the rest of its loading."""
 
+    _waiters: list[Waiter] | None = None  # who asked for keys of the batch to come (traced)
+
     def load(self, key: K) -> Future[V]:
         if key is None:
             raise TypeError("a loader's keys are never None")
@@ -68,15 +71,21 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
             self._queue.append(Loader(key=key, future=shared))
             if len(self._queue) == 1:
                 self.loop.call_soon(self.loop.call_soon, self._dispatch)
+        if (waiter := current_waiter.get()) is not None and self._queue and not shared.done():
+            # Its key in the batch to come (asked for now or earlier): it waits on that one.
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
         return _yours(shared)
 
     def _dispatch(self) -> None:
         queue, self._queue = self._queue, []
-        self.loop.create_task(self._batch(queue))
+        waiters, self._waiters = self._waiters, None
+        self.loop.create_task(self._batch(queue, waiters))
 
-    async def _batch(self, queue: list[Loader]) -> None:
+    async def _batch(self, queue: list[Loader], waiters: list[Waiter] | None = None) -> None:
         try:
-            values = await observed_batch(self, [item.key for item in queue])
+            values = await observed_batch(self, [item.key for item in queue], waiters)
             if len(values) != len(queue):
                 raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
         except Exception as error:
@@ -222,24 +231,31 @@ class Loaders:
     def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
         self._executor = executor
         self._owner = owner
+        self._by_id: dict[str, ByIdLoader[Any]] = {}
 
-    @cached_property
+    def by_id(self, spec: Spec[RowT]) -> ByIdLoader[RowT]:
+        """Any entity's rows by id, within this request's owner scope if they have owners."""
+        loader = self._by_id.get(spec.table)
+        if loader is None:
+            fetch = partial(spec.by_ids, owner=self._owner)
+            loader = self._by_id[spec.table] = ByIdLoader(self._executor, fetch)
+        return loader
+
+    @property
     def customer_by_id(self) -> ByIdLoader[CustomerRow]:
-        fetch = partial(customers.customers_by_ids, owner=self._owner)
-        return ByIdLoader(self._executor, fetch)
+        return self.by_id(customers.CUSTOMER)
 
-    @cached_property
+    @property
     def category_by_id(self) -> ByIdLoader[CategoryRow]:
-        return ByIdLoader(self._executor, categories.categories_by_ids)
+        return self.by_id(categories.CATEGORY)
 
-    @cached_property
+    @property
     def product_by_id(self) -> ByIdLoader[ProductRow]:
-        return ByIdLoader(self._executor, products.products_by_ids)
+        return self.by_id(products.PRODUCT)
 
-    @cached_property
+    @property
     def order_by_id(self) -> ByIdLoader[OrderRow]:
-        fetch = partial(orders.orders_by_ids, owner=self._owner)
-        return ByIdLoader(self._executor, fetch)
+        return self.by_id(orders.ORDER)
 
     @cached_property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
@@ -319,7 +335,9 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
     if missing:
         # Its own task, so that cancelling this caller leaves the batch to the others
         # waiting on its keys.
-        batch = asyncio.ensure_future(observed_batch(loader, missing))
+        waiter = current_waiter.get()
+        waiters = None if waiter is None else [waiter]
+        batch = asyncio.ensure_future(observed_batch(loader, missing, waiters))
         futures = {key: asyncio.get_running_loop().create_future() for key in missing}
         known.update(futures)
         batch.add_done_callback(partial(_settle, known, futures))
@@ -334,13 +352,17 @@ async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
     return [found[key] for key in keys]
 
 
-async def observed_batch(loader: DataLoader[K, V], keys: list[K]) -> list[V]:
+async def observed_batch(
+    loader: DataLoader[K, V], keys: list[K], waiters: list[Waiter] | None = None
+) -> list[V]:
     """`loader`'s batch function over `keys`, in a task of the batch's own; when someone
-    watches (`sql.observe.sink`), the batch is noted and its statements point to it."""
+    watches (`sql.observe.sink`), the batch is noted with who waited on it (`waiters`, once
+    each) and its statements point to it."""
     recorder = sink.get()
     batch = None if recorder is None else recorder.batch(_name(loader), len(keys))
     if batch is None:
         return list(await loader.batch_load_fn(keys))
+    batch.waiters = list(dict.fromkeys(waiters or ()))
     current_batch.set(batch)  # the task is the batch's: the setting ends with it
     try:
         return list(await loader.batch_load_fn(keys))

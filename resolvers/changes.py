@@ -20,6 +20,7 @@ from loaders.loaders import ByIdLoader, Loaders, load_all
 from resolvers.viewer import Viewer
 from sql.errors import transient
 from sql.feed import ChangeEvent, Position
+from sql.spec import SPECS
 
 log = logging.getLogger("storefront.feed")
 
@@ -28,15 +29,19 @@ T = TypeVar("T")
 RETRY_FIRST, RETRY_MOST = 0.1, 2.0
 """Seconds between attempts while the database is away: doubling from the first to the most."""
 
-OWNED = frozenset({"customers", "orders"})
-"""Tables whose rows belong to a customer (the event's `owner_id`)."""
+
+def owned(table: str) -> bool:
+    """Whether a table's rows belong to a customer (the event's `owner_id`) and are seen
+    by their owner and staff only."""
+    return SPECS[table].owner is not None
+
 
 CURSOR_VERSION = "v1"
 
 
 def sees_event(viewer: Viewer, event: ChangeEvent) -> bool:
     """Whether the viewer may learn that this event happened at all."""
-    if event.table not in OWNED or viewer.is_staff:
+    if not owned(event.table) or viewer.is_staff:
         return True
     return viewer.role == "customer" and event.owner_id == viewer.customer_id
 
@@ -62,18 +67,9 @@ async def load_documents(
     return found
 
 
-_LOADERS = {
-    "products": "product_by_id",
-    "categories": "category_by_id",
-    "customers": "customer_by_id",
-    "orders": "order_by_id",
-}
-
-
 def loader_for(loaders: Loaders, table: str) -> ByIdLoader[Any]:
     """The by-id loader of a table's rows."""
-    loader: ByIdLoader[Any] = getattr(loaders, _LOADERS[table])
-    return loader
+    return loaders.by_id(SPECS[table])
 
 
 def cursor_of(position: Position) -> str:

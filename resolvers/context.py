@@ -17,6 +17,19 @@ class PageLimits:
     maximum: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnitOfWork:
+    """What a write needs and no more: the database, who writes, this request's loaders
+    (primed with what it wrote, their derived values forgotten), where its writes left the
+    WAL, and how long its idempotency keys last. The transaction belongs to the use-case."""
+
+    db: Database
+    viewer: Viewer
+    loaders: Loaders
+    written: WritePosition
+    idempotency_ttl_seconds: float
+
+
 @dataclass(slots=True)
 class RequestContext:
     db: Database
@@ -39,3 +52,8 @@ class RequestContext:
         that may be executed twice, compiled and then by graphql-core."""
         self.reads = ReadOnce(self.db)
         self.loaders = Loaders(self.reads, owner=self.viewer.owner)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.db, self.viewer, self.loaders, self.written, self.idempotency_ttl_seconds
+        )

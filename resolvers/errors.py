@@ -127,3 +127,20 @@ class Forbidden(DomainError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    path: tuple[str, ...]
+    error: DomainError
+
+
+@dataclass
+class BatchFailed(DomainError):
+    """Items of a batch that cannot be written; nothing was."""
+
+    failures: list[Failure]
+
+    def __str__(self) -> str:
+        count = len(self.failures)
+        return f"{count} item{'s' if count != 1 else ''} failed; nothing was written"

@@ -13,52 +13,29 @@ from pydantic import Field
 from loaders.loaders import load_all
 from resolvers import order_states
 from resolvers.connections import (
-    ConnectionArgs,
-    Listing,
     Ordering,
-    Page,
-    PagePlan,
-    edge_page,
     existing,
     live,
-    plan_page,
-    root_listing,
 )
-from resolvers.context import RequestContext
+from resolvers.context import RequestContext, UnitOfWork
 from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
 from resolvers.groups import related_rows
+from resolvers.standard_reads import Reads
 from resolvers.validation import Input, Quantity, parse
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
 from sql import orders
 from sql.customers import CustomerRow
-from sql.orders import ORDERS, OrderLineRow, OrderRow
+from sql.orders import ORDER, OrderLineRow, OrderRow
 from sql.pool import Connection
 from sql.products import ProductRow
 from sql.rows import row_from_json, row_to_json
 
-DEFAULT_ORDER = (Ordering("NUMBER"),)
-
-
-async def order(ctx: RequestContext, *, id: UUID) -> OrderRow | None:
-    return await live(ctx.loaders.order_by_id, id)
+READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
 
 
 async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | None:
     return await orders.live_order_by_number(ctx.reads, number=number, owner=ctx.viewer.owner)
-
-
-def _plan(ctx: RequestContext, args: ConnectionArgs) -> PagePlan:
-    return plan_page(ctx, args, entity=ORDERS, scope="orders", default_order=DEFAULT_ORDER)
-
-
-async def orders_listing(ctx: RequestContext, args: ConnectionArgs) -> Listing[OrderRow]:
-    return await root_listing(ctx, _plan(ctx, args))
-
-
-def order_edge(ctx: RequestContext, row: OrderRow) -> Page[OrderRow]:
-    """`row` with its cursor in `orders` in the default ordering."""
-    return edge_page(_plan(ctx, ConnectionArgs()), row)
 
 
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:
@@ -112,7 +89,7 @@ class Placed:
 
 
 async def place_order(
-    ctx: RequestContext,
+    work: UnitOfWork,
     *,
     input: Mapping[str, Any],
     customer_id: UUID | None,
@@ -121,16 +98,16 @@ async def place_order(
 ) -> OrderRow:
     """`input` is as the client sent it; `customer_id` and `product_ids` (one per line)
     are its ids decoded, None where an id is not one of a Customer or Product."""
-    viewer = ctx.viewer
+    viewer = work.viewer
     if viewer.role == "anonymous":
         raise Forbidden("sign in to place orders")
     data = parse(PlaceOrderInput, input, path=("input",))
     if not viewer.is_staff and customer_id != viewer.customer_id:
         # Customers order for themselves; anyone else is invisible to them.
         raise NotFound("Customer", None, raw_id=data.customer_id)
-    async with write(ctx, values=input) as conn:
+    async with write(work, values=input) as conn:
         placed = await idempotent(
-            ctx,
+            work,
             conn,
             operation="placeOrder",
             key=idempotency_key,
@@ -139,13 +116,13 @@ async def place_order(
             encode=lambda done: row_to_json(done.order),
             decode=lambda stored: Placed(row_from_json(OrderRow, stored)),
         )
-    ctx.loaders.order_by_id.prime_row(placed.order)
+    work.loaders.order_by_id.prime_row(placed.order)
     if placed.lines is not None:
-        ctx.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
+        work.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
         for line_row in placed.lines:
-            ctx.loaders.line_by_id.prime_row(line_row)
+            work.loaders.line_by_id.prime_row(line_row)
     for product in placed.products:
-        ctx.loaders.product_by_id.prime_row(product)
+        work.loaders.product_by_id.prime_row(product)
     return placed.order
 
 
@@ -186,25 +163,25 @@ async def _place(
     return Placed(order, lines, changed)
 
 
-async def pay_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
-    return await _move(ctx, id=id, rev=rev, to="PAID")
+async def pay_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(work, id=id, rev=rev, to="PAID")
 
 
-async def ship_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
-    return await _move(ctx, id=id, rev=rev, to="SHIPPED")
+async def ship_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
+    return await _move(work, id=id, rev=rev, to="SHIPPED")
 
 
-async def cancel_order(ctx: RequestContext, *, id: UUID, rev: int) -> OrderRow:
+async def cancel_order(work: UnitOfWork, *, id: UUID, rev: int) -> OrderRow:
     """Cancels and puts every line's units back into stock, in one transaction."""
-    return await _move(ctx, id=id, rev=rev, to="CANCELLED")
+    return await _move(work, id=id, rev=rev, to="CANCELLED")
 
 
-async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow:
+async def _move(work: UnitOfWork, *, id: UUID, rev: int, to: str) -> OrderRow:
     restocked: list[ProductRow] = []
-    async with write(ctx) as conn:
-        if not ctx.viewer.is_staff:
+    async with write(work) as conn:
+        if not work.viewer.is_staff:
             # Customers may cancel their own orders; paying and shipping is staff's work.
-            mine = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
+            mine = await orders.orders_by_ids(conn, ids=[id], owner=work.viewer.owner)
             visible = bool(mine) and mine[0].deleted_at is None
             allow(
                 permitted=visible and to in order_states.CUSTOMER_MAY,
@@ -217,7 +194,7 @@ async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow
             conn, id=id, rev=rev, to=to, sources=order_states.sources(to)
         )
         if row is None:
-            found = await orders.orders_by_ids(conn, ids=[id], owner=ctx.viewer.owner)
+            found = await orders.orders_by_ids(conn, ids=[id], owner=work.viewer.owner)
             current = found[0] if found else None
             if current is not None and current.deleted_at is None and current.rev == rev:
                 order_states.check(current.status, to)
@@ -225,9 +202,9 @@ async def _move(ctx: RequestContext, *, id: UUID, rev: int, to: str) -> OrderRow
         if to in order_states.RESTOCKS:
             await orders.lock_order_products(conn, id=id)
             restocked = await orders.restock_order(conn, id=id)
-    ctx.loaders.order_by_id.prime_row(row)
+    work.loaders.order_by_id.prime_row(row)
     for product in restocked:
-        ctx.loaders.product_by_id.prime_row(product)
+        work.loaders.product_by_id.prime_row(product)
     return row
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from resolvers.context import RequestContext
+from resolvers.context import UnitOfWork
+from resolvers.crud import Policy, Rules, permit
 from resolvers.errors import (
     Duplicate,
     Invalid,
@@ -23,11 +24,12 @@ from resolvers.errors import (
     Shortage,
     StaleRevision,
 )
-from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse, parse_patch
-from resolvers.writes import explain_miss, explain_miss_after, guard_catalogue, idempotent, write
+from resolvers.validation import Description, Input, Name, Price, Sku, Stock, parse
+from resolvers.writes import idempotent, write
 from sql import products
+from sql.categories import CATEGORY
 from sql.pool import Connection
-from sql.products import NewProduct, ProductRow
+from sql.products import PRODUCT, NewProduct, ProductRow
 from sql.rows import row_from_json, row_to_json
 
 MAX_BATCH = 1000
@@ -56,48 +58,16 @@ class Upserted:
 
 
 def _new(data: ProductInput) -> NewProduct:
-    return NewProduct(
-        sku=data.sku,
-        name=data.name,
-        description=data.description,
-        price=data.price,
-        stock=data.stock,
-        category_id=data.category_id,
-    )
+    return NewProduct(**data.model_dump())
 
 
 async def _require_live_category(conn: Connection, id: UUID) -> None:
-    if not await products.lock_live_categories(conn, ids=[id]):
+    if not await CATEGORY.lock_live(conn, ids=[id]):
         raise NotFound("Category", id)
 
 
 def _decode(stored: Any) -> ProductRow:
     return row_from_json(ProductRow, stored)
-
-
-async def create_product(
-    ctx: RequestContext, *, input: Mapping[str, Any], idempotency_key: str | None = None
-) -> ProductRow:
-    ctx.viewer.require_staff("change the catalogue")
-    data = parse(ProductInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
-
-        async def run() -> ProductRow:
-            await _require_live_category(conn, data.category_id)
-            return await products.insert_product(conn, new=_new(data))
-
-        row = await idempotent(
-            ctx,
-            conn,
-            operation="createProduct",
-            key=idempotency_key,
-            arguments=input,
-            run=run,
-            encode=row_to_json,
-            decode=_decode,
-        )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
 
 
 def _parse_batch(inputs: Sequence[Mapping[str, Any]]) -> list[ProductInput]:
@@ -124,19 +94,19 @@ def _parse_batch(inputs: Sequence[Mapping[str, Any]]) -> list[ProductInput]:
 
 
 async def create_products(
-    ctx: RequestContext,
+    work: UnitOfWork,
     *,
     inputs: Sequence[Mapping[str, Any]],
     idempotency_key: str | None = None,
 ) -> list[ProductRow]:
     """All of them or none: one insert statement in one transaction."""
-    ctx.viewer.require_staff("change the catalogue")
+    work.viewer.require_staff("change the catalogue")
     batch = _parse_batch(inputs)
-    async with write(ctx) as conn:
+    async with write(work) as conn:
 
         async def run() -> list[ProductRow]:
             wanted = sorted({data.category_id for data in batch})
-            live = await products.lock_live_categories(conn, ids=wanted)
+            live = await CATEGORY.lock_live(conn, ids=wanted)
             for data in batch:
                 if data.category_id not in live:
                     raise NotFound("Category", data.category_id)
@@ -148,7 +118,7 @@ async def create_products(
             return [by_sku[data.sku] for data in batch]
 
         rows = await idempotent(
-            ctx,
+            work,
             conn,
             operation="createProducts",
             key=idempotency_key,
@@ -158,18 +128,18 @@ async def create_products(
             decode=lambda stored: [_decode(item) for item in stored],
         )
     for row in rows:
-        ctx.loaders.product_by_id.prime_row(row)
+        work.loaders.product_by_id.prime_row(row)
     return rows
 
 
 async def upsert_product(
-    ctx: RequestContext, *, input: Mapping[str, Any], rev: int | None = None
+    work: UnitOfWork, *, input: Mapping[str, Any], rev: int | None = None
 ) -> Upserted:
     """Creates the product, or updates the live one with its sku (at `rev`, when given).
     On update, an omitted `stock` or `description` keeps its current value."""
-    ctx.viewer.require_staff("change the catalogue")
+    work.viewer.require_staff("change the catalogue")
     data = parse(ProductInput, input, path=("input",))
-    async with write(ctx, values=input) as conn:
+    async with write(work, values=input) as conn:
         await _require_live_category(conn, data.category_id)
         row = await products.upsert_product(
             conn,
@@ -184,50 +154,26 @@ async def upsert_product(
             assert current is not None
             assert rev is not None
             raise StaleRevision("Product", expected=rev, current=current.rev, row=current)
-    ctx.loaders.product_by_id.prime_row(row)
+    work.loaders.product_by_id.prime_row(row)
     return Upserted(row=row, created=row.rev == 1)  # an update always leaves rev above 1
 
 
-async def update_product(
-    ctx: RequestContext, *, id: UUID, rev: int, patch: Mapping[str, Any]
-) -> ProductRow:
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    changes = parse_patch(ProductFields, patch, path=("patch",))
-    async with write(ctx, values=patch, path="patch") as conn:
-        if "category_id" in changes:
-            await _require_live_category(conn, changes["category_id"])
-        row = await products.patch_product(conn, id=id, rev=rev, changes=changes)
-        if row is None:
-            await explain_miss_after(
-                products.products_by_ids(conn, ids=[id]),
-                type_name="Product",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
-
-
-async def adjust_stock(ctx: RequestContext, *, id: UUID, delta: int) -> ProductRow:
+async def adjust_stock(work: UnitOfWork, *, id: UUID, delta: int) -> ProductRow:
     """Moves stock by `delta` without a rev (increments from many writers all count), never
     below zero."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    async with write(ctx) as conn:
+    await permit(work, RULES, "staff", id)
+    async with write(work) as conn:
         row = await products.adjust_stock(conn, id=id, delta=delta)
         if row is None:
             row = await _adjust_after_miss(conn, id=id, delta=delta)
-    ctx.loaders.product_by_id.prime_row(row)
+    work.loaders.product_by_id.prime_row(row)
     return row
 
 
 async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> ProductRow:
     """Why the adjustment matched no row, read under a row lock so the answer holds. Stock
     may have moved since the first attempt; if it now allows the change, it is made."""
-    current = await products.lock_product(conn, id=id)
+    current = await PRODUCT.lock(conn, id=id)
     if current is None or current.deleted_at is not None:
         raise NotFound("Product", id)
     if current.stock + delta < 0:
@@ -239,41 +185,11 @@ async def _adjust_after_miss(conn: Connection, *, id: UUID, delta: int) -> Produ
     return row
 
 
-async def delete_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
-    """Soft delete; order lines keep pointing at the product."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    async with write(ctx) as conn:
-        row = await products.soft_delete_product(conn, id=id, rev=rev)
-        if row is None:
-            await explain_miss_after(
-                products.products_by_ids(conn, ids=[id]),
-                type_name="Product",
-                id=id,
-                expected_rev=rev,
-            )
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
-
-
-async def restore_product(ctx: RequestContext, *, id: UUID, rev: int) -> ProductRow:
-    """Undoes a soft delete; a live product at that rev is returned unchanged. Its sku may
-    have been taken meanwhile (AlreadyExists), or its category deleted (NotFound for the
-    category): then nothing changes."""
-    await guard_catalogue(
-        ctx, ctx.loaders.product_by_id, id, type_name="Product", action="change the catalogue"
-    )
-    taken: dict[str, Any] = {}  # filled in once known, for the AlreadyExists report
-    async with write(ctx, values=taken) as conn:
-        current = await products.lock_product(conn, id=id)
-        if current is not None and current.deleted_at is None and current.rev == rev:
-            return current
-        if current is None or current.deleted_at is None or current.rev != rev:
-            explain_miss(current, type_name="Product", id=id, expected_rev=rev, deleted=True)
-        taken["sku"] = current.sku
-        await _require_live_category(conn, current.category_id)
-        row = await products.restore_product(conn, id=id, rev=rev)
-        assert row is not None  # locked, deleted and at `rev`
-    ctx.loaders.product_by_id.prime_row(row)
-    return row
+RULES = Rules(
+    spec=PRODUCT,
+    policy=Policy(words="change the catalogue"),
+    patch_model=ProductFields,
+    input_model=ProductInput,
+    live={"category_id": CATEGORY},
+    taken=("sku",),
+)

@@ -10,27 +10,18 @@ from resolvers.connections import (
     ConnectionArgs,
     Listing,
     Ordering,
-    Page,
-    PagePlan,
-    edge_page,
     existing,
-    live,
-    plan_page,
-    root_listing,
 )
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 from resolvers.groups import related_rows
+from resolvers.standard_reads import Reads
 from sql import products
 from sql.builder import SortKey
 from sql.categories import CategoryRow
-from sql.products import MAX_SEARCH_CHARS, PRODUCTS, SEARCH_MATCH, SEARCH_RANK, ProductRow
+from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
-DEFAULT_ORDER = (Ordering("NAME"),)
-
-
-async def product(ctx: RequestContext, *, id: UUID) -> ProductRow | None:
-    return await live(ctx.loaders.product_by_id, id)
+READS = Reads(PRODUCT, "products", (Ordering("NAME"),))
 
 
 async def product_by_sku(ctx: RequestContext, *, sku: str) -> ProductRow | None:
@@ -51,18 +42,7 @@ async def products_listing(
             "extra_args": (search,),
             "leading": (SortKey(SEARCH_RANK.expression, float, descending=True),),
         }
-    return await root_listing(ctx, _plan(ctx, args, **extra))
-
-
-def _plan(ctx: RequestContext, args: ConnectionArgs, **extra: Any) -> PagePlan:
-    return plan_page(
-        ctx, args, entity=PRODUCTS, scope="products", default_order=DEFAULT_ORDER, **extra
-    )
-
-
-def product_edge(ctx: RequestContext, row: ProductRow) -> Page[ProductRow]:
-    """`row` with its cursor in `products` in the default ordering (no search)."""
-    return edge_page(_plan(ctx, ConnectionArgs()), row)
+    return await READS.listing(ctx, args, **extra)
 
 
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:

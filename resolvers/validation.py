@@ -60,13 +60,13 @@ def parse_patch(
     model: type[Input], patch: Mapping[str, Any], *, path: Sequence[str]
 ) -> dict[str, Any]:
     """Checks a partial update: each given field against `model`'s rule for it. An explicit
-    null clears a nullable field and is a problem for a required one. Returns the changes
-    by snake_case field name."""
+    null clears a nullable field and is a problem for a required one. Fields are named
+    as in `model` or by their aliases; returns the changes by `model`'s names."""
     found: list[Problem] = []
     changes: dict[str, Any] = {}
     by_alias = {field.alias or name: name for name, field in model.model_fields.items()}
     for key, value in patch.items():
-        name = by_alias[key]
+        name = key if key in model.model_fields else by_alias[key]
         field = model.model_fields[name]
         if value is None:
             if field.is_required():

@@ -11,8 +11,7 @@ from uuid import UUID
 
 import orjson
 
-from loaders.loaders import ByIdLoader
-from resolvers.context import RequestContext
+from resolvers.context import UnitOfWork
 from resolvers.errors import (
     Duplicate,
     IdempotencyKeyReused,
@@ -21,7 +20,6 @@ from resolvers.errors import (
     Problem,
     StaleRevision,
 )
-from resolvers.viewer import allow
 from sql import idempotency
 from sql.errors import ConstraintViolation
 from sql.pool import Connection
@@ -29,30 +27,25 @@ from sql.transactions import transaction
 
 T = TypeVar("T")
 
-# Which node type a foreign key points at, for the NotFound it turns into.
-_REFERENCED_TYPE = {"categoryId": "Category", "customerId": "Customer", "productId": "Product"}
-
 
 @contextlib.asynccontextmanager
 async def write(
-    ctx: RequestContext, *, values: Mapping[str, Any] | None = None, path: str = "input"
+    work: UnitOfWork, *, values: Mapping[str, Any] | None = None, path: str = "input"
 ) -> AsyncIterator[Connection]:
-    """A transaction for one mutation. `values` are the written fields by their GraphQL
-    names, so a constraint violation can name the field and value that broke it."""
+    """A transaction for one mutation. `values` are the written fields by name, so a
+    constraint violation can name the field and value that broke it."""
     values = {} if values is None else values
     try:
-        async with transaction(ctx.db, position=ctx.written) as conn:
+        async with transaction(work.db, position=work.written) as conn:
             yield conn
-        ctx.loaders.forget_derived()
+        work.loaders.forget_derived()
     except ConstraintViolation as violation:
         guard = violation.guard
+        value = values.get(guard.field)
         if guard.kind == "unique":
-            raise Duplicate(guard.field, str(values.get(guard.field, ""))) from None
+            raise Duplicate(guard.field, "" if value is None else str(value)) from None
         if guard.kind == "foreign_key":
-            raw = values.get(guard.field)
-            raise NotFound(
-                _REFERENCED_TYPE.get(guard.field, guard.table), None, raw_id=str(raw or "")
-            ) from None
+            raise NotFound(guard.references or guard.table, None, raw_id=str(value or "")) from None
         problem = Problem((path, guard.field), "is not an allowed value", "CHECK")
         raise Invalid([problem]) from None
 
@@ -68,7 +61,7 @@ def request_hash(operation: str, arguments: Any) -> str:
 
 
 async def idempotent(
-    ctx: RequestContext,
+    work: UnitOfWork,
     conn: Connection,
     *,
     operation: str,
@@ -88,14 +81,14 @@ async def idempotent(
     if not 1 <= len(key) <= 200:
         raise Invalid([Problem(("idempotencyKey",), "must be 1 to 200 characters", "LENGTH")])
     digest = request_hash(operation, arguments)
-    owner = ctx.viewer.owner
+    owner = work.viewer.owner
     scope = operation if owner is None else f"{operation}@{owner}"
     claim = await idempotency.claim(
         conn,
         operation=scope,
         key=key,
         request_hash=digest,
-        ttl_seconds=ctx.idempotency_ttl_seconds,
+        ttl_seconds=work.idempotency_ttl_seconds,
     )
     if not claim.fresh:
         if claim.request_hash != digest:
@@ -127,15 +120,3 @@ async def explain_miss_after(
     """`explain_miss` for the row a by-ids read (still inside the transaction) finds."""
     found = await rows
     explain_miss(found[0] if found else None, type_name=type_name, id=id, expected_rev=expected_rev)
-
-
-async def guard_catalogue(
-    ctx: RequestContext, loader: ByIdLoader[Any], id: UUID, *, type_name: str, action: str
-) -> None:
-    """Only staff change the catalogue. Anyone may see it, so for others a live target is
-    forbidden and anything else not found."""
-    if ctx.viewer.is_staff:
-        return
-    row = await loader.load(id)
-    visible = row is not None and row.deleted_at is None
-    allow(permitted=False, visible=visible, type_name=type_name, id=id, action=action)

@@ -33,6 +33,7 @@ from resolvers.viewer import Viewer
 from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
 from server.metrics import Metrics, OperationNames
+from server.metrics_listener import serve_metrics
 from server.middleware import RequestMiddleware
 from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
@@ -155,6 +156,9 @@ def create_app(
             metrics.database, metrics.admission = pool, endpoint.admission
             metrics.follow(hub)
             publisher = asyncio.create_task(shared.keep_publishing())
+        scrapes = None
+        if shared is not None and settings.metrics is MetricsAccess.PORT:
+            scrapes = await serve_metrics(settings.metrics_bind, shared.exposition)
         tasks.append(
             asyncio.create_task(_prune_events(pool, retention_hours=settings.event_retention_hours))
         )
@@ -170,6 +174,8 @@ def create_app(
             yield
         finally:
             shutdown.uninstall()
+            if scrapes is not None:
+                scrapes.close()
             await sockets.shutdown()
             await listener.stop()
             for task in tasks:
@@ -287,7 +293,7 @@ def create_app(
         Route("/readyz", readyz),
         *graphiql.routes(),
     ]
-    if shared is not None:
+    if shared is not None and settings.metrics is not MetricsAccess.PORT:
         staff_only = settings.metrics is MetricsAccess.STAFF
         verifier = endpoint.tokens if staff_only else None
         routes.append(Route("/metrics", metrics_share.endpoint(shared, tokens=verifier)))

@@ -41,6 +41,7 @@ class MetricsAccess(StrEnum):
     OFF = "off"
     OPEN = "open"
     STAFF = "staff"
+    PORT = "port"
 
 
 class PoolerMode(StrEnum):
@@ -151,7 +152,13 @@ class Settings(BaseSettings):
     metrics: MetricsAccess = Field(
         default=MetricsAccess.OFF,
         description="Prometheus metrics on GET /metrics: off (nothing is measured), open "
-        "(anyone may scrape) or staff (a staff bearer token is needed)",
+        "(anyone may scrape), staff (a staff bearer token is needed) or port (only on "
+        "metrics_bind, a separate address, open to whoever reaches it)",
+    )
+    metrics_bind: str = Field(
+        default="127.0.0.1:9464",
+        pattern=r"^(\[[0-9A-Fa-f:.]+\]|[^:\s]*):[0-9]{1,5}$",
+        description="host:port where metrics=port serves GET /metrics (every worker binds it)",
     )
     metrics_operation_names: int = Field(
         default=50,

@@ -4,7 +4,8 @@ The server span starts when the request arrives (continuing the caller's trace w
 sends `traceparent`) and is the current span while the request runs, so log lines carry
 its ids. The rest is written when the response is done, from the request's `Observation`
 and with the times it noted: the GraphQL span (named by operation type), a span per
-phase, and a span per SQL statement under the phase it ran in. Nothing of this runs, and
+phase, a span per SQL statement under the phase it ran in, and a span per loader batch
+linked to a span of each field that waited on it. Nothing of this runs, and
 no span is made, when tracing is off.
 """
 
@@ -19,7 +20,7 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 
 from engine.observe import Observation
 
@@ -138,6 +139,7 @@ class Tracing:
             if name in ("execute", "serialise") and seen.engine is not None:
                 phase.set_attribute("storefront.engine", seen.engine)
             phases.append((phase, started, ended))
+        fields = self._fields(operation, phases, seen.batches, at)
         batches: dict[int, Span] = {}
         for batch in seen.batches:
             batches[id(batch)] = self.tracer.start_span(
@@ -145,6 +147,7 @@ class Tracing:
                 context=trace.set_span_in_context(_within(operation, phases, batch.started)),
                 attributes={"storefront.loader": batch.name, "storefront.loader.keys": batch.keys},
                 start_time=at + batch.started,
+                links=[Link(fields[id(w)][0].get_span_context()) for w in batch.waiters],
             )
         for statement in seen.statements:
             holder = (
@@ -155,10 +158,38 @@ class Tracing:
             _statement_span(self.tracer, holder, statement, at)
         for batch in seen.batches:
             batches[id(batch)].end(end_time=at + batch.ended)
+        for span, ended in fields.values():
+            span.end(end_time=at + ended)
         ends = [ended for _, _, ended in phases]
         for phase, _, ended in phases:
             phase.end(end_time=at + ended)
         operation.end(end_time=at + max(ends) if ends else None)
+
+    def _fields(
+        self, operation: Span, phases: list[tuple[Span, int, int]], batches: list[Any], at: int
+    ) -> dict[int, tuple[Span, int]]:
+        """A span for each field that waited on a batch, by the waiter's id, with its end
+        (when it was left unfinished: the last batch it waited on)."""
+        fields: dict[int, tuple[Span, int]] = {}
+        for batch in batches:
+            for waiter in batch.waiters:
+                known = fields.get(id(waiter))
+                if known is not None:
+                    fields[id(waiter)] = (known[0], max(known[1], batch.ended))
+                    continue
+                where = waiter.where
+                path = where.as_list() if hasattr(where, "as_list") else [where]
+                span = self.tracer.start_span(
+                    waiter.name,
+                    context=trace.set_span_in_context(_within(operation, phases, waiter.started)),
+                    attributes={
+                        "graphql.field.name": waiter.name.rpartition(".")[2],
+                        "graphql.field.path": ".".join(map(str, path)),
+                    },
+                    start_time=at + waiter.started,
+                )
+                fields[id(waiter)] = (span, max(waiter.ended, batch.ended))
+        return fields
 
 
 def _within(operation: Span, phases: list[tuple[Span, int, int]], moment: int) -> Span:

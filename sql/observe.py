@@ -29,19 +29,36 @@ class StatementSink(Protocol):
 
 
 class Batch:
-    """One batch of reads, for traces: its statements (run in its task) point to it."""
+    """One batch of reads, for traces: its statements (run in its task) point to it, and
+    it holds who waited on it."""
 
-    __slots__ = ("ended", "keys", "name", "started")
+    __slots__ = ("ended", "keys", "name", "started", "waiters")
 
     def __init__(self, name: str, keys: int) -> None:
         self.name = name
         self.keys = keys
         self.started = perf_counter_ns()
         self.ended = self.started
+        self.waiters: list[Waiter] = []
+
+
+class Waiter:
+    """Work that may wait on batches (a GraphQL field, for traces): set as `current_waiter`
+    while it runs, it is noted by the batches its loads go into. `where` tells it apart
+    from its namesakes (a field's path); `ended` stays 0 until it is done."""
+
+    __slots__ = ("ended", "name", "started", "where")
+
+    def __init__(self, name: str, where: object) -> None:
+        self.name = name
+        self.where = where
+        self.started = perf_counter_ns()
+        self.ended = 0
 
 
 sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=None)
 current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=None)
+current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default=None)
 
 
 class ObservedConnection(asyncpg.Connection):

@@ -8,11 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Entity, Relation, SortKey
+from sql.builder import Column, Relation, SortKey
 from sql.customers import CUSTOMERS
+from sql.errors import Guard, register
 from sql.pool import Connection, Executor
 from sql.products import ProductRow
 from sql.rows import ByIds, columns, row_class, to_rows
+from sql.spec import Spec
 
 
 @row_class
@@ -43,9 +45,10 @@ class OrderLineRow:
     created_at: datetime
 
 
-ORDERS = Entity(
+ORDER = Spec(
+    name="Order",
     table="orders",
-    row_type=OrderRow,
+    row=OrderRow,
     filterable={
         "id": Column("id", UUID, "uuid"),
         "number": Column("number", int, "integer"),
@@ -61,7 +64,8 @@ ORDERS = Entity(
         # The enum sorts in its declared order: PENDING, PAID, SHIPPED, CANCELLED.
         "STATUS": SortKey("{t}.status", str),
     },
-    owner="{t}.customer_id",
+    owner="customer_id",
+    references={"customer_id": "Customer"},
     groupable={
         "status": Column("status", str, "order_status"),
         "customer": Column("customer_id", UUID, "uuid"),
@@ -77,13 +81,21 @@ ORDERS = Entity(
     },
 )
 
+ORDERS = ORDER.entity
+orders_by_ids = ORDER.by_ids
+
+# Lines are written with their order only (placeOrder): their constraints are known here.
+register(
+    {
+        "order_lines_product_id_fkey": Guard(
+            "foreign_key", "order_lines", "product_id", references="Product"
+        ),
+        "order_lines_quantity_check": Guard("check", "order_lines", "quantity"),
+    }
+)
+
 # `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
 # order, a uuid only that customer's. Lines belong to whoever owns their order.
-ORDERS_BY_IDS = ByIds(f"""
-SELECT {columns(OrderRow)} FROM orders
-WHERE id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR customer_id = $2)
-""")
-
 LIVE_ORDER_BY_NUMBER = f"""
 SELECT {columns(OrderRow)} FROM orders
 WHERE number = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR customer_id = $2)
@@ -107,13 +119,6 @@ LINES_BY_IDS = ByIds(f"""
 SELECT {columns(OrderLineRow, prefix="l.")} FROM order_lines AS l
 WHERE l.id = ANY($1::uuid[]) AND {LINE_OWNED}
 """)
-
-
-async def orders_by_ids(
-    executor: Executor, *, ids: list[UUID], owner: UUID | None
-) -> list[OrderRow]:
-    """Orders with these ids the owner scope allows, soft-deleted ones included."""
-    return to_rows(OrderRow, await ORDERS_BY_IDS.fetch(executor, ids, owner))
 
 
 async def live_order_by_number(

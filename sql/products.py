@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Entity, Relation, SortKey, patch_statement
+from sql.builder import Column, Relation, SortKey
 from sql.categories import CATEGORIES
 from sql.pool import Connection, Executor
-from sql.rows import ByIds, columns, row_class, to_rows
+from sql.rows import columns, row_class, to_rows
+from sql.spec import Spec
 
 
 @row_class
@@ -28,9 +29,10 @@ class ProductRow:
     deleted_at: datetime | None
 
 
-PRODUCTS = Entity(
+PRODUCT = Spec(
+    name="Product",
     table="products",
-    row_type=ProductRow,
+    row=ProductRow,
     filterable={
         "id": Column("id", UUID, "uuid"),
         "sku": Column("sku", str, "text"),
@@ -50,7 +52,11 @@ PRODUCTS = Entity(
         "CREATED_AT": SortKey("{t}.created_at", datetime),
         "UPDATED_AT": SortKey("{t}.updated_at", datetime),
     },
+    insertable=("sku", "name", "description", "price", "stock", "category_id"),
     writable=frozenset({"sku", "name", "description", "price", "stock", "category_id"}),
+    unique=("sku",),
+    checked=("sku", "name", "description", "price", "stock"),
+    references={"category_id": "Category"},
     groupable={"category": Column("category_id", UUID, "uuid")},
     measures={
         "price": Column("price", Decimal, "numeric"),
@@ -59,6 +65,8 @@ PRODUCTS = Entity(
         "updated_at": Column("updated_at", datetime, "timestamptz"),
     },
 )
+PRODUCTS = PRODUCT.entity
+products_by_ids = PRODUCT.by_ids
 
 SEARCH_MATCH = "{t}.search @@ websearch_to_tsquery('english', {a0})"
 """Full-text match on name and description; the search text is the page's first argument."""
@@ -70,16 +78,9 @@ than its stack allows; a thousand characters hold at most 500 words."""
 SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0}))", float)
 """Relevance, highest first when used descending; pairs with `SEARCH_MATCH`."""
 
-PRODUCTS_BY_IDS = ByIds(f"SELECT {columns(ProductRow)} FROM products WHERE id = ANY($1::uuid[])")
-
 LIVE_PRODUCT_BY_SKU = f"""
 SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
 """
-
-
-async def products_by_ids(executor: Executor, *, ids: list[UUID]) -> list[ProductRow]:
-    """Products with these ids, soft-deleted ones included: order history needs them."""
-    return to_rows(ProductRow, await PRODUCTS_BY_IDS.fetch(executor, ids))
 
 
 async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
@@ -89,19 +90,9 @@ async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | N
 
 # -- writes --------------------------------------------------------------------------------
 # A product only ever joins a live category: writes that set `category_id` first take a
-# key-share lock on the live category (`lock_live_categories`). deleteCategory locks the
+# key-share lock on the live category (`Spec.lock_live`). deleteCategory locks the
 # category FOR UPDATE, which conflicts with it, so either the delete waits and then sees the
 # product, or the product write waits and then finds the category deleted.
-
-LOCK_LIVE_CATEGORIES = """
-SELECT id FROM categories WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL
-ORDER BY id FOR KEY SHARE
-"""
-
-INSERT_PRODUCT = f"""
-INSERT INTO products (sku, name, description, price, stock, category_id)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING {columns(ProductRow)}
-"""
 
 # One statement for the whole batch whatever its size. A sku already taken by a live product
 # is skipped rather than raised, so the caller learns which one it was.
@@ -141,18 +132,6 @@ WHERE id = $1 AND deleted_at IS NULL AND stock::bigint + $2::integer BETWEEN 0 A
 RETURNING {columns(ProductRow)}
 """
 
-LOCK_PRODUCT = f"SELECT {columns(ProductRow)} FROM products WHERE id = $1 FOR UPDATE"
-
-SOFT_DELETE = f"""
-UPDATE products SET deleted_at = now(), rev = rev + 1, updated_at = now()
-WHERE id = $1 AND rev = $2 AND deleted_at IS NULL RETURNING {columns(ProductRow)}
-"""
-
-RESTORE = f"""
-UPDATE products SET deleted_at = NULL, rev = rev + 1, updated_at = now()
-WHERE id = $1 AND rev = $2 AND deleted_at IS NOT NULL RETURNING {columns(ProductRow)}
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class NewProduct:
@@ -162,25 +141,6 @@ class NewProduct:
     price: Decimal
     stock: int
     category_id: UUID
-
-
-async def lock_live_categories(conn: Connection, *, ids: list[UUID]) -> set[UUID]:
-    """The ids among `ids` of live categories, key-share locked until the transaction ends."""
-    return {r[0] for r in await conn.fetch(LOCK_LIVE_CATEGORIES, ids)}
-
-
-async def insert_product(conn: Connection, *, new: NewProduct) -> ProductRow:
-    record = await conn.fetchrow(
-        INSERT_PRODUCT,
-        new.sku,
-        new.name,
-        new.description,
-        new.price,
-        new.stock,
-        new.category_id,
-    )
-    assert record is not None  # INSERT ... RETURNING always returns the row
-    return ProductRow(*record)
 
 
 async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[ProductRow]:
@@ -216,31 +176,6 @@ async def upsert_product(
     return None if record is None else ProductRow(*record)
 
 
-async def patch_product(
-    conn: Connection, *, id: UUID, rev: int, changes: dict[str, object]
-) -> ProductRow | None:
-    """The updated row, or None when the product is missing, deleted or at another rev."""
-    statement = patch_statement(PRODUCTS, changes)
-    record = await conn.fetchrow(statement.text, id, rev, *statement.args[2:])
-    return None if record is None else ProductRow(*record)
-
-
 async def adjust_stock(conn: Connection, *, id: UUID, delta: int) -> ProductRow | None:
     record = await conn.fetchrow(ADJUST_STOCK, id, delta)
-    return None if record is None else ProductRow(*record)
-
-
-async def lock_product(conn: Connection, *, id: UUID) -> ProductRow | None:
-    record = await conn.fetchrow(LOCK_PRODUCT, id)
-    return None if record is None else ProductRow(*record)
-
-
-async def soft_delete_product(conn: Connection, *, id: UUID, rev: int) -> ProductRow | None:
-    """Order lines keep pointing at a deleted product: history stays intact."""
-    record = await conn.fetchrow(SOFT_DELETE, id, rev)
-    return None if record is None else ProductRow(*record)
-
-
-async def restore_product(conn: Connection, *, id: UUID, rev: int) -> ProductRow | None:
-    record = await conn.fetchrow(RESTORE, id, rev)
     return None if record is None else ProductRow(*record)

@@ -57,7 +57,15 @@ def token_secret() -> Iterator[None]:
 settings.register_profile("ci", derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
-DOMAIN_TABLES = ("order_lines", "orders", "products", "categories", "customers", "idempotency_keys")
+DOMAIN_TABLES = (
+    "reviews",
+    "order_lines",
+    "orders",
+    "products",
+    "categories",
+    "customers",
+    "idempotency_keys",
+)
 
 
 def with_database(url: str, database: str) -> str:

@@ -48,6 +48,11 @@ async def customer(db: Database, name: str | None = None, **extra: Any) -> UUID:
     return await _insert(db, "customers", values)
 
 
+async def review(db: Database, product: UUID, customer: UUID, **extra: Any) -> UUID:
+    values = {"product_id": product, "customer_id": customer, "rating": 4, "title": "Fine", **extra}
+    return await _insert(db, "reviews", values)
+
+
 async def order(
     db: Database,
     customer_id: UUID,

@@ -140,22 +140,22 @@ class Compiler:
         def convert(arguments: dict[str, Any], run: dict[Hashable, Any]) -> dict[str, Any]:
             if plain is not None:  # taken as they are
                 return {python: arguments[name] for name, python in plain if name in arguments}
+            # Every alias of the field that passes the same values in this run (one filter
+            # variable in thirty aliases) is converted once, and found before its values
+            # are walked again to look them up in the plan.
+            same = (id(field), *((name, id(value)) for name, value in arguments.items()))
+            found = run.get(same)
+            if found is not None:
+                return dict(found[1])
             key = frozen(arguments)
             kwargs = None if key is None else converted.get(key)
-            if kwargs is None:
-                # Too large to keep in the plan: converted once per run all the same, for
-                # every alias of the field that passes the same values (one filter variable
-                # in thirty aliases was converted thirty times).
-                same = (id(field), *((name, id(value)) for name, value in arguments.items()))
-                found = run.get(same)
-                if found is not None:
-                    return dict(found[1])
+            if kwargs is None:  # new, or too large to keep in the plan
                 kwargs = convert_arguments(
                     arguments, field.arguments, scalar_registry=registry, config=config
                 )
-                run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
                 if key is not None and len(converted) < MAX_CONVERTED:
                     converted[key] = kwargs
+            run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
             return dict(kwargs)  # a copy: `info` goes in below
 
         def call(

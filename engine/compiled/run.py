@@ -22,6 +22,7 @@ from engine.compiled.tree import (
     Object,
     Selection,
 )
+from engine.observe import Waiter, current, waited
 from engine.scalars import INT_RANGE
 
 
@@ -33,6 +34,14 @@ class _Run:
         self.variables = variables
         self.context = context
         self.converted: dict[Hashable, Any] = {}  # arguments converted in this run
+        if (observation := current.get()) is not None and observation.traced:
+            self.field = self._waiting_field  # type: ignore[method-assign]
+
+    async def _waiting_field(self, f: Field, sources: list[Any]) -> list[Any]:
+        """`field` as a `Waiter` (traced requests): for all the parents of a level at once."""
+        name = f"{f.parent.name}.{f.nodes[0].node.name.value}"
+        values: list[Any] = await waited(Waiter(name, f.key), _Run.field(self, f, sources))
+        return values
 
     def info(self, f: Field) -> GraphQLResolveInfo[Any]:
         """What graphql-core would pass; one for all the parents of a level (resolvers here

@@ -6,7 +6,12 @@ import asyncio
 from typing import Any
 from uuid import uuid4
 
+import httpx
+import pytest
+
+from server.embedded import free_port
 from server.metrics import PROMOTE_AFTER
+from server.metrics_listener import parse_bind
 from sql.pool import Database
 from tests.api.conftest import StatementRecorder, staff_client
 from tests.api.observed import PLACE, Q2, UPDATE, Scrape, place_input, shop
@@ -148,3 +153,33 @@ async def test_admission_refusals_timeouts_and_running(
     assert figures.total(REQUESTS, operation_type="mutation", outcome="TIMEOUT") == 1
     assert figures.total(REQUESTS, operation_type="query", outcome="SERVICE_UNAVAILABLE") == 1
     assert figures.total("storefront_db_statement_errors_total") >= 1  # the cancelled UPDATE
+
+
+async def test_port_mode_serves_metrics_on_their_own_address_only(
+    database_url: str, db: Database, recorder: StatementRecorder
+) -> None:
+    port = free_port()
+    bind = f"127.0.0.1:{port}"
+    async with staff_client(database_url, recorder, metrics="port", metrics_bind=bind) as client:
+        await client.data("{ products(first: 1) { nodes { name } } }")
+        assert (await client.http.get("/metrics")).status_code == 404  # not on the API
+        async with httpx.AsyncClient(base_url=f"http://{bind}") as scraper:
+            response = await scraper.get("/metrics")  # no token: the network decides
+            elsewhere = await scraper.get("/graphql")
+            posted = await scraper.post("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    figures = Scrape(response.text)
+    assert figures.total(REQUESTS, operation_type="query", operation_name="anonymous") == 1
+    assert (elsewhere.status_code, posted.status_code) == (404, 405)
+    with pytest.raises(httpx.ConnectError):  # closed with the app
+        async with httpx.AsyncClient() as late:
+            await late.get(f"http://{bind}/metrics")
+
+
+def test_the_metrics_bind_is_a_host_and_port() -> None:
+    assert parse_bind("0.0.0.0:9464") == ("0.0.0.0", 9464)
+    assert parse_bind("[::1]:9464") == ("::1", 9464)
+    for wrong in ("9464", "host:", "host:port", "host:70000"):
+        with pytest.raises(ValueError, match="host:port"):
+            parse_bind(wrong)

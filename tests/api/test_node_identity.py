@@ -50,6 +50,7 @@ EVERYTHING = """{
       lines { __typename id quantity order { __typename id }
         product { __typename id sku category { __typename id name
           products(first: 5) { edges { node { __typename id } } } } } } } } } }
+  reviews(first: 5) { nodes { __typename id product { __typename id } } }
 }"""
 
 
@@ -76,12 +77,14 @@ async def test_every_id_in_a_response_names_the_object_holding_it(
     products = [await factories.product(db, category, name) for name in ("Saw", "Drill")]
     customer = await factories.customer(db, "Ada")
     order = await factories.order(db, customer, [(products[0], 1), (products[1], 2)])
+    review = await factories.review(db, products[0], customer)
     rows = {
         "Category": {category},
         "Product": set(products),
         "Customer": {customer},
         "Order": {order},
         "OrderLine": set(await factories.line_ids(db, order)),
+        "Review": {review},
     }
     found = list(objects_with_id(await client.data(EVERYTHING)))
     assert {o["__typename"] for o in found} == NODE_TYPES

@@ -38,6 +38,7 @@ SELECTIONS = {
     "UpdateCustomerSuccess": "customer { id name }",
     "PlaceOrderSuccess": "order { status customer { id } lines { quantity } }",
     "OrderTransitionSuccess": "order { id status }",
+    "DeleteReviewSuccess": "review { id }",
 }
 
 
@@ -93,6 +94,7 @@ async def build_world(db: Database) -> World:
     dan = await factories.customer(db, "Dan")
     ann_order = await factories.order(db, ann, [(atlas, 1)])
     bob_order = await factories.order(db, bob, [(atlas, 2)])
+    ann_review = await factories.review(db, atlas, ann)
     await factories.soft_delete(db, "categories", old)
     await factories.soft_delete(db, "products", gone)
     await factories.soft_delete(db, "customers", dan)
@@ -107,6 +109,7 @@ async def build_world(db: Database) -> World:
             "dan": ("Customer", dan),  # soft-deleted, and still holding a token
             "ann_order": ("Order", ann_order),
             "bob_order": ("Order", bob_order),
+            "ann_review": ("Review", ann_review),
         }
     )
 
@@ -189,6 +192,10 @@ def new_product(sku: str = "NEW-1") -> dict[str, Any]:
 
 def order_for(customer: str) -> dict[str, Any]:
     return {"input": {"customerId": customer, "lines": [{"productId": "@atlas", "quantity": 1}]}}
+
+
+def new_review() -> dict[str, Any]:
+    return {"productId": "@atlas", "rating": 5, "title": "Fine"}
 
 
 F, N = "ForbiddenError", "NotFoundError"
@@ -291,6 +298,36 @@ CASES: list[Case] = [
     ),
     Case("cancelOrder", "customer A", {"id": "@bob_order", "rev": 1}, N),
     Case("cancelOrder", "anonymous", {"id": "@ann_order", "rev": 1}, N),
+    # Reviews: everyone reads them; their author changes them, a deleted author writes none.
+    Case("createReview", "anonymous", {"input": new_review()}, F),
+    *(
+        Case(name, "anonymous", {"id": "@ann_review", "rev": 1, **rest}, F)
+        for name, rest in (
+            ("updateReview", {"patch": {"rating": 1}}),
+            ("deleteReview", {}),
+            ("restoreReview", {}),
+        )
+    ),
+    Case("updateReview", "customer A", {"id": "@missing:Review", "rev": 1, "patch": {}}, N),
+    # Batches: a viewer who could write none of the rows they name is refused outright.
+    *(
+        Case(f"{verb}{rows}", who, {"items": [{"id": row, "rev": 1, **rest}]}, F)
+        for rows, row, patch in (
+            ("Categories", "@books", {"name": "X"}),
+            ("Products", "@atlas", {"price": "0.01"}),
+            ("Customers", "@ann", {"name": "X"}),
+            ("Reviews", "@ann_review", {"rating": 1}),
+        )
+        for verb, rest in (("update", {"patch": patch}), ("delete", {}))
+        for who in ("anonymous",)
+    ),
+    Case(
+        "deleteReview",
+        "customer A",
+        {"id": "@ann_review", "rev": 1},
+        "DeleteReviewSuccess",
+        {"review": {"id": "@ann_review"}},
+    ),
 ]
 
 

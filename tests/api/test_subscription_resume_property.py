@@ -22,7 +22,7 @@ from uuid import UUID
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from resolvers.changes import OWNED, cursor_of
+from resolvers.changes import cursor_of, owned
 from sql.feed import Position
 from sql.pool import Database
 from tests import factories
@@ -130,7 +130,7 @@ async def visible_after(db: Database, start: Position, owner: UUID | None) -> li
     return [
         cursor_of(Position(r[0], r[1]))
         for r in rows
-        if r[2] not in OWNED or (owner is not None and r[3] == owner)
+        if not owned(r[2]) or (owner is not None and r[3] == owner)
     ]
 
 

@@ -216,3 +216,31 @@ async def test_a_thousand_subscribers_cost_two_statements_per_update(
         reads = app.state.feed.reads - feed_reads
         assert reads + len(statements) <= 2, [" ".join(s.split())[:70] for s in statements]
         assert app.state.subscriptions.executions == executions + 1
+
+
+async def test_review_writes_reach_every_viewer_of_the_feed_as_reviews(
+    server: tuple[str, Starlette], db: Database
+) -> None:
+    """An entity added by its spec enters the feed with its own type and public visibility,
+    though its rows name a customer: anyone may read a review."""
+    url, app = server
+    category = await factories.category(db)
+    product = await factories.product(db, category, "Chair")
+    ann = await factories.customer(db, "Ann")
+    await settled(app)
+    query = "subscription { changes { kind nodeId node { id ... on Review { rating title } } } }"
+    async with client(url) as anonymous:
+        await anonymous.subscribe("c", query)
+        await settled(app)
+        review = await factories.review(db, product, ann, rating=5, title="Sturdy")
+        [created] = await nexts(anonymous, 1)  # a node is read at fan-out: one write at a time
+        await db.execute("UPDATE reviews SET rating = 3, rev = rev + 1 WHERE id = $1", review)
+        [updated] = await nexts(anonymous, 1)
+    global_id = to_global_id("Review", review)
+    assert created["payload"]["data"]["changes"] == {
+        "kind": "CREATED",
+        "nodeId": global_id,
+        "node": {"id": global_id, "rating": 5, "title": "Sturdy"},
+    }
+    assert updated["payload"]["data"]["changes"]["kind"] == "UPDATED"
+    assert updated["payload"]["data"]["changes"]["node"]["rating"] == 3

@@ -279,3 +279,44 @@ async def test_a_request_sampled_out_makes_nothing_below_its_server_span(
     async with staff_client(database_url, recorder, tracer_provider=never) as client:
         await client.data(Q2)
     assert started == ["POST /graphql"]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
+async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(
+    database_url: str,
+    db: Database,
+    recorder: StatementRecorder,
+    exported: tuple[TracerProvider, InMemorySpanExporter],
+    compiled: bool,
+) -> None:
+    provider, exporter = exported
+    await shop(db)
+    async with staff_client(
+        database_url, recorder, tracer_provider=provider, compiled_reads=compiled
+    ) as client:
+        response = await client.post({"query": Q2})
+    assert "errors" not in response.json()
+    orders = len(response.json()["data"]["orders"]["edges"])
+    spans = exporter.get_finished_spans()
+    by_id = {s.context.span_id: s for s in spans}
+    tree = Tree(spans)
+    execute = tree.one("execute")
+    linked: dict[str, list[ReadableSpan]] = {}
+    for load in (s for s in spans if s.name.startswith("load ")):
+        linked[load.name] = [by_id[link.context.span_id] for link in load.links]
+        for field in linked[load.name]:  # waited from its start to the batch's end
+            assert field.parent is not None
+            assert field.parent.span_id == execute.context.span_id
+            assert (field.start_time or 0) <= (load.start_time or 0)
+            assert (load.end_time or 0) <= (field.end_time or 0)
+    customers = linked["load customers_by_ids"]
+    assert {f.name for f in customers} == {"Order.customer"}
+    paths = sorted(str((f.attributes or {})["graphql.field.path"]) for f in customers)
+    if compiled:  # one field for all the orders of the page
+        assert paths == ["customer"]
+    else:  # each order's field
+        assert paths == [f"orders.edges.{i}.node.customer" for i in range(orders)]
+    assert {f.name for f in linked["load products_by_ids"]} == {"OrderLine.product"}
+    assert {f.name for f in linked["load categories_by_ids"]} == {"Product.category"}
+    # Six lines, one product each; graphql-core's fields wait one by one, the level at once.
+    assert len(linked["load products_by_ids"]) == (1 if compiled else 2 * orders)

@@ -14,7 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from bench import otlp_sink
 from server.metrics_share import PUBLISH_EVERY_SECONDS
 from tests.api.observed import Scrape
-from tests.e2e.conftest import storefront_serve
+from tests.e2e.conftest import free_port, storefront_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +29,24 @@ def _scrape(base_url: str) -> Scrape:
     return Scrape(response.text)
 
 
-def test_one_scrape_counts_every_worker(tmp_path: Path, database_url: str, db: object) -> None:
+@pytest.mark.parametrize("mode", ["open", "port"])
+def test_one_scrape_counts_every_worker(
+    tmp_path: Path, database_url: str, db: object, mode: str
+) -> None:
     env = {
         "STOREFRONT_WORKERS": "2",
-        "STOREFRONT_METRICS": "open",
+        "STOREFRONT_METRICS": mode,
         "STOREFRONT_SEED_DEMO": "false",
     }
+    scrapes = None
+    if mode == "port":  # both workers bind the metrics address
+        port = free_port()
+        env["STOREFRONT_METRICS_BIND"] = f"127.0.0.1:{port}"
+        scrapes = f"http://127.0.0.1:{port}"
     with storefront_serve(tmp_path, database_url=database_url, extra_env=env) as server:
+        if scrapes is not None:
+            assert httpx.get(server.base_url + "/metrics", timeout=5).status_code == 404
+        scrape_url = scrapes or server.base_url
         for _ in range(REQUESTS):
             answered = httpx.post(
                 server.graphql_url, json=QUERY, headers={"Connection": "close"}, timeout=10
@@ -43,7 +54,7 @@ def test_one_scrape_counts_every_worker(tmp_path: Path, database_url: str, db: o
             assert answered.status_code == 200
         deadline = time.monotonic() + 15
         while True:
-            figures = _scrape(server.base_url)
+            figures = _scrape(scrape_url)
             counted = figures.total("storefront_graphql_requests_total", outcome="ok")
             workers = figures.value("storefront_metrics_processes")
             if (counted, workers) == (REQUESTS, 2) or time.monotonic() > deadline:
@@ -54,7 +65,7 @@ def test_one_scrape_counts_every_worker(tmp_path: Path, database_url: str, db: o
         # last second (a scrape may miss another worker's last second, by design).
         time.sleep(PUBLISH_EVERY_SECONDS + 0.5)
         for _ in range(6):
-            again = _scrape(server.base_url)
+            again = _scrape(scrape_url)
             assert again.total("storefront_graphql_requests_total", outcome="ok") == REQUESTS
         assert again.value("storefront_db_pool_connections_max") == 2 * 10
 

@@ -8,7 +8,7 @@ import pytest
 
 from sql.orders import lines_by_ids, lines_by_order_ids, orders_by_ids
 from sql.pool import Database
-from sql.products import PRODUCTS_BY_IDS, products_by_ids
+from sql.products import PRODUCT, products_by_ids
 from sql.rows import ByIds
 from tests import factories
 
@@ -72,7 +72,7 @@ async def test_a_single_id_is_served_by_a_cached_generic_plan(db: Database) -> N
             await products_by_ids(conn, ids=[id])
         plans = await conn.fetchrow(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
-            PRODUCTS_BY_IDS.one,
+            PRODUCT.by_ids_statement.one,
         )
     assert plans is not None
     assert plans["generic_plans"] >= 1

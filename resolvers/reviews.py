@@ -1,0 +1,64 @@
+"""Reviews: everyone reads them; a customer writes their own, staff delete any."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field
+
+from loaders.loaders import load_all
+from resolvers.connections import ConnectionArgs, Listing, Ordering, existing
+from resolvers.context import RequestContext
+from resolvers.crud import Policy, Rules
+from resolvers.standard_reads import Reads
+from resolvers.validation import Description, Input, Name
+from sql.customers import CUSTOMER, CustomerRow
+from sql.products import PRODUCT, ProductRow
+from sql.reviews import REVIEW, ReviewRow
+
+Rating = Annotated[int, Field(ge=1, le=5)]
+
+
+class ReviewInput(Input):
+    product_id: UUID
+    rating: Rating
+    title: Name
+    body: Description | None = None
+
+
+RULES = Rules(
+    spec=REVIEW,
+    policy=Policy(
+        create="customer",
+        update="owner",
+        delete="staff_or_owner",
+        restore="staff_or_owner",
+        owner="customer_id",
+        words="change other customers' reviews",
+    ),
+    patch_model=ReviewInput,
+    input_model=ReviewInput,
+    live={"product_id": PRODUCT, "customer_id": CUSTOMER},  # a deleted author writes nothing
+    taken=("product_id",),
+)
+
+READS = Reads(REVIEW, "reviews", (Ordering("CREATED_AT", descending=True),))
+
+
+async def of_product(
+    ctx: RequestContext, product: ProductRow, args: ConnectionArgs
+) -> Listing[ReviewRow]:
+    return await READS.under(ctx, args, scope="product.reviews", key="product_id", parent=product)
+
+
+async def products_of(ctx: RequestContext, reviews: Sequence[ReviewRow]) -> list[ProductRow]:
+    return await existing(
+        ctx.loaders.product_by_id, [r.product_id for r in reviews], what="product"
+    )
+
+
+async def authors_of(ctx: RequestContext, reviews: Sequence[ReviewRow]) -> list[CustomerRow | None]:
+    """Each review's author, when the viewer may see them (customers are private)."""
+    return await load_all(ctx.loaders.customer_by_id, [r.customer_id for r in reviews])

@@ -1,0 +1,67 @@
+"""The standard reads of any entity: a live row by id, the root connection, a nested one
+under a parent, and where a new row sits in the root connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from resolvers.connections import (
+    ConnectionArgs,
+    Listing,
+    Ordering,
+    Page,
+    PagePlan,
+    SoftDeletable,
+    edge_page,
+    live,
+    nested_listing,
+    plan_page,
+    root_listing,
+)
+from resolvers.context import RequestContext
+from sql.spec import Spec
+
+RowT = TypeVar("RowT", bound=SoftDeletable)
+
+
+@dataclass(frozen=True, slots=True)
+class Reads(Generic[RowT]):
+    spec: Spec[RowT]
+    scope: str
+    """The root connection's name: cursors are bound to it."""
+    default_order: tuple[Ordering, ...]
+
+    async def one(self, ctx: RequestContext, id: UUID) -> RowT | None:
+        return await live(ctx.loaders.by_id(self.spec), id)
+
+    def plan(
+        self, ctx: RequestContext, args: ConnectionArgs, *, scope: str = "", **extra: Any
+    ) -> PagePlan:
+        """`extra` goes to `plan_page` (static conditions, leading sort keys)."""
+        return plan_page(
+            ctx,
+            args,
+            entity=self.spec.entity,
+            scope=scope or self.scope,
+            default_order=self.default_order,
+            **extra,
+        )
+
+    async def listing(
+        self, ctx: RequestContext, args: ConnectionArgs, **extra: Any
+    ) -> Listing[RowT]:
+        return await root_listing(ctx, self.plan(ctx, args, **extra))
+
+    async def under(
+        self, ctx: RequestContext, args: ConnectionArgs, *, scope: str, key: str, parent: Any
+    ) -> Listing[RowT]:
+        """The live rows whose `key` column is the parent's id; batched over every parent
+        in the response."""
+        plan = self.plan(ctx, args, scope=scope)
+        return await nested_listing(ctx, plan, parent_key=key, parent_id=parent.id)
+
+    def edge(self, ctx: RequestContext, row: RowT) -> Page[RowT]:
+        """`row` with its cursor in the root connection in the default ordering."""
+        return edge_page(self.plan(ctx, ConnectionArgs()), row)
