@@ -1,7 +1,10 @@
 """One graphql-transport-ws connection: its handshake, operations and subscriptions.
 
-Each connection has one writer task and one queue of outgoing messages, so a stream's
-`next`s and its `complete` leave in order, whoever queued them.
+A message is written at once when the server offers a way to (`WRITE_NOW`, a callable in
+the ASGI scope's extensions) and nothing waits before it: a fan-out to a thousand sockets
+then wakes no task. Otherwise it waits in the connection's queue for its one writer task,
+which sends through ASGI (and so waits while the client reads slowly); a stream's `next`s
+and its `complete` leave in order either way.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -22,7 +26,7 @@ from engine.http_params import GraphQLParams
 from engine.operations import Runnable
 from engine.stream_operations import Refused, open_stream, prepare, run_once, too_many
 from engine.streams import Stream
-from engine.ws_protocol import Close, operation_id, params_of, parse, request_id_of
+from engine.ws_protocol import WRITE_NOW, Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
 if TYPE_CHECKING:
@@ -48,6 +52,8 @@ class Connection:
         self.timers: list[asyncio.TimerHandle] = []
         self.stream_ids: dict[Stream, str] = {}
         self.reader: asyncio.Task[Any] | None = None
+        extensions = websocket.scope.get("extensions") or {}
+        self.write_now: Callable[[bytes], bool] | None = extensions.get(WRITE_NOW)
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
@@ -219,6 +225,10 @@ class Connection:
             self._queue(None, orjson.dumps({"id": id, "type": "complete"}))
 
     def _queue(self, stream: Stream | None, message: bytes) -> None:
+        if not self.outgoing and self.write_now is not None and self.write_now(message):
+            if stream is not None:
+                stream.sent()
+            return
         self.outgoing.append((stream, message))
         self.drained.clear()
         self.wake.set()
@@ -228,8 +238,10 @@ class Connection:
             await self.wake.wait()
             self.wake.clear()
             while self.outgoing:
-                stream, message = self.outgoing.popleft()
+                # Left in the queue while it is sent: nothing is written at once past it.
+                stream, message = self.outgoing[0]
                 await self.websocket.send_text(message.decode())
+                self.outgoing.popleft()
                 if stream is not None:
                     stream.sent()
             self.drained.set()

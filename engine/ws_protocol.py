@@ -14,6 +14,10 @@ from engine.http_params import GraphQLParams
 
 SUBPROTOCOL = "graphql-transport-ws"
 
+WRITE_NOW = "storefront.websocket.write_now"
+"""An extension a server may put in the ASGI scope: write(text: bytes) -> bool sends one
+text message in the caller's turn, or answers False and the message goes through ASGI."""
+
 
 @dataclass(frozen=True, slots=True)
 class WsLimits:

@@ -110,9 +110,10 @@ class Stream:
         self.missed = False
         self.replay: asyncio.Task[None] | None = None
         self.room: asyncio.Event | None = None
+        # As text: orjson's bytes keep the 4 KiB it allocated to write them.
         variables = orjson.dumps(
             result_variables(runnable, params.variables), option=orjson.OPT_SORT_KEYS
-        )
+        ).decode()
         # Subscribers with equal keys get byte-equal answers: one execution serves them all.
         self.key = (params.query, params.operation_name, variables, viewer.role, viewer.owner)
 

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -191,9 +191,21 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-WEBSOCKETS = "websockets-sansio"
-"""uvicorn's WebSocket implementation: the sans-I/O one holds a connection in less memory
-than the default (about 169 against 180 MiB for 1,000 subscribers, bench/subscriptions.py)."""
+def websocket_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's WebSocket options, for `serve` and for servers tests start themselves.
+
+    The protocol is uvicorn's sans-I/O one (it holds a connection in less memory than its
+    default: about 169 against 180 MiB for 1,000 subscribers, bench/subscriptions.py) with
+    a way to send at once (`server.websocket_protocol`)."""
+    from server.websocket_protocol import WebSocketProtocol
+
+    return {
+        "ws": WebSocketProtocol,
+        "ws_max_size": settings.ws_max_message_bytes,
+        # A compressed stream keeps zlib's state per connection and compresses every event
+        # once per subscriber; off, clients that offer permessage-deflate go without it.
+        "ws_per_message_deflate": settings.ws_compression,
+    }
 
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
@@ -214,8 +226,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         http=HttpProtocol,
         head_timeout=settings.header_timeout,
         timeout_keep_alive=settings.keep_alive_timeout,
-        ws=WEBSOCKETS,
-        ws_max_size=settings.ws_max_message_bytes,
+        **websocket_options(settings),
     )
 
 

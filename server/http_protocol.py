@@ -49,6 +49,12 @@ class GatheringTransport:
         if held and not self._transport.is_closing():
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
+    def release(self) -> asyncio.Transport:
+        """The real transport, for a protocol that takes the connection over (a WebSocket
+        after its upgrade): what is held goes first."""
+        self.flush()
+        return self._transport
+
     def close(self) -> None:
         self.flush()  # what was written before the close goes first, as it would have
         self._transport.close()

@@ -219,6 +219,11 @@ class Settings(BaseSettings):
         description="events waiting to be sent to one subscriber before it is stopped as "
         "too slow (SUBSCRIBER_TOO_SLOW)",
     )
+    ws_compression: bool = Field(
+        default=False,
+        description="permessage-deflate for WebSocket clients that offer it (each compressed "
+        "connection holds zlib's state and compresses every event for itself)",
+    )
     ws_init_timeout: float = Field(
         default=10.0, gt=0, description="seconds a WebSocket client has to send connection_init"
     )

@@ -239,29 +239,43 @@ async def newest(db: Database) -> Position:
 async def test_a_subscriber_stopped_as_too_slow_resumes_from_the_cursor_of_its_error(
     database_url: str, db: Database
 ) -> None:
+    """A client that stops reading while a hundred events of 300 KB each come: its socket's
+    buffers fill, then its queue of two, and it is stopped; resumed from the error's cursor
+    (selecting less), it gets every event after the last one it was sent."""
     product = await factories.product(db, await factories.category(db), "a")
+    descriptions = " ".join(f"d{n}: description" for n in range(30))
+    large = (
+        "subscription { changes { cursor kind nodeId rev node { ... on Product { "
+        + descriptions
+        + " } } } }"
+    )
     async with live_server(database_url, subscriber_queue_size=2) as (url, app):
         await settled(app)
-        async with client(url) as anonymous:
-            await anonymous.subscribe("slow", CHANGES)
+        async with client(url, max_queue=1) as anonymous:
+            await anonymous.subscribe("slow", large)
             await settled(app)
-            async with db.acquire() as conn, conn.transaction():
-                for n in range(5):
-                    await conn.execute(
-                        "UPDATE products SET name = $2, rev = rev + 1 WHERE id = $1",
-                        product,
-                        f"{n}",
-                    )
-            delivered = await nexts(anonymous, 3)
-            error = delivered[2]["payload"]["errors"][0]
+            for n in range(100):
+                await db.execute(
+                    "UPDATE products SET description = $2, rev = rev + 1 WHERE id = $1",
+                    product,
+                    f"{n:02}" * 5000,
+                )
+            await settled(app)
+            delivered = []
+            while "errors" not in (message := (await nexts(anonymous, 1))[0])["payload"]:
+                delivered.append(message)
+            assert 2 <= len(delivered) < 100
+            assert revs(delivered) == list(range(2, 2 + len(delivered)))
+            error = message["payload"]["errors"][0]
             assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
             assert (
                 error["extensions"]["cursor"]
-                == delivered[1]["payload"]["data"]["changes"]["cursor"]
+                == delivered[-1]["payload"]["data"]["changes"]["cursor"]
             )
             assert await anonymous.receive() == {"id": "slow", "type": "complete"}
             await anonymous.subscribe("again", CHANGES, {"after": error["extensions"]["cursor"]})
-            assert revs(await nexts(anonymous, 3)) == [4, 5, 6]
+            rest = list(range(2 + len(delivered), 102))
+            assert revs(await nexts(anonymous, len(rest))) == rest
             await nothing_more(anonymous, app)
 
 

@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 
 from engine.auth import mint
 from engine.node_ids import to_global_id
+from resolvers.changes import position_of
 from sql.pool import Database
 from tests import factories
 from tests.api.test_subscriptions import nexts, settled
@@ -138,23 +139,34 @@ async def test_subscription_documents_are_held_to_the_same_limits(
 async def test_a_subscriber_that_falls_behind_is_told_and_completed(
     server: tuple[str, Starlette], db: Database
 ) -> None:
-    """Queue of two: five events of one transaction arrive at once; the third finds the
-    queue full, so the subscriber gets two events, the typed error, then complete."""
+    """Queue of two, and a client that stops reading: a hundred events of 300 KB each
+    (30 MB) fill the socket's buffers, then the queue, and the next one finds it full. The
+    subscriber gets its events up to there, in order, the typed error with the last cursor
+    it was given, then complete."""
     url, app = server
     category = await factories.category(db)
     product = await factories.product(db, category)
     await settled(app)
-    async with client(url) as anonymous:
-        await anonymous.subscribe("slow", PRODUCTS)
+    fields = " ".join(f"d{n}: description" for n in range(30))
+    large = "subscription { productChanged { cursor product { " + fields + " } } }"
+    async with client(url, max_queue=1) as anonymous:
+        await anonymous.subscribe("slow", large)
         await settled(app)
-        async with db.acquire() as conn, conn.transaction():
-            for n in range(5):
-                await conn.execute("UPDATE products SET name = $2 WHERE id = $1", product, f"n{n}")
-        delivered = await nexts(anonymous, 3)
-        assert [m["payload"].get("data") is not None for m in delivered] == [True, True, False]
-        error = delivered[2]["payload"]["errors"][0]
+        for n in range(100):
+            await db.execute(
+                "UPDATE products SET description = $2 WHERE id = $1", product, f"{n:02}" * 5000
+            )
+        await settled(app)
+        cursors = []
+        while "errors" not in (message := (await nexts(anonymous, 1))[0])["payload"]:
+            cursors.append(message["payload"]["data"]["productChanged"]["cursor"])
+        assert 2 <= len(cursors) < 100
+        positions = [p for c in cursors if (p := position_of(c)) is not None]
+        assert len(positions) == len(cursors)
+        assert positions == sorted(positions)
+        error = message["payload"]["errors"][0]
         assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
-        assert error["extensions"]["cursor"] is not None
+        assert error["extensions"]["cursor"] == cursors[-1]
         assert await anonymous.receive() == {"id": "slow", "type": "complete"}
 
 
@@ -220,3 +232,22 @@ async def test_production_rules_close_introspection_over_the_socket(
             await staff.subscribe("i", "{ __schema { queryType { name } } }")
             [answer] = await nexts(staff, 1)
             assert answer["payload"]["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.mark.parametrize("compression", [False, True])
+async def test_compression_is_only_used_when_configured(
+    database_url: str, db: Database, compression: bool
+) -> None:
+    """The client offers permessage-deflate (websockets does by default); the server takes
+    it only with STOREFRONT_WS_COMPRESSION, and answers either way."""
+    async with (
+        live_server(database_url, ws_compression=compression) as (url, _app),
+        client(url) as anonymous,
+    ):
+        response = anonymous.socket.response
+        assert response is not None
+        extensions = response.headers.get("Sec-WebSocket-Extensions") or ""
+        assert ("permessage-deflate" in extensions) is compression
+        await anonymous.subscribe("q", "{ __typename }")
+        [answer] = await nexts(anonymous, 1)
+        assert answer["payload"]["data"] == {"__typename": "Query"}

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import create_app
-from server.cli import WEBSOCKETS
+from server.cli import websocket_options
 from server.settings import Settings
 from sql.pool import QueryLogger
 
@@ -28,7 +28,12 @@ async def live_server(
     configured = Settings(database_url=database_url, pool_min_size=1, pool_max_size=5, **settings)
     app = create_app(configured, query_logger=query_logger)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws=WEBSOCKETS
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        lifespan="on",
+        **websocket_options(configured),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -79,10 +84,11 @@ class Client:
 
 @contextlib.asynccontextmanager
 async def client(
-    url: str, *, bearer: str | None = None, init: bool = True
+    url: str, *, bearer: str | None = None, init: bool = True, max_queue: int = 16
 ) -> AsyncIterator[Client]:
-    """A connection, acknowledged unless `init` is False."""
-    async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+    """A connection, acknowledged unless `init` is False; it stops reading the socket while
+    `max_queue` messages wait for `receive`."""
+    async with connect(url, subprotocols=[PROTOCOL], max_queue=max_queue) as socket:  # type: ignore[list-item]
         connection = Client(socket)
         if init:
             ack = await connection.init(bearer)
