@@ -5,14 +5,19 @@ product at a steady rate, over WebSocket or Server-Sent Events.
                                            [--transport ws|sse|both] [--find-max | --resume]
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL of `make bench`. Starts a real
-`storefront serve` (one worker); this process opens one connection per subscriber (a
-graphql-transport-ws socket, or a GraphQL-over-SSE stream in distinct connections mode,
-read for its SSE `id:` lines), each subscribed to `productChanged(id:)` selecting five
-fields, and updates the product `rate` times a second, stamping each update with its number
-(the new stock). `both` measures the two transports one after the other on one server.
+`storefront serve` (one worker); client processes open one connection per subscriber (a
+graphql-transport-ws socket through `bench/lean_ws.py`, one asyncio protocol each, or a
+GraphQL-over-SSE stream in distinct connections mode, read for its SSE `id:` lines), each
+keeping only each event's cursor and arrival time, each subscribed to
+`productChanged(id:)` selecting five fields; this process updates the product `rate` times
+a second, stamping each update with its number (the new stock). `both` measures the two
+transports one after the other on one server.
 Latency runs from just before the update is sent (so it includes the write itself) to the
-moment a client has the event; lost and duplicated deliveries are counted per subscriber;
-server CPU is the worker's own over the run, divided by the events it delivered.
+moment a client has the event; lost, duplicated and reordered deliveries are counted per
+subscriber from the cursors, and any other message (an error, a complete) fails the run;
+server CPU is the worker's own over the run, divided by the events it delivered, and the
+clients' CPU is theirs while they listened. RSS is the worker's at the end, and per
+subscriber above what it was before they connected; the load average is the machine's.
 `--find-max` then doubles the subscribers until p99 exceeds 100 ms or events are lost
 (start low: the first count that misses the target ends the search).
 `--resume` runs `bench/subscription_resume.py` instead: each subscriber drops and resumes
@@ -26,18 +31,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
-import orjson
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -51,13 +54,10 @@ from bench.common import (
     stop,
     worker_pids,
 )
+from bench.subscribers import Share, client_share
 from engine.node_ids import to_global_id
-from resolvers.changes import position_of
 from sql.pool import connect as connect_db
 
-SELECTION = (
-    "subscription($id: ID) { productChanged(id: $id) { cursor kind product { name price stock } } }"
-)
 TARGET_P99_MS = 100.0
 FIRST_STOCK = 1_000_000  # updates set stock to FIRST_STOCK + n, n = 1, 2, ...
 
@@ -72,119 +72,12 @@ class Figures:
     lost: int
     duplicated: int
     unordered: int  # subscribers that saw events out of commit order
+    failures: int  # messages other than events: errors (SUBSCRIBER_TOO_SLOW), closes
     cpu_us_per_event: float
+    client_cpu_us_per_event: float  # the load generator's, on the same cores
     rss_mib: float
-
-
-class WsSubscriber:
-    """One graphql-transport-ws connection with one subscription."""
-
-    def __init__(self, socket: ClientConnection) -> None:
-        self.socket = socket
-
-    @classmethod
-    async def open(cls, url: str, product: str) -> WsSubscriber:
-        socket = await connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)  # type: ignore[list-item]
-        await socket.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
-        ack = orjson.loads(await socket.recv())
-        assert ack["type"] == "connection_ack", ack
-        variables = {"id": product}
-        message = {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": SELECTION, "variables": variables},
-        }
-        await socket.send(orjson.dumps(message).decode())
-        return cls(socket)
-
-    async def listen(self, arrivals: list[tuple[bytes, float]], updates: int) -> None:
-        """Keeps each event's cursor and arrival time, parsing no more than the cursor: the
-        load generator shares the machine with the server, and must cost it little."""
-        while len(arrivals) < updates:
-            raw = await self.socket.recv(decode=False)
-            arrived = time.perf_counter()
-            start = raw.find(b'"cursor":"')
-            if start >= 0:
-                start += len(b'"cursor":"')
-                arrivals.append((raw[start : raw.index(b'"', start)], arrived))
-
-    async def close(self) -> None:
-        await self.socket.close()
-
-
-class SseSubscriber:
-    """One GraphQL-over-SSE stream (distinct connections mode) on a raw HTTP/1.1 socket:
-    each event's cursor is read from its SSE `id:` line, nothing else is parsed."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, url: str, product: str) -> SseSubscriber:
-        address = urlsplit(url)
-        reader, writer = await asyncio.open_connection(address.hostname, address.port)
-        body = orjson.dumps({"query": SELECTION, "variables": {"id": product}})
-        writer.write(
-            b"POST /graphql/stream HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
-            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-            % (address.netloc.encode(), len(body), body)
-        )
-        head = await reader.readuntil(b"\r\n\r\n")
-        assert b" 200 " in head.split(b"\r\n", 1)[0], head
-        return cls(reader, writer)
-
-    async def listen(self, arrivals: list[tuple[bytes, float]], updates: int) -> None:
-        buffer = b""
-        while len(arrivals) < updates:
-            data = await self.reader.read(65536)
-            if not data:
-                return
-            arrived = time.perf_counter()
-            buffer += data
-            while (at := buffer.find(b"\nid: ")) >= 0 and (end := buffer.find(b"\n", at + 5)) >= 0:
-                arrivals.append((buffer[at + 5 : end], arrived))
-                buffer = buffer[end:]
-            buffer = buffer[-256:]  # a line cut in two by the read waits for its end
-
-    async def close(self) -> None:
-        self.writer.close()
-
-
-TRANSPORTS: dict[str, type[WsSubscriber] | type[SseSubscriber]] = {
-    "ws": WsSubscriber,
-    "sse": SseSubscriber,
-}
-
-Arrivals = list[tuple[int, float]]
-"""What one subscriber received: (the event's xid, when it arrived), in arrival order."""
-
-
-async def client_share(
-    transport: str, url: str, product: str, count: int, updates: int, ready: Any, limit: float
-) -> list[Arrivals]:
-    kind = TRANSPORTS[transport]
-    subscribers: list[WsSubscriber | SseSubscriber] = []
-    for start in range(0, count, 100):  # connect a hundred at a time
-        batch = min(count, start + 100) - start
-        subscribers += await asyncio.gather(*(kind.open(url, product) for _ in range(batch)))
-    ready.set()
-    arrivals: list[list[tuple[bytes, float]]] = [[] for _ in subscribers]
-    tasks = [
-        asyncio.create_task(s.listen(a, updates))
-        for s, a in zip(subscribers, arrivals, strict=True)
-    ]
-    await asyncio.wait(tasks, timeout=limit)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*(s.close() for s in subscribers), return_exceptions=True)
-    return [[(_xid(cursor), at) for cursor, at in mine] for mine in arrivals]
-
-
-def _xid(cursor: bytes) -> int:
-    position = position_of(cursor.decode())
-    assert position is not None
-    return position.xid
+    rss_before_mib: float  # before the subscribers connected
+    load: float  # the machine's load average over the last minute, at the end
 
 
 def client_process(
@@ -246,18 +139,18 @@ def run(
         )
         for share, ready in zip(shares, readies, strict=True)
     ]
+    workers = worker_pids(pid)
+    rss_before = sum(rss_mib(p) for p in workers)
     for process in clients:
         process.start()
     for ready in readies:
         if not ready.wait(120):
             raise SystemExit("the subscribers did not connect within 2 minutes")
     time.sleep(1.0)  # every subscription registered
-    workers = worker_pids(pid)
     cpu_before = cpu_seconds(workers)
     sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
-    received: list[Arrivals] = []
-    for _ in clients:
-        received += results.get(timeout=limit + 30)
+    shares_back: list[Share] = [results.get(timeout=limit + 30) for _ in clients]
+    received = [mine for share in shares_back for mine in share.received]
     cpu = cpu_seconds(workers) - cpu_before
     rss = sum(rss_mib(p) for p in workers)
     for process in clients:
@@ -278,8 +171,12 @@ def run(
         lost=n * updates - unique,
         duplicated=got - unique,
         unordered=unordered,
+        failures=sum(len(share.failures) for share in shares_back),
         cpu_us_per_event=cpu / max(1, got) * 1e6,
+        client_cpu_us_per_event=sum(s.cpu_seconds for s in shares_back) / max(1, got) * 1e6,
         rss_mib=rss,
+        rss_before_mib=rss_before,
+        load=os.getloadavg()[0],
     )
 
 
@@ -288,13 +185,16 @@ def report(f: Figures, rate: float) -> None:
         f"{f.transport:>3} {f.subscribers:>6} subscribers  {rate:g} updates/s x {f.updates}  "
         f"p50 {f.p50_ms:6.1f} ms  p99 {f.p99_ms:6.1f} ms  "
         f"lost {f.lost}  duplicated {f.duplicated}  out of order {f.unordered}  "
-        f"server CPU {f.cpu_us_per_event:5.1f} us/event  RSS {f.rss_mib:5.1f} MiB",
+        f"other messages {f.failures}  CPU us/event: server {f.cpu_us_per_event:4.1f} "
+        f"clients {f.client_cpu_us_per_event:4.1f}  RSS {f.rss_mib:5.1f} MiB "
+        f"({(f.rss_mib - f.rss_before_mib) * 1024 / f.subscribers:4.1f} KiB per subscriber "
+        f"above {f.rss_before_mib:5.1f})  load {f.load:4.1f}",
         flush=True,
     )
 
 
 def holds(f: Figures) -> bool:
-    return f.p99_ms <= TARGET_P99_MS and f.lost == f.duplicated == f.unordered == 0
+    return f.p99_ms <= TARGET_P99_MS and f.lost == f.duplicated == f.unordered == f.failures == 0
 
 
 def main() -> None:
@@ -304,7 +204,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20.0, help="updates per second")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--client-processes", type=int, default=2, help="load generators")
+    parser.add_argument("--client-processes", type=int, default=1, help="load generators")
     parser.add_argument("--transport", choices=["ws", "sse", "both"], default="ws")
     parser.add_argument("--find-max", action="store_true", help="then double until p99 > 100 ms")
     parser.add_argument("--resume", action="store_true", help="each subscriber drops, resumes")
