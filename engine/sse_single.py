@@ -20,13 +20,14 @@ from typing import Any
 from uuid import uuid4
 
 import orjson
-from graphql import OperationType
+from graphql import FieldNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.auth import Unauthenticated
 from engine.http_params import GraphQLParams, HttpError, read_params
 from engine.http_streams import GET_WRITES, HttpStreams, json_refusal, unauthenticated
+from engine.operations import Runnable
 from engine.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
 from engine.stream_channel import Channel, Operation
 from engine.stream_operations import Refused, expired_error, prepare, too_many
@@ -157,7 +158,10 @@ class SingleConnections:
             "extensions": params.extensions,
         }
         limit = self.streams.limits.max_operations
-        added = await store.add_operation(token, operation, sent, limit=limit)
+        start_here = not _names_after(runnable)
+        added = await store.add_operation(
+            token, operation, sent, limit=limit, start_here=start_here
+        )
         if added == "no stream":
             return _not_found()
         if added == "full":
@@ -220,7 +224,12 @@ class SingleConnections:
                 sent.get("extensions"),
             )
             self.streams.start(
-                held.channel, held.request_id, params, viewer=held.viewer, operation=operation
+                held.channel,
+                held.request_id,
+                params,
+                viewer=held.viewer,
+                operation=operation,
+                after=sent.get("startAfter"),
             )
         for operation in held.started - set(wanted):
             held.started.discard(operation)
@@ -254,3 +263,15 @@ def json_refusal_of(refused: Refused) -> Response:
 
 def _not_found() -> Response:
     return json_refusal(404, "stream not found: reserve one with PUT", code="NOT_FOUND")
+
+
+def _names_after(runnable: Runnable) -> bool:
+    """Whether the operation's root field says where to resume itself (`after`)."""
+    operation = runnable.operation
+    if operation.operation is not OperationType.SUBSCRIPTION:
+        return True  # nothing to resume: a query or mutation runs once
+    return any(
+        isinstance(field, FieldNode)
+        and any(argument.name.value == "after" for argument in field.arguments or ())
+        for field in operation.selection_set.selections
+    )

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 from uuid import UUID
 
+from resolvers.changes import cursor_of
 from resolvers.viewer import Role, Viewer
-from sql import event_streams
+from sql import event_streams, feed
 from sql.event_streams import CHANNEL
 from sql.pool import Database
 
@@ -70,8 +71,17 @@ class EventStreams:
         await event_streams.release_all(self.db(), holder=holder)
 
     async def add_operation(
-        self, token: str, operation_id: str, request: dict[str, Any], *, limit: int
+        self,
+        token: str,
+        operation_id: str,
+        request: dict[str, Any],
+        *,
+        limit: int,
+        start_here: bool = False,
     ) -> AddedName:
+        if start_here:
+            start = await feed.start_position(self.db())
+            request = request | {"startAfter": cursor_of(start)}
         added = await event_streams.add_operation(
             self.db(),
             token_hash=self.key_of(token),

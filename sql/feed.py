@@ -128,11 +128,15 @@ SELECT (SELECT count(*) FROM gone) AS pruned, (SELECT count(*) FROM noted)
 PRUNED_THROUGH = "SELECT xid::text::bigint, seq FROM change_events_pruned"
 
 
+START_SEQ = 2**63 - 1
+"""The sequence of a start position: it names no event, only where a new reader begins."""
+
+
 async def start_position(executor: Executor) -> Position:
     """A position from which a new reader sees every event not yet committed (and perhaps
     some that committed just before: those of transactions above the oldest in flight)."""
     xmin: int = await executor.fetchval(START)
-    return Position(xmin - 1, 2**63 - 1)
+    return Position(xmin - 1, START_SEQ)
 
 
 async def read_after(executor: Executor, position: Position, *, limit: int = READ_LIMIT) -> Batch:
@@ -168,7 +172,8 @@ async def resume_after(
     known, pruned_xid, pruned_seq = records[0][11], records[0][12], records[0][13]
     through = None if pruned_xid is None else Position(pruned_xid, pruned_seq)
     expired = through is not None and position < through
-    return Resumed(batch, bool(known) or position == through, expired)
+    start = position.seq == START_SEQ  # handed out as a start: resumable like an event
+    return Resumed(batch, bool(known) or start or position == through, expired)
 
 
 async def prune(executor: Executor, *, older_than_seconds: float, batch: int = 5000) -> int:

@@ -117,6 +117,31 @@ async def test_operations_sent_before_the_stream_opens_run_once_it_does(
         assert event.data["payload"]["data"] == {"__typename": "Query"}
 
 
+async def test_a_subscription_started_later_misses_nothing_committed_after_its_202(
+    two: tuple[tuple[str, Starlette], tuple[str, Starlette]],
+    db: Database,
+    http: httpx.AsyncClient,
+) -> None:
+    """Accepted through one process, started by another once the stream opens: a write
+    committed in between still arrives, from the position recorded with the 202."""
+    (a, app_a), (b, _) = two
+    category = await factories.category(db)
+    await settled(app_a)
+    stream_token = await reserve(http, a)
+    assert (await post(http, b, stream_token, "s", PRODUCTS)).status_code == 202
+    await factories.product(db, category, "Lamp")  # before any process runs the operation
+    async with sse(http, a, None, method="GET", **{TOKEN: stream_token}) as stream:
+        event = await stream.receive()
+        assert event.data["id"] == "s"
+        assert event.data["payload"]["data"]["productChanged"]["product"]["name"] == "Lamp"
+        await factories.product(db, category, "Desk")  # and live after it, once
+        event = await stream.receive()
+        assert event.data["payload"]["data"]["productChanged"]["product"]["name"] == "Desk"
+        await settled(app_a)
+        with pytest.raises(TimeoutError):
+            await stream.receive(timeout=0.3)
+
+
 async def test_requests_are_checked_before_the_202(
     two: tuple[tuple[str, Starlette], tuple[str, Starlette]], http: httpx.AsyncClient
 ) -> None:
