@@ -45,7 +45,7 @@ from engine.http_params import (
     read_params,
 )
 from engine.limits import QueryLimits
-from engine.observe import OK, FieldWaits, MutationOutcomes, Observation, current
+from engine.observe import OK, FieldWaits, Observation, current
 from engine.operations import NotExecutable, Operations, Runnable
 from engine.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.viewer import Viewer
@@ -196,7 +196,7 @@ class GraphQLEndpoint(Operations):
                     ),
                     viewer=viewer,
                     observation=observation,
-                    middleware=_middleware(observation, runnable.operation),
+                    middleware=_middleware(observation),
                 )
         except Overloaded:
             _failed("SERVICE_UNAVAILABLE")
@@ -230,17 +230,12 @@ def _failed(code: str) -> None:
         observation.fail(code)
 
 
-def _middleware(
-    observation: Observation | None, operation: OperationDefinitionNode
-) -> list[Any] | None:
-    """Mutations, when observed, note their union errors (see `MutationOutcomes`); traced
-    fields are waiters for the batches they load through (see `FieldWaits`)."""
-    if observation is None:
+def _middleware(observation: Observation | None) -> list[Any] | None:
+    """Traced fields are waiters for the batches they load through (see `FieldWaits`);
+    mutations note their union errors without middleware (`note_mutation_outcomes`)."""
+    if observation is None or not observation.traced:
         return None
-    middleware: list[Any] = [FieldWaits()] if observation.traced else []
-    if operation.operation == OperationType.MUTATION:
-        middleware.append(MutationOutcomes(observation))
-    return middleware or None
+    return [FieldWaits()]
 
 
 def _wants_html(request: Request) -> bool:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any
 
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from graphql.pyutils import is_awaitable
 
 from sql.observe import Batch, current_batch, current_waiter
@@ -120,28 +120,39 @@ class Observation:
 current: ContextVar[Observation | None] = ContextVar("observation", default=None)
 
 
-class MutationOutcomes:
-    """graphql-core middleware for mutations: a root field that returns an error type of
-    its union (anything with an `ErrorCode` as `code`) sets the request's outcome to that
-    code, whatever the client selected of it. Queries never pass through here."""
+def note_mutation_outcomes(schema: GraphQLSchema) -> None:
+    """Wraps each root mutation field's resolver, once per schema: a field that returns an
+    error type of its union (anything with an `ErrorCode` as `code`) sets the observed
+    request's outcome to that code, whatever the client selected of it. Done here rather
+    than as graphql-core middleware, which wraps every field of every response anew on
+    each request."""
+    mutation = schema.mutation_type
+    if mutation is None:
+        return
+    for field in mutation.fields.values():
+        resolve = field.resolve or default_field_resolver
+        if not getattr(resolve, "notes_outcome", False):
+            field.resolve = _noting(resolve)
 
-    def __init__(self, observation: Observation) -> None:
-        self.observation = observation
 
-    def resolve(self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
-        value = next_(root, info, **args)
-        if info.path.prev is not None:  # not a root field: passed on as it is, sync or not
-            return value
-        return self._note(value)
+def _noting(resolve: Any) -> Any:
+    def noted(root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        value = resolve(root, info, **args)
+        observation = current.get()
+        return value if observation is None else _note(observation, value)
 
-    async def _note(self, value: Any) -> Any:
-        if hasattr(value, "__await__"):
-            value = await value
-        code = getattr(value, "code", None)
-        name = getattr(code, "value", None)
-        if isinstance(name, str) and self.observation.outcome in (None, OK):
-            self.observation.outcome = name
-        return value
+    noted.notes_outcome = True  # type: ignore[attr-defined]
+    return noted
+
+
+async def _note(observation: Observation, value: Any) -> Any:
+    if hasattr(value, "__await__"):
+        value = await value
+    code = getattr(value, "code", None)
+    name = getattr(code, "value", None)
+    if isinstance(name, str) and observation.outcome in (None, OK):
+        observation.outcome = name
+    return value
 
 
 class FieldWaits:

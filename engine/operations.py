@@ -35,7 +35,7 @@ from engine.documents import DocumentCache
 from engine.errors import execution_error
 from engine.http_params import GraphQLParams, HttpError
 from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
-from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current
+from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current, note_mutation_outcomes
 from engine.persisted import PersistedOperations
 from resolvers.viewer import Viewer
 
@@ -79,6 +79,7 @@ class Operations:
         compiled: bool = True,
     ) -> None:
         self.schema = schema
+        note_mutation_outcomes(schema)
         self.persisted = PersistedOperations() if persisted is None else persisted
         self.limits = limits or QueryLimits()
         self.documents = DocumentCache(schema, limits=self.limits)
