@@ -5,7 +5,9 @@ over graphql-transport-ws (`bench/lean_ws.py`) or GraphQL over SSE."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,3 +137,30 @@ def _xid(cursor: bytes) -> int:
     position = position_of(cursor.decode())
     assert position is not None
     return position.xid
+
+
+def start_clients(
+    target: Callable[..., None],
+    n: int,
+    processes: int,
+    arguments: Callable[[int, int, Any], tuple[Any, ...]],
+) -> tuple[list[Any], Any]:
+    """Forks `processes` load generators sharing `n` subscribers (`arguments(index, share,
+    ready)` gives each its arguments; the results queue comes last) and returns them and
+    that queue once every subscriber is connected. perf_counter is the system's monotonic
+    clock, so their arrival times compare with the parent's send times."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    shares = [n // processes + (i < n % processes) for i in range(processes)]
+    readies = [context.Event() for _ in shares]
+    clients = [
+        context.Process(target=target, args=(*arguments(index, share, ready), results))
+        for index, (share, ready) in enumerate(zip(shares, readies, strict=True))
+    ]
+    for process in clients:
+        process.start()
+    for ready in readies:
+        if not ready.wait(120):
+            raise SystemExit("the subscribers did not connect within 2 minutes")
+    time.sleep(1.0)  # every subscription registered
+    return clients, results

@@ -12,7 +12,6 @@ the new `subscribe` to the arrival of the last event written before it (catch-up
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import random
 import statistics
@@ -26,6 +25,7 @@ import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import cpu_seconds, worker_pids
+from bench.subscribers import start_clients
 from bench.subscriptions import TARGET_P99_MS, write
 from engine.node_ids import to_global_id
 from resolvers.changes import position_of
@@ -150,26 +150,15 @@ def run(
     seconds: float,
     processes: int,
 ) -> Figures:
-    context = multiprocessing.get_context("fork")
     updates = int(rate * seconds)
     limit = seconds + 30
     global_id = to_global_id("Product", product)
-    results = context.Queue()
-    shares = [n // processes + (i < n % processes) for i in range(processes)]
-    readies = [context.Event() for _ in shares]
-    clients = [
-        context.Process(
-            target=client_process,
-            args=(url, global_id, share, updates, ready, limit, seed, results),
-        )
-        for seed, (share, ready) in enumerate(zip(shares, readies, strict=True))
-    ]
-    for process in clients:
-        process.start()
-    for ready in readies:
-        if not ready.wait(120):
-            raise SystemExit("the subscribers did not start within 2 minutes")
-    time.sleep(1.0)  # every first subscription registered
+    clients, results = start_clients(
+        client_process,
+        n,
+        processes,
+        lambda seed, share, ready: (url, global_id, share, updates, ready, limit, seed),
+    )
     load_before = os.getloadavg()[0]
     workers = worker_pids(pid)
     cpu_before = cpu_seconds(workers)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import statistics
 import sys
@@ -54,7 +53,7 @@ from bench.common import (
     stop,
     worker_pids,
 )
-from bench.subscribers import Share, client_share
+from bench.subscribers import Share, client_share, start_clients
 from engine.node_ids import to_global_id
 from sql.pool import connect as connect_db
 
@@ -123,30 +122,18 @@ def run(
     seconds: float,
     processes: int,
 ) -> Figures:
-    """Subscribers spread over `processes` client processes (perf_counter is the system's
-    monotonic clock, so their arrival times compare with this process's send times)."""
-    context = multiprocessing.get_context("fork")
+    """Subscribers spread over `processes` client processes."""
     updates = int(rate * seconds)
     limit = seconds + 30
     global_id = to_global_id("Product", product)
-    results = context.Queue()
-    shares = [n // processes + (i < n % processes) for i in range(processes)]
-    readies = [context.Event() for _ in shares]
-    clients = [
-        context.Process(
-            target=client_process,
-            args=(transport, url, global_id, share, updates, ready, limit, results),
-        )
-        for share, ready in zip(shares, readies, strict=True)
-    ]
     workers = worker_pids(pid)
     rss_before = sum(rss_mib(p) for p in workers)
-    for process in clients:
-        process.start()
-    for ready in readies:
-        if not ready.wait(120):
-            raise SystemExit("the subscribers did not connect within 2 minutes")
-    time.sleep(1.0)  # every subscription registered
+    clients, results = start_clients(
+        client_process,
+        n,
+        processes,
+        lambda _, share, ready: (transport, url, global_id, share, updates, ready, limit),
+    )
     cpu_before = cpu_seconds(workers)
     sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
     shares_back: list[Share] = [results.get(timeout=limit + 30) for _ in clients]
