@@ -24,18 +24,18 @@ class GraphQLRoute:
         self.streams = streams
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        streams = self.streams
-        request = Request(scope, receive)
-        accept = ", ".join(request.headers.getlist("accept"))
-        if request.method in ("GET", "POST") and accept:
-            if wants_event_stream(accept):
-                limits = streams.limits
-                await streams.serve_one(request, send, SSE, heartbeat=limits.sse_heartbeat)
+        # Read off the raw headers: every query passes here, few of them stream.
+        accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
+        if accept and scope["method"] in ("GET", "POST"):
+            text, streams = accept.decode("latin-1"), self.streams
+            if wants_event_stream(text):
+                request = Request(scope, receive)
+                await streams.serve_one(request, send, SSE, heartbeat=streams.limits.sse_heartbeat)
                 return
-            if wants_multipart(accept):
-                limits = streams.limits
+            if wants_multipart(text):
+                request = Request(scope, receive)
                 await streams.serve_one(
-                    request, send, MULTIPART, heartbeat=limits.multipart_heartbeat
+                    request, send, MULTIPART, heartbeat=streams.limits.multipart_heartbeat
                 )
                 return
         await self.plain(scope, receive, send)
