@@ -39,7 +39,7 @@ from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
 from server.metrics import Metrics, OperationNames
 from server.metrics_listener import serve_metrics
-from server.middleware import RequestMiddleware
+from server.middleware import App, RequestMiddleware
 from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
@@ -332,7 +332,7 @@ def create_app(
         staff_only = settings.metrics is MetricsAccess.STAFF
         verifier = endpoint.tokens if staff_only else None
         routes.append(Route("/metrics", metrics_share.endpoint(shared, tokens=verifier)))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = App(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
     app.state.metrics = metrics
     app.state.subscriptions = hub
