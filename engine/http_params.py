@@ -170,7 +170,7 @@ async def _read_body(request: Request) -> bytes:
     # The messages straight from `receive`: `Request.stream()` is an async generator, which
     # the loop registers and finalises on every request.
     receive = request.receive
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()

@@ -220,7 +220,8 @@ def create_app(
     def context(
         request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
     ) -> RequestContext:
-        return context_for(request.state.request_id, viewer, writes=writes, read_after=read_after)
+        request_id = request.scope["state"]["request_id"]  # set by RequestMiddleware
+        return context_for(request_id, viewer, writes=writes, read_after=read_after)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
