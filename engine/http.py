@@ -126,9 +126,11 @@ class GraphQLEndpoint(Operations):
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 media_type=media_type,
             )
+        # What the access log reads (`request.state`, without its wrapper object).
+        noted = request.scope.setdefault("state", {})
         try:
             params = self.persisted.resolve(await read_params(request))
-            request.state.operation_name = params.operation_name
+            noted["operation_name"] = params.operation_name
             runnable = self._prepare(
                 request.method,
                 params,
@@ -156,7 +158,7 @@ class GraphQLEndpoint(Operations):
             )
             response.headers["Cache-Control"] = NO_CACHE
             return response
-        request.state.operation_name = _operation_name(runnable.operation, params.operation_name)
+        noted["operation_name"] = _operation_name(runnable.operation, params.operation_name)
         if (observation := current.get()) is not None:
             observation.operation_type = runnable.operation.operation.value
             name = runnable.operation.name
@@ -269,11 +271,11 @@ class _JsonResponse(Response):
             (b"content-type", _CONTENT_TYPES[media_type]),
             # The same GET answers differently by Accept: caches must key on it.
             (b"vary", b"Accept"),
-            *(
-                (k.lower().encode("latin-1"), v.encode("latin-1"))
-                for k, v in (headers or {}).items()
-            ),
         ]
+        if headers:
+            self.raw_headers += [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            ]
 
 
 _CONTENT_TYPES = {kind: f"{kind}; charset=utf-8".encode() for kind in (GRAPHQL_RESPONSE, JSON)}

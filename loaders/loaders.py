@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from asyncio import Future
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, MutableMapping, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any, Generic, Protocol, TypeVar
@@ -61,6 +61,23 @@ class _Shared(DataLoader[K, V], Generic[K, V]):
     in this machinery than in the rest of its loading."""
 
     _waiters: list[Waiter] | None = None  # who asked for keys of the batch to come (traced)
+
+    def __init__(
+        self,
+        batch_load_fn: Callable[[list[K]], Awaitable[list[V]]] | None = None,
+        *,
+        cache_map: MutableMapping[Any, Future[V]] | None = None,
+    ) -> None:
+        # Not aiodataloader's constructor: every request makes its loaders, and that one
+        # looks the loop up the slow way, inspects the batch function and makes a lambda.
+        self.loop = asyncio.get_running_loop()
+        if batch_load_fn is not None:
+            self.batch_load_fn = batch_load_fn  # type: ignore[assignment]
+        self._cache = cache_map if cache_map is not None else {}
+        self._queue: list[Loader] = []
+
+    def get_cache_key(self, key: K) -> K:
+        return key
 
     def load(self, key: K) -> Future[V]:
         if key is None:

@@ -39,7 +39,7 @@ from server import graphiql, graphiql_examples, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
 from server.metrics import Metrics, OperationNames
 from server.metrics_listener import serve_metrics
-from server.middleware import RequestMiddleware
+from server.middleware import App, RequestMiddleware
 from server.observer import Observer
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
@@ -220,7 +220,8 @@ def create_app(
     def context(
         request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
     ) -> RequestContext:
-        return context_for(request.state.request_id, viewer, writes=writes, read_after=read_after)
+        request_id = request.scope["state"]["request_id"]  # set by RequestMiddleware
+        return context_for(request_id, viewer, writes=writes, read_after=read_after)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -332,7 +333,7 @@ def create_app(
         staff_only = settings.metrics is MetricsAccess.STAFF
         verifier = endpoint.tokens if staff_only else None
         routes.append(Route("/metrics", metrics_share.endpoint(shared, tokens=verifier)))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = App(routes=routes, lifespan=lifespan)
     app.state.graphql = endpoint  # for tools and tests that look at the handler itself
     app.state.metrics = metrics
     app.state.subscriptions = hub

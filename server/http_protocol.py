@@ -80,6 +80,7 @@ class HttpProtocol(HttpToolsProtocol):
     request heads timed (`ServerConfig.head_timeout`)."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _head_deadline: float | None = None  # when the head under way must have arrived by
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -91,7 +92,9 @@ class HttpProtocol(HttpToolsProtocol):
         self._start_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -99,17 +102,27 @@ class HttpProtocol(HttpToolsProtocol):
         self._start_head_timer()  # still running when this is the connection's first request
 
     def on_headers_complete(self) -> None:
-        self._stop_head_timer()
+        self._head_deadline = None  # the timer, if it runs, finds nothing to time
         super().on_headers_complete()
 
+    # A timer per request head (set, then cancelled) cost as much as the rest of reading
+    # the head: the deadline moves instead, and a running timer that fires early sets
+    # itself again for it.
     def _start_head_timer(self) -> None:
+        if self._head_deadline is None:
+            self._head_deadline = self.loop.time() + self.head_timeout
         if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+            self._head_timer = self.loop.call_at(self._head_deadline, self._head_timer_fired)
 
-    def _stop_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _head_timer_fired(self) -> None:
+        self._head_timer = None
+        deadline = self._head_deadline
+        if deadline is None:  # no head under way: the next one starts a timer
+            return
+        if self.loop.time() < deadline:
+            self._head_timer = self.loop.call_at(deadline, self._head_timer_fired)
+            return
+        self._head_timed_out()
 
     def _head_timed_out(self) -> None:
         self._head_timer = None

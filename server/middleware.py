@@ -9,6 +9,8 @@ import time
 from typing import Any
 
 import orjson
+from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 
 from engine.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
 from server.observer import Observer
@@ -19,6 +21,18 @@ errors = logging.getLogger("storefront.errors")
 
 _FAULT_CODES = {"timeout": "TIMEOUT", "unavailable": "SERVICE_UNAVAILABLE"}
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class App(Starlette):
+    """Starlette with `RequestMiddleware` outermost: it answers every fault itself, so
+    Starlette's own error layer around it would only wrap each request's `send` for nothing.
+    """
+
+    def build_middleware_stack(self) -> Any:
+        stack = super().build_middleware_stack()
+        if isinstance(stack, ServerErrorMiddleware) and isinstance(stack.app, RequestMiddleware):
+            return stack.app
+        return stack
 
 
 class RequestMiddleware:

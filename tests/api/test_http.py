@@ -328,6 +328,20 @@ async def test_chunked_body_over_the_limit_is_413(client: GraphQLClient) -> None
     assert codes(body) == ["PAYLOAD_TOO_LARGE"]
 
 
+async def test_a_body_sent_in_pieces_is_read_whole(client: GraphQLClient) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        yield b'{"query": "query Pieces { __typ'
+        yield b""
+        yield b'ename }", "operationName": "Pie'
+        yield b'ces"}'
+
+    response = await client.http.post(
+        "/graphql", content=pieces(), headers={"content-type": JSON, "accept": GQL}
+    )
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert expect(response, 200, GQL)["data"] == {"__typename": "Query"}
+
+
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 async def test_other_methods_are_405(client: GraphQLClient, method: str) -> None:
     response = await client.http.request(
