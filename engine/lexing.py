@@ -22,9 +22,10 @@ from graphql.language.lexer import Lexer
 _BLANKS = re.compile(r"[ \t,\ufeff\n\r]*+")
 _COMMENT = re.compile(r"#[^\n\r\ud800-\udfff]*+")
 _STRING = re.compile(r'"([^"\\\n\r\ud800-\udfff]*+)"')
-_ESCAPED_STRING = re.compile(
-    r'"(?:[^"\\\x00-\x1f\ud800-\udfff]++|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*+"'
-)
+_CHARACTERS = r'[^"\\\x00-\x1f\ud800-\udfff]*+'
+_ESCAPES = r'(?:\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))++'
+# Runs of characters and runs of escapes: one step of the expression a run, not an escape.
+_ESCAPED_STRING = re.compile(f'"{_CHARACTERS}(?:{_ESCAPES}{_CHARACTERS})*+"')
 _BLOCK_STRING = re.compile(r'"""((?:[^"\\\ud800-\udfff]++|"(?!""))*+)"""')
 _LINE_END = re.compile(r"\r\n|[\n\r]")
 
