@@ -7,9 +7,12 @@ embedded PostgreSQL of its own in a temporary directory; nothing is seeded), the
 - for each document of `bench/hostile_documents.py` (over a limit, or the worst found inside
   them), sends new variants of it for `--seconds` and prints the server's CPU time per
   request (from /proc), next to a plain lookup's (`product(id:)`, its document cached) and
-  to the server's CPU for a document of the same token count that it only parses (`{ a(b: 1
-  b: 1 …` never closed: read to the end, then refused as a syntax error); and
-  the answer's code and size;
+  to the server's CPU for a document of the same token count and length that it only parses
+  (blanks, then `{ a(b: 1 b: 1 …` never closed: read to the end, then refused as a syntax
+  error); and the answer's code and size. The server reads every character of a request,
+  tokens or not: a baseline of as many tokens but fewer characters would charge a document
+  of few tokens and many blanks, strings or comments with reading them, which its length
+  limit bounds, not validation;
 - reads the server's resident memory (VmRSS) before and after `--requests` refused hostile
   requests, each a different text so the document cache cannot help;
 - then sends `--heavy` requests that are accepted but as large as the argument bounds let
@@ -34,7 +37,7 @@ from graphql import parse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import cpu_seconds, rss_mib, serve, stop
-from bench.hostile_documents import INSIDE, OPERATION_NAMES, REFUSED, Document
+from bench.hostile_documents import INSIDE, MAX_CHARS, OPERATION_NAMES, REFUSED, Document
 
 LOOKUP = '{ product(id: "UHJvZHVjdDox") { id sku name price stock updatedAt } }'
 VARIABLES = {"id": "UHJvZHVjdDox", "f": {"or": [{"name": {"contains": "lamp"}}] * 20}}
@@ -78,11 +81,16 @@ def tokens(text: str) -> int:
         return 0
 
 
-def parsing_only(count: int) -> Document:
-    """A document of about `count` tokens that the server parses to its end and then
-    refuses: one field's arguments, never closed (arguments are no selections, so the
-    count before parsing lets them through to the parser)."""
-    return lambda n: f"# {n}\n{{ a(" + "b: 1 " * max(1, (count - 4) // 3)
+def parsing_only(count: int, length: int) -> Document:
+    """A document of about `count` tokens and `length` characters that the server parses to
+    its end and then refuses: blanks, then one field's arguments, never closed (arguments
+    are no selections, so the count before parsing lets them through to the parser)."""
+
+    def document(n: int) -> str:
+        text = f"# {n}\n{{ a(" + "b: 1 " * max(1, (count - 4) // 3)
+        return " " * (length - len(text)) + text
+
+    return document
 
 
 def lookup_ms(client: httpx.Client, pid: int, seconds: float) -> float:
@@ -105,10 +113,12 @@ def report(client: httpx.Client, pid: int, seconds: float) -> None:
         print(f"{title}:\n{header} {'x parse':>7}  answer")
         for label, document in documents.items():
             cpu, response = server_ms(client, pid, document, seconds, OPERATION_NAMES.get(label))
-            count = tokens(document(0))
+            text = document(0)
+            count = tokens(text)
             parsing = float("nan")
             if count:
-                parsing, refusal = server_ms(client, pid, parsing_only(count), seconds / 2, None)
+                baseline = parsing_only(count, min(len(text), MAX_CHARS))
+                parsing, refusal = server_ms(client, pid, baseline, seconds / 2, None)
                 assert outcome(refusal).startswith(("GRAPHQL_PARSE_FAILED", "QUERY_TOO")), refusal
             flag = "  over target" if cpu > TARGET_MS or cpu > TARGET_PARSES * parsing else ""
             print(

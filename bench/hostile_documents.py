@@ -17,6 +17,36 @@ def _rep(template: str, times: int) -> str:
     return " ".join(template.replace("#", str(i)) for i in range(times))
 
 
+# Documents of few tokens, as long as asked
+
+
+MAX_CHARS = 65_536
+"""The default document length limit: the documents of few tokens fill it."""
+
+
+def _filled(head: str, tail: str, filler: str, chars: int) -> str:
+    """`head`, `filler` repeated and `tail`, `chars` characters long at most."""
+    return head + filler * ((chars - len(head) - len(tail)) // len(filler)) + tail
+
+
+def blanks(chars: int) -> Document:
+    """`{ __typename }` between blanks and commas (which are no tokens), half of them on
+    either side: a scan that restarts at each blank is quadratic in them."""
+    half = " ," * (chars // 4)
+    return lambda n: _filled(half + f"{{ __typename }} # {n}\n", "", " ,", chars)
+
+
+def escapes(chars: int) -> Document:
+    """One string argument of escapes (one token): graphql-core's lexer reads them a
+    character at a time."""
+    return lambda n: _filled(f'# {n}\n{{ productBySku(sku: "', '") { name } }', "\\n", chars)
+
+
+def long_comment(chars: int) -> Document:
+    """`{ __typename }` and one comment (one token)."""
+    return lambda n: _filled(f"{{ __typename }} # {n}", "", "c", chars)
+
+
 # Over a limit
 
 
@@ -48,6 +78,16 @@ def comment_padding(n: int) -> str:
     return f"{{ __typename }} # {n}\n" + "#\n" * 100_000
 
 
+def comments_past_the_tokens(n: int) -> str:
+    """`{ __typename }` under 20,000 comments (40 KB)."""
+    return f"{{ __typename }} # {n}\n" + "#\n" * 20_000
+
+
+def aliases_past_the_tokens(n: int) -> str:
+    """6,000 aliases, each a letter: 18,000 tokens in 30 KB."""
+    return f"# {n}\n{{ " + "a: b " * 6000 + "}"
+
+
 def typename_2400(n: int) -> str:
     return f"# {n}\n{{ " + "__typename " * 2400 + "}"
 
@@ -69,16 +109,21 @@ def operations_980(n: int) -> str:
 
 
 REFUSED: dict[str, Document] = {
-    "10,000 aliases, written out (tokens)": aliases_flat,
+    "10,000 aliases, written out (characters)": aliases_flat,
+    "6,000 one-letter aliases (tokens)": aliases_past_the_tokens,
     "10,000 aliases through a fragment (aliases)": aliases_through_fragments,
     "depth 200 (depth)": depth_200,
     "100 x 100 x 5 objects (cost)": cost_bomb,
-    "100,000 comments (tokens)": comment_padding,
+    "100,000 comments (characters)": comment_padding,
+    "20,000 comments (tokens)": comments_past_the_tokens,
     "{ __typename } x 2,400 (selections)": typename_2400,
     "nodes { name } x 2,400 (selections)": name_2400,
     "...F x 1,600 (selections)": spread_1600,
     "@aa x 2,400 (directives)": directives_2400,
     "980 operations (operations)": operations_980,
+    "600,000 blanks (characters)": blanks(600_000),
+    "a string of 300,000 escapes (characters)": escapes(600_000),
+    "a comment of 900,000 characters (characters)": long_comment(900_000),
 }
 
 
@@ -148,23 +193,6 @@ def variables_everywhere(n: int) -> str:
     return f"# {n}\nquery($f: ProductFilter) {{ ...P }} {fragment} }}"
 
 
-def blanks(n: int) -> str:
-    """`{ __typename }` after 300,000 blanks and commas (which are no tokens) and before as
-    many: a scan that restarts at each blank is quadratic in them."""
-    return " ," * 150_000 + f"{{ __typename }} # {n}\n" + " ," * 150_000
-
-
-def escapes(n: int) -> str:
-    """One string argument of 300,000 escapes (900 KB, one token): graphql-core's lexer reads
-    escapes a character at a time."""
-    return f'# {n}\n{{ productBySku(sku: "' + "\\n" * 300_000 + '") { name } }'
-
-
-def long_comment(n: int) -> str:
-    """`{ __typename }` and a comment of 900,000 characters (one token)."""
-    return f"{{ __typename }} # {n}" + "c" * 900_000
-
-
 def fresh_lookup(n: int) -> str:
     """Not hostile: a plain lookup, its text new each time (parsed, validated, planned)."""
     return f'# {n}\n{{ product(id: "UHJvZHVjdDox") {{ id sku name price stock updatedAt }} }}'
@@ -181,9 +209,9 @@ INSIDE: dict[str, Document] = {
     "50 unknown directives": unknown_directives,
     "50 unknown fields": unknown_fields,
     "400 unused variables": unused_variables,
-    "300,000 blanks on either side": blanks,
-    "a string of 300,000 escapes": escapes,
-    "a comment of 900,000 characters": long_comment,
+    "64 KiB of blanks, half on either side": blanks(MAX_CHARS),
+    "a string of 32,000 escapes (64 KiB)": escapes(MAX_CHARS),
+    "a comment of 64 KiB": long_comment(MAX_CHARS),
     "a variable in 30 fields": variables_everywhere,
 }
 """What runs, if anything, is named by `OPERATION_NAMES`."""

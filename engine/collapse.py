@@ -3,10 +3,11 @@
 `{ name name name }` is legal GraphQL and means `{ name }`: execution merges fields of one
 response name, and a selection written twice, to the letter (after its own repeats are
 gone), adds nothing the first did not. Validation compares the fields of an object pair by
-pair, so repeats cost it quadratic time; it is given a copy without them. Only fields,
-fragment spreads and inline fragments whose directives are all `@skip`/`@include` collapse
-(those two read the same variables at both places); any other directive (a label, say) may
-make a repeat meaningful, so such selections stay.
+pair, so repeats cost it quadratic time; it is given a copy without them. Arguments and
+directives are compared as written, spacing included. Only fields, fragment spreads and
+inline fragments whose directives are all `@skip`/`@include` collapse (those two read the
+same variables at both places); any other directive (a label, say) may make a repeat
+meaningful, so such selections stay.
 
 Nothing else changes: the limits, the cost and execution read the document as written. An
 error validation finds in a kept selection is found in each of its repeats as well, so
@@ -132,7 +133,7 @@ class _Collapser:
             return copy, None
         head: object
         if isinstance(node, FieldNode):
-            arguments = tuple(print_ast(a) for a in node.arguments or ())
+            arguments = tuple(_written(a) for a in node.arguments or ())
             alias = node.alias.value if node.alias else None
             head = ("field", alias, node.name.value, arguments)
         elif isinstance(node, InlineFragmentNode):
@@ -140,8 +141,15 @@ class _Collapser:
             head = ("inline", condition)
         else:
             head = ("spread", node.name.value)  # type: ignore[attr-defined]
-        marks = tuple(print_ast(d) for d in directives)
+        marks = tuple(_written(d) for d in directives)
         return copy, self.key((head, marks, inner_key))
+
+
+def _written(node: Node) -> str:
+    """The node as written: its source text (printing it again would escape a long string
+    once more), or printed when it has no location."""
+    loc = node.loc
+    return loc.source.body[loc.start : loc.end] if loc else print_ast(node)
 
 
 def _pair(twins: dict[tuple[int, int, str], list[Node]], kept: Node, repeat: Node) -> None:

@@ -4,10 +4,10 @@ graphql-core reads blanks, comments and strings a character at a time in Python:
 body may hold a megabyte of them inside a handful of tokens (blanks are no tokens at all),
 which cost its lexer up to 3 s of CPU (a string of 300,000 escapes). Here each run is one
 regular-expression match (in C): the blanks between tokens (counting line ends, for
-locations), a comment, a string (its escapes, which are JSON's, decoded by orjson), a block
-string without backslashes. Anything else (names, numbers, punctuators, `\\u{...}`,
-characters the specification refuses, errors) is left to graphql-core's own code from the
-same position, so the tokens and the errors are the same.
+locations), a name, a comment, a string (its escapes, which are JSON's, decoded by orjson), a
+block string without backslashes; a punctuator is looked up. Anything else (numbers, `...`,
+`\\u{...}`, characters the specification refuses, errors) is left to graphql-core's own
+code from the same position, so the tokens and the errors are the same.
 """
 
 from __future__ import annotations
@@ -20,22 +20,40 @@ from graphql.language.block_string import dedent_block_string_lines
 from graphql.language.lexer import Lexer
 
 _BLANKS = re.compile(r"[ \t,\ufeff\n\r]*+")
+_SPACES = re.compile(r"[ \t,\ufeff]*+")
 _COMMENT = re.compile(r"#[^\n\r\ud800-\udfff]*+")
 _STRING = re.compile(r'"([^"\\\n\r\ud800-\udfff]*+)"')
-_ESCAPED_STRING = re.compile(
-    r'"(?:[^"\\\x00-\x1f\ud800-\udfff]++|\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))*+"'
-)
+_CHARACTERS = r'[^"\\\x00-\x1f\ud800-\udfff]*+'
+_ESCAPES = r'(?:\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))++'
+# Runs of characters and runs of escapes: one step of the expression a run, not an escape.
+_ESCAPED_STRING = re.compile(f'"{_CHARACTERS}(?:{_ESCAPES}{_CHARACTERS})*+"')
 _BLOCK_STRING = re.compile(r'"""((?:[^"\\\ud800-\udfff]++|"(?!""))*+)"""')
 _LINE_END = re.compile(r"\r\n|[\n\r]")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*+")
+_NAME_START = frozenset("_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_PUNCTUATORS = {
+    kind.value: kind for kind in TokenKind if len(kind.value) == 1 and kind.value in "!$&()[]{}:=@|"
+}
 
 
 class RunLexer(Lexer):
     def read_next_token(self, start: int) -> Token:
         body = self.source.body
-        position = _BLANKS.match(body, start).end()  # type: ignore[union-attr]
-        if position != start:
-            self._lines(body, start, position)
+        position = _SPACES.match(body, start).end()  # type: ignore[union-attr]
+        if body.startswith(("\n", "\r"), position):  # line ends: counted, for locations
+            end = _BLANKS.match(body, position).end()  # type: ignore[union-attr]
+            self._lines(body, position, end)
+            position = end
         char = body[position : position + 1]
+        punctuator = _PUNCTUATORS.get(char)
+        if punctuator is not None:
+            return Token(
+                punctuator, position, position + 1, self.line, 1 + position - self.line_start
+            )
+        if char in _NAME_START:
+            found = _NAME.match(body, position)
+            assert found is not None
+            return self._token(TokenKind.NAME, position, found.end(), found[0])
         if char == "#":
             found = _COMMENT.match(body, position)
             assert found is not None

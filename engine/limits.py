@@ -3,6 +3,9 @@
 The parser (`engine.parsing`) stops at the token, depth, directive and operation limits; the
 rest is counted here on the parsed document.
 
+- Characters: the length of the document, compared before anything reads it. Blanks are no
+  tokens and a string or a comment is one, so only this bounds what they cost to read.
+
 - Tokens: the parser counts them, comments included, and stops reading at the limit, so an
   oversized document never becomes a full AST.
 - Depth: levels of fields. The parser stops at the first field past the limit within one
@@ -52,6 +55,7 @@ TYPE_WRAPPER = ("__Type", "ofType")
 
 @dataclass(frozen=True, slots=True)
 class QueryLimits:
+    max_document_chars: int = 65_536
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -67,6 +71,12 @@ class QueryLimits:
 
 class TooComplex(GraphQLError):
     """A document or request over one of the limits."""
+
+
+def size_error(length: int, limits: QueryLimits) -> TooComplex:
+    return TooComplex(
+        f"the document is {length} characters long; at most {limits.max_document_chars} are allowed"
+    )
 
 
 def cost_error(estimated: int, limits: QueryLimits, *, at_least: bool = False) -> TooComplex:

@@ -15,13 +15,15 @@ from graphql import (
 from graphql.language.parser import Parser, nested_too_deeply_error
 
 from engine.lexing import RunLexer
-from engine.limits import TYPE_WRAPPER, QueryLimits, TooComplex
+from engine.limits import TYPE_WRAPPER, QueryLimits, TooComplex, size_error
 from engine.prescan import prescan
 
 
 def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
-    """The parsed document; `TooComplex` past the token, depth, directive or operation limit,
-    else the parser's `GraphQLSyntaxError` when it does not parse."""
+    """The parsed document; `TooComplex` past the length, token, depth, directive or operation
+    limit, else the parser's `GraphQLSyntaxError` when it does not parse."""
+    if len(text) > limits.max_document_chars:
+        raise size_error(len(text), limits)
     prescan(text, limits)
     parser = _DepthLimitedParser(text, limits)
     try:

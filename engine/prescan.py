@@ -27,7 +27,7 @@ _TOKEN = re.compile(
     r"""[ \t\n\r,\ufeff]*+(?:
       (?P<comment>\#[^\n\r]*)
     | (?P<value>\"\"\"(?:[^"\\]++|\\\"\"\"|\\|"(?!""))*+\"\"\"
-      | "(?:[^"\\\n\r]++|\\.)*+"
+      | "[^"\\\n\r]*+(?:(?:\\.)++[^"\\\n\r]*+)*+"
       | -?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
     | (?P<spread>\.\.\.)
     | (?P<name>[_A-Za-z][_0-9A-Za-z]*)
@@ -37,7 +37,9 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_NAME_OR_SPREAD = re.compile(r"[_A-Za-z][_0-9A-Za-z]*|\.\.\.")
+# A name or `...`, begun by one class of characters: the expression then looks for its
+# first character in C, not for each alternative at each position.
+_NAME_OR_SPREAD = re.compile(r"[_A-Za-z.](?:(?<=\.)\.\.|(?<!\.)[_0-9A-Za-z]*+)")
 _OPERATIONS = frozenset(("query", "mutation", "subscription"))
 _NAMES_NO_SELECTION = frozenset((":", "@", "...", "on"))
 """What comes before a name that is not a selection: an alias's field name, a directive's

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, Node, validate
+from graphql.pyutils import RefMap
 from graphql.validation import ASTValidationRule, ValidationContext, ValidationRule
 from graphql.validation.validate import ValidationAbortedError
 
@@ -65,6 +66,16 @@ class _Merged:
         return merged
 
 
+def _by_identity(context: ValidationContext) -> None:
+    """The context's caches keyed by the node itself: graphql-core's nodes hash by their
+    whole subtree, so each look-up of an operation or fragment read all of it again."""
+    for cache in _CACHES:
+        setattr(context, cache, RefMap())
+
+
+_CACHES = ("_fragment_spreads", "_variable_usages", "_recursive_variable_usages")
+
+
 def validate_merged(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -85,6 +96,7 @@ def validate_merged(
         def __init__(self, context: ValidationContext, *_args: Any) -> None:
             super().__init__(context)
             context.on_error = merged.report  # type: ignore[method-assign]
+            _by_identity(context)
 
     # What graphql-core returns besides is the one error that says it stopped, if any.
     stopped = validate(schema, document, (ReportMerged, *rules), hide_suggestions=hide_suggestions)

@@ -269,6 +269,7 @@ def create_app(
         ),
         persisted=persisted,
         limits=QueryLimits(
+            max_document_chars=settings.max_document_chars,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         description="production closes introspection, field suggestions and GraphiQL to all "
         "but staff",
     )
+    max_document_chars: int = Field(
+        default=65_536,
+        ge=1,
+        description="characters a document may hold, blanks, strings and comments included",
+    )
     max_depth: int = Field(default=12, ge=1, description="levels of fields a query may nest")
     max_aliases: int = Field(default=30, ge=0, description="aliased fields a query may execute")
     max_tokens: int = Field(

@@ -212,8 +212,11 @@ async def test_the_limits_are_settings(database_url: str, db: object) -> None:
         "max_fields": 2,
         "max_errors": 3,
         "max_operations": 1,
+        "max_document_chars": 100,
     }
     async with staff_client(database_url, StatementRecorder(), **settings) as limited:
+        message = refused(await limited.post({"query": "{ a }" + " " * 96}), JSON)
+        assert message == "the document is 101 characters long; at most 100 are allowed"
         message = refused(await limited.post({"query": "{ a @aa @bb }"}), JSON)
         assert "at most 1 are allowed" in message
         message = refused(await limited.post({"query": "query A { a } query B { a }"}), JSON)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLSyntaxError, Source, Token, TokenKind
 from graphql.language.lexer import Lexer
+from hypothesis import HealthCheck, given, settings
+from hypothesis_graphql import queries
 
 from engine.lexing import RunLexer
+from gql.schema import schema
 
 DOCUMENTS = [
     "{ a }",
@@ -24,6 +27,12 @@ DOCUMENTS = [
     '{ a(s: "x\\n\\t\\"\\\\\\/\\b\\f\\r\\u00e9\\uD83D\\uDE00 y", t: "tab\there") }',
     '{ a(s: "lone \\uD83D", t: "\\u{1F600}", u: "bad \\q") }',
     '{ a(s: "lone \\uDE00 x") }',
+    "query Q($v: [In!]! = [1, -2.5e3], $w: T = {a: ENUM}) @d(x: $v) { ... on T { ...F } }",
+    "fragment F on T { a_1: b(x: 1) c(y: 2)@skip(if: true) }type T implements A & B { f: I! }",
+    "union U = | A | B\r\n ,\t{ a }\n\r\n , { b }\r",
+    "{ a(x: 12abc) }",
+    "{ a .. b }",
+    "{ a(x: .5) }",
 ]
 
 
@@ -55,3 +64,11 @@ def every_token(lexer: Lexer) -> list[tuple[object, ...]] | str:
 @pytest.mark.parametrize("text", DOCUMENTS)
 def test_the_same_tokens_and_errors_as_graphql_core(text: str) -> None:
     assert every_token(RunLexer(Source(text))) == every_token(Lexer(Source(text)))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(query=queries(schema._schema))
+def test_generated_queries_give_the_same_tokens(query: str) -> None:
+    assert every_token(RunLexer(Source(query))) == every_token(Lexer(Source(query)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -37,6 +38,25 @@ def nested(levels: int) -> str:
     return "{ item { " + "parent { " * (levels - 2) + "name" + " }" * levels
 
 
+# Length
+
+
+def test_a_document_is_refused_by_its_length_before_it_is_read() -> None:
+    limits = replace(LIMITS, max_document_chars=100)
+    text = "{ item { name } }" + " " * 83  # blanks, strings and comments count
+    assert parse_document(text, limits).definitions
+    with pytest.raises(TooComplex) as refused:
+        parse_document(text + " ", limits)
+    assert refused.value.message == "the document is 101 characters long; at most 100 are allowed"
+    # Before the parser: what it would refuse for its syntax is refused for its length.
+    with pytest.raises(TooComplex, match="101 characters long"):
+        parse_document('{ item(a: "' + "\\n" * 45 + "", limits)
+
+
+def test_every_document_within_the_default_length_can_be_cached() -> None:
+    assert QueryLimits().max_document_chars <= MAX_CACHED_CHARS
+
+
 # Tokens
 
 
@@ -50,7 +70,7 @@ def test_comments_count_as_tokens() -> None:
 def test_the_parser_stops_reading_at_the_token_limit() -> None:
     text = "{ item { name } }\n" + "# a comment\n" * 1_000_000
     with pytest.raises(TooComplex) as refused:
-        parse_document(text, LIMITS)
+        parse_document(text, replace(LIMITS, max_document_chars=len(text)))
     # Where it stopped: right past the limit, not at the end of the million comments.
     [location] = refused.value.locations or []
     assert location.line == 196
@@ -111,7 +131,7 @@ def test_aliases_count_each_time_a_fragment_is_spread() -> None:
 
 
 def test_fragment_cycles_and_long_chains_are_counted_without_recursion() -> None:
-    big = QueryLimits(max_tokens=100_000, max_selections=10**7)
+    big = QueryLimits(max_document_chars=10**6, max_tokens=100_000, max_selections=10**7)
     assert (
         shape_errors("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", big)
         == []
@@ -175,7 +195,8 @@ def test_scalars_typename_and_introspection_cost_nothing() -> None:
 
 
 def test_the_cache_keeps_only_documents_within_the_limits_and_its_token_budget() -> None:
-    cache = DocumentCache(SCHEMA, limits=LIMITS, max_tokens=20)
+    limits = replace(LIMITS, max_document_chars=2 * MAX_CACHED_CHARS)
+    cache = DocumentCache(SCHEMA, limits=limits, max_tokens=20)
     assert cache.get(nested(5)).code == "QUERY_TOO_COMPLEX"
     assert cache.get("{ item {").code == "GRAPHQL_PARSE_FAILED"
     assert cache.get("{ item { name } " + " " * MAX_CACHED_CHARS + "}").code is None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 from graphql import parse
 
 from engine.limits import QueryLimits, TooComplex
 from engine.parsing import parse_document
-from engine.prescan import prescan
+from engine.prescan import _NAME_OR_SPREAD, prescan
 
 DOCUMENTS = [
     "{ a }",
@@ -16,6 +19,7 @@ DOCUMENTS = [
     '{ a(s: """ { b c d } """) # { e f }\n g }',
     "mutation { a } subscription S { b { c } } { d }",
     "{ on { on } ... @skip(if: false) { x } }",
+    '{ a(s: "\\n\\n\\" } b \\\\" t: "x\\u0041\\\\\\"{") { c } d }',  # runs of escapes, quotes
     " \t,\r\n{ a\r\n b }\n\n , " + " " * 10_000,  # blanks around: nothing, however many
 ]
 
@@ -66,3 +70,13 @@ def test_a_document_over_the_selections_is_refused_before_it_is_parsed() -> None
 def test_what_the_expression_cannot_split_is_left_to_the_parser() -> None:
     for text in ('{ a(s: "unterminated) ' + "b " * 20, "{ a % " + "b " * 20):
         prescan(text, QueryLimits(max_selections=10))  # no verdict
+
+
+def test_the_quick_count_finds_every_name_and_spread() -> None:
+    # Below the selection limit in names and spreads, a document is within it: the quick
+    # expression must find each one the plain one does.
+    plain = re.compile(r"[_A-Za-z][_0-9A-Za-z]*|\.\.\.")
+    chosen = random.Random(23)
+    for _ in range(5000):
+        text = "".join(chosen.choice("a_.9 Z\n@b..") for _ in range(chosen.randint(0, 40)))
+        assert [m[0] for m in _NAME_OR_SPREAD.finditer(text)] == plain.findall(text), text
