@@ -218,6 +218,15 @@ def _named(path: tuple[str, ...]) -> list[str]:
     return [to_camel_case(part) for part in path]
 
 
+def result_union(name: str, *members: Any, what: str) -> Any:
+    """A mutation's result: the union `name` of its success type and the errors it may
+    answer with (`what` names the mutations, "placeOrder")."""
+    union: Any = members[0]
+    for member in members[1:]:
+        union = union | member
+    return Annotated[union, strawberry.union(name, description=f"What {what} did.")]
+
+
 def error_members(result: Any) -> tuple[type[Error], ...]:
     """The error types of a result union (`Annotated[A | B | ..., strawberry.union(...)]`)."""
     union = typing.get_args(result)[0]

@@ -96,6 +96,9 @@ Before = Annotated[
 ]
 
 
+PAGE_ARGUMENTS = {"first": First, "after": After, "last": Last, "before": Before}
+"""A page's arguments by name, as every paginated field declares them."""
+
 IncludeDeleted = Annotated[
     bool,
     strawberry.argument(
@@ -202,10 +205,7 @@ def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> A
             list[groups.order_input] | None,  # type: ignore[name-defined]
             strawberry.argument(description="Ordering of the groups; by their keys when omitted."),
         ],
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
+        **PAGE_ARGUMENTS,
         "return": groups.connection_type,
     }
     namespace = {
@@ -279,7 +279,6 @@ def order_by_input(name: str, sort_field: type[Enum], *, what: str) -> Any:
 def connection_field(
     *,
     connection_type: Any,
-    of: Callable[[], Any],
     filter: Any,
     order_by: Any,
     listing: Listing_,
@@ -289,12 +288,8 @@ def connection_field(
     default_order: str,
 ) -> Any:
     """A connection field with the standard arguments, for a root query (`parent` is
-    None) or a nested one (`parent` is the parent's row).
-
-    `connection_type`, `filter` and `order_by` may be lazy references (then `of` returns
-    the connection's class when first called); the argument list is built once here
-    instead of being repeated in every entity.
-    """
+    None) or a nested one (`parent` is the parent's row); the argument list is built once
+    here instead of being repeated in every entity."""
 
     async def resolve(
         self: Any,
@@ -309,14 +304,11 @@ def connection_field(
     ) -> Any:
         args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
         parent = getattr(self, "row", None)
-        return connection(await listing(info.context, parent, args), to_node, of())
+        return connection(await listing(info.context, parent, args), to_node, connection_type)
 
     resolve.__annotations__ = {
         "info": Info,
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
+        **PAGE_ARGUMENTS,
         "filter": Annotated[
             filter | None, strawberry.argument(description=f"Only {what} matching this.")
         ],

@@ -18,8 +18,9 @@ from gql.error_types import (
     NotFoundError,
     ValidationError,
     outcome,
+    result_union,
 )
-from gql.generated import Part
+from gql.generated import Part, write_input
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
 from gql.products import Product, ProductQueries
@@ -29,46 +30,41 @@ from resolvers.context import RequestContext
 from resolvers.products import READS as PRODUCT_READS
 from sql.products import ProductRow
 
-
-@strawberry.input(description="A new product.")
-class CreateProductInput:
-    sku: str = strawberry.field(
-        description='Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.'
-    )
-    name: str = strawberry.field(description="Display name, 1-200 characters.")
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
-    )
-    price: Decimal = strawberry.field(description="Unit price, 0-1,000,000, at most 2 decimals.")
-    stock: int | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted "
-        "keeps an existing product's stock).",
-    )
-    category_id: strawberry.ID = strawberry.field(description="The id of a live Category.")
-
-
-@strawberry.input(description="Changes to a product: omitted fields stay as they are.")
-class ProductPatch:
-    sku: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new sku (null is not allowed)."
-    )
-    name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new name (null is not allowed)."
-    )
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new description; null clears it."
-    )
-    price: Decimal | None = strawberry.field(
-        default=strawberry.UNSET, description="A new price (null is not allowed)."
-    )
-    stock: int | None = strawberry.field(
-        default=strawberry.UNSET, description="A new stock level (null is not allowed)."
-    )
-    category_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Move it to this live Category (null is not allowed)."
-    )
+CreateProductInput = write_input(
+    "CreateProductInput",
+    "A new product.",
+    {
+        "sku": (
+            str,
+            'Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.',
+        ),
+        "name": (str, "Display name, 1-200 characters."),
+        "description": (
+            str | None,
+            "Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
+        ),
+        "price": (Decimal, "Unit price, 0-1,000,000, at most 2 decimals."),
+        "stock": (
+            int | None,
+            "Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted keeps an "
+            "existing product's stock).",
+        ),
+        "category_id": (strawberry.ID, "The id of a live Category."),
+    },
+)
+ProductPatch = write_input(
+    "ProductPatch",
+    "Changes to a product: omitted fields stay as they are.",
+    {
+        "sku": (str, "A new sku (null is not allowed)."),
+        "name": (str, "A new name (null is not allowed)."),
+        "description": (str, "A new description; null clears it."),
+        "price": (Decimal, "A new price (null is not allowed)."),
+        "stock": (int, "A new stock level (null is not allowed)."),
+        "category_id": (strawberry.ID, "Move it to this live Category (null is not allowed)."),
+    },
+    patch=True,
+)
 
 
 @strawberry.type(description="Every product of the batch was created.")
@@ -92,27 +88,41 @@ class AdjustStockSuccess:
     product: Product = strawberry.field(description="The product with its new stock.")
 
 
-CreateProductsResult = Annotated[
-    CreateProductsSuccess
-    | NotFoundError
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateProductsResult", description="What createProducts did."),
-]
-UpsertProductResult = Annotated[
-    UpsertProductSuccess | NotFoundError | ConflictError | ValidationError | ForbiddenError,
-    strawberry.union("UpsertProductResult", description="What upsertProduct did."),
-]
-AdjustStockResult = Annotated[
-    AdjustStockSuccess | NotFoundError | InsufficientStockError | ValidationError | ForbiddenError,
-    strawberry.union("AdjustStockResult", description="What adjustStock did."),
-]
+CreateProductsResult = result_union(
+    "CreateProductsResult",
+    CreateProductsSuccess,
+    NotFoundError,
+    ValidationError,
+    AlreadyExistsError,
+    IdempotencyKeyReusedError,
+    ForbiddenError,
+    what="createProducts",
+)
+UpsertProductResult = result_union(
+    "UpsertProductResult",
+    UpsertProductSuccess,
+    NotFoundError,
+    ConflictError,
+    ValidationError,
+    ForbiddenError,
+    what="upsertProduct",
+)
+AdjustStockResult = result_union(
+    "AdjustStockResult",
+    AdjustStockSuccess,
+    NotFoundError,
+    InsufficientStockError,
+    ValidationError,
+    ForbiddenError,
+    what="adjustStock",
+)
 
 
 ProductId = Annotated[strawberry.ID, strawberry.argument(description="The product's id.")]
-NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The product.")]
+NewProduct = Annotated[
+    CreateProductInput,  # type: ignore[valid-type]  # a generated input
+    strawberry.argument(description="The product."),
+]
 
 
 def _arguments(value: Any) -> dict[str, Any]:
@@ -122,7 +132,7 @@ def _arguments(value: Any) -> dict[str, Any]:
 
 
 def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
-    return lambda row: success(product=Product.from_row(row))
+    return lambda row: success(product=Product(row))
 
 
 def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
@@ -159,11 +169,11 @@ class ProductMutations:
         self,
         info: Info,
         inputs: Annotated[
-            list[CreateProductInput],
+            list[CreateProductInput],  # type: ignore[valid-type]  # a generated input
             strawberry.argument(description=f"The products, 1 to {writes.MAX_BATCH}."),
         ],
         idempotency_key: IdempotencyKey = None,
-    ) -> CreateProductsResult:
+    ) -> CreateProductsResult:  # type: ignore[valid-type]
         async def work() -> list[ProductRow]:
             return await writes.create_products(
                 info.context.unit_of_work(),
@@ -172,7 +182,7 @@ class ProductMutations:
             )
 
         def success(rows: list[ProductRow]) -> CreateProductsSuccess:
-            made = [Product.from_row(row) for row in rows]
+            made = [Product(row) for row in rows]
             edges = [_edge(info.context, product) for product in made]
             return CreateProductsSuccess(products=made, product_edges=edges)
 
@@ -191,14 +201,14 @@ class ProductMutations:
                 description="When given, an existing product is only updated at this revision."
             ),
         ] = None,
-    ) -> UpsertProductResult:
+    ) -> UpsertProductResult:  # type: ignore[valid-type]
         async def work() -> writes.Upserted:
             return await writes.upsert_product(
                 info.context.unit_of_work(), input=_arguments(input), rev=rev
             )
 
         def success(done: writes.Upserted) -> UpsertProductSuccess:
-            product = Product.from_row(done.row)
+            product = Product(done.row)
             return UpsertProductSuccess(
                 product=product, created=done.created, product_edge=_edge(info.context, product)
             )
@@ -216,7 +226,7 @@ class ProductMutations:
         info: Info,
         id: ProductId,
         delta: Annotated[int, strawberry.argument(description="Units to add; negative removes.")],
-    ) -> AdjustStockResult:
+    ) -> AdjustStockResult:  # type: ignore[valid-type]
         async def work() -> ProductRow:
             uuid = target(id, type_name="Product")
             return await writes.adjust_stock(info.context.unit_of_work(), id=uuid, delta=delta)

@@ -20,6 +20,7 @@ from gql.error_types import (
     ReferencedError,
     ValidationError,
     outcome,
+    result_union,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
@@ -59,13 +60,6 @@ def _success(
     return strawberry.type(type(name, (), body), description=texts[0])
 
 
-def _union(name: str, members: tuple[Any, ...], what: str) -> Any:
-    union: Any = members[0]
-    for member in members[1:]:
-        union = union | member
-    return Annotated[union, strawberry.union(name, description=f"What {what} did.")]
-
-
 def standard_mutations(node: type, rules: crud.Rules[Any], **options: Any) -> type:
     """`node`'s four mutations and its two batch ones as one Strawberry type to mix into
     `Mutation` (see `standard_fields` for the options)."""
@@ -102,7 +96,7 @@ def standard_fields(
     `_texts`). A union holds ForbiddenError when someone may see a row they may not do
     that to: not when the only rows others see are their own and owners may do it."""
     name, field = rules.spec.name, rules.spec.name[0].lower() + rules.spec.name[1:]
-    to_node: Callable[[Any], Any] = node.from_row  # type: ignore[attr-defined]
+    to_node: Callable[[Any], Any] = node
     nested = (NotFoundError,) if ids else ()
     referenced = (ReferencedError,) if rules.after_delete is not None else ()
     say = _texts(field, texts or {})
@@ -136,10 +130,12 @@ def standard_fields(
         return () if own_only else (ForbiddenError,)
 
     unions = {
-        verb: _union(
+        verb: result_union(
             f"{verb}{name}Result",
-            (made[verb], *members, *(() if verb == "Create" else forbidding(verb))),
-            f"{verb.lower()}{name}",
+            made[verb],
+            *members,
+            *(() if verb == "Create" else forbidding(verb)),
+            what=f"{verb.lower()}{name}",
         )
         for verb, members in results.items()
     }
