@@ -6,14 +6,13 @@ import strawberry
 
 from engine.compiled.fields import batched_field
 from gql.entity_reads import entity_reads
-from gql.filters import DateTimeFilter, IDFilter, StringFilter
-from gql.generated import Part, write_input
+from gql.generated import Part, create_input, patch_input
 from gql.node import Node
 from gql.row_types import RowObject, document
 from gql.standard_mutations import standard_mutations
 from resolvers import categories
 from resolvers.context import RequestContext
-from sql.categories import CategoryRow
+from sql.categories import CATEGORY, CategoryRow
 
 
 async def _product_counts(ctx: RequestContext, parents: list[Category]) -> list[int]:
@@ -32,18 +31,7 @@ class Category(RowObject[CategoryRow], Node):
     )
 
 
-CATEGORIES = entity_reads(
-    Category,
-    categories.READS,
-    filter={
-        "id": (IDFilter, "The category's id."),
-        "name": (StringFilter, "Its name."),
-        "created_at": (DateTimeFilter, "When it was created."),
-    },
-    what="categories",
-    default_order="name",
-)
-CategoryFilter = CATEGORIES.filter
+CATEGORIES = entity_reads(Category, categories.READS, default_order="name")
 
 CategoryQueries = CATEGORIES.queries(
     category_by_name=CATEGORIES.by_key(
@@ -59,23 +47,14 @@ CategoryQueries = CATEGORIES.queries(
 CategoryMutations = standard_mutations(
     Category,
     categories.RULES,
-    create_input=write_input(
-        "CreateCategoryInput",
-        "A new category.",
+    create_input=create_input(
+        CATEGORY,
         {
-            "name": (str, "Unique among live categories, 1-200 characters."),
-            "description": (str | None, "Up to 10,000 characters."),
+            "name": "Unique among live categories, 1-200 characters.",
+            "description": "Up to 10,000 characters.",
         },
     ),
-    patch_input=write_input(
-        "CategoryPatch",
-        "Changes to a category: omitted fields stay as they are.",
-        {
-            "name": (str, "A new name (null is not allowed)."),
-            "description": (str, "A new description; null clears it."),
-        },
-        patch=True,
-    ),
+    patch_input=patch_input(CATEGORY),
     edge=categories.READS.edge,
     connection="categories",
     texts={"Delete": "Soft-delete a category that has no live products."},

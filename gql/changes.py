@@ -16,7 +16,7 @@ from uuid import UUID
 import strawberry
 
 from engine.node_ids import to_global_id, uuid_of
-from gql.generated import made_type
+from gql.generated import made_type, one
 from gql.node import Node, node_of
 from gql.orders import Order
 from gql.products import Product
@@ -61,7 +61,7 @@ def _change_of(node: type) -> Any:
                 ),
             ),
         },
-        description=f"{'An' if name[0] in 'AEIOU' else 'A'} {field} was written.",
+        description=f"{one(field).capitalize()} was written.",
     )
 
 

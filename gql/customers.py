@@ -8,14 +8,13 @@ import strawberry
 
 from engine.compiled.fields import batched_field
 from gql.entity_reads import entity_reads
-from gql.filters import DateTimeFilter, IDFilter, StringFilter
-from gql.generated import Part, write_input
+from gql.generated import Part, create_input, patch_input
 from gql.node import Node
 from gql.row_types import RowObject, document
 from gql.standard_mutations import standard_mutations
 from resolvers import customers
 from resolvers.context import RequestContext
-from sql.customers import CustomerRow
+from sql.customers import CUSTOMER, CustomerRow
 
 
 # Figures over each customer's orders, for every customer of a level at once.
@@ -48,17 +47,9 @@ class Customer(RowObject[CustomerRow], Node):
 CUSTOMERS = entity_reads(
     Customer,
     customers.READS,
-    filter={
-        "id": (IDFilter, "The customer's id."),
-        "email": (StringFilter, "Their email."),
-        "name": (StringFilter, "Their name."),
-        "created_at": (DateTimeFilter, "When they were created."),
-        "has_orders": ("OrderFilter", "They have at least one live order matching this."),
-    },
-    what="customers",
     default_order="name",
+    texts={"has_orders": "They have at least one live order matching this."},
 )
-CustomerFilter = CUSTOMERS.filter
 
 CustomerQueries = CUSTOMERS.queries(
     customer_by_email=CUSTOMERS.by_key(
@@ -72,27 +63,15 @@ CustomerQueries = CUSTOMERS.queries(
 CustomerMutations = standard_mutations(
     Customer,
     customers.RULES,
-    create_input=write_input(
-        "CreateCustomerInput",
-        "A new customer.",
+    create_input=create_input(
+        CUSTOMER,
         {
-            "email": (
-                str,
-                "A valid email address of at most 254 characters, unique (ignoring case) "
-                "among live customers.",
-            ),
-            "name": (str, "Full name, 1-200 characters."),
+            "email": "A valid email address of at most 254 characters, unique (ignoring case) "
+            "among live customers.",
+            "name": "Full name, 1-200 characters.",
         },
     ),
-    patch_input=write_input(
-        "CustomerPatch",
-        "Changes to a customer: omitted fields stay as they are.",
-        {
-            "email": (str, "A new email address (null is not allowed)."),
-            "name": (str, "A new name (null is not allowed)."),
-        },
-        patch=True,
-    ),
+    patch_input=patch_input(CUSTOMER, {"email": "A new email address (null is not allowed)."}),
     edge=customers.READS.edge,
     connection="customers",
     texts={

@@ -5,9 +5,10 @@ over its rows, at the root or under a parent."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,15 +16,35 @@ import strawberry
 
 from gql.aggregates import aggregate_kind
 from gql.context import Info
-from gql.generated import Fields, bind, filter_input, sort_enum
+from gql.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
+from gql.generated import (
+    REQUIRED,
+    Arguments,
+    Fields,
+    bind,
+    declared,
+    filter_input,
+    one,
+    sort_enum,
+)
 from gql.group_types import KeyField, RowsOf, group_kind
 from gql.node import by_id_field, register_node
-from gql.pagination import connection_field, connection_type, order_by_input
-from resolvers.connections import ConnectionArgs, Listing
+from gql.pagination import (
+    PAGE_ARGUMENTS,
+    IncludeDeleted,
+    connection,
+    connection_args,
+    connection_type,
+    order_by_input,
+)
+from gql.row_types import RowObject
+from resolvers.connections import Listing
 from resolvers.context import RequestContext
 from resolvers.standard_reads import Reads
+from sql.builder import Relation
+from sql.spec import SPECS, Spec
 
-Listed = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[Any]]]
+Listed = Callable[..., Awaitable[Listing[Any]]]
 
 
 @dataclass(frozen=True)
@@ -44,9 +65,16 @@ class EntityReads:
         row = await self.reads.one(ctx, id)
         return None if row is None else self.node(row)
 
-    def connection_field(self, description: str, listing: Listed | None = None) -> Any:
-        """A connection over the rows `listing(ctx, parent_row, args)` returns; the root
-        connection when it is None."""
+    def connection_field(
+        self,
+        description: str,
+        listing: Listed | None = None,
+        *,
+        default_order: str | None = None,
+        extra: Arguments | None = None,
+    ) -> Any:
+        """A connection over the rows `listing(ctx, parent_row, args, **extra)` returns;
+        the root connection when it is None."""
         reads = self.reads
         return connection_field(
             connection_type=self.connection,
@@ -56,7 +84,8 @@ class EntityReads:
             to_node=self.node,
             description=description,
             what=self.what,
-            default_order=self.default_order,
+            default_order=default_order or self.default_order,
+            extra=extra,
         )
 
     def by_key(
@@ -75,13 +104,10 @@ class EntityReads:
             row = await lookup(info.context, **key)
             return None if row is None else node(row)
 
-        resolve.__annotations__ = {
-            "info": Info,
-            name: Annotated[kind, strawberry.argument(description=text)],
-            "return": node | None,
-        }
-        resolve.__signature__ = _signature(resolve.__annotations__)  # type: ignore[attr-defined]
-        return strawberry.field(resolver=resolve, description=description)
+        key = {name: (Annotated[kind, strawberry.argument(description=text)], REQUIRED)}
+        return strawberry.field(
+            resolver=declared(resolve, key, node | None), description=description
+        )
 
     def queries(self, **fields: Any) -> type:
         """`XQueries` to mix into `Query`: `x(id:)`, then `fields` in their order."""
@@ -91,24 +117,25 @@ class EntityReads:
 
 
 def entity_reads(
-    node: type,
+    node: type[RowObject[Any]],
     reads: Reads[Any],
     *,
-    filter: Fields,
-    what: str,
     default_order: str,
+    texts: Mapping[str, str] | None = None,
+    filters: Mapping[str, Any] | None = None,
     keys: Mapping[str, KeyField] | None = None,
 ) -> EntityReads:
-    """`node`'s reads; `filter` names its filter's fields (besides `and`, `or`, `not`),
-    `keys` its group keys that are not timestamps."""
+    """`node`'s reads. Its filter has a field per filterable column and relation of its
+    spec (see `_filter_fields`; `texts` and `filters` replace a field's description and
+    filter type), and `keys` are its group keys that are not timestamps."""
     spec = reads.spec
-    name = spec.name
-    one = f"{'an' if name[0] in 'AEIOU' else 'a'} {name.lower()}"
+    name, what = spec.name, spec.table
     sort_field = sort_enum(f"{name}SortField", spec.sortable, what=what)
-    order_by = bind(order_by_input(f"{name}OrderBy", sort_field, what=one))
+    order_by = order_by_input(f"{name}OrderBy", sort_field, what=one(name.lower()))
     aggregate = aggregate_kind(name, spec.measures, what=what)
     rows = RowsOf(f"{name}Connection", order_by, node)
     groups = group_kind(name, spec.measures, keys or {}, aggregate, what=what, rows=rows)
+    fields = _filter_fields(node, spec, texts or {}, filters or {})
     made = EntityReads(
         node=node,
         reads=reads,
@@ -116,21 +143,92 @@ def entity_reads(
         default_order=default_order,
         sort_field=sort_field,
         order_by=order_by,
-        filter=filter_input(f"{name}Filter", name, filter, what=what),
+        filter=filter_input(f"{name}Filter", name, fields, what=what),
         connection=bind(connection_type(f"{name}Connection", node, groups, what=what)),
     )
     register_node(node, spec.row, made.fetch)
     return made
 
 
-def _signature(annotations: dict[str, Any]) -> inspect.Signature:
-    """`(self, info, <key>)` with their annotations: what Strawberry reads a resolver's
-    arguments from."""
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    parameters = [inspect.Parameter("self", kind)]
-    parameters += [
-        inspect.Parameter(name, kind, annotation=annotation)
-        for name, annotation in annotations.items()
-        if name != "return"
-    ]
-    return inspect.Signature(parameters, return_annotation=annotations["return"])
+_SCALAR_FILTERS = {
+    UUID: IDFilter,
+    str: StringFilter,
+    int: IntFilter,
+    Decimal: DecimalFilter,
+    datetime: DateTimeFilter,
+}
+
+
+def _filter_fields(
+    node: type[RowObject[Any]],
+    spec: Spec[Any],
+    texts: Mapping[str, str],
+    filters: Mapping[str, Any],
+) -> Fields:
+    """A filter field per filterable column, of the filter of its kind, and per relation,
+    the related entity's filter (by name). Said "The order's id.", "Its customer matches
+    this.", "Its total." and, for a timestamp, as the type says its field."""
+    shown = {f.python_name: f.description for f in node.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+    fields: dict[str, tuple[Any, str]] = {}
+    for name, filterable in spec.filterable.items():
+        if isinstance(filterable, Relation):
+            kind: Any = f"{SPECS[filterable.target().table].name}Filter"
+            text = f"{node.ITS} {name} matches this."
+        elif name == "id":
+            kind, text = IDFilter, f"The {spec.name.lower()}'s id."
+        else:
+            kind = _SCALAR_FILTERS[filterable.kind]
+            text = (
+                shown[name]
+                if filterable.kind is datetime
+                else f"{node.ITS} {name.replace('_', ' ')}."
+            )
+        fields[name] = (filters.get(name, kind), texts.get(name, text))
+    return fields
+
+
+def connection_field(
+    *,
+    connection_type: Any,
+    filter: Any,
+    order_by: Any,
+    listing: Listed,
+    to_node: Callable[[Any], Any],
+    description: str,
+    what: str,
+    default_order: str,
+    extra: Arguments | None = None,
+) -> Any:
+    """A connection field with the standard arguments, for a root query (`parent` is
+    None) or a nested one (`parent` is the parent's row); the argument list is built once
+    here instead of being repeated in every entity. `extra` arguments come before
+    `includeDeleted`, and go to `listing` by name."""
+    more = tuple(extra or ())
+
+    async def resolve(self: Any, info: Info, **given: Any) -> Any:
+        args = connection_args(given, info)
+        parent = getattr(self, "row", None)
+        found = await listing(info.context, parent, args, **{k: given.get(k) for k in more})
+        return connection(found, to_node, connection_type)
+
+    arguments = {
+        **PAGE_ARGUMENTS,
+        "filter": (
+            Annotated[
+                filter | None, strawberry.argument(description=f"Only {what} matching this.")
+            ],
+            None,
+        ),
+        "order_by": (
+            Annotated[
+                list[order_by] | None,
+                strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
+            ],
+            None,
+        ),
+        **(extra or {}),
+        "include_deleted": (IncludeDeleted, False),
+    }
+    return strawberry.field(
+        resolver=declared(resolve, arguments, connection_type), description=description
+    )

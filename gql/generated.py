@@ -9,17 +9,23 @@ here, whichever module declared them.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import sys
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
 
+from gql.context import Info
 from gql.filters import EntityFilter
+from sql.spec import Spec
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 Fields = Mapping[str, tuple[Any, str]]
 """Fields by Python name: their type (or the name of a type made here) and description."""
@@ -33,6 +39,11 @@ class Part:
     queries: type
     mutations: type
     types: tuple[type, ...]
+
+
+def one(noun: str) -> str:
+    """`noun` with its indefinite article: "a category", "an order"."""
+    return f"{'an' if noun[0].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def bind(made: T) -> T:
@@ -58,6 +69,28 @@ def made_type(
     }
     decorate = strawberry.input if input else strawberry.type
     return bind(decorate(type(name, (), namespace), description=description))
+
+
+REQUIRED = inspect.Parameter.empty
+"""The default of an argument that has none."""
+Arguments = Mapping[str, tuple[Any, Any]]
+"""A field's arguments by Python name: their annotation and default (or `REQUIRED`)."""
+
+
+def declared(resolve: F, arguments: Arguments, returns: Any) -> F:
+    """`resolve(self, info, **arguments)` as Strawberry reads it: with these arguments, in
+    this order, and this return type (for argument lists made once and used by many
+    fields)."""
+    plain, named = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("self", plain),
+        inspect.Parameter("info", plain, annotation=Info),
+    ]
+    for name, (annotation, default) in arguments.items():
+        parameters.append(inspect.Parameter(name, named, annotation=annotation, default=default))
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
+    resolve.__annotations__ = {p.name: p.annotation for p in parameters[1:]} | {"return": returns}
+    return resolve
 
 
 def _optional(kind: Any) -> Any:
@@ -94,6 +127,49 @@ def write_input(name: str, description: str, fields: Fields, *, patch: bool = Fa
         unset = {"default": strawberry.UNSET} if optional else {}
         made[field_name] = (annotation, strawberry.field(description=text, **unset))
     return made_type(name, made, description=description, input=True)
+
+
+def create_input(
+    spec: Spec[Any],
+    texts: Mapping[str, str],
+    *,
+    description: str | None = None,
+    optional: tuple[str, ...] = (),
+) -> Any:
+    """`Create<Entity>Input`: the columns `texts` describes, in its order, typed as the
+    row types them (a reference as an ID); nullable ones and those named `optional` may
+    be left out."""
+    fields: dict[str, tuple[Any, str]] = {}
+    for name, text in texts.items():
+        kind = _input_kind(spec, name)
+        fields[name] = (kind | None if name in optional else kind, text)
+    what = description or f"A new {spec.name.lower()}."
+    return write_input(f"Create{spec.name}Input", what, fields)
+
+
+def patch_input(spec: Spec[Any], texts: Mapping[str, str] | None = None) -> Any:
+    """`<Entity>Patch`: every column a patch may set, in the row's order, described as a
+    new value that null clears (nullable columns) or may not be, unless `texts` says."""
+    fields: dict[str, tuple[Any, str]] = {}
+    for column in dataclasses.fields(spec.row):
+        name = column.name
+        if name not in spec.writable:
+            continue
+        label = name.replace("_", " ")
+        nullable = type(None) in typing.get_args(_kind_of(spec, name))
+        text = f"A new {label}" + ("; null clears it." if nullable else " (null is not allowed).")
+        fields[name] = (_input_kind(spec, name), (texts or {}).get(name, text))
+    what = f"Changes to {one(spec.name.lower())}: omitted fields stay as they are."
+    return write_input(f"{spec.name}Patch", what, fields, patch=True)
+
+
+def _kind_of(spec: Spec[Any], column: str) -> Any:
+    return typing.get_type_hints(spec.row)[column]
+
+
+def _input_kind(spec: Spec[Any], column: str) -> Any:
+    """What a column's value is in an input: its row type, an ID for a reference."""
+    return strawberry.ID if column in spec.references else _kind_of(spec, column)
 
 
 def sort_enum(name: str, keys: Any, *, what: str) -> Any:

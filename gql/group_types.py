@@ -28,7 +28,7 @@ from gql import generated
 from gql.aggregates import AggregateKind
 from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection
-from gql.generated import BARE, made_type
+from gql.generated import BARE, declared, made_type
 from gql.groups import GroupKind
 from gql.pagination import PAGE_ARGUMENTS, Connection, connection, connection_args
 from resolvers.context import RequestContext
@@ -236,31 +236,20 @@ def _loader(
 
 
 def _rows_field(rows: RowsOf, what: str) -> Any:
-    async def resolve(
-        self: Any,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: list[Any] | None = None,
-    ) -> Any:
-        args = connection_args(first, after, last, before, None, order_by, False, info)
+    async def resolve(self: Any, info: Info, **given: Any) -> Any:
         listing, plan = self.source
-        found = await group_rows(info.context, listing, plan, self.found, args)
+        found = await group_rows(
+            info.context, listing, plan, self.found, connection_args(given, info)
+        )
         return connection(found, rows.to_node, getattr(generated, rows.connection))
 
-    resolve.__annotations__ = {
-        "info": Info,
-        **PAGE_ARGUMENTS,
-        "order_by": Annotated[
-            list[rows.order_by] | None,  # type: ignore[name-defined]
-            strawberry.argument(description="Ordering; the connection's when omitted."),
-        ],
-        "return": rows.connection,
-    }
+    order_by = Annotated[
+        list[rows.order_by] | None,  # type: ignore[name-defined]
+        strawberry.argument(description="Ordering; the connection's when omitted."),
+    ]
+    arguments = {**PAGE_ARGUMENTS, "order_by": (order_by, None)}
     resolve.__module__ = generated.__name__  # where the connection's name is found
     return strawberry.field(
-        resolver=resolve,
+        resolver=declared(resolve, arguments, rows.connection),
         description=f"The group's {what}, a page at a time (its count is the group's).",
     )

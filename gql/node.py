@@ -17,6 +17,7 @@ import strawberry
 from engine.compiled.fields import batched_field
 from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
+from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 
@@ -69,7 +70,6 @@ async def resolve_node(ctx: RequestContext, global_id: str, type_name: str | Non
 def by_id_field(node: type) -> Any:
     """The root field reading one live `node` by its global id (`product(id:)`)."""
     name = node.__name__
-    article = "an" if name[0] in "AEIOU" else "a"
 
     async def resolve(self: Any, info: Info, id: str) -> Any:
         return await resolve_node(info.context, id, name)
@@ -77,7 +77,7 @@ def by_id_field(node: type) -> Any:
     resolve.__annotations__ = {
         "info": Info,
         "id": Annotated[
-            strawberry.ID, strawberry.argument(description=f"Global id of {article} {name}.")
+            strawberry.ID, strawberry.argument(description=f"Global id of {one(name)}.")
         ],
         "return": node | None,
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
@@ -20,7 +19,7 @@ from gql.error_types import (
     outcome,
     result_union,
 )
-from gql.generated import Part, write_input
+from gql.generated import Part, create_input, patch_input
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
 from gql.products import Product, ProductQueries
@@ -28,42 +27,27 @@ from gql.standard_mutations import batch_of, standard_fields
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import READS as PRODUCT_READS
-from sql.products import ProductRow
+from sql.products import PRODUCT, ProductRow
 
-CreateProductInput = write_input(
-    "CreateProductInput",
-    "A new product.",
+CreateProductInput = create_input(
+    PRODUCT,
     {
-        "sku": (
-            str,
-            'Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.',
-        ),
-        "name": (str, "Display name, 1-200 characters."),
-        "description": (
-            str | None,
-            "Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
-        ),
-        "price": (Decimal, "Unit price, 0-1,000,000, at most 2 decimals."),
-        "stock": (
-            int | None,
-            "Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted keeps an "
-            "existing product's stock).",
-        ),
-        "category_id": (strawberry.ID, "The id of a live Category."),
+        "sku": 'Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.',
+        "name": "Display name, 1-200 characters.",
+        "description": "Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
+        "price": "Unit price, 0-1,000,000, at most 2 decimals.",
+        "stock": "Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted keeps an "
+        "existing product's stock).",
+        "category_id": "The id of a live Category.",
     },
+    optional=("stock",),
 )
-ProductPatch = write_input(
-    "ProductPatch",
-    "Changes to a product: omitted fields stay as they are.",
+ProductPatch = patch_input(
+    PRODUCT,
     {
-        "sku": (str, "A new sku (null is not allowed)."),
-        "name": (str, "A new name (null is not allowed)."),
-        "description": (str, "A new description; null clears it."),
-        "price": (Decimal, "A new price (null is not allowed)."),
-        "stock": (int, "A new stock level (null is not allowed)."),
-        "category_id": (strawberry.ID, "Move it to this live Category (null is not allowed)."),
+        "stock": "A new stock level (null is not allowed).",
+        "category_id": "Move it to this live Category (null is not allowed).",
     },
-    patch=True,
 )
 
 

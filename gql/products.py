@@ -8,22 +8,11 @@ from typing import Annotated
 import strawberry
 
 from engine.compiled.fields import batched_field, objects_of
-from gql.categories import CATEGORIES, Category
-from gql.context import Info
+from gql.categories import Category
 from gql.entity_reads import entity_reads
-from gql.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
-from gql.pagination import (
-    After,
-    Before,
-    First,
-    IncludeDeleted,
-    Last,
-    connection,
-    connection_args,
-)
 from gql.row_types import RowObject, document
 from resolvers import categories, products
 from resolvers.context import RequestContext
@@ -51,28 +40,14 @@ class Product(RowObject[ProductRow], Node):
 PRODUCTS = entity_reads(
     Product,
     products.READS,
-    filter={
-        "id": (IDFilter, "The product's id."),
-        "sku": (StringFilter, "Its sku."),
-        "name": (StringFilter, "Its name."),
-        "description": (StringFilter, "Its description (may be null)."),
-        "price": (DecimalFilter, "Its price."),
-        "stock": (IntFilter, "Units on hand."),
-        "created_at": (DateTimeFilter, "When it was created."),
-        "updated_at": (DateTimeFilter, "When it was last written."),
-        "category": (CATEGORIES.filter, "Its category matches this."),
-    },
-    what="products",
     default_order="name",
+    texts={"description": "Its description (may be null).", "stock": "Units on hand."},
     keys={
         "category": KeyField(
             Category, "Their category.", convert=Category, load=products.categories_of_groups
         )
     },
 )
-ProductFilter = PRODUCTS.filter
-ProductOrderBy = PRODUCTS.order_by
-ProductConnection = PRODUCTS.connection
 
 attach(
     Category,
@@ -84,42 +59,27 @@ attach(
 )
 
 
-@strawberry.field(
-    description="Live products, a page at a time: by name, or by relevance when searching."
-)
-async def _products(
-    info: Info,
-    first: First = None,
-    after: After = None,
-    last: Last = None,
-    before: Before = None,
-    filter: Annotated[
-        ProductFilter | None,  # type: ignore[valid-type]  # a generated input
-        strawberry.argument(description="Only products matching this."),
-    ] = None,
-    order_by: Annotated[
-        list[ProductOrderBy] | None,  # type: ignore[valid-type]  # a generated input
-        strawberry.argument(description="Ordering; by name (or relevance) when omitted."),
-    ] = None,
-    search: Annotated[
-        str | None,
-        strawberry.argument(
-            description="Full-text search over name and description (web search syntax: "
-            'words, "quoted phrases", -excluded); ranks by relevance.'
-        ),
-    ] = None,
-    include_deleted: IncludeDeleted = False,
-) -> ProductConnection:  # type: ignore[valid-type]
-    args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
-    listing = await products.products_listing(info.context, args, search=search)
-    return connection(listing, Product, ProductConnection)
-
-
 ProductQueries = PRODUCTS.queries(
     product_by_sku=PRODUCTS.by_key(
         products.product_by_sku,
         ("sku", str, 'The exact sku, e.g. "BK-0001".'),
         description="A live product by its sku; null when there is none.",
     ),
-    products=_products,
+    products=PRODUCTS.connection_field(
+        "Live products, a page at a time: by name, or by relevance when searching.",
+        lambda ctx, _root, args, search: products.products_listing(ctx, args, search=search),
+        default_order="name (or relevance)",
+        extra={
+            "search": (
+                Annotated[
+                    str | None,
+                    strawberry.argument(
+                        description="Full-text search over name and description (web search "
+                        'syntax: words, "quoted phrases", -excluded); ranks by relevance.'
+                    ),
+                ],
+                None,
+            )
+        },
+    ),
 )

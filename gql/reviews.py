@@ -7,15 +7,14 @@ import strawberry
 from engine.compiled.fields import batched_field, objects_of
 from gql.customers import Customer
 from gql.entity_reads import entity_reads
-from gql.filters import DateTimeFilter, IDFilter, IntFilter, StringFilter
-from gql.generated import Part, attach, write_input
+from gql.generated import Part, attach, create_input, patch_input
 from gql.node import Node
-from gql.products import PRODUCTS, Product
+from gql.products import Product
 from gql.row_types import RowObject, document
 from gql.standard_mutations import standard_mutations
 from resolvers import reviews
 from resolvers.context import RequestContext
-from sql.reviews import ReviewRow
+from sql.reviews import REVIEW, ReviewRow
 
 
 async def _products(ctx: RequestContext, parents: list[Review]) -> list[Product]:
@@ -48,15 +47,8 @@ class Review(RowObject[ReviewRow], Node):
 REVIEWS = entity_reads(
     Review,
     reviews.READS,
-    filter={
-        "id": (IDFilter, "The review's id."),
-        "rating": (IntFilter, "Its rating, 1 to 5."),
-        "title": (StringFilter, "Its title."),
-        "created_at": (DateTimeFilter, "When it was written."),
-        "product": (PRODUCTS.filter, "Its product matches this."),
-    },
-    what="reviews",
     default_order="newest first",
+    texts={"rating": "Its rating, 1 to 5."},
 )
 
 attach(
@@ -74,26 +66,17 @@ ReviewQueries = REVIEWS.queries(
 ReviewMutations = standard_mutations(
     Review,
     reviews.RULES,
-    create_input=write_input(
-        "CreateReviewInput",
-        "A new review of a product, by the customer asking.",
+    create_input=create_input(
+        REVIEW,
         {
-            "product_id": (strawberry.ID, "The live product reviewed."),
-            "rating": (int, "From 1 to 5."),
-            "title": (str, "1-200 characters."),
-            "body": (str | None, "Up to 10,000 characters."),
+            "product_id": "The live product reviewed.",
+            "rating": "From 1 to 5.",
+            "title": "1-200 characters.",
+            "body": "Up to 10,000 characters.",
         },
+        description="A new review of a product, by the customer asking.",
     ),
-    patch_input=write_input(
-        "ReviewPatch",
-        "Changes to a review: omitted fields stay as they are.",
-        {
-            "rating": (int, "From 1 to 5."),
-            "title": (str, "A new title."),
-            "body": (str, "A new body; null clears it."),
-        },
-        patch=True,
-    ),
+    patch_input=patch_input(REVIEW, {"rating": "From 1 to 5.", "title": "A new title."}),
     edge=reviews.READS.edge,
     connection="reviews",
     ids={"product_id": "Product"},

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
@@ -25,6 +25,9 @@ T = TypeVar("T")
 
 class RowObject(Generic[RowT]):
     """The base of types over rows: first among the bases, so its `__init__` is theirs."""
+
+    ITS: ClassVar[str] = "Its"
+    """How a filter speaks of one of its objects ("Its name.", "Their email.")."""
 
     def __init__(self, row: RowT) -> None:
         self.row = row
@@ -57,7 +60,14 @@ def document(
     }
     for name, text in (texts or {}).items():
         standard[name] = (standard[name][0], text)
-    return lambda cls: _over_rows(cls, description, computed or {}, standard)
+
+    def decorate(cls: type[T]) -> type[T]:
+        made = _over_rows(cls, description, computed or {}, standard)
+        if they:
+            made.ITS = "Their"  # type: ignore[attr-defined]
+        return made
+
+    return decorate
 
 
 def _over_rows(
