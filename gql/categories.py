@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from engine.compiled.fields import batched_field
-from gql.entity_reads import entity_reads
+from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
 from gql.row_types import RowObject, document
@@ -31,16 +31,14 @@ class Category(RowObject[CategoryRow], Node):
     )
 
 
-CATEGORIES = entity_reads(Category, categories.READS, default_order="name")
+CATEGORIES = EntityReads(Category, categories.READS, default_order="name")
 
 CategoryQueries = CATEGORIES.queries(
+    "Live categories, a page at a time; by name by default.",
     category_by_name=CATEGORIES.by_key(
         categories.category_by_name,
         ("name", str, "The category's name."),
         description="A live category by name (ignoring case); null when none.",
-    ),
-    categories=CATEGORIES.connection_field(
-        "Live categories, a page at a time; by name by default."
     ),
 )
 

@@ -16,7 +16,7 @@ from uuid import UUID
 import strawberry
 
 from engine.node_ids import to_global_id, uuid_of
-from gql.generated import made_type, one
+from gql.generated import declared, made_type, one
 from gql.node import Node, node_of
 from gql.orders import Order
 from gql.products import Product
@@ -65,9 +65,7 @@ def _change_of(node: type) -> Any:
     )
 
 
-ProductChange = _change_of(Product)
-OrderChange = _change_of(Order)
-_ONE_TYPE = {"productChanged": (ProductChange, Product), "orderChanged": (OrderChange, Order)}
+_ONE_TYPE: dict[str, tuple[Any, type]] = {}
 """The root fields that stream one type's changes: their payload type and the node's."""
 
 
@@ -139,37 +137,43 @@ AFTER_ARGUMENT = (
 After = Annotated[str | None, strawberry.argument(description=AFTER_ARGUMENT)]
 
 
+def _changes_of(node: type, description: str) -> Any:
+    """The root field streaming the writes of one of `node`'s documents, or of all that
+    the viewer may see, as `<Node>Change`s."""
+    name = node.__name__.lower()
+    change = _change_of(node)
+    _ONE_TYPE[f"{name}Changed"] = (change, node)
+
+    async def subscribe(self: Any, info: Any, **_: Any) -> AsyncGenerator[Any, None]:
+        raise NotImplementedError("served by gql.subscriptions")
+        yield  # an async generator, as Strawberry requires of subscriptions
+
+    arguments = {
+        "id": (
+            Annotated[
+                strawberry.ID | None,
+                strawberry.argument(description=ID_ARGUMENT.format(name)),
+            ],
+            None,
+        ),
+        "after": (After, None),
+    }
+    returns = AsyncGenerator[change, None]  # type: ignore[valid-type]
+    resolver = declared(subscribe, arguments, returns)
+    return strawberry.subscription(resolver=resolver, description=description)
+
+
 @strawberry.type(
     description="Live changes, in commit order, each event once, over graphql-transport-ws "
     "on /graphql. A subscriber sees an event only if it could read the document with a query."
 )
 class Subscription:
-    @strawberry.subscription(description="Each write of one product, or of every product.")
-    async def product_changed(
-        self,
-        id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description=ID_ARGUMENT.format("product")),
-        ] = None,
-        after: After = None,
-    ) -> AsyncGenerator[ProductChange, None]:  # type: ignore[valid-type]
-        raise NotImplementedError("served by gql.subscriptions")
-        yield  # an async generator, as Strawberry requires of subscriptions
-
-    @strawberry.subscription(
-        description="Each write of one order, or of every order the viewer may see (staff: "
-        "all; a customer: their own); status changes are UPDATED."
+    product_changed = _changes_of(Product, "Each write of one product, or of every product.")
+    order_changed = _changes_of(
+        Order,
+        "Each write of one order, or of every order the viewer may see (staff: all; a "
+        "customer: their own); status changes are UPDATED.",
     )
-    async def order_changed(
-        self,
-        id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description=ID_ARGUMENT.format("order")),
-        ] = None,
-        after: After = None,
-    ) -> AsyncGenerator[OrderChange, None]:  # type: ignore[valid-type]
-        raise NotImplementedError("served by gql.subscriptions")
-        yield
 
     @strawberry.subscription(description="Every change the viewer may see, of any type.")
     async def changes(self, after: After = None) -> AsyncGenerator[Change, None]:

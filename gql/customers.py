@@ -7,7 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from engine.compiled.fields import batched_field
-from gql.entity_reads import entity_reads
+from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
 from gql.row_types import RowObject, document
@@ -44,7 +44,7 @@ class Customer(RowObject[CustomerRow], Node):
     )
 
 
-CUSTOMERS = entity_reads(
+CUSTOMERS = EntityReads(
     Customer,
     customers.READS,
     default_order="name",
@@ -52,12 +52,12 @@ CUSTOMERS = entity_reads(
 )
 
 CustomerQueries = CUSTOMERS.queries(
+    "Live customers, a page at a time; by name by default.",
     customer_by_email=CUSTOMERS.by_key(
         customers.customer_by_email,
         ("email", str, "The customer's email."),
         description="A live customer by email (ignoring case); null when none.",
     ),
-    customers=CUSTOMERS.connection_field("Live customers, a page at a time; by name by default."),
 )
 
 CustomerMutations = standard_mutations(

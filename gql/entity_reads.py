@@ -6,7 +6,6 @@ over its rows, at the root or under a parent."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -47,18 +46,35 @@ from sql.spec import SPECS, Spec
 Listed = Callable[..., Awaitable[Listing[Any]]]
 
 
-@dataclass(frozen=True)
 class EntityReads:
-    node: type
-    reads: Reads[Any]
-    what: str
-    """The rows in prose ("categories")."""
-    default_order: str
-    """The default ordering in prose ("name")."""
-    sort_field: Any
-    order_by: Any
-    filter: Any
-    connection: Any
+    """`node`'s reads. Its filter has a field per filterable column and relation of its
+    spec (see `_filter_fields`; `texts` and `filters` replace a field's description and
+    filter type), and `keys` are its group keys that are not timestamps;
+    `default_order` says the default ordering in prose ("name")."""
+
+    def __init__(
+        self,
+        node: type[RowObject[Any]],
+        reads: Reads[Any],
+        *,
+        default_order: str,
+        texts: Mapping[str, str] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        keys: Mapping[str, KeyField] | None = None,
+    ) -> None:
+        spec = reads.spec
+        name = spec.name
+        self.node, self.reads, self.default_order = node, reads, default_order
+        self.what = what = spec.table  # the rows in prose ("categories")
+        self.sort_field = sort_enum(f"{name}SortField", spec.sortable, what=what)
+        self.order_by = order_by_input(f"{name}OrderBy", self.sort_field, what=one(name.lower()))
+        fields = _filter_fields(node, spec, texts or {}, filters or {})
+        self.filter = filter_input(f"{name}Filter", name, fields, what=what)
+        aggregate = aggregate_kind(name, spec.measures, what=what)
+        rows = RowsOf(f"{name}Connection", self.order_by, node)
+        groups = group_kind(name, spec.measures, keys or {}, aggregate, what=what, rows=rows)
+        self.connection = bind(connection_type(f"{name}Connection", node, groups, what=what))
+        register_node(node, spec.row, self.fetch)
 
     async def fetch(self, ctx: RequestContext, id: UUID) -> Any:
         """The live object with this id, as the viewer may see it, or None."""
@@ -109,45 +125,14 @@ class EntityReads:
             resolver=declared(resolve, key, node | None), description=description
         )
 
-    def queries(self, **fields: Any) -> type:
-        """`XQueries` to mix into `Query`: `x(id:)`, then `fields` in their order."""
+    def queries(self, root: Any, **by_key: Any) -> type:
+        """`XQueries` to mix into `Query`: `x(id:)`, the fields `by_key` (see `by_key`),
+        and the root connection, `root` (a field, or the standard one's description)."""
         name = self.node.__name__
-        body = {name[0].lower() + name[1:]: by_id_field(self.node), **fields}
+        if isinstance(root, str):
+            root = self.connection_field(root)
+        body = {name[0].lower() + name[1:]: by_id_field(self.node), **by_key, self.what: root}
         return strawberry.type(type(f"{name}Queries", (), body))
-
-
-def entity_reads(
-    node: type[RowObject[Any]],
-    reads: Reads[Any],
-    *,
-    default_order: str,
-    texts: Mapping[str, str] | None = None,
-    filters: Mapping[str, Any] | None = None,
-    keys: Mapping[str, KeyField] | None = None,
-) -> EntityReads:
-    """`node`'s reads. Its filter has a field per filterable column and relation of its
-    spec (see `_filter_fields`; `texts` and `filters` replace a field's description and
-    filter type), and `keys` are its group keys that are not timestamps."""
-    spec = reads.spec
-    name, what = spec.name, spec.table
-    sort_field = sort_enum(f"{name}SortField", spec.sortable, what=what)
-    order_by = order_by_input(f"{name}OrderBy", sort_field, what=one(name.lower()))
-    aggregate = aggregate_kind(name, spec.measures, what=what)
-    rows = RowsOf(f"{name}Connection", order_by, node)
-    groups = group_kind(name, spec.measures, keys or {}, aggregate, what=what, rows=rows)
-    fields = _filter_fields(node, spec, texts or {}, filters or {})
-    made = EntityReads(
-        node=node,
-        reads=reads,
-        what=what,
-        default_order=default_order,
-        sort_field=sort_field,
-        order_by=order_by,
-        filter=filter_input(f"{name}Filter", name, fields, what=what),
-        connection=bind(connection_type(f"{name}Connection", node, groups, what=what)),
-    )
-    register_node(node, spec.row, made.fetch)
-    return made
 
 
 _SCALAR_FILTERS = {

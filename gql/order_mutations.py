@@ -24,7 +24,8 @@ from gql.error_types import (
 from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.orders import Order, OrderLine, OrderQueries
-from gql.pagination import Edge, created, new_edge_description
+from gql.pagination import created
+from gql.standard_mutations import success_type
 from resolvers import orders
 from resolvers.context import RequestContext
 from sql.orders import OrderRow
@@ -47,17 +48,19 @@ class PlaceOrderInput:
     )
 
 
-@strawberry.type(description="The order was placed and its stock taken.")
-class PlaceOrderSuccess:
-    order: Order = strawberry.field(description="The new order, PENDING.")
-    order_edge: Edge[Order] = strawberry.field(description=new_edge_description("orders"))
-
-
-@strawberry.type(description="The order moved to its new status.")
-class OrderTransitionSuccess:
-    order: Order = strawberry.field(description="The order as it is now.")
-
-
+PlaceOrderSuccess = success_type(
+    "PlaceOrderSuccess",
+    "order",
+    Order,
+    ("The order was placed and its stock taken.", "The new order, PENDING."),
+    "orders",
+)
+OrderTransitionSuccess = success_type(
+    "OrderTransitionSuccess",
+    "order",
+    Order,
+    ("The order moved to its new status.", "The order as it is now."),
+)
 PlaceOrderResult = result_union(
     "PlaceOrderResult",
     PlaceOrderSuccess,

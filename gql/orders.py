@@ -11,7 +11,7 @@ import strawberry
 
 from engine.compiled.fields import batched_field, objects_of
 from gql.customers import Customer
-from gql.entity_reads import entity_reads
+from gql.entity_reads import EntityReads
 from gql.filters import EQUALITY, scalar_filter
 from gql.generated import attach
 from gql.group_types import KeyField
@@ -101,7 +101,7 @@ class OrderLine(RowObject[OrderLineRow], Node):
     )
 
 
-ORDERS = entity_reads(
+ORDERS = EntityReads(
     Order,
     orders.READS,
     default_order="number",
@@ -130,10 +130,10 @@ attach(
 )
 
 OrderQueries = ORDERS.queries(
+    "Live orders, a page at a time; by number by default.",
     order_by_number=ORDERS.by_key(
         orders.order_by_number,
         ("number", int, "The order number."),
         description="A live order by its number; null when there is none.",
     ),
-    orders=ORDERS.connection_field("Live orders, a page at a time; by number by default."),
 )

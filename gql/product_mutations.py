@@ -23,7 +23,7 @@ from gql.generated import Part, create_input, patch_input
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
 from gql.products import Product, ProductQueries
-from gql.standard_mutations import batch_of, standard_fields
+from gql.standard_mutations import batch_of, standard_fields, success_type
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import READS as PRODUCT_READS
@@ -67,9 +67,12 @@ class UpsertProductSuccess:
     product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
-@strawberry.type(description="The stock was adjusted.")
-class AdjustStockSuccess:
-    product: Product = strawberry.field(description="The product with its new stock.")
+AdjustStockSuccess = success_type(
+    "AdjustStockSuccess",
+    "product",
+    Product,
+    ("The stock was adjusted.", "The product with its new stock."),
+)
 
 
 CreateProductsResult = result_union(

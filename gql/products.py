@@ -9,7 +9,7 @@ import strawberry
 
 from engine.compiled.fields import batched_field, objects_of
 from gql.categories import Category
-from gql.entity_reads import entity_reads
+from gql.entity_reads import EntityReads
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
@@ -37,7 +37,7 @@ class Product(RowObject[ProductRow], Node):
     )
 
 
-PRODUCTS = entity_reads(
+PRODUCTS = EntityReads(
     Product,
     products.READS,
     default_order="name",
@@ -60,12 +60,7 @@ attach(
 
 
 ProductQueries = PRODUCTS.queries(
-    product_by_sku=PRODUCTS.by_key(
-        products.product_by_sku,
-        ("sku", str, 'The exact sku, e.g. "BK-0001".'),
-        description="A live product by its sku; null when there is none.",
-    ),
-    products=PRODUCTS.connection_field(
+    PRODUCTS.connection_field(
         "Live products, a page at a time: by name, or by relevance when searching.",
         lambda ctx, _root, args, search: products.products_listing(ctx, args, search=search),
         default_order="name (or relevance)",
@@ -81,5 +76,10 @@ ProductQueries = PRODUCTS.queries(
                 None,
             )
         },
+    ),
+    product_by_sku=PRODUCTS.by_key(
+        products.product_by_sku,
+        ("sku", str, 'The exact sku, e.g. "BK-0001".'),
+        description="A live product by its sku; null when there is none.",
     ),
 )

@@ -6,7 +6,7 @@ import strawberry
 
 from engine.compiled.fields import batched_field, objects_of
 from gql.customers import Customer
-from gql.entity_reads import entity_reads
+from gql.entity_reads import EntityReads
 from gql.generated import Part, attach, create_input, patch_input
 from gql.node import Node
 from gql.products import Product
@@ -44,7 +44,7 @@ class Review(RowObject[ReviewRow], Node):
     )
 
 
-REVIEWS = entity_reads(
+REVIEWS = EntityReads(
     Review,
     reviews.READS,
     default_order="newest first",
@@ -58,9 +58,7 @@ attach(
 )
 
 ReviewQueries = REVIEWS.queries(
-    reviews=REVIEWS.connection_field(
-        "Live reviews of every product, a page at a time; newest first by default."
-    ),
+    "Live reviews of every product, a page at a time; newest first by default.",
 )
 
 ReviewMutations = standard_mutations(

@@ -48,9 +48,11 @@ def _texts(field: str, given: Mapping[str, str]) -> dict[str, str]:
     } | dict(given)
 
 
-def _success(
+def success_type(
     name: str, field: str, node: type, texts: tuple[str, str], edge_of: str | None = None
 ) -> Any:
+    """A mutation's success: `node` under `field`, and for a create its edge in the root
+    connection `edge_of` under `<field>_edge`; `texts` describe the type and the field."""
     annotations: dict[str, Any] = {field: node}
     body: dict[str, Any] = {field: strawberry.field(description=texts[1])}
     if edge_of is not None:
@@ -101,7 +103,7 @@ def standard_fields(
     referenced = (ReferencedError,) if rules.after_delete is not None else ()
     say = _texts(field, texts or {})
     made = {
-        verb: _success(
+        verb: success_type(
             f"{verb}{name}Success",
             field,
             node,
