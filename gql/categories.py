@@ -35,10 +35,10 @@ CATEGORIES = EntityReads(Category, categories.READS, default_order="name")
 
 CategoryQueries = CATEGORIES.queries(
     "Live categories, a page at a time; by name by default.",
-    category_by_name=CATEGORIES.by_key(
+    CATEGORIES.by_key(
+        "name",
         categories.category_by_name,
-        ("name", str, "The category's name."),
-        description="A live category by name (ignoring case); null when none.",
+        "A live category by name (ignoring case); null when none.",
     ),
 )
 

@@ -53,10 +53,10 @@ CUSTOMERS = EntityReads(
 
 CustomerQueries = CUSTOMERS.queries(
     "Live customers, a page at a time; by name by default.",
-    customer_by_email=CUSTOMERS.by_key(
+    CUSTOMERS.by_key(
+        "email",
         customers.customer_by_email,
-        ("email", str, "The customer's email."),
-        description="A live customer by email (ignoring case); null when none.",
+        "A live customer by email (ignoring case); null when none.",
     ),
 )
 

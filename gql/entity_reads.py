@@ -5,6 +5,7 @@ over its rows, at the root or under a parent."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -106,32 +107,37 @@ class EntityReads:
 
     def by_key(
         self,
+        key: str,
         lookup: Callable[..., Awaitable[Any]],
-        argument: tuple[str, Any, str],
-        *,
         description: str,
-    ) -> Any:
-        """A root field reading one live object by a unique key: `argument` is the key's
-        name, type and description, passed to `lookup(ctx, name=value)` as it is."""
-        name, kind, text = argument
-        node = self.node
+        *,
+        argument: str | None = None,
+    ) -> tuple[str, Any]:
+        """The root field `x_by_<key>` reading one live object by a unique column, and its
+        name: `lookup(ctx, <key>=value)` finds the row; the argument is typed as the row
+        types the column, described by `argument` ("The category's name." by default)."""
+        node, spec = self.node, self.reads.spec
 
-        async def resolve(self: Any, info: Info, **key: Any) -> Any:
-            row = await lookup(info.context, **key)
+        async def resolve(self: Any, info: Info, **given: Any) -> Any:
+            row = await lookup(info.context, **given)
             return None if row is None else node(row)
 
-        key = {name: (Annotated[kind, strawberry.argument(description=text)], REQUIRED)}
-        return strawberry.field(
-            resolver=declared(resolve, key, node | None), description=description
+        text = argument or f"The {spec.name.lower()}'s {key}."
+        kind = typing.get_type_hints(spec.row)[key]
+        arguments = {key: (Annotated[kind, strawberry.argument(description=text)], REQUIRED)}
+        field = strawberry.field(
+            resolver=declared(resolve, arguments, node | None), description=description
         )
+        return f"{spec.name.lower()}_by_{key}", field
 
-    def queries(self, root: Any, **by_key: Any) -> type:
-        """`XQueries` to mix into `Query`: `x(id:)`, the fields `by_key` (see `by_key`),
-        and the root connection, `root` (a field, or the standard one's description)."""
+    def queries(self, root: Any, *by_key: tuple[str, Any]) -> type:
+        """`XQueries` to mix into `Query`: `x(id:)`, the fields `by_key` made, and the root
+        connection, `root` (a field, or the standard one's description)."""
         name = self.node.__name__
         if isinstance(root, str):
             root = self.connection_field(root)
-        body = {name[0].lower() + name[1:]: by_id_field(self.node), **by_key, self.what: root}
+        body = {name[0].lower() + name[1:]: by_id_field(self.node), **dict(by_key)}
+        body[self.what] = root
         return strawberry.type(type(f"{name}Queries", (), body))
 
 

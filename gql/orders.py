@@ -131,9 +131,10 @@ attach(
 
 OrderQueries = ORDERS.queries(
     "Live orders, a page at a time; by number by default.",
-    order_by_number=ORDERS.by_key(
+    ORDERS.by_key(
+        "number",
         orders.order_by_number,
-        ("number", int, "The order number."),
-        description="A live order by its number; null when there is none.",
+        "A live order by its number; null when there is none.",
+        argument="The order number.",
     ),
 )

@@ -77,9 +77,10 @@ ProductQueries = PRODUCTS.queries(
             )
         },
     ),
-    product_by_sku=PRODUCTS.by_key(
+    PRODUCTS.by_key(
+        "sku",
         products.product_by_sku,
-        ("sku", str, 'The exact sku, e.g. "BK-0001".'),
-        description="A live product by its sku; null when there is none.",
+        "A live product by its sku; null when there is none.",
+        argument='The exact sku, e.g. "BK-0001".',
     ),
 )
