@@ -76,19 +76,16 @@ def _over_rows(
     computed: Mapping[str, Callable[[Any], Any]],
     standard: Mapping[str, tuple[Any, str]],
 ) -> type[T]:
-    own: dict[str, Any] = dict(inspect.get_annotations(cls))
-    head = {"rev": standard["rev"]} if standard else {}
-    tail = {k: v for k, v in standard.items() if k != "rev"}
+    tail = dict(standard)
+    head = {"rev": tail.pop("rev")} if tail else {}
     annotations: dict[str, Any] = {}
     if issubclass(cls, Node):
         annotations["id"] = strawberry.ID
         cls.id = global_id_field(cls.__name__)
-    for name, (kind, text) in head.items():
-        annotations[name] = kind
-        setattr(cls, name, strawberry.field(description=text))
-    annotations |= own
-    for name, (kind, text) in tail.items():
-        annotations[name] = kind
+    annotations |= {name: kind for name, (kind, _) in head.items()}
+    annotations |= inspect.get_annotations(cls)
+    annotations |= {name: kind for name, (kind, _) in tail.items()}
+    for name, (_, text) in standard.items():
         setattr(cls, name, strawberry.field(description=text))
     cls.__annotations__ = annotations
     made = strawberry.type(cls, description=description)
