@@ -43,7 +43,7 @@ CategoryQueries = CATEGORIES.queries(
 )
 
 CategoryMutations = standard_mutations(
-    Category,
+    CATEGORIES,
     categories.RULES,
     create_input=create_input(
         CATEGORY,
@@ -53,8 +53,6 @@ CategoryMutations = standard_mutations(
         },
     ),
     patch_input=patch_input(CATEGORY),
-    edge=categories.READS.edge,
-    connection="categories",
     texts={"Delete": "Soft-delete a category that has no live products."},
 )
 

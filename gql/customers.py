@@ -61,7 +61,7 @@ CustomerQueries = CUSTOMERS.queries(
 )
 
 CustomerMutations = standard_mutations(
-    Customer,
+    CUSTOMERS,
     customers.RULES,
     create_input=create_input(
         CUSTOMER,
@@ -72,8 +72,6 @@ CustomerMutations = standard_mutations(
         },
     ),
     patch_input=patch_input(CUSTOMER, {"email": "A new email address (null is not allowed)."}),
-    edge=customers.READS.edge,
-    connection="customers",
     texts={
         "UpdateField": "The customer as they are now.",
         "Delete": "Soft-delete a customer; their orders stay.",

@@ -22,7 +22,7 @@ from gql.error_types import (
 from gql.generated import Part, create_input, patch_input
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
-from gql.products import Product, ProductQueries
+from gql.products import PRODUCTS, Product, ProductQueries
 from gql.standard_mutations import batch_of, standard_fields, success_type
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
@@ -127,13 +127,10 @@ def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
 
 
 STANDARD = standard_fields(
-    Product,
+    PRODUCTS,
     writes.RULES,
     create_input=CreateProductInput,
     patch_input=ProductPatch,
-    edge=PRODUCT_READS.edge,
-    connection="products",
-    ids={"category_id": "Category"},
     texts={
         "Create": "Create a product in a live category.",
         "Delete": "Soft-delete a product; order lines keep showing it.",
@@ -142,7 +139,7 @@ STANDARD = standard_fields(
     },
 )
 
-BATCH = batch_of(Product, writes.RULES, patch_input=ProductPatch, ids={"category_id": "Category"})
+BATCH = batch_of(PRODUCTS, writes.RULES, patch_input=ProductPatch)
 
 
 @strawberry.type

@@ -62,7 +62,7 @@ ReviewQueries = REVIEWS.queries(
 )
 
 ReviewMutations = standard_mutations(
-    Review,
+    REVIEWS,
     reviews.RULES,
     create_input=create_input(
         REVIEW,
@@ -75,9 +75,6 @@ ReviewMutations = standard_mutations(
         description="A new review of a product, by the customer asking.",
     ),
     patch_input=patch_input(REVIEW, {"rating": "From 1 to 5.", "title": "A new title."}),
-    edge=reviews.READS.edge,
-    connection="reviews",
-    ids={"product_id": "Product"},
 )
 
 PART = Part(ReviewQueries, ReviewMutations, (Review,))

@@ -11,6 +11,7 @@ import strawberry
 
 from gql.batch_mutations import batch_fields
 from gql.context import Info
+from gql.entity_reads import EntityReads
 from gql.error_types import (
     AlreadyExistsError,
     ConflictError,
@@ -25,8 +26,6 @@ from gql.error_types import (
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import crud
-from resolvers.connections import Page
-from resolvers.context import RequestContext
 
 
 def _texts(field: str, given: Mapping[str, str]) -> dict[str, str]:
@@ -62,18 +61,23 @@ def success_type(
     return strawberry.type(type(name, (), body), description=texts[0])
 
 
-def standard_mutations(node: type, rules: crud.Rules[Any], **options: Any) -> type:
-    """`node`'s four mutations and its two batch ones as one Strawberry type to mix into
-    `Mutation` (see `standard_fields` for the options)."""
-    fields = standard_fields(node, rules, **options) | batch_of(node, rules, **options)
+def standard_mutations(entity: EntityReads, rules: crud.Rules[Any], **options: Any) -> type:
+    """The entity's four mutations and its two batch ones as one Strawberry type to mix
+    into `Mutation` (see `standard_fields` for the options)."""
+    fields = standard_fields(entity, rules, **options) | batch_of(entity, rules, **options)
     return strawberry.type(type(f"{rules.spec.name}Mutations", (), fields))
 
 
-def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, Any]:
+def _ids(rules: crud.Rules[Any]) -> dict[str, str]:
+    """The input fields holding global ids, and the type each must be of: the references."""
+    return dict(rules.spec.references)
+
+
+def batch_of(entity: EntityReads, rules: crud.Rules[Any], **options: Any) -> dict[str, Any]:
     """`update<Rows>` and `delete<Rows>` with the options `standard_fields` takes."""
-    ids = options.get("ids")
+    ids = _ids(rules)
     return batch_fields(
-        node,
+        entity.node,
         rules,
         patch_input=options["patch_input"],
         columns_of=lambda value: provided(value, ids=ids),
@@ -81,22 +85,20 @@ def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, An
 
 
 def standard_fields(
-    node: type,
+    entity: EntityReads,
     rules: crud.Rules[Any],
     *,
     create_input: type,
     patch_input: type,
-    edge: Callable[[RequestContext, Any], Page[Any]],
-    connection: str,
-    ids: dict[str, str] | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`node`'s four mutation fields by Python name (`create_<node>`, ...), for a class
-    that declares them among bespoke ones in its own order. `edge` places
-    a new row in the root connection `connection`; `ids` names the input fields holding
-    global ids and the types they must be of; `texts` overrides descriptions (see
-    `_texts`). A union holds ForbiddenError when someone may see a row they may not do
-    that to: not when the only rows others see are their own and owners may do it."""
+    """The entity's four mutation fields by Python name (`create_<node>`, ...), for a
+    class that declares them among bespoke ones in its own order. A create answers with
+    the new row's edge in the root connection; input fields that reference other rows
+    take their global ids; `texts` overrides descriptions (see `_texts`). A union holds
+    ForbiddenError when someone may see a row they may not do that to: not when the
+    only rows others see are their own and owners may do it."""
+    node, edge, connection, ids = entity.node, entity.reads.edge, entity.what, _ids(rules)
     name, field = rules.spec.name, rules.spec.name[0].lower() + rules.spec.name[1:]
     to_node: Callable[[Any], Any] = node
     nested = (NotFoundError,) if ids else ()
