@@ -218,13 +218,15 @@ def _named(path: tuple[str, ...]) -> list[str]:
     return [to_camel_case(part) for part in path]
 
 
-def result_union(name: str, *members: Any, what: str) -> Any:
-    """A mutation's result: the union `name` of its success type and the errors it may
-    answer with (`what` names the mutations, "placeOrder")."""
-    union: Any = members[0]
-    for member in members[1:]:
-        union = union | member
-    return Annotated[union, strawberry.union(name, description=f"What {what} did.")]
+def result_union(success: type, *errors: type, what: str | None = None) -> Any:
+    """A mutation's result: the union of its success type `<Name>Success` and the errors
+    it may answer with, named `<Name>Result` and said to be what `name` did (or `what`)."""
+    name = success.__name__.removesuffix("Success")
+    union: Any = success
+    for error in errors:
+        union = union | error
+    said = what or name[0].lower() + name[1:]
+    return Annotated[union, strawberry.union(f"{name}Result", description=f"What {said} did.")]
 
 
 def error_members(result: Any) -> tuple[type[Error], ...]:

@@ -62,17 +62,14 @@ OrderTransitionSuccess = success_type(
     ("The order moved to its new status.", "The order as it is now."),
 )
 PlaceOrderResult = result_union(
-    "PlaceOrderResult",
     PlaceOrderSuccess,
     NotFoundError,
     ValidationError,
     InsufficientStockError,
     IdempotencyKeyReusedError,
     ForbiddenError,
-    what="placeOrder",
 )
 OrderTransitionResult = result_union(
-    "OrderTransitionResult",
     OrderTransitionSuccess,
     NotFoundError,
     ConflictError,

@@ -76,32 +76,18 @@ AdjustStockSuccess = success_type(
 
 
 CreateProductsResult = result_union(
-    "CreateProductsResult",
     CreateProductsSuccess,
     NotFoundError,
     ValidationError,
     AlreadyExistsError,
     IdempotencyKeyReusedError,
     ForbiddenError,
-    what="createProducts",
 )
 UpsertProductResult = result_union(
-    "UpsertProductResult",
-    UpsertProductSuccess,
-    NotFoundError,
-    ConflictError,
-    ValidationError,
-    ForbiddenError,
-    what="upsertProduct",
+    UpsertProductSuccess, NotFoundError, ConflictError, ValidationError, ForbiddenError
 )
 AdjustStockResult = result_union(
-    "AdjustStockResult",
-    AdjustStockSuccess,
-    NotFoundError,
-    InsufficientStockError,
-    ValidationError,
-    ForbiddenError,
-    what="adjustStock",
+    AdjustStockSuccess, NotFoundError, InsufficientStockError, ValidationError, ForbiddenError
 )
 
 

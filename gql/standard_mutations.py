@@ -134,13 +134,7 @@ def standard_fields(
         return () if own_only else (ForbiddenError,)
 
     unions = {
-        verb: result_union(
-            f"{verb}{name}Result",
-            made[verb],
-            *members,
-            *(() if verb == "Create" else forbidding(verb)),
-            what=f"{verb.lower()}{name}",
-        )
+        verb: result_union(made[verb], *members, *(() if verb == "Create" else forbidding(verb)))
         for verb, members in results.items()
     }
     Id = Annotated[strawberry.ID, strawberry.argument(description=f"The {field}'s id.")]
