@@ -8,7 +8,7 @@ from engine.compiled.fields import batched_field
 from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
-from gql.row_types import RowObject, document
+from gql.row_types import Document, document
 from gql.standard_mutations import standard_mutations
 from resolvers import categories
 from resolvers.context import RequestContext
@@ -21,7 +21,7 @@ async def _product_counts(ctx: RequestContext, parents: list[Category]) -> list[
 
 
 @document(description="A group of products in the catalogue.")
-class Category(RowObject[CategoryRow], Node):
+class Category(Document[CategoryRow], Node):
     name: str = strawberry.field(description="Unique name among live categories.")
     description: str | None = strawberry.field(description="Longer text about the category.")
 

@@ -10,7 +10,7 @@ from engine.compiled.fields import batched_field
 from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
-from gql.row_types import RowObject, document
+from gql.row_types import Document, document
 from gql.standard_mutations import standard_mutations
 from resolvers import customers
 from resolvers.context import RequestContext
@@ -27,7 +27,7 @@ async def _totals_spent(ctx: RequestContext, parents: list[Customer]) -> list[De
 
 
 @document(description="Someone who buys from the store.", they=True)
-class Customer(RowObject[CustomerRow], Node):
+class Customer(Document[CustomerRow], Node):
     email: str = strawberry.field(description="Email address, unique among live customers.")
     name: str = strawberry.field(description="Full name.")
 

@@ -17,7 +17,7 @@ from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node, register_node
 from gql.products import Product
-from gql.row_types import RowObject, document, row_type
+from gql.row_types import Document, RowObject, document, row_type
 from resolvers import customers, orders
 from resolvers.context import RequestContext
 from sql.orders import OrderLineRow, OrderRow
@@ -63,7 +63,7 @@ async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> l
     description="A customer's purchase of one or more products.",
     computed={"status": lambda row: OrderStatus(row.status)},
 )
-class Order(RowObject[OrderRow], Node):
+class Order(Document[OrderRow], Node):
     number: int = strawberry.field(description="Human-friendly order number, unique.")
     status: OrderStatus = strawberry.field(description="Where the order is in its life.")
     total: Decimal = strawberry.field(description="Sum of the lines' subtotals.")

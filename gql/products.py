@@ -13,7 +13,7 @@ from gql.entity_reads import EntityReads
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
-from gql.row_types import RowObject, document
+from gql.row_types import Document, document
 from resolvers import categories, products
 from resolvers.context import RequestContext
 from sql.products import ProductRow
@@ -25,7 +25,7 @@ async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Categ
 
 
 @document(description="Something the store sells.")
-class Product(RowObject[ProductRow], Node):
+class Product(Document[ProductRow], Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique among live products.")
     name: str = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="Longer text about the product.")

@@ -10,7 +10,7 @@ from gql.entity_reads import EntityReads
 from gql.generated import Part, attach, create_input, patch_input
 from gql.node import Node
 from gql.products import Product
-from gql.row_types import RowObject, document
+from gql.row_types import Document, document
 from gql.standard_mutations import standard_mutations
 from resolvers import reviews
 from resolvers.context import RequestContext
@@ -30,7 +30,7 @@ async def _authors(ctx: RequestContext, parents: list[Review]) -> list[Customer 
     description="A customer's rating of a product.",
     texts={"created_at": "When it was written.", "updated_at": "When it was last changed."},
 )
-class Review(RowObject[ReviewRow], Node):
+class Review(Document[ReviewRow], Node):
     rating: int = strawberry.field(description="From 1 (poor) to 5 (excellent).")
     title: str = strawberry.field(description="A line that sums it up.")
     body: str | None = strawberry.field(description="The review itself.")

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
@@ -33,6 +33,17 @@ class RowObject(Generic[RowT]):
         self.row = row
 
 
+class Document(RowObject[RowT]):
+    """The base of document types: the fields `document` declares, as type checkers see
+    them."""
+
+    if TYPE_CHECKING:
+        rev: int
+        created_at: datetime
+        updated_at: datetime
+        deleted_at: datetime | None
+
+
 def row_type(
     *, description: str, computed: Mapping[str, Callable[[Any], Any]] | None = None
 ) -> Callable[[type[T]], type[T]]:
@@ -49,8 +60,8 @@ def document(
     texts: Mapping[str, str] | None = None,
     computed: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Callable[[type[T]], type[T]]:
-    """`row_type` with a document's standard fields (`they`: say "they", not "it";
-    `texts` replaces their descriptions by Python name)."""
+    """`row_type` for a `Document` subclass, with a document's standard fields (`they`:
+    say "they", not "it"; `texts` replaces their descriptions by Python name)."""
     it = "they were" if they else "it was"
     standard = {
         "rev": (int, "Revision; every write bumps it by one."),
