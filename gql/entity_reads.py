@@ -9,6 +9,7 @@ import typing
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import ModuleType
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -106,20 +107,17 @@ class EntityReads:
         )
 
     def by_key(
-        self,
-        key: str,
-        lookup: Callable[..., Awaitable[Any]],
-        description: str,
-        *,
-        argument: str | None = None,
+        self, key: str, lookups: ModuleType, description: str, *, argument: str | None = None
     ) -> tuple[str, Any]:
         """The root field `x_by_<key>` reading one live object by a unique column, and its
-        name: `lookup(ctx, <key>=value)` finds the row; the argument is typed as the row
-        types the column, described by `argument` ("The category's name." by default)."""
+        name: the function of the same name in `lookups` (the entity's resolvers module,
+        looked up when called) finds the row; the argument is typed as the row types the
+        column, described by `argument` ("The category's name." by default)."""
         node, spec = self.node, self.reads.spec
+        name = f"{spec.name.lower()}_by_{key}"
 
         async def resolve(self: Any, info: Info, **given: Any) -> Any:
-            row = await lookup(info.context, **given)
+            row = await getattr(lookups, name)(info.context, **given)
             return None if row is None else node(row)
 
         text = argument or f"The {spec.name.lower()}'s {key}."
@@ -128,7 +126,7 @@ class EntityReads:
         field = strawberry.field(
             resolver=declared(resolve, arguments, node | None), description=description
         )
-        return f"{spec.name.lower()}_by_{key}", field
+        return name, field
 
     def queries(self, root: Any, *by_key: tuple[str, Any]) -> type:
         """`XQueries` to mix into `Query`: `x(id:)`, the fields `by_key` made, and the root

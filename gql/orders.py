@@ -133,7 +133,7 @@ OrderQueries = ORDERS.queries(
     "Live orders, a page at a time; by number by default.",
     ORDERS.by_key(
         "number",
-        orders.order_by_number,
+        orders,
         "A live order by its number; null when there is none.",
         argument="The order number.",
     ),
