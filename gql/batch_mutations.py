@@ -31,7 +31,7 @@ def batch_fields(
     input into changes by column (see `gql.standard_mutations`)."""
     name, rows = rules.spec.name, rules.spec.table
     plural = rows.capitalize()
-    to_node: Callable[[Any], Any] = node.from_row  # type: ignore[attr-defined]
+    to_node: Callable[[Any], Any] = node
     item = strawberry.input(
         type(
             f"Update{plural}Item",

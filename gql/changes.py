@@ -16,6 +16,7 @@ from uuid import UUID
 import strawberry
 
 from engine.node_ids import to_global_id, uuid_of
+from gql.generated import declared, made_type, one
 from gql.node import Node, node_of
 from gql.orders import Order
 from gql.products import Product
@@ -43,22 +44,29 @@ class ChangeKind(Enum):
 CURSOR = "Position of this event in the feed, opaque; later events have later cursors."
 
 
-@strawberry.type(description="A product was written.")
-class ProductChange:
-    cursor: str = strawberry.field(description=CURSOR)
-    kind: ChangeKind = strawberry.field(description="What the write did.")
-    product: Product | None = strawberry.field(
-        description="The product after the write; null when the viewer can no longer see it."
+def _change_of(node: type) -> Any:
+    """`<Node>Change`: one write of a document of `node`'s type."""
+    name = node.__name__
+    field = name.lower()
+    return made_type(
+        f"{name}Change",
+        {
+            "cursor": (str, strawberry.field(description=CURSOR)),
+            "kind": (ChangeKind, strawberry.field(description="What the write did.")),
+            field: (
+                node | None,
+                strawberry.field(
+                    description=f"The {field} after the write; null when the viewer can no "
+                    "longer see it."
+                ),
+            ),
+        },
+        description=f"{one(field).capitalize()} was written.",
     )
 
 
-@strawberry.type(description="An order was written.")
-class OrderChange:
-    cursor: str = strawberry.field(description=CURSOR)
-    kind: ChangeKind = strawberry.field(description="What the write did.")
-    order: Order | None = strawberry.field(
-        description="The order after the write; null when the viewer can no longer see it."
-    )
+_ONE_TYPE: dict[str, tuple[Any, type]] = {}
+"""The root fields that stream one type's changes: their payload type and the node's."""
 
 
 @strawberry.type(description="Any document was written.")
@@ -94,24 +102,22 @@ def interest(field: str, arguments: dict[str, Any]) -> Interest:
     """What the root field `field` (its response name resolved) with these arguments wants."""
     if field == "changes":
         return Interest(frozenset(SPECS))
-    type_name, table = ("Product", "products") if field == "productChanged" else ("Order", "orders")
+    type_name = _ONE_TYPE[field][1].__name__
+    (table,) = (t for t, spec in SPECS.items() if spec.name == type_name)
     given = arguments.get("id")
     target = None if given is None else (uuid_of(given, type_name=type_name) or NOTHING)
     return Interest(frozenset({table}), target)
 
 
-def payload(
-    field: str, event: ChangeEvent, cursor: str, row: Any, viewer: Viewer
-) -> ProductChange | OrderChange | Change:
+def payload(field: str, event: ChangeEvent, cursor: str, row: Any, viewer: Viewer) -> Any:
     """The root value one event gives the field, as this viewer may see it."""
     kind = ChangeKind(event.kind)
     visible = sees_row(viewer, row)
-    if field == "productChanged":
-        return ProductChange(
-            cursor=cursor, kind=kind, product=Product.from_row(row) if visible else None
+    if field in _ONE_TYPE:
+        change, node = _ONE_TYPE[field]
+        return change(
+            cursor=cursor, kind=kind, **{node.__name__.lower(): node(row) if visible else None}
         )
-    if field == "orderChanged":
-        return OrderChange(cursor=cursor, kind=kind, order=Order.from_row(row) if visible else None)
     return Change(
         cursor=cursor,
         kind=kind,
@@ -131,37 +137,43 @@ AFTER_ARGUMENT = (
 After = Annotated[str | None, strawberry.argument(description=AFTER_ARGUMENT)]
 
 
+def _changes_of(node: type, description: str) -> Any:
+    """The root field streaming the writes of one of `node`'s documents, or of all that
+    the viewer may see, as `<Node>Change`s."""
+    name = node.__name__.lower()
+    change = _change_of(node)
+    _ONE_TYPE[f"{name}Changed"] = (change, node)
+
+    async def subscribe(self: Any, info: Any, **_: Any) -> AsyncGenerator[Any, None]:
+        raise NotImplementedError("served by gql.subscriptions")
+        yield  # an async generator, as Strawberry requires of subscriptions
+
+    arguments = {
+        "id": (
+            Annotated[
+                strawberry.ID | None,
+                strawberry.argument(description=ID_ARGUMENT.format(name)),
+            ],
+            None,
+        ),
+        "after": (After, None),
+    }
+    returns = AsyncGenerator[change, None]  # type: ignore[valid-type]
+    resolver = declared(subscribe, arguments, returns)
+    return strawberry.subscription(resolver=resolver, description=description)
+
+
 @strawberry.type(
     description="Live changes, in commit order, each event once, over graphql-transport-ws "
     "on /graphql. A subscriber sees an event only if it could read the document with a query."
 )
 class Subscription:
-    @strawberry.subscription(description="Each write of one product, or of every product.")
-    async def product_changed(
-        self,
-        id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description=ID_ARGUMENT.format("product")),
-        ] = None,
-        after: After = None,
-    ) -> AsyncGenerator[ProductChange, None]:
-        raise NotImplementedError("served by gql.subscriptions")
-        yield  # an async generator, as Strawberry requires of subscriptions
-
-    @strawberry.subscription(
-        description="Each write of one order, or of every order the viewer may see (staff: "
-        "all; a customer: their own); status changes are UPDATED."
+    product_changed = _changes_of(Product, "Each write of one product, or of every product.")
+    order_changed = _changes_of(
+        Order,
+        "Each write of one order, or of every order the viewer may see (staff: all; a "
+        "customer: their own); status changes are UPDATED.",
     )
-    async def order_changed(
-        self,
-        id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description=ID_ARGUMENT.format("order")),
-        ] = None,
-        after: After = None,
-    ) -> AsyncGenerator[OrderChange, None]:
-        raise NotImplementedError("served by gql.subscriptions")
-        yield
 
     @strawberry.subscription(description="Every change the viewer may see, of any type.")
     async def changes(self, after: After = None) -> AsyncGenerator[Change, None]:

@@ -218,6 +218,17 @@ def _named(path: tuple[str, ...]) -> list[str]:
     return [to_camel_case(part) for part in path]
 
 
+def result_union(success: type, *errors: type, what: str | None = None) -> Any:
+    """A mutation's result: the union of its success type `<Name>Success` and the errors
+    it may answer with, named `<Name>Result` and said to be what `name` did (or `what`)."""
+    name = success.__name__.removesuffix("Success")
+    union: Any = success
+    for error in errors:
+        union = union | error
+    said = what or name[0].lower() + name[1:]
+    return Annotated[union, strawberry.union(f"{name}Result", description=f"What {said} did.")]
+
+
 def error_members(result: Any) -> tuple[type[Error], ...]:
     """The error types of a result union (`Annotated[A | B | ..., strawberry.union(...)]`)."""
     union = typing.get_args(result)[0]

@@ -20,73 +20,82 @@ NO_ROW = UUID(int=0)
 """What an id that names no row of the right type becomes: the nil uuid matches nothing."""
 
 
-def _d(text: str) -> Any:
-    return strawberry.field(default=None, description=text)
+EQUALITY = {
+    "eq": "Equal to.",
+    "neq": "Not equal to.",
+    "in_": "Equal to one of.",
+    "nin": "Equal to none of.",
+}
+RANGE = {
+    "lt": "Less than.",
+    "lte": "Less than or equal to.",
+    "gt": "Greater than.",
+    "gte": "Greater than or equal to.",
+}
+IS_NULL = {"is_null": "True: the field is null; false: it is not."}
 
 
-@strawberry.input(description="Conditions on a text field; all given ones must hold.")
-class StringFilter:
-    eq: str | None = _d("Equal to.")
-    neq: str | None = _d("Not equal to (null counts as not equal).")
-    in_: list[str] | None = strawberry.field(
-        default=None, name="in", description="Equal to one of."
-    )
-    nin: list[str] | None = _d("Equal to none of (null counts as none).")
-    contains: str | None = _d("Contains this text, ignoring case; `%` and `_` are literal.")
-    starts_with: str | None = _d("Starts with this text, ignoring case.")
-    ends_with: str | None = _d("Ends with this text, ignoring case.")
-    is_null: bool | None = _d("True: the field is null; false: it is not.")
+def scalar_filter(name: str, kind: Any, conditions: dict[str, str], *, description: str) -> Any:
+    """A filter input on values of `kind`: one optional field per condition (by Python
+    name, with its description); `in_`/`nin` take lists, `is_null` a Boolean."""
+    annotations: dict[str, Any] = {}
+    body: dict[str, Any] = {}
+    for condition, text in conditions.items():
+        annotations[condition] = (
+            list[kind] if condition in ("in_", "nin") else bool if condition == "is_null" else kind
+        ) | None
+        named = "in" if condition == "in_" else None
+        body[condition] = strawberry.field(default=None, name=named, description=text)
+    made = type(name, (), {**body, "__annotations__": annotations, "__module__": __name__})
+    return strawberry.input(made, description=description)
 
 
-@strawberry.input(description="Conditions on an integer field; all given ones must hold.")
-class IntFilter:
-    eq: int | None = _d("Equal to.")
-    neq: int | None = _d("Not equal to.")
-    in_: list[int] | None = strawberry.field(
-        default=None, name="in", description="Equal to one of."
-    )
-    nin: list[int] | None = _d("Equal to none of.")
-    lt: int | None = _d("Less than.")
-    lte: int | None = _d("Less than or equal to.")
-    gt: int | None = _d("Greater than.")
-    gte: int | None = _d("Greater than or equal to.")
-    is_null: bool | None = _d("True: the field is null; false: it is not.")
-
-
-@strawberry.input(description="Conditions on a decimal field; all given ones must hold.")
-class DecimalFilter:
-    eq: Decimal | None = _d("Equal to.")
-    neq: Decimal | None = _d("Not equal to.")
-    in_: list[Decimal] | None = strawberry.field(
-        default=None, name="in", description="Equal to one of."
-    )
-    nin: list[Decimal] | None = _d("Equal to none of.")
-    lt: Decimal | None = _d("Less than.")
-    lte: Decimal | None = _d("Less than or equal to.")
-    gt: Decimal | None = _d("Greater than.")
-    gte: Decimal | None = _d("Greater than or equal to.")
-    is_null: bool | None = _d("True: the field is null; false: it is not.")
-
-
-@strawberry.input(description="Conditions on a date-time field; all given ones must hold.")
-class DateTimeFilter:
-    eq: datetime | None = _d("At exactly this instant.")
-    neq: datetime | None = _d("Not at this instant.")
-    lt: datetime | None = _d("Before.")
-    lte: datetime | None = _d("At or before.")
-    gt: datetime | None = _d("After.")
-    gte: datetime | None = _d("At or after.")
-    is_null: bool | None = _d("True: the field is null; false: it is not.")
-
-
-@strawberry.input(description="Conditions on an id; ids of other types match nothing.")
-class IDFilter:
-    eq: strawberry.ID | None = _d("Equal to.")
-    neq: strawberry.ID | None = _d("Not equal to.")
-    in_: list[strawberry.ID] | None = strawberry.field(
-        default=None, name="in", description="Equal to one of."
-    )
-    nin: list[strawberry.ID] | None = _d("Equal to none of.")
+StringFilter = scalar_filter(
+    "StringFilter",
+    str,
+    EQUALITY
+    | {
+        "neq": "Not equal to (null counts as not equal).",
+        "nin": "Equal to none of (null counts as none).",
+        "contains": "Contains this text, ignoring case; `%` and `_` are literal.",
+        "starts_with": "Starts with this text, ignoring case.",
+        "ends_with": "Ends with this text, ignoring case.",
+    }
+    | IS_NULL,
+    description="Conditions on a text field; all given ones must hold.",
+)
+IntFilter = scalar_filter(
+    "IntFilter",
+    int,
+    EQUALITY | RANGE | IS_NULL,
+    description="Conditions on an integer field; all given ones must hold.",
+)
+DecimalFilter = scalar_filter(
+    "DecimalFilter",
+    Decimal,
+    EQUALITY | RANGE | IS_NULL,
+    description="Conditions on a decimal field; all given ones must hold.",
+)
+DateTimeFilter = scalar_filter(
+    "DateTimeFilter",
+    datetime,
+    {
+        "eq": "At exactly this instant.",
+        "neq": "Not at this instant.",
+        "lt": "Before.",
+        "lte": "At or before.",
+        "gt": "After.",
+        "gte": "At or after.",
+    }
+    | IS_NULL,
+    description="Conditions on a date-time field; all given ones must hold.",
+)
+IDFilter = scalar_filter(
+    "IDFilter",
+    strawberry.ID,
+    EQUALITY,
+    description="Conditions on an id; ids of other types match nothing.",
+)
 
 
 @strawberry.enum(description="Which way an ordering runs.")
@@ -131,7 +140,7 @@ def to_filter(value: Any) -> Any:
     return result
 
 
-def _id_filter(ids: IDFilter, node_type: str) -> dict[str, Any]:
+def _id_filter(ids: Any, node_type: str) -> dict[str, Any]:
     def decode(global_id: str) -> UUID:
         return uuid_of(global_id, type_name=node_type) or NO_ROW
 

@@ -13,7 +13,6 @@ zone), so every connection spells them alike:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +24,13 @@ from uuid import UUID
 import strawberry
 
 from engine.compiled.fields import batched_field
+from gql import generated
 from gql.aggregates import AggregateKind
 from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IntFilter, SortDirection
+from gql.generated import BARE, declared, made_type
 from gql.groups import GroupKind
+from gql.pagination import PAGE_ARGUMENTS, Connection, connection, connection_args
 from resolvers.context import RequestContext
 from resolvers.groups import group_rows
 from sql.aggregates import Measure
@@ -63,24 +65,6 @@ def _upper(name: str) -> str:
     return name.upper()
 
 
-_BARE = object()  # a field with an annotation and nothing else (no default)
-
-
-def _made(
-    name: str, fields: Mapping[str, tuple[Any, Any]], *, description: str, input: bool = False
-) -> Any:
-    """A Strawberry type (or input) named `name` with these (annotation, field) pairs; an
-    annotation None for resolver fields, a field `_BARE` for private ones."""
-    namespace: dict[str, Any] = {"__annotations__": {}}
-    for field_name, (annotation, made) in fields.items():
-        if annotation is not None:
-            namespace["__annotations__"][field_name] = annotation
-        if made is not _BARE:
-            namespace[field_name] = made
-    decorate = strawberry.input if input else strawberry.type
-    return decorate(type(name, (), namespace), description=description)
-
-
 def _enum(name: str, names: Iterable[str]) -> Any:
     """An Enum class whose members are these names, each its own value."""
     return Enum(name, {n: n for n in names})
@@ -88,16 +72,12 @@ def _enum(name: str, names: Iterable[str]) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class RowsOf:
-    """How a group shows its rows: the entity's connection (by its name in `module`,
-    where it is made after the groups), its ordering input and its objects."""
+    """How a group shows its rows: the entity's connection (by its name: it is made after
+    the groups, and bound in `gql.generated`), its ordering input and its objects."""
 
     connection: str
-    module: str
     order_by: Any
     to_node: Callable[[Any], Any]
-
-    def connection_class(self) -> Any:
-        return getattr(sys.modules[self.module], self.connection)
 
 
 def group_kind(
@@ -109,8 +89,6 @@ def group_kind(
     what: str,
     rows: RowsOf,
 ) -> GroupKind:
-    from gql.pagination import Connection  # pagination makes connections with groupBy
-
     timestamps = [name for name, c in measures.items() if c.kind is datetime]
     columns = {_upper(name): name for name in [*keys, *timestamps]}
     field_enum = strawberry.enum(
@@ -125,7 +103,7 @@ def group_kind(
         _enum(f"{entity}GroupSortField", targets),
         description=f"What groups of {what} can be ordered by: a key or a figure.",
     )
-    by_input = _made(
+    by_input = made_type(
         f"{entity}GroupBy",
         {
             "field": (field_enum, strawberry.field(description="The field to group by.")),
@@ -141,7 +119,7 @@ def group_kind(
         description=f"One key groups of {what} are made by.",
         input=True,
     )
-    order_input = _made(
+    order_input = made_type(
         f"{entity}GroupOrderBy",
         {
             "field": (sort_enum, strawberry.field(description="What to order by.")),
@@ -157,7 +135,7 @@ def group_kind(
     having = {"count": (IntFilter | None, strawberry.field(default=None, description="How many."))}
     for function, names in aggregate.columns.items():
         kinds = {c: Decimal if function == "avg" else measures[c].kind for c in names.values()}
-        part = _made(
+        part = made_type(
             f"{entity}{function.capitalize()}Filter",
             {
                 column: (
@@ -173,14 +151,14 @@ def group_kind(
             part | None,
             strawberry.field(default=None, description=f"Conditions on its {_NAMES[function]}."),
         )
-    having_input = _made(
+    having_input = made_type(
         f"{entity}AggregateFilter",
         having,
         description=f"Conditions on the figures of a group of {what}; all given ones must hold.",
         input=True,
     )
     key_fields: dict[str, tuple[Any, Any]] = {
-        "raw": (strawberry.Private[dict[str, Any]], _BARE),
+        "raw": (strawberry.Private[dict[str, Any]], BARE),
     }
     convert = {}
     for name, key in keys.items():
@@ -209,18 +187,18 @@ def group_kind(
                 "in the query's time zone.",
             ),
         )
-    key_type = _made(
+    key_type = made_type(
         f"{entity}GroupKey",
         key_fields,
         description=f"What the {what} of a group share; null for fields not grouped by.",
     )
     key_type.CONVERT = convert
-    group_type = _made(
+    group_type = made_type(
         f"{entity}Group",
         {
             "key": (key_type, strawberry.field(description="What the group's rows share.")),
-            "found": (strawberry.Private[Group], _BARE),
-            "source": (strawberry.Private[tuple[Any, Any]], _BARE),  # type: ignore[misc]
+            "found": (strawberry.Private[Group], BARE),
+            "source": (strawberry.Private[tuple[Any, Any]], BARE),  # type: ignore[misc]
             "aggregate": (
                 aggregate.object_type,
                 strawberry.field(description="Figures over the group's rows."),
@@ -258,36 +236,20 @@ def _loader(
 
 
 def _rows_field(rows: RowsOf, what: str) -> Any:
-    from gql.pagination import After, Before, First, Last, connection, connection_args
-
-    async def resolve(
-        self: Any,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: list[Any] | None = None,
-    ) -> Any:
-        args = connection_args(first, after, last, before, None, order_by, False, info)
+    async def resolve(self: Any, info: Info, **given: Any) -> Any:
         listing, plan = self.source
-        found = await group_rows(info.context, listing, plan, self.found, args)
-        return connection(found, rows.to_node, rows.connection_class())
+        found = await group_rows(
+            info.context, listing, plan, self.found, connection_args(given, info)
+        )
+        return connection(found, rows.to_node, getattr(generated, rows.connection))
 
-    resolve.__annotations__ = {
-        "info": Info,
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
-        "order_by": Annotated[
-            list[rows.order_by] | None,  # type: ignore[name-defined]
-            strawberry.argument(description="Ordering; the connection's when omitted."),
-        ],
-        "return": rows.connection,
-    }
-    resolve.__module__ = rows.module  # where the connection's name is found
+    order_by = Annotated[
+        list[rows.order_by] | None,  # type: ignore[name-defined]
+        strawberry.argument(description="Ordering; the connection's when omitted."),
+    ]
+    arguments = {**PAGE_ARGUMENTS, "order_by": (order_by, None)}
+    resolve.__module__ = generated.__name__  # where the connection's name is found
     return strawberry.field(
-        resolver=resolve,
+        resolver=declared(resolve, arguments, rows.connection),
         description=f"The group's {what}, a page at a time (its count is the group's).",
     )

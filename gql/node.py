@@ -17,6 +17,7 @@ import strawberry
 from engine.compiled.fields import batched_field
 from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
+from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 
@@ -43,26 +44,46 @@ def global_id_field(type_name: str) -> Any:
 
 Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
-_FROM_ROW: dict[type, Callable[[Any], Any]] = {}
+_OF_ROW: dict[type, Callable[[Any], Any]] = {}
 
 
-def register_node(type_name: str, fetch: Fetch, *, row_type: type, from_row: Any) -> None:
-    """`fetch(ctx, uuid)` returns the object as the viewer may see it, or None;
-    `from_row` turns a row of `row_type` into the object (a conflict shows the current one)."""
-    _FETCHERS[type_name] = fetch
-    _FROM_ROW[row_type] = from_row
+def register_node(node: type, row_type: type, fetch: Fetch) -> None:
+    """`fetch(ctx, uuid)` returns the `node` object as the viewer may see it, or None; a
+    row of `row_type` makes `node`'s object (a conflict shows the current one)."""
+    _FETCHERS[node.__name__] = fetch
+    _OF_ROW[row_type] = node
 
 
 def node_of(row: Any) -> Any:
     """The GraphQL object for a row of any registered type."""
-    return _FROM_ROW[type(row)](row)
+    return _OF_ROW[type(row)](row)
 
 
-async def resolve_node(ctx: RequestContext, global_id: str) -> Any:
+async def resolve_node(ctx: RequestContext, global_id: str, type_name: str | None = None) -> Any:
+    """The visible object a global id names (of `type_name` only, when given), or None."""
     decoded = from_global_id(global_id)
-    if decoded is None or decoded[0] not in _FETCHERS:
+    if decoded is None or decoded[0] not in _FETCHERS or type_name not in (None, decoded[0]):
         return None
     return await _FETCHERS[decoded[0]](ctx, decoded[1])
+
+
+def by_id_field(node: type) -> Any:
+    """The root field reading one live `node` by its global id (`product(id:)`)."""
+    name = node.__name__
+
+    async def resolve(self: Any, info: Info, id: str) -> Any:
+        return await resolve_node(info.context, id, name)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": Annotated[
+            strawberry.ID, strawberry.argument(description=f"Global id of {one(name)}.")
+        ],
+        "return": node | None,
+    }
+    return strawberry.field(
+        resolver=resolve, description=f"A live {name.lower()} by id; null when there is none."
+    )
 
 
 @strawberry.type

@@ -19,11 +19,13 @@ from gql.error_types import (
     NotFoundError,
     ValidationError,
     outcome,
+    result_union,
 )
 from gql.generated import Part
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.orders import Order, OrderLine, OrderQueries
-from gql.pagination import Edge, created, new_edge_description
+from gql.pagination import created
+from gql.standard_mutations import success_type
 from resolvers import orders
 from resolvers.context import RequestContext
 from sql.orders import OrderRow
@@ -46,51 +48,61 @@ class PlaceOrderInput:
     )
 
 
-@strawberry.type(description="The order was placed and its stock taken.")
-class PlaceOrderSuccess:
-    order: Order = strawberry.field(description="The new order, PENDING.")
-    order_edge: Edge[Order] = strawberry.field(description=new_edge_description("orders"))
-
-
-@strawberry.type(description="The order moved to its new status.")
-class OrderTransitionSuccess:
-    order: Order = strawberry.field(description="The order as it is now.")
-
-
-PlaceOrderResult = Annotated[
-    PlaceOrderSuccess
-    | NotFoundError
-    | ValidationError
-    | InsufficientStockError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("PlaceOrderResult", description="What placeOrder did."),
-]
-OrderTransitionResult = Annotated[
-    OrderTransitionSuccess
-    | NotFoundError
-    | ConflictError
-    | InvalidTransitionError
-    | ForbiddenError,
-    strawberry.union(
-        "OrderTransitionResult", description="What payOrder, shipOrder or cancelOrder did."
-    ),
-]
+PlaceOrderSuccess = success_type(
+    "PlaceOrderSuccess",
+    "order",
+    Order,
+    ("The order was placed and its stock taken.", "The new order, PENDING."),
+    "orders",
+)
+OrderTransitionSuccess = success_type(
+    "OrderTransitionSuccess",
+    "order",
+    Order,
+    ("The order moved to its new status.", "The order as it is now."),
+)
+PlaceOrderResult = result_union(
+    PlaceOrderSuccess,
+    NotFoundError,
+    ValidationError,
+    InsufficientStockError,
+    IdempotencyKeyReusedError,
+    ForbiddenError,
+)
+OrderTransitionResult = result_union(
+    OrderTransitionSuccess,
+    NotFoundError,
+    ConflictError,
+    InvalidTransitionError,
+    ForbiddenError,
+    what="payOrder, shipOrder or cancelOrder",
+)
 
 OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order's id.")]
 Move = Callable[..., Awaitable[OrderRow]]
 
 
-async def _transition(info: Info, move: Move, *, id: str, rev: int) -> Any:
-    async def work() -> OrderRow:
-        uuid = target(id, type_name="Order")
-        return await move(info.context.unit_of_work(), id=uuid, rev=rev)
+def _transition(move: Move, description: str) -> Any:
+    """A mutation moving an order to another status, at the revision the client saw."""
 
-    return await outcome(
-        work(),
-        lambda row: OrderTransitionSuccess(order=Order.from_row(row)),
-        result=OrderTransitionResult,
-    )
+    async def resolve(self: Any, info: Info, id: str, rev: int) -> Any:
+        async def work() -> OrderRow:
+            uuid = target(id, type_name="Order")
+            return await move(info.context.unit_of_work(), id=uuid, rev=rev)
+
+        return await outcome(
+            work(),
+            lambda row: OrderTransitionSuccess(order=Order(row)),
+            result=OrderTransitionResult,
+        )
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": OrderId,
+        "rev": Rev,
+        "return": OrderTransitionResult,
+    }
+    return strawberry.mutation(resolver=resolve, description=description)
 
 
 def _place(
@@ -120,38 +132,24 @@ class OrderMutations:
         info: Info,
         input: Annotated[PlaceOrderInput, strawberry.argument(description="The order.")],
         idempotency_key: IdempotencyKey = None,
-    ) -> PlaceOrderResult:
+    ) -> PlaceOrderResult:  # type: ignore[valid-type]
         return await outcome(
             _place(info.context, input, idempotency_key),
             lambda row: created(
                 PlaceOrderSuccess,
                 "order",
-                Order.from_row(row),
+                Order(row),
                 orders.READS.edge(info.context, row),
             ),
             result=PlaceOrderResult,
         )
 
-    @strawberry.mutation(description="Record the payment of a PENDING order.")
-    async def pay_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
-        return await _transition(info, orders.pay_order, id=id, rev=rev)
-
-    @strawberry.mutation(description="Ship a PAID order.")
-    async def ship_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
-        return await _transition(info, orders.ship_order, id=id, rev=rev)
-
-    @strawberry.mutation(
-        description="Cancel a PENDING or PAID order and put its units back into stock."
+    pay_order = _transition(orders.pay_order, "Record the payment of a PENDING order.")
+    ship_order = _transition(orders.ship_order, "Ship a PAID order.")
+    cancel_order = _transition(
+        orders.cancel_order,
+        "Cancel a PENDING or PAID order and put its units back into stock.",
     )
-    async def cancel_order(self, info: Info, id: OrderId, rev: Rev) -> OrderTransitionResult:
-        return await _transition(info, orders.cancel_order, id=id, rev=rev)
 
 
-PART = Part(
-    OrderQueries,
-    OrderMutations,
-    (
-        Order,
-        OrderLine,
-    ),
-)
+PART = Part(OrderQueries, OrderMutations, (Order, OrderLine))

@@ -8,7 +8,7 @@ Each entity's connection (`connection_type`) is `Connection[Product]` with the e
 from __future__ import annotations
 
 import types
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -18,6 +18,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from engine.compiled.fields import batched_field
 from gql.context import Info
 from gql.filters import NullsOrder, SortDirection, orderings, to_filter
+from gql.generated import REQUIRED, declared, made_type
 from gql.groups import GroupKind
 from resolvers.connections import ConnectionArgs, Listing, Page, PageArgs
 from resolvers.context import RequestContext
@@ -96,6 +97,10 @@ Before = Annotated[
 ]
 
 
+PAGE_ARGUMENTS = {"first": (First, None), "after": (After, None), "last": (Last, None)}
+PAGE_ARGUMENTS["before"] = (Before, None)
+"""A page's arguments, as every paginated field declares them (see `declared`)."""
+
 IncludeDeleted = Annotated[
     bool,
     strawberry.argument(
@@ -104,21 +109,23 @@ IncludeDeleted = Annotated[
 ]
 
 
-def connection_args(
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    filter: Any,
-    order_by: Any,
-    include_deleted: bool = False,
-    info: Info | None = None,
-) -> ConnectionArgs:
+def page_args(given: Mapping[str, Any]) -> PageArgs:
+    """The page a field's arguments (by Python name) ask for."""
+    return PageArgs(
+        first=given.get("first"),
+        after=given.get("after"),
+        last=given.get("last"),
+        before=given.get("before"),
+    )
+
+
+def connection_args(given: Mapping[str, Any], info: Info | None = None) -> ConnectionArgs:
+    """What a connection field's arguments (by Python name) ask for."""
     return ConnectionArgs(
-        page=PageArgs(first=first, after=after, last=last, before=before),
-        filter=to_filter(filter),
-        order_by=orderings(order_by),
-        include_deleted=include_deleted,
+        page=page_args(given),
+        filter=to_filter(given.get("filter")),
+        order_by=orderings(given.get("order_by")),
+        include_deleted=given.get("include_deleted", False),
         read_rows=info is None or _reads_rows(info),
     )
 
@@ -156,58 +163,56 @@ def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> A
     async def resolve(self: Connection[Any], info: Info) -> Any:
         return await aggregate.resolve(self.aggregates, info)
 
-    async def group_by(
-        self: Connection[Any],
-        info: Info,
-        by: list[Any],
-        time_zone: str = "UTC",
-        having: Any = None,
-        order_by: list[Any] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Any:
-        page = PageArgs(first=first, after=after, last=last, before=before)
+    async def group_by(self: Connection[Any], info: Info, **given: Any) -> Any:
         return await groups.resolve(
             info.context,
             self.listing,
             info.selected_fields,
-            by=by,
-            time_zone=time_zone,
-            having=having,
-            order_by=order_by,
-            page=page,
+            by=given["by"],
+            time_zone=given["time_zone"],
+            having=given.get("having"),
+            order_by=given.get("order_by"),
+            page=page_args(given),
         )
 
     resolve.__annotations__ = {"info": Info, "return": aggregate.object_type}
-    group_by.__annotations__ = {
-        "info": Info,
-        "by": Annotated[
-            list[groups.by_input],  # type: ignore[name-defined]
-            strawberry.argument(description="The keys groups are made by, in this order."),
-        ],
-        "time_zone": Annotated[
-            str,
-            strawberry.argument(
-                description="IANA time zone (e.g. Europe/Paris) that time buckets follow, "
-                "and that their instants are shown in; UTC by default."
-            ),
-        ],
-        "having": Annotated[
-            groups.having_input | None,
-            strawberry.argument(description="Only groups whose figures match this."),
-        ],
-        "order_by": Annotated[
-            list[groups.order_input] | None,  # type: ignore[name-defined]
-            strawberry.argument(description="Ordering of the groups; by their keys when omitted."),
-        ],
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
-        "return": groups.connection_type,
+    arguments = {
+        "by": (
+            Annotated[
+                list[groups.by_input],  # type: ignore[name-defined]
+                strawberry.argument(description="The keys groups are made by, in this order."),
+            ],
+            REQUIRED,
+        ),
+        "time_zone": (
+            Annotated[
+                str,
+                strawberry.argument(
+                    description="IANA time zone (e.g. Europe/Paris) that time buckets follow, "
+                    "and that their instants are shown in; UTC by default."
+                ),
+            ],
+            "UTC",
+        ),
+        "having": (
+            Annotated[
+                groups.having_input | None,
+                strawberry.argument(description="Only groups whose figures match this."),
+            ],
+            None,
+        ),
+        "order_by": (
+            Annotated[
+                list[groups.order_input] | None,  # type: ignore[name-defined]
+                strawberry.argument(
+                    description="Ordering of the groups; by their keys when omitted."
+                ),
+            ],
+            None,
+        ),
+        **PAGE_ARGUMENTS,
     }
+    declared(group_by, arguments, groups.connection_type)
     namespace = {
         "aggregate": strawberry.field(
             resolver=resolve,
@@ -254,77 +259,21 @@ def connection(
     return made
 
 
-Listing_ = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[Any]]]
-
-
 def order_by_input(name: str, sort_field: type[Enum], *, what: str) -> Any:
     """The `XOrderBy` input of a connection: a sort field, a direction, nulls placement."""
-    namespace = {
-        "__annotations__": {
-            "field": sort_field,
-            "direction": SortDirection,
-            "nulls": NullsOrder | None,
-        },
-        "field": strawberry.field(description="What to order by."),
-        "direction": strawberry.field(
-            default=SortDirection.ASC, description="Ascending (default) or descending."
+    fields = {
+        "field": (sort_field, strawberry.field(description="What to order by.")),
+        "direction": (
+            SortDirection,
+            strawberry.field(
+                default=SortDirection.ASC, description="Ascending (default) or descending."
+            ),
         ),
-        "nulls": strawberry.field(
-            default=None, description="Where nulls go; the database default when omitted."
+        "nulls": (
+            NullsOrder | None,
+            strawberry.field(
+                default=None, description="Where nulls go; the database default when omitted."
+            ),
         ),
     }
-    return strawberry.input(type(name, (), namespace), description=f"One step of {what} ordering.")
-
-
-def connection_field(
-    *,
-    connection_type: Any,
-    of: Callable[[], Any],
-    filter: Any,
-    order_by: Any,
-    listing: Listing_,
-    to_node: Callable[[Any], Any],
-    description: str,
-    what: str,
-    default_order: str,
-) -> Any:
-    """A connection field with the standard arguments, for a root query (`parent` is
-    None) or a nested one (`parent` is the parent's row).
-
-    `connection_type`, `filter` and `order_by` may be lazy references (then `of` returns
-    the connection's class when first called); the argument list is built once here
-    instead of being repeated in every entity.
-    """
-
-    async def resolve(
-        self: Any,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Any = None,
-        order_by: Any = None,
-        include_deleted: bool = False,
-    ) -> Any:
-        args = connection_args(first, after, last, before, filter, order_by, include_deleted, info)
-        parent = getattr(self, "row", None)
-        return connection(await listing(info.context, parent, args), to_node, of())
-
-    resolve.__annotations__ = {
-        "info": Info,
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
-        "filter": Annotated[
-            filter | None, strawberry.argument(description=f"Only {what} matching this.")
-        ],
-        "order_by": Annotated[
-            list[order_by] | None,
-            strawberry.argument(description=f"Ordering; by {default_order} when omitted."),
-        ],
-        "include_deleted": IncludeDeleted,
-        "return": connection_type,
-    }
-    return strawberry.field(resolver=resolve, description=description)
+    return made_type(name, fields, description=f"One step of {what} ordering.", input=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
@@ -18,57 +17,38 @@ from gql.error_types import (
     NotFoundError,
     ValidationError,
     outcome,
+    result_union,
 )
-from gql.generated import Part
+from gql.generated import Part, create_input, patch_input
 from gql.inputs import IdempotencyKey, provided, target
 from gql.pagination import Edge, new_edge_description
-from gql.products import Product, ProductQueries
-from gql.standard_mutations import batch_of, standard_fields
+from gql.products import PRODUCTS, Product, ProductQueries
+from gql.standard_mutations import batch_of, standard_fields, success_type
 from resolvers import product_mutations as writes
 from resolvers.context import RequestContext
 from resolvers.products import READS as PRODUCT_READS
-from sql.products import ProductRow
+from sql.products import PRODUCT, ProductRow
 
-
-@strawberry.input(description="A new product.")
-class CreateProductInput:
-    sku: str = strawberry.field(
-        description='Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.'
-    )
-    name: str = strawberry.field(description="Display name, 1-200 characters.")
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
-    )
-    price: Decimal = strawberry.field(description="Unit price, 0-1,000,000, at most 2 decimals.")
-    stock: int | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted "
-        "keeps an existing product's stock).",
-    )
-    category_id: strawberry.ID = strawberry.field(description="The id of a live Category.")
-
-
-@strawberry.input(description="Changes to a product: omitted fields stay as they are.")
-class ProductPatch:
-    sku: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new sku (null is not allowed)."
-    )
-    name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new name (null is not allowed)."
-    )
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new description; null clears it."
-    )
-    price: Decimal | None = strawberry.field(
-        default=strawberry.UNSET, description="A new price (null is not allowed)."
-    )
-    stock: int | None = strawberry.field(
-        default=strawberry.UNSET, description="A new stock level (null is not allowed)."
-    )
-    category_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Move it to this live Category (null is not allowed)."
-    )
+CreateProductInput = create_input(
+    PRODUCT,
+    {
+        "sku": 'Stock keeping unit: 3-32 of A-Z, 0-9 and "-", unique among live products.',
+        "name": "Display name, 1-200 characters.",
+        "description": "Up to 10,000 characters. In upsertProduct, omitted keeps the current one.",
+        "price": "Unit price, 0-1,000,000, at most 2 decimals.",
+        "stock": "Units on hand, at least 0; 0 when omitted (in upsertProduct, omitted keeps an "
+        "existing product's stock).",
+        "category_id": "The id of a live Category.",
+    },
+    optional=("stock",),
+)
+ProductPatch = patch_input(
+    PRODUCT,
+    {
+        "stock": "A new stock level (null is not allowed).",
+        "category_id": "Move it to this live Category (null is not allowed).",
+    },
+)
 
 
 @strawberry.type(description="Every product of the batch was created.")
@@ -87,32 +67,35 @@ class UpsertProductSuccess:
     product_edge: Edge[Product] = strawberry.field(description=new_edge_description("products"))
 
 
-@strawberry.type(description="The stock was adjusted.")
-class AdjustStockSuccess:
-    product: Product = strawberry.field(description="The product with its new stock.")
+AdjustStockSuccess = success_type(
+    "AdjustStockSuccess",
+    "product",
+    Product,
+    ("The stock was adjusted.", "The product with its new stock."),
+)
 
 
-CreateProductsResult = Annotated[
-    CreateProductsSuccess
-    | NotFoundError
-    | ValidationError
-    | AlreadyExistsError
-    | IdempotencyKeyReusedError
-    | ForbiddenError,
-    strawberry.union("CreateProductsResult", description="What createProducts did."),
-]
-UpsertProductResult = Annotated[
-    UpsertProductSuccess | NotFoundError | ConflictError | ValidationError | ForbiddenError,
-    strawberry.union("UpsertProductResult", description="What upsertProduct did."),
-]
-AdjustStockResult = Annotated[
-    AdjustStockSuccess | NotFoundError | InsufficientStockError | ValidationError | ForbiddenError,
-    strawberry.union("AdjustStockResult", description="What adjustStock did."),
-]
+CreateProductsResult = result_union(
+    CreateProductsSuccess,
+    NotFoundError,
+    ValidationError,
+    AlreadyExistsError,
+    IdempotencyKeyReusedError,
+    ForbiddenError,
+)
+UpsertProductResult = result_union(
+    UpsertProductSuccess, NotFoundError, ConflictError, ValidationError, ForbiddenError
+)
+AdjustStockResult = result_union(
+    AdjustStockSuccess, NotFoundError, InsufficientStockError, ValidationError, ForbiddenError
+)
 
 
 ProductId = Annotated[strawberry.ID, strawberry.argument(description="The product's id.")]
-NewProduct = Annotated[CreateProductInput, strawberry.argument(description="The product.")]
+NewProduct = Annotated[
+    CreateProductInput,  # type: ignore[valid-type]  # a generated input
+    strawberry.argument(description="The product."),
+]
 
 
 def _arguments(value: Any) -> dict[str, Any]:
@@ -122,7 +105,7 @@ def _arguments(value: Any) -> dict[str, Any]:
 
 
 def _product(success: Callable[..., Any]) -> Callable[[ProductRow], Any]:
-    return lambda row: success(product=Product.from_row(row))
+    return lambda row: success(product=Product(row))
 
 
 def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
@@ -130,13 +113,10 @@ def _edge(ctx: RequestContext, product: Product) -> Edge[Product]:
 
 
 STANDARD = standard_fields(
-    Product,
+    PRODUCTS,
     writes.RULES,
     create_input=CreateProductInput,
     patch_input=ProductPatch,
-    edge=PRODUCT_READS.edge,
-    connection="products",
-    ids={"category_id": "Category"},
     texts={
         "Create": "Create a product in a live category.",
         "Delete": "Soft-delete a product; order lines keep showing it.",
@@ -145,7 +125,7 @@ STANDARD = standard_fields(
     },
 )
 
-BATCH = batch_of(Product, writes.RULES, patch_input=ProductPatch, ids={"category_id": "Category"})
+BATCH = batch_of(PRODUCTS, writes.RULES, patch_input=ProductPatch)
 
 
 @strawberry.type
@@ -159,11 +139,11 @@ class ProductMutations:
         self,
         info: Info,
         inputs: Annotated[
-            list[CreateProductInput],
+            list[CreateProductInput],  # type: ignore[valid-type]  # a generated input
             strawberry.argument(description=f"The products, 1 to {writes.MAX_BATCH}."),
         ],
         idempotency_key: IdempotencyKey = None,
-    ) -> CreateProductsResult:
+    ) -> CreateProductsResult:  # type: ignore[valid-type]
         async def work() -> list[ProductRow]:
             return await writes.create_products(
                 info.context.unit_of_work(),
@@ -172,7 +152,7 @@ class ProductMutations:
             )
 
         def success(rows: list[ProductRow]) -> CreateProductsSuccess:
-            made = [Product.from_row(row) for row in rows]
+            made = [Product(row) for row in rows]
             edges = [_edge(info.context, product) for product in made]
             return CreateProductsSuccess(products=made, product_edges=edges)
 
@@ -191,14 +171,14 @@ class ProductMutations:
                 description="When given, an existing product is only updated at this revision."
             ),
         ] = None,
-    ) -> UpsertProductResult:
+    ) -> UpsertProductResult:  # type: ignore[valid-type]
         async def work() -> writes.Upserted:
             return await writes.upsert_product(
                 info.context.unit_of_work(), input=_arguments(input), rev=rev
             )
 
         def success(done: writes.Upserted) -> UpsertProductSuccess:
-            product = Product.from_row(done.row)
+            product = Product(done.row)
             return UpsertProductSuccess(
                 product=product, created=done.created, product_edge=_edge(info.context, product)
             )
@@ -216,7 +196,7 @@ class ProductMutations:
         info: Info,
         id: ProductId,
         delta: Annotated[int, strawberry.argument(description="Units to add; negative removes.")],
-    ) -> AdjustStockResult:
+    ) -> AdjustStockResult:  # type: ignore[valid-type]
         async def work() -> ProductRow:
             uuid = target(id, type_name="Product")
             return await writes.adjust_stock(info.context.unit_of_work(), id=uuid, delta=delta)

@@ -13,8 +13,8 @@ from gql.generated import Part
 from gql.node import Node, NodeQueries
 
 ENTITIES = (
-    "gql.customer_mutations",
-    "gql.category_mutations",
+    "gql.customers",
+    "gql.categories",
     "gql.product_mutations",
     "gql.order_mutations",
     "gql.reviews",

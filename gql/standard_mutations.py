@@ -11,6 +11,7 @@ import strawberry
 
 from gql.batch_mutations import batch_fields
 from gql.context import Info
+from gql.entity_reads import EntityReads
 from gql.error_types import (
     AlreadyExistsError,
     ConflictError,
@@ -20,12 +21,11 @@ from gql.error_types import (
     ReferencedError,
     ValidationError,
     outcome,
+    result_union,
 )
 from gql.inputs import IdempotencyKey, Rev, provided, target
 from gql.pagination import Edge, created, new_edge_description
 from resolvers import crud
-from resolvers.connections import Page
-from resolvers.context import RequestContext
 
 
 def _texts(field: str, given: Mapping[str, str]) -> dict[str, str]:
@@ -47,9 +47,11 @@ def _texts(field: str, given: Mapping[str, str]) -> dict[str, str]:
     } | dict(given)
 
 
-def _success(
+def success_type(
     name: str, field: str, node: type, texts: tuple[str, str], edge_of: str | None = None
 ) -> Any:
+    """A mutation's success: `node` under `field`, and for a create its edge in the root
+    connection `edge_of` under `<field>_edge`; `texts` describe the type and the field."""
     annotations: dict[str, Any] = {field: node}
     body: dict[str, Any] = {field: strawberry.field(description=texts[1])}
     if edge_of is not None:
@@ -59,25 +61,23 @@ def _success(
     return strawberry.type(type(name, (), body), description=texts[0])
 
 
-def _union(name: str, members: tuple[Any, ...], what: str) -> Any:
-    union: Any = members[0]
-    for member in members[1:]:
-        union = union | member
-    return Annotated[union, strawberry.union(name, description=f"What {what} did.")]
-
-
-def standard_mutations(node: type, rules: crud.Rules[Any], **options: Any) -> type:
-    """`node`'s four mutations and its two batch ones as one Strawberry type to mix into
-    `Mutation` (see `standard_fields` for the options)."""
-    fields = standard_fields(node, rules, **options) | batch_of(node, rules, **options)
+def standard_mutations(entity: EntityReads, rules: crud.Rules[Any], **options: Any) -> type:
+    """The entity's four mutations and its two batch ones as one Strawberry type to mix
+    into `Mutation` (see `standard_fields` for the options)."""
+    fields = standard_fields(entity, rules, **options) | batch_of(entity, rules, **options)
     return strawberry.type(type(f"{rules.spec.name}Mutations", (), fields))
 
 
-def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, Any]:
+def _ids(rules: crud.Rules[Any]) -> dict[str, str]:
+    """The input fields holding global ids, and the type each must be of: the references."""
+    return dict(rules.spec.references)
+
+
+def batch_of(entity: EntityReads, rules: crud.Rules[Any], **options: Any) -> dict[str, Any]:
     """`update<Rows>` and `delete<Rows>` with the options `standard_fields` takes."""
-    ids = options.get("ids")
+    ids = _ids(rules)
     return batch_fields(
-        node,
+        entity.node,
         rules,
         patch_input=options["patch_input"],
         columns_of=lambda value: provided(value, ids=ids),
@@ -85,29 +85,27 @@ def batch_of(node: type, rules: crud.Rules[Any], **options: Any) -> dict[str, An
 
 
 def standard_fields(
-    node: type,
+    entity: EntityReads,
     rules: crud.Rules[Any],
     *,
     create_input: type,
     patch_input: type,
-    edge: Callable[[RequestContext, Any], Page[Any]],
-    connection: str,
-    ids: dict[str, str] | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`node`'s four mutation fields by Python name (`create_<node>`, ...), for a class
-    that declares them among bespoke ones in its own order. `edge` places
-    a new row in the root connection `connection`; `ids` names the input fields holding
-    global ids and the types they must be of; `texts` overrides descriptions (see
-    `_texts`). A union holds ForbiddenError when someone may see a row they may not do
-    that to: not when the only rows others see are their own and owners may do it."""
+    """The entity's four mutation fields by Python name (`create_<node>`, ...), for a
+    class that declares them among bespoke ones in its own order. A create answers with
+    the new row's edge in the root connection; input fields that reference other rows
+    take their global ids; `texts` overrides descriptions (see `_texts`). A union holds
+    ForbiddenError when someone may see a row they may not do that to: not when the
+    only rows others see are their own and owners may do it."""
+    node, edge, connection, ids = entity.node, entity.reads.edge, entity.what, _ids(rules)
     name, field = rules.spec.name, rules.spec.name[0].lower() + rules.spec.name[1:]
-    to_node: Callable[[Any], Any] = node.from_row  # type: ignore[attr-defined]
+    to_node: Callable[[Any], Any] = node
     nested = (NotFoundError,) if ids else ()
     referenced = (ReferencedError,) if rules.after_delete is not None else ()
     say = _texts(field, texts or {})
     made = {
-        verb: _success(
+        verb: success_type(
             f"{verb}{name}Success",
             field,
             node,
@@ -136,11 +134,7 @@ def standard_fields(
         return () if own_only else (ForbiddenError,)
 
     unions = {
-        verb: _union(
-            f"{verb}{name}Result",
-            (made[verb], *members, *(() if verb == "Create" else forbidding(verb))),
-            f"{verb.lower()}{name}",
-        )
+        verb: result_union(made[verb], *members, *(() if verb == "Create" else forbidding(verb)))
         for verb, members in results.items()
     }
     Id = Annotated[strawberry.ID, strawberry.argument(description=f"The {field}'s id.")]
