@@ -80,13 +80,49 @@ def row_constructor(cls: type[T], **convert: Callable[[Any], Any]) -> Callable[[
     """`cls`'s object over a row: its plain fields read off the row by name, through
     `convert[name]` where given (an enum from its text). Written out and compiled once
     per type, so it costs what a hand-written one does (objects are made a page at a time
-    on the read path)."""
-    arguments = "".join(
-        f"{name}=convert_{name}(row.{name}), " if name in convert else f"{name}=row.{name}, "
-        for name in row_fields(cls)
+    on the read path). A row read without some fields (`sql.rows.row_maker`) makes an
+    object without them: reading one raises, as on the row."""
+    names = row_fields(cls)
+    narrow: dict[frozenset[str], Callable[[Any], T]] = {}
+
+    def narrowed(row: Any) -> T:
+        omitted: frozenset[str] = row.__omitted__
+        made = narrow.get(omitted)
+        if made is None:
+            kept = [name for name in names if name not in omitted]
+            made = narrow[omitted] = _written(
+                cls,
+                "    made = new(cls)\n"
+                + "".join(f"    made.{name} = {_read(name, convert)}\n" for name in kept)
+                + "    made.row = row\n    return made",
+                convert,
+            )
+        return made(row)
+
+    arguments = "".join(f"{name}={_read(name, convert)}, " for name in names)
+    return _written(
+        cls,
+        f"    if row.__omitted__:\n        return narrowed(row)\n"
+        f"    return cls({arguments}row=row)",
+        convert,
+        narrowed=narrowed,
     )
-    namespace: dict[str, Any] = {"cls": cls, **{f"convert_{k}": v for k, v in convert.items()}}
-    exec(f"def from_row(row):\n    return cls({arguments}row=row)", namespace)  # noqa: S102
+
+
+def _read(name: str, convert: dict[str, Callable[[Any], Any]]) -> str:
+    return f"convert_{name}(row.{name})" if name in convert else f"row.{name}"
+
+
+def _written(
+    cls: type[T], body: str, convert: dict[str, Callable[[Any], Any]], **more: Any
+) -> Callable[[Any], T]:
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "new": object.__new__,
+        **{f"convert_{k}": v for k, v in convert.items()},
+        **more,
+    }
+    exec(f"def from_row(row):\n{body}", namespace)  # noqa: S102
     made: Callable[[Any], T] = namespace["from_row"]
     return made
 

@@ -8,17 +8,21 @@ whatever the number of ids.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import nullcontext
+from functools import partial
+from types import MappingProxyType
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 
-from engine.compiled.fields import batched_field
+from engine.compiled.fields import Narrowing, batched_field, narrow_reads_with
 from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
+from sql.rows import leavable, leaving_out
 
 MAX_NODES = 100
 
@@ -44,6 +48,7 @@ def global_id_field(type_name: str) -> Any:
 Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
 _FROM_ROW: dict[type, Callable[[Any], Any]] = {}
+_ROW_TYPES: dict[str, type] = {}
 
 
 def register_node(type_name: str, fetch: Fetch, *, row_type: type, from_row: Any) -> None:
@@ -51,6 +56,22 @@ def register_node(type_name: str, fetch: Fetch, *, row_type: type, from_row: Any
     `from_row` turns a row of `row_type` into the object (a conflict shows the current one)."""
     _FETCHERS[type_name] = fetch
     _FROM_ROW[row_type] = from_row
+    _ROW_TYPES[type_name] = row_type
+
+
+def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
+    """While a compiled plan runs, rows of the types it selects are read without the
+    timestamps it does not ask for (`sql.rows.leavable`): their objects' fields are the
+    rows' fields by name."""
+    omitted = {}
+    for type_name, names in reads.items():
+        row_type = _ROW_TYPES.get(type_name)
+        if row_type is not None and (left := leavable(row_type) - names):
+            omitted[row_type] = left
+    return partial(leaving_out, MappingProxyType(omitted)) if omitted else nullcontext
+
+
+narrow_reads_with(_narrowing)
 
 
 def node_of(row: Any) -> Any:

@@ -301,6 +301,15 @@ class PageSpec:
     only that customer's (the nil uuid: none)."""
     include_deleted: bool = False
     """Soft-deleted rows too (staff asking for them); live rows only otherwise."""
+    omit: frozenset[str] = frozenset()
+    """Fields the rows leave out (`sql.rows.leavable`)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the page selects."""
+        if not self.omit:
+            return self.entity.columns
+        return tuple(c for c in self.entity.columns if c not in self.omit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +357,7 @@ def nested_page_statement(spec: PageSpec, *, parent_key: str) -> Statement:
 def page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | None) -> str:
     entity = spec.entity
     render = _renderer(spec, alias=alias, first_arg=len(params.values) - len(spec.args) + 1)
-    selected = ", ".join(f"{alias}.{c}" for c in entity.columns)
+    selected = ", ".join(f"{alias}.{c}" for c in spec.columns)
     sort_refs = [render(key.expression) for key in spec.order]
     sorts = ", ".join(f"{ref} AS sort{i}" for i, ref in enumerate(sort_refs))
     conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
@@ -420,7 +429,7 @@ def _past(
 
 def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPage:
     """Separates a page statement's rows into records, sort values and the two flags."""
-    width = len(spec.entity.columns)
+    width = len(spec.columns)
     keys = len(spec.order)
     ahead = [r for r in records if not r[-1]]
     kept = ahead[: spec.limit]
