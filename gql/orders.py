@@ -86,6 +86,11 @@ async def _orders_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> lis
     return objects_of(rows, Order.from_row)
 
 
+def _subtotals(_ctx: RequestContext, parents: list[OrderLine]) -> list[Decimal]:
+    """Worked out only when asked for: most queries of lines do not show it."""
+    return [line.row.quantity * line.row.unit_price for line in parents]
+
+
 async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Product]:
     rows = await orders.products_of_lines(ctx, [line.row for line in parents])
     return objects_of(rows, Product.from_row)
@@ -132,7 +137,7 @@ class OrderLine(Node):
     id: strawberry.ID = global_id_field("OrderLine")
     quantity: int = strawberry.field(description="Units ordered.")
     unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
-    subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
+    subtotal = batched_field(_subtotals, returns=Decimal, description="Quantity times unit price.")
     row: strawberry.Private[OrderLineRow]
 
     order = batched_field(
@@ -151,7 +156,6 @@ class OrderLine(Node):
         return cls(
             quantity=row.quantity,
             unit_price=row.unit_price,
-            subtotal=row.quantity * row.unit_price,
             row=row,
         )
 
