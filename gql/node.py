@@ -61,8 +61,8 @@ def register_node(type_name: str, fetch: Fetch, *, row_type: type, from_row: Any
 
 def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
     """While a compiled plan runs, rows of the types it selects are read without the
-    timestamps it does not ask for (`sql.rows.leavable`): their objects' fields are the
-    rows' fields by name."""
+    timestamps and texts it does not ask for (`sql.rows.leavable`): their objects' fields
+    are the rows' fields by name."""
     omitted = {}
     for type_name, names in reads.items():
         row_type = _ROW_TYPES.get(type_name)

@@ -53,9 +53,10 @@ def columns(
 #
 # A read may leave out the columns nobody will look at: decoding a timestamp costs the driver
 # more than any other column, and a page of orders with their lines and products holds a
-# thousand the query never shows. A row read that way is still of its row type, with the
-# fields left out unset: reading one raises AttributeError instead of giving a wrong value,
-# and such rows are kept apart from whole ones (loaders are keyed by what they leave out).
+# thousand the query never shows (and as many texts). A row read that way is still of its
+# row type, with the fields left out unset: reading one raises AttributeError instead of
+# giving a wrong value, and such rows are kept apart from whole ones (loaders are keyed by
+# what they leave out).
 
 _NOTHING_LEFT_OUT: Mapping[type, frozenset[str]] = MappingProxyType({})
 
@@ -79,16 +80,24 @@ def leaving_out(omitted: Mapping[type, frozenset[str]]) -> Iterator[None]:
         LEFT_OUT.reset(token)
 
 
+LEAVABLE_KINDS = (datetime, str)
+"""What a read may leave out: timestamps, the dearest values to decode, and texts, the
+longest (a product's description). Never ids, which relations and visibility follow, nor
+numbers, which other fields are worked out from (a line's subtotal)."""
+
+
 @functools.cache
 def leavable(row_type: type[DataclassInstance]) -> frozenset[str]:
-    """The fields a read may leave out of a row type: its timestamps, the dearest values to
-    decode, but `deleted_at`, which visibility reads."""
+    """The fields a read may leave out of a row type (`LEAVABLE_KINDS`), but `deleted_at`,
+    which visibility reads."""
     hints = typing.get_type_hints(row_type)
     return frozenset(
         f.name
         for f in fields(row_type)
         if f.name != "deleted_at"
-        and datetime in (typing.get_args(hints[f.name]) or (hints[f.name],))
+        and any(
+            kind in LEAVABLE_KINDS for kind in typing.get_args(hints[f.name]) or (hints[f.name],)
+        )
     )
 
 

@@ -15,9 +15,10 @@ from sql.rows import leavable, leaving_out
 from tests import factories
 
 
-def test_timestamps_may_be_left_out_but_deleted_at() -> None:
-    assert leavable(ProductRow) == {"created_at", "updated_at"}
+def test_timestamps_and_texts_may_be_left_out_but_deleted_at() -> None:
+    assert leavable(ProductRow) == {"sku", "name", "description", "created_at", "updated_at"}
     assert leavable(OrderRow) == {
+        "status",
         "placed_at",
         "paid_at",
         "shipped_at",
