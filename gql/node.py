@@ -8,18 +8,22 @@ whatever the number of ids.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import nullcontext
+from functools import partial
+from types import MappingProxyType
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 
-from engine.compiled.fields import batched_field
+from engine.compiled.fields import Narrowing, batched_field, narrow_reads_with
 from engine.node_ids import from_global_id, to_global_id
 from gql.context import Info
 from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
+from sql.rows import leavable, leaving_out
 
 MAX_NODES = 100
 
@@ -45,6 +49,7 @@ def global_id_field(type_name: str) -> Any:
 Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
 _OF_ROW: dict[type, Callable[[Any], Any]] = {}
+_ROW_TYPES: dict[str, type] = {}
 
 
 def register_node(node: type, row_type: type, fetch: Fetch) -> None:
@@ -52,6 +57,23 @@ def register_node(node: type, row_type: type, fetch: Fetch) -> None:
     row of `row_type` makes `node`'s object (a conflict shows the current one)."""
     _FETCHERS[node.__name__] = fetch
     _OF_ROW[row_type] = node
+    _ROW_TYPES[node.__name__] = row_type
+
+
+def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
+    """While a compiled plan runs, rows of the types it selects are read without the
+    timestamps and texts it does not ask for (`sql.rows.leavable`): their objects read
+    their fields off the rows by name, so a field left out raises and the plan is
+    abandoned."""
+    omitted = {}
+    for type_name, names in reads.items():
+        row_type = _ROW_TYPES.get(type_name)
+        if row_type is not None and (left := leavable(row_type) - names):
+            omitted[row_type] = left
+    return partial(leaving_out, MappingProxyType(omitted)) if omitted else nullcontext
+
+
+narrow_reads_with(_narrowing)
 
 
 def node_of(row: Any) -> Any:

@@ -33,6 +33,7 @@ from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
 from sql.products import ProductRow
 from sql.read_once import REPLAY_TURNS
+from sql.rows import left_out
 from sql.spec import Spec
 
 
@@ -222,7 +223,7 @@ class NestedLoaders(Generic[V]):
         parent_id: Hashable,
         **options: Any,
     ) -> Awaitable[V]:
-        key = (spec.entity.table, parent_key, shape)
+        key = (spec.entity.table, parent_key, shape, spec.omit)
         loader = self._loaders.get(key)
         if loader is None:
             executor, fetch = self._executor, self._fetch
@@ -243,19 +244,23 @@ class NestedLoaders(Generic[V]):
 class Loaders:
     """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`).
 
-    Each loader is made when first used: most requests need one or two of them."""
+    Each loader is made when first used: most requests need one or two of them. Rows that
+    leave fields out (`sql.rows.left_out`, as the running read says) have loaders of their
+    own, so no one is handed a row without the fields they read."""
 
     def __init__(self, executor: Executor, *, owner: UUID | None) -> None:
         self._executor = executor
         self._owner = owner
-        self._by_id: dict[str, ByIdLoader[Any]] = {}
+        self._by_id: dict[tuple[str, frozenset[str]], ByIdLoader[Any]] = {}
+        self._lines: dict[tuple[str, frozenset[str]], Any] = {}
 
     def by_id(self, spec: Spec[RowT]) -> ByIdLoader[RowT]:
         """Any entity's rows by id, within this request's owner scope if they have owners."""
-        loader = self._by_id.get(spec.table)
+        omit = left_out(spec.row)
+        loader = self._by_id.get((spec.table, omit))
         if loader is None:
-            fetch = partial(spec.by_ids, owner=self._owner)
-            loader = self._by_id[spec.table] = ByIdLoader(self._executor, fetch)
+            fetch = partial(spec.by_ids, owner=self._owner, omit=omit)
+            loader = self._by_id[spec.table, omit] = ByIdLoader(self._executor, fetch)
         return loader
 
     @property
@@ -274,15 +279,23 @@ class Loaders:
     def order_by_id(self) -> ByIdLoader[OrderRow]:
         return self.by_id(orders.ORDER)
 
-    @cached_property
+    @property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
-        fetch = partial(orders.lines_by_ids, owner=self._owner)
-        return ByIdLoader(self._executor, fetch)
+        omit = left_out(OrderLineRow)
+        loader: ByIdLoader[OrderLineRow] | None = self._lines.get(("id", omit))
+        if loader is None:
+            fetch = partial(orders.lines_by_ids, owner=self._owner, omit=omit)
+            loader = self._lines["id", omit] = ByIdLoader(self._executor, fetch)
+        return loader
 
-    @cached_property
+    @property
     def lines_by_order(self) -> ByKeyLoader[list[OrderLineRow]]:
-        fetch = partial(orders.lines_by_order_ids, owner=self._owner)
-        return ByKeyLoader(self._executor, fetch, list)
+        omit = left_out(OrderLineRow)
+        loader: ByKeyLoader[list[OrderLineRow]] | None = self._lines.get(("order", omit))
+        if loader is None:
+            fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
+            loader = self._lines["order", omit] = ByKeyLoader(self._executor, fetch, list)
+        return loader
 
     @cached_property
     def customer_stats(self) -> ByKeyLoader[CustomerStats]:

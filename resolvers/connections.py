@@ -20,6 +20,7 @@ from resolvers.errors import BadUserInput
 from sql.aggregates import Figures, Measure, aggregate_rows
 from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
 from sql.pages import RowPage, count_rows, fetch_page
+from sql.rows import left_out
 
 T = TypeVar("T")
 
@@ -128,6 +129,7 @@ def plan_page(
         args=extra_args,
         owner=ctx.viewer.owner,
         include_deleted=include_deleted,
+        omit=left_out(entity.row_type),
     )
     return PagePlan(spec=spec, digest=digest, read_rows=args.read_rows)
 

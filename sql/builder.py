@@ -301,6 +301,15 @@ class PageSpec:
     only that customer's (the nil uuid: none)."""
     include_deleted: bool = False
     """Soft-deleted rows too (staff asking for them); live rows only otherwise."""
+    omit: frozenset[str] = frozenset()
+    """Fields the rows leave out (`sql.rows.leavable`)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the page selects."""
+        if not self.omit:
+            return self.entity.columns
+        return tuple(c for c in self.entity.columns if c not in self.omit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,9 +357,10 @@ def nested_page_statement(spec: PageSpec, *, parent_key: str) -> Statement:
 def page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | None) -> str:
     entity = spec.entity
     render = _renderer(spec, alias=alias, first_arg=len(params.values) - len(spec.args) + 1)
-    selected = ", ".join(f"{alias}.{c}" for c in entity.columns)
+    selected = ", ".join(f"{alias}.{c}" for c in spec.columns)
     sort_refs = [render(key.expression) for key in spec.order]
-    sorts = ", ".join(f"{ref} AS sort{i}" for i, ref in enumerate(sort_refs))
+    apart = [i for i, at in enumerate(_sort_positions(spec)) if at is None]
+    sorts = "".join(f"{sort_refs[i]} AS sort{i}, " for i in apart)
     conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
     conditions += _owner_condition(spec, render, params)
     if correlate:
@@ -366,7 +376,7 @@ def page_body(spec: PageSpec, *, alias: str, params: Params, correlate: str | No
             for key, ref in zip(spec.order, sort_refs, strict=True)
         )
         return (
-            f"SELECT {selected}, {sorts}, {str(probe).lower()} AS behind "
+            f"SELECT {selected}, {sorts}{str(probe).lower()} AS behind "
             f"FROM {entity.table} AS {alias} WHERE {where} ORDER BY {ordering} LIMIT {limit}"
         )
 
@@ -418,15 +428,24 @@ def _past(
     return " OR ".join(f"({a})" for a in alternatives)
 
 
+def _sort_positions(spec: PageSpec) -> list[int | None]:
+    """For each sort key that is one of the selected columns, its position among them: its
+    values are read off the rows, not selected again (a price decoded twice); None for the
+    others, selected after the columns."""
+    positions = {f"{{t}}.{column}": i for i, column in enumerate(spec.columns)}
+    return [positions.get(key.expression) for key in spec.order]
+
+
 def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPage:
     """Separates a page statement's rows into records, sort values and the two flags."""
-    width = len(spec.entity.columns)
-    keys = len(spec.order)
+    width = len(spec.columns)
+    apart = iter(range(width, width + len(spec.order)))
+    sources = [next(apart) if at is None else at for at in _sort_positions(spec)]
     ahead = [r for r in records if not r[-1]]
     kept = ahead[: spec.limit]
     return KeysetPage(
         records=[tuple(r[:width]) for r in kept],
-        sort_values=[tuple(r[width : width + keys]) for r in kept],
+        sort_values=[tuple([r[i] for i in sources]) for r in kept],
         more_ahead=len(ahead) > spec.limit,
         any_behind=any(r[-1] for r in records),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import fields
 from datetime import datetime
@@ -109,15 +110,15 @@ LINE_OWNED = (
     " OR EXISTS (SELECT FROM orders AS o WHERE o.id = l.order_id AND o.customer_id = $2))"
 )
 
-LINES_BY_ORDER_IDS = ByIds(f"""
-SELECT {columns(OrderLineRow, prefix="l.")} FROM order_lines AS l
-WHERE l.order_id = ANY($1::uuid[]) AND {LINE_OWNED}
-ORDER BY l.order_id, l.position
-""")
 
-LINES_BY_IDS = ByIds(f"""
-SELECT {columns(OrderLineRow, prefix="l.")} FROM order_lines AS l
-WHERE l.id = ANY($1::uuid[]) AND {LINE_OWNED}
+@functools.cache
+def _lines_statement(match: str, omit: frozenset[str]) -> ByIds:
+    """Lines whose `match` column is among `$1`, within the owner scope `$2`, without the
+    fields in `omit`."""
+    return ByIds(f"""
+SELECT {columns(OrderLineRow, prefix="l.", omit=omit)} FROM order_lines AS l
+WHERE l.{match} = ANY($1::uuid[]) AND {LINE_OWNED}
+{"ORDER BY l.order_id, l.position" if match == "order_id" else ""}
 """)
 
 
@@ -129,19 +130,29 @@ async def live_order_by_number(
 
 
 async def lines_by_order_ids(
-    executor: Executor, *, ids: list[UUID], owner: UUID | None
+    executor: Executor,
+    *,
+    ids: list[UUID],
+    owner: UUID | None,
+    omit: frozenset[str] = frozenset(),
 ) -> dict[UUID, list[OrderLineRow]]:
     """Each order's lines in their position order."""
     lines: dict[UUID, list[OrderLineRow]] = defaultdict(list)
-    for row in to_rows(OrderLineRow, await LINES_BY_ORDER_IDS.fetch(executor, ids, owner)):
+    records = await _lines_statement("order_id", omit).fetch(executor, ids, owner)
+    for row in to_rows(OrderLineRow, records, omit):
         lines[row.order_id].append(row)
     return lines
 
 
 async def lines_by_ids(
-    executor: Executor, *, ids: list[UUID], owner: UUID | None
+    executor: Executor,
+    *,
+    ids: list[UUID],
+    owner: UUID | None,
+    omit: frozenset[str] = frozenset(),
 ) -> list[OrderLineRow]:
-    return to_rows(OrderLineRow, await LINES_BY_IDS.fetch(executor, ids, owner))
+    records = await _lines_statement("id", omit).fetch(executor, ids, owner)
+    return to_rows(OrderLineRow, records, omit)
 
 
 # Writes. Every statement that touches several products first locks them in id order

@@ -17,6 +17,7 @@ from sql.builder import (
     split_page,
 )
 from sql.pool import Executor
+from sql.rows import to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,8 @@ async def count_nested_rows(
 
 def page_of(spec: PageSpec, records: Any) -> RowPage:
     page = split_page(records, spec=spec)
-    row_type: Any = spec.entity.row_type
     return RowPage(
-        rows=[row_type(*record) for record in page.records],
+        rows=to_rows(spec.entity.row_type, page.records, spec.omit),
         sort_values=page.sort_values,
         more_ahead=page.more_ahead,
         any_behind=page.any_behind,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import typing
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID
 
@@ -26,16 +30,92 @@ def row_class(cls: type[T]) -> type[T]:
     Not frozen at run time: a frozen dataclass's `__init__` sets every field through
     `object.__setattr__`, six times slower than plain assignment (1.9 against 0.3 us for
     a product's eleven columns), and a page of order lines with their products makes
-    hundreds of rows. Hashing stays as frozen rows have it (by value)."""
-    return dataclass(slots=True, unsafe_hash=True)(cls)
+    hundreds of rows. Hashing stays as frozen rows have it (by value). `__omitted__` names
+    the fields a row was read without (`row_maker`): none."""
+    made = dataclass(slots=True, unsafe_hash=True)(cls)
+    made.__omitted__ = frozenset()  # type: ignore[attr-defined]
+    return made
 
 
-def columns(row_type: type[DataclassInstance], *, prefix: str = "") -> str:
-    """The row type's fields as a written-out column list, in declaration order.
+def columns(
+    row_type: type[DataclassInstance], *, prefix: str = "", omit: frozenset[str] = frozenset()
+) -> str:
+    """The row type's fields as a written-out column list, in declaration order, without
+    those in `omit`.
 
-    Query functions select exactly these columns, so a record maps onto the row positionally.
+    Query functions select exactly these columns, so a record maps onto the row positionally
+    (through `row_maker` when some are left out).
     """
-    return ", ".join(f"{prefix}{f.name}" for f in fields(row_type))
+    return ", ".join(f"{prefix}{f.name}" for f in fields(row_type) if f.name not in omit)
+
+
+# -- Reads that leave columns out ------------------------------------------------------------
+#
+# A read may leave out the columns nobody will look at: decoding a timestamp costs the driver
+# more than any other column, and a page of orders with their lines and products holds a
+# thousand the query never shows (and as many texts). A row read that way is still of its
+# row type, with the fields left out unset: reading one raises AttributeError instead of
+# giving a wrong value, and such rows are kept apart from whole ones (loaders are keyed by
+# what they leave out).
+
+_NOTHING_LEFT_OUT: Mapping[type, frozenset[str]] = MappingProxyType({})
+
+LEFT_OUT: ContextVar[Mapping[type, frozenset[str]]] = ContextVar(
+    "left_out", default=_NOTHING_LEFT_OUT
+)
+"""The fields the running read leaves out of rows, by row type (none unless set)."""
+
+
+def left_out(row_type: type) -> frozenset[str]:
+    return LEFT_OUT.get().get(row_type, frozenset())
+
+
+@contextlib.contextmanager
+def leaving_out(omitted: Mapping[type, frozenset[str]]) -> Iterator[None]:
+    """Reads in this block (and in the tasks it starts) leave these fields out."""
+    token = LEFT_OUT.set(omitted)
+    try:
+        yield
+    finally:
+        LEFT_OUT.reset(token)
+
+
+LEAVABLE_KINDS = (datetime, str)
+"""What a read may leave out: timestamps, the dearest values to decode, and texts, the
+longest (a product's description). Never ids, which relations and visibility follow, nor
+numbers, which other fields are worked out from (a line's subtotal)."""
+
+
+@functools.cache
+def leavable(row_type: type[DataclassInstance]) -> frozenset[str]:
+    """The fields a read may leave out of a row type (`LEAVABLE_KINDS`), but `deleted_at`,
+    which visibility reads."""
+    hints = typing.get_type_hints(row_type)
+    return frozenset(
+        f.name
+        for f in fields(row_type)
+        if f.name != "deleted_at"
+        and any(
+            kind in LEAVABLE_KINDS for kind in typing.get_args(hints[f.name]) or (hints[f.name],)
+        )
+    )
+
+
+@functools.cache
+def row_maker(row_type: type[RowT], omit: frozenset[str]) -> Callable[[Sequence[Any]], RowT]:
+    """A function from a record of the columns `columns(row_type, omit=omit)` selects to a
+    row whose fields in `omit` are unset. The row is of a subclass that adds nothing but
+    `__omitted__`, so whoever copies rows can tell. Written out once per pair, as the
+    dataclass writes its `__init__`."""
+    if not omit:
+        return lambda record: row_type(*record)
+    narrowed = type(row_type.__name__, (row_type,), {"__slots__": (), "__omitted__": omit})
+    kept = [f.name for f in fields(row_type) if f.name not in omit]
+    body = "".join(f"    row.{name} = record[{i}]\n" for i, name in enumerate(kept))
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": narrowed}
+    exec(f"def make(record):\n    row = new(cls)\n{body}    return row", namespace)  # noqa: S102
+    made: Callable[[Sequence[Any]], RowT] = namespace["make"]
+    return made
 
 
 class ByIds:
@@ -64,7 +144,12 @@ class ByIds:
         return executor.fetch(self.many, list(ids), *args)
 
 
-def to_rows(row_type: type[RowT], records: Iterable[Any]) -> list[RowT]:
+def to_rows(
+    row_type: type[RowT], records: Iterable[Any], omit: frozenset[str] = frozenset()
+) -> list[RowT]:
+    if omit:
+        make = row_maker(row_type, omit)
+        return [make(record) for record in records]
     return [row_type(*record) for record in records]
 
 

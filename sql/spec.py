@@ -97,21 +97,35 @@ class Spec(Generic[RowT]):
         return found
 
     def _by_ids_function(self) -> Callable[..., Awaitable[list[RowT]]]:
-        """`<table>_by_ids(executor, *, ids[, owner])`: rows with these ids, soft-deleted
-        ones included (callers decide visibility), within the owner scope if the rows have
-        owners (None sees every row). Named after the table: traces show the name."""
+        """`<table>_by_ids(executor, *, ids[, owner][, omit])`: rows with these ids,
+        soft-deleted ones included (callers decide visibility), within the owner scope if
+        the rows have owners (None sees every row), without the fields in `omit` (see
+        `sql.rows.leavable`). Named after the table: traces show the name."""
         scope = "" if self.owner is None else f" AND ($2::uuid IS NULL OR {self.owner} = $2)"
-        statement = ByIds(
-            f"SELECT {self.columns} FROM {self.table} WHERE id = ANY($1::uuid[]){scope}"
-        )
+        row, owned, table = self.row, self.owner is not None, self.table
+
+        def statement_for(omit: frozenset[str]) -> ByIds:
+            selected = columns(row, omit=omit)  # type: ignore[arg-type]
+            return ByIds(f"SELECT {selected} FROM {table} WHERE id = ANY($1::uuid[]){scope}")
+
+        statement = statement_for(frozenset())
         object.__setattr__(self, "by_ids_statement", statement)
-        row, owned = self.row, self.owner is not None
+        narrow: dict[frozenset[str], ByIds] = {}
 
         async def by_ids(
-            executor: Executor, *, ids: Sequence[UUID], owner: UUID | None = None
+            executor: Executor,
+            *,
+            ids: Sequence[UUID],
+            owner: UUID | None = None,
+            omit: frozenset[str] = frozenset(),
         ) -> list[RowT]:
             args = (owner,) if owned else ()
-            return to_rows(row, await statement.fetch(executor, ids, *args))  # type: ignore[type-var]
+            if not omit:
+                return to_rows(row, await statement.fetch(executor, ids, *args))  # type: ignore[type-var]
+            found = narrow.get(omit)
+            if found is None:
+                found = narrow[omit] = statement_for(omit)
+            return to_rows(row, await found.fetch(executor, ids, *args), omit)  # type: ignore[type-var]
 
         by_ids.__name__ = by_ids.__qualname__ = f"{self.table}_by_ids"
         return by_ids

@@ -4,6 +4,7 @@ into a tree of selections (`engine.compiled.tree`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import EnumMeta
 from typing import Any
@@ -45,8 +46,9 @@ from graphql.execution.values import VariableValues
 from strawberry.types.arguments import convert_arguments
 
 from engine.compiled.arguments import MAX_CONVERTED, frozen, plain_arguments
-from engine.compiled.fields import BATCH
+from engine.compiled.fields import BATCH, Narrowing, narrowing
 from engine.compiled.tree import (
+    DEFINITION,
     Abandon,
     Call,
     Completion,
@@ -56,10 +58,9 @@ from engine.compiled.tree import (
     NonNull,
     Object,
     Selection,
+    reads_of,
 )
 from engine.scalars import AS_IS
-
-_DEFINITION = "strawberry-definition"
 
 
 class Compiler:
@@ -71,6 +72,7 @@ class Compiler:
         variables: VariableValues,
     ) -> None:
         self.schema = schema
+        self.narrowing: Narrowing = nullcontext
         self.operation = operation
         self.variables = variables
         self.fragments = {
@@ -106,7 +108,7 @@ class Compiler:
             completion = NonNull(Leaf(str))
             return Field(key, parent, None, nodes, None, None, completion, False)
         definition = parent.fields.get(name)
-        strawberry_field = None if definition is None else definition.extensions.get(_DEFINITION)
+        strawberry_field = None if definition is None else definition.extensions.get(DEFINITION)
         if definition is None or strawberry_field is None:  # introspection, or not ours
             raise Abandon(f"{parent.name}.{name} is executed by graphql-core")
         basic = strawberry_field.is_basic_field
@@ -248,6 +250,8 @@ class CompiledQueries:
                 plan = (compiler, compiler.root(root))
             except (Abandon, GraphQLError):  # e.g. `@include(if: $b)` with $b null
                 plan = None
+            else:
+                compiler.narrowing = narrowing(reads_of(plan[1]))
         self.plans[key] = plan
         return plan
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from inspect import isawaitable
 from typing import Any, TypeAlias, TypeVar
 
@@ -15,6 +16,25 @@ ObjectT = TypeVar("ObjectT")
 Info: TypeAlias = _Info[Any, None]
 Batch = Callable[[Any, list[Any]], Awaitable[list[Any]] | list[Any]]
 BATCH = "storefront.batch"
+
+Narrowing = Callable[[], AbstractContextManager[object]]
+ReadsHook = Callable[[Mapping[str, frozenset[str]]], Narrowing]
+_reads_hooks: list[ReadsHook] = []
+
+
+def narrow_reads_with(hook: ReadsHook) -> None:
+    """Have `hook` told, once per plan, the fields the plan reads of each object type (by
+    type name: the Python names of every field selected on it), and have what it returns
+    entered around every run of the plan: the schema's side may then read less than
+    whole objects."""
+    _reads_hooks[:] = [hook]
+
+
+def narrowing(reads: Mapping[str, frozenset[str]] | None) -> Narrowing:
+    """What to enter around a plan's runs (nothing when its reads are not all known)."""
+    if reads is None or not _reads_hooks:
+        return nullcontext
+    return _reads_hooks[0](reads)
 
 
 def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:

@@ -235,7 +235,8 @@ async def execute_compiled(plan: Plan, *, variables: VariableValues, context: An
     compiler, selection = plan
     run = _Run(compiler, variables, context)
     try:
-        (data,) = await run.selection(selection, [None])
+        with compiler.narrowing():
+            (data,) = await run.selection(selection, [None])
     except Abandon:
         raise
     except Exception as error:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from engine.compiled.compile import Compiler
 
 
+DEFINITION = "strawberry-definition"
+"""Where a GraphQL field's extensions keep its Strawberry field."""
+
+
 class Abandon(Exception):
     """This run cannot be served here; graphql-core executes the query instead."""
 
@@ -126,3 +130,26 @@ def _leaf_of(completion: Completion) -> Leaf | None:
     if isinstance(completion, NonNull):
         completion = completion.inner
     return completion if isinstance(completion, Leaf) else None
+
+
+def reads_of(selection: Selection) -> dict[str, frozenset[str]] | None:
+    """The Python names of the fields a plan selects on each object type; None when an
+    abstract type's selections are made as its values come (not all known yet)."""
+    found: dict[str, set[str]] = {}
+    pending = [selection]
+    while pending:
+        current = pending.pop()
+        names = found.setdefault(current.type_.name, set())
+        names.update(attribute for _, attribute, _, _ in current.plain)
+        for _, f in current.called:
+            definition = None if f.definition is None else f.definition.extensions.get(DEFINITION)
+            if definition is not None:
+                names.add(definition.python_name)
+            completion = f.completion
+            while isinstance(completion, NonNull | ListOf):
+                completion = completion.inner
+            if isinstance(completion, Object):
+                if completion.selection is None:
+                    return None
+                pending.append(completion.selection)
+    return {name: frozenset(names) for name, names in found.items()}

@@ -426,6 +426,43 @@ async def test_benchmark_query_is_served_compiled(pair: Pair) -> None:
     }
 
 
+NARROWED = """
+{ orders(first: 5) { edges { node { number placedAt paidAt customer { name }
+    lines { quantity product { name createdAt category { name createdAt } } } } } }
+  products(first: 3) { nodes { name updatedAt category { name } } } }
+"""
+
+
+async def test_timestamps_asked_for_anywhere_are_read(pair: Pair) -> None:
+    """Rows are read without the timestamps the query shows nowhere (`sql.rows.leavable`);
+    those it asks for on any branch are there, identically on both paths and compiled."""
+    for viewer in VIEWERS:
+        answer = await pair.send({"query": NARROWED}, viewer=viewer)
+        assert answer.abandoned == 0
+        assert "errors" not in answer.json
+    data = (await pair.send({"query": NARROWED})).json["data"]
+    assert all(edge["node"]["placedAt"] for edge in data["orders"]["edges"])
+    lines = [line for edge in data["orders"]["edges"] for line in edge["node"]["lines"]]
+    assert lines
+    assert all(line["product"]["createdAt"] for line in lines)
+    assert all(line["product"]["category"]["createdAt"] for line in lines)
+    assert all(product["updatedAt"] for product in data["products"]["nodes"])
+
+
+async def test_an_abandoned_narrow_run_answers_from_whole_rows(pair: Pair) -> None:
+    """A compiled run that read narrow rows and then failed: graphql-core answers the
+    query (its own reads, whole rows) with the same data and error as the plain path."""
+    document = (
+        "{ a: orders(first: 3) { edges { node { number lines { product { name } } } } }"
+        ' b: customerByEmail(email: "a\\u0000b") { name } }'
+    )
+    answer = await pair.send({"query": document})
+    assert answer.abandoned == 1
+    assert len(answer.json["data"]["a"]["edges"]) == 3
+    assert answer.json["data"]["b"] is None
+    assert answer.json["errors"][0]["path"] == ["b"]
+
+
 AGGREGATES = """
 { orders(first: 1) { aggregate { count sum { total } avg { total } min { placedAt paidAt }
     ...Most } }

@@ -75,10 +75,10 @@ def test_tiebreak_is_added_once_and_follows_the_last_direction() -> None:
     assert flipped[-1].descending
 
 
-def test_first_page_reads_one_extra_row_and_selects_sort_values() -> None:
+def test_first_page_reads_one_extra_row_and_reads_sort_values_off_its_columns() -> None:
     statement = page_statement(spec())
     assert statement.text == (
-        "SELECT t0.id, t0.name, t0.name AS sort0, t0.id AS sort1, false AS behind "
+        "SELECT t0.id, t0.name, false AS behind "
         "FROM things AS t0 WHERE (t0.deleted_at IS NULL) "
         "ORDER BY t0.name ASC, t0.id ASC LIMIT $1"
     )
@@ -100,7 +100,7 @@ def test_backward_pages_flip_comparison_order_and_nulls() -> None:
         spec(order=with_tiebreak([key]), after=("x", UUID(int=1)), backward=True, limit=5)
     )
     assert statement.text.startswith(
-        "(SELECT t0.id, t0.name, t0.name AS sort0, t0.id AS sort1, false AS behind "
+        "(SELECT t0.id, t0.name, false AS behind "
         "FROM things AS t0 WHERE (t0.deleted_at IS NULL) AND ((t0.name, t0.id) > ($1, $2))"
     )
     assert "ORDER BY t0.name ASC NULLS LAST, t0.id ASC LIMIT $3" in statement.text
@@ -229,10 +229,10 @@ def test_extra_arguments_are_numbered_first_in_root_and_after_parents_in_nested(
 def test_split_page_separates_probe_lookahead_and_sort_values() -> None:
     page_spec = spec(limit=2)
     records = [
-        (UUID(int=1), "a", "a", UUID(int=1), False),
-        (UUID(int=2), "b", "b", UUID(int=2), False),
-        (UUID(int=3), "c", "c", UUID(int=3), False),
-        (UUID(int=0), "0", "0", UUID(int=0), True),
+        (UUID(int=1), "a", False),
+        (UUID(int=2), "b", False),
+        (UUID(int=3), "c", False),
+        (UUID(int=0), "0", True),
     ]
     page = split_page(records, spec=page_spec)
     assert page.records == [(UUID(int=1), "a"), (UUID(int=2), "b")]
@@ -242,3 +242,16 @@ def test_split_page_separates_probe_lookahead_and_sort_values() -> None:
     last = split_page(records[:1], spec=page_spec)
     assert not last.more_ahead
     assert not last.any_behind
+
+
+def test_sort_values_that_are_no_column_are_selected_after_the_columns() -> None:
+    """An expression (here the name's length) is selected as `sortN` after the columns and
+    read from there; the tie-break on id still comes off the row."""
+    length = SortKey("length({t}.name)", int)
+    page_spec = spec(order=with_tiebreak([length]), limit=1)
+    assert "t0.id, t0.name, length(t0.name) AS sort0, false AS behind" in (
+        page_statement(page_spec).text
+    )
+    page = split_page([(UUID(int=1), "ab", 2, False)], spec=page_spec)
+    assert page.records == [(UUID(int=1), "ab")]
+    assert page.sort_values == [(2, UUID(int=1))]
