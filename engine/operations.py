@@ -28,6 +28,7 @@ from graphql.execution.values import VariableValues
 
 from engine import read_after as read_your_writes
 from engine.compiled.compile import Plan
+from engine.compiled.mutations import Replay, execute_mutation
 from engine.compiled.run import execute_compiled
 from engine.compiled.tree import Abandon
 from engine.context import RequestScope
@@ -166,11 +167,24 @@ class Operations:
         observation: Observation | None = None,
         middleware: list[Any] | None = None,
     ) -> dict[str, Any]:
-        """`data` and `errors` of one execution (a query's compiled plan first, when it has
-        one); the caller holds the admission slot."""
+        """`data` and `errors` of one execution (the compiled plan first, when the
+        operation has one); the caller holds the admission slot."""
         started = 0 if observation is None else perf_counter_ns()
         ctx = context()
-        if runnable.plan is not None:
+        if runnable.plan is not None and runnable.operation.operation is OperationType.MUTATION:
+            replay = Replay()
+            try:
+                data = await execute_mutation(
+                    runnable.plan, variables=runnable.variables, context=ctx, replay=replay
+                )
+                if observation is not None:
+                    observation.engine = COMPILED
+                    observation.phase("execute", started)
+                return _answer(ctx, {"data": data})
+            except Abandon:
+                self.abandoned += 1
+                middleware = [replay, *(middleware or ())]  # what already ran is not run again
+        elif runnable.plan is not None:
             # graphql-core may run the query again: it reads what this run read (rows, and
             # errors such as a timeout) without asking the database twice.
             ctx.read_once()
@@ -205,9 +219,13 @@ class Operations:
         if result.errors:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
-        if ctx.written.lsn:  # a mutation wrote: where a later read must catch up to
-            body["extensions"] = {"readAfter": read_your_writes.encode(ctx.written.lsn)}
-        return body
+        return _answer(ctx, body)
+
+
+def _answer(ctx: RequestScope, body: dict[str, Any]) -> dict[str, Any]:
+    if ctx.written.lsn:  # a mutation wrote: where a later read must catch up to
+        body["extensions"] = {"readAfter": read_your_writes.encode(ctx.written.lsn)}
+    return body
 
 
 def _refuse_unsafe(document: DocumentNode, operation_name: str | None) -> None:

@@ -14,10 +14,10 @@ non-null field comes back null, a value's type cannot be told — the run is aba
 the query executed again by graphql-core, which builds the errors, partial data and paths
 the specification asks for. Queries read and change nothing, and the second run reads
 through the same loaders and `sql.read_once` as the first, so it costs the database nothing
-more: a statement that failed fails again at once. Mutations, subscriptions and
-introspection always go to graphql-core.
+more: a statement that failed fails again at once. Mutations are compiled too, but never
+run twice (`mutations`); subscriptions and introspection always go to graphql-core.
 
 `fields` holds the markers the schema declares fields with, `compile` the compiler and its
 per-document plan cache, `tree` what a plan is made of, `arguments` how a plan keeps
-converted arguments, and `run` the runner.
+converted arguments, `run` the runner and `mutations` the serial runner of mutations.
 """

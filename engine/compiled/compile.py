@@ -225,7 +225,8 @@ Plan = tuple[Compiler, Selection]
 
 @dataclass(slots=True)
 class CompiledQueries:
-    """Compiled plans for the queries of one document, by operation and Boolean variables
+    """Compiled plans for the queries and mutations of one document, by operation and
+    Boolean variables
     (None: graphql-core runs it). Kept with the document in `engine.documents.DocumentCache`,
     so they are evicted with it."""
 
@@ -243,7 +244,11 @@ class CompiledQueries:
         if key in self.plans:
             return self.plans[key]
         plan: Plan | None = None
-        root = schema.query_type if operation.operation is OperationType.QUERY else None
+        roots = {
+            OperationType.QUERY: schema.query_type,
+            OperationType.MUTATION: schema.mutation_type,
+        }
+        root = roots.get(operation.operation)
         if root is not None and not _null_conditions(document, variables):
             compiler = Compiler(schema, document, operation, variables)
             try:
