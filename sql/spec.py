@@ -46,7 +46,7 @@ class Spec(Generic[RowT]):
     insertable: tuple[str, ...] = ()
     """Columns a create sets, in the order `insert` takes them."""
     writable: frozenset[str] = frozenset()
-    """Columns a patch may set."""
+    """Columns a patch may set; unless given, every insertable column."""
     owner: str | None = None
     """The column naming the owning customer, for customer-owned rows: reads by id and
     pages are then held to the viewer's owner scope."""
@@ -67,6 +67,8 @@ class Spec(Generic[RowT]):
     by_ids_statement: ByIds = field(init=False)
 
     def __post_init__(self) -> None:
+        if not self.writable:
+            object.__setattr__(self, "writable", frozenset(self.insertable))
         entity = Entity(
             table=self.table,
             row_type=self.row,  # type: ignore[arg-type]  # row types are dataclasses
@@ -118,6 +120,14 @@ class Spec(Generic[RowT]):
 
     def _one(self, record: Any) -> RowT | None:
         return None if record is None else self.row(*record)
+
+    async def fetch_one(self, executor: Executor, statement: str, *args: Any) -> RowT | None:
+        """The row a bespoke statement selecting this table's `columns` finds, if any."""
+        return self._one(await executor.fetchrow(statement, *args))
+
+    async def fetch_rows(self, executor: Executor, statement: str, *args: Any) -> list[RowT]:
+        """The rows a bespoke statement selecting this table's `columns` finds."""
+        return to_rows(self.row, await executor.fetch(statement, *args))  # type: ignore[type-var]
 
     @cached_property
     def _insert(self) -> str:
