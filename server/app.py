@@ -29,6 +29,7 @@ from engine.persisted import (
 from engine.sse_single import SingleConnections
 from engine.stream_channel import StreamLimits
 from engine.stream_routes import GraphQLPosts, GraphQLRoute, StreamRoute
+from engine.stream_transport import StreamServices
 from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
 from gql.subscriptions import Hub
@@ -284,12 +285,11 @@ def create_app(
         compiled=settings.compiled_reads,
     )
     hub = Hub(endpoint, context_for)
+    services = StreamServices(
+        endpoint, hub, tokens=endpoint.tokens, admission=endpoint.admission, context=context_for
+    )
     sockets = WebSocketServer(
-        endpoint,
-        hub,
-        tokens=endpoint.tokens,
-        admission=endpoint.admission,
-        context=context_for,
+        services,
         limits=WsLimits(
             max_connections=settings.ws_max_connections,
             max_subscriptions=settings.ws_max_subscriptions,
@@ -300,11 +300,7 @@ def create_app(
         ),
     )
     streams = HttpStreams(
-        endpoint,
-        hub,
-        tokens=endpoint.tokens,
-        admission=endpoint.admission,
-        context=context_for,
+        services,
         limits=StreamLimits(
             max_streams=settings.stream_max_open,
             max_operations=settings.ws_max_subscriptions,
