@@ -20,18 +20,16 @@ from uuid import UUID
 from aiodataloader import DataLoader, Loader
 
 from loaders.align import align_one
-from sql import categories, customers, orders, products
+from sql import categories, customers, orders
 from sql.aggregates import aggregate_nested_rows
 from sql.builder import PageSpec
-from sql.categories import CategoryRow
-from sql.customers import CustomerRow, CustomerStats
+from sql.customers import CustomerStats
 from sql.group_rows import fetch_group_rows
 from sql.groups import count_nested_groups, fetch_nested_groups
 from sql.observe import Waiter, current_batch, current_waiter, sink
-from sql.orders import OrderLineRow, OrderRow
+from sql.orders import OrderLineRow
 from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
-from sql.products import ProductRow
 from sql.read_once import REPLAY_TURNS
 from sql.spec import Spec
 
@@ -249,22 +247,6 @@ class Loaders:
             fetch = partial(spec.by_ids, owner=self._owner)
             loader = self._by_id[spec.table] = ByIdLoader(self._executor, fetch)
         return loader
-
-    @property
-    def customer_by_id(self) -> ByIdLoader[CustomerRow]:
-        return self.by_id(customers.CUSTOMER)
-
-    @property
-    def category_by_id(self) -> ByIdLoader[CategoryRow]:
-        return self.by_id(categories.CATEGORY)
-
-    @property
-    def product_by_id(self) -> ByIdLoader[ProductRow]:
-        return self.by_id(products.PRODUCT)
-
-    @property
-    def order_by_id(self) -> ByIdLoader[OrderRow]:
-        return self.by_id(orders.ORDER)
 
     @cached_property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
