@@ -21,7 +21,7 @@ from engine.auth import Unauthenticated
 from engine.errors import RETRY_AFTER_SECONDS, plain_error
 from engine.http_params import GraphQLParams, HttpError, read_params
 from engine.stream_channel import Channel, Framing, StreamLimits
-from engine.stream_operations import Refused, expired_error, open_stream, prepare, run_once
+from engine.stream_operations import Refused, expired_error, prepare, run_once
 from engine.stream_transport import StreamServices, StreamTransport
 from resolvers.viewer import Viewer
 
@@ -101,8 +101,7 @@ class HttpStreams(StreamTransport):
                 ),
             )
             return
-        stream = open_stream(
-            self.hub,
+        stream = self.hub.subscribe(
             runnable,
             params,
             viewer=viewer,
