@@ -19,13 +19,8 @@ from engine.admission import Admission
 from engine.http import GraphQLEndpoint
 from engine.http_streams import HttpStreams
 from engine.limits import QueryLimits
-from engine.persisted import (
-    ManifestError,
-    Mode,
-    PersistedOperations,
-    load_manifest,
-    manifest_names,
-)
+from engine.persisted import Mode, PersistedOperations
+from engine.persisted_manifest import ManifestError, load_manifest, manifest_names
 from engine.sse_single import SingleConnections
 from engine.stream_channel import StreamLimits
 from engine.stream_routes import GraphQLPosts, GraphQLRoute, StreamRoute
