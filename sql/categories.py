@@ -23,7 +23,6 @@ class CategoryRow:
 
 
 CATEGORY = Spec(
-    name="Category",
     table="categories",
     row=CategoryRow,
     filterable=row_columns(CategoryRow, "id", "name", "created_at"),

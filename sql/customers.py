@@ -37,7 +37,6 @@ def _orders() -> Entity:
 
 
 CUSTOMER = Spec(
-    name="Customer",
     table="customers",
     row=CustomerRow,
     filterable={

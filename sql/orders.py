@@ -50,7 +50,6 @@ ENUMS = {"status": "order_status"}
 """Columns of a PostgreSQL enum type."""
 
 ORDER = Spec(
-    name="Order",
     table="orders",
     row=OrderRow,
     filterable={

@@ -31,7 +31,6 @@ class ProductRow:
 
 
 PRODUCT = Spec(
-    name="Product",
     table="products",
     row=ProductRow,
     filterable={

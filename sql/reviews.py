@@ -29,7 +29,6 @@ class ReviewRow:
 RATING_TYPE = {"rating": "smallint"}
 
 REVIEW = Spec(
-    name="Review",
     table="reviews",
     row=ReviewRow,
     filterable={

@@ -37,12 +37,13 @@ feed) look up."""
 
 @dataclass(frozen=True)
 class Spec(Generic[RowT]):
-    name: str
-    """What errors call one row ("Category")."""
     table: str
     row: type[RowT]
     filterable: Mapping[str, Column | Relation]
     sortable: Mapping[str, SortKey]
+    name: str = ""
+    """What errors call one row; unless given, the row class's name without "Row"
+    ("Category" for CategoryRow)."""
     insertable: tuple[str, ...] = ()
     """Columns a create sets, in the order `insert` takes them."""
     writable: frozenset[str] = frozenset()
@@ -67,6 +68,8 @@ class Spec(Generic[RowT]):
     by_ids_statement: ByIds = field(init=False)
 
     def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.row.__name__.removesuffix("Row"))
         if not self.writable:
             object.__setattr__(self, "writable", frozenset(self.insertable))
         entity = Entity(
