@@ -17,40 +17,24 @@ from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
-from engine.admission import Admission
-from engine.auth import TokenVerifier, Unauthenticated
+from engine.auth import Unauthenticated
 from engine.errors import RETRY_AFTER_SECONDS, plain_error
 from engine.http_params import GraphQLParams, HttpError, read_params
-from engine.operations import Operations
 from engine.stream_channel import Channel, Framing, StreamLimits
-from engine.stream_operations import Refused, expired_error, open_stream, prepare, run_once
-from engine.streams import ContextFactory, Subscriptions
+from engine.stream_operations import Refused, expired_error, prepare, run_once
+from engine.stream_transport import StreamServices, StreamTransport
 from resolvers.viewer import Viewer
 
 GET_WRITES = "mutations are sent with POST; GET runs queries and subscriptions only"
 
 
-class HttpStreams:
+class HttpStreams(StreamTransport):
     """Every streaming response this process holds, whatever its transport."""
 
-    def __init__(
-        self,
-        operations: Operations,
-        hub: Subscriptions,
-        *,
-        tokens: TokenVerifier,
-        admission: Admission,
-        context: ContextFactory,
-        limits: StreamLimits | None = None,
-    ) -> None:
-        self.operations = operations
-        self.hub = hub
-        self.tokens = tokens
-        self.admission = admission
-        self.context = context
+    def __init__(self, services: StreamServices, *, limits: StreamLimits | None = None) -> None:
+        super().__init__(services)
         self.limits = limits or StreamLimits()
         self.channels: set[Channel] = set()
-        self.stopping = False
 
     def viewer(self, request: Request) -> Viewer:
         """The bearer token's viewer, as for any request (`Unauthenticated` when refused)."""
@@ -117,8 +101,7 @@ class HttpStreams:
                 ),
             )
             return
-        stream = open_stream(
-            self.hub,
+        stream = self.hub.subscribe(
             runnable,
             params,
             viewer=viewer,

@@ -13,7 +13,7 @@ from engine.errors import plain_error, request_error, timeout_error, unavailable
 from engine.http_params import GraphQLParams, HttpError
 from engine.operations import NotExecutable, Operations, Runnable
 from engine.persisted import DocumentUnavailable
-from engine.streams import ContextFactory, Deliver, Stream, Subscriptions
+from engine.streams import ContextFactory
 from resolvers.viewer import Viewer
 
 
@@ -70,31 +70,6 @@ async def run_once(
         body = {"errors": [timeout_error(request_id, deadline=late.seconds)]}
     body["extensions"] = extensions | body.get("extensions", {})
     return body
-
-
-def open_stream(
-    hub: Subscriptions,
-    runnable: Runnable,
-    params: GraphQLParams,
-    *,
-    viewer: Viewer,
-    request_id: str,
-    max_pending: int,
-    deliver: Deliver,
-    after: str | None = None,
-) -> Stream:
-    """A subscription on the core: every event after `after` (the field's own `after` when
-    None), then every one from now on. The core hands nothing on before this returns, so
-    the transport records the stream afterwards."""
-    return hub.subscribe(
-        runnable,
-        params,
-        viewer=viewer,
-        request_id=request_id,
-        max_pending=max_pending,
-        deliver=deliver,
-        after=after,
-    )
 
 
 def too_many(limit: int, what: str) -> Refused:

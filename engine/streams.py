@@ -41,7 +41,8 @@ class Subscriptions(Protocol):
     ) -> Stream:
         """A stream of a prepared subscription operation, receiving from now on; with
         `after` (an event's cursor, e.g. an SSE `Last-Event-ID`; else the operation's own
-        `after` argument), first every event after that cursor the viewer may see."""
+        `after` argument), first every event after that cursor the viewer may see. The core
+        hands nothing on before this returns, so the transport records the stream after."""
         ...
 
     def remove(self, stream: Stream) -> None: ...

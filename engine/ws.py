@@ -12,37 +12,20 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from engine.admission import Admission
-from engine.auth import TokenVerifier
-from engine.operations import Operations
-from engine.streams import ContextFactory, Subscriptions
+from engine.stream_transport import StreamServices, StreamTransport
 from engine.ws_connection import Connection
 from engine.ws_protocol import SUBPROTOCOL, WsLimits
 
 __all__ = ["SUBPROTOCOL", "WebSocketServer", "WsLimits"]
 
 
-class WebSocketServer:
+class WebSocketServer(StreamTransport):
     """The WebSocket endpoint on `/graphql` and every connection this process holds."""
 
-    def __init__(
-        self,
-        operations: Operations,
-        hub: Subscriptions,
-        *,
-        tokens: TokenVerifier,
-        admission: Admission,
-        context: ContextFactory,
-        limits: WsLimits | None = None,
-    ) -> None:
-        self.operations = operations
-        self.hub = hub
-        self.tokens = tokens
-        self.admission = admission
-        self.context = context
+    def __init__(self, services: StreamServices, *, limits: WsLimits | None = None) -> None:
+        super().__init__(services)
         self.limits = limits or WsLimits()
         self.connections: set[Connection] = set()
-        self.stopping = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         websocket = WebSocket(scope, receive, send)

@@ -24,7 +24,7 @@ from engine.auth import Unauthenticated
 from engine.errors import plain_error
 from engine.http_params import GraphQLParams
 from engine.operations import Runnable
-from engine.stream_operations import Refused, open_stream, prepare, run_once, too_many
+from engine.stream_operations import Refused, prepare, run_once, too_many
 from engine.streams import Stream
 from engine.ws_protocol import WRITE_NOW, Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
@@ -170,8 +170,7 @@ class Connection:
             task = asyncio.create_task(self._run_once(id, runnable, params))
             self.running[id] = task
             return
-        self.streams[id] = stream = open_stream(
-            self.server.hub,
+        self.streams[id] = stream = self.server.hub.subscribe(
             runnable,
             params,
             viewer=self.viewer,

@@ -20,18 +20,16 @@ from uuid import UUID
 from aiodataloader import DataLoader, Loader
 
 from loaders.align import align_one
-from sql import categories, customers, orders, products
-from sql.aggregates import Figures, aggregate_nested_rows
+from sql import categories, customers, orders
+from sql.aggregates import aggregate_nested_rows
 from sql.builder import PageSpec
-from sql.categories import CategoryRow
-from sql.customers import CustomerRow, CustomerStats
+from sql.customers import CustomerStats
 from sql.group_rows import fetch_group_rows
-from sql.groups import GroupPage, count_nested_groups, fetch_nested_groups
+from sql.groups import count_nested_groups, fetch_nested_groups
 from sql.observe import Waiter, current_batch, current_waiter, sink
-from sql.orders import OrderLineRow, OrderRow
-from sql.pages import RowPage, count_nested_rows, fetch_nested_pages
+from sql.orders import OrderLineRow
+from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
-from sql.products import ProductRow
 from sql.read_once import REPLAY_TURNS
 from sql.rows import left_out
 from sql.spec import Spec
@@ -241,6 +239,15 @@ class NestedLoaders(Generic[V]):
         self._loaders.clear()
 
 
+def _nested(fetch: Callable[..., Awaitable[dict[Any, V]]]) -> cached_property[NestedLoaders[V]]:
+    """A request's `NestedLoaders` reading with `fetch`, made when first used."""
+
+    def make(loaders: Loaders) -> NestedLoaders[V]:
+        return NestedLoaders(loaders._executor, fetch)
+
+    return cached_property(make)
+
+
 class Loaders:
     """`owner` scopes every loader of customer-owned rows (see `resolvers.viewer`).
 
@@ -262,22 +269,6 @@ class Loaders:
             fetch = partial(spec.by_ids, owner=self._owner, omit=omit)
             loader = self._by_id[spec.table, omit] = ByIdLoader(self._executor, fetch)
         return loader
-
-    @property
-    def customer_by_id(self) -> ByIdLoader[CustomerRow]:
-        return self.by_id(customers.CUSTOMER)
-
-    @property
-    def category_by_id(self) -> ByIdLoader[CategoryRow]:
-        return self.by_id(categories.CATEGORY)
-
-    @property
-    def product_by_id(self) -> ByIdLoader[ProductRow]:
-        return self.by_id(products.PRODUCT)
-
-    @property
-    def order_by_id(self) -> ByIdLoader[OrderRow]:
-        return self.by_id(orders.ORDER)
 
     @property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
@@ -306,30 +297,13 @@ class Loaders:
     def product_count_by_category(self) -> ByKeyLoader[int]:
         return ByKeyLoader(self._executor, categories.live_product_counts, int)
 
-    @cached_property
-    def nested_pages(self) -> NestedLoaders[RowPage]:
-        return NestedLoaders(self._executor, fetch_nested_pages)
-
-    @cached_property
-    def nested_counts(self) -> NestedLoaders[int]:
-        return NestedLoaders(self._executor, count_nested_rows)
-
-    @cached_property
-    def nested_aggregates(self) -> NestedLoaders[Figures]:
-        return NestedLoaders(self._executor, aggregate_nested_rows)
-
-    @cached_property
-    def nested_groups(self) -> NestedLoaders[GroupPage]:
-        return NestedLoaders(self._executor, fetch_nested_groups)
-
-    @cached_property
-    def nested_group_counts(self) -> NestedLoaders[int]:
-        return NestedLoaders(self._executor, count_nested_groups)
-
-    @cached_property
-    def group_rows(self) -> NestedLoaders[RowPage]:
-        """Pages of groups' rows; a group's "parent id" is (its parent's id, *its keys)."""
-        return NestedLoaders(self._executor, fetch_group_rows)
+    nested_pages = _nested(fetch_nested_pages)
+    nested_counts = _nested(count_nested_rows)
+    nested_aggregates = _nested(aggregate_nested_rows)
+    nested_groups = _nested(fetch_nested_groups)
+    nested_group_counts = _nested(count_nested_groups)
+    group_rows = _nested(fetch_group_rows)
+    """Pages of groups' rows; a group's "parent id" is (its parent's id, *its keys)."""
 
     def forget_derived(self) -> None:
         """After a write: whatever was computed over many rows (stats, counts, nested pages)

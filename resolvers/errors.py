@@ -7,7 +7,7 @@ Each holds exactly what its GraphQL error type shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 
@@ -23,6 +23,12 @@ class BadUserInput(Exception):
 class DomainError(Exception):
     """An expected failure of a mutation, returned to the client as data."""
 
+    explained: ClassVar[str] = ""
+    """Its message, with the error's fields in braces (`str.format`)."""
+
+    def __str__(self) -> str:
+        return self.explained.format(**vars(self))
+
     @property
     def message(self) -> str:
         return str(self)
@@ -35,8 +41,7 @@ class NotFound(DomainError):
     """None when the id did not even decode: it is echoed back as the client sent it."""
     raw_id: str | None = None
 
-    def __str__(self) -> str:
-        return f"no {self.type_name} with this id"
+    explained = "no {type_name} with this id"
 
 
 @dataclass
@@ -46,11 +51,10 @@ class StaleRevision(DomainError):
     current: int
     row: Any
 
-    def __str__(self) -> str:
-        return (
-            f"the {self.type_name} is at revision {self.current}, not {self.expected}: "
-            "re-read it and apply your change again"
-        )
+    explained = (
+        "the {type_name} is at revision {current}, not {expected}: "
+        "re-read it and apply your change again"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +80,7 @@ class Duplicate(DomainError):
     field_name: str
     value: str
 
-    def __str__(self) -> str:
-        return f"{self.field_name} {self.value!r} is already taken"
+    explained = "{field_name} {value!r} is already taken"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +103,14 @@ class IllegalTransition(DomainError):
     from_status: str
     to_status: str
 
-    def __str__(self) -> str:
-        return f"an order cannot go from {self.from_status} to {self.to_status}"
+    explained = "an order cannot go from {from_status} to {to_status}"
 
 
 @dataclass
 class IdempotencyKeyReused(DomainError):
     key: str
 
-    def __str__(self) -> str:
-        return f"idempotency key {self.key!r} was used with other arguments"
+    explained = "idempotency key {key!r} was used with other arguments"
 
 
 @dataclass
@@ -117,16 +118,14 @@ class Referenced(DomainError):
     type_name: str
     id: UUID
 
-    def __str__(self) -> str:
-        return f"the {self.type_name} is still referenced by live rows"
+    explained = "the {type_name} is still referenced by live rows"
 
 
 @dataclass
 class Forbidden(DomainError):
     reason: str = "you may not do this"
 
-    def __str__(self) -> str:
-        return self.reason
+    explained = "{reason}"
 
 
 @dataclass(frozen=True, slots=True)

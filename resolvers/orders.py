@@ -25,10 +25,10 @@ from resolvers.validation import Input, Quantity, parse
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write
 from sql import orders
-from sql.customers import CustomerRow
+from sql.customers import CUSTOMER, CustomerRow
 from sql.orders import ORDER, OrderLineRow, OrderRow
 from sql.pool import Connection
-from sql.products import ProductRow
+from sql.products import PRODUCT, ProductRow
 from sql.rows import row_from_json, row_to_json
 
 READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
@@ -40,7 +40,7 @@ async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | Non
 
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:
     ids = [o.customer_id for o in orders]
-    return await existing(ctx.loaders.customer_by_id, ids, what="customer")
+    return await existing(ctx.loaders.by_id(CUSTOMER), ids, what="customer")
 
 
 async def lines_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[list[OrderLineRow]]:
@@ -50,20 +50,20 @@ async def lines_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[list
 async def line(ctx: RequestContext, *, id: UUID) -> OrderLineRow | None:
     """A line is visible while its order is."""
     row = await ctx.loaders.line_by_id.load(id)
-    if row is None or await live(ctx.loaders.order_by_id, row.order_id) is None:
+    if row is None or await live(ctx.loaders.by_id(ORDER), row.order_id) is None:
         return None
     return row
 
 
 async def orders_of_lines(ctx: RequestContext, lines: Sequence[OrderLineRow]) -> list[OrderRow]:
     ids = [line.order_id for line in lines]
-    return await existing(ctx.loaders.order_by_id, ids, what="order")
+    return await existing(ctx.loaders.by_id(ORDER), ids, what="order")
 
 
 async def products_of_lines(ctx: RequestContext, lines: Sequence[OrderLineRow]) -> list[ProductRow]:
     """The products as they are now, even if soft-deleted since: history stays intact."""
     ids = [line.product_id for line in lines]
-    return await existing(ctx.loaders.product_by_id, ids, what="product")
+    return await existing(ctx.loaders.by_id(PRODUCT), ids, what="product")
 
 
 class OrderLineInput(Input):
@@ -116,13 +116,13 @@ async def place_order(
             encode=lambda done: row_to_json(done.order),
             decode=lambda stored: Placed(row_from_json(OrderRow, stored)),
         )
-    work.loaders.order_by_id.prime_row(placed.order)
+    work.loaders.by_id(ORDER).prime_row(placed.order)
     if placed.lines is not None:
         work.loaders.lines_by_order.clear(placed.order.id).prime(placed.order.id, placed.lines)
         for line_row in placed.lines:
             work.loaders.line_by_id.prime_row(line_row)
     for product in placed.products:
-        work.loaders.product_by_id.prime_row(product)
+        work.loaders.by_id(PRODUCT).prime_row(product)
     return placed.order
 
 
@@ -202,12 +202,12 @@ async def _move(work: UnitOfWork, *, id: UUID, rev: int, to: str) -> OrderRow:
         if to in order_states.RESTOCKS:
             await orders.lock_order_products(conn, id=id)
             restocked = await orders.restock_order(conn, id=id)
-    work.loaders.order_by_id.prime_row(row)
+    work.loaders.by_id(ORDER).prime_row(row)
     for product in restocked:
-        work.loaders.product_by_id.prime_row(product)
+        work.loaders.by_id(PRODUCT).prime_row(product)
     return row
 
 
 async def customers_of_groups(ctx: RequestContext, ids: list[UUID | None]) -> list[Any]:
     """The customers groups of orders are keyed by."""
-    return await related_rows(ctx.loaders.customer_by_id, ids)
+    return await related_rows(ctx.loaders.by_id(CUSTOMER), ids)

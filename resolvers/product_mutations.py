@@ -128,7 +128,7 @@ async def create_products(
             decode=lambda stored: [_decode(item) for item in stored],
         )
     for row in rows:
-        work.loaders.product_by_id.prime_row(row)
+        work.loaders.by_id(PRODUCT).prime_row(row)
     return rows
 
 
@@ -154,7 +154,7 @@ async def upsert_product(
             assert current is not None
             assert rev is not None
             raise StaleRevision("Product", expected=rev, current=current.rev, row=current)
-    work.loaders.product_by_id.prime_row(row)
+    work.loaders.by_id(PRODUCT).prime_row(row)
     return Upserted(row=row, created=row.rev == 1)  # an update always leaves rev above 1
 
 
@@ -166,7 +166,7 @@ async def adjust_stock(work: UnitOfWork, *, id: UUID, delta: int) -> ProductRow:
         row = await products.adjust_stock(conn, id=id, delta=delta)
         if row is None:
             row = await _adjust_after_miss(conn, id=id, delta=delta)
-    work.loaders.product_by_id.prime_row(row)
+    work.loaders.by_id(PRODUCT).prime_row(row)
     return row
 
 

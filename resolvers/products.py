@@ -18,7 +18,7 @@ from resolvers.groups import related_rows
 from resolvers.standard_reads import Reads
 from sql import products
 from sql.builder import SortKey
-from sql.categories import CategoryRow
+from sql.categories import CATEGORY, CategoryRow
 from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
 READS = Reads(PRODUCT, "products", (Ordering("NAME"),))
@@ -47,9 +47,9 @@ async def products_listing(
 
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:
     ids = [p.category_id for p in products]
-    return await existing(ctx.loaders.category_by_id, ids, what="category")
+    return await existing(ctx.loaders.by_id(CATEGORY), ids, what="category")
 
 
 async def categories_of_groups(ctx: RequestContext, ids: list[UUID | None]) -> list[Any]:
     """The categories groups of products are keyed by."""
-    return await related_rows(ctx.loaders.category_by_id, ids)
+    return await related_rows(ctx.loaders.by_id(CATEGORY), ids)

@@ -55,10 +55,10 @@ async def of_product(
 
 async def products_of(ctx: RequestContext, reviews: Sequence[ReviewRow]) -> list[ProductRow]:
     return await existing(
-        ctx.loaders.product_by_id, [r.product_id for r in reviews], what="product"
+        ctx.loaders.by_id(PRODUCT), [r.product_id for r in reviews], what="product"
     )
 
 
 async def authors_of(ctx: RequestContext, reviews: Sequence[ReviewRow]) -> list[CustomerRow | None]:
     """Each review's author, when the viewer may see them (customers are private)."""
-    return await load_all(ctx.loaders.customer_by_id, [r.customer_id for r in reviews])
+    return await load_all(ctx.loaders.by_id(CUSTOMER), [r.customer_id for r in reviews])

@@ -19,16 +19,12 @@ from engine.admission import Admission
 from engine.http import GraphQLEndpoint
 from engine.http_streams import HttpStreams
 from engine.limits import QueryLimits
-from engine.persisted import (
-    ManifestError,
-    Mode,
-    PersistedOperations,
-    load_manifest,
-    manifest_names,
-)
+from engine.persisted import Mode, PersistedOperations
+from engine.persisted_manifest import ManifestError, load_manifest, manifest_names
 from engine.sse_single import SingleConnections
 from engine.stream_channel import StreamLimits
 from engine.stream_routes import GraphQLPosts, GraphQLRoute, StreamRoute
+from engine.stream_transport import StreamServices
 from engine.ws import WebSocketServer, WsLimits
 from gql.schema import schema
 from gql.subscriptions import Hub
@@ -286,12 +282,11 @@ def create_app(
         compiled=settings.compiled_reads,
     )
     hub = Hub(endpoint, context_for)
+    services = StreamServices(
+        endpoint, hub, tokens=endpoint.tokens, admission=endpoint.admission, context=context_for
+    )
     sockets = WebSocketServer(
-        endpoint,
-        hub,
-        tokens=endpoint.tokens,
-        admission=endpoint.admission,
-        context=context_for,
+        services,
         limits=WsLimits(
             max_connections=settings.ws_max_connections,
             max_subscriptions=settings.ws_max_subscriptions,
@@ -302,11 +297,7 @@ def create_app(
         ),
     )
     streams = HttpStreams(
-        endpoint,
-        hub,
-        tokens=endpoint.tokens,
-        admission=endpoint.admission,
-        context=context_for,
+        services,
         limits=StreamLimits(
             max_streams=settings.stream_max_open,
             max_operations=settings.ws_max_subscriptions,

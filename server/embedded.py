@@ -183,33 +183,10 @@ class EmbeddedPostgres:
             return port if probe.connect_ex(("127.0.0.1", port)) == 0 else None
 
     def _ensure_database(self) -> None:
-        out = self._run(
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
-        )
+        psql = ("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres")
+        out = self._run(*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
         if out.strip() != "1":
-            self._run(
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-                f"CREATE DATABASE {DATABASE}",
-            )
+            self._run(*psql, "-c", f"CREATE DATABASE {DATABASE}")
 
     def _run(self, program: str, *args: str) -> str:
         command = [str(self._bin / program), *args]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sql.builder import Column, SortKey
 from sql.pool import Connection, Executor
+from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import columns, row_class
 from sql.spec import Spec
 
@@ -23,26 +23,14 @@ class CategoryRow:
 
 
 CATEGORY = Spec(
-    name="Category",
     table="categories",
     row=CategoryRow,
-    filterable={
-        "id": Column("id", UUID, "uuid"),
-        "name": Column("name", str, "text"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
-    },
-    sortable={
-        "NAME": SortKey("{t}.name", str),
-        "CREATED_AT": SortKey("{t}.created_at", datetime),
-    },
+    filterable=row_columns(CategoryRow, "id", "name", "created_at"),
+    sortable=sort_keys(CategoryRow, "name", "created_at"),
     insertable=("name", "description"),
-    writable=frozenset({"name", "description"}),
     unique=("name",),
     checked=("name", "description"),
-    measures={
-        "created_at": Column("created_at", datetime, "timestamptz"),
-        "updated_at": Column("updated_at", datetime, "timestamptz"),
-    },
+    measures=row_columns(CategoryRow, *TIMESTAMPS),
 )
 CATEGORIES = CATEGORY.entity
 categories_by_ids = CATEGORY.by_ids
@@ -61,8 +49,7 @@ GROUP BY c.id
 
 async def live_category_by_name(executor: Executor, *, name: str) -> CategoryRow | None:
     """Names compare case-insensitively, as their uniqueness does."""
-    record = await executor.fetchrow(LIVE_CATEGORY_BY_NAME, name)
-    return None if record is None else CategoryRow(*record)
+    return await CATEGORY.fetch_one(executor, LIVE_CATEGORY_BY_NAME, name)
 
 
 async def live_product_counts(executor: Executor, *, ids: list[UUID]) -> dict[UUID, int]:

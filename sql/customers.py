@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Entity, Relation, SortKey
+from sql.builder import Entity, Relation
 from sql.pool import Executor
+from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import columns, row_class
 from sql.spec import Spec
 
@@ -36,30 +37,18 @@ def _orders() -> Entity:
 
 
 CUSTOMER = Spec(
-    name="Customer",
     table="customers",
     row=CustomerRow,
     filterable={
-        "id": Column("id", UUID, "uuid"),
-        "email": Column("email", str, "text"),
-        "name": Column("name", str, "text"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
+        **row_columns(CustomerRow, "id", "email", "name", "created_at"),
         "has_orders": Relation(_orders, join="{inner}.customer_id = {outer}.id"),
     },
-    sortable={
-        "NAME": SortKey("{t}.name", str),
-        "EMAIL": SortKey("{t}.email", str),
-        "CREATED_AT": SortKey("{t}.created_at", datetime),
-    },
+    sortable=sort_keys(CustomerRow, "name", "email", "created_at"),
     insertable=("email", "name"),
-    writable=frozenset({"email", "name"}),
     owner="id",
     unique=("email",),
     checked=("email", "name"),
-    measures={
-        "created_at": Column("created_at", datetime, "timestamptz"),
-        "updated_at": Column("updated_at", datetime, "timestamptz"),
-    },
+    measures=row_columns(CustomerRow, *TIMESTAMPS),
 )
 CUSTOMERS = CUSTOMER.entity
 customers_by_ids = CUSTOMER.by_ids
@@ -87,8 +76,7 @@ async def live_customer_by_email(
     executor: Executor, *, email: str, owner: UUID | None
 ) -> CustomerRow | None:
     """Emails compare case-insensitively, as their uniqueness does."""
-    record = await executor.fetchrow(LIVE_CUSTOMER_BY_EMAIL, email, owner)
-    return None if record is None else CustomerRow(*record)
+    return await CUSTOMER.fetch_one(executor, LIVE_CUSTOMER_BY_EMAIL, email, owner)
 
 
 async def customer_stats(

@@ -9,11 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Relation, SortKey
+from sql.builder import Column, Relation
 from sql.customers import CUSTOMERS
 from sql.errors import Guard, register
 from sql.pool import Connection, Executor
-from sql.products import ProductRow
+from sql.products import PRODUCT, ProductRow
+from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import ByIds, columns, row_class, to_rows
 from sql.spec import Spec
 
@@ -46,40 +47,33 @@ class OrderLineRow:
     created_at: datetime
 
 
+ENUMS = {"status": "order_status"}
+"""Columns of a PostgreSQL enum type."""
+
 ORDER = Spec(
-    name="Order",
     table="orders",
     row=OrderRow,
     filterable={
-        "id": Column("id", UUID, "uuid"),
-        "number": Column("number", int, "integer"),
-        "status": Column("status", str, "order_status"),
-        "total": Column("total", Decimal, "numeric"),
-        "placed_at": Column("placed_at", datetime, "timestamptz"),
+        **row_columns(OrderRow, "id", "number", "status", "total", "placed_at", sql_types=ENUMS),
         "customer": Relation(lambda: CUSTOMERS, join="{inner}.id = {outer}.customer_id"),
     },
-    sortable={
-        "NUMBER": SortKey("{t}.number", int),
-        "TOTAL": SortKey("{t}.total", Decimal),
-        "PLACED_AT": SortKey("{t}.placed_at", datetime),
-        # The enum sorts in its declared order: PENDING, PAID, SHIPPED, CANCELLED.
-        "STATUS": SortKey("{t}.status", str),
-    },
+    # The enum sorts in its declared order: PENDING, PAID, SHIPPED, CANCELLED.
+    sortable=sort_keys(OrderRow, "number", "total", "placed_at", "status"),
     owner="customer_id",
     references={"customer_id": "Customer"},
     groupable={
         "status": Column("status", str, "order_status"),
         "customer": Column("customer_id", UUID, "uuid"),
     },
-    measures={
-        "total": Column("total", Decimal, "numeric"),
-        "placed_at": Column("placed_at", datetime, "timestamptz"),
-        "paid_at": Column("paid_at", datetime, "timestamptz", nullable=True),
-        "shipped_at": Column("shipped_at", datetime, "timestamptz", nullable=True),
-        "cancelled_at": Column("cancelled_at", datetime, "timestamptz", nullable=True),
-        "created_at": Column("created_at", datetime, "timestamptz"),
-        "updated_at": Column("updated_at", datetime, "timestamptz"),
-    },
+    measures=row_columns(
+        OrderRow,
+        "total",
+        "placed_at",
+        "paid_at",
+        "shipped_at",
+        "cancelled_at",
+        *TIMESTAMPS,
+    ),
 )
 
 ORDERS = ORDER.entity
@@ -125,8 +119,7 @@ WHERE l.{match} = ANY($1::uuid[]) AND {LINE_OWNED}
 async def live_order_by_number(
     executor: Executor, *, number: int, owner: UUID | None
 ) -> OrderRow | None:
-    record = await executor.fetchrow(LIVE_ORDER_BY_NUMBER, number, owner)
-    return None if record is None else OrderRow(*record)
+    return await ORDER.fetch_one(executor, LIVE_ORDER_BY_NUMBER, number, owner)
 
 
 async def lines_by_order_ids(
@@ -228,14 +221,13 @@ async def lock_live_customer(conn: Connection, *, id: UUID) -> bool:
 
 async def lock_products(conn: Connection, *, ids: list[UUID]) -> list[ProductRow]:
     """The products with these ids (soft-deleted ones included), locked in id order."""
-    return to_rows(ProductRow, await conn.fetch(LOCK_PRODUCTS, ids))
+    return await PRODUCT.fetch_rows(conn, LOCK_PRODUCTS, ids)
 
 
 async def shift_stock(conn: Connection, *, deltas: dict[UUID, int]) -> list[ProductRow]:
     """Adds each delta to its product's stock, except where stock would fall below zero:
     those products are left as they are and absent from the rows returned."""
-    records = await conn.fetch(SHIFT_STOCK, list(deltas), list(deltas.values()))
-    return to_rows(ProductRow, records)
+    return await PRODUCT.fetch_rows(conn, SHIFT_STOCK, list(deltas), list(deltas.values()))
 
 
 async def insert_order(
@@ -256,14 +248,13 @@ async def transition_order(
 ) -> OrderRow | None:
     """The order moved to `to`, or None when it is missing, deleted, at another rev or in
     a status not in `sources`."""
-    record = await conn.fetchrow(TRANSITION, id, rev, to, sorted(sources))
-    return None if record is None else OrderRow(*record)
+    return await ORDER.fetch_one(conn, TRANSITION, id, rev, to, sorted(sources))
 
 
 async def lock_order_products(conn: Connection, *, id: UUID) -> list[ProductRow]:
-    return to_rows(ProductRow, await conn.fetch(LOCK_ORDER_PRODUCTS, id))
+    return await PRODUCT.fetch_rows(conn, LOCK_ORDER_PRODUCTS, id)
 
 
 async def restock_order(conn: Connection, *, id: UUID) -> list[ProductRow]:
     """Puts every line's quantity back into stock; lock the products first."""
-    return to_rows(ProductRow, await conn.fetch(RESTOCK_ORDER, id))
+    return await PRODUCT.fetch_rows(conn, RESTOCK_ORDER, id)

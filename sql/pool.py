@@ -12,6 +12,7 @@ import asyncpg
 
 from sql.errors import StatementTimedOut
 from sql.observe import ObservedConnection, sink
+from sql.read_methods import ReadMethods
 from sql.unnamed import UnnamedStatements
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 """One connection: a direct one, or one borrowed from the pool."""
 
 
-class Database:
+class Database(ReadMethods):
     """The pool, with a bound on how long a statement may wait for a free connection, and
     connections handed out in the order they were asked for.
 
@@ -64,17 +65,6 @@ class Database:
         """`async with db.acquire() as conn:` one connection, within the timeout."""
         return _Acquire(self)
 
-    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        records: list[asyncpg.Record] = await self._alone("fetch", query, args)
-        return records
-
-    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        record: asyncpg.Record | None = await self._alone("fetchrow", query, args)
-        return record
-
-    async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self._alone("fetchval", query, args)
-
     async def execute(self, query: str, *args: Any) -> str:
         status: str = await self._alone("execute", query, args)
         return status
@@ -88,6 +78,8 @@ class Database:
                 return await run(query, *args)
             async with _BOUNDED:
                 return await run(query, *args, timeout=self.statement_timeout)
+
+    _run = _alone  # how reads run (`ReplicaReads` sends them elsewhere; writes stay here)
 
     async def close(self) -> None:
         await self.pool.close()

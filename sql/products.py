@@ -10,7 +10,8 @@ from uuid import UUID
 from sql.builder import Column, Relation, SortKey
 from sql.categories import CATEGORIES
 from sql.pool import Connection, Executor
-from sql.rows import columns, row_class, to_rows
+from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
+from sql.rows import columns, row_class
 from sql.spec import Spec
 
 
@@ -30,40 +31,21 @@ class ProductRow:
 
 
 PRODUCT = Spec(
-    name="Product",
     table="products",
     row=ProductRow,
     filterable={
-        "id": Column("id", UUID, "uuid"),
-        "sku": Column("sku", str, "text"),
-        "name": Column("name", str, "text"),
-        "description": Column("description", str, "text", nullable=True),
-        "price": Column("price", Decimal, "numeric"),
-        "stock": Column("stock", int, "integer"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
-        "updated_at": Column("updated_at", datetime, "timestamptz"),
+        **row_columns(
+            ProductRow, "id", "sku", "name", "description", "price", "stock", *TIMESTAMPS
+        ),
         "category": Relation(lambda: CATEGORIES, join="{inner}.id = {outer}.category_id"),
     },
-    sortable={
-        "NAME": SortKey("{t}.name", str),
-        "SKU": SortKey("{t}.sku", str),
-        "PRICE": SortKey("{t}.price", Decimal),
-        "STOCK": SortKey("{t}.stock", int),
-        "CREATED_AT": SortKey("{t}.created_at", datetime),
-        "UPDATED_AT": SortKey("{t}.updated_at", datetime),
-    },
+    sortable=sort_keys(ProductRow, "name", "sku", "price", "stock", *TIMESTAMPS),
     insertable=("sku", "name", "description", "price", "stock", "category_id"),
-    writable=frozenset({"sku", "name", "description", "price", "stock", "category_id"}),
     unique=("sku",),
     checked=("sku", "name", "description", "price", "stock"),
     references={"category_id": "Category"},
     groupable={"category": Column("category_id", UUID, "uuid")},
-    measures={
-        "price": Column("price", Decimal, "numeric"),
-        "stock": Column("stock", int, "integer"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
-        "updated_at": Column("updated_at", datetime, "timestamptz"),
-    },
+    measures=row_columns(ProductRow, "price", "stock", *TIMESTAMPS),
 )
 PRODUCTS = PRODUCT.entity
 products_by_ids = PRODUCT.by_ids
@@ -84,8 +66,7 @@ SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
 
 
 async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
-    record = await executor.fetchrow(LIVE_PRODUCT_BY_SKU, sku)
-    return None if record is None else ProductRow(*record)
+    return await PRODUCT.fetch_one(executor, LIVE_PRODUCT_BY_SKU, sku)
 
 
 # -- writes --------------------------------------------------------------------------------
@@ -145,7 +126,8 @@ class NewProduct:
 
 async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[ProductRow]:
     """The inserted rows in no particular order; a product whose sku is taken is left out."""
-    records = await conn.fetch(
+    return await PRODUCT.fetch_rows(
+        conn,
         INSERT_PRODUCTS,
         [n.sku for n in new],
         [n.name for n in new],
@@ -154,7 +136,6 @@ async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[Pr
         [n.stock for n in new],
         [n.category_id for n in new],
     )
-    return to_rows(ProductRow, records)
 
 
 async def upsert_product(
@@ -162,7 +143,8 @@ async def upsert_product(
 ) -> ProductRow | None:
     """The inserted or updated row (a new one is at rev 1), or None when the live product
     with this sku is not at `rev`."""
-    record = await conn.fetchrow(
+    return await PRODUCT.fetch_one(
+        conn,
         UPSERT_PRODUCT,
         new.sku,
         new.name,
@@ -173,9 +155,7 @@ async def upsert_product(
         not keep_description,
         rev,
     )
-    return None if record is None else ProductRow(*record)
 
 
 async def adjust_stock(conn: Connection, *, id: UUID, delta: int) -> ProductRow | None:
-    record = await conn.fetchrow(ADJUST_STOCK, id, delta)
-    return None if record is None else ProductRow(*record)
+    return await PRODUCT.fetch_one(conn, ADJUST_STOCK, id, delta)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
-
 from sql.pool import Database
+from sql.read_methods import ReadMethods
 
 _Key = tuple[str, str, tuple[Any, ...]]
 
@@ -43,7 +42,7 @@ class _Failed:
         self.error = error
 
 
-class ReadOnce:
+class ReadOnce(ReadMethods):
     """The pool's read methods, each statement (text and arguments) run once.
 
     A cancelled read is not remembered (the request is ending); any other error is, and is
@@ -55,18 +54,7 @@ class ReadOnce:
         self._db = db
         self._done: dict[_Key, Any] = {}
 
-    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        records: list[asyncpg.Record] = await self._once("fetch", query, args)
-        return records
-
-    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        record: asyncpg.Record | None = await self._once("fetchrow", query, args)
-        return record
-
-    async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self._once("fetchval", query, args)
-
-    async def _once(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+    async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         key = (method, query, _hashable(args))
         done = self._done.get(key, self)
         if done is not self:

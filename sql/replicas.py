@@ -156,18 +156,7 @@ class ReplicaReads(Database):
         self._chosen: Replica | None = None
         self._decided = False
 
-    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        records: list[asyncpg.Record] = await self._read("fetch", query, args)
-        return records
-
-    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        record: asyncpg.Record | None = await self._read("fetchrow", query, args)
-        return record
-
-    async def fetchval(self, query: str, *args: Any) -> Any:
-        return await self._read("fetchval", query, args)
-
-    async def _read(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+    async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         if not self._decided:
             self._chosen = await self._choose()
             self._decided = True

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sql.builder import Column, Relation, SortKey
+from sql.builder import Relation
 from sql.products import PRODUCT
+from sql.row_columns import row_columns, sort_keys
 from sql.rows import row_class
 from sql.spec import Spec
 
@@ -25,28 +26,20 @@ class ReviewRow:
     deleted_at: datetime | None
 
 
+RATING_TYPE = {"rating": "smallint"}
+
 REVIEW = Spec(
-    name="Review",
     table="reviews",
     row=ReviewRow,
     filterable={
-        "id": Column("id", UUID, "uuid"),
-        "rating": Column("rating", int, "smallint"),
-        "title": Column("title", str, "text"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
+        **row_columns(ReviewRow, "id", "rating", "title", "created_at", sql_types=RATING_TYPE),
         "product": Relation(lambda: PRODUCT.entity, join="{inner}.id = {outer}.product_id"),
     },
-    sortable={
-        "CREATED_AT": SortKey("{t}.created_at", datetime),
-        "RATING": SortKey("{t}.rating", int),
-    },
+    sortable=sort_keys(ReviewRow, "created_at", "rating"),
     insertable=("product_id", "customer_id", "rating", "title", "body"),
     writable=frozenset({"rating", "title", "body"}),
     unique=("product_id",),  # among the customer's live reviews
     checked=("rating", "title", "body"),
     references={"product_id": "Product", "customer_id": "Customer"},
-    measures={
-        "rating": Column("rating", int, "smallint"),
-        "created_at": Column("created_at", datetime, "timestamptz"),
-    },
+    measures=row_columns(ReviewRow, "rating", "created_at", sql_types=RATING_TYPE),
 )

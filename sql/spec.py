@@ -37,16 +37,17 @@ feed) look up."""
 
 @dataclass(frozen=True)
 class Spec(Generic[RowT]):
-    name: str
-    """What errors call one row ("Category")."""
     table: str
     row: type[RowT]
     filterable: Mapping[str, Column | Relation]
     sortable: Mapping[str, SortKey]
+    name: str = ""
+    """What errors call one row; unless given, the row class's name without "Row"
+    ("Category" for CategoryRow)."""
     insertable: tuple[str, ...] = ()
     """Columns a create sets, in the order `insert` takes them."""
     writable: frozenset[str] = frozenset()
-    """Columns a patch may set."""
+    """Columns a patch may set; unless given, every insertable column."""
     owner: str | None = None
     """The column naming the owning customer, for customer-owned rows: reads by id and
     pages are then held to the viewer's owner scope."""
@@ -67,6 +68,10 @@ class Spec(Generic[RowT]):
     by_ids_statement: ByIds = field(init=False)
 
     def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.row.__name__.removesuffix("Row"))
+        if not self.writable:
+            object.__setattr__(self, "writable", frozenset(self.insertable))
         entity = Entity(
             table=self.table,
             row_type=self.row,  # type: ignore[arg-type]  # row types are dataclasses
@@ -132,6 +137,14 @@ class Spec(Generic[RowT]):
 
     def _one(self, record: Any) -> RowT | None:
         return None if record is None else self.row(*record)
+
+    async def fetch_one(self, executor: Executor, statement: str, *args: Any) -> RowT | None:
+        """The row a bespoke statement selecting this table's `columns` finds, if any."""
+        return self._one(await executor.fetchrow(statement, *args))
+
+    async def fetch_rows(self, executor: Executor, statement: str, *args: Any) -> list[RowT]:
+        """The rows a bespoke statement selecting this table's `columns` finds."""
+        return to_rows(self.row, await executor.fetch(statement, *args))  # type: ignore[type-var]
 
     @cached_property
     def _insert(self) -> str:

@@ -12,13 +12,8 @@ import orjson
 import pytest
 
 from engine.http_params import GraphQLParams
-from engine.persisted import (
-    DocumentUnavailable,
-    ManifestError,
-    Mode,
-    PersistedOperations,
-    sha256_hex,
-)
+from engine.persisted import DocumentUnavailable, Mode, PersistedOperations, sha256_hex
+from engine.persisted_manifest import ManifestError
 from server.app import create_app
 from server.cli import main
 from server.settings import PersistedQueries, Settings

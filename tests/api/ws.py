@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.app import create_app
-from server.cli import websocket_options
+from server.serve import websocket_options
 from server.settings import Settings
 from sql.pool import QueryLogger
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import main, uvicorn_config
+from server.cli import main
 from server.http_protocol import HttpProtocol, ServerConfig
+from server.serve import uvicorn_config
 from server.settings import Settings, environment_variable
 
 
