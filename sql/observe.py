@@ -73,7 +73,8 @@ class ObservedConnection(asyncpg.Connection):
         """`execute(query)` (one message, several statements allowed) and the messages of
         the notices the server raised meanwhile, in order. asyncpg drops the result rows
         of such a message; a notice is the one way back for a value it computes."""
-        self._notes = notes = []
+        notes: list[str] = []
+        self._notes = notes
         try:
             await self.execute(query)
         finally:

@@ -3,8 +3,6 @@ and is never earlier than the commit record."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from sql.observe import Batch, sink
@@ -90,8 +88,9 @@ async def test_a_request_keeps_its_latest_position(direct_database_url: str, lat
         position = WritePosition(lsn=later)
         async with transaction(db, position=position):
             pass
-        first: Any = position.lsn
-        assert first >= later and first > 0
+        first = position.lsn
+        assert first >= later
+        assert first > 0
         async with transaction(db, position=position):
             pass
         assert position.lsn >= first
