@@ -3,6 +3,9 @@ and is never earlier than the commit record."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from sql.observe import Batch, sink
@@ -29,6 +32,17 @@ class Statements:
         return None
 
 
+@contextlib.contextmanager
+def observed() -> Iterator[Statements]:
+    """The statements this task sends within the block."""
+    statements = Statements()
+    token = sink.set(statements)
+    try:
+        yield statements
+    finally:
+        sink.reset(token)
+
+
 async def pools(url: str, pgbouncer_url: str) -> list[Database]:
     direct = await create_pool(url, min_size=1, max_size=1, statement_timeout_ms=5000)
     pooled = await create_pool(
@@ -42,16 +56,12 @@ async def test_the_position_comes_with_the_commit_and_follows_it(
 ) -> None:
     for db in await pools(direct_database_url, pgbouncer_url):
         try:
-            statements = Statements()
             position = WritePosition()
-            token = sink.set(statements)
-            try:
+            with observed() as statements:
                 async with transaction(db, position=position) as conn:
                     await conn.execute("CREATE TEMP TABLE scratch (x int) ON COMMIT DROP")
                     await conn.execute("INSERT INTO scratch VALUES (1)")
                     before_commit = int(await conn.fetchval(INSERT_POSITION))
-            finally:
-                sink.reset(token)
             # The commit record lies past everything the transaction wrote before it.
             assert position.lsn > before_commit
             assert position.lsn <= int(await db.fetchval(INSERT_POSITION))
@@ -64,16 +74,12 @@ async def test_without_notices_the_position_is_read_on_its_own(direct_database_u
     db = await create_pool(direct_database_url, min_size=1, max_size=1, statement_timeout_ms=0)
     try:
         position = WritePosition()
-        statements = Statements()
-        token = sink.set(statements)
-        try:
+        with observed() as statements:
             async with transaction(db, position=position) as conn:
                 # A role that keeps notices from its clients: the notice never arrives.
                 await conn.execute("SET client_min_messages = warning")
                 before_commit = int(await conn.fetchval(INSERT_POSITION))
                 await conn.execute("CREATE TEMP TABLE scratch (x int) ON COMMIT DROP")
-        finally:
-            sink.reset(token)
         assert position.lsn > before_commit
         assert statements.texts[-2:] == [COMMIT_NOTING_POSITION, INSERT_POSITION]
         assert await db.fetchval("SHOW client_min_messages") == "warning"
