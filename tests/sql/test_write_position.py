@@ -12,6 +12,7 @@ from sql.observe import Batch, sink
 from sql.pool import Database, create_pool
 from sql.replicas import COMMIT_NOTING_POSITION, INSERT_POSITION, WritePosition
 from sql.transactions import transaction
+from tests.conftest import scratch_database
 
 
 class Statements:
@@ -102,3 +103,19 @@ async def test_a_request_keeps_its_latest_position(direct_database_url: str, lat
         assert position.lsn >= first
     finally:
         await db.close()
+
+
+async def test_a_database_without_the_function_still_commits_and_gets_its_position(
+    server_url: str,
+) -> None:
+    async with scratch_database(server_url, prefix="sf_test_unmigrated") as url:
+        db = await create_pool(url, min_size=1, max_size=1, statement_timeout_ms=0)
+        try:
+            position = WritePosition()
+            async with transaction(db, position=position) as conn:
+                await conn.execute("CREATE TABLE kept (x int)")
+                before_commit = int(await conn.fetchval(INSERT_POSITION))
+            assert position.lsn > before_commit
+            assert await db.fetchval("SELECT count(*) FROM kept") == 0  # committed
+        finally:
+            await db.close()
