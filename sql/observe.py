@@ -64,7 +64,29 @@ current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default
 class ObservedConnection(asyncpg.Connection):
     """A connection that tells the current sink about every statement it runs. asyncpg's
     query loggers say as much but not the rows, and cost a callback per statement whether
-    or not anyone listens."""
+    or not anyone listens. It also hands the notices of a message back to its sender
+    (`execute_noting`)."""
+
+    _notes: list[str] | None = None  # the notices' messages while `execute_noting` runs
+
+    async def execute_noting(self, query: str) -> list[str]:
+        """`execute(query)` (one message, several statements allowed) and the messages of
+        the notices the server raised meanwhile, in order. asyncpg drops the result rows
+        of such a message; a notice is the one way back for a value it computes."""
+        notes: list[str] = []
+        self._notes = notes
+        try:
+            await self.execute(query)
+        finally:
+            self._notes = None
+        return notes
+
+    # asyncpg's private hook, called as each notice arrives (before the statement returns).
+    def _process_log_message(self, fields: Any, last_query: str) -> None:
+        if self._notes is not None:
+            self._notes.append(fields.get("M", ""))
+            return
+        super()._process_log_message(fields, last_query)  # type: ignore[misc]
 
     async def _execute(
         self,

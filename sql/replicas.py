@@ -19,11 +19,12 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
 from sql.errors import transient
+from sql.observe import ObservedConnection
 from sql.pool import Connection, Database
 
 log = logging.getLogger("storefront.replicas")
@@ -32,14 +33,32 @@ INSERT_POSITION = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
 REPLAY_POSITION = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
 
 
+# The insert position as a notice (migration 0006), in the same message as the COMMIT.
+COMMIT_NOTING_POSITION = "COMMIT; SELECT storefront_notice_wal_position()"
+POSITION_NOTICE = "storefront wal position "
+
+
 @dataclass(slots=True)
 class WritePosition:
     """The WAL position after the last commit of one request's writes (0: none yet)."""
 
     lsn: int = 0
 
-    async def record(self, conn: Connection) -> None:
-        self.lsn = max(self.lsn, int(await conn.fetchval(INSERT_POSITION)))
+    async def commit(self, conn: Connection) -> None:
+        """Commits the transaction open on `conn` and records the insert position after
+        its commit record, in the same round trip. Should the notice not arrive (a role
+        whose client_min_messages is above notice, a database without the function), the
+        position is read on its own."""
+        try:
+            notes = await cast(ObservedConnection, conn).execute_noting(COMMIT_NOTING_POSITION)
+        except asyncpg.UndefinedFunctionError:  # migration 0006 not applied: the COMMIT ran
+            notes = []
+        found = [n for n in notes if n.startswith(POSITION_NOTICE)]
+        if found:
+            lsn = int(found[-1].removeprefix(POSITION_NOTICE))
+        else:
+            lsn = int(await conn.fetchval(INSERT_POSITION))
+        self.lsn = max(self.lsn, lsn)
 
 
 @dataclass(slots=True)

@@ -19,17 +19,16 @@ async def transaction(
     """One connection in one transaction: committed when the block ends, rolled back when it
     raises. A violation of a constraint in `sql.errors.CONSTRAINTS` leaves as
     `ConstraintViolation`; anything else leaves unchanged. `position` records where the
-    WAL stood after the commit (what a replica must have replayed to show this write)."""
+    WAL stood after the commit (what a replica must have replayed to show this write),
+    read in the same round trip as the COMMIT."""
     async with db.acquire() as conn:
         try:
-            if db.begin is None:
+            if db.begin is None and position is None:
                 async with conn.transaction():
                     yield conn
             else:
-                async with _begun(conn, db.begin):
+                async with _begun(conn, db.begin or "BEGIN", position):
                     yield conn
-            if position is not None:
-                await position.record(conn)
         except asyncpg.IntegrityConstraintViolationError as error:
             violation = translate(error)
             if violation is None:
@@ -38,8 +37,11 @@ async def transaction(
 
 
 @contextlib.asynccontextmanager
-async def _begun(conn: Connection, begin: str) -> AsyncIterator[None]:
-    """A transaction opened by `begin` (BEGIN with its SET LOCALs, in one round trip).
+async def _begun(
+    conn: Connection, begin: str, position: WritePosition | None
+) -> AsyncIterator[None]:
+    """A transaction opened by `begin` (BEGIN, with the SET LOCALs behind a pooler, in one
+    round trip), committed with its WAL position noted when `position` asks for it.
     A rollback that cannot run (the connection is lost or still busy with a cancelled
     statement) is left to the pool, which rolls back whatever it gets back open."""
     await conn.execute(begin)
@@ -49,4 +51,7 @@ async def _begun(conn: Connection, begin: str) -> AsyncIterator[None]:
         with contextlib.suppress(Exception):
             await conn.execute("ROLLBACK")
         raise
-    await conn.execute("COMMIT")
+    if position is None:
+        await conn.execute("COMMIT")
+    else:
+        await position.commit(conn)
