@@ -134,6 +134,15 @@ async def created(
     return writer, node
 
 
+async def updated(
+    entity: Entity, client: GraphQLClient, db: Database
+) -> tuple[GraphQLClient, dict[str, Any], dict[str, Any]]:
+    """A live row made, then patched once: (its writer, the node as made, the update's result)."""
+    writer, made = await created(entity, client, db)
+    changed = await result(writer, entity.docs.update, id=made["id"], rev=1, patch=entity.patch)
+    return writer, made, changed
+
+
 def read_by_id(entity: Entity) -> str:
     return f"query($id: ID!) {{ {entity.docs.field}(id: $id) {{ id }} }}"
 
@@ -170,28 +179,20 @@ async def test_a_taken_unique_value_is_already_exists(
 async def test_update_patches_only_given_fields_and_bumps_rev(
     client: GraphQLClient, db: Database, entity: Entity
 ) -> None:
-    writer, before = await created(entity, client, db)
-    id = before["id"]
-    changed = await result(writer, entity.docs.update, id=id, rev=1, patch=entity.patch)
+    writer, before, changed = await updated(entity, client, db)
     assert changed["__typename"] == f"Update{entity.docs.type}Success"
     node = changed[entity.docs.field]
     assert node["rev"] == 2
     assert {k: node[k] for k in entity.patch} == entity.patch
     assert node[entity.kept] == before[entity.kept]
-    rev = 2
     if entity.cleared is not None:
-        cleared = await result(
-            writer, entity.docs.update, id=id, rev=2, patch={entity.cleared: None}
-        )
-        assert (cleared[entity.docs.field][entity.cleared], cleared[entity.docs.field]["rev"]) == (
-            None,
-            3,
-        )
-        rev = 3
+        patch = {entity.cleared: None}
+        cleared = await result(writer, entity.docs.update, id=node["id"], rev=2, patch=patch)
+        node = cleared[entity.docs.field]
+        assert (node[entity.cleared], node["rev"]) == (None, 3)
     unchanged = await snapshot(db)
-    required = await result(
-        writer, entity.docs.update, id=id, rev=rev, patch={entity.required: None}
-    )
+    patch = {entity.required: None}
+    required = await result(writer, entity.docs.update, id=node["id"], rev=node["rev"], patch=patch)
     assert required["__typename"] == "ValidationError"
     assert required["fields"] == [
         {
@@ -207,10 +208,8 @@ async def test_update_patches_only_given_fields_and_bumps_rev(
 async def test_stale_rev_is_a_conflict_with_the_current_node(
     client: GraphQLClient, db: Database, entity: Entity
 ) -> None:
-    writer, made = await created(entity, client, db)
-    id = made["id"]
-    changed = await result(writer, entity.docs.update, id=id, rev=1, patch=entity.patch)
-    node = changed[entity.docs.field]
+    writer, made, changed = await updated(entity, client, db)
+    id, node = made["id"], changed[entity.docs.field]
     current = {"id": id} | {name: node[name] for name in entity.docs.current.split()}
     before = await snapshot(db)
     for query, extra in ((entity.docs.update, {"patch": entity.patch}), (entity.docs.delete, {})):
