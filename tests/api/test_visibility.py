@@ -9,21 +9,16 @@ which proves the probe really reaches the row. The catalogue is the same for eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from engine.node_ids import to_global_id
-from server.app import create_app
-from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
-from tests.conftest import token
 
 
 def gid(type_name: str, id: UUID) -> str:
@@ -50,39 +45,9 @@ class World:
 ANN_EMAIL = "ann@example.com"
 
 
-@pytest.fixture(scope="module")
-async def app_client(database_url: str) -> AsyncIterator[GraphQLClient]:
-    """One app for the module (it keeps no data between requests; `db` empties the tables
-    for each test), so the many small requests here share a warm pool."""
-    app = create_app(Settings(database_url=database_url, pool_min_size=2, pool_max_size=5))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http, bearer=token("staff"))
-
-
 @pytest.fixture
-def client(app_client: GraphQLClient) -> GraphQLClient:
-    return app_client
-
-
-_BUILT: list[tuple[World, str]] = []
-"""The last world built, with the fingerprint of the tables as it left them."""
-
-
-@pytest.fixture
-async def world(pool: Database) -> World:
-    """The tests here only read, so a world is reused while every table is exactly as it
-    was built; after anything else (the test that removes A, another module's test) the
-    tables are emptied and it is built again."""
-    if _BUILT:
-        built, tables = _BUILT[0]
-        if await factories.fingerprint(pool) == tables:
-            return built
-    await factories.empty(pool)
-    built = await build_world(pool)
-    _BUILT[:] = [(built, await factories.fingerprint(pool))]
-    return built
+def client(module_client: GraphQLClient) -> GraphQLClient:
+    return module_client
 
 
 async def build_world(db: Database) -> World:
@@ -99,6 +64,15 @@ async def build_world(db: Database) -> World:
     return World(
         books, atlas, chess, ann, bob, ann_paid, ann_pending, bob_paid, number, tuple(lines)
     )
+
+
+WORLD = factories.Reused(build_world)
+
+
+@pytest.fixture
+async def world(pool: Database) -> World:
+    """The tests here only read, so the world is built once and reused (see Reused)."""
+    return await WORLD.get(pool)
 
 
 # -- the probes ----------------------------------------------------------------------------
