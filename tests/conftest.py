@@ -11,12 +11,14 @@ would (`direct_database_url` stays the database itself).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
@@ -38,6 +40,24 @@ def token(role: str = "staff", customer: UUID | str | None = None) -> str:
 
     subject = None if customer is None else str(customer)
     return mint(secret=TEST_SECRET, role=role, customer=subject, ttl_seconds=3600, now=time.time())
+
+
+class Fetches(Protocol):
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+async def lock_waiters(conn: Fetches, count: int = 1, *, seconds: float = 5) -> None:
+    """Returns once `count` sessions on this database wait on a lock: the writes a test holds
+    up have reached it."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    for _ in range(int(seconds / 0.01)):
+        if await conn.fetchval(query) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} writer(s) should be waiting on a lock")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,7 +26,7 @@ from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database
 from tests import factories
-from tests.conftest import token
+from tests.conftest import lock_waiters, token
 
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
@@ -214,22 +214,6 @@ async def test_an_exhausted_pool_is_service_unavailable(database_url: str, db: D
         assert after.json()["data"] == {"products": {"totalCount": 1}}
 
 
-async def _waiting_on_a_lock(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        for _ in range(200):
-            waiting = await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE application_name = 'storefront' AND wait_event_type = 'Lock'"
-            )
-            if waiting:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the first request never reached the lock")
-    finally:
-        await conn.close()
-
-
 async def test_overload_is_refused_at_once_and_health_is_never_shed(
     database_url: str, db: Database
 ) -> None:
@@ -239,7 +223,7 @@ async def test_overload_is_refused_at_once_and_health_is_never_shed(
     ) as http:
         async with table_locked(database_url):
             first = asyncio.create_task(http.post("/graphql", json={"query": COUNT}))
-            await _waiting_on_a_lock(database_url)
+            await lock_waiters(db)
             started = time.monotonic()
             refused = await http.post("/graphql", json={"query": "{ __typename }"})
             elapsed = time.monotonic() - started

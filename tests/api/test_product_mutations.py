@@ -15,6 +15,7 @@ from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api.mutations import errors, result
 from tests.api.test_standard_mutations import ENTITIES
+from tests.conftest import lock_waiters
 from tests.factories import snapshot
 
 DOCS = ENTITIES["product"].docs
@@ -222,7 +223,7 @@ async def test_an_upsert_waiting_on_an_uncommitted_insert_then_updates(
             second = asyncio.create_task(
                 result(client, UPSERT, input=new(gid("Category", category), "RACE-2"), rev=1)
             )
-            await wait_for_lock_waiters(db, 1)  # the second insert waits on the sku index
+            await lock_waiters(db)  # the second insert waits on the sku index
         answer = await second
     assert (answer["created"], answer["product"]["rev"], answer["product"]["stock"]) == (
         False,
@@ -230,18 +231,6 @@ async def test_an_upsert_waiting_on_an_uncommitted_insert_then_updates(
         5,
     )
     assert await db.fetchval("SELECT count(*) FROM products") == 1
-
-
-async def wait_for_lock_waiters(db: Database, count: int) -> None:
-    query = (
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
-    for _ in range(500):
-        if await db.fetchval(query) >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{count} writer(s) should be waiting on a lock")
 
 
 async def test_update_patches_only_given_fields(client: GraphQLClient, db: Database) -> None:
