@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -49,23 +51,36 @@ class Tree:
         return sorted(found, key=lambda s: s.start_time or 0)
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
-async def test_the_nested_query_as_a_span_tree(
+@dataclass(frozen=True)
+class Traced:
+    """Q2 over the shop, traced: its answer and spans, by one engine or the other."""
+
+    response: httpx.Response
+    spans: tuple[ReadableSpan, ...]
+    compiled: bool
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "graphql-core"])
+async def q2(
+    request: pytest.FixtureRequest,
     database_url: str,
     db: Database,
     recorder: StatementRecorder,
     exported: tuple[TracerProvider, InMemorySpanExporter],
-    compiled: bool,
-) -> None:
+) -> Traced:
     provider, exporter = exported
     await shop(db)
     async with staff_client(
-        database_url, recorder, tracer_provider=provider, compiled_reads=compiled
+        database_url, recorder, tracer_provider=provider, compiled_reads=request.param
     ) as client:
         response = await client.post({"query": Q2})
     assert response.status_code == 200
     assert "errors" not in response.json()
-    tree = Tree(exporter.get_finished_spans())
+    return Traced(response, exporter.get_finished_spans(), request.param)
+
+
+async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRecorder) -> None:
+    tree = Tree(q2.spans)
     server = tree.one("POST /graphql")
     assert server.kind is SpanKind.SERVER
     assert server.parent is None
@@ -84,7 +99,7 @@ async def test_the_nested_query_as_a_span_tree(
     assert [p.name for p in phases] == PHASES
     execute = phases[3]
     assert (execute.attributes or {})["storefront.engine"] == (
-        "compiled" if compiled else "graphql-core"
+        "compiled" if q2.compiled else "graphql-core"
     )
     # Under execute: the page of orders' statement, and a span per loader batch holding
     # the statements it ran.
@@ -281,23 +296,9 @@ async def test_a_request_sampled_out_makes_nothing_below_its_server_span(
     assert started == ["POST /graphql"]
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
-async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    compiled: bool,
-) -> None:
-    provider, exporter = exported
-    await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, compiled_reads=compiled
-    ) as client:
-        response = await client.post({"query": Q2})
-    assert "errors" not in response.json()
-    orders = len(response.json()["data"]["orders"]["edges"])
-    spans = exporter.get_finished_spans()
+async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(q2: Traced) -> None:
+    orders = len(q2.response.json()["data"]["orders"]["edges"])
+    spans, compiled = q2.spans, q2.compiled
     by_id = {s.context.span_id: s for s in spans}
     tree = Tree(spans)
     execute = tree.one("execute")
