@@ -17,6 +17,7 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -24,7 +25,7 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from server import pgbouncer
 from server.embedded import EmbeddedPostgres
@@ -76,6 +77,23 @@ def token_secret() -> Iterator[None]:
 # the suite get fresh examples, which is how the property tests keep finding bugs.
 settings.register_profile("ci", derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def over_the_app(examples: int, seconds: float | None = None, **more: Any) -> settings:
+    """Hypothesis settings for a property run against the real app and database: `examples`
+    examples, each within `seconds` (None: no deadline). The test's fixtures (the app, its
+    rows) serve every example, and generated documents may be large and slow to draw."""
+    return settings(
+        max_examples=examples,
+        deadline=None if seconds is None else timedelta(seconds=seconds),
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+        **more,
+    )
+
 
 DOMAIN_TABLES = (
     "reviews",

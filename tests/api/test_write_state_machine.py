@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -27,7 +26,7 @@ from hypothesis.stateful import (
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DOMAIN_TABLES, token
+from tests.conftest import DOMAIN_TABLES, over_the_app, token
 
 PRODUCT = "product { id rev stock deletedAt }"
 
@@ -277,10 +276,5 @@ def machine(database_url: str) -> type[Store]:
 def test_the_write_api_keeps_its_invariants(machine: type[Store]) -> None:
     run_state_machine_as_test(
         machine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
+        settings=over_the_app(15, stateful_step_count=20),
     )
