@@ -15,7 +15,7 @@ from sql.pool import Database
 from tests import factories
 from tests.api.streams import sse
 from tests.api.test_sse import base_of, started
-from tests.api.test_subscriptions import PRODUCTS, settled
+from tests.api.test_subscriptions import PRODUCTS, settled, settled_rows
 from tests.api.ws import live_server
 from tests.conftest import token
 
@@ -57,8 +57,7 @@ async def test_operations_posted_to_another_process_reach_the_stream_and_delete_
     http: httpx.AsyncClient,
 ) -> None:
     (a, app_a), (b, app_b) = two
-    category = await factories.category(db)
-    await settled(app_a)
+    category, _ = await settled_rows(app_a, db)
     stream_token = await reserve(http, b)  # reserved on one process ...
     async with sse(http, a, None, method="GET", **{TOKEN: stream_token}) as stream:  # held on A
         assert stream.response.status_code == 200
@@ -125,8 +124,7 @@ async def test_a_subscription_started_later_misses_nothing_committed_after_its_2
     """Accepted through one process, started by another once the stream opens: a write
     committed in between still arrives, from the position recorded with the 202."""
     (a, app_a), (b, _) = two
-    category = await factories.category(db)
-    await settled(app_a)
+    category, _ = await settled_rows(app_a, db)
     stream_token = await reserve(http, a)
     assert (await post(http, b, stream_token, "s", PRODUCTS)).status_code == 202
     await factories.product(db, category, "Lamp")  # before any process runs the operation

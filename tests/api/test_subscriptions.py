@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import pytest
 from starlette.applications import Starlette
@@ -44,6 +45,15 @@ async def settled(app: Starlette) -> None:
                 await asyncio.sleep(0.01)
 
 
+async def settled_rows(app: Starlette, db: Database, *products: str) -> tuple[UUID, list[UUID]]:
+    """A category and products of these names in it, with the feed follower past their
+    writes (so they are no subscriber's news): (the category, the products)."""
+    category = await factories.category(db)
+    made = [await factories.product(db, category, name) for name in products]
+    await settled(app)
+    return category, made
+
+
 async def nexts(connection: Client, count: int) -> list[dict[str, Any]]:
     found = []
     for _ in range(count):
@@ -63,9 +73,7 @@ async def test_a_product_update_reaches_its_subscriber_after_the_commit(
     server: tuple[str, Starlette], db: Database
 ) -> None:
     url, app = server
-    category = await factories.category(db)
-    product = await factories.product(db, category, "Lamp")
-    await settled(app)  # the writes above are behind us
+    _, [product] = await settled_rows(app, db, "Lamp")
     async with client(url) as anonymous:
         await anonymous.subscribe("1", PRODUCTS, {"id": to_global_id("Product", product)})
         await settled(app)
@@ -172,9 +180,7 @@ async def test_soft_deleted_products_reach_others_with_a_null_node(
     server: tuple[str, Starlette], db: Database
 ) -> None:
     url, app = server
-    category = await factories.category(db)
-    product = await factories.product(db, category, "Vase")
-    await settled(app)
+    _, [product] = await settled_rows(app, db, "Vase")
     async with client(url) as anonymous, client(url, bearer=token("staff")) as staff:
         for connection in (anonymous, staff):
             await connection.subscribe("p", PRODUCTS)
