@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +18,36 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from sql.pool import Database
-from tests.api.conftest import StatementRecorder, staff_client
+from tests.api.conftest import GraphQLClient, StatementRecorder, staff_client
 from tests.api.observed import PLACE, Q2, UPDATE, place_input, shop
 
 PHASES = ["parse", "validate", "cost", "execute", "serialise"]
 
 
+@dataclass(frozen=True)
+class Tracing:
+    """Apps over the test database whose spans are exported to memory."""
+
+    database_url: str
+    recorder: StatementRecorder
+    provider: TracerProvider
+    exporter: InMemorySpanExporter
+
+    def client(self, **settings: Any) -> AbstractAsyncContextManager[GraphQLClient]:
+        return staff_client(
+            self.database_url, self.recorder, tracer_provider=self.provider, **settings
+        )
+
+    def tree(self) -> Tree:
+        return Tree(self.exporter.get_finished_spans())
+
+
 @pytest.fixture
-def exported() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
+def tracing(database_url: str, db: Database, recorder: StatementRecorder) -> Iterator[Tracing]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield provider, exporter
+    yield Tracing(database_url, recorder, provider, exporter)
     provider.shutdown()
 
 
@@ -61,22 +80,13 @@ class Traced:
 
 
 @pytest.fixture(params=[True, False], ids=["compiled", "graphql-core"])
-async def q2(
-    request: pytest.FixtureRequest,
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-) -> Traced:
-    provider, exporter = exported
+async def q2(request: pytest.FixtureRequest, tracing: Tracing, db: Database) -> Traced:
     await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, compiled_reads=request.param
-    ) as client:
+    async with tracing.client(compiled_reads=request.param) as client:
         response = await client.post({"query": Q2})
     assert response.status_code == 200
     assert "errors" not in response.json()
-    return Traced(response, exporter.get_finished_spans(), request.param)
+    return Traced(response, tracing.exporter.get_finished_spans(), request.param)
 
 
 async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRecorder) -> None:
@@ -136,22 +146,17 @@ async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRe
 
 
 async def test_the_callers_trace_continues_and_the_request_id_is_the_trace_id(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    caplog: pytest.LogCaptureFixture,
+    tracing: Tracing, caplog: pytest.LogCaptureFixture
 ) -> None:
-    provider, exporter = exported
     trace_id, parent_id = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
     caplog.set_level(logging.INFO, logger="storefront.access")
-    async with staff_client(database_url, recorder, tracer_provider=provider) as client:
+    async with tracing.client() as client:
         continued = await client.post(
             {"query": "{ products(first: 1) { nodes { name } } }"},
             traceparent=f"00-{trace_id}-{parent_id}-01",
         )
         fresh = await client.post({"query": "{ broken"})
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     first, second = sorted(
         (s for s in tree.spans if s.name == "POST /graphql"), key=lambda s: s.start_time or 0
     )
@@ -171,20 +176,12 @@ async def test_the_callers_trace_continues_and_the_request_id_is_the_trace_id(
     assert getattr(lines[0], "span_id", None) == format(first.context.span_id, "016x")
 
 
-async def test_a_failed_mutation(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-) -> None:
-    provider, exporter = exported
+async def test_a_failed_mutation(tracing: Tracing, db: Database) -> None:
     ids = await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, trace_document=True
-    ) as client:
+    async with tracing.client(trace_document=True) as client:
         body = await client.query(PLACE, {"input": place_input(ids["customer"], ids["b"], 5)})
     assert body["data"] == {"placeOrder": {}}
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     operation = tree.one("mutation")
     assert dict(operation.attributes or {}) == {
         "graphql.operation.type": "mutation",
@@ -194,30 +191,22 @@ async def test_a_failed_mutation(
     }
     assert operation.status.status_code is StatusCode.UNSET  # a union error is data
     [execute] = [p for p in tree.children(operation) if p.name == "execute"]
-    assert len(tree.children(execute)) == len(recorder.statements) > 0
+    assert len(tree.children(execute)) == len(tracing.recorder.statements) > 0
 
 
-async def test_a_timeout(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-) -> None:
+async def test_a_timeout(tracing: Tracing, db: Database) -> None:
     """The update waits on a row lock this test holds until the request's time is up."""
-    provider, exporter = exported
     ids = await shop(db)
     product = place_input(ids["customer"], ids["a"], 1)["lines"][0]["productId"]
     async with (
-        staff_client(
-            database_url, recorder, tracer_provider=provider, request_timeout=0.5
-        ) as client,
+        tracing.client(request_timeout=0.5) as client,
         db.acquire() as holder,
         holder.transaction(),
     ):
         await holder.execute("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", ids["a"])
         stopped = await client.post({"query": UPDATE, "variables": {"id": product, "rev": 1}})
     assert stopped.status_code == 504
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     operation = tree.one("mutation")
     assert operation.status.status_code is StatusCode.ERROR
     assert (operation.attributes or {})["error.type"] == "TIMEOUT"
@@ -231,13 +220,8 @@ async def test_a_timeout(
 
 
 async def test_no_span_is_made_when_tracing_is_off(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    monkeypatch: pytest.MonkeyPatch,
+    tracing: Tracing, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    provider, _ = exported
     made: list[Any] = []
     start = Span.start
 
@@ -247,10 +231,10 @@ async def test_no_span_is_made_when_tracing_is_off(
 
     monkeypatch.setattr(Span, "start", counted)
     await shop(db)
-    async with staff_client(database_url, recorder, metrics="open") as client:
+    async with staff_client(tracing.database_url, tracing.recorder, metrics="open") as client:
         await client.data(Q2)
     assert made == []
-    async with staff_client(database_url, recorder, tracer_provider=provider) as client:
+    async with tracing.client() as client:
         await client.data(Q2)
     assert len(made) > 5  # the control: with tracing on, the same request makes spans
 
