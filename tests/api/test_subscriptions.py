@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import pytest
@@ -63,7 +63,13 @@ async def nexts(connection: Client, count: int) -> list[dict[str, Any]]:
     return found
 
 
-async def nothing_more(connection: Client, app: Starlette) -> None:
+class Receives(Protocol):
+    async def receive(self, timeout: float = 5) -> Any: ...  # noqa: ASYNC109
+
+
+async def nothing_more(connection: Receives, app: Starlette) -> None:
+    """Nothing comes after what the test has received, once the feed has read everything
+    committed so far (a websocket, an SSE stream, a multipart response alike)."""
     await settled(app)
     with pytest.raises(TimeoutError):
         await connection.receive(timeout=0.3)
