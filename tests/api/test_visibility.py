@@ -94,6 +94,21 @@ ORDER_FIELDS = "id number status total customer { id orderCount } lines { id ord
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage }"
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor }"
 
+
+def filtered(
+    root: str,
+    filter: str,
+    key: str = "ID",
+    *,
+    nodes: str = "id",
+    more: str = "",
+    page: bool = False,
+) -> str:
+    """A probe through a root list's filter on `$target` (of GraphQL type `key`)."""
+    shown = f"totalCount nodes {{ {nodes} }}" + (f" {PAGE_INFO}" if page else "")
+    return f"query($target: {key}!) {{ {root}(filter: {{{filter}}}{more}) {{ {shown} }} }}"
+
+
 PROBES: dict[str, Probe] = {
     # Customer
     "customer(id)": Probe(
@@ -113,9 +128,7 @@ PROBES: dict[str, Probe] = {
         "query($target: ID!, $own: ID!) { nodes(ids: [$target, $own, $target]) { id } }",
     ),
     "customers(id eq)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ customers(filter: {{id: {{eq: $target}}}}) {{
-              totalCount nodes {{ {CUSTOMER_FIELDS} }} {PAGE_INFO} }} }}""",
+        "customer", filtered("customers", "id: {eq: $target}", nodes=CUSTOMER_FIELDS, page=True)
     ),
     "customers(id in)": Probe(
         "customer",
@@ -123,15 +136,9 @@ PROBES: dict[str, Probe] = {
               totalCount nodes { id } } }""",
     ),
     "customers(id neq)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ customers(filter: {{id: {{neq: $target}}}}, first: 1) {{
-              totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
+        "customer", filtered("customers", "id: {neq: $target}", more=", first: 1", page=True)
     ),
-    "customers(email eq)": Probe(
-        "email",
-        """query($target: String!) { customers(filter: {email: {eq: $target}}) {
-              totalCount nodes { id } } }""",
-    ),
+    "customers(email eq)": Probe("email", filtered("customers", "email: {eq: $target}", "String")),
     "customers(last, id in)": Probe(
         "customer",
         f"""query($target: ID!, $bob: ID!) {{
@@ -139,14 +146,10 @@ PROBES: dict[str, Probe] = {
               totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
     ),
     "orders(customer id)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ orders(filter: {{customer: {{id: {{eq: $target}}}}}}) {{
-              totalCount nodes {{ {ORDER_FIELDS} }} }} }}""",
+        "customer", filtered("orders", "customer: {id: {eq: $target}}", nodes=ORDER_FIELDS)
     ),
     "orders(customer email)": Probe(
-        "email",
-        """query($target: String!) { orders(filter: {customer: {email: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "email", filtered("orders", "customer: {email: {eq: $target}}", "String")
     ),
     # Order
     "order(id)": Probe(
@@ -163,29 +166,17 @@ PROBES: dict[str, Probe] = {
         "order", "query($target: ID!, $own: ID!) { nodes(ids: [$own, $target]) { id } }"
     ),
     "orders(id eq)": Probe(
-        "order",
-        f"""query($target: ID!) {{ orders(filter: {{id: {{eq: $target}}}}) {{
-              totalCount nodes {{ {ORDER_FIELDS} }} {PAGE_INFO} }} }}""",
+        "order", filtered("orders", "id: {eq: $target}", nodes=ORDER_FIELDS, page=True)
     ),
     "orders(id neq)": Probe(
-        "order",
-        f"""query($target: ID!) {{ orders(filter: {{id: {{neq: $target}}}}, first: 1) {{
-              totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
+        "order", filtered("orders", "id: {neq: $target}", more=", first: 1", page=True)
     ),
-    "orders(number eq)": Probe(
-        "number",
-        """query($target: Int!) { orders(filter: {number: {eq: $target}}) {
-              totalCount nodes { id } } }""",
-    ),
+    "orders(number eq)": Probe("number", filtered("orders", "number: {eq: $target}", "Int")),
     "customers(hasOrders id)": Probe(
-        "order",
-        """query($target: ID!) { customers(filter: {hasOrders: {id: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "order", filtered("customers", "hasOrders: {id: {eq: $target}}")
     ),
     "customers(hasOrders number)": Probe(
-        "number",
-        """query($target: Int!) { customers(filter: {hasOrders: {number: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "number", filtered("customers", "hasOrders: {number: {eq: $target}}", "Int")
     ),
     "customer(own).orders(id eq)": Probe(
         "order",
