@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from bench.common import stop
+from server.embedded import free_port
 
 STARTUP_SECONDS = 60
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,13 +58,6 @@ def node_with(*packages: str, needed_by: str) -> str:
     return node
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def storefront_serve(
     tmp_path: Path, *, database_url: str | None, extra_env: dict[str, str] | None = None
@@ -93,13 +88,7 @@ def storefront_serve(
         _wait_until_ready(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 def _wait_until_ready(server: RunningServer) -> None:
