@@ -49,16 +49,8 @@ async def update_product(db: Database, variables: Variables) -> dict[str, Any]:
                 raise Answer({"updateProduct": {**conflict, "currentRev": current.rev}})
     except Answer as answer:
         return answer.data
-    return success(
-        "updateProduct",
-        "product",
-        {
-            "id": to_global_id("Product", row.id),
-            "rev": row.rev,
-            "price": str(row.price),
-            "updatedAt": row.updated_at.isoformat(),
-        },
-    )
+    product = {"id": to_global_id("Product", row.id), "rev": row.rev, "price": str(row.price)}
+    return success("updateProduct", "product", {**product, "updatedAt": row.updated_at.isoformat()})
 
 
 async def place_order(db: Database, variables: Variables) -> dict[str, Any]:
@@ -88,16 +80,7 @@ async def place_order(db: Database, variables: Variables) -> dict[str, Any]:
             )
     except Answer as answer:
         return answer.data
-    return success(
-        "placeOrder",
-        "order",
-        {
-            "id": to_global_id("Order", order.id),
-            "number": order.number,
-            "total": str(order.total),
-            "lines": [
-                {"quantity": line.quantity, "unitPrice": str(line.unit_price)}
-                for line in order_lines
-            ],
-        },
-    )
+    shown = [{"quantity": line.quantity, "unitPrice": str(line.unit_price)} for line in order_lines]
+    number, total = order.number, str(order.total)
+    node = {"id": to_global_id("Order", order.id), "number": number, "total": total, "lines": shown}
+    return success("placeOrder", "order", node)
