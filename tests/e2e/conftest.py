@@ -18,6 +18,7 @@ import pytest
 
 from bench.common import stop
 from server.embedded import free_port
+from tests.conftest import token
 
 STARTUP_SECONDS = 60
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,49 @@ def storefront_serve(
         yield server
     finally:
         stop(process)
+
+
+def run_script(args: list[str], what: str, *, timeout: float, cwd: Path = ROOT) -> str:
+    """The standard output of a script (a node client, a compiler) that must succeed."""
+    done = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{what} failed:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@contextlib.contextmanager
+def client_process(args: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """A client script run from the repository root, writing JSON lines to its stdout pipe;
+    killed if it still runs when the block ends."""
+    client = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield client
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+
+
+CREATE_CATEGORY = """mutation { createCategory(input: {name: "Lamps"}) {
+  ... on CreateCategorySuccess { category { id } } } }"""
+CREATE_PRODUCT = """mutation($c: ID!) { createProduct(input: {sku: "LMP-001", name: "Desk lamp",
+  price: "20.00", stock: 3, categoryId: $c}) { __typename } }"""
+
+
+def create_a_lamp(graphql_url: str) -> None:
+    """A product "Desk lamp" made through the API as staff, in a new category, for a
+    subscriber to see."""
+    staff = {"Authorization": f"Bearer {token('staff')}"}
+    created = httpx.post(graphql_url, json={"query": CREATE_CATEGORY}, headers=staff)
+    category = created.json()["data"]["createCategory"]["category"]["id"]
+    variables = {"c": category}
+    made = httpx.post(
+        graphql_url, json={"query": CREATE_PRODUCT, "variables": variables}, headers=staff
+    )
+    assert made.json()["data"]["createProduct"]["__typename"] == "CreateProductSuccess"
 
 
 def _wait_until_ready(server: RunningServer) -> None:
