@@ -15,7 +15,7 @@ from uuid import UUID
 
 import httpx
 
-from bench import floor
+from bench import floor_requests
 from bench.common import (
     staff_headers,
 )
@@ -88,7 +88,7 @@ def precheck(url: str, plan: Plan, ours: str, theirs: str, names: Sequence[str])
                 samples = [plan.body(name, k * 37) for k in range(SAMPLE if name == "Q1" else 1)]
                 if name == "Q1":  # an id of no product: null on both sides
                     unknown = to_global_id("Product", UUID(int=7))
-                    samples.append({"query": floor.Q1, "variables": {"id": unknown}})
+                    samples.append({"query": floor_requests.Q1, "variables": {"id": unknown}})
                 for body in samples:
                     check_same(f"{name} {body.get('variables', {})}", post(a, body), post(b, body))
             elif name == "Q4":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from server.database import apply_migrations  # noqa: E402
-from server.embedded import EmbeddedPostgres  # noqa: E402
+from server.embedded import EmbeddedPostgres, free_port  # noqa: E402
 from sql import seed  # noqa: E402
 from sql.pool import connect  # noqa: E402
 
@@ -158,13 +157,6 @@ def staff_headers() -> dict[str, str]:
 
 
 # -- server processes ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def serve(

@@ -30,9 +30,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.agree import precheck
-from bench.common import database, free_port, prepare
+from bench.common import database, prepare
 from bench.measure import Bench, Run, running
 from bench.plan import make_plan
+from server.embedded import free_port
 
 TARGET = 0.97
 

@@ -32,10 +32,11 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database, free_port, prepare, staff_headers
-from bench.floor import Q1, Q2
+from bench.common import database, prepare, staff_headers
+from bench.floor_requests import Q1, Q2
 from engine.node_ids import to_global_id
 from server.app import create_app
+from server.embedded import free_port
 from server.settings import Settings
 from sql.pool import connect
 

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import httpx
 
-from bench import floor
+from bench import floor_requests
 from bench.agree import SAMPLE, check_same, post
 from bench.common import ROOT, staff_headers
 from bench.peer_answers import comparable
@@ -86,7 +86,7 @@ def precheck(plan: Plan, ours: str, peer: str, names: Sequence[str]) -> None:
                 unknown = {"id": to_global_id("Product", nobody)}
                 pairs.append(
                     (
-                        {"query": floor.Q1, "variables": unknown},
+                        {"query": floor_requests.Q1, "variables": unknown},
                         {"query": Q1, "variables": {"id": str(nobody)}},
                     )
                 )

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,9 +23,9 @@ from bench.common import (
     database,
     place_order_input,
     serve,
-    staff_headers,
     stop,
 )
+from bench.latency import spread, timed_posts
 from bench.statements import StatementLog, count_statements, in_process, our_app
 from server.database import apply_migrations
 from sql.pool import connect
@@ -56,19 +52,9 @@ async def statement_count(url: str, input: dict[str, Any]) -> int:
     return count
 
 
-def time_mutation(base: str, input: dict[str, Any], *, runs: int) -> list[float]:
-    body = {"query": PLACE, "variables": {"input": input}}
-    with httpx.Client(base_url=base, timeout=30, headers=staff_headers()) as client:
-        for _ in range(5):
-            client.post("/graphql", json=body).raise_for_status()
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.post("/graphql", json=body)
-            times.append((time.perf_counter() - started) * 1000)
-            result = response.json()["data"]["placeOrder"]
-            assert result["__typename"] == "PlaceOrderSuccess", result
-    return times
+def placed(answer: Any) -> None:
+    result = answer["data"]["placeOrder"]
+    assert result["__typename"] == "PlaceOrderSuccess", result
 
 
 def main() -> None:
@@ -80,15 +66,13 @@ def main() -> None:
         count = asyncio.run(statement_count(url, input))
         process, base = serve(url)
         try:
-            times = time_mutation(base, input, runs=args.runs)
+            body = {"query": PLACE, "variables": {"input": input}}
+            times = timed_posts(base, body, runs=args.runs, check=placed)
         finally:
             stop(process)
     print(f"SQL statements per placeOrder (3 lines, transaction included): {count}")
     print(f"placeOrder with 3 lines, {args.runs} runs over HTTP:")
-    print(
-        f"  median {statistics.median(times):.1f} ms   min {min(times):.1f} ms   "
-        f"max {max(times):.1f} ms"
-    )
+    print(spread(times))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from bench import floor
+from bench import floor_requests
 from bench.common import (
     bench_catalogue,
     place_order_input,
@@ -46,15 +46,15 @@ class Plan:
         """The k-th body of a read or placeOrder (Q4's need a rev: see `update_body`)."""
         if name == "Q1":
             id = self.q1_ids[k % len(self.q1_ids)]
-            return {"query": floor.Q1, "variables": {"id": to_global_id("Product", id)}}
+            return {"query": floor_requests.Q1, "variables": {"id": to_global_id("Product", id)}}
         if name == "Q2":
-            return {"query": floor.Q2}
+            return {"query": floor_requests.Q2}
         if name == "Q3":
-            return {"query": floor.Q3, "variables": {"category": self.category}}
+            return {"query": floor_requests.Q3, "variables": {"category": self.category}}
         if name == "Q5":
-            return {"query": floor.Q5, "variables": {"input": self.order_input(k)}}
+            return {"query": floor_requests.Q5, "variables": {"input": self.order_input(k)}}
         if name == "Q6":
-            return {"query": floor.Q6}
+            return {"query": floor_requests.Q6}
         raise ValueError(name)
 
     def bodies(self, name: str) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ class Plan:
 
 
 def update_body(gid: str, rev: int, price: str) -> dict[str, Any]:
-    return {"query": floor.Q4, "variables": {"id": gid, "rev": rev, "price": price}}
+    return {"query": floor_requests.Q4, "variables": {"id": gid, "rev": rev, "price": price}}
 
 
 async def make_plan(url: str) -> Plan:
@@ -89,7 +89,7 @@ async def make_plan(url: str) -> Plan:
         category = await conn.fetchval(
             "SELECT c.name FROM categories AS c JOIN products AS p ON p.category_id = c.id"
             " WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL"
-            f" AND p.price BETWEEN {floor.Q3_MIN_PRICE} AND {floor.Q3_MAX_PRICE}"
+            f" AND p.price BETWEEN {floor_requests.Q3_MIN_PRICE} AND {floor_requests.Q3_MAX_PRICE}"
             " GROUP BY c.name ORDER BY count(*) DESC, c.name LIMIT 1"
         )
         customer, q5_ids = await bench_catalogue(conn, products=Q5_PRODUCTS)

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
-import time
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -25,9 +22,9 @@ from bench.common import (
     database,
     prepare,
     serve,
-    staff_headers,
     stop,
 )
+from bench.latency import spread, timed_posts
 from bench.statements import StatementLog, count_statements, in_process, our_app
 
 BENCHMARK = """query($n: Int) { orders(first: $n) { edges { node { number status total
@@ -54,17 +51,11 @@ async def statement_counts(url: str) -> dict[str, int]:
 
 
 def time_query(base: str, *, n: int, runs: int) -> list[float]:
+    def full_page(answer: Any) -> None:
+        assert len(answer["data"]["orders"]["edges"]) == n
+
     body = {"query": BENCHMARK, "variables": {"n": n}}
-    with httpx.Client(base_url=base, timeout=30, headers=staff_headers()) as client:
-        for _ in range(5):
-            client.post("/graphql", json=body).raise_for_status()
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.post("/graphql", json=body)
-            times.append((time.perf_counter() - started) * 1000)
-            assert len(response.json()["data"]["orders"]["edges"]) == n
-    return times
+    return timed_posts(base, body, runs=runs, check=full_page)
 
 
 def main() -> None:
@@ -84,10 +75,7 @@ def main() -> None:
     for label, count in counts.items():
         print(f"  {label:<48} {count}")
     print(f"benchmark query, orders(first: {args.n}), {args.runs} runs over HTTP:")
-    print(
-        f"  median {statistics.median(times):.1f} ms   min {min(times):.1f} ms   "
-        f"max {max(times):.1f} ms"
-    )
+    print(spread(times))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ stretch in which the machine runs slower weighs on both sides of a pair. A virtu
 machine's host may take CPU time from it: a pair in which it took more than 5% from
 either run is measured again (at most twice).
 
-The canonical requests (their texts are in bench/floor.py), all as staff:
+The canonical requests (their texts are in bench/floor_requests.py), all as staff:
   Q1  product(id) with 6 fields, the id rotating over 1,000 seeded products
   Q2  orders(first: 50) with customers, lines, products and categories (the contract's
       benchmark query)

@@ -11,15 +11,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import orjson
 
 from bench.lean_ws import Subscriber, subscribe
+from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 
 SELECTION = (
     "subscription($id: ID) { productChanged(id: $id) { cursor kind product { name price stock } } }"
 )
+
+
+@dataclass(frozen=True)
+class Load:
+    """One run of a subscription benchmark: the server (its URL, its process), the database
+    the writes go to and the product they change; how many subscribers, how many updates a
+    second and for how long, over how many client processes."""
+
+    url: str
+    db_url: str
+    product: UUID
+    pid: int
+    n: int
+    rate: float
+    seconds: float
+    processes: int
+
+    @property
+    def updates(self) -> int:
+        return int(self.rate * self.seconds)
+
+    @property
+    def limit(self) -> float:
+        """Seconds the clients wait for the last update."""
+        return self.seconds + 30
+
+    @property
+    def global_id(self) -> str:
+        return to_global_id("Product", self.product)
 
 
 class WsSubscriber:

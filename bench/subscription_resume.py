@@ -18,16 +18,14 @@ import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import orjson
 import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import cpu_seconds, worker_pids
-from bench.subscribers import start_clients
+from bench.subscribers import Load, start_clients
 from bench.subscriptions import TARGET_P99_MS, write
-from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 
 SELECTION = (
@@ -139,37 +137,26 @@ def client_process(*args: Any) -> None:
     results.put(uvloop.run(client_share(*share)))
 
 
-def run(
-    url: str,
-    db_url: str,
-    product: UUID,
-    pid: int,
-    *,
-    n: int,
-    rate: float,
-    seconds: float,
-    processes: int,
-) -> Figures:
-    updates = int(rate * seconds)
-    limit = seconds + 30
-    global_id = to_global_id("Product", product)
+def run(load: Load) -> Figures:
+    updates, limit = load.updates, load.limit
     clients, results = start_clients(
         client_process,
-        n,
-        processes,
-        lambda seed, share, ready: (url, global_id, share, updates, ready, limit, seed),
+        load.n,
+        load.processes,
+        lambda seed, share, ready: (load.url, load.global_id, share, updates, ready, limit, seed),
     )
     load_before = os.getloadavg()[0]
-    workers = worker_pids(pid)
+    workers = worker_pids(load.pid)
     cpu_before = cpu_seconds(workers)
-    sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
+    sent_at = asyncio.run(write(load.db_url, load.product, rate=load.rate, updates=updates))
     subscribers: list[Subscriber] = []
     for _ in clients:
         subscribers += results.get(timeout=limit + 60)
     cpu = cpu_seconds(workers) - cpu_before
     for process in clients:
         process.join()
-    return _figures(subscribers, sent_at, n, updates, cpu, (load_before, os.getloadavg()[0]))
+    load_after = os.getloadavg()[0]
+    return _figures(subscribers, sent_at, load.n, updates, cpu, (load_before, load_after))
 
 
 def _figures(

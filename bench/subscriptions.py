@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import sys
@@ -53,8 +54,7 @@ from bench.common import (
     stop,
     worker_pids,
 )
-from bench.subscribers import Share, client_share, start_clients
-from engine.node_ids import to_global_id
+from bench.subscribers import Load, Share, client_share, start_clients
 from sql.pool import connect as connect_db
 
 TARGET_P99_MS = 100.0
@@ -110,32 +110,19 @@ async def write(db_url: str, product: UUID, *, rate: float, updates: int) -> dic
     return sent_at
 
 
-def run(
-    transport: str,
-    url: str,
-    db_url: str,
-    product: UUID,
-    pid: int,
-    *,
-    n: int,
-    rate: float,
-    seconds: float,
-    processes: int,
-) -> Figures:
-    """Subscribers spread over `processes` client processes."""
-    updates = int(rate * seconds)
-    limit = seconds + 30
-    global_id = to_global_id("Product", product)
-    workers = worker_pids(pid)
+def run(transport: str, load: Load) -> Figures:
+    """Subscribers spread over the load's client processes."""
+    updates, limit, n = load.updates, load.limit, load.n
+    workers = worker_pids(load.pid)
     rss_before = sum(rss_mib(p) for p in workers)
     clients, results = start_clients(
         client_process,
         n,
-        processes,
-        lambda _, share, ready: (transport, url, global_id, share, updates, ready, limit),
+        load.processes,
+        lambda _, share, ready: (transport, load.url, load.global_id, share, updates, ready, limit),
     )
     cpu_before = cpu_seconds(workers)
-    sent_at = asyncio.run(write(db_url, product, rate=rate, updates=updates))
+    sent_at = asyncio.run(write(load.db_url, load.product, rate=load.rate, updates=updates))
     shares_back: list[Share] = [results.get(timeout=limit + 30) for _ in clients]
     received = [mine for share in shares_back for mine in share.received]
     cpu = cpu_seconds(workers) - cpu_before
@@ -209,31 +196,25 @@ def main() -> None:
         transports = ["ws", "sse"] if args.transport == "both" else [args.transport]
         try:
             if args.resume:  # over WebSocket
-                _resume_run(urls["ws"], db_url, product, process.pid, args)
+                _resume_run(_load(urls["ws"], db_url, product, process.pid, args))
                 return
             for transport in transports:
-                _measure(transport, urls[transport], db_url, product, process.pid, args)
+                load = _load(urls[transport], db_url, product, process.pid, args)
+                _measure(transport, load, args)
         finally:
             stop(process)
 
 
-def _measure(
-    transport: str, url: str, db_url: str, product: UUID, pid: int, args: argparse.Namespace
-) -> None:
-    n = args.subscribers
+def _load(url: str, db_url: str, product: UUID, pid: int, args: argparse.Namespace) -> Load:
+    n, rate, seconds = args.subscribers, args.rate, args.seconds
+    return Load(url, db_url, product, pid, n, rate, seconds, args.client_processes)
+
+
+def _measure(transport: str, load: Load, args: argparse.Namespace) -> None:
+    n = load.n
     held = None  # the largest count tried that met the target
     while True:
-        figures = run(
-            transport,
-            url,
-            db_url,
-            product,
-            pid,
-            n=n,
-            rate=args.rate,
-            seconds=args.seconds,
-            processes=args.client_processes,
-        )
+        figures = run(transport, dataclasses.replace(load, n=n))
         report(figures, args.rate)
         if not args.find_max or not holds(figures):
             break
@@ -246,20 +227,10 @@ def _measure(
         )
 
 
-def _resume_run(url: str, db_url: str, product: UUID, pid: int, args: Any) -> None:
+def _resume_run(load: Load) -> None:
     from bench import subscription_resume  # it builds on this module
 
-    figures = subscription_resume.run(
-        url,
-        db_url,
-        product,
-        pid,
-        n=args.subscribers,
-        rate=args.rate,
-        seconds=args.seconds,
-        processes=args.client_processes,
-    )
-    subscription_resume.report(figures, args.rate)
+    subscription_resume.report(subscription_resume.run(load), load.rate)
 
 
 async def _product(db_url: str) -> UUID:

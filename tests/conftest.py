@@ -11,18 +11,21 @@ would (`direct_database_url` stays the database itself).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from server import pgbouncer
 from server.embedded import EmbeddedPostgres
@@ -38,6 +41,24 @@ def token(role: str = "staff", customer: UUID | str | None = None) -> str:
 
     subject = None if customer is None else str(customer)
     return mint(secret=TEST_SECRET, role=role, customer=subject, ttl_seconds=3600, now=time.time())
+
+
+class Fetches(Protocol):
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+async def lock_waiters(conn: Fetches, count: int = 1, *, seconds: float = 5) -> None:
+    """Returns once `count` sessions on this database wait on a lock: the writes a test holds
+    up have reached it."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    for _ in range(int(seconds / 0.01)):
+        if await conn.fetchval(query) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} writer(s) should be waiting on a lock")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,6 +77,23 @@ def token_secret() -> Iterator[None]:
 # the suite get fresh examples, which is how the property tests keep finding bugs.
 settings.register_profile("ci", derandomize=True, database=None)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def over_the_app(examples: int, seconds: float | None = None, **more: Any) -> settings:
+    """Hypothesis settings for a property run against the real app and database: `examples`
+    examples, each within `seconds` (None: no deadline). The test's fixtures (the app, its
+    rows) serve every example, and generated documents may be large and slow to draw."""
+    return settings(
+        max_examples=examples,
+        deadline=None if seconds is None else timedelta(seconds=seconds),
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+        **more,
+    )
+
 
 DOMAIN_TABLES = (
     "reviews",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from sql.pool import Database
@@ -139,3 +140,24 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         table: [tuple(r) for r in await db.fetch(f"SELECT * FROM {table} ORDER BY 1, 2")]
         for table in DOMAIN_TABLES
     }
+
+
+Built = TypeVar("Built")
+
+
+class Reused(Generic[Built]):
+    """Rows that `build` makes, reused while every domain table is exactly as it left them;
+    after anything else (a test that wrote, another module's test) the tables are emptied and
+    the rows built again. For tests that only read, or whose failed writes change nothing."""
+
+    def __init__(self, build: Callable[[Database], Awaitable[Built]]) -> None:
+        self._build = build
+        self._last: tuple[Built, str] | None = None
+
+    async def get(self, db: Database) -> Built:
+        if self._last is not None and await fingerprint(db) == self._last[1]:
+            return self._last[0]
+        await empty(db)
+        built = await self._build(db)
+        self._last = (built, await fingerprint(db))
+        return built

@@ -95,3 +95,11 @@ async def client(
 ) -> AsyncIterator[GraphQLClient]:
     async with staff_client(database_url, recorder) as staff:
         yield staff
+
+
+@pytest.fixture(scope="module")
+async def module_client(database_url: str) -> AsyncIterator[GraphQLClient]:
+    """One app for a module (it keeps no data between requests; `db` empties the tables for
+    each test), so the module's many small requests share a warm pool."""
+    async with staff_client(database_url, StatementRecorder()) as staff:
+        yield staff

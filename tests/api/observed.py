@@ -15,7 +15,7 @@ Q2 = (
     "query Orders { orders(first: 50) { edges { node { number status total customer { name "
     "email } lines { quantity unitPrice product { name price category { name } } } } } } }"
 )
-"""The benchmark's nested query (bench/floor.py), named."""
+"""The benchmark's nested query (bench/floor_requests.py), named."""
 
 PLACE = (
     "mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { "

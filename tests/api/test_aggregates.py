@@ -10,13 +10,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.conftest import over_the_app
 
 STATUSES = ("PENDING", "PAID", "SHIPPED", "CANCELLED")
 ORDER_FIGURES = """aggregate { count sum { total } avg { total }
@@ -255,11 +256,7 @@ def _as_filter(spec: dict[str, Any], customers: list[UUID]) -> tuple[dict[str, A
     return graphql, holds
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@over_the_app(40)
 @given(spec=_FILTERS, viewer=st.sampled_from([None, 0, 1, 3]))
 async def test_random_filters_match_python(
     client: GraphQLClient,

@@ -23,14 +23,13 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
@@ -42,7 +41,7 @@ from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.query_generator import GeneratedQuery, queries
-from tests.conftest import token
+from tests.conftest import over_the_app, token
 
 # --- the data -------------------------------------------------------------------------------
 # Fixed ids, so the strategies below can name real rows before any row exists.
@@ -357,18 +356,7 @@ async def differential(serial_pair: Pair) -> AsyncIterator[Pair]:
         assert tally.compiled >= 0.5 * executed, tally
 
 
-DIFFERENTIAL = settings(
-    max_examples=200,
-    deadline=timedelta(seconds=10),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
-
-
-@DIFFERENTIAL
+@over_the_app(200, seconds=10)
 @given(
     generated=QUERIES,
     accept=st.sampled_from([None, "application/json", "application/graphql-response+json"]),

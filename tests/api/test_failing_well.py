@@ -26,7 +26,7 @@ from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database
 from tests import factories
-from tests.conftest import token
+from tests.conftest import lock_waiters, token
 
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
@@ -105,6 +105,17 @@ async def adjust(http: httpx.AsyncClient, product_id: UUID) -> httpx.Response:
     return await http.post("/graphql", json={"query": ADJUST, "variables": variables})
 
 
+async def adjust_while_locked(
+    database_url: str, http: httpx.AsyncClient, product_id: UUID
+) -> tuple[httpx.Response, float]:
+    """adjustStock of a product whose row another transaction holds: the answer, and the
+    seconds it took."""
+    async with row_locked(database_url, product_id):
+        started = time.monotonic()
+        response = await adjust(http, product_id)
+        return response, time.monotonic() - started
+
+
 def only_error(response: httpx.Response) -> dict[str, Any]:
     [error] = response.json()["errors"]
     assert isinstance(error, dict)
@@ -121,10 +132,7 @@ async def test_lock_timeout_is_a_retryable_timeout_and_writes_nothing(
 ) -> None:
     product_id = await a_product(db)
     async with app_client(database_url, lock_timeout_ms=300) as http:
-        async with row_locked(database_url, product_id):
-            started = time.monotonic()
-            response = await adjust(http, product_id)
-            elapsed = time.monotonic() - started
+        response, elapsed = await adjust_while_locked(database_url, http, product_id)
         assert 0.25 < elapsed < 2, elapsed
         assert response.status_code == 200
         assert response.json()["data"] is None
@@ -172,10 +180,7 @@ async def test_the_request_deadline_stops_execution_and_rolls_back(
         statement_timeout_ms=0,
         pool_max_size=1,
     ) as http:
-        async with row_locked(database_url, product_id):
-            started = time.monotonic()
-            response = await adjust(http, product_id)
-            elapsed = time.monotonic() - started
+        response, elapsed = await adjust_while_locked(database_url, http, product_id)
         assert 0.45 < elapsed < 2, elapsed
         assert response.status_code == 504
         body = response.json()
@@ -214,22 +219,6 @@ async def test_an_exhausted_pool_is_service_unavailable(database_url: str, db: D
         assert after.json()["data"] == {"products": {"totalCount": 1}}
 
 
-async def _waiting_on_a_lock(database_url: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        for _ in range(200):
-            waiting = await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE application_name = 'storefront' AND wait_event_type = 'Lock'"
-            )
-            if waiting:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the first request never reached the lock")
-    finally:
-        await conn.close()
-
-
 async def test_overload_is_refused_at_once_and_health_is_never_shed(
     database_url: str, db: Database
 ) -> None:
@@ -239,7 +228,7 @@ async def test_overload_is_refused_at_once_and_health_is_never_shed(
     ) as http:
         async with table_locked(database_url):
             first = asyncio.create_task(http.post("/graphql", json={"query": COUNT}))
-            await _waiting_on_a_lock(database_url)
+            await lock_waiters(db)
             started = time.monotonic()
             refused = await http.post("/graphql", json={"query": "{ __typename }"})
             elapsed = time.monotonic() - started

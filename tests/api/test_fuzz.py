@@ -10,13 +10,12 @@ under a deadline per example (about five seconds in all).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import graphql
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
@@ -25,6 +24,7 @@ from gql.schema import schema
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.conftest import over_the_app
 
 LEAKS = (
     "Traceback",
@@ -117,28 +117,10 @@ async def as_everyone(client: GraphQLClient, document: str) -> None:
         assert_deliberate(await viewer.post({"query": document}), document)
 
 
-FUZZ = settings(
-    max_examples=30,
-    deadline=timedelta(seconds=3),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
-
-
-@FUZZ
-@given(document=QUERIES)
-async def test_generated_queries_answer_deliberately(
-    client: GraphQLClient, rows: None, document: str
+@pytest.mark.parametrize("documents", [QUERIES, MUTATIONS], ids=["queries", "mutations"])
+@over_the_app(30, seconds=3)
+@given(data=st.data())
+async def test_generated_documents_answer_deliberately(
+    client: GraphQLClient, rows: None, documents: st.SearchStrategy[str], data: st.DataObject
 ) -> None:
-    await as_everyone(client, document)
-
-
-@FUZZ
-@given(document=MUTATIONS)
-async def test_generated_mutations_answer_deliberately(
-    client: GraphQLClient, rows: None, document: str
-) -> None:
-    await as_everyone(client, document)
+    await as_everyone(client, data.draw(documents, label="document"))

@@ -13,13 +13,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.node_ids import to_global_id, uuid_of
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.conftest import over_the_app
 
 STATUSES = ("PENDING", "PAID", "SHIPPED", "CANCELLED")  # the enum's order, as SQL sorts it
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
@@ -203,9 +204,7 @@ _ORDER = st.lists(
 )
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@over_the_app(30)
 @given(
     by=_BY,
     zone=st.sampled_from(ZONES),

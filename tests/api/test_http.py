@@ -56,6 +56,24 @@ def failure_status(accept: str) -> int:
     return 400 if accept == GQL else 200
 
 
+def refused(response: httpx.Response, status: int, accept: str = JSON) -> list[dict[str, Any]]:
+    """The errors of a request that was not executed."""
+    body = expect(response, status, accept)
+    assert "data" not in body
+    errors: list[dict[str, Any]] = body["errors"]
+    return errors
+
+
+def refused_with(
+    response: httpx.Response, accept: str, code: str, status: int | None = None
+) -> dict[str, Any]:
+    """The one error, of this code, of a request that was not executed (at the failure status
+    for `accept` unless another is given)."""
+    [error] = refused(response, failure_status(accept) if status is None else status, accept)
+    assert error["extensions"]["code"] == code, error
+    return error
+
+
 async def post_raw(
     client: GraphQLClient, content: bytes, *, content_type: str = JSON, accept: str = JSON
 ) -> httpx.Response:
@@ -115,20 +133,16 @@ async def test_accept_with_neither_type_is_406(client: GraphQLClient, accept: st
 @BOTH
 async def test_parse_error(client: GraphQLClient, accept: str) -> None:
     response = await client.post({"query": "{ products("}, accept=accept)
-    body = expect(response, failure_status(accept), accept)
-    assert "data" not in body
-    assert codes(body) == ["GRAPHQL_PARSE_FAILED"]
-    assert body["errors"][0]["message"].startswith("Syntax Error")
-    assert body["errors"][0]["locations"] == [{"line": 1, "column": 12}]
+    error = refused_with(response, accept, "GRAPHQL_PARSE_FAILED")
+    assert error["message"].startswith("Syntax Error")
+    assert error["locations"] == [{"line": 1, "column": 12}]
 
 
 @BOTH
 async def test_validation_error(client: GraphQLClient, accept: str) -> None:
     response = await client.post({"query": "{ noSuchField }"}, accept=accept)
-    body = expect(response, failure_status(accept), accept)
-    assert "data" not in body
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert "noSuchField" in body["errors"][0]["message"]
+    error = refused_with(response, accept, "GRAPHQL_VALIDATION_FAILED")
+    assert "noSuchField" in error["message"]
 
 
 @BOTH
@@ -138,10 +152,8 @@ async def test_variable_coercion_error(
 ) -> None:
     query = "query($sku: String!) { productBySku(sku: $sku) { name } }"
     response = await client.post({"query": query, "variables": variables}, accept=accept)
-    body = expect(response, failure_status(accept), accept)
-    assert "data" not in body
-    assert codes(body) == ["BAD_USER_INPUT"]
-    assert "$sku" in body["errors"][0]["message"]
+    error = refused_with(response, accept, "BAD_USER_INPUT")
+    assert "$sku" in error["message"]
 
 
 @BOTH
@@ -164,10 +176,8 @@ async def test_operation_selection_errors(
 ) -> None:
     query = "query A { a: __typename } query B { b: __typename }"
     response = await client.post({"query": query, "operationName": operation_name}, accept=accept)
-    body = expect(response, failure_status(accept), accept)
-    assert "data" not in body
-    assert codes(body) == ["BAD_USER_INPUT"]
-    assert message in body["errors"][0]["message"]
+    error = refused_with(response, accept, "BAD_USER_INPUT")
+    assert message in error["message"]
 
 
 @BOTH
@@ -218,10 +228,8 @@ async def test_null_and_map_parameters_are_accepted(client: GraphQLClient, accep
 async def test_unreadable_bodies_are_400(
     client: GraphQLClient, accept: str, content: bytes, message: str
 ) -> None:
-    body = expect(await post_raw(client, content, accept=accept), 400, accept)
-    assert "data" not in body
-    assert codes(body) == ["BAD_REQUEST"]
-    assert message in body["errors"][0]["message"]
+    error = refused_with(await post_raw(client, content, accept=accept), accept, "BAD_REQUEST", 400)
+    assert message in error["message"]
 
 
 @BOTH
@@ -248,10 +256,8 @@ async def test_unreadable_bodies_are_400(
 async def test_malformed_parameters_are_400(
     client: GraphQLClient, accept: str, payload: dict[str, Any], message: str
 ) -> None:
-    body = expect(await client.post(payload, accept=accept), 400, accept)
-    assert "data" not in body
-    assert codes(body) == ["BAD_REQUEST"]
-    assert message in body["errors"][0]["message"]
+    error = refused_with(await client.post(payload, accept=accept), accept, "BAD_REQUEST", 400)
+    assert message in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -414,11 +420,9 @@ async def test_get_refuses_everything_but_queries_with_405(
     # type in the schema.
     params = {"query": query, **({"operationName": operation_name} if operation_name else {})}
     response = await client.http.get("/graphql", params=params, headers={"accept": accept})
-    body = expect(response, 405, accept)
+    error = refused_with(response, accept, "BAD_REQUEST", 405)
     assert response.headers["allow"] == "POST"
-    assert "data" not in body
-    assert codes(body) == ["BAD_REQUEST"]
-    assert "GET runs queries only" in body["errors"][0]["message"]
+    assert "GET runs queries only" in error["message"]
 
 
 @BOTH

@@ -13,7 +13,7 @@ from sql.pool import Database
 from tests import factories
 from tests.api.streams import multipart
 from tests.api.test_sse import base_of, started
-from tests.api.test_subscriptions import PRODUCTS, settled
+from tests.api.test_subscriptions import PRODUCTS, settled_rows
 from tests.api.ws import live_server
 
 
@@ -36,8 +36,7 @@ async def test_a_change_arrives_as_a_payload_part(
     served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
-    category = await factories.category(db)
-    await settled(app)
+    category, _ = await settled_rows(app, db)
     async with multipart(http, url, {"query": PRODUCTS}) as parts:
         content_type = parts.response.headers["content-type"]
         assert content_type.startswith("multipart/mixed")
@@ -73,9 +72,7 @@ async def test_a_subscriber_that_falls_behind_gets_the_typed_error_and_the_end(
     served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
-    category = await factories.category(db)
-    product = await factories.product(db, category)
-    await settled(app)
+    _, [product] = await settled_rows(app, db, "Vase")
     async with multipart(http, url, {"query": PRODUCTS}) as parts:
         await started(app)
         async with db.acquire() as conn, conn.transaction():

@@ -15,13 +15,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.node_ids import from_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
+from tests.conftest import over_the_app
 
 NAMES = ["lamp", "Lamp", "desk", "chair", "mug 50%", "mug_2", "back\\slash"]
 PRICES = [Decimal("1.00"), Decimal("2.50"), Decimal("10.00")]
@@ -192,11 +193,7 @@ async def walk(
         assert len(seen) <= 100, "pagination does not terminate"
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@over_the_app(40)
 @given(where=filters, order=orderings, size=st.integers(min_value=1, max_value=7))
 async def test_walks_visit_matching_rows_once_in_sql_order(
     client: GraphQLClient,

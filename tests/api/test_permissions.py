@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 from graphql import GraphQLUnionType, get_named_type
 
 from engine.node_ids import to_global_id
 from gql.schema import schema
-from server.app import create_app
-from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
-from tests.conftest import token
 
 MUTATION = schema._schema.mutation_type
 assert MUTATION is not None
@@ -114,32 +109,12 @@ async def build_world(db: Database) -> World:
     )
 
 
-@pytest.fixture(scope="module")
-async def app_client(database_url: str) -> AsyncIterator[GraphQLClient]:
-    """One app for the module: it keeps no data between requests."""
-    app = create_app(Settings(database_url=database_url, pool_min_size=2, pool_max_size=5))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http, bearer=token("staff"))
-
-
-_BUILT: list[tuple[World, str]] = []
-"""The last world built, with the fingerprint of the tables as it left them."""
+WORLD = factories.Reused(build_world)
 
 
 @pytest.fixture
 async def world(pool: Database) -> World:
-    """A failed mutation writes nothing, so a world is reused while every table is exactly
-    as built; after a success (or another module's test) it is built afresh."""
-    if _BUILT:
-        built, tables = _BUILT[0]
-        if await factories.fingerprint(pool) == tables:
-            return built
-    await factories.empty(pool)
-    built = await build_world(pool)
-    _BUILT[:] = [(built, await factories.fingerprint(pool))]
-    return built
+    return await WORLD.get(pool)
 
 
 # -- the cases -----------------------------------------------------------------------------
@@ -368,12 +343,12 @@ async def run(
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 async def test_mutation_permission(
-    app_client: GraphQLClient, pool: Database, world: World, case: Case
+    module_client: GraphQLClient, pool: Database, world: World, case: Case
 ) -> None:
     missing: dict[str, str] = {}
     variables = resolve(case.args, world, missing)
     before = await factories.snapshot(pool)
-    got = await run(app_client, world, case.who, case.field, variables)
+    got = await run(module_client, world, case.who, case.field, variables)
     assert got["__typename"] == case.expect, got
     if case.expect.endswith("Success"):
         shown = {k: v for k, v in got.items() if k != "__typename"}
@@ -390,7 +365,7 @@ async def test_mutation_permission(
     # Exactly what an id that never existed gets.
     type_name = base64.b64decode(target).decode().partition(":")[0]
     stranger = made_up(type_name)
-    other = await run(app_client, world, case.who, case.field, swap(variables, target, stranger))
+    other = await run(module_client, world, case.who, case.field, swap(variables, target, stranger))
     assert swap(other, stranger, target) == got
     assert await factories.snapshot(pool) == before
 
@@ -417,7 +392,7 @@ def test_every_mutation_has_cases() -> None:
 
 
 async def test_every_forbidden_member_of_every_result_union_is_produced(
-    app_client: GraphQLClient, pool: Database, world: World
+    module_client: GraphQLClient, pool: Database, world: World
 ) -> None:
     """Runs this file's ForbiddenError cases here and compares the (result union,
     __typename) pairs they produce with what the schema declares: every `*Result` union
@@ -436,7 +411,7 @@ async def test_every_forbidden_member_of_every_result_union_is_produced(
     for case in CASES:
         if case.expect == F:
             variables = resolve(case.args, world, {})
-            got = await run(app_client, world, case.who, case.field, variables)
+            got = await run(module_client, world, case.who, case.field, variables)
             seen.add((union_of(case.field).name, got["__typename"]))
             forbidding.add(case.field)
     assert seen == expected
@@ -450,20 +425,20 @@ async def test_every_forbidden_member_of_every_result_union_is_produced(
 
 
 async def test_another_customers_idempotency_key_is_not_theirs(
-    app_client: GraphQLClient, pool: Database, world: World
+    module_client: GraphQLClient, pool: Database, world: World
 ) -> None:
     """A key one customer used is invisible to another: the same key places the other's
     own order, and each retry still returns its own first result."""
     key = {"idempotencyKey": "checkout-1"}
     ann = await run(
-        app_client,
+        module_client,
         world,
         "customer A",
         "placeOrder",
         {**resolve(order_for("@ann"), world, {}), **key},
     )
     bob_input = {**resolve(order_for("@bob"), world, {}), **key}
-    bob_viewer = app_client.as_viewer("customer", world.customer("bob"))
+    bob_viewer = module_client.as_viewer("customer", world.customer("bob"))
     query = document("placeOrder")
     bob = (await bob_viewer.data(query, bob_input))["placeOrder"]
     assert (ann["__typename"], bob["__typename"]) == ("PlaceOrderSuccess", "PlaceOrderSuccess")

@@ -19,7 +19,7 @@ from server.cli import main
 from server.settings import PersistedQueries, Settings
 from sql.pool import Database
 from tests.api.conftest import GraphQLClient, StatementRecorder
-from tests.api.test_http import BOTH, GQL, JSON, codes, expect, failure_status
+from tests.api.test_http import BOTH, GQL, JSON, codes, expect, failure_status, refused
 from tests.conftest import token
 
 QUERY = "query Names { categories(first: 5) { nodes { name } } }"
@@ -47,14 +47,6 @@ def data(response: httpx.Response, accept: str = JSON) -> Any:
     body = expect(response, 200, accept)
     assert "errors" not in body, body["errors"]
     return body["data"]
-
-
-def refused(response: httpx.Response, status: int, accept: str = JSON) -> list[dict[str, Any]]:
-    """The errors of a request that was not executed."""
-    body = expect(response, status, accept)
-    assert "data" not in body
-    errors: list[dict[str, Any]] = body["errors"]
-    return errors
 
 
 @contextlib.asynccontextmanager

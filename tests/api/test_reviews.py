@@ -10,26 +10,12 @@ from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
-from tests.api.mutations import errors, result
+from tests.api.mutations import result
+from tests.api.test_standard_mutations import ENTITIES
 from tests.factories import snapshot
 
-REVIEW = "review { id rev rating title body deletedAt product { id } customer { id } }"
-CURRENT = "... on Review { rev }"
-
-CREATE = f"""mutation($input: CreateReviewInput!, $key: String) {{
-  createReview(input: $input, idempotencyKey: $key) {{
-    __typename ... on CreateReviewSuccess {{ {REVIEW} reviewEdge {{ cursor node {{ id }} }} }}
-    {errors("ValidationError", "AlreadyExistsError", "NotFoundError")} }} }}"""
-UPDATE = f"""mutation($id: ID!, $rev: Int!, $patch: ReviewPatch!) {{
-  updateReview(id: $id, rev: $rev, patch: $patch) {{
-    __typename ... on UpdateReviewSuccess {{ {REVIEW} }}
-    {errors("NotFoundError", "ConflictError", "ValidationError", current=CURRENT)} }} }}"""
-DELETE = f"""mutation($id: ID!, $rev: Int!) {{ deleteReview(id: $id, rev: $rev) {{
-    __typename ... on DeleteReviewSuccess {{ {REVIEW} }}
-    {errors("NotFoundError", "ConflictError", current=CURRENT)} }} }}"""
-RESTORE = f"""mutation($id: ID!, $rev: Int!) {{ restoreReview(id: $id, rev: $rev) {{
-    __typename ... on RestoreReviewSuccess {{ {REVIEW} }}
-    {errors("NotFoundError", "ConflictError", "AlreadyExistsError", current=CURRENT)} }} }}"""
+REVIEW = ENTITIES["review"].docs
+CREATE, UPDATE, DELETE = REVIEW.create, REVIEW.update, REVIEW.delete
 
 
 def new(product: UUID, rating: int = 4, **extra: Any) -> dict[str, Any]:
@@ -81,25 +67,6 @@ async def test_a_customer_reviews_and_everyone_reads_it(
         'query { reviews(filter: {product: {name: {eq: "Drill"}}}) { nodes { rating } } }'
     )
     assert listed["reviews"]["nodes"] == [{"rating": 3}]
-
-
-async def test_one_live_review_per_customer_and_product(
-    client: GraphQLClient, db: Database
-) -> None:
-    saw, _, ann, _ = await shop(db)
-    as_ann = client.as_viewer("customer", ann)
-    first = (await result(as_ann, CREATE, input=new(saw)))["review"]
-    before = await snapshot(db)
-    again = await result(as_ann, CREATE, input=new(saw, 1))
-    assert again["__typename"] == "AlreadyExistsError"
-    assert again["field"] == "productId"
-    assert await snapshot(db) == before
-    deleted = await result(as_ann, DELETE, id=first["id"], rev=1)
-    assert deleted["__typename"] == "DeleteReviewSuccess"
-    assert (await result(as_ann, CREATE, input=new(saw, 1)))["__typename"] == "CreateReviewSuccess"
-    # Restoring the first would make two live reviews: refused, nothing changes.
-    refused = await result(as_ann, RESTORE, id=first["id"], rev=2)
-    assert (refused["__typename"], refused["field"]) == ("AlreadyExistsError", "productId")
 
 
 async def test_bad_input_lists_every_problem_and_writes_nothing(
@@ -157,15 +124,3 @@ async def test_only_the_author_changes_a_review_and_staff_delete_any(
     assert (await client.data("query($id: ID!) { review(id: $id) { id } }", {"id": bobs})) == {
         "review": None
     }
-
-
-async def test_a_retry_with_the_same_key_returns_the_first_review(
-    client: GraphQLClient, db: Database
-) -> None:
-    saw, _, ann, _ = await shop(db)
-    as_ann = client.as_viewer("customer", ann)
-    first = await result(as_ann, CREATE, input=new(saw), key="review-1")
-    again = await result(as_ann, CREATE, input=new(saw), key="review-1")
-    assert again["review"] == first["review"]
-    count = await db.fetchval("SELECT count(*) FROM reviews")
-    assert count == 1

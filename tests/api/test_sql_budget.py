@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -39,34 +41,44 @@ async def store(db: Database) -> None:
         await factories.order(db, customers[i % 30], lines)
 
 
+@dataclass(frozen=True)
+class Budget:
+    """The app over the store, with the statements each request runs."""
+
+    client: GraphQLClient
+    recorder: StatementRecorder
+
+    async def run(self, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, int]:
+        """The answer's data, and how many statements it took (each is in the recorder)."""
+        self.recorder.clear()
+        data = await self.client.data(query, variables)
+        return data, len(self.recorder.statements)
+
+
+@pytest.fixture
+def budget(client: GraphQLClient, recorder: StatementRecorder, store: None) -> Budget:
+    return Budget(client, recorder)
+
+
 @pytest.mark.parametrize("n", [1, 50, 100])
-async def test_benchmark_query_runs_in_five_statements(
-    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
-) -> None:
-    recorder.clear()
-    data = await client.data(BENCHMARK, {"n": n})
+async def test_benchmark_query_runs_in_five_statements(budget: Budget, n: int) -> None:
+    data, statements = await budget.run(BENCHMARK, {"n": n})
     edges = data["orders"]["edges"]
     assert len(edges) == n
     assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
-    assert len(recorder.statements) <= 5, recorder.statements
+    assert statements <= 5, budget.recorder.statements
 
 
-async def test_nested_connections_run_in_four_statements(
-    client: GraphQLClient, recorder: StatementRecorder, store: None
-) -> None:
-    recorder.clear()
-    data = await client.data(NESTED)
+async def test_nested_connections_run_in_four_statements(budget: Budget) -> None:
+    data, statements = await budget.run(NESTED)
     customers = data["customers"]["nodes"]
     assert len(customers) == 30
     assert all(len(c["orders"]["nodes"]) == 4 for c in customers)
-    assert len(recorder.statements) <= 4, recorder.statements
+    assert statements <= 4, budget.recorder.statements
 
 
-async def test_counts_and_stats_are_batched(
-    client: GraphQLClient, recorder: StatementRecorder, store: None
-) -> None:
-    recorder.clear()
-    data = await client.data(
+async def test_counts_and_stats_are_batched(budget: Budget) -> None:
+    data, statements = await budget.run(
         """{ customers(first: 30) { totalCount nodes { orderCount totalSpent
              orders(first: 2) { totalCount } } }
            categories { nodes { productCount products(first: 2) { totalCount } } } }"""
@@ -77,15 +89,12 @@ async def test_counts_and_stats_are_batched(
     assert {c["productCount"] for c in data["categories"]["nodes"]} == {3}
     # customers page, its count, stats, nested orders, nested order counts; categories
     # page, product counts, nested products, nested product counts.
-    assert len(recorder.statements) <= 9, recorder.statements
+    assert statements <= 9, budget.recorder.statements
 
 
 @pytest.mark.parametrize("n", [1, 30])
-async def test_aggregates_take_one_statement_each_for_every_parent(
-    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
-) -> None:
-    recorder.clear()
-    data = await client.data(
+async def test_aggregates_take_one_statement_each_for_every_parent(budget: Budget, n: int) -> None:
+    data, statements = await budget.run(
         """query($n: Int) { orders(first: 1) { aggregate { count sum { total } max { placedAt } } }
              customers(first: $n) { nodes {
                orders(first: 2) { aggregate { count sum { total } avg { total } } }
@@ -98,15 +107,12 @@ async def test_aggregates_take_one_statement_each_for_every_parent(
     assert {c["orders"]["aggregate"]["count"] for c in customers} == {4}
     # orders' aggregate; customers page; each nested aggregate, one statement for every
     # customer. No page of orders is read: none is shown.
-    assert len(recorder.statements) == 4, recorder.statements
+    assert statements == 4, budget.recorder.statements
 
 
 @pytest.mark.parametrize("n", [1, 30])
-async def test_groups_take_one_statement_each_for_every_parent(
-    client: GraphQLClient, recorder: StatementRecorder, store: None, n: int
-) -> None:
-    recorder.clear()
-    data = await client.data(
+async def test_groups_take_one_statement_each_for_every_parent(budget: Budget, n: int) -> None:
+    data, statements = await budget.run(
         """query($n: Int) {
              orders { groupBy(by: [{field: CUSTOMER}, {field: PLACED_AT, bucket: YEAR}],
                               first: 50) {
@@ -126,12 +132,10 @@ async def test_groups_take_one_statement_each_for_every_parent(
     # orders' groups and their customers; customers page, the nested groups and their
     # count; categories page, the nested groups and their categories. No page of orders or
     # products is read: none is shown.
-    assert len(recorder.statements) == 8, "\n".join(s[:150] for s in recorder.statements)
+    assert statements == 8, "\n".join(s[:150] for s in budget.recorder.statements)
 
 
-async def test_a_connection_reads_its_page_only_when_it_shows_it(
-    client: GraphQLClient, recorder: StatementRecorder, store: None
-) -> None:
+async def test_a_connection_reads_its_page_only_when_it_shows_it(budget: Budget) -> None:
     # (a query, its statements: the page when shown, the count when asked)
     for query, expected in [
         ("{ orders(first: 5) { totalCount } }", 1),
@@ -141,18 +145,14 @@ async def test_a_connection_reads_its_page_only_when_it_shows_it(
         ("{ orders(first: 5) { __typename } }", 0),
         ("{ orders(first: 5) { aggregate { count } } }", 1),
     ]:
-        recorder.clear()
-        await client.data(query)
-        assert len(recorder.statements) == expected, (query, recorder.statements)
-    body = await client.query("{ orders(first: 500) { totalCount } }")
+        _, statements = await budget.run(query)
+        assert statements == expected, (query, budget.recorder.statements)
+    body = await budget.client.query("{ orders(first: 500) { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # checked all the same
 
 
-async def test_rows_of_every_group_take_one_statement(
-    client: GraphQLClient, recorder: StatementRecorder, store: None
-) -> None:
-    recorder.clear()
-    data = await client.data(
+async def test_rows_of_every_group_take_one_statement(budget: Budget) -> None:
+    data, statements = await budget.run(
         """{ orders { groupBy(by: [{field: CUSTOMER}], first: 30) {
              nodes { orders(first: 2) { nodes { number } } } } }
            customers(first: 30) { nodes { orders { groupBy(by: [{field: STATUS}]) {
@@ -160,4 +160,4 @@ async def test_rows_of_every_group_take_one_statement(
     )
     assert {len(g["orders"]["nodes"]) for g in data["orders"]["groupBy"]["nodes"]} == {2}
     # orders' groups and their rows; customers page, their groups and the groups' rows
-    assert len(recorder.statements) == 5, recorder.statements
+    assert statements == 5, budget.recorder.statements

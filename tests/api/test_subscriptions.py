@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 import pytest
 from starlette.applications import Starlette
@@ -44,6 +45,15 @@ async def settled(app: Starlette) -> None:
                 await asyncio.sleep(0.01)
 
 
+async def settled_rows(app: Starlette, db: Database, *products: str) -> tuple[UUID, list[UUID]]:
+    """A category and products of these names in it, with the feed follower past their
+    writes (so they are no subscriber's news): (the category, the products)."""
+    category = await factories.category(db)
+    made = [await factories.product(db, category, name) for name in products]
+    await settled(app)
+    return category, made
+
+
 async def nexts(connection: Client, count: int) -> list[dict[str, Any]]:
     found = []
     for _ in range(count):
@@ -53,7 +63,13 @@ async def nexts(connection: Client, count: int) -> list[dict[str, Any]]:
     return found
 
 
-async def nothing_more(connection: Client, app: Starlette) -> None:
+class Receives(Protocol):
+    async def receive(self, timeout: float = 5) -> Any: ...  # noqa: ASYNC109
+
+
+async def nothing_more(connection: Receives, app: Starlette) -> None:
+    """Nothing comes after what the test has received, once the feed has read everything
+    committed so far (a websocket, an SSE stream, a multipart response alike)."""
     await settled(app)
     with pytest.raises(TimeoutError):
         await connection.receive(timeout=0.3)
@@ -63,9 +79,7 @@ async def test_a_product_update_reaches_its_subscriber_after_the_commit(
     server: tuple[str, Starlette], db: Database
 ) -> None:
     url, app = server
-    category = await factories.category(db)
-    product = await factories.product(db, category, "Lamp")
-    await settled(app)  # the writes above are behind us
+    _, [product] = await settled_rows(app, db, "Lamp")
     async with client(url) as anonymous:
         await anonymous.subscribe("1", PRODUCTS, {"id": to_global_id("Product", product)})
         await settled(app)
@@ -127,25 +141,12 @@ async def test_each_role_sees_only_what_a_query_would_show_it(
     product_id = to_global_id("Product", product)
     order_id, ann_id = to_global_id("Order", order), to_global_id("Customer", ann)
     bob_id = to_global_id("Customer", bob)
-    assert seen("anonymous") == [("p", "Pot"), ("c", product_id)]
-    assert seen("ann") == [
-        ("p", "Pot"),
-        ("c", product_id),
-        ("o", "PAID"),
-        ("c", order_id),
-        ("ann-order", "PAID"),
-        ("c", ann_id),
-    ]
-    assert seen("bob") == [("p", "Pot"), ("c", product_id), ("c", bob_id)]
-    assert seen("staff") == [
-        ("p", "Pot"),
-        ("c", product_id),
-        ("o", "PAID"),
-        ("c", order_id),
-        ("ann-order", "PAID"),
-        ("c", ann_id),
-        ("c", bob_id),
-    ]
+    catalogue = [("p", "Pot"), ("c", product_id)]
+    anns = [("o", "PAID"), ("c", order_id), ("ann-order", "PAID"), ("c", ann_id)]
+    assert seen("anonymous") == catalogue
+    assert seen("ann") == catalogue + anns
+    assert seen("bob") == [*catalogue, ("c", bob_id)]
+    assert seen("staff") == [*catalogue, *anns, ("c", bob_id)]
     assert to_global_id("Order", bobs_order) not in str(received["ann"])
 
 
@@ -172,9 +173,7 @@ async def test_soft_deleted_products_reach_others_with_a_null_node(
     server: tuple[str, Starlette], db: Database
 ) -> None:
     url, app = server
-    category = await factories.category(db)
-    product = await factories.product(db, category, "Vase")
-    await settled(app)
+    _, [product] = await settled_rows(app, db, "Vase")
     async with client(url) as anonymous, client(url, bearer=token("staff")) as staff:
         for connection in (anonymous, staff):
             await connection.subscribe("p", PRODUCTS)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, Span, Tracer, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -15,18 +18,36 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from sql.pool import Database
-from tests.api.conftest import StatementRecorder, staff_client
+from tests.api.conftest import GraphQLClient, StatementRecorder, staff_client
 from tests.api.observed import PLACE, Q2, UPDATE, place_input, shop
 
 PHASES = ["parse", "validate", "cost", "execute", "serialise"]
 
 
+@dataclass(frozen=True)
+class Tracing:
+    """Apps over the test database whose spans are exported to memory."""
+
+    database_url: str
+    recorder: StatementRecorder
+    provider: TracerProvider
+    exporter: InMemorySpanExporter
+
+    def client(self, **settings: Any) -> AbstractAsyncContextManager[GraphQLClient]:
+        return staff_client(
+            self.database_url, self.recorder, tracer_provider=self.provider, **settings
+        )
+
+    def tree(self) -> Tree:
+        return Tree(self.exporter.get_finished_spans())
+
+
 @pytest.fixture
-def exported() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
+def tracing(database_url: str, db: Database, recorder: StatementRecorder) -> Iterator[Tracing]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield provider, exporter
+    yield Tracing(database_url, recorder, provider, exporter)
     provider.shutdown()
 
 
@@ -49,23 +70,27 @@ class Tree:
         return sorted(found, key=lambda s: s.start_time or 0)
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
-async def test_the_nested_query_as_a_span_tree(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    compiled: bool,
-) -> None:
-    provider, exporter = exported
+@dataclass(frozen=True)
+class Traced:
+    """Q2 over the shop, traced: its answer and spans, by one engine or the other."""
+
+    response: httpx.Response
+    spans: tuple[ReadableSpan, ...]
+    compiled: bool
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "graphql-core"])
+async def q2(request: pytest.FixtureRequest, tracing: Tracing, db: Database) -> Traced:
     await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, compiled_reads=compiled
-    ) as client:
+    async with tracing.client(compiled_reads=request.param) as client:
         response = await client.post({"query": Q2})
     assert response.status_code == 200
     assert "errors" not in response.json()
-    tree = Tree(exporter.get_finished_spans())
+    return Traced(response, tracing.exporter.get_finished_spans(), request.param)
+
+
+async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRecorder) -> None:
+    tree = Tree(q2.spans)
     server = tree.one("POST /graphql")
     assert server.kind is SpanKind.SERVER
     assert server.parent is None
@@ -84,7 +109,7 @@ async def test_the_nested_query_as_a_span_tree(
     assert [p.name for p in phases] == PHASES
     execute = phases[3]
     assert (execute.attributes or {})["storefront.engine"] == (
-        "compiled" if compiled else "graphql-core"
+        "compiled" if q2.compiled else "graphql-core"
     )
     # Under execute: the page of orders' statement, and a span per loader batch holding
     # the statements it ran.
@@ -121,22 +146,17 @@ async def test_the_nested_query_as_a_span_tree(
 
 
 async def test_the_callers_trace_continues_and_the_request_id_is_the_trace_id(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    caplog: pytest.LogCaptureFixture,
+    tracing: Tracing, caplog: pytest.LogCaptureFixture
 ) -> None:
-    provider, exporter = exported
     trace_id, parent_id = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
     caplog.set_level(logging.INFO, logger="storefront.access")
-    async with staff_client(database_url, recorder, tracer_provider=provider) as client:
+    async with tracing.client() as client:
         continued = await client.post(
             {"query": "{ products(first: 1) { nodes { name } } }"},
             traceparent=f"00-{trace_id}-{parent_id}-01",
         )
         fresh = await client.post({"query": "{ broken"})
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     first, second = sorted(
         (s for s in tree.spans if s.name == "POST /graphql"), key=lambda s: s.start_time or 0
     )
@@ -156,20 +176,12 @@ async def test_the_callers_trace_continues_and_the_request_id_is_the_trace_id(
     assert getattr(lines[0], "span_id", None) == format(first.context.span_id, "016x")
 
 
-async def test_a_failed_mutation(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-) -> None:
-    provider, exporter = exported
+async def test_a_failed_mutation(tracing: Tracing, db: Database) -> None:
     ids = await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, trace_document=True
-    ) as client:
+    async with tracing.client(trace_document=True) as client:
         body = await client.query(PLACE, {"input": place_input(ids["customer"], ids["b"], 5)})
     assert body["data"] == {"placeOrder": {}}
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     operation = tree.one("mutation")
     assert dict(operation.attributes or {}) == {
         "graphql.operation.type": "mutation",
@@ -179,30 +191,22 @@ async def test_a_failed_mutation(
     }
     assert operation.status.status_code is StatusCode.UNSET  # a union error is data
     [execute] = [p for p in tree.children(operation) if p.name == "execute"]
-    assert len(tree.children(execute)) == len(recorder.statements) > 0
+    assert len(tree.children(execute)) == len(tracing.recorder.statements) > 0
 
 
-async def test_a_timeout(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-) -> None:
+async def test_a_timeout(tracing: Tracing, db: Database) -> None:
     """The update waits on a row lock this test holds until the request's time is up."""
-    provider, exporter = exported
     ids = await shop(db)
     product = place_input(ids["customer"], ids["a"], 1)["lines"][0]["productId"]
     async with (
-        staff_client(
-            database_url, recorder, tracer_provider=provider, request_timeout=0.5
-        ) as client,
+        tracing.client(request_timeout=0.5) as client,
         db.acquire() as holder,
         holder.transaction(),
     ):
         await holder.execute("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", ids["a"])
         stopped = await client.post({"query": UPDATE, "variables": {"id": product, "rev": 1}})
     assert stopped.status_code == 504
-    tree = Tree(exporter.get_finished_spans())
+    tree = tracing.tree()
     operation = tree.one("mutation")
     assert operation.status.status_code is StatusCode.ERROR
     assert (operation.attributes or {})["error.type"] == "TIMEOUT"
@@ -216,13 +220,8 @@ async def test_a_timeout(
 
 
 async def test_no_span_is_made_when_tracing_is_off(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    monkeypatch: pytest.MonkeyPatch,
+    tracing: Tracing, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    provider, _ = exported
     made: list[Any] = []
     start = Span.start
 
@@ -232,10 +231,10 @@ async def test_no_span_is_made_when_tracing_is_off(
 
     monkeypatch.setattr(Span, "start", counted)
     await shop(db)
-    async with staff_client(database_url, recorder, metrics="open") as client:
+    async with staff_client(tracing.database_url, tracing.recorder, metrics="open") as client:
         await client.data(Q2)
     assert made == []
-    async with staff_client(database_url, recorder, tracer_provider=provider) as client:
+    async with tracing.client() as client:
         await client.data(Q2)
     assert len(made) > 5  # the control: with tracing on, the same request makes spans
 
@@ -281,23 +280,9 @@ async def test_a_request_sampled_out_makes_nothing_below_its_server_span(
     assert started == ["POST /graphql"]
 
 
-@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
-async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(
-    database_url: str,
-    db: Database,
-    recorder: StatementRecorder,
-    exported: tuple[TracerProvider, InMemorySpanExporter],
-    compiled: bool,
-) -> None:
-    provider, exporter = exported
-    await shop(db)
-    async with staff_client(
-        database_url, recorder, tracer_provider=provider, compiled_reads=compiled
-    ) as client:
-        response = await client.post({"query": Q2})
-    assert "errors" not in response.json()
-    orders = len(response.json()["data"]["orders"]["edges"])
-    spans = exporter.get_finished_spans()
+async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(q2: Traced) -> None:
+    orders = len(q2.response.json()["data"]["orders"]["edges"])
+    spans, compiled = q2.spans, q2.compiled
     by_id = {s.context.span_id: s for s in spans}
     tree = Tree(spans)
     execute = tree.one("execute")

@@ -9,21 +9,16 @@ which proves the probe really reaches the row. The catalogue is the same for eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
 
 from engine.node_ids import to_global_id
-from server.app import create_app
-from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import GraphQLClient
-from tests.conftest import token
 
 
 def gid(type_name: str, id: UUID) -> str:
@@ -50,39 +45,9 @@ class World:
 ANN_EMAIL = "ann@example.com"
 
 
-@pytest.fixture(scope="module")
-async def app_client(database_url: str) -> AsyncIterator[GraphQLClient]:
-    """One app for the module (it keeps no data between requests; `db` empties the tables
-    for each test), so the many small requests here share a warm pool."""
-    app = create_app(Settings(database_url=database_url, pool_min_size=2, pool_max_size=5))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http, bearer=token("staff"))
-
-
 @pytest.fixture
-def client(app_client: GraphQLClient) -> GraphQLClient:
-    return app_client
-
-
-_BUILT: list[tuple[World, str]] = []
-"""The last world built, with the fingerprint of the tables as it left them."""
-
-
-@pytest.fixture
-async def world(pool: Database) -> World:
-    """The tests here only read, so a world is reused while every table is exactly as it
-    was built; after anything else (the test that removes A, another module's test) the
-    tables are emptied and it is built again."""
-    if _BUILT:
-        built, tables = _BUILT[0]
-        if await factories.fingerprint(pool) == tables:
-            return built
-    await factories.empty(pool)
-    built = await build_world(pool)
-    _BUILT[:] = [(built, await factories.fingerprint(pool))]
-    return built
+def client(module_client: GraphQLClient) -> GraphQLClient:
+    return module_client
 
 
 async def build_world(db: Database) -> World:
@@ -99,6 +64,15 @@ async def build_world(db: Database) -> World:
     return World(
         books, atlas, chess, ann, bob, ann_paid, ann_pending, bob_paid, number, tuple(lines)
     )
+
+
+WORLD = factories.Reused(build_world)
+
+
+@pytest.fixture
+async def world(pool: Database) -> World:
+    """The tests here only read, so the world is built once and reused (see Reused)."""
+    return await WORLD.get(pool)
 
 
 # -- the probes ----------------------------------------------------------------------------
@@ -120,6 +94,21 @@ ORDER_FIELDS = "id number status total customer { id orderCount } lines { id ord
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage }"
 PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor }"
 
+
+def filtered(
+    root: str,
+    filter: str,
+    key: str = "ID",
+    *,
+    nodes: str = "id",
+    more: str = "",
+    page: bool = False,
+) -> str:
+    """A probe through a root list's filter on `$target` (of GraphQL type `key`)."""
+    shown = f"totalCount nodes {{ {nodes} }}" + (f" {PAGE_INFO}" if page else "")
+    return f"query($target: {key}!) {{ {root}(filter: {{{filter}}}{more}) {{ {shown} }} }}"
+
+
 PROBES: dict[str, Probe] = {
     # Customer
     "customer(id)": Probe(
@@ -139,9 +128,7 @@ PROBES: dict[str, Probe] = {
         "query($target: ID!, $own: ID!) { nodes(ids: [$target, $own, $target]) { id } }",
     ),
     "customers(id eq)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ customers(filter: {{id: {{eq: $target}}}}) {{
-              totalCount nodes {{ {CUSTOMER_FIELDS} }} {PAGE_INFO} }} }}""",
+        "customer", filtered("customers", "id: {eq: $target}", nodes=CUSTOMER_FIELDS, page=True)
     ),
     "customers(id in)": Probe(
         "customer",
@@ -149,15 +136,9 @@ PROBES: dict[str, Probe] = {
               totalCount nodes { id } } }""",
     ),
     "customers(id neq)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ customers(filter: {{id: {{neq: $target}}}}, first: 1) {{
-              totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
+        "customer", filtered("customers", "id: {neq: $target}", more=", first: 1", page=True)
     ),
-    "customers(email eq)": Probe(
-        "email",
-        """query($target: String!) { customers(filter: {email: {eq: $target}}) {
-              totalCount nodes { id } } }""",
-    ),
+    "customers(email eq)": Probe("email", filtered("customers", "email: {eq: $target}", "String")),
     "customers(last, id in)": Probe(
         "customer",
         f"""query($target: ID!, $bob: ID!) {{
@@ -165,14 +146,10 @@ PROBES: dict[str, Probe] = {
               totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
     ),
     "orders(customer id)": Probe(
-        "customer",
-        f"""query($target: ID!) {{ orders(filter: {{customer: {{id: {{eq: $target}}}}}}) {{
-              totalCount nodes {{ {ORDER_FIELDS} }} }} }}""",
+        "customer", filtered("orders", "customer: {id: {eq: $target}}", nodes=ORDER_FIELDS)
     ),
     "orders(customer email)": Probe(
-        "email",
-        """query($target: String!) { orders(filter: {customer: {email: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "email", filtered("orders", "customer: {email: {eq: $target}}", "String")
     ),
     # Order
     "order(id)": Probe(
@@ -189,29 +166,17 @@ PROBES: dict[str, Probe] = {
         "order", "query($target: ID!, $own: ID!) { nodes(ids: [$own, $target]) { id } }"
     ),
     "orders(id eq)": Probe(
-        "order",
-        f"""query($target: ID!) {{ orders(filter: {{id: {{eq: $target}}}}) {{
-              totalCount nodes {{ {ORDER_FIELDS} }} {PAGE_INFO} }} }}""",
+        "order", filtered("orders", "id: {eq: $target}", nodes=ORDER_FIELDS, page=True)
     ),
     "orders(id neq)": Probe(
-        "order",
-        f"""query($target: ID!) {{ orders(filter: {{id: {{neq: $target}}}}, first: 1) {{
-              totalCount nodes {{ id }} {PAGE_INFO} }} }}""",
+        "order", filtered("orders", "id: {neq: $target}", more=", first: 1", page=True)
     ),
-    "orders(number eq)": Probe(
-        "number",
-        """query($target: Int!) { orders(filter: {number: {eq: $target}}) {
-              totalCount nodes { id } } }""",
-    ),
+    "orders(number eq)": Probe("number", filtered("orders", "number: {eq: $target}", "Int")),
     "customers(hasOrders id)": Probe(
-        "order",
-        """query($target: ID!) { customers(filter: {hasOrders: {id: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "order", filtered("customers", "hasOrders: {id: {eq: $target}}")
     ),
     "customers(hasOrders number)": Probe(
-        "number",
-        """query($target: Int!) { customers(filter: {hasOrders: {number: {eq: $target}}}) {
-              totalCount nodes { id } } }""",
+        "number", filtered("customers", "hasOrders: {number: {eq: $target}}", "Int")
     ),
     "customer(own).orders(id eq)": Probe(
         "order",

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -27,9 +26,11 @@ from hypothesis.stateful import (
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DOMAIN_TABLES, token
+from tests.api.mutations import Documents
+from tests.conftest import DOMAIN_TABLES, over_the_app, token
 
 PRODUCT = "product { id rev stock deletedAt }"
+STANDARD = Documents("Product", "id rev stock deletedAt", "rev")
 
 
 @dataclass
@@ -147,15 +148,14 @@ class Store(RuleBasedStateMachine):
             assert result["product"]["rev"] == known.rev + 1
             known.rev += 1
 
+    def at_known_rev(self, query: str, id: str) -> tuple[Product, dict[str, Any]]:
+        """The product as the model knows it, and the result of `query` at its rev."""
+        known = self.model[id]
+        return known, self.api(query, id=id, rev=known.rev)
+
     @rule(id=products)
     def delete_product(self, id: str) -> None:
-        known = self.model[id]
-        result = self.api(
-            f"""mutation($id: ID!, $rev: Int!) {{ deleteProduct(id: $id, rev: $rev) {{
-                __typename ... on DeleteProductSuccess {{ {PRODUCT} }} }} }}""",
-            id=id,
-            rev=known.rev,
-        )
+        known, result = self.at_known_rev(STANDARD.delete, id)
         if known.deleted:
             assert result["__typename"] == "NotFoundError"
             return
@@ -165,13 +165,7 @@ class Store(RuleBasedStateMachine):
 
     @rule(id=products)
     def restore_product(self, id: str) -> None:
-        known = self.model[id]
-        result = self.api(
-            f"""mutation($id: ID!, $rev: Int!) {{ restoreProduct(id: $id, rev: $rev) {{
-                __typename ... on RestoreProductSuccess {{ {PRODUCT} }} }} }}""",
-            id=id,
-            rev=known.rev,
-        )
+        known, result = self.at_known_rev(STANDARD.restore, id)
         assert result["__typename"] == "RestoreProductSuccess"
         if known.deleted:
             assert result["product"]["rev"] == known.rev + 1
@@ -277,10 +271,5 @@ def machine(database_url: str) -> type[Store]:
 def test_the_write_api_keeps_its_invariants(machine: type[Store]) -> None:
     run_state_machine_as_test(
         machine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
+        settings=over_the_app(15, stateful_step_count=20),
     )

@@ -15,7 +15,7 @@ from engine.node_ids import to_global_id
 from resolvers.changes import position_of
 from sql.pool import Database
 from tests import factories
-from tests.api.test_subscriptions import nexts, settled
+from tests.api.test_subscriptions import nexts, settled, settled_rows
 from tests.api.ws import client, live_server
 from tests.conftest import TEST_SECRET, token
 
@@ -144,9 +144,7 @@ async def test_a_subscriber_that_falls_behind_is_told_and_completed(
     subscriber gets its events up to there, in order, the typed error with the last cursor
     it was given, then complete."""
     url, app = server
-    category = await factories.category(db)
-    product = await factories.product(db, category)
-    await settled(app)
+    _, [product] = await settled_rows(app, db, "Vase")
     fields = " ".join(f"d{n}: description" for n in range(30))
     large = "subscription { productChanged { cursor product { " + fields + " } } }"
     async with client(url, max_queue=1) as anonymous:

@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from bench.common import stop
+from server.embedded import free_port
+from tests.conftest import token
 
 STARTUP_SECONDS = 60
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,13 +59,6 @@ def node_with(*packages: str, needed_by: str) -> str:
     return node
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def storefront_serve(
     tmp_path: Path, *, database_url: str | None, extra_env: dict[str, str] | None = None
@@ -93,13 +89,50 @@ def storefront_serve(
         _wait_until_ready(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
+
+
+def run_script(args: list[str], what: str, *, timeout: float, cwd: Path = ROOT) -> str:
+    """The standard output of a script (a node client, a compiler) that must succeed."""
+    done = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{what} failed:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@contextlib.contextmanager
+def client_process(args: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """A client script run from the repository root, writing JSON lines to its stdout pipe;
+    killed if it still runs when the block ends."""
+    client = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield client
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+
+
+CREATE_CATEGORY = """mutation { createCategory(input: {name: "Lamps"}) {
+  ... on CreateCategorySuccess { category { id } } } }"""
+CREATE_PRODUCT = """mutation($c: ID!) { createProduct(input: {sku: "LMP-001", name: "Desk lamp",
+  price: "20.00", stock: 3, categoryId: $c}) { __typename } }"""
+
+
+def create_a_lamp(graphql_url: str) -> None:
+    """A product "Desk lamp" made through the API as staff, in a new category, for a
+    subscriber to see."""
+    staff = {"Authorization": f"Bearer {token('staff')}"}
+    created = httpx.post(graphql_url, json={"query": CREATE_CATEGORY}, headers=staff)
+    category = created.json()["data"]["createCategory"]["category"]["id"]
+    variables = {"c": category}
+    made = httpx.post(
+        graphql_url, json={"query": CREATE_PRODUCT, "variables": variables}, headers=staff
+    )
+    assert made.json()["data"]["createProduct"]["__typename"] == "CreateProductSuccess"
 
 
 def _wait_until_ready(server: RunningServer) -> None:

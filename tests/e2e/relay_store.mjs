@@ -112,7 +112,8 @@ async function main() {
   let list;
   const root = (operation) => environment.lookup(operation.fragment).data;
   const products = () => readFragment(root(list), 'ProductList_query').products;
-  const names = () => products().edges.map((edge) => edge.node.name);
+  const rows = () => products().edges.map((edge) => readFragment(edge.node, 'ProductRow_product'));
+  const names = () => rows().map((row) => row.name);
   const connection = ConnectionHandler.getConnectionID('client:root', 'ProductList_products');
 
   await step('the first page of products', async () => {
@@ -127,7 +128,7 @@ async function main() {
     assert.deepEqual(names(), ['Anvil', 'Chisel', 'Drill', 'Hammer']);
   });
 
-  const [anvil, chisel, drill] = products().edges.map((edge) => edge.node);
+  const [anvil, chisel, drill] = rows();
 
   await step('a node refetch fills the fragment of one product', async () => {
     await query('ProductDetailsRefetchQuery', { id: anvil.id });

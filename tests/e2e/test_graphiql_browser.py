@@ -332,7 +332,7 @@ def subscription_server() -> Iterator[tuple[_SubscriptionServer, str]]:
 
     import uvicorn
 
-    from tests.e2e.conftest import free_port
+    from server.embedded import free_port
 
     played = _SubscriptionServer()
     port = free_port()

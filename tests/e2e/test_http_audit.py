@@ -7,7 +7,6 @@ when npm is present. Without node the test skips, except on CI, where it must ru
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningServer, node_with
+from tests.e2e.conftest import RunningServer, node_with, run_script
 
 pytestmark = pytest.mark.e2e
 
@@ -30,16 +29,8 @@ def _node() -> str:
 
 
 def _run_audit(node: str, url: str) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [node, str(SCRIPT), url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=AUDIT_SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, f"the audit script failed:\n{done.stderr}"
-    results: list[dict[str, Any]] = json.loads(done.stdout)
+    output = run_script([node, str(SCRIPT), url], "the audit script", timeout=AUDIT_SECONDS)
+    results: list[dict[str, Any]] = json.loads(output)
     return results
 
 

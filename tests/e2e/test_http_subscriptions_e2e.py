@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,17 +12,18 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import TEST_SECRET, token
-from tests.e2e.conftest import RunningServer, node_with, storefront_serve
-from tests.e2e.test_http_audit import ROOT
+from tests.conftest import TEST_SECRET
+from tests.e2e.conftest import (
+    RunningServer,
+    client_process,
+    create_a_lamp,
+    node_with,
+    storefront_serve,
+)
 
 pytestmark = pytest.mark.e2e
 
 HERE = Path(__file__).parent
-CREATE_CATEGORY = """mutation { createCategory(input: {name: "Lamps"}) {
-  ... on CreateCategorySuccess { category { id } } } }"""
-CREATE_PRODUCT = """mutation($c: ID!) { createProduct(input: {sku: "LMP-001", name: "Desk lamp",
-  price: "20.00", stock: 3, categoryId: $c}) { __typename } }"""
 
 
 @pytest.mark.parametrize(
@@ -51,28 +51,18 @@ def test_an_npm_client_receives_a_change_after_a_mutation(
         "STOREFRONT_METRICS": "open",
     }
     with storefront_serve(tmp_path, database_url=database_url, extra_env=env) as server:
-        client = subprocess.Popen(
-            [node, str(HERE / script), server.base_url + path, *arguments, "1"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
+        args = [node, str(HERE / script), server.base_url + path, *arguments, "1"]
+        with client_process(args) as client:
             assert client.stdout is not None
             assert "subscribing" in json.loads(client.stdout.readline())
             _wait_for_subscribers(server, 1)
-            _create_a_product(server)
+            create_a_lamp(server.graphql_url)
             event = json.loads(client.stdout.readline())
             product = {"__typename": "Product", "name": "Desk lamp"}
             change = {"__typename": "ProductChange", "kind": "CREATED", "product": product}
             assert event["data"] == {"productChanged": change}
             assert client.wait(timeout=30) == 0, client.stderr.read() if client.stderr else ""
             _wait_for_subscribers(server, 0)  # the client's stop reached the server
-        finally:
-            if client.poll() is None:
-                client.kill()
-                client.wait()
         if arguments == ["single"]:
             assert _reservations(database_url) == 0  # the stream closed and let go of it
 
@@ -86,18 +76,6 @@ def _wait_for_subscribers(server: RunningServer, count: int) -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"the server never had {count} subscribers:\n{server.log()[-3000:]}")
-
-
-def _create_a_product(server: RunningServer) -> None:
-    staff = {"Authorization": f"Bearer {token('staff')}"}
-    created = httpx.post(server.graphql_url, json={"query": CREATE_CATEGORY}, headers=staff)
-    category = created.json()["data"]["createCategory"]["category"]["id"]
-    made = httpx.post(
-        server.graphql_url,
-        json={"query": CREATE_PRODUCT, "variables": {"c": category}},
-        headers=staff,
-    )
-    assert made.json()["data"]["createProduct"]["__typename"] == "CreateProductSuccess"
 
 
 def _reservations(database_url: str) -> int:

@@ -12,9 +12,10 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from bench import otlp_sink
+from server.embedded import free_port
 from server.metrics_share import PUBLISH_EVERY_SECONDS
 from tests.api.observed import Scrape
-from tests.e2e.conftest import free_port, storefront_serve
+from tests.e2e.conftest import storefront_serve
 
 pytestmark = pytest.mark.e2e
 

@@ -24,7 +24,7 @@ from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.conftest import TEST_SECRET, token
-from tests.e2e.conftest import ROOT, RunningServer, node_with, storefront_serve
+from tests.e2e.conftest import ROOT, RunningServer, node_with, run_script, storefront_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -116,16 +116,9 @@ async def test_relay_store_stays_consistent_through_pages_conflicts_and_deletes(
     await factories.product(db, garden, "Rake")
     customer = to_global_id("Customer", await factories.customer(db, "Ada"))
 
-    done = subprocess.run(
-        [_node(), str(STORE_SCRIPT), server.graphql_url, token("staff"), str(artifacts), customer],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, f"the Relay store script failed:\n{done.stderr}"
-    report = json.loads(done.stdout)
+    args = [_node(), str(STORE_SCRIPT), server.graphql_url, token("staff"), str(artifacts)]
+    output = run_script([*args, customer], "the Relay store script", timeout=SECONDS)
+    report = json.loads(output)
     assert len(report["steps"]) == 11, report["steps"]
     # relay-runtime warns, among others, when a server breaks the globally unique id rule.
     assert report["warnings"] == []

@@ -21,7 +21,7 @@ import pytest
 from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
-from tests.conftest import TEST_SECRET, token
+from tests.conftest import TEST_SECRET, lock_waiters, token
 from tests.e2e.conftest import storefront_serve
 
 pytestmark = pytest.mark.e2e
@@ -29,18 +29,6 @@ pytestmark = pytest.mark.e2e
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
 SHUTDOWN_DELAY = 1.0
-
-
-async def wait_for_lock_waiter(conn: asyncpg.Connection) -> None:
-    for _ in range(250):
-        waiting = await conn.fetchval(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE application_name = 'storefront' AND wait_event_type = 'Lock'"
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the request never reached the lock")
 
 
 async def storefront_sessions(conn: asyncpg.Connection) -> set[int]:
@@ -81,7 +69,7 @@ async def test_sigterm_turns_readiness_off_at_once_and_drains(
                         headers={"Authorization": f"Bearer {token('staff')}"},
                     )
                 )
-                await wait_for_lock_waiter(locker)
+                await lock_waiters(locker)
 
                 signalled = time.monotonic()
                 server.process.send_signal(signal.SIGTERM)

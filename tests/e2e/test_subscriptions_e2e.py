@@ -8,20 +8,16 @@ import signal
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.api.ws import client
-from tests.conftest import TEST_SECRET, token
-from tests.e2e.conftest import storefront_serve
-from tests.e2e.test_http_audit import ROOT, _node
+from tests.conftest import TEST_SECRET
+from tests.e2e.conftest import client_process, create_a_lamp, storefront_serve
+from tests.e2e.test_http_audit import _node
 
 pytestmark = pytest.mark.e2e
 
 SCRIPT = Path(__file__).with_name("subscription_client.mjs")
-
-CREATE = """mutation { createCategory(input: {name: "Lamps"}) { ... on CreateCategorySuccess
-  { category { id } } } }"""
 
 
 def test_graphql_ws_client_receives_a_change_after_a_mutation(
@@ -35,38 +31,16 @@ def test_graphql_ws_client_receives_a_change_after_a_mutation(
 
 def _subscribe_then_write(node: str, graphql_url: str) -> None:
     ws_url = graphql_url.replace("http://", "ws://")
-    client = subprocess.Popen(
-        [node, *_websocket_flag(node), str(SCRIPT), ws_url, "1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    args = [node, *_websocket_flag(node), str(SCRIPT), ws_url, "1"]
+    with client_process(args) as client:
         assert client.stdout is not None
         assert json.loads(client.stdout.readline()) == {"connected": True}
-        staff = {"Authorization": f"Bearer {token('staff')}"}
-        created = httpx.post(graphql_url, json={"query": CREATE}, headers=staff)
-        category = created.json()["data"]["createCategory"]["category"]["id"]
-        product = (
-            'mutation($c: ID!) { createProduct(input: {sku: "LMP-001", name: "Desk lamp", '
-            'price: "20.00", stock: 3, categoryId: $c}) { __typename } }'
-        )
-        made = httpx.post(
-            graphql_url,
-            json={"query": product, "variables": {"c": category}},
-            headers=staff,
-        )
-        assert made.json()["data"]["createProduct"]["__typename"] == "CreateProductSuccess"
+        create_a_lamp(graphql_url)
         event = json.loads(client.stdout.readline())
         assert event == {
             "data": {"productChanged": {"kind": "CREATED", "product": {"name": "Desk lamp"}}}
         }
         assert client.wait(timeout=30) == 0, client.stderr.read() if client.stderr else ""
-    finally:
-        if client.poll() is None:
-            client.kill()
-            client.wait()
 
 
 def _websocket_flag(node: str) -> list[str]:

@@ -10,10 +10,7 @@ export const mutation = graphql`
           cursor
           node {
             id
-            rev
-            name
-            price
-            updatedAt
+            ...ProductRow_product
           }
         }
       }

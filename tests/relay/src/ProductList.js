@@ -18,10 +18,7 @@ export const fragment = graphql`
         cursor
         node {
           id
-          rev
-          name
-          price
-          updatedAt
+          ...ProductRow_product
           ...ProductDetails_product
         }
       }

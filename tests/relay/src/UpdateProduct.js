@@ -9,10 +9,7 @@ export const mutation = graphql`
       ... on UpdateProductSuccess {
         product {
           id
-          rev
-          name
-          price
-          updatedAt
+          ...ProductRow_product
         }
       }
       ... on ConflictError {
@@ -20,12 +17,7 @@ export const mutation = graphql`
         currentRev
         current {
           id
-          ... on Product {
-            rev
-            name
-            price
-            updatedAt
-          }
+          ...ProductRow_product @alias
         }
       }
       ... on NotFoundError {
