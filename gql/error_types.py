@@ -7,6 +7,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from uuid import UUID
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
@@ -162,12 +163,12 @@ def error_of(failure: errors.DomainError) -> Error:
                     for p in problems
                 ],
             )
-        case errors.Duplicate(field_name=field_name, value=value):
+        case errors.Duplicate(field_name=field_name, value=value, references=references):
             return AlreadyExistsError(
                 message=message,
                 code=ErrorCode.ALREADY_EXISTS,
                 field=to_camel_case(field_name),
-                value=value,
+                value=value if references is None else to_global_id(references, UUID(value)),
             )
         case errors.OutOfStock(shortages=shortages):
             return InsufficientStockError(

@@ -79,6 +79,13 @@ class Invalid(DomainError):
 class Duplicate(DomainError):
     field_name: str
     value: str
+    references: str | None = None
+    """The entity `value` is the database id of, when the column points at one."""
+
+    def __str__(self) -> str:
+        if self.references is None:
+            return super().__str__()
+        return f"{self.field_name} is already taken: one live row may name this {self.references}"
 
     explained = "{field_name} {value!r} is already taken"
 

@@ -43,7 +43,8 @@ async def write(
         guard = violation.guard
         value = values.get(guard.field)
         if guard.kind == "unique":
-            raise Duplicate(guard.field, "" if value is None else str(value)) from None
+            shown = "" if value is None else str(value)
+            raise Duplicate(guard.field, shown, guard.references) from None
         if guard.kind == "foreign_key":
             raise NotFound(guard.references or guard.table, None, raw_id=str(value or "")) from None
         problem = Problem((path, guard.field), "is not an allowed value", "CHECK")

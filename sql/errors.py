@@ -26,7 +26,8 @@ class Guard:
     field: str
     """The column it protects."""
     references: str | None = None
-    """For a foreign key: the name of the entity the column points at."""
+    """The name of the entity the column points at, if it does (a foreign key, or a
+    unique column that is one)."""
 
 
 CONSTRAINTS: dict[str, Guard] = {}

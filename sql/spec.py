@@ -93,7 +93,10 @@ class Spec(Generic[RowT]):
 
     def guards(self) -> dict[str, Guard]:
         """The constraint names this table's writes may break, and what each protects."""
-        found = {f"{self.table}_{c}_key": Guard("unique", self.table, c) for c in self.unique}
+        found = {
+            f"{self.table}_{c}_key": Guard("unique", self.table, c, self.references.get(c))
+            for c in self.unique
+        }
         found |= {f"{self.table}_{c}_check": Guard("check", self.table, c) for c in self.checked}
         for column, target in self.references.items():
             found[f"{self.table}_{column}_fkey"] = Guard(

@@ -34,7 +34,6 @@ class Entity:
     required: str  # a field an update may not null
     cleared: str | None = None  # a field an update may null
     foreign: str = "Category"  # a type whose ids are not this entity's
-    names_value: bool = True  # an AlreadyExistsError's value is the input's
 
 
 def staff_input(input: dict[str, Any]) -> Prepare:
@@ -117,7 +116,6 @@ ENTITIES = {
         kept="title",
         required="title",
         cleared="body",
-        names_value=False,  # the value named is the product's database id, not its global id
     ),
 }
 
@@ -170,8 +168,7 @@ async def test_a_taken_unique_value_is_already_exists(
     failed = await result(writer, entity.docs.create, input=again)
     assert failed["__typename"] == "AlreadyExistsError"
     assert (failed["field"], failed["code"]) == (entity.unique, "ALREADY_EXISTS")
-    if entity.names_value:
-        assert failed["value"] == again[entity.unique]
+    assert failed["value"] == again[entity.unique]
     assert await snapshot(db) == before
 
 
@@ -283,8 +280,7 @@ async def test_restore_when_the_unique_value_was_taken_meanwhile(
     failed = await result(writer, entity.docs.restore, id=id, rev=2)
     assert failed["__typename"] == "AlreadyExistsError"
     assert failed["field"] == entity.unique
-    if entity.names_value:
-        assert failed["value"] == input[entity.unique]
+    assert failed["value"] == input[entity.unique]
     assert await snapshot(db) == before
 
 
