@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 MULTIPART_ACCEPT = 'multipart/mixed;subscriptionSpec="1.0", application/json'
+
+
+Served = tuple[str, Starlette]
+"""A server on a real socket: its base URL and its app."""
 
 
 @dataclass
@@ -48,6 +53,12 @@ class EventStream:
                 event = await self.receive(timeout, comments=True)
                 assert event.event is None, event
         return True
+
+    async def completes(self, timeout: float = 5) -> bool:  # noqa: ASYNC109
+        """True when the next event is `complete` and the server then ends the response."""
+        event = await self.receive(timeout)
+        assert event.event == "complete", event
+        return await self.ended(timeout)
 
     async def _read(self) -> None:
         fields: dict[str, str] = {}

@@ -7,18 +7,17 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from sql.pool import Database
 from tests import factories
-from tests.api.streams import multipart
+from tests.api.streams import Served, multipart
 from tests.api.test_sse import base_of, started
 from tests.api.test_subscriptions import PRODUCTS, settled_rows
 from tests.api.ws import live_server
 
 
 @pytest.fixture
-async def served(database_url: str, db: Database) -> AsyncIterator[tuple[str, Starlette]]:
+async def served(database_url: str, db: Database) -> AsyncIterator[Served]:
     async with live_server(database_url, multipart_heartbeat=0.2, subscriber_queue_size=2) as (
         url,
         app,
@@ -33,7 +32,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_a_change_arrives_as_a_payload_part(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+    served: Served, db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
     category, _ = await settled_rows(app, db)
@@ -49,7 +48,7 @@ async def test_a_change_arrives_as_a_payload_part(
 
 
 async def test_an_idle_subscription_gets_empty_heartbeat_parts(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     async with multipart(http, url, {"query": PRODUCTS}) as parts:
@@ -58,7 +57,7 @@ async def test_an_idle_subscription_gets_empty_heartbeat_parts(
 
 
 async def test_a_validation_error_is_a_payload_then_the_body_ends(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     async with multipart(http, url, {"query": "subscription { nope }"}) as parts:
@@ -69,7 +68,7 @@ async def test_a_validation_error_is_a_payload_then_the_body_ends(
 
 
 async def test_a_subscriber_that_falls_behind_gets_the_typed_error_and_the_end(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+    served: Served, db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
     _, [product] = await settled_rows(app, db, "Vase")

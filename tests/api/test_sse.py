@@ -16,7 +16,7 @@ from engine.auth import mint
 from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
-from tests.api.streams import sse
+from tests.api.streams import Served, sse
 from tests.api.test_subscriptions import PRODUCTS, nothing_more, settled, settled_rows
 from tests.api.ws import live_server
 from tests.conftest import TEST_SECRET, token
@@ -25,7 +25,7 @@ ORDERS = "subscription { orderChanged { kind order { number } } }"
 
 
 @pytest.fixture
-async def served(database_url: str, db: Database) -> AsyncIterator[tuple[str, Starlette]]:
+async def served(database_url: str, db: Database) -> AsyncIterator[Served]:
     async with live_server(database_url, subscriber_queue_size=2) as (url, app):
         yield base_of(url), app
 
@@ -50,7 +50,7 @@ async def started(app: Starlette, count: int = 1) -> None:
 
 @pytest.mark.parametrize("path", ["/graphql", "/graphql/stream"])
 async def test_an_update_arrives_as_next_with_its_cursor_as_the_event_id(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient, path: str
+    served: Served, db: Database, http: httpx.AsyncClient, path: str
 ) -> None:
     url, app = served
     _, [product] = await settled_rows(app, db, "Lamp")
@@ -70,9 +70,7 @@ async def test_an_update_arrives_as_next_with_its_cursor_as_the_event_id(
             await asyncio.sleep(0.01)
 
 
-async def test_get_subscribes_too(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
-) -> None:
+async def test_get_subscribes_too(served: Served, db: Database, http: httpx.AsyncClient) -> None:
     url, app = served
     category, _ = await settled_rows(app, db)
     async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}, method="GET") as stream:
@@ -83,7 +81,7 @@ async def test_get_subscribes_too(
 
 
 async def test_validation_errors_arrive_as_a_next_then_complete(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     bad = {"query": "subscription { productChanged { nope } }"}
@@ -94,24 +92,20 @@ async def test_validation_errors_arrive_as_a_next_then_complete(
         [error] = event.data["errors"]
         assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert "nope" in error["message"]
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()
 
 
-async def test_a_query_is_one_next_then_complete(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
-) -> None:
+async def test_a_query_is_one_next_then_complete(served: Served, http: httpx.AsyncClient) -> None:
     url, _ = served
     async with sse(http, url + "/graphql", {"query": "{ __typename }"}) as stream:
         event = await stream.receive()
         assert event.data["data"] == {"__typename": "Query"}
         assert event.id is None
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()
 
 
 async def test_a_mutation_over_get_is_refused_in_the_stream(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     mutation = {"query": 'mutation { createCategory(input: {name: "x"}) { __typename } }'}
@@ -121,7 +115,7 @@ async def test_a_mutation_over_get_is_refused_in_the_stream(
 
 
 async def test_the_bearer_token_decides_what_is_seen(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+    served: Served, db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
     ada, bob = await factories.customer(db, "Ada"), await factories.customer(db, "Bob")
@@ -138,7 +132,7 @@ async def test_the_bearer_token_decides_what_is_seen(
 
 
 async def test_a_bad_token_is_refused_before_the_stream(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}, bearer="nonsense") as stream:
@@ -147,7 +141,7 @@ async def test_a_bad_token_is_refused_before_the_stream(
 
 
 async def test_an_expired_token_ends_the_stream_with_a_typed_error(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     # Accepted for its leeway of 30 s after `exp`: one that expired 29 s ago ends in a second.
@@ -155,12 +149,11 @@ async def test_an_expired_token_ends_the_stream_with_a_typed_error(
     async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}, bearer=short) as stream:
         event = await stream.receive()
         assert event.data["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()
 
 
 async def test_a_subscriber_that_falls_behind_is_told_with_its_cursor_and_completed(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+    served: Served, db: Database, http: httpx.AsyncClient
 ) -> None:
     """Queue of two, five events of one transaction at once: two events, the typed error
     with the last cursor delivered, then complete."""
@@ -177,8 +170,7 @@ async def test_a_subscriber_that_falls_behind_is_told_with_its_cursor_and_comple
         [too_slow] = error.data["errors"]
         assert too_slow["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
         assert too_slow["extensions"]["cursor"] == second.id
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()
 
 
 async def test_an_idle_stream_gets_a_comment_line_every_heartbeat(
@@ -207,19 +199,16 @@ async def test_streams_beyond_the_bound_are_refused_with_503(
                 assert "retry-after" in second.response.headers
 
 
-async def test_shutdown_completes_the_stream(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
-) -> None:
+async def test_shutdown_completes_the_stream(served: Served, http: httpx.AsyncClient) -> None:
     url, app = served
     async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}) as stream:
         await started(app)
         await app.state.streams.shutdown()
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()
 
 
 async def test_plain_json_requests_to_graphql_are_untouched(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     response = await http.post(url + "/graphql", json={"query": PRODUCTS})
@@ -228,7 +217,7 @@ async def test_plain_json_requests_to_graphql_are_untouched(
 
 
 async def test_a_reconnect_with_last_event_id_resumes_without_a_gap_or_a_duplicate(
-    served: tuple[str, Starlette], db: Database, http: httpx.AsyncClient
+    served: Served, db: Database, http: httpx.AsyncClient
 ) -> None:
     url, app = served
     product = await factories.product(db, await factories.category(db), "a")
@@ -257,12 +246,11 @@ async def test_a_reconnect_with_last_event_id_resumes_without_a_gap_or_a_duplica
 
 
 async def test_a_malformed_last_event_id_ends_the_stream_with_bad_user_input(
-    served: tuple[str, Starlette], http: httpx.AsyncClient
+    served: Served, http: httpx.AsyncClient
 ) -> None:
     url, _ = served
     headers = {"Last-Event-ID": "not a cursor"}
     async with sse(http, url + "/graphql/stream", {"query": PRODUCTS}, **headers) as stream:
         event = await stream.receive()
         assert event.data["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-        assert (await stream.receive()).event == "complete"
-        assert await stream.ended()
+        assert await stream.completes()

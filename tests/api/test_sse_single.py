@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from sql.pool import Database
 from tests import factories
-from tests.api.streams import sse
+from tests.api.streams import Served, sse
 from tests.api.test_sse import base_of, started
 from tests.api.test_subscriptions import PRODUCTS, nothing_more, settled, settled_rows
 from tests.api.ws import live_server
@@ -23,9 +22,7 @@ TOKEN = "X-GraphQL-Event-Stream-Token"
 
 
 @pytest.fixture
-async def two(
-    database_url: str, db: Database
-) -> AsyncIterator[tuple[tuple[str, Starlette], tuple[str, Starlette]]]:
+async def two(database_url: str, db: Database) -> AsyncIterator[tuple[Served, Served]]:
     """Two servers on one database, as two processes would be."""
     async with live_server(database_url) as (a, app_a), live_server(database_url) as (b, app_b):
         yield (base_of(a) + "/graphql/stream", app_a), (base_of(b) + "/graphql/stream", app_b)
@@ -52,9 +49,7 @@ async def post(
 
 
 async def test_operations_posted_to_another_process_reach_the_stream_and_delete_stops_them(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]],
-    db: Database,
-    http: httpx.AsyncClient,
+    two: tuple[Served, Served], db: Database, http: httpx.AsyncClient
 ) -> None:
     (a, app_a), (b, app_b) = two
     category, _ = await settled_rows(app_a, db)
@@ -84,9 +79,7 @@ async def test_operations_posted_to_another_process_reach_the_stream_and_delete_
 
 
 async def test_a_query_answers_once_on_the_stream_with_its_operation_id(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]],
-    db: Database,
-    http: httpx.AsyncClient,
+    two: tuple[Served, Served], db: Database, http: httpx.AsyncClient
 ) -> None:
     (a, _), _ = two
     stream_token = await reserve(http, a)
@@ -103,7 +96,7 @@ async def test_a_query_answers_once_on_the_stream_with_its_operation_id(
 
 
 async def test_operations_sent_before_the_stream_opens_run_once_it_does(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]], http: httpx.AsyncClient
+    two: tuple[Served, Served], http: httpx.AsyncClient
 ) -> None:
     (a, _), (b, _) = two
     stream_token = await reserve(http, a)
@@ -115,9 +108,7 @@ async def test_operations_sent_before_the_stream_opens_run_once_it_does(
 
 
 async def test_a_subscription_started_later_misses_nothing_committed_after_its_202(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]],
-    db: Database,
-    http: httpx.AsyncClient,
+    two: tuple[Served, Served], db: Database, http: httpx.AsyncClient
 ) -> None:
     """Accepted through one process, started by another once the stream opens: a write
     committed in between still arrives, from the position recorded with the 202."""
@@ -137,7 +128,7 @@ async def test_a_subscription_started_later_misses_nothing_committed_after_its_2
 
 
 async def test_requests_are_checked_before_the_202(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]], http: httpx.AsyncClient
+    two: tuple[Served, Served], http: httpx.AsyncClient
 ) -> None:
     (a, _), (b, _) = two
     stream_token = await reserve(http, a)
@@ -158,7 +149,7 @@ async def test_requests_are_checked_before_the_202(
 
 
 async def test_one_stream_per_reservation(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]], http: httpx.AsyncClient
+    two: tuple[Served, Served], http: httpx.AsyncClient
 ) -> None:
     (a, _), (b, _) = two
     stream_token = await reserve(http, a)
@@ -171,9 +162,7 @@ async def test_one_stream_per_reservation(
 
 
 async def test_a_reservation_keeps_the_bearer_tokens_viewer(
-    two: tuple[tuple[str, Starlette], tuple[str, Starlette]],
-    db: Database,
-    http: httpx.AsyncClient,
+    two: tuple[Served, Served], db: Database, http: httpx.AsyncClient
 ) -> None:
     (a, app_a), (b, _) = two
     ada = await factories.customer(db, "Ada")
