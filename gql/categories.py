@@ -37,7 +37,6 @@ CategoryQueries = CATEGORIES.queries(
     "Live categories, a page at a time; by name by default.",
     CATEGORIES.by_key(
         "name",
-        categories,
         "A live category by name (ignoring case); null when none.",
     ),
 )

@@ -55,7 +55,6 @@ CustomerQueries = CUSTOMERS.queries(
     "Live customers, a page at a time; by name by default.",
     CUSTOMERS.by_key(
         "email",
-        customers,
         "A live customer by email (ignoring case); null when none.",
     ),
 )

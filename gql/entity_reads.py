@@ -9,7 +9,6 @@ import typing
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from types import ModuleType
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -106,18 +105,16 @@ class EntityReads:
             extra=extra,
         )
 
-    def by_key(
-        self, key: str, lookups: ModuleType, description: str, *, argument: str | None = None
-    ) -> tuple[str, Any]:
-        """The root field `x_by_<key>` reading one live object by a unique column, and its
-        name: the function of the same name in `lookups` (the entity's resolvers module,
-        looked up when called) finds the row; the argument is typed as the row types the
+    def by_key(self, key: str, description: str, *, argument: str | None = None) -> tuple[str, Any]:
+        """The root field `x_by_<key>` reading one live object by a unique column (the
+        entity's reads find it), and its name; the argument is typed as the row types the
         column, described by `argument` ("The category's name." by default)."""
-        node, spec = self.node, self.reads.spec
+        node, reads = self.node, self.reads
+        spec = reads.spec
         name = f"{spec.name.lower()}_by_{key}"
 
         async def resolve(self: Any, info: Info, **given: Any) -> Any:
-            row = await getattr(lookups, name)(info.context, **given)
+            row = await reads.by_key(info.context, key, given[key])
             return None if row is None else node(row)
 
         text = argument or f"The {spec.name.lower()}'s {key}."

@@ -133,7 +133,6 @@ OrderQueries = ORDERS.queries(
     "Live orders, a page at a time; by number by default.",
     ORDERS.by_key(
         "number",
-        orders,
         "A live order by its number; null when there is none.",
         argument="The order number.",
     ),

@@ -79,7 +79,6 @@ ProductQueries = PRODUCTS.queries(
     ),
     PRODUCTS.by_key(
         "sku",
-        products,
         "A live product by its sku; null when there is none.",
         argument='The exact sku, e.g. "BK-0001".',
     ),

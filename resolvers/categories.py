@@ -24,10 +24,6 @@ from sql.products import ProductRow
 READS = Reads(CATEGORY, "categories", (Ordering("NAME"),))
 
 
-async def category_by_name(ctx: RequestContext, *, name: str) -> CategoryRow | None:
-    return await categories.live_category_by_name(ctx.reads, name=name)
-
-
 async def products_of(
     ctx: RequestContext, category: CategoryRow, args: ConnectionArgs
 ) -> Listing[ProductRow]:

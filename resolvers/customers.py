@@ -15,15 +15,10 @@ from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
 from resolvers.standard_reads import Reads
 from resolvers.validation import Email, Input, Name
-from sql import customers
 from sql.customers import CUSTOMER, CustomerRow, CustomerStats
 from sql.orders import OrderRow
 
 READS = Reads(CUSTOMER, "customers", (Ordering("NAME"),))
-
-
-async def customer_by_email(ctx: RequestContext, *, email: str) -> CustomerRow | None:
-    return await customers.live_customer_by_email(ctx.reads, email=email, owner=ctx.viewer.owner)
 
 
 async def orders_of(

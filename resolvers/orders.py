@@ -34,10 +34,6 @@ from sql.rows import row_from_json, row_to_json
 READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
 
 
-async def order_by_number(ctx: RequestContext, *, number: int) -> OrderRow | None:
-    return await orders.live_order_by_number(ctx.reads, number=number, owner=ctx.viewer.owner)
-
-
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:
     ids = [o.customer_id for o in orders]
     return await existing(ctx.loaders.by_id(CUSTOMER), ids, what="customer")

@@ -150,7 +150,7 @@ async def upsert_product(
         )
         if row is None:
             # The upsert locked the live product it declined to update: it is still there.
-            current = await products.live_product_by_sku(conn, sku=data.sku)
+            current = await products.PRODUCT.live_by(conn, "sku", data.sku)
             assert current is not None
             assert rev is not None
             raise StaleRevision("Product", expected=rev, current=current.rev, row=current)

@@ -16,16 +16,11 @@ from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 from resolvers.groups import related_rows
 from resolvers.standard_reads import Reads
-from sql import products
 from sql.builder import SortKey
 from sql.categories import CATEGORY, CategoryRow
 from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
 READS = Reads(PRODUCT, "products", (Ordering("NAME"),))
-
-
-async def product_by_sku(ctx: RequestContext, *, sku: str) -> ProductRow | None:
-    return await products.live_product_by_sku(ctx.reads, sku=sku)
 
 
 async def products_listing(

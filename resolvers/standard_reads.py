@@ -36,6 +36,10 @@ class Reads(Generic[RowT]):
     async def one(self, ctx: RequestContext, id: UUID) -> RowT | None:
         return await live(ctx.loaders.by_id(self.spec), id)
 
+    async def by_key(self, ctx: RequestContext, key: str, value: Any) -> RowT | None:
+        """The live row the viewer may see whose column `key` holds `value`."""
+        return await self.spec.live_by(ctx.reads, key, value, owner=ctx.viewer.owner)
+
     def plan(
         self, ctx: RequestContext, args: ConnectionArgs, *, scope: str = "", **extra: Any
     ) -> PagePlan:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sql.pool import Connection, Executor
 from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
-from sql.rows import columns, row_class
+from sql.rows import row_class
 from sql.spec import Spec
 
 
@@ -29,15 +29,12 @@ CATEGORY = Spec(
     sortable=sort_keys(CategoryRow, "name", "created_at"),
     insertable=("name", "description"),
     unique=("name",),
+    folded=frozenset({"name"}),
     checked=("name", "description"),
     measures=row_columns(CategoryRow, *TIMESTAMPS),
 )
 CATEGORIES = CATEGORY.entity
 categories_by_ids = CATEGORY.by_ids
-
-LIVE_CATEGORY_BY_NAME = f"""
-SELECT {columns(CategoryRow)} FROM categories WHERE lower(name) = lower($1) AND deleted_at IS NULL
-"""
 
 LIVE_PRODUCT_COUNTS = """
 SELECT c.id, count(p.id)
@@ -45,11 +42,6 @@ FROM unnest($1::uuid[]) AS c(id)
 LEFT JOIN products AS p ON p.category_id = c.id AND p.deleted_at IS NULL
 GROUP BY c.id
 """
-
-
-async def live_category_by_name(executor: Executor, *, name: str) -> CategoryRow | None:
-    """Names compare case-insensitively, as their uniqueness does."""
-    return await CATEGORY.fetch_one(executor, LIVE_CATEGORY_BY_NAME, name)
 
 
 async def live_product_counts(executor: Executor, *, ids: list[UUID]) -> dict[UUID, int]:

@@ -9,7 +9,7 @@ from uuid import UUID
 from sql.builder import Entity, Relation
 from sql.pool import Executor
 from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
-from sql.rows import columns, row_class
+from sql.rows import row_class
 from sql.spec import Spec
 
 
@@ -47,18 +47,12 @@ CUSTOMER = Spec(
     insertable=("email", "name"),
     owner="id",
     unique=("email",),
+    folded=frozenset({"email"}),
     checked=("email", "name"),
     measures=row_columns(CustomerRow, *TIMESTAMPS),
 )
 CUSTOMERS = CUSTOMER.entity
 customers_by_ids = CUSTOMER.by_ids
-
-# `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
-# customer, a uuid only that customer.
-LIVE_CUSTOMER_BY_EMAIL = f"""
-SELECT {columns(CustomerRow)} FROM customers
-WHERE lower(email) = lower($1) AND deleted_at IS NULL AND ($2::uuid IS NULL OR id = $2)
-"""
 
 # Orders count unless cancelled; money counts once paid (PAID or SHIPPED).
 CUSTOMER_STATS = """
@@ -70,13 +64,6 @@ LEFT JOIN orders AS o ON o.customer_id = c.id AND o.deleted_at IS NULL
 WHERE $2::uuid IS NULL OR c.id = $2
 GROUP BY c.id
 """
-
-
-async def live_customer_by_email(
-    executor: Executor, *, email: str, owner: UUID | None
-) -> CustomerRow | None:
-    """Emails compare case-insensitively, as their uniqueness does."""
-    return await CUSTOMER.fetch_one(executor, LIVE_CUSTOMER_BY_EMAIL, email, owner)
 
 
 async def customer_stats(

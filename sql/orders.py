@@ -89,13 +89,6 @@ register(
     }
 )
 
-# `$2` is the viewer's owner scope (see `sql.builder.Entity.owner`): NULL sees every
-# order, a uuid only that customer's. Lines belong to whoever owns their order.
-LIVE_ORDER_BY_NUMBER = f"""
-SELECT {columns(OrderRow)} FROM orders
-WHERE number = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR customer_id = $2)
-"""
-
 # The owner check is a subquery rather than a join: with no owner (staff) PostgreSQL
 # drops it when planning, where a join probed the orders index once per line (the nested
 # orders page: 0.56 -> 0.40 ms a round trip).
@@ -114,12 +107,6 @@ SELECT {columns(OrderLineRow, prefix="l.", omit=omit)} FROM order_lines AS l
 WHERE l.{match} = ANY($1::uuid[]) AND {LINE_OWNED}
 {"ORDER BY l.order_id, l.position" if match == "order_id" else ""}
 """)
-
-
-async def live_order_by_number(
-    executor: Executor, *, number: int, owner: UUID | None
-) -> OrderRow | None:
-    return await ORDER.fetch_one(executor, LIVE_ORDER_BY_NUMBER, number, owner)
 
 
 async def lines_by_order_ids(

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sql.builder import Column, Relation, SortKey
 from sql.categories import CATEGORIES
-from sql.pool import Connection, Executor
+from sql.pool import Connection
 from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import columns, row_class
 from sql.spec import Spec
@@ -59,15 +59,6 @@ than its stack allows; a thousand characters hold at most 500 words."""
 
 SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0}))", float)
 """Relevance, highest first when used descending; pairs with `SEARCH_MATCH`."""
-
-LIVE_PRODUCT_BY_SKU = f"""
-SELECT {columns(ProductRow)} FROM products WHERE sku = $1 AND deleted_at IS NULL
-"""
-
-
-async def live_product_by_sku(executor: Executor, *, sku: str) -> ProductRow | None:
-    return await PRODUCT.fetch_one(executor, LIVE_PRODUCT_BY_SKU, sku)
-
 
 # -- writes --------------------------------------------------------------------------------
 # A product only ever joins a live category: writes that set `category_id` first take a

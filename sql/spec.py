@@ -13,7 +13,7 @@ Constraint names follow the migrations' rule (`<table>_<column>_key` for a uniqu
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -52,6 +52,8 @@ class Spec(Generic[RowT]):
     """The column naming the owning customer, for customer-owned rows: reads by id and
     pages are then held to the viewer's owner scope."""
     unique: tuple[str, ...] = ()
+    folded: frozenset[str] = frozenset()
+    """Unique texts compared without case, as their unique index compares them."""
     """Columns unique among live rows: a second is a duplicate, not a fault."""
     checked: tuple[str, ...] = ()
     """Columns with a check constraint: a value it refuses is an invalid value."""
@@ -66,6 +68,7 @@ class Spec(Generic[RowT]):
     entity: Entity = field(init=False)
     by_ids: Callable[..., Awaitable[list[RowT]]] = field(init=False)
     by_ids_statement: ByIds = field(init=False)
+    _lookups: dict[str, str] = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -144,6 +147,26 @@ class Spec(Generic[RowT]):
     async def fetch_one(self, executor: Executor, statement: str, *args: Any) -> RowT | None:
         """The row a bespoke statement selecting this table's `columns` finds, if any."""
         return self._one(await executor.fetchrow(statement, *args))
+
+    async def live_by(
+        self, executor: Executor, key: str, value: Any, *, owner: UUID | None = None
+    ) -> RowT | None:
+        """The live row whose column `key` holds `value` (a unique column, or one a sequence
+        fills), within the owner scope if the rows have owners."""
+        args = (value,) if self.owner is None else (value, owner)
+        return await self.fetch_one(executor, self._live_by(key), *args)
+
+    def _live_by(self, key: str) -> str:
+        made = self._lookups.get(key)
+        if made is not None:
+            return made
+        if key not in {f.name for f in fields(self.row)}:  # type: ignore[arg-type]
+            raise ValueError(f"{self.table} has no column {key!r}")
+        found = f"lower({key}) = lower($1)" if key in self.folded else f"{key} = $1"
+        scope = "" if self.owner is None else f" AND ($2::uuid IS NULL OR {self.owner} = $2)"
+        where = f"{found} AND deleted_at IS NULL{scope}"
+        made = self._lookups[key] = f"SELECT {self.columns} FROM {self.table} WHERE {where}"
+        return made
 
     async def fetch_rows(self, executor: Executor, statement: str, *args: Any) -> list[RowT]:
         """The rows a bespoke statement selecting this table's `columns` finds."""

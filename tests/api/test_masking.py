@@ -7,7 +7,7 @@ import logging
 import asyncpg
 import pytest
 
-from resolvers import products
+from sql.spec import Spec
 from tests.api.conftest import GraphQLClient
 
 
@@ -20,7 +20,7 @@ async def test_a_database_fault_is_masked_and_logged(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise asyncpg.exceptions.UndefinedTableError('relation "secret_table" does not exist')
 
-    monkeypatch.setattr(products, "product_by_sku", broken)
+    monkeypatch.setattr(Spec, "live_by", broken)
     with caplog.at_level(logging.ERROR, logger="storefront.errors"):
         response = await client.post(
             {"query": '{ productBySku(sku: "X") { id } }'}, **{"X-Request-ID": "fault-1"}
