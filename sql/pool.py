@@ -76,8 +76,15 @@ class Database(ReadMethods):
             run = getattr(conn, method)
             if self.statement_timeout is None:
                 return await run(query, *args)
-            async with _BOUNDED:
+            try:
                 return await run(query, *args, timeout=self.statement_timeout)
+            except TimeoutError as error:
+                # Reported as the statement's timeout, not as a wait for a connection (which
+                # stays TimeoutError: the database is unavailable, not slow). asyncpg's own
+                # timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
+                if error.errno is None:
+                    raise StatementTimedOut("the statement ran over its timeout") from None
+                raise
 
     _run = _alone  # how reads run (`ReplicaReads` sends them elsewhere; writes stay here)
 
@@ -119,22 +126,6 @@ class _Acquire:
             await self._pooled.__aexit__(*exc)
         finally:
             self._db._turns.release()
-
-
-class _StatementBound:
-    """Reports a statement's client-side timeout as the statement's, not as a wait for a
-    connection (which stays `TimeoutError`: the database is unavailable, not slow)."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, _kind: object, error: BaseException | None, _tb: object) -> None:
-        # asyncpg's own timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
-        if isinstance(error, TimeoutError) and error.errno is None:
-            raise StatementTimedOut("the statement ran over its timeout") from None
-
-
-_BOUNDED = _StatementBound()
 
 
 Executor: TypeAlias = "Connection | Database | ReadOnce"

@@ -19,7 +19,7 @@ sender waits for the answer, so the four go as one packet.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
 import socket
 from collections import OrderedDict
 from typing import Any
@@ -38,31 +38,20 @@ class UnnamedStatements(ObservedConnection):
         self._described: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._socket: Any = None
 
-    async def _execute(
-        self,
-        query: str,
-        args: Any,
-        limit: int,
-        timeout: Any,  # noqa: ASYNC109 (asyncpg's signature)
-        **options: Any,
-    ) -> Any:
-        self._cork()
-        return await super()._execute(query, args, limit, timeout, **options)
-
     def _cork(self) -> None:
         """Holds what is written from now until this task first waits (the answer)."""
         if self._socket is None:
-            self._socket = self._transport.get_extra_info("socket")  # type: ignore[attr-defined]
-            if self._socket is None or not hasattr(socket, "TCP_CORK"):
-                self._socket = False  # not a TCP socket on Linux: send as asyncpg does
+            self._socket = _own_socket(self._transport)  # type: ignore[attr-defined]
         if self._socket is False:
             return
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-        asyncio.get_running_loop().call_soon(self._uncork)
+        self._loop.call_soon(self._uncork)  # type: ignore[attr-defined]
 
     def _uncork(self) -> None:
-        with contextlib.suppress(OSError):  # closed meanwhile: nothing left to send
+        try:  # noqa: SIM105 (cheaper than a context manager, once per statement)
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+        except OSError:  # closed meanwhile: nothing left to send
+            pass
 
     # asyncpg's private methods, which its type stubs leave out.
     async def _get_statement(self, query: str, budget: Any, **options: Any) -> Any:
@@ -72,14 +61,31 @@ class UnnamedStatements(ObservedConnection):
         statement = self._described.get(key)
         if statement is not None:
             self._described.move_to_end(key)
-            return statement
-        statement = await super()._get_statement(query, budget, **options)  # type: ignore[misc]
-        if not statement.name:  # unnamed, and marked to be parsed with each execution
-            self._described[key] = statement
-            if len(self._described) > CACHE_SIZE:
-                self._described.popitem(last=False)
+        else:
+            statement = await super()._get_statement(query, budget, **options)  # type: ignore[misc]
+            if not statement.name:  # unnamed, and marked to be parsed with each execution
+                self._described[key] = statement
+                if len(self._described) > CACHE_SIZE:
+                    self._described.popitem(last=False)
+        # asyncpg sends the statement right after this returns, before its task waits.
+        self._cork()
         return statement
+
+    def _cleanup(self) -> None:  # closed, terminated or lost
+        if self._socket:
+            self._socket.close()  # an uncork still to come fails on it, and is ignored
+        super()._cleanup()  # type: ignore[misc]
 
     def _drop_local_statement_cache(self) -> None:
         self._described.clear()
         super()._drop_local_statement_cache()  # type: ignore[misc]
+
+
+def _own_socket(transport: asyncio.Transport) -> socket.socket | bool:
+    """A socket object of our own for the transport's TCP socket (False: none to cork).
+    uvloop's `get_extra_info("socket")` makes and detaches a socket object on every call
+    of its methods; a duplicate descriptor, closed with the connection, makes none."""
+    found = transport.get_extra_info("socket")
+    if found is None or found.family == socket.AF_UNIX or not hasattr(socket, "TCP_CORK"):
+        return False
+    return socket.socket(fileno=os.dup(found.fileno()))

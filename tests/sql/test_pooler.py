@@ -133,3 +133,28 @@ async def test_statements_are_described_once_and_sent_unnamed(
         finally:
             for db in pools:
                 await db.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+async def test_connections_leave_no_descriptor_open(pgbouncer_url: str) -> None:
+    """Each connection corks its socket through a descriptor of its own: closing the pool,
+    or a connection dropped on the way, closes that one too, while the connection objects
+    are still around (held here, as a caller or a traceback may)."""
+
+    def descriptors() -> int:
+        return len(list(Path("/proc/self/fd").iterdir()))
+
+    before = descriptors()
+    db = await create_pool(
+        pgbouncer_url, min_size=2, max_size=2, statement_timeout_ms=0, transaction_pooler=True
+    )
+    held = []
+    for i in range(3):
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SELECT $1::int", i) == i
+            held.append(conn._con)
+            if i == 0:
+                conn._con.terminate()  # dropped: the pool opens another one
+    await db.close()
+    assert descriptors() == before
+    assert len(held) == 3
