@@ -68,7 +68,8 @@ class NotExecutable(Exception):
 class Operations:
     """`introspection` False closes introspection and field suggestions to all but staff;
     `limits` bound what one operation may ask (`engine.limits`). `compiled` serves queries
-    through their compiled plans (`engine.compiled`); graphql-core runs the rest."""
+    and mutations through their compiled plans (`engine.compiled`); graphql-core runs the
+    rest."""
 
     def __init__(
         self,
