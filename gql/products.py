@@ -7,21 +7,15 @@ from typing import Annotated
 
 import strawberry
 
-from engine.compiled.fields import batched_field, objects_of
+from engine.compiled.fields import batched_field
 from gql.categories import Category
 from gql.entity_reads import EntityReads
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
-from gql.row_types import Document, document
+from gql.row_types import Document, document, related
 from resolvers import categories, products
-from resolvers.context import RequestContext
 from sql.products import ProductRow
-
-
-async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Category]:
-    """Each product's category, for every product of a level at once."""
-    return objects_of(await products.categories_of(ctx, [p.row for p in parents]), Category)
 
 
 @document(description="Something the store sells.")
@@ -33,7 +27,9 @@ class Product(Document[ProductRow], Node):
     stock: int = strawberry.field(description="Units on hand; never below zero.")
 
     category = batched_field(
-        _categories, returns=Category, description="The category the product belongs to."
+        related(products.categories_of, Category),
+        returns=Category,
+        description="The category the product belongs to.",
     )
 
 

@@ -4,19 +4,21 @@ relations and ids).
 
 `row_type` makes such a type; `document` one of a document (an entity's row with `rev`,
 timestamps and soft delete), whose standard fields it declares: `id` and `rev` first,
-`createdAt`, `updatedAt` and `deletedAt` last, as every entity shows them.
+`createdAt`, `updatedAt` and `deletedAt` last, as every entity shows them. `related` makes
+a batched field's function over the parents' rows (a relation, a figure).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
+from engine.compiled.fields import objects_of
 from gql.node import Node, global_id_field
 
 RowT = TypeVar("RowT")
@@ -117,3 +119,21 @@ def _reader(name: str, compute: Callable[[Any], Any] | None) -> property:
         return compute(self.row)
 
     return property(read)
+
+
+def related(
+    load: Callable[[Any, list[Any]], Awaitable[Sequence[Any]]],
+    make: Callable[[Any], Any] | None = None,
+) -> Callable[[Any, list[RowObject[Any]]], Awaitable[list[Any]]]:
+    """A `batched_field`'s function over its parents' rows: `load(ctx, rows)` gives a
+    value per row (a related row, a figure), which `make` turns into what the field shows,
+    once per distinct value; None stays None."""
+
+    async def batch(ctx: Any, parents: list[RowObject[Any]]) -> list[Any]:
+        values = await load(ctx, [p.row for p in parents])
+        if make is None:
+            return list(values)
+        convert = make
+        return objects_of(values, lambda value: None if value is None else convert(value))
+
+    return batch
