@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from operator import attrgetter
 
 import strawberry
 
-from engine.compiled.fields import batched_field
 from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
-from gql.row_types import Document, document, related
+from gql.row_types import Document, document, figure
 from gql.standard_mutations import standard_mutations
 from resolvers import customers
 from sql.customers import CUSTOMER, CustomerRow
@@ -24,15 +22,17 @@ class Customer(Document[CustomerRow], Node):
 
     # `orders` is declared with orders (`gql.orders`), before these.
     # Figures over their orders, read once for both.
-    order_count = batched_field(
-        related(customers.stats, attrgetter("order_count")),
-        returns=int,
-        description="How many orders they placed that were not cancelled.",
+    order_count = figure(
+        customers.stats,
+        int,
+        "How many orders they placed that were not cancelled.",
+        pick="order_count",
     )
-    total_spent = batched_field(
-        related(customers.stats, attrgetter("total_spent")),
-        returns=Decimal,
-        description="The sum of the totals of their PAID and SHIPPED orders.",
+    total_spent = figure(
+        customers.stats,
+        Decimal,
+        "The sum of the totals of their PAID and SHIPPED orders.",
+        pick="total_spent",
     )
 
 

@@ -17,7 +17,7 @@ from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node, register_node
 from gql.products import Product
-from gql.row_types import Document, RowObject, document, related, row_type
+from gql.row_types import Document, RowObject, document, relation, row_type
 from resolvers import customers, orders
 from resolvers.context import RequestContext
 from sql.orders import OrderLineRow, OrderRow
@@ -62,11 +62,7 @@ class Order(Document[OrderRow], Node):
         description="When it was cancelled, if it was."
     )
 
-    customer = batched_field(
-        related(orders.customers_of, Customer),
-        returns=Customer,
-        description="Who placed the order.",
-    )
+    customer = relation(orders.customers_of, Customer, "Who placed the order.")
     lines = batched_field(
         _lines,
         returns="list[OrderLine]",
@@ -83,15 +79,9 @@ class OrderLine(RowObject[OrderLineRow], Node):
     unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
     subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
 
-    order = batched_field(
-        related(orders.orders_of_lines, Order),
-        returns=Order,
-        description="The order this line belongs to.",
-    )
-    product = batched_field(
-        related(orders.products_of_lines, Product),
-        returns=Product,
-        description="The product ordered, even if it was deleted since.",
+    order = relation(orders.orders_of_lines, Order, "The order this line belongs to.")
+    product = relation(
+        orders.products_of_lines, Product, "The product ordered, even if it was deleted since."
     )
 
 

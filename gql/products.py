@@ -7,13 +7,12 @@ from typing import Annotated
 
 import strawberry
 
-from engine.compiled.fields import batched_field
 from gql.categories import Category
 from gql.entity_reads import EntityReads
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
-from gql.row_types import Document, document, related
+from gql.row_types import Document, document, relation
 from resolvers import categories, products
 from sql.products import ProductRow
 
@@ -26,11 +25,7 @@ class Product(Document[ProductRow], Node):
     price: Decimal = strawberry.field(description="Unit price, two decimals.")
     stock: int = strawberry.field(description="Units on hand; never below zero.")
 
-    category = batched_field(
-        related(products.categories_of, Category),
-        returns=Category,
-        description="The category the product belongs to.",
-    )
+    category = relation(products.categories_of, Category, "The category the product belongs to.")
 
 
 PRODUCTS = EntityReads(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from engine.compiled.fields import batched_field
 from gql.customers import Customer
 from gql.entity_reads import EntityReads
 from gql.generated import Part, attach, create_input, patch_input
 from gql.node import Node
 from gql.products import Product
-from gql.row_types import Document, document, related
+from gql.row_types import Document, document, relation
 from gql.standard_mutations import standard_mutations
 from resolvers import reviews
 from sql.reviews import REVIEW, ReviewRow
@@ -25,14 +24,13 @@ class Review(Document[ReviewRow], Node):
     title: str = strawberry.field(description="A line that sums it up.")
     body: str | None = strawberry.field(description="The review itself.")
 
-    product = batched_field(
-        related(reviews.products_of, Product), returns=Product, description="The product reviewed."
-    )
-    customer = batched_field(
-        related(reviews.authors_of, Customer),
-        returns=Customer | None,
-        description="Who wrote it; null for viewers who may not see them (customers see "
-        "themselves, staff everyone).",
+    product = relation(reviews.products_of, Product, "The product reviewed.")
+    customer = relation(
+        reviews.authors_of,
+        Customer,
+        "Who wrote it; null for viewers who may not see them (customers see themselves, "
+        "staff everyone).",
+        nullable=True,
     )
 
 
