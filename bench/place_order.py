@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/place_order.py [--runs 50]
 
-Uses DATABASE_URL when set, else an embedded PostgreSQL under .storefront/bench. Adds a
-small catalogue of its own (a customer and three products, kept in stock), starts a real
+Uses DATABASE_URL when set, else an embedded PostgreSQL under .storefront/bench, prepared
+as every bench script prepares it (migrated, the default scale seeded when empty: so
+`make bench` finds its data whichever runs first). Adds a small catalogue of its own (a
+customer and three products, kept in stock), starts a real
 `storefront serve`, warms it up, then times the mutation over HTTP and prints the median
 and spread. The statement count comes from the app run in process with a query logger.
 """
@@ -22,24 +24,23 @@ from bench.common import (
     bench_catalogue,
     database,
     place_order_input,
+    prepare,
     serve,
     stop,
 )
 from bench.latency import spread, timed_posts
 from bench.statements import StatementLog, count_statements, in_process, our_app
-from server.database import apply_migrations
 from sql.pool import connect
 
 PLACE = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename
   ... on PlaceOrderSuccess { order { id number total lines { quantity unitPrice } } } } }"""
 
 
-async def prepare(url: str) -> dict[str, Any]:
+async def order_input(url: str) -> dict[str, Any]:
     """The mutation's input, over the bench catalogue (created when missing, restocked)."""
-    await apply_migrations(url)
+    await prepare(url)
     async with connect(url) as conn:
         customer, products = await bench_catalogue(conn, products=3)
-        await conn.execute("ANALYZE")
     return place_order_input(customer, list(zip(products, (1, 2, 3), strict=True)))
 
 
@@ -62,7 +63,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     with database() as url:
-        input = asyncio.run(prepare(url))
+        input = asyncio.run(order_input(url))
         count = asyncio.run(statement_count(url, input))
         process, base = serve(url)
         try:

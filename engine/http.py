@@ -68,7 +68,7 @@ class GraphQLEndpoint(Operations):
 
     `introspection` False closes introspection, field suggestions and GraphiQL to all but
     staff; `limits` bound what one request may ask (`engine.limits`). `compiled` serves
-    queries through their compiled plans (`engine.compiled`); graphql-core runs the rest."""
+    queries and mutations through compiled plans (`engine.compiled`); graphql-core runs the rest."""
 
     def __init__(
         self,

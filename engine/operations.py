@@ -8,6 +8,7 @@ through it, so a document is held to the same rules however it arrives.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -17,6 +18,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    Executor,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -68,7 +70,8 @@ class NotExecutable(Exception):
 class Operations:
     """`introspection` False closes introspection and field suggestions to all but staff;
     `limits` bound what one operation may ask (`engine.limits`). `compiled` serves queries
-    through their compiled plans (`engine.compiled`); graphql-core runs the rest."""
+    and mutations through their compiled plans (`engine.compiled`); graphql-core runs the
+    rest."""
 
     def __init__(
         self,
@@ -198,6 +201,7 @@ class Operations:
                 return {"data": data}
             except Abandon:
                 self.abandoned += 1
+        made: list[Executor[Any]] = []
         result = execute(
             self.schema,
             runnable.document,
@@ -208,10 +212,13 @@ class Operations:
             max_coercion_errors=self.limits.max_errors - 1,
             hide_suggestions=not self._introspects(viewer),
             middleware=middleware,
+            executor_class=_Executor,
+            made=made,
         )
         if isawaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
+        await _settled(made)
         if observation is not None:
             observation.engine = GRAPHQL_CORE
             observation.phase("execute", started)
@@ -220,6 +227,24 @@ class Operations:
             body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
         body["data"] = result.data
         return _answer(ctx, body)
+
+
+class _Executor(Executor[Any]):
+    """graphql-core's executor, put in `made` so that its caller can wait for the work it
+    settles in the background: a field error that nulls its parent answers at once while
+    the parent's other fields still run. They must not outlive the request (they read
+    through its loaders, a mutation's through its transaction), nor be left pending when
+    a loop ends (never-awaited coroutines, collected later in whatever frame runs then)."""
+
+    def __init__(self, *args: Any, made: list[Executor[Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        made.append(self)
+
+
+async def _settled(made: list[Executor[Any]]) -> None:
+    for executor in made:
+        while executor.background_futures:
+            await asyncio.wait(list(executor.background_futures))
 
 
 def _answer(ctx: RequestScope, body: dict[str, Any]) -> dict[str, Any]:

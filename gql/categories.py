@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from engine.compiled.fields import batched_field
 from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
-from gql.row_types import Document, document
+from gql.row_types import Document, document, figure
 from gql.standard_mutations import standard_mutations
 from resolvers import categories
-from resolvers.context import RequestContext
 from sql.categories import CATEGORY, CategoryRow
-
-
-async def _product_counts(ctx: RequestContext, parents: list[Category]) -> list[int]:
-    """How many live products each category has, for every category of a level at once."""
-    return await categories.product_counts(ctx, [c.row for c in parents])
 
 
 @document(description="A group of products in the catalogue.")
@@ -26,8 +19,8 @@ class Category(Document[CategoryRow], Node):
     description: str | None = strawberry.field(description="Longer text about the category.")
 
     # `products` is declared with products (`gql.products`), before this.
-    product_count = batched_field(
-        _product_counts, returns=int, description="How many live products the category has."
+    product_count = figure(
+        categories.product_counts, int, "How many live products the category has."
     )
 
 

@@ -6,24 +6,13 @@ from decimal import Decimal
 
 import strawberry
 
-from engine.compiled.fields import batched_field
 from gql.entity_reads import EntityReads
 from gql.generated import Part, create_input, patch_input
 from gql.node import Node
-from gql.row_types import Document, document
+from gql.row_types import Document, document, figure
 from gql.standard_mutations import standard_mutations
 from resolvers import customers
-from resolvers.context import RequestContext
 from sql.customers import CUSTOMER, CustomerRow
-
-
-# Figures over each customer's orders, for every customer of a level at once.
-async def _order_counts(ctx: RequestContext, parents: list[Customer]) -> list[int]:
-    return [s.order_count for s in await customers.stats(ctx, [c.row for c in parents])]
-
-
-async def _totals_spent(ctx: RequestContext, parents: list[Customer]) -> list[Decimal]:
-    return [s.total_spent for s in await customers.stats(ctx, [c.row for c in parents])]
 
 
 @document(description="Someone who buys from the store.", they=True)
@@ -32,15 +21,18 @@ class Customer(Document[CustomerRow], Node):
     name: str = strawberry.field(description="Full name.")
 
     # `orders` is declared with orders (`gql.orders`), before these.
-    order_count = batched_field(
-        _order_counts,
-        returns=int,
-        description="How many orders they placed that were not cancelled.",
+    # Figures over their orders, read once for both.
+    order_count = figure(
+        customers.stats,
+        int,
+        "How many orders they placed that were not cancelled.",
+        pick="order_count",
     )
-    total_spent = batched_field(
-        _totals_spent,
-        returns=Decimal,
-        description="The sum of the totals of their PAID and SHIPPED orders.",
+    total_spent = figure(
+        customers.stats,
+        Decimal,
+        "The sum of the totals of their PAID and SHIPPED orders.",
+        pick="total_spent",
     )
 
 

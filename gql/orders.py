@@ -9,7 +9,7 @@ from uuid import UUID
 
 import strawberry
 
-from engine.compiled.fields import batched_field, objects_of
+from engine.compiled.fields import batched_field
 from gql.customers import Customer
 from gql.entity_reads import EntityReads
 from gql.filters import EQUALITY, scalar_filter
@@ -17,7 +17,7 @@ from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node, register_node
 from gql.products import Product
-from gql.row_types import Document, RowObject, document, row_type
+from gql.row_types import Document, RowObject, document, relation, row_type
 from resolvers import customers, orders
 from resolvers.context import RequestContext
 from sql.orders import OrderLineRow, OrderRow
@@ -42,21 +42,9 @@ OrderStatusFilter = scalar_filter(
 
 
 # Relations, resolved for every parent of a level at once (see `engine.compiled`).
-async def _customers(ctx: RequestContext, parents: list[Order]) -> list[Customer]:
-    return objects_of(await orders.customers_of(ctx, [o.row for o in parents]), Customer)
-
-
 async def _lines(ctx: RequestContext, parents: list[Order]) -> list[list[OrderLine]]:
     lines = await orders.lines_of(ctx, [o.row for o in parents])
     return [[OrderLine(r) for r in rows] for rows in lines]
-
-
-async def _orders_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Order]:
-    return objects_of(await orders.orders_of_lines(ctx, [x.row for x in parents]), Order)
-
-
-async def _products_of_lines(ctx: RequestContext, parents: list[OrderLine]) -> list[Product]:
-    return objects_of(await orders.products_of_lines(ctx, [x.row for x in parents]), Product)
 
 
 @document(
@@ -74,7 +62,7 @@ class Order(Document[OrderRow], Node):
         description="When it was cancelled, if it was."
     )
 
-    customer = batched_field(_customers, returns=Customer, description="Who placed the order.")
+    customer = relation(orders.customers_of, Customer, "Who placed the order.")
     lines = batched_field(
         _lines,
         returns="list[OrderLine]",
@@ -91,13 +79,9 @@ class OrderLine(RowObject[OrderLineRow], Node):
     unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
     subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
 
-    order = batched_field(
-        _orders_of_lines, returns=Order, description="The order this line belongs to."
-    )
-    product = batched_field(
-        _products_of_lines,
-        returns=Product,
-        description="The product ordered, even if it was deleted since.",
+    order = relation(orders.orders_of_lines, Order, "The order this line belongs to.")
+    product = relation(
+        orders.products_of_lines, Product, "The product ordered, even if it was deleted since."
     )
 
 

@@ -7,21 +7,14 @@ from typing import Annotated
 
 import strawberry
 
-from engine.compiled.fields import batched_field, objects_of
 from gql.categories import Category
 from gql.entity_reads import EntityReads
 from gql.generated import attach
 from gql.group_types import KeyField
 from gql.node import Node
-from gql.row_types import Document, document
+from gql.row_types import Document, document, relation
 from resolvers import categories, products
-from resolvers.context import RequestContext
 from sql.products import ProductRow
-
-
-async def _categories(ctx: RequestContext, parents: list[Product]) -> list[Category]:
-    """Each product's category, for every product of a level at once."""
-    return objects_of(await products.categories_of(ctx, [p.row for p in parents]), Category)
 
 
 @document(description="Something the store sells.")
@@ -32,9 +25,7 @@ class Product(Document[ProductRow], Node):
     price: Decimal = strawberry.field(description="Unit price, two decimals.")
     stock: int = strawberry.field(description="Units on hand; never below zero.")
 
-    category = batched_field(
-        _categories, returns=Category, description="The category the product belongs to."
-    )
+    category = relation(products.categories_of, Category, "The category the product belongs to.")
 
 
 PRODUCTS = EntityReads(

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from engine.compiled.fields import batched_field, objects_of
 from gql.customers import Customer
 from gql.entity_reads import EntityReads
 from gql.generated import Part, attach, create_input, patch_input
 from gql.node import Node
 from gql.products import Product
-from gql.row_types import Document, document
+from gql.row_types import Document, document, relation
 from gql.standard_mutations import standard_mutations
 from resolvers import reviews
-from resolvers.context import RequestContext
 from sql.reviews import REVIEW, ReviewRow
-
-
-async def _products(ctx: RequestContext, parents: list[Review]) -> list[Product]:
-    return objects_of(await reviews.products_of(ctx, [r.row for r in parents]), Product)
-
-
-async def _authors(ctx: RequestContext, parents: list[Review]) -> list[Customer | None]:
-    rows = await reviews.authors_of(ctx, [r.row for r in parents])
-    return [None if row is None else Customer(row) for row in rows]
 
 
 @document(
@@ -35,12 +24,13 @@ class Review(Document[ReviewRow], Node):
     title: str = strawberry.field(description="A line that sums it up.")
     body: str | None = strawberry.field(description="The review itself.")
 
-    product = batched_field(_products, returns=Product, description="The product reviewed.")
-    customer = batched_field(
-        _authors,
-        returns=Customer | None,
-        description="Who wrote it; null for viewers who may not see them (customers see "
-        "themselves, staff everyone).",
+    product = relation(reviews.products_of, Product, "The product reviewed.")
+    customer = relation(
+        reviews.authors_of,
+        Customer,
+        "Who wrote it; null for viewers who may not see them (customers see themselves, "
+        "staff everyone).",
+        nullable=True,
     )
 
 

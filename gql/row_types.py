@@ -4,19 +4,21 @@ relations and ids).
 
 `row_type` makes such a type; `document` one of a document (an entity's row with `rev`,
 timestamps and soft delete), whose standard fields it declares: `id` and `rev` first,
-`createdAt`, `updatedAt` and `deletedAt` last, as every entity shows them.
+`createdAt`, `updatedAt` and `deletedAt` last, as every entity shows them. `relation` and
+`figure` declare a field read off the rows of every parent of a level at once.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
+from engine.compiled.fields import batched_field, objects_of
 from gql.node import Node, global_id_field
 
 RowT = TypeVar("RowT")
@@ -117,3 +119,47 @@ def _reader(name: str, compute: Callable[[Any], Any] | None) -> property:
         return compute(self.row)
 
     return property(read)
+
+
+def relation(
+    load: Callable[[Any, list[Any]], Awaitable[Sequence[Any]]],
+    to: type,
+    description: str,
+    *,
+    nullable: bool = False,
+) -> Any:
+    """A field showing each parent's related object: `load(ctx, rows)` gives a row per
+    parent row (None for none, when `nullable`), shown as `to(row)`."""
+    return batched_field(
+        _over_rows_of(load, to), returns=to | None if nullable else to, description=description
+    )
+
+
+def figure(
+    load: Callable[[Any, list[Any]], Awaitable[Sequence[Any]]],
+    returns: Any,
+    description: str,
+    *,
+    pick: str | None = None,
+) -> Any:
+    """A field showing a figure per parent: what `load(ctx, rows)` gives for its row, or
+    that value's attribute `pick` (several figures read by one statement)."""
+    make = None if pick is None else attrgetter(pick)
+    return batched_field(_over_rows_of(load, make), returns=returns, description=description)
+
+
+def _over_rows_of(
+    load: Callable[[Any, list[Any]], Awaitable[Sequence[Any]]],
+    make: Callable[[Any], Any] | None,
+) -> Callable[[Any, list[RowObject[Any]]], Awaitable[list[Any]]]:
+    """`load` over the parents' rows, each value it gives made what the field shows by
+    `make`, once per distinct value; None stays None."""
+
+    async def batch(ctx: Any, parents: list[RowObject[Any]]) -> list[Any]:
+        values = await load(ctx, [p.row for p in parents])
+        if make is None:
+            return list(values)
+        convert = make
+        return objects_of(values, lambda value: None if value is None else convert(value))
+
+    return batch

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from loaders.loaders import load_all
 from resolvers import products
-from resolvers.connections import (
-    ConnectionArgs,
-    Listing,
-    Ordering,
-)
-from resolvers.context import RequestContext
+from resolvers.connections import Ordering
 from resolvers.crud import Policy, Rules
 from resolvers.errors import Referenced
-from resolvers.standard_reads import Reads
+from resolvers.standard_reads import Reads, per_parent
 from resolvers.validation import Description, Input, Name
 from sql import categories
 from sql.categories import CATEGORY, CategoryRow
 from sql.pool import Connection
-from sql.products import ProductRow
 
 READS = Reads(CATEGORY, "categories", (Ordering("NAME"),))
 
 
-async def products_of(
-    ctx: RequestContext, category: CategoryRow, args: ConnectionArgs
-) -> Listing[ProductRow]:
-    """The category's live products; batched over every category in the response."""
-    return await products.READS.under(
-        ctx, args, scope="category.products", key="category_id", parent=category
-    )
-
-
-async def product_counts(ctx: RequestContext, categories: Sequence[CategoryRow]) -> list[int]:
-    return await load_all(ctx.loaders.product_count_by_category, [c.id for c in categories])
+products_of = products.READS.under(scope="category.products", key="category_id")
+product_counts = per_parent(lambda loaders: loaders.product_count_by_category)
 
 
 class CategoryInput(Input):

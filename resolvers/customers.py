@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from loaders.loaders import load_all
 from resolvers import orders
-from resolvers.connections import (
-    ConnectionArgs,
-    Listing,
-    Ordering,
-)
-from resolvers.context import RequestContext
+from resolvers.connections import Ordering
 from resolvers.crud import Policy, Rules
-from resolvers.standard_reads import Reads
+from resolvers.standard_reads import Reads, per_parent
 from resolvers.validation import Email, Input, Name
-from sql.customers import CUSTOMER, CustomerRow, CustomerStats
-from sql.orders import OrderRow
+from sql.customers import CUSTOMER
 
 READS = Reads(CUSTOMER, "customers", (Ordering("NAME"),))
 
 
-async def orders_of(
-    ctx: RequestContext, customer: CustomerRow, args: ConnectionArgs
-) -> Listing[OrderRow]:
-    """The customer's live orders; batched over every customer in the response."""
-    return await orders.READS.under(
-        ctx, args, scope="customer.orders", key="customer_id", parent=customer
-    )
-
-
-async def stats(ctx: RequestContext, customers: Sequence[CustomerRow]) -> list[CustomerStats]:
-    return await load_all(ctx.loaders.customer_stats, [c.id for c in customers])
+orders_of = orders.READS.under(scope="customer.orders", key="customer_id")
+stats = per_parent(lambda loaders: loaders.customer_stats)
 
 
 class CustomerInput(Input):

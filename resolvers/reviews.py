@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from loaders.loaders import load_all
-from resolvers.connections import ConnectionArgs, Listing, Ordering, existing
+from resolvers.connections import Ordering, existing
 from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
 from resolvers.standard_reads import Reads
@@ -47,10 +47,7 @@ RULES = Rules(
 READS = Reads(REVIEW, "reviews", (Ordering("CREATED_AT", descending=True),))
 
 
-async def of_product(
-    ctx: RequestContext, product: ProductRow, args: ConnectionArgs
-) -> Listing[ReviewRow]:
-    return await READS.under(ctx, args, scope="product.reviews", key="product_id", parent=product)
+of_product = READS.under(scope="product.reviews", key="product_id")
 
 
 async def products_of(ctx: RequestContext, reviews: Sequence[ReviewRow]) -> list[ProductRow]:

@@ -1,12 +1,15 @@
 """The standard reads of any entity: a live row by id, the root connection, a nested one
-under a parent, and where a new row sits in the root connection."""
+under a parent, and where a new row sits in the root connection; and a figure per parent
+read by a loader."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from loaders.loaders import ByKeyLoader, Loaders, load_all
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
@@ -24,6 +27,9 @@ from resolvers.context import RequestContext
 from sql.spec import Spec
 
 RowT = TypeVar("RowT", bound=SoftDeletable)
+V = TypeVar("V")
+Nested = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[RowT]]]
+PerParent = Callable[[RequestContext, Sequence[Any]], Awaitable[list[V]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +64,27 @@ class Reads(Generic[RowT]):
     ) -> Listing[RowT]:
         return await root_listing(ctx, self.plan(ctx, args, **extra))
 
-    async def under(
-        self, ctx: RequestContext, args: ConnectionArgs, *, scope: str, key: str, parent: Any
-    ) -> Listing[RowT]:
-        """The live rows whose `key` column is the parent's id; batched over every parent
-        in the response."""
-        plan = self.plan(ctx, args, scope=scope)
-        return await nested_listing(ctx, plan, parent_key=key, parent_id=parent.id)
+    def under(self, *, scope: str, key: str) -> Nested[RowT]:
+        """The nested connection of the live rows whose `key` column is their parent's id,
+        as `listing(ctx, parent_row, args)`; batched over every parent in the response.
+        `scope` names it for its cursors ("category.products")."""
+
+        async def listing(ctx: RequestContext, parent: Any, args: ConnectionArgs) -> Listing[RowT]:
+            plan = self.plan(ctx, args, scope=scope)
+            return await nested_listing(ctx, plan, parent_key=key, parent_id=parent.id)
+
+        return listing
 
     def edge(self, ctx: RequestContext, row: RowT) -> Page[RowT]:
         """`row` with its cursor in the root connection in the default ordering."""
         return edge_page(self.plan(ctx, ConnectionArgs()), row)
+
+
+def per_parent(loader: Callable[[Loaders], ByKeyLoader[V]]) -> PerParent[V]:
+    """A figure of each parent row (`figures(ctx, parents)`), read by the loader that
+    `loader(ctx.loaders)` picks, for every parent of a level at once."""
+
+    async def figures(ctx: RequestContext, parents: Sequence[Any]) -> list[V]:
+        return await load_all(loader(ctx.loaders), [p.id for p in parents])
+
+    return figures

@@ -279,7 +279,7 @@ def create_app(
             max_page=settings.max_page_size,
         ),
         introspection=settings.env is Environment.DEVELOPMENT,
-        compiled=settings.compiled_reads,
+        compiled=settings.compiled,
     )
     hub = Hub(endpoint, context_for)
     services = StreamServices(

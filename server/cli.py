@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from server import logs
-from server.settings import Settings, environment_variable
+from server.settings import FORMER_NAMES, Settings, environment_variable
 
 if TYPE_CHECKING:
     pass
@@ -123,11 +123,14 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     for name, field in Settings.model_fields.items():
         env = environment_variable(name)
         default = getattr(defaults, name)
-        option = "--" + name.replace("_", "-")
+        options = [
+            "--" + known.replace("_", "-")
+            for known in (name, *(f for f, now in FORMER_NAMES.items() if now == name))
+        ]
         help_text = f"{field.description} [env {env}]"
         if isinstance(default, bool):
             parser.add_argument(
-                option,
+                *options,
                 dest=name,
                 action=argparse.BooleanOptionalAction,
                 default=None,
@@ -136,7 +139,7 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
         else:
             shown = getattr(default, "value", default)
             parser.add_argument(
-                option,
+                *options,
                 dest=name,
                 default=None,
                 metavar=name.upper(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +58,11 @@ Count = Annotated[int, Field(ge=1)]
 """How many of something there may be: at least one."""
 
 
+FORMER_NAMES = {"compiled_reads": "compiled"}
+"""Settings' earlier names, still accepted (as keywords and `serve` options; environment
+variables are the fields' aliases): `compiled_reads` governed mutations too."""
+
+
 class Settings(BaseSettings):
     """Each setting's docstring is its description (`storefront serve --help`)."""
 
@@ -67,6 +72,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         use_attribute_docstrings=True,
+        validate_by_name=True,
     )
 
     database_url: str | None = Field(
@@ -97,9 +103,12 @@ class Settings(BaseSettings):
     """PostgreSQL idle_in_transaction_session_timeout in ms (0: none)"""
     request_timeout: Seconds = 10.0
     """seconds one GraphQL execution may take in all"""
-    compiled_reads: bool = True
-    """run queries from compiled plans (graphql-core runs the rest, and any query whose plan fails);
-    false runs everything on graphql-core"""
+    compiled: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("STOREFRONT_COMPILED", "STOREFRONT_COMPILED_READS"),
+    )
+    """run queries and mutations from compiled plans (graphql-core runs the rest, and any
+    operation whose plan fails); false runs everything on graphql-core"""
     max_concurrent_requests: Count = 64
     """GraphQL executions at once per worker; more are refused with 503"""
     shutdown_delay: float = Field(default=1.0, ge=0)
@@ -217,6 +226,18 @@ class Settings(BaseSettings):
     """a replica further behind than this (ms) is left out"""
     replica_max_wait_ms: Milliseconds = 200
     """how long a request with X-Read-After waits for a replica before it reads the primary (ms)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, given: Any) -> Any:
+        """A setting given by a name it had before counts under its name now (which wins
+        when both are given)."""
+        if isinstance(given, dict) and not FORMER_NAMES.keys().isdisjoint(given):
+            given = dict(given)
+            for former, name in FORMER_NAMES.items():
+                if former in given:
+                    given.setdefault(name, given.pop(former))
+        return given
 
     @model_validator(mode="after")
     def _default_page_fits(self) -> Settings:

@@ -118,9 +118,9 @@ def _response_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
     (GraphQL names, checked by the parser), the parameters are numbered."""
     parameters = ", ".join(f"v{i}" for i in range(len(keys)))
     items = ", ".join(f"{key!r}: v{i}" for i, key in enumerate(keys))
-    # The builtins module in its globals: a coroutine collected while the maker runs warns
-    # that it was never awaited, and the warning imports through the running frame's
-    # builtins (with only the dict `eval` puts there, that import failed in the tests).
+    # The whole builtins in its globals, never a restricted set: a coroutine collected
+    # while the maker runs warns that it was never awaited, and the warning imports
+    # through the running frame's builtins (tests/unit/test_response_maker.py).
     namespace = {"__builtins__": builtins}
     maker: Callable[..., dict[str, Any]] = eval(f"lambda {parameters}: {{{items}}}", namespace)  # noqa: S307
     return maker
