@@ -119,7 +119,7 @@ def _specificity(mime: str, offered: str) -> int:
 
 
 async def read_params(request: Request) -> GraphQLParams:
-    if request.method == "GET":
+    if request.scope["method"] == "GET":
         return _query_string_params(request)
     _check_content_type(request.headers.get("content-type"))
     body = await _read_body(request)
