@@ -39,6 +39,8 @@ from engine.http_params import (
     JSON,
     GraphQLParams,
     HttpError,
+    accepted,
+    header,
     negotiate,
     prefers_html,
     read_params,
@@ -111,13 +113,14 @@ class GraphQLEndpoint(Operations):
             and self._serves_graphiql(request)
         ):
             return await self.graphiql(request)
-        media_type = negotiate(", ".join(request.headers.getlist("accept")))
+        scope = request.scope
+        media_type = negotiate(accepted(scope).decode("latin-1"))
         if media_type is None:
             return _refusal(
                 406, f"responses are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither"
             )
         try:
-            viewer = self.tokens.viewer(request.headers.get("authorization"))
+            viewer = self.tokens.viewer(header(scope, b"authorization"))
         except Unauthenticated as refused:
             _failed("UNAUTHENTICATED")
             return _refusal(
@@ -128,7 +131,7 @@ class GraphQLEndpoint(Operations):
                 media_type=media_type,
             )
         # What the access log reads (`request.state`, without its wrapper object).
-        noted = request.scope.setdefault("state", {})
+        noted = scope.setdefault("state", {})
         try:
             params = self.persisted.resolve(await read_params(request))
             noted["operation_name"] = params.operation_name
@@ -136,7 +139,7 @@ class GraphQLEndpoint(Operations):
                 method,
                 params,
                 viewer=viewer,
-                read_after=request.headers.get(read_your_writes.HEADER),
+                read_after=header(scope, READ_AFTER),
             )
         except HttpError as refused:
             _failed(refused.code)
@@ -226,6 +229,9 @@ class GraphQLEndpoint(Operations):
             observation.outcome = OK
         observation.phase("serialise", started)
         return response
+
+
+READ_AFTER = read_your_writes.HEADER.encode()
 
 
 def _failed(code: str) -> None:

@@ -8,6 +8,7 @@ set `current` reads the record when the response is done. With nobody observing,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any, cast
@@ -104,10 +105,10 @@ class Observation:
         batch = current_batch.get() if self.traced else None
         self.statements.append(Statement(query, started, ended, rows, error, batch))
 
-    def batch(self, name: str, keys: int) -> Batch | None:
+    def batch(self, name: Callable[[], str], keys: int) -> Batch | None:
         if not self.traced:
             return None
-        made = Batch(name, keys)
+        made = Batch(name(), keys)
         self.batches.append(made)
         return made
 
