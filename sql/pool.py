@@ -129,10 +129,13 @@ async def _release(pool: asyncpg.Pool, proxy: Any) -> None:
     to close it) is released without waiting on anything, our reset being none
     (`_keep_session`): no cancellation can land, and the task cost a tenth of a one-row
     read. asyncpg's own steps for it are taken in its order; any other state goes to
-    `pool.release`. Private to asyncpg, as `sql.observe` is (its version is pinned)."""
+    `pool.release`, and so does a connection with query loggers: asyncpg calls them a turn
+    of the loop after each statement, and its task let them run before the use ended.
+    Private to asyncpg, as `sql.observe` is (its version is pinned)."""
     holder, con = proxy._holder, proxy._con
     if (
         con is None
+        or con._query_loggers
         or con.is_closed()
         or con.is_in_transaction()
         or con._protocol._is_cancelling()
