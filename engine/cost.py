@@ -141,8 +141,9 @@ class CostPlan:
         """The estimated cost of the named operation with these coerced variables; with
         `variables` None, the least it could cost whatever they are."""
         key = (operation, limits)
-        if key in self._known:
-            return self._known[key]
+        known = self._known.get(key)  # one lookup: hashing `limits` is a Python call
+        if known is not None:
+            return known
         parts = self._operations.get(operation, ())
         cost = _Evaluation(variables, limits, self._fragments, self._order).objects(parts)
         if not self.uses_variables:

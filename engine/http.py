@@ -19,7 +19,6 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
-    OperationType,
 )
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,13 +39,15 @@ from engine.http_params import (
     JSON,
     GraphQLParams,
     HttpError,
+    accepted,
+    header,
     negotiate,
     prefers_html,
     read_params,
 )
 from engine.limits import QueryLimits
 from engine.observe import OK, FieldWaits, Observation, current
-from engine.operations import NotExecutable, Operations, Runnable
+from engine.operations import MUTATION, NotExecutable, Operations, Runnable
 from engine.persisted import NO_CACHE, DocumentUnavailable, PersistedOperations
 from resolvers.viewer import Viewer
 
@@ -101,22 +102,25 @@ class GraphQLEndpoint(Operations):
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        if request.method not in ("GET", "POST"):
+        # The scope's own values: Starlette's `method` property calls `typing.cast` each time.
+        method = request.scope["method"]
+        if method not in ("GET", "POST"):
             return _refusal(405, "use GET or POST", headers={"Allow": "GET, POST"})
         if (
-            request.method == "GET"
+            method == "GET"
             and self.graphiql
             and _wants_html(request)
             and self._serves_graphiql(request)
         ):
             return await self.graphiql(request)
-        media_type = negotiate(", ".join(request.headers.getlist("accept")))
+        scope = request.scope
+        media_type = negotiate(accepted(scope).decode("latin-1"))
         if media_type is None:
             return _refusal(
                 406, f"responses are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither"
             )
         try:
-            viewer = self.tokens.viewer(request.headers.get("authorization"))
+            viewer = self.tokens.viewer(header(scope, b"authorization"))
         except Unauthenticated as refused:
             _failed("UNAUTHENTICATED")
             return _refusal(
@@ -127,15 +131,15 @@ class GraphQLEndpoint(Operations):
                 media_type=media_type,
             )
         # What the access log reads (`request.state`, without its wrapper object).
-        noted = request.scope.setdefault("state", {})
+        noted = scope.setdefault("state", {})
         try:
             params = self.persisted.resolve(await read_params(request))
             noted["operation_name"] = params.operation_name
             runnable = self._prepare(
-                request.method,
+                method,
                 params,
                 viewer=viewer,
-                read_after=request.headers.get(read_your_writes.HEADER),
+                read_after=header(scope, READ_AFTER),
             )
         except HttpError as refused:
             _failed(refused.code)
@@ -160,7 +164,8 @@ class GraphQLEndpoint(Operations):
             return response
         noted["operation_name"] = _operation_name(runnable.operation, params.operation_name)
         if (observation := current.get()) is not None:
-            observation.operation_type = runnable.operation.operation.value
+            # `_value_`: the member's value without Enum's descriptor (a Python call)
+            observation.operation_type = runnable.operation.operation._value_
             name = runnable.operation.name
             observation.operation_name = None if name is None else name.value
             observation.document = params.query
@@ -187,7 +192,7 @@ class GraphQLEndpoint(Operations):
     ) -> Response:
         extensions = self._cost(runnable.cost)
         started = 0 if observation is None else perf_counter_ns()
-        writes = runnable.operation.operation == OperationType.MUTATION
+        writes = runnable.operation.operation is MUTATION
         try:
             async with self.admission.slot():
                 body = await self._run(
@@ -224,6 +229,9 @@ class GraphQLEndpoint(Operations):
             observation.outcome = OK
         observation.phase("serialise", started)
         return response
+
+
+READ_AFTER = read_your_writes.HEADER.encode()
 
 
 def _failed(code: str) -> None:

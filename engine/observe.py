@@ -8,14 +8,15 @@ set `current` reads the record when the response is done. With nobody observing,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from graphql.pyutils import is_awaitable
 
-from sql.observe import Batch, current_batch, current_waiter
+from sql.observe import Batch, current_batch, current_waiter, sink
 from sql.observe import Waiter as Waiter  # for the compiled path, which reaches no sql/
 
 OK = "ok"
@@ -104,10 +105,10 @@ class Observation:
         batch = current_batch.get() if self.traced else None
         self.statements.append(Statement(query, started, ended, rows, error, batch))
 
-    def batch(self, name: str, keys: int) -> Batch | None:
+    def batch(self, name: Callable[[], str], keys: int) -> Batch | None:
         if not self.traced:
             return None
-        made = Batch(name, keys)
+        made = Batch(name(), keys)
         self.batches.append(made)
         return made
 
@@ -117,7 +118,9 @@ class Observation:
         self.waits.append(seconds)
 
 
-current: ContextVar[Observation | None] = ContextVar("observation", default=None)
+# The request's observation is the statement sink `sql.observe` writes to: one context
+# variable set and reset per request rather than two.
+current = cast("ContextVar[Observation | None]", sink)
 
 
 def note_mutation_outcomes(schema: GraphQLSchema) -> None:

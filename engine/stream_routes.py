@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from engine.http_params import accepted
 from engine.http_streams import HttpStreams, json_refusal
 from engine.multipart import MultipartFraming, wants_multipart
 from engine.sse_framing import TOKEN_HEADER, TOKEN_PARAMETER, SseFraming, wants_event_stream
@@ -25,7 +26,7 @@ class GraphQLRoute:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Read off the raw headers: every query passes here, few of them stream.
-        accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
+        accept = accepted(scope)
         if accept and scope["method"] in ("GET", "POST"):
             text, streams = accept.decode("latin-1"), self.streams
             if wants_event_stream(text):

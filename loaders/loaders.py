@@ -366,7 +366,7 @@ async def observed_batch(
     watches (`sql.observe.sink`), the batch is noted with who waited on it (`waiters`, once
     each) and its statements point to it."""
     recorder = sink.get()
-    batch = None if recorder is None else recorder.batch(_name(loader), len(keys))
+    batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
     if batch is None:
         return list(await loader.batch_load_fn(keys))
     batch.waiters = list(dict.fromkeys(waiters or ()))

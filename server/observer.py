@@ -9,10 +9,11 @@ three off the app gets no observer at all.
 from __future__ import annotations
 
 import logging
+from contextvars import Token
 from time import perf_counter_ns
 from typing import Any
 
-from engine.observe import Observation, current
+from engine.observe import Observation
 from server.metrics import Metrics
 from server.tracing import Tracing
 from sql.observe import sink
@@ -22,22 +23,21 @@ log = logging.getLogger("storefront.slow")
 GRAPHQL_PATH = "/graphql"
 
 
-class Watch:
-    """One request being watched: its observation, its server span, the tokens to reset."""
+class Watch(Observation):
+    """One request being watched: the record itself (read as `observation` for a GraphQL
+    request), its server span, and the token that resets the record's context variable.
+    One object per request rather than a record and a holder for it."""
 
-    __slots__ = ("observation", "span", "span_token", "tokens")
-
-    def __init__(self) -> None:
-        self.observation: Observation | None = None
-        self.span: Any = None
-        self.span_token: object = None
-        self.tokens: tuple[Any, Any] | None = None
+    __slots__ = ("graphql", "span", "span_token", "token", "trace_id")
+    graphql: bool
+    span: Any
+    span_token: object
+    token: Token[Any] | None
+    trace_id: str | None
 
     @property
-    def trace_id(self) -> str | None:
-        if self.span is None:
-            return None
-        return format(self.span.get_span_context().trace_id, "032x")
+    def observation(self) -> Observation | None:
+        return self if self.graphql else None
 
 
 class Observer:
@@ -52,21 +52,26 @@ class Observer:
         self.tracing = tracing
         self.slow_ns = None if slow_seconds is None else int(slow_seconds * 1e9)
 
-    def begin(self, scope: dict[str, Any]) -> Watch:
+    def begin(self, scope: dict[str, Any]) -> Watch | None:
+        """The watch of a request; None when nobody would read it (no trace, not GraphQL)."""
+        graphql = scope["path"] == GRAPHQL_PATH
+        if not graphql and self.tracing is None:
+            return None
         watch = Watch()
+        watch.graphql = graphql
+        watch.token = watch.span = watch.span_token = watch.trace_id = None
         if self.tracing is not None:
             watch.span, watch.span_token = self.tracing.start(scope)
-        if scope["path"] == GRAPHQL_PATH:
-            observation = watch.observation = Observation()
-            observation.traced = watch.span is not None and watch.span.is_recording()
-            watch.tokens = (current.set(observation), sink.set(observation))
+            watch.trace_id = format(watch.span.get_span_context().trace_id, "032x")
+            watch.traced = graphql and watch.span.is_recording()
+        if graphql:
+            watch.token = sink.set(watch)
         return watch
 
     def end(self, watch: Watch, *, status: int, request_id: str) -> None:
-        observation = watch.observation
-        if watch.tokens is not None:
-            current.reset(watch.tokens[0])
-            sink.reset(watch.tokens[1])
+        if watch.token is not None:
+            sink.reset(watch.token)
+        observation = watch if watch.graphql else None
         if observation is not None:
             took = perf_counter_ns() - observation.started
             if self.metrics is not None:

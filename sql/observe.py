@@ -7,6 +7,7 @@ statement costs one context-variable lookup more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any, Protocol
@@ -24,8 +25,9 @@ class StatementSink(Protocol):
     def waited(self, seconds: float) -> None:
         """A connection was free only after `seconds` in line."""
 
-    def batch(self, name: str, keys: int) -> Batch | None:
-        """A batch of reads for `keys` keys begins (a loader's); None: nobody asks."""
+    def batch(self, name: Callable[[], str], keys: int) -> Batch | None:
+        """A batch of reads for `keys` keys begins (a loader's); None: nobody asks. `name`
+        gives its name, asked for only when someone does."""
 
 
 class Batch:

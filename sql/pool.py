@@ -95,11 +95,11 @@ class Database(ReadMethods):
 class _Acquire:
     """One turn at the pool: a place in line, then a connection, both within the timeout."""
 
-    __slots__ = ("_db", "_pooled")
+    __slots__ = ("_db", "_proxy")
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._pooled: Any = None
+        self._proxy: Any = None
 
     async def __aenter__(self) -> Any:
         db = self._db
@@ -115,17 +115,44 @@ class _Acquire:
         try:
             # A turn means a connection is free (or being opened, within the connect
             # timeout): no second timeout, whose task would cost more than the wait.
-            self._pooled = db.pool.acquire()
-            return await self._pooled.__aenter__()
+            # `Pool.acquire()`'s own step, without the context object it wraps it in.
+            self._proxy = await db.pool._acquire(None)  # type: ignore[attr-defined]
+            return self._proxy
         except BaseException:
             db._turns.release()
             raise
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self._pooled.__aexit__(*exc)
+            await _release(self._db.pool, self._proxy)
         finally:
             self._db._turns.release()
+
+
+async def _release(pool: asyncpg.Pool, proxy: Any) -> None:
+    """`pool.release(proxy)`, without a task when none is needed. asyncpg runs each release
+    in a task of its own (`asyncio.shield`) so that a cancellation cannot stop it halfway,
+    but a connection in its usual state (no transaction open, nothing to wait for, no reason
+    to close it) is released without waiting on anything, our reset being none
+    (`_keep_session`): no cancellation can land, and the task cost a tenth of a one-row
+    read. asyncpg's own steps for it are taken in its order; any other state goes to
+    `pool.release`, and so does a connection with query loggers: asyncpg calls them a turn
+    of the loop after each statement, and its task let them run before the use ended.
+    Private to asyncpg, as `sql.observe` is (its version is pinned)."""
+    holder, con = proxy._holder, proxy._con
+    if (
+        con is None
+        or con._query_loggers
+        or con.is_closed()
+        or con.is_in_transaction()
+        or con._protocol._is_cancelling()
+        or con._protocol.queries_count >= holder._max_queries
+        or holder._generation != pool._generation  # type: ignore[attr-defined]
+    ):
+        await pool.release(proxy)
+        return
+    con._on_release()
+    await holder.release(None)
 
 
 Executor: TypeAlias = "Connection | Database | ReadOnce"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import asyncpg
 import pytest
 
 from sql.errors import transient
@@ -87,5 +88,45 @@ async def test_connections_go_to_those_who_asked_first(database_url: str) -> Non
             await asyncio.sleep(0)
         await asyncio.gather(*running)
         assert served == asked
+    finally:
+        await db.close()
+
+
+async def test_a_released_connection_goes_back_as_it_was_taken(database_url: str) -> None:
+    """A use that ends cleanly, one that leaves a transaction open and one cancelled in the
+    middle of a statement each give the one connection back: the next use gets it, outside
+    any transaction, and the handle the finished use held no longer works."""
+    db = await create_pool(
+        database_url, min_size=1, max_size=1, statement_timeout_ms=0, acquire_timeout=5
+    )
+    try:
+        async with db.acquire() as conn:
+            backend = await conn.fetchval("SELECT pg_backend_pid()")
+            held = conn
+        with pytest.raises(asyncpg.InterfaceError):
+            await held.fetchval("SELECT 1")
+        assert db.pool.get_idle_size() == 1
+
+        async with db.acquire() as conn:
+            await conn.execute("BEGIN")
+            await conn.execute("SET LOCAL statement_timeout = 4321")
+        async with db.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SHOW statement_timeout") == "0"
+            assert await conn.fetchval("SELECT pg_backend_pid()") == backend
+
+        async def sleeping() -> None:
+            async with db.acquire() as conn:
+                await conn.execute("SELECT pg_sleep(5)")
+
+        task = asyncio.create_task(sleeping())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        started = time.monotonic()
+        assert await db.fetchval("SELECT 1") == 1
+        assert time.monotonic() - started < 4  # not after the sleep it cancelled
+        assert db.pool.get_idle_size() == 1
     finally:
         await db.close()

@@ -4,7 +4,7 @@ and is never earlier than the commit record."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -29,7 +29,7 @@ class Statements:
     def waited(self, seconds: float) -> None:
         pass
 
-    def batch(self, name: str, keys: int) -> Batch | None:
+    def batch(self, name: Callable[[], str], keys: int) -> Batch | None:
         return None
 
 
