@@ -11,6 +11,7 @@ from graphql import GraphQLAbstractType, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 
+from engine.compiled.arguments import MAX_CONVERTED, variables_key
 from engine.compiled.compile import Compiler, Plan
 from engine.compiled.tree import (
     Abandon,
@@ -99,14 +100,14 @@ class _Run:
             batched = f.batch(self.context, sources)
             values = await batched if isawaitable(batched) else batched
         else:
-            arguments = (
-                get_argument_values(f.definition, f.nodes[0].node, self.variables)
-                if f.has_arguments
-                else {}
-            )
+            variables: Hashable | None = ()
+            arguments: dict[str, Any] = {}
+            if f.has_arguments:
+                variables = variables_key(f.variables, self.variables.coerced)
+                arguments = self.arguments(f, variables)
             info = self.info(f)
             if f.call is not None:
-                values = f.call(sources, info, arguments, self.converted)
+                values = f.call(sources, info, arguments, self.converted, variables)
             else:
                 resolve = f.definition.resolve
                 assert resolve is not None
@@ -116,6 +117,18 @@ class _Run:
             elif any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
         return await self.complete(f.completion, values)
+
+    def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
+        """The field's arguments as graphql-core coerces them, kept in the plan by the
+        values of the variables they name: the same literal filter is not coerced again on
+        every run."""
+        assert f.definition is not None
+        found = None if variables is None else f.kept.get(variables)
+        if found is None:
+            found = get_argument_values(f.definition, f.nodes[0].node, self.variables)
+            if variables is not None and len(f.kept) < MAX_CONVERTED:
+                f.kept[variables] = found
+        return found
 
     async def complete(self, completion: Completion, values: list[Any]) -> list[Any]:
         if isinstance(completion, Leaf):

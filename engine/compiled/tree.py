@@ -74,10 +74,14 @@ class Field:
     has_arguments: bool
     call: Call | None = None  # the Strawberry resolver, called without its wrapper
     info_head: tuple[Any, ...] | None = None  # what `_Run.info` passes before the variables
+    variables: tuple[str, ...] = ()  # the variables its arguments name
+    kept: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
+    """Its coerced arguments by the values of `variables` (see `_Run.arguments`)."""
 
 
 Call = Callable[
-    [list[Any], GraphQLResolveInfo[Any], dict[str, Any], dict[Hashable, Any]], list[Any]
+    [list[Any], GraphQLResolveInfo[Any], dict[str, Any], dict[Hashable, Any], Hashable | None],
+    list[Any],
 ]
 
 
