@@ -77,6 +77,10 @@ class _Run:
             columns[index] = [selection.type_.name] * len(sources)
         for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
             columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+        if selection.from_rows:
+            rows = [s.row for s in sources]
+            for index, _, read, leaf, non_null in selection.from_rows:
+                columns[index] = _serialize(leaf, list(map(read, rows)), non_null)
         called = selection.called
         if len(called) == 1:
             index, f = called[0]
@@ -90,7 +94,7 @@ class _Run:
                     raise Abandon("a field failed") from result
                 columns[index] = result
         # Every column holds one value per source.
-        return list(map(selection.response, *columns))
+        return selection.response(columns)
 
     async def field(self, f: Field, sources: list[Any]) -> list[Any]:
         assert f.definition is not None  # __typename is done in `selection`
@@ -213,7 +217,7 @@ def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
     serialize, same = leaf.serialize, leaf.same
     if non_null:
         if same is None:
-            out = [serialize(v) for v in values]  # a None raises, or comes back None
+            out = list(map(serialize, values))  # a None raises, or comes back None
         else:
             out = [v if type(v) is same else serialize(v) for v in values]
         if None in out:
