@@ -145,7 +145,7 @@ def direct_call(schema: Any, field: Any) -> Call | None:
             )
             if key is not None and len(converted) < MAX_CONVERTED:
                 converted[key] = kwargs
-        if variables is not None and len(by_variables) < MAX_CONVERTED:
+        if variables is not None and key is not None and len(by_variables) < MAX_CONVERTED:
             by_variables[variables] = kwargs
         run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
         return dict(kwargs)  # a copy: `info` goes in below

@@ -11,7 +11,7 @@ from graphql import GraphQLAbstractType, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 
-from engine.compiled.arguments import MAX_CONVERTED, variables_key
+from engine.compiled.arguments import MAX_CONVERTED, frozen, variables_key
 from engine.compiled.compile import Compiler, Plan
 from engine.compiled.tree import (
     Abandon,
@@ -124,13 +124,13 @@ class _Run:
 
     def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
         """The field's arguments as graphql-core coerces them, kept in the plan by the
-        values of the variables they name: the same literal filter is not coerced again on
-        every run."""
+        values of the variables they name when both are small (`arguments.frozen`): the
+        same literal filter is not coerced again on every run."""
         assert f.definition is not None
         found = None if variables is None else f.kept.get(variables)
         if found is None:
             found = get_argument_values(f.definition, f.nodes[0].node, self.variables)
-            if variables is not None and len(f.kept) < MAX_CONVERTED:
+            if variables is not None and len(f.kept) < MAX_CONVERTED and frozen(found) is not None:
                 f.kept[variables] = found
         return found
 

@@ -96,3 +96,15 @@ async def test_a_nested_filter_is_converted_once_for_every_parent(
     assert [n["products"]["totalCount"] for n in data["categories"]["nodes"]] == [1, 1, 1]
     wide = [c for c in conversions if c.get("filter") is not None]
     assert len(wide) == 1
+
+
+async def test_a_large_literal_filter_is_not_kept_in_the_plan(
+    client: GraphQLClient, db: Database, conversions: list[Any], coercions: list[Any]
+) -> None:
+    await factories.product(db, await factories.category(db), name="Lamp")
+    wide = ", ".join(f'{{name: {{eq: "n{i}"}}}}' for i in range(150))
+    query = f'{{ products(filter: {{or: [{wide}, {{name: {{eq: "Lamp"}}}}]}}) {{ totalCount }} }}'
+    for _ in range(2):
+        assert await client.data(query) == {"products": {"totalCount": 1}}
+    assert len(coercions) == 2
+    assert len([c for c in conversions if c.get("filter") is not None]) == 2
