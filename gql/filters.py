@@ -4,6 +4,7 @@ plain dictionaries the resolvers (and the SQL builder) understand."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -128,16 +129,23 @@ def to_filter(value: Any) -> Any:
     if not dataclasses.is_dataclass(value):
         return value
     result: dict[str, Any] = {}
-    for f in dataclasses.fields(value):
-        item = getattr(value, f.name)
+    kind: type = type(value)
+    for name, key in _keys_of(kind):
+        item = getattr(value, name)
         if item is None or item is strawberry.UNSET:
             continue
-        key = f.name.rstrip("_")
         if isinstance(item, IDFilter) and isinstance(value, EntityFilter):
             result[key] = _id_filter(item, value.NODE_TYPE)
         else:
             result[key] = to_filter(item)
     return result
+
+
+@functools.cache
+def _keys_of(input_type: type) -> tuple[tuple[str, str], ...]:
+    """An input type's fields and their keys in plain data (`and_` -> `and`), made once:
+    a filter is turned into plain data on every request."""
+    return tuple((f.name, f.name.rstrip("_")) for f in dataclasses.fields(input_type))
 
 
 def _id_filter(ids: Any, node_type: str) -> dict[str, Any]:

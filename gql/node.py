@@ -18,7 +18,7 @@ from uuid import UUID
 import strawberry
 
 from engine.compiled.fields import Narrowing, batched_field, narrow_reads_with
-from engine.node_ids import from_global_id, to_global_id
+from engine.node_ids import from_global_id, to_global_ids
 from gql.context import Info
 from gql.generated import one
 from resolvers.context import RequestContext
@@ -41,7 +41,7 @@ def global_id_field(type_name: str) -> Any:
     page of orders with its lines and products mostly is not."""
 
     def ids(_ctx: RequestContext, parents: list[Any]) -> list[str]:
-        return [to_global_id(type_name, p.row.id) for p in parents]
+        return to_global_ids(type_name, [p.row.id for p in parents])
 
     return batched_field(ids, returns=strawberry.ID, description=ID_DESCRIPTION)
 

@@ -69,9 +69,17 @@ def new_edge_description(connection: str) -> str:
     )
 
 
+def _edges(self: Connection[NodeT]) -> list[Edge[NodeT]]:
+    # Made when asked for: a page read for its nodes alone made a hundred for nothing.
+    page = self.listing.page
+    return [Edge(node=n, page=page, index=i) for i, n in enumerate(self.nodes)]
+
+
 @strawberry.type(description="A page of items, with cursors for keyset pagination.")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]] = strawberry.field(description="The items with their cursors.")
+    edges: list[Edge[NodeT]] = strawberry.field(
+        resolver=_edges, description="The items with their cursors."
+    )
     nodes: list[NodeT] = strawberry.field(description="The items, when cursors are not needed.")
     page_info: PageInfo = strawberry.field(description="Cursors and neighbours of this page.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
@@ -244,7 +252,6 @@ def connection(
     page = listing.page
     nodes = [to_node(item) for item in page.items]
     made: Connection[NodeT] = type_(
-        edges=[Edge(node=n, page=page, index=i) for i, n in enumerate(nodes)],
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_next_page,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
-from engine.compiled.fields import batched_field, objects_of
+from engine.compiled.fields import batched_field, objects_of, read_off_rows
 from gql.node import Node, global_id_field
 
 RowT = TypeVar("RowT")
@@ -102,10 +102,13 @@ def _over_rows(
         setattr(cls, name, strawberry.field(description=text))
     cls.__annotations__ = annotations
     made = strawberry.type(cls, description=description)
+    readers: dict[str, Callable[[Any], Any]] = {}
     for field in made.__strawberry_definition__.fields:  # type: ignore[attr-defined]
         if field.base_resolver is None:
             name = field.python_name
+            readers[name] = computed.get(name) or attrgetter(name)
             setattr(made, name, _reader(name, computed.get(name)))
+    read_off_rows(made, readers)
     del made.__init__  # `RowObject`'s: the row alone
     return made
 

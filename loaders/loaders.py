@@ -14,6 +14,7 @@ from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, MutableMapping, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
+from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -157,6 +158,9 @@ def _pass_on(own: Future[V], shared: Future[V]) -> None:
         own.set_result(shared.result())
 
 
+_id_of = attrgetter("id")
+
+
 class _Loader(_Shared[K, V], Generic[K, V]):
     """A DataLoader whose cache `load_all` can read: what this request already asked for."""
 
@@ -175,7 +179,7 @@ class ByIdLoader(_Loader[UUID, RowT | None], Generic[RowT]):
 
     async def batch_load_fn(self, keys: Sequence[UUID]) -> list[RowT | None]:
         rows = await self._fetch(self._executor, ids=list(keys))
-        return align_one(keys, rows, key=lambda row: row.id)
+        return align_one(keys, rows, key=_id_of)
 
     def prime_row(self, row: RowT) -> None:
         """Replaces what this request knows of the row, e.g. after a write."""

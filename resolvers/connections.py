@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from itertools import repeat
+from operator import is_
+from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID
 
 from loaders.loaders import ByIdLoader, load_all
@@ -282,12 +284,11 @@ async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: st
     """The rows foreign keys promise (deleted or not: history keeps pointing at them),
     one per id, each distinct id loaded once."""
     rows = await load_all(loader, ids)
-    found: list[AnyRowT] = []
-    for id, row in zip(ids, rows, strict=True):
-        if row is None:
-            raise LookupError(f"{what} {id} is missing although a foreign key points at it")
-        found.append(row)
-    return found
+    # By identity, in C (`None in rows` would call each row's dataclass `__eq__`).
+    if any(map(is_, rows, repeat(None))):
+        missing = next(id for id, row in zip(ids, rows, strict=True) if row is None)
+        raise LookupError(f"{what} {missing} is missing although a foreign key points at it")
+    return cast(list[AnyRowT], rows)
 
 
 @contextlib.contextmanager

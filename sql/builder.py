@@ -9,10 +9,12 @@ keyset-based (never OFFSET): a page holds the rows strictly past a cursor in a t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -117,7 +119,13 @@ class Entity:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self.row_type))
+        return _field_names(self.row_type)
+
+
+@functools.cache
+def _field_names(row_type: type) -> tuple[str, ...]:
+    """A row type's fields, by name: read for every page, made once."""
+    return tuple(f.name for f in fields(row_type))
 
 
 class Params:
@@ -443,9 +451,11 @@ def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPag
     sources = [next(apart) if at is None else at for at in _sort_positions(spec)]
     ahead = [r for r in records if not r[-1]]
     kept = ahead[: spec.limit]
+    # itemgetter's loops run in C (a record's slice is a tuple); one key gives no tuple.
+    sort_values = itemgetter(*sources) if len(sources) > 1 else lambda r: (r[sources[0]],)
     return KeysetPage(
-        records=[tuple(r[:width]) for r in kept],
-        sort_values=[tuple([r[i] for i in sources]) for r in kept],
+        records=list(map(itemgetter(slice(0, width)), kept)),
+        sort_values=list(map(sort_values, kept)),
         more_ahead=len(ahead) > spec.limit,
         any_behind=any(r[-1] for r in records),
     )

@@ -1,5 +1,6 @@
-"""Arguments in a plan: which fields take theirs as graphql-core coerced them, and a
-hashable twin of small argument sets, so each converted set is kept and reused."""
+"""Arguments in a plan: which fields take theirs as graphql-core coerced them, a hashable
+twin of small argument sets, so each converted set is kept and reused, and resolvers called
+with their arguments converted once."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from collections.abc import Hashable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from graphql import FieldNode, GraphQLResolveInfo, VariableNode, Visitor, visit
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
-from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+
+if TYPE_CHECKING:
+    from engine.compiled.tree import Call
 
 
 def plain_arguments(
@@ -41,6 +46,26 @@ MAX_KEPT_CHARS = 256
 """Characters of argument values a kept argument set may hold in all: plans live as long as
 their document is cached, so arguments that are large (a long search, a filter of many
 values) are converted on each run instead of being kept, and kept memory stays bounded."""
+
+
+def variables_of(node: FieldNode) -> tuple[str, ...]:
+    """The variables a field's arguments name, each once, in order."""
+    names: dict[str, None] = {}
+
+    class Variables(Visitor):
+        def enter_variable(self, variable: VariableNode, *_: Any) -> None:
+            names[variable.name.value] = None
+
+    for argument in node.arguments or ():
+        visit(argument, Variables())
+    return tuple(names)
+
+
+def variables_key(names: tuple[str, ...], coerced: dict[str, Any]) -> Hashable | None:
+    """What a field's arguments depend on in a run: the coerced values of the variables
+    they name (a variable left out is told from one given null). None when they are too
+    large to keep."""
+    return frozen({name: coerced[name] for name in names if name in coerced})
 
 
 def frozen(value: Any) -> Hashable | None:
@@ -72,3 +97,73 @@ def _freeze(value: Any, budget: list[int]) -> Hashable | None:
     if isinstance(value, float | Decimal | datetime):  # equal values that print apart
         return (type(value), repr(value))
     return None
+
+
+def direct_call(schema: Any, field: Any) -> Call | None:
+    """What Strawberry's wrapper of a resolver does — convert the arguments, pass
+    `self` and `info` — without the rest (extensions, exception handlers), for
+    resolvers that need none of it; None sends the call through the wrapper."""
+    resolver = field.base_resolver
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    if (
+        resolver is None
+        or field.extensions
+        or strawberry_schema is None
+        or resolver.parent_parameter is not None
+        or resolver.root_parameter is not None
+    ):
+        return None
+    registry = strawberry_schema.schema_converter.scalar_registry
+    config = strawberry_schema.config
+    takes_self = resolver.self_parameter is not None
+    info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
+
+    converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
+    by_variables: dict[Hashable, dict[str, Any]] = {}  # the same, found without a walk
+    plain = plain_arguments(field.arguments, registry, config)
+
+    def convert(
+        arguments: dict[str, Any], run: dict[Hashable, Any], variables: Hashable | None
+    ) -> dict[str, Any]:
+        if plain is not None:  # taken as they are
+            return {python: arguments[name] for name, python in plain if name in arguments}
+        kwargs = None if variables is None else by_variables.get(variables)
+        if kwargs is not None:
+            return dict(kwargs)
+        # Every alias of the field that passes the same values in this run (one filter
+        # variable in thirty aliases) is converted once, and found before its values
+        # are walked again to look them up in the plan.
+        same = (id(field), *((name, id(value)) for name, value in arguments.items()))
+        found = run.get(same)
+        if found is not None:
+            return dict(found[1])
+        key = frozen(arguments)
+        kwargs = None if key is None else converted.get(key)
+        if kwargs is None:  # new, or too large to keep in the plan
+            kwargs = convert_arguments(
+                arguments, field.arguments, scalar_registry=registry, config=config
+            )
+            if key is not None and len(converted) < MAX_CONVERTED:
+                converted[key] = kwargs
+        if variables is not None and key is not None and len(by_variables) < MAX_CONVERTED:
+            by_variables[variables] = kwargs
+        run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
+        return dict(kwargs)  # a copy: `info` goes in below
+
+    def call(
+        sources: list[Any],
+        info: GraphQLResolveInfo[Any],
+        arguments: dict[str, Any],
+        run: dict[Hashable, Any],
+        variables: Hashable | None,
+    ) -> list[Any]:
+        """The resolver's value for each source, its arguments converted once (`variables`:
+        the values of the variables they name, when small enough to key them by)."""
+        kwargs = convert(arguments, run, variables)
+        if info_name is not None:
+            kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
+        if takes_self:
+            return [resolver(source, **kwargs) for source in sources]
+        return [resolver(**kwargs) for _ in sources]
+
+    return call

@@ -3,7 +3,7 @@ into a tree of selections (`engine.compiled.tree`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import EnumMeta
@@ -23,7 +23,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -43,14 +42,12 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues
-from strawberry.types.arguments import convert_arguments
 
-from engine.compiled.arguments import MAX_CONVERTED, frozen, plain_arguments
+from engine.compiled.arguments import direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
 from engine.compiled.tree import (
     DEFINITION,
     Abandon,
-    Call,
     Completion,
     Field,
     Leaf,
@@ -121,67 +118,9 @@ class Compiler:
             strawberry_field.metadata.get(BATCH),
             self._completion(definition.type, nodes),
             bool(definition.args),
-            None if basic else self._direct_call(strawberry_field),
+            None if basic else direct_call(self.schema, strawberry_field),
+            variables=variables_of(nodes[0].node),
         )
-
-    def _direct_call(self, field: Any) -> Call | None:
-        """What Strawberry's wrapper of a resolver does — convert the arguments, pass
-        `self` and `info` — without the rest (extensions, exception handlers), for
-        resolvers that need none of it; None sends the call through the wrapper."""
-        resolver = field.base_resolver
-        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-        if (
-            resolver is None
-            or field.extensions
-            or strawberry_schema is None
-            or resolver.parent_parameter is not None
-            or resolver.root_parameter is not None
-        ):
-            return None
-        registry = strawberry_schema.schema_converter.scalar_registry
-        config = strawberry_schema.config
-        takes_self = resolver.self_parameter is not None
-        info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
-
-        converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
-        plain = plain_arguments(field.arguments, registry, config)
-
-        def convert(arguments: dict[str, Any], run: dict[Hashable, Any]) -> dict[str, Any]:
-            if plain is not None:  # taken as they are
-                return {python: arguments[name] for name, python in plain if name in arguments}
-            # Every alias of the field that passes the same values in this run (one filter
-            # variable in thirty aliases) is converted once, and found before its values
-            # are walked again to look them up in the plan.
-            same = (id(field), *((name, id(value)) for name, value in arguments.items()))
-            found = run.get(same)
-            if found is not None:
-                return dict(found[1])
-            key = frozen(arguments)
-            kwargs = None if key is None else converted.get(key)
-            if kwargs is None:  # new, or too large to keep in the plan
-                kwargs = convert_arguments(
-                    arguments, field.arguments, scalar_registry=registry, config=config
-                )
-                if key is not None and len(converted) < MAX_CONVERTED:
-                    converted[key] = kwargs
-            run[same] = (arguments, kwargs)  # the values stay alive, so their ids stay theirs
-            return dict(kwargs)  # a copy: `info` goes in below
-
-        def call(
-            sources: list[Any],
-            info: GraphQLResolveInfo[Any],
-            arguments: dict[str, Any],
-            run: dict[Hashable, Any],
-        ) -> list[Any]:
-            """The resolver's value for each source, its arguments converted once."""
-            kwargs = convert(arguments, run)
-            if info_name is not None:
-                kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
-            if takes_self:
-                return [resolver(source, **kwargs) for source in sources]
-            return [resolver(**kwargs) for _ in sources]
-
-        return call
 
     def _completion(self, type_: GraphQLOutputType, nodes: list[FieldDetails]) -> Completion:
         if is_non_null_type(type_):

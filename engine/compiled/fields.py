@@ -37,6 +37,22 @@ def narrowing(reads: Mapping[str, frozenset[str]] | None) -> Narrowing:
     return _reads_hooks[0](reads)
 
 
+ROW_READERS = "__row_readers__"
+
+
+def read_off_rows(cls: type, readers: Mapping[str, Callable[[Any], Any]]) -> None:
+    """Tell plans that an object of `cls` holds its row as `.row`, and that its plain field
+    `name` (by Python name) is `readers[name](row)`: a level then takes its rows once and
+    reads each such field over them with `map`, not through a property per object."""
+    setattr(cls, ROW_READERS, dict(readers))
+
+
+def row_readers(cls: type | None) -> Mapping[str, Callable[[Any], Any]]:
+    """What `read_off_rows` told of `cls` itself (not of a base class)."""
+    found: Mapping[str, Callable[[Any], Any]] = vars(cls).get(ROW_READERS, {}) if cls else {}
+    return found
+
+
 def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
     """A field resolved for many parents at once: `batch(ctx, parents)` returns (or
     returns an awaitable of) one value per parent, in order. graphql-core calls it with one
@@ -54,12 +70,10 @@ def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
 
 def objects_of(rows: Sequence[RowT], from_row: Callable[[RowT], ObjectT]) -> list[ObjectT]:
     """The GraphQL object of each row, made once per distinct row: a page of order lines
-    names the same few categories again and again."""
-    made: dict[int, ObjectT] = {}
-    out = []
-    for row in rows:
-        found = made.get(id(row))
-        if found is None:
-            found = made[id(row)] = from_row(row)
-        out.append(found)
-    return out
+    names the same few categories again and again. Every loop but `from_row` runs in C."""
+    keys = list(map(id, rows))
+    distinct = dict(zip(keys, rows, strict=True))
+    if len(distinct) == len(keys):
+        return list(map(from_row, rows))
+    made = dict(zip(distinct, map(from_row, distinct.values()), strict=True))
+    return list(map(made.__getitem__, keys))

@@ -76,7 +76,8 @@ async def execute_mutation(
             raise
         except Exception as error:
             raise Abandon(type(error).__name__) from error
-    return selection.response(*columns)
+    made = selection.response([[value] for value in columns])
+    return made[0] if made else {}  # no columns: every field skipped
 
 
 def _name(f: Field) -> str:

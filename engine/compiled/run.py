@@ -11,6 +11,7 @@ from graphql import GraphQLAbstractType, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 
+from engine.compiled.arguments import MAX_CONVERTED, frozen, variables_key
 from engine.compiled.compile import Compiler, Plan
 from engine.compiled.tree import (
     Abandon,
@@ -76,6 +77,10 @@ class _Run:
             columns[index] = [selection.type_.name] * len(sources)
         for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
             columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+        if selection.from_rows:
+            rows = [s.row for s in sources]
+            for index, _, read, leaf, non_null in selection.from_rows:
+                columns[index] = _serialize(leaf, list(map(read, rows)), non_null)
         called = selection.called
         if len(called) == 1:
             index, f = called[0]
@@ -89,7 +94,7 @@ class _Run:
                     raise Abandon("a field failed") from result
                 columns[index] = result
         # Every column holds one value per source.
-        return list(map(selection.response, *columns))
+        return selection.response(columns)
 
     async def field(self, f: Field, sources: list[Any]) -> list[Any]:
         assert f.definition is not None  # __typename is done in `selection`
@@ -99,14 +104,14 @@ class _Run:
             batched = f.batch(self.context, sources)
             values = await batched if isawaitable(batched) else batched
         else:
-            arguments = (
-                get_argument_values(f.definition, f.nodes[0].node, self.variables)
-                if f.has_arguments
-                else {}
-            )
+            variables: Hashable | None = ()
+            arguments: dict[str, Any] = {}
+            if f.has_arguments:
+                variables = variables_key(f.variables, self.variables.coerced)
+                arguments = self.arguments(f, variables)
             info = self.info(f)
             if f.call is not None:
-                values = f.call(sources, info, arguments, self.converted)
+                values = f.call(sources, info, arguments, self.converted, variables)
             else:
                 resolve = f.definition.resolve
                 assert resolve is not None
@@ -116,6 +121,18 @@ class _Run:
             elif any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
         return await self.complete(f.completion, values)
+
+    def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
+        """The field's arguments as graphql-core coerces them, kept in the plan by the
+        values of the variables they name when both are small (`arguments.frozen`): the
+        same literal filter is not coerced again on every run."""
+        assert f.definition is not None
+        found = None if variables is None else f.kept.get(variables)
+        if found is None:
+            found = get_argument_values(f.definition, f.nodes[0].node, self.variables)
+            if variables is not None and len(f.kept) < MAX_CONVERTED and frozen(found) is not None:
+                f.kept[variables] = found
+        return found
 
     async def complete(self, completion: Completion, values: list[Any]) -> list[Any]:
         if isinstance(completion, Leaf):
@@ -200,7 +217,7 @@ def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
     serialize, same = leaf.serialize, leaf.same
     if non_null:
         if same is None:
-            out = [serialize(v) for v in values]  # a None raises, or comes back None
+            out = list(map(serialize, values))  # a None raises, or comes back None
         else:
             out = [v if type(v) is same else serialize(v) for v in values]
         if None in out:
