@@ -36,7 +36,7 @@ def test_a_coroutine_collected_in_a_makers_globals_is_warned_about(
     unraisable: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     maker = _response_maker(("a", "b"))
-    assert maker(1, 2) == {"a": 1, "b": 2}
+    assert maker([[1], [2]]) == [{"a": 1, "b": 2}]
     frames: list[dict[str, Any]] = []
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
