@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from loaders.loaders import Loaders
 from resolvers.viewer import ANONYMOUS, Viewer
@@ -41,6 +42,8 @@ class RequestContext:
     loaders: Loaders = field(init=False)
     # Where this request's last committed write left the WAL (for `readAfter`).
     written: WritePosition = field(init=False, default_factory=WritePosition)
+    # Filter inputs converted for the builder, by the input's id (see `gql.pagination`).
+    filters: dict[int, tuple[Any, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reads = self.db
