@@ -135,11 +135,7 @@ def _filter(value: Any, info: Info | None) -> Any:
     of a field that passes the same variable (one filter in thirty fields) one object."""
     if value is None or info is None:
         return to_filter(value)
-    seen = info.context.filters
-    found = seen.get(id(value))
-    if found is None:  # the input is kept with it, so its id stays its own
-        found = seen[id(value)] = (value, to_filter(value))
-    return found[1]
+    return info.context.derive(("filter", id(value)), value, lambda: to_filter(value))
 
 
 _ROW_FIELDS = frozenset({"edges", "nodes", "pageInfo"})

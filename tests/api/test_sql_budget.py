@@ -197,7 +197,7 @@ async def test_identical_fields_share_their_statements(
     assert statements == alone, compiled_budget.recorder.statements
     assert set(many) == {f"a{i}" for i in range(30)}
     assert all(answer == one["a0"] for answer in many.values())
-    assert one["a0"] != {"totalCount": 0} and one["a0"] != {"nodes": []}
+    assert one["a0"] not in ({"totalCount": 0}, {"nodes": []})
 
 
 async def test_fields_that_differ_keep_their_own_statements(compiled_budget: Budget) -> None:
