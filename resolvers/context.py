@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from loaders.loaders import Loaders
 from resolvers.viewer import ANONYMOUS, Viewer
 from sql.pool import Database, Executor
 from sql.read_once import ReadOnce
 from sql.replicas import WritePosition
+
+T = TypeVar("T")
+
+MAX_DERIVED = 256
+"""Values a request keeps by `RequestContext.derive` (a bound on its memory: a subscription's
+context lives as long as it does)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +49,24 @@ class RequestContext:
     loaders: Loaders = field(init=False)
     # Where this request's last committed write left the WAL (for `readAfter`).
     written: WritePosition = field(init=False, default_factory=WritePosition)
+    _derived: dict[Hashable, tuple[object, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reads = self.db
         # Loaders read with this viewer's scope; they live and die with the request.
         self.loaders = Loaders(self.db, owner=self.viewer.owner)
+
+    def derive(self, key: Hashable, kept: object, make: Callable[[], T]) -> T:
+        """`make()` once per request for `key`, so aliases that pass equal arguments share
+        what is derived from them (a converted filter, a page plan). `kept` lives as long
+        as what was made: a key may hold its id. Up to `MAX_DERIVED` are kept."""
+        found = self._derived.get(key)
+        if found is not None:
+            return found[1]  # type: ignore[no-any-return]
+        made = make()
+        if len(self._derived) < MAX_DERIVED:
+            self._derived[key] = (kept, made)
+        return made
 
     def read_once(self) -> None:
         """From here on every read of this request runs once (`sql.read_once`): for a query

@@ -5,7 +5,7 @@ read by a loader."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from sql.rows import left_out
 from sql.spec import Spec
 
 RowT = TypeVar("RowT", bound=SoftDeletable)
@@ -49,15 +50,40 @@ class Reads(Generic[RowT]):
     def plan(
         self, ctx: RequestContext, args: ConnectionArgs, *, scope: str = "", **extra: Any
     ) -> PagePlan:
-        """`extra` goes to `plan_page` (static conditions, leading sort keys)."""
-        return plan_page(
-            ctx,
-            args,
-            entity=self.spec.entity,
-            scope=scope or self.scope,
-            default_order=self.default_order,
-            **extra,
+        """`extra` goes to `plan_page` (static conditions, leading sort keys). Made once
+        per request for equal arguments (a filter: the same object), so fields that ask for
+        the same page share its plan and its statements."""
+
+        def plan() -> PagePlan:
+            return plan_page(
+                ctx,
+                args,
+                entity=self.spec.entity,
+                scope=scope or self.scope,
+                default_order=self.default_order,
+                **extra,
+            )
+
+        key = self._plan_key(args, scope, extra)
+        return plan() if key is None else ctx.derive(key, args.filter, plan)
+
+    def _plan_key(self, args: ConnectionArgs, scope: str, extra: dict[str, Any]) -> Any:
+        # What the rows leave out too: it differs between a compiled run and graphql-core's.
+        left = left_out(self.spec.entity.row_type)
+        key = (
+            "page",
+            id(self),
+            scope,
+            left,
+            replace(args, filter=None),
+            id(args.filter),
+            *extra.items(),
         )
+        try:
+            hash(key)
+        except TypeError:  # an argument of no hashable form: planned each time
+            return None
+        return key
 
     async def listing(
         self, ctx: RequestContext, args: ConnectionArgs, **extra: Any

@@ -311,6 +311,8 @@ class PageSpec:
     """Soft-deleted rows too (staff asking for them); live rows only otherwise."""
     omit: frozenset[str] = frozenset()
     """Fields the rows leave out (`sql.rows.leavable`)."""
+    built: dict[str, Statement] = field(default_factory=dict, init=False, compare=False)
+    """Statements built of it, by builder (`sql.pages.built`)."""
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -28,8 +29,17 @@ class RowPage:
     any_behind: bool
 
 
+def built(spec: PageSpec, builder: Callable[[PageSpec], Statement]) -> Statement:
+    """`builder`'s statement for `spec`, built once: fields of a request that ask for the
+    same page share one spec (`resolvers.standard_reads`)."""
+    found = spec.built.get(builder.__name__)
+    if found is None:
+        found = spec.built[builder.__name__] = builder(spec)
+    return found
+
+
 async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
-    statement = page_statement(spec)
+    statement = built(spec, page_statement)
     return page_of(spec, await executor.fetch(statement.text, *statement.args))
 
 
@@ -58,7 +68,7 @@ def by_parent(records: list[Any]) -> dict[UUID, list[tuple[Any, ...]]]:
 
 
 async def count_rows(executor: Executor, spec: PageSpec) -> int:
-    statement = count_statement(spec)
+    statement = built(spec, count_statement)
     count: int = await executor.fetchval(statement.text, *statement.args)
     return count
 

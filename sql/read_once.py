@@ -7,6 +7,13 @@ read through one `ReadOnce`, so the second one finds every statement the first o
 its rows, or the error it ended with — and the database does the work once: a statement
 that timed out after five seconds is not sent again to time out once more.
 
+Identical reads in flight share one statement too: a document may ask for the same page or
+count under many aliases, and each would otherwise be a round trip and a connection of its
+own. Whoever asks while the statement runs gets its outcome a few turns after the one who
+started it, as a remembered read (`REPLAY_TURNS`): on a path without this memo that read
+would be a statement of its own, finishing later, and graphql-core's answer after a failed
+non-null field depends on which sibling finished first.
+
 Only reads go through it, and only for one request: nothing here survives the request, and
 writes never see it (a mutation reads and writes through its transaction's connection).
 """
@@ -14,6 +21,7 @@ writes never see it (a mutation reads and writes through its transaction's conne
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from sql.pool import Database
@@ -42,17 +50,30 @@ class _Failed:
         self.error = error
 
 
+class _Running:
+    """A statement in flight, run by a task of its own so that no one waiter's cancellation
+    stops it for the others; how many wait for it."""
+
+    __slots__ = ("task", "waiting")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.waiting = 0
+
+
 class ReadOnce(ReadMethods):
     """The pool's read methods, each statement (text and arguments) run once.
 
-    A cancelled read is not remembered (the request is ending); any other error is, and is
-    raised again to whoever runs the same statement later in the request."""
+    A read whose every waiter is cancelled is cancelled and not remembered (the request is
+    ending); any other error is, and is raised again to whoever runs the same statement
+    later in the request."""
 
-    __slots__ = ("_db", "_done")
+    __slots__ = ("_db", "_done", "_running")
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._done: dict[_Key, Any] = {}
+        self._running: dict[_Key, _Running] = {}
 
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         key = (method, query, _hashable(args))
@@ -62,6 +83,31 @@ class ReadOnce(ReadMethods):
             if isinstance(done, _Failed):
                 raise done.error
             return done
+        running = self._running.get(key)
+        follower = running is not None
+        if running is None:
+            running = _Running(asyncio.ensure_future(self._read(key, method, query, args)))
+            self._running[key] = running
+            running.task.add_done_callback(partial(self._ended, key, running))
+        running.waiting += 1
+        try:
+            result = await asyncio.shield(running.task)
+        except asyncio.CancelledError:
+            if running.waiting == 1:  # no one else waits for it: stopped, and forgotten now
+                self._ended(key, running)
+                running.task.cancel()
+            raise
+        except Exception:
+            if follower:
+                await replay_delay()
+            raise
+        finally:
+            running.waiting -= 1
+        if follower:
+            await replay_delay()
+        return result
+
+    async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
         try:
             result = await getattr(self._db, method)(query, *args)
         except Exception as error:
@@ -69,6 +115,13 @@ class ReadOnce(ReadMethods):
             raise
         self._done[key] = result
         return result
+
+    def _ended(self, key: _Key, running: _Running, *_: object) -> None:
+        if self._running.get(key) is running:
+            del self._running[key]
+        task = running.task
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved here: its waiters may all have left
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:

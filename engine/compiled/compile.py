@@ -188,7 +188,7 @@ class CompiledQueries:
             OperationType.MUTATION: schema.mutation_type,
         }
         root = roots.get(operation.operation)
-        if root is not None and not _null_conditions(document, variables):
+        if root is not None and not (None in key[1] and _null_conditions(document, variables)):
             compiler = Compiler(schema, document, operation, variables)
             try:
                 plan = (compiler, compiler.root(root))
@@ -212,9 +212,9 @@ def _plan_key(operation: OperationDefinitionNode, variables: VariableValues) -> 
 
 
 def _null_conditions(document: DocumentNode, variables: VariableValues) -> bool:
-    """Whether a `@skip`/`@include` reads a variable that is null. graphql-core reports it
-    only where it meets the directive, under an abstract type after that field's read, so
-    which errors an answer carries depends on timing: such runs are left to graphql-core."""
+    """Whether a `@skip`/`@include` reads a null variable (asked only when a Boolean one is
+    null: no walk otherwise). graphql-core reports it where it meets the directive, after
+    reads, so the errors depend on timing: such runs are left to graphql-core."""
     coerced = variables.coerced
     found = False
 

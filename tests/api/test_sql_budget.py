@@ -161,3 +161,50 @@ async def test_rows_of_every_group_take_one_statement(budget: Budget) -> None:
     assert {len(g["orders"]["nodes"]) for g in data["orders"]["groupBy"]["nodes"]} == {2}
     # orders' groups and their rows; customers page, their groups and the groups' rows
     assert statements == 5, budget.recorder.statements
+
+
+@pytest.fixture
+async def compiled_budget(
+    database_url: str, db: object, recorder: StatementRecorder, store: None
+) -> AsyncIterator[Budget]:
+    """Compiled plans only: their reads go through the request's read-once memo."""
+    async with staff_client(database_url, recorder, compiled_reads=True) as staff:
+        yield Budget(staff, recorder)
+
+
+def _aliased(field: str, times: int, variables: str = "") -> str:
+    return f"query{variables} {{ " + " ".join(f"a{i}: {field}" for i in range(times)) + " }"
+
+
+@pytest.mark.parametrize(
+    ("field", "variables"),
+    [
+        ("products(first: 2) { nodes { name } }", ""),
+        ("products(filter: $f) { totalCount }", "($f: ProductFilter)"),
+    ],
+    ids=["pages", "counts"],
+)
+async def test_identical_fields_share_their_statements(
+    compiled_budget: Budget, field: str, variables: str
+) -> None:
+    """Nineteen aliases of one page, or one filter variable of 20 terms in thirty counts,
+    cost the statements of one."""
+    f = {"or": [{"name": {"contains": f"Product {n}"}} for n in range(20)]}
+    given = {"f": f} if variables else None
+    one, alone = await compiled_budget.run(_aliased(field, 1, variables), given)
+    many, statements = await compiled_budget.run(_aliased(field, 30, variables), given)
+    assert alone >= 1
+    assert statements == alone, compiled_budget.recorder.statements
+    assert set(many) == {f"a{i}" for i in range(30)}
+    assert all(answer == one["a0"] for answer in many.values())
+    assert one["a0"] not in ({"totalCount": 0}, {"nodes": []})
+
+
+async def test_fields_that_differ_keep_their_own_statements(compiled_budget: Budget) -> None:
+    _, alone = await compiled_budget.run("{ products(first: 1) { nodes { name } } }")
+    data, statements = await compiled_budget.run(
+        "{ a: products(first: 1) { nodes { name } } b: products(first: 2) { nodes { name } }"
+        ' c: products(first: 1, filter: {name: {contains: "Product"}}) { nodes { name } } }'
+    )
+    assert statements == 3 * alone
+    assert [len(data[k]["nodes"]) for k in "abc"] == [1, 2, 1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +14,25 @@ import pytest
 from sql.pool import Database, create_pool
 from sql.read_once import ReadOnce
 from tests import factories
+
+
+@contextlib.asynccontextmanager
+async def logged_pool(
+    database_url: str, *, max_size: int, timeout_ms: int
+) -> AsyncIterator[tuple[Database, list[str]]]:
+    """A pool, and the text of every statement it sends."""
+    sent: list[str] = []
+    pool = await create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        statement_timeout_ms=timeout_ms,
+        query_logger=lambda logged: sent.append(logged.query),
+    )
+    try:
+        yield pool, sent
+    finally:
+        await pool.close()
 
 
 async def test_each_statement_runs_once_with_its_arguments(database_url: str, db: Database) -> None:
@@ -44,19 +66,58 @@ async def test_each_statement_runs_once_with_its_arguments(database_url: str, db
 
 
 async def test_a_failed_statement_raises_again_without_running(database_url: str) -> None:
-    sent: list[str] = []
-    pool = await create_pool(
-        database_url,
-        min_size=1,
-        max_size=1,
-        statement_timeout_ms=100,
-        query_logger=lambda logged: sent.append(logged.query),
-    )
-    try:
+    async with logged_pool(database_url, max_size=1, timeout_ms=100) as (pool, sent):
         reads = ReadOnce(pool)
         for _ in range(2):
             with pytest.raises(asyncpg.QueryCanceledError):
                 await reads.fetchval("SELECT pg_sleep(1)")
         assert sent == ["SELECT pg_sleep(1)"]
+
+
+async def test_identical_reads_in_flight_share_one_statement(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=4, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT pg_sleep(0.2)::text || $1::text"
+        answers = await asyncio.gather(
+            *(reads.fetchval(slow, "a") for _ in range(5)), reads.fetchval(slow, "b")
+        )
+        assert answers == ["a"] * 5 + ["b"]
+        assert sorted(q for q in sent if q == slow) == [slow, slow]  # one per argument set
+
+
+async def test_a_shared_read_outlives_a_cancelled_waiter(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT 'done' FROM pg_sleep(0.3)"
+        first = asyncio.ensure_future(reads.fetchval(slow))
+        second = asyncio.ensure_future(reads.fetchval(slow))
+        await asyncio.sleep(0.1)
+        first.cancel()
+        assert await second == "done"
+        assert first.cancelled()
+        assert [q for q in sent if q == slow] == [slow]
+
+
+async def test_a_read_every_waiter_left_is_stopped_and_not_remembered(database_url: str) -> None:
+    pool = await create_pool(database_url, min_size=1, max_size=2, statement_timeout_ms=5000)
+    try:
+        reads = ReadOnce(pool)
+        # Each run of the statement adds a row, so a second run shows in the count.
+        await pool.execute("DROP TABLE IF EXISTS read_once_runs")
+        await pool.execute("CREATE TABLE read_once_runs (n int)")
+        slow = (
+            "WITH r AS (INSERT INTO read_once_runs VALUES (1) RETURNING n) "
+            "SELECT count(*) FROM r, pg_sleep(0.5)"
+        )
+        waiters = [asyncio.ensure_future(reads.fetchval(slow)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        await asyncio.sleep(0.1)
+        assert await pool.fetchval("SELECT count(*) FROM read_once_runs") == 0  # stopped
+        assert await reads.fetchval(slow) == 1  # not remembered: run again, to its end
+        assert await pool.fetchval("SELECT count(*) FROM read_once_runs") == 1
     finally:
+        await pool.execute("DROP TABLE IF EXISTS read_once_runs")
         await pool.close()

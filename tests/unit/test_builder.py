@@ -3,7 +3,7 @@ directions and probes right."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from sql.builder import (
     split_page,
     with_tiebreak,
 )
+from sql.pages import built
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,3 +256,14 @@ def test_sort_values_that_are_no_column_are_selected_after_the_columns() -> None
     page = split_page([(UUID(int=1), "ab", 2, False)], spec=page_spec)
     assert page.records == [(UUID(int=1), "ab")]
     assert page.sort_values == [(2, UUID(int=1))]
+
+
+def test_a_spec_builds_each_statement_once_and_a_copy_builds_its_own() -> None:
+    first = spec(filter={"name": {"eq": "lamp"}})
+    page = built(first, page_statement)
+    assert built(first, page_statement) is page
+    assert built(first, count_statement) is built(first, count_statement)
+    assert built(first, count_statement).text != page.text
+    later = replace(first, limit=5)  # a page further on, or of another size
+    assert built(later, page_statement) is not page
+    assert built(later, page_statement).text == page_statement(later).text
