@@ -4,6 +4,7 @@ that hands a query back to graphql-core."""
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -121,13 +122,15 @@ class Selection:
         return selection
 
 
+@functools.lru_cache(maxsize=1024)
 def _response_maker(keys: tuple[str, ...]) -> Callable[[list[list[Any]]], list[dict[str, Any]]]:
     """A function of one column of values per key that returns a dict per position, as a
     dict literal in a comprehension would: four times faster than `dict(zip(keys,
     values))`, and without a Python call per object (a page of orders with their lines
-    makes hundreds). Written out and compiled once per selection, as
-    `collections.namedtuple` writes its classes; the keys go in as `repr`s of strings
-    (GraphQL names, checked by the parser), the values are numbered."""
+    makes hundreds). Written out and compiled as `collections.namedtuple` writes its
+    classes, once per tuple of keys (a document may repeat one selection many times, and
+    each compile is a parse); the keys go in as `repr`s of strings (GraphQL names,
+    checked by the parser), the values are numbered."""
     names = "".join(f"v{i}, " for i in range(len(keys)))
     items = ", ".join(f"{key!r}: v{i}" for i, key in enumerate(keys))
     # The whole builtins in its globals, never a restricted set: a coroutine collected

@@ -50,3 +50,10 @@ def test_a_coroutine_collected_in_a_makers_globals_is_warned_about(
     assert frames[0] is maker.__globals__
     assert [u.exc_value for u in unraisable] == []
     assert [str(w.message) for w in seen] == ["coroutine '_never' was never awaited"]
+
+
+def test_selections_with_the_same_keys_share_one_maker() -> None:
+    first = _response_maker(("id", "name"))
+    assert _response_maker(("id", "name")) is first
+    assert _response_maker(("name", "id")) is not first
+    assert _response_maker(("name", "id"))([["x"], [1]]) == [{"name": "x", "id": 1}]
