@@ -35,6 +35,9 @@ class _Run:
         self.variables = variables
         self.context = context
         self.converted: dict[Hashable, Any] = {}  # arguments converted in this run
+        # Keys of variable values, made once a run for each set of names: thirty aliases
+        # naming one large filter variable would otherwise walk its values thirty times.
+        self.variable_keys: dict[tuple[str, ...], Hashable | None] = {}
         if (observation := current.get()) is not None and observation.traced:
             self.field = self._waiting_field  # type: ignore[method-assign]
 
@@ -107,7 +110,12 @@ class _Run:
             variables: Hashable | None = ()
             arguments: dict[str, Any] = {}
             if f.has_arguments:
-                variables = variables_key(f.variables, self.variables.coerced)
+                names = f.variables
+                if names in self.variable_keys:
+                    variables = self.variable_keys[names]
+                else:
+                    variables = variables_key(names, self.variables.coerced)
+                    self.variable_keys[names] = variables
                 arguments = self.arguments(f, variables)
             info = self.info(f)
             if f.call is not None:
