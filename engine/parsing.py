@@ -10,6 +10,7 @@ from graphql import (
     NameNode,
     OperationDefinitionNode,
     Source,
+    Token,
     TokenKind,
 )
 from graphql.language.parser import Parser, nested_too_deeply_error
@@ -43,6 +44,10 @@ def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     raise nested_too_deeply_error(parser)
 
 
+_AFTER_A_PLAIN_FIELD = frozenset({TokenKind.NAME, TokenKind.BRACE_R, TokenKind.SPREAD})
+"""Tokens that end a field at its name: the next field, a spread, or the set's end."""
+
+
 def _token_limit_description(max_tokens: int) -> str:
     # graphql-core's wording, pinned by a unit test: its syntax errors carry no kind.
     return f"Document contains more than {max_tokens} tokens. Parsing aborted."
@@ -73,6 +78,15 @@ class _DepthLimitedParser(Parser):
         self._refuse_past(self._directives, self.max_directives, "uses", "directives")
         return super().parse_directive(is_const)
 
+    def _refuse_deeper(self, level: int, start: Token) -> None:
+        if level > self.max_depth:
+            raise TooComplex(
+                f"the query nests fields more than {self.max_depth} levels deep; "
+                f"at most {self.max_depth} are allowed",
+                source=self._lexer.source,
+                positions=[start.start],
+            )
+
     def _refuse_past(self, count: int, limit: int, verb: str, things: str) -> None:
         """Stops reading, at the current token, once `count` has passed `limit`."""
         if count > limit:
@@ -88,16 +102,22 @@ class _DepthLimitedParser(Parser):
         name_or_alias = self.parse_name()
         alias: NameNode | None = None
         name = name_or_alias
+        if self._lexer.token.kind in _AFTER_A_PLAIN_FIELD:
+            # A name alone (most fields): its empty arguments and directives made here,
+            # not by four lookups of the next token.
+            self._refuse_deeper(self._levels + (name.value != TYPE_WRAPPER[1]), start)
+            return FieldNode(
+                alias=None,
+                name=name,
+                arguments=None,
+                directives=None,
+                selection_set=None,
+                loc=self.loc(start),
+            )
         if self.expect_optional_token(TokenKind.COLON):
             alias, name = name_or_alias, self.parse_name()
         level = self._levels + (name.value != TYPE_WRAPPER[1])
-        if level > self.max_depth:
-            raise TooComplex(
-                f"the query nests fields more than {self.max_depth} levels deep; "
-                f"at most {self.max_depth} are allowed",
-                source=self._lexer.source,
-                positions=[start.start],
-            )
+        self._refuse_deeper(level, start)
         arguments = self.parse_arguments(False)
         directives = self.parse_directives(False)
         selection_set = None

@@ -1,0 +1,47 @@
+"""The limited parser gives graphql-core's document, node for node and location for
+location, on the fields it reads by their name alone as on the rest."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import parse
+from hypothesis import HealthCheck, given, settings
+from hypothesis_graphql import queries
+
+from engine.limits import QueryLimits, TooComplex
+from engine.parsing import parse_document
+from gql.schema import schema
+
+ROOMY = QueryLimits(max_depth=50, max_aliases=500, max_tokens=20_000, max_directives=500)
+
+DOCUMENTS = [
+    "{ a }",
+    "{ a b c }",
+    "{ a { b c } d }",
+    "{ a ...F b } fragment F on T { c }",
+    "{ x: a b(n: 1) c @skip(if: true) d { e } }",
+    "query Q($v: Int) { a(n: $v) { b ... on T { c } } }",
+    "{ __typename a { __typename } }",
+]
+
+
+@pytest.mark.parametrize("text", DOCUMENTS)
+def test_the_same_document_as_graphql_core(text: str) -> None:
+    assert parse_document(text, ROOMY) == parse(text)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(query=queries(schema._schema))
+def test_generated_queries_give_the_same_document(query: str) -> None:
+    assert parse_document(query, ROOMY) == parse(query)
+
+
+def test_a_field_read_by_its_name_alone_counts_its_level() -> None:
+    limits = QueryLimits(max_depth=2)
+    assert parse_document("{ a { b } }", limits) == parse("{ a { b } }")
+    with pytest.raises(TooComplex, match="more than 2 levels deep"):
+        parse_document("{ a { b { c } } }", limits)
+    with pytest.raises(TooComplex, match="more than 2 levels deep"):
+        parse_document("{ a { b { c d } } }", limits)
