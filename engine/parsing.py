@@ -102,31 +102,24 @@ class _DepthLimitedParser(Parser):
         name_or_alias = self.parse_name()
         alias: NameNode | None = None
         name = name_or_alias
+        arguments = directives = selection_set = None
         if self._lexer.token.kind in _AFTER_A_PLAIN_FIELD:
-            # A name alone (most fields): its empty arguments and directives made here,
-            # not by four lookups of the next token.
+            # A name alone (most fields): nothing more to look for, where graphql-core
+            # looks four times at the next token for what the field lacks.
             self._refuse_deeper(self._levels + (name.value != TYPE_WRAPPER[1]), start)
-            return FieldNode(
-                alias=None,
-                name=name,
-                arguments=None,
-                directives=None,
-                selection_set=None,
-                loc=self.loc(start),
-            )
-        if self.expect_optional_token(TokenKind.COLON):
-            alias, name = name_or_alias, self.parse_name()
-        level = self._levels + (name.value != TYPE_WRAPPER[1])
-        self._refuse_deeper(level, start)
-        arguments = self.parse_arguments(False)
-        directives = self.parse_directives(False)
-        selection_set = None
-        if self.peek(TokenKind.BRACE_L):
-            outer, self._levels = self._levels, level
-            try:
-                selection_set = self.parse_selection_set()
-            finally:
-                self._levels = outer
+        else:
+            if self.expect_optional_token(TokenKind.COLON):
+                alias, name = name_or_alias, self.parse_name()
+            level = self._levels + (name.value != TYPE_WRAPPER[1])
+            self._refuse_deeper(level, start)
+            arguments = self.parse_arguments(False)
+            directives = self.parse_directives(False)
+            if self.peek(TokenKind.BRACE_L):
+                outer, self._levels = self._levels, level
+                try:
+                    selection_set = self.parse_selection_set()
+                finally:
+                    self._levels = outer
         return FieldNode(
             alias=alias,
             name=name,
