@@ -1,6 +1,7 @@
-"""What a lone read costs behind PgBouncer in transaction mode, by how its limits are kept.
+"""What a lone read costs behind PgBouncer in transaction mode, by how its limits are kept;
+with `--writes`, what a one-row write costs there against direct.
 
-    .venv/bin/python bench/pooler.py [--reads 2000] [--rounds 5]
+    .venv/bin/python bench/pooler.py [--reads 2000] [--rounds 5] [--writes]
 
 Against an embedded PostgreSQL (or DATABASE_URL) and a PgBouncer started in front of it,
 one client reads one row by primary key, one read after another, four ways:
@@ -9,8 +10,12 @@ one client reads one row by primary key, one read after another, four ways:
 - pooled, client timeout: what `STOREFRONT_POOLER_MODE=transaction` does (asyncpg's
   timeout cancels the statement on the server; statements unnamed, as PgBouncer < 1.21 needs);
 - pooled, SET LOCAL: each read in its own transaction opened with the SET LOCALs
-  (BEGIN batch, the read, COMMIT);
+  (sent with the read, then COMMIT);
 - pooled, no limit: the floor of the pooled reads.
+
+With `--writes` the client updates one row after another, each in a transaction (BEGIN,
+the UPDATE, COMMIT) as a mutation does, two ways: direct, and pooled (BEGIN and the SET
+LOCALs sent with the UPDATE, `sql.unnamed`).
 
 It prints the median over the rounds of microseconds per read, and its ratio to direct,
 then the CPU time each read cost this client, PgBouncer and PostgreSQL (all its processes,
@@ -39,6 +44,7 @@ from sql.pool import Database, create_pool
 from sql.transactions import transaction
 
 READ = "SELECT id, name FROM bench_rows WHERE id = $1"
+WRITE = "UPDATE bench_rows SET name = name WHERE id = $1 RETURNING id"
 
 
 Figures = dict[str, float]
@@ -69,7 +75,13 @@ def process_groups(postmaster: int | None) -> dict[str, list[int]]:
 
 
 async def measure(
-    direct_url: str, pooled_url: str, *, reads: int, rounds: int, postmaster: int | None
+    direct_url: str,
+    pooled_url: str,
+    *,
+    reads: int,
+    rounds: int,
+    postmaster: int | None,
+    writes: bool = False,
 ) -> dict[str, Figures]:
     setup = await create_pool(direct_url, min_size=1, max_size=1, statement_timeout_ms=0)
     await setup.execute(
@@ -92,12 +104,21 @@ async def measure(
     def lone(db: Database) -> Callable[[int], Awaitable[object]]:
         return lambda i: db.fetchrow(READ, i)
 
+    def written(db: Database) -> Callable[[int], Awaitable[object]]:
+        async def write(i: int) -> object:
+            async with transaction(db) as conn:
+                return await conn.fetchval(WRITE, i)
+
+        return write
+
     ways = {
         "direct": lone(direct),
         "pooled, client timeout": lone(pooled),
         "pooled, SET LOCAL": set_local,
         "pooled, no limit": lone(floor),
     }
+    if writes:
+        ways = {"direct": written(direct), "pooled": written(pooled)}
     try:
         runs: dict[str, list[Figures]] = {name: [] for name in ways}
         for _ in range(rounds):  # the ways take turns, so a busy moment hits all of them
@@ -115,8 +136,9 @@ async def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reads", type=int, default=2000, help="reads per way and round")
+    parser.add_argument("--reads", type=int, default=2000, help="reads (writes) per way and round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (the median is shown)")
+    parser.add_argument("--writes", action="store_true", help="one-row writes instead of reads")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         embedded, postmaster = None, None
@@ -134,19 +156,20 @@ def main() -> None:
                         reads=args.reads,
                         rounds=args.rounds,
                         postmaster=postmaster,
+                        writes=args.writes,
                     )
                 )
         finally:
             if embedded is not None:
                 embedded.stop()
-    base = figures["direct"]["elapsed"]
+    base, unit = figures["direct"]["elapsed"], "write" if args.writes else "read"
     for name, found in figures.items():
         cpu = "  ".join(
             f"{group} {micros:4.0f}" for group, micros in found.items() if group != "elapsed"
         )
         print(
-            f"{name:24} {found['elapsed']:8.0f} µs/read  {found['elapsed'] / base:5.2f}x direct"
-            f"   CPU µs/read: {cpu}"
+            f"{name:24} {found['elapsed']:8.0f} µs/{unit}  {found['elapsed'] / base:5.2f}x direct"
+            f"   CPU µs/{unit}: {cpu}"
         )
 
 

@@ -13,7 +13,7 @@ import asyncpg
 from sql.errors import StatementTimedOut
 from sql.observe import ObservedConnection, sink
 from sql.read_methods import ReadMethods
-from sql.unnamed import UnnamedStatements
+from sql.unnamed import UnnamedStatements, unsynced
 
 if TYPE_CHECKING:
     from sql.read_once import ReadOnce
@@ -37,8 +37,10 @@ class Database(ReadMethods):
 
     Behind a pooler in transaction mode (`begin` given) nothing may stay on a connection
     between transactions, so the server's timeouts cannot be session settings: a transaction
-    opens with `begin` (BEGIN and its SET LOCALs, one round trip), and a lone statement is
-    bounded by the client (`statement_timeout`, seconds), which cancels it on the server.
+    opens with `begin` (BEGIN and its SET LOCALs, one round trip; with unnamed statements
+    `opening`, the same sent with the transaction's first statement: no round trip of its
+    own), and a lone statement is bounded by the client (`statement_timeout`, seconds),
+    which cancels it on the server.
     """
 
     def __init__(
@@ -47,11 +49,13 @@ class Database(ReadMethods):
         *,
         acquire_timeout: float,
         begin: str | None = None,
+        opening: bytes | None = None,
         statement_timeout: float | None = None,
     ) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self.begin = begin
+        self.opening = opening  # `begin` as sent with a transaction's first statement
         self.statement_timeout = statement_timeout
         self._turns = asyncio.Semaphore(pool.get_max_size())
         self.acquisitions = 0  # turns taken, waited for or not (for metrics)
@@ -228,13 +232,12 @@ async def create_pool(
     if not transaction_pooler:
         return Database(pool, acquire_timeout=acquire_timeout)
     # Integers from the settings: the text never varies between transactions.
-    begin = "BEGIN; " + " ".join(
-        f"SET LOCAL {name} = {int(value)};" for name, value in timeouts.items()
-    )
+    opening = ["BEGIN"] + [f"SET LOCAL {name} = {int(value)}" for name, value in timeouts.items()]
     return Database(
         pool,
         acquire_timeout=acquire_timeout,
-        begin=begin,
+        begin="; ".join(opening),
+        opening=None if prepared_statements else unsynced(opening),
         statement_timeout=statement_timeout_ms / 1000 if statement_timeout_ms else None,
     )
 

@@ -167,6 +167,7 @@ class ReplicaReads(Database):
             primary.pool,
             acquire_timeout=primary.acquire_timeout,
             begin=primary.begin,
+            opening=primary.opening,
             statement_timeout=primary.statement_timeout,
         )
         self._turns = primary._turns  # transactions, should any run here, use the primary

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import cast
 
 import asyncpg
 
 from sql.errors import translate
 from sql.pool import Connection, Database
 from sql.replicas import WritePosition
+from sql.unnamed import UnnamedStatements
 
 
 @contextlib.asynccontextmanager
@@ -23,7 +25,10 @@ async def transaction(
     read in the same round trip as the COMMIT."""
     async with db.acquire() as conn:
         try:
-            if db.begin is None and position is None:
+            if db.opening is not None:
+                async with _opened_late(cast(UnnamedStatements, conn), db.opening, position):
+                    yield conn
+            elif db.begin is None and position is None:
                 async with conn.transaction():
                     yield conn
             else:
@@ -51,6 +56,29 @@ async def _begun(
         with contextlib.suppress(Exception):
             await conn.execute("ROLLBACK")
         raise
+    if position is None:
+        await conn.execute("COMMIT")
+    else:
+        await position.commit(conn)
+
+
+@contextlib.asynccontextmanager
+async def _opened_late(
+    conn: UnnamedStatements, opening: bytes, position: WritePosition | None
+) -> AsyncIterator[None]:
+    """`_begun`, with the opening sent in the packet of the transaction's first statement
+    (`sql.unnamed`). A block that ran no statement opened nothing: there is nothing to
+    commit or roll back, and no position to note."""
+    conn.open_with_next(opening)
+    try:
+        yield
+    except BaseException:
+        if not conn.drop_opening():
+            with contextlib.suppress(Exception):
+                await conn.execute("ROLLBACK")
+        raise
+    if conn.drop_opening():
+        return
     if position is None:
         await conn.execute("COMMIT")
     else:

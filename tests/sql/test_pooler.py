@@ -14,6 +14,7 @@ from server.pgbouncer import pgbouncer
 from sql.errors import StatementTimedOut, transient
 from sql.pool import Database, create_pool
 from sql.transactions import transaction
+from tests.sql.test_write_position import observed
 
 
 async def test_session_settings_are_refused_by_a_transaction_pooler(pgbouncer_url: str) -> None:
@@ -68,6 +69,50 @@ async def test_a_failed_transaction_is_rolled_back(pgbouncer_url: str) -> None:
             await fail_after_a_write()
         assert not await db.fetchval("SELECT to_regclass('pg_temp.scratch') IS NOT NULL")
         assert await db.fetchval("SELECT 1") == 1
+    finally:
+        await db.close()
+
+
+async def test_a_transaction_opens_with_its_first_statement(pgbouncer_url: str) -> None:
+    """BEGIN and the SET LOCALs leave with the first statement, whichever protocol it takes;
+    a block that sends nothing opens nothing, and one whose first statement fails before it
+    is sent leaves nothing open either."""
+    db = await create_pool(
+        pgbouncer_url, min_size=1, max_size=1, statement_timeout_ms=4321, transaction_pooler=True
+    )
+
+    async def idle() -> None:
+        async with db.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SHOW statement_timeout") == "0"
+            assert not conn.is_in_transaction()
+
+    try:
+        with observed() as statements:
+            async with transaction(db) as conn:
+                # The simple protocol: dropped at once were it outside a transaction.
+                await conn.execute("CREATE TEMP TABLE scratch (x int) ON COMMIT DROP")
+                assert await conn.fetchval("SELECT count(*) FROM scratch") == 0
+                assert await conn.fetchval("SHOW statement_timeout") == "4321ms"
+        assert [text.split()[0] for text in statements.texts] == [
+            "CREATE",
+            "SELECT",
+            "SHOW",
+            "COMMIT",
+        ]
+        with observed() as statements:
+            async with transaction(db):
+                pass
+        assert statements.texts == []
+        await idle()
+        with pytest.raises(asyncpg.DataError):
+            async with transaction(db) as conn:
+                await conn.fetchval("SELECT $1::int", "not a number")  # refused by the client
+        await idle()
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            async with transaction(db) as conn:
+                await conn.fetchval("SELECT 1 / $1::int", 0)
+        await idle()
     finally:
         await db.close()
 
