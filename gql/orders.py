@@ -48,7 +48,7 @@ OrderStatusFilter = scalar_filter(
 # Relations, resolved for every parent of a level at once (see `engine.compiled`).
 async def _lines(ctx: RequestContext, parents: list[Order]) -> list[list[OrderLine]]:
     lines = await orders.lines_of(ctx, [o.row for o in parents])
-    return [[OrderLine(r) for r in rows] for rows in lines]
+    return [list(map(OrderLine, rows)) for rows in lines]
 
 
 @document(
