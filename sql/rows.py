@@ -8,9 +8,9 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from itertools import starmap
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID

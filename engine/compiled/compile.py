@@ -3,7 +3,6 @@ into a tree of selections (`engine.compiled.tree`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import EnumMeta
