@@ -13,7 +13,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
@@ -162,6 +163,8 @@ def _over_rows_of(
         values = await load(ctx, [p.row for p in parents])
         if make is None:
             return list(values)
+        if not any(map(is_, values, repeat(None))):  # by identity, in C: no row is None
+            return objects_of(values, make)
         convert = make
         return objects_of(values, lambda value: None if value is None else convert(value))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from uuid import UUID
 
 from sql.builder import Column, Relation
@@ -98,6 +99,9 @@ LINE_OWNED = (
 )
 
 
+_order_id = attrgetter("order_id")
+
+
 @functools.cache
 def _lines_statement(match: str, omit: frozenset[str]) -> ByIds:
     """Lines whose `match` column is among `$1`, within the owner scope `$2`, without the
@@ -117,11 +121,10 @@ async def lines_by_order_ids(
     omit: frozenset[str] = frozenset(),
 ) -> dict[UUID, list[OrderLineRow]]:
     """Each order's lines in their position order."""
-    lines: dict[UUID, list[OrderLineRow]] = defaultdict(list)
     records = await _lines_statement("order_id", omit).fetch(executor, ids, owner)
-    for row in to_rows(OrderLineRow, records, omit):
-        lines[row.order_id].append(row)
-    return lines
+    # The statement sorts by order, so each order's lines come together: grouped in C.
+    rows = to_rows(OrderLineRow, records, omit)
+    return {order_id: list(lines) for order_id, lines in groupby(rows, _order_id)}
 
 
 async def lines_by_ids(

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID
@@ -148,9 +149,8 @@ def to_rows(
     row_type: type[RowT], records: Iterable[Any], omit: frozenset[str] = frozenset()
 ) -> list[RowT]:
     if omit:
-        make = row_maker(row_type, omit)
-        return [make(record) for record in records]
-    return [row_type(*record) for record in records]
+        return list(map(row_maker(row_type, omit), records))
+    return list(starmap(row_type, records))
 
 
 def row_to_json(row: DataclassInstance) -> dict[str, Any]:

@@ -3,7 +3,6 @@ into a tree of selections (`engine.compiled.tree`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from enum import EnumMeta
@@ -132,7 +131,7 @@ class Compiler:
         named = get_named_type(type_)
         if is_leaf_type(named):
             assert isinstance(named, GraphQLLeafType)
-            return Leaf(_serializer(named), AS_IS.get(named.name))
+            return _leaf(named)
         if is_abstract_type(named):
             assert isinstance(named, GraphQLAbstractType)
             return Object(self, nodes, abstract=named)
@@ -140,23 +139,16 @@ class Compiler:
         return Object(self, nodes, selection=self.subselection(named, nodes))
 
 
-def _serializer(type_: GraphQLLeafType) -> Callable[[Any], Any]:
-    """The type's `serialize`; for an enum of Python members, a table of what it gives for
-    each member, read by the member's identity (Strawberry's compares the value with every
-    member's, through Python properties, for each value)."""
-    serialize = type_.serialize
+def _leaf(type_: GraphQLLeafType) -> Leaf:
+    """The type's `serialize`; for an enum of Python members, also a table of what it
+    gives for each member, read by the member's identity (Strawberry's compares the value
+    with every member's, through Python properties, for each value)."""
     members = getattr(type_, "wrapped_cls", None)
     if not isinstance(type_, GraphQLEnumType) or not isinstance(members, EnumMeta):
-        return serialize
+        return Leaf(type_.serialize, AS_IS.get(type_.name))
     # Members live as long as their class, so no other object can take one's identity.
     everyone: list[Any] = list(members)
-    names = {id(member): serialize(member) for member in everyone}
-
-    def by_member(value: Any) -> Any:
-        name = names.get(id(value))
-        return serialize(value) if name is None else name
-
-    return by_member
+    return Leaf(type_.serialize, members={id(m): type_.serialize(m) for m in everyone})
 
 
 Plan = tuple[Compiler, Selection]

@@ -223,6 +223,10 @@ class _Run:
 
 def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
     serialize, same = leaf.serialize, leaf.same
+    if leaf.members is not None:  # an enum: no Python call per member (None gives None)
+        out = list(map(leaf.members.get, map(id, values)))
+        if (None not in out) if non_null else out.count(None) == values.count(None):
+            return out  # else something not a member: each value by `serialize`
     if non_null:
         if same is None:
             out = list(map(serialize, values))  # a None raises, or comes back None

@@ -30,6 +30,8 @@ class Abandon(Exception):
 class Leaf:
     serialize: Callable[[Any], Any]
     same: type | None = None  # values of exactly this type serialize to themselves
+    members: dict[int, Any] | None = None
+    """An enum's: what each member serializes to, by the member's identity (read in C)."""
 
 
 @dataclass(slots=True)
