@@ -41,7 +41,20 @@ def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     except RecursionError:
         # How graphql-core's parser signals nesting past its own bound (as `parse` does).
         pass
+    finally:
+        _unlink(parser._lexer.token)
     raise nested_too_deeply_error(parser)
+
+
+def _unlink(token: Token | None) -> None:
+    """Breaks the chain the lexer links its tokens in, each to the next and back: nothing
+    reads it once the document is parsed, and its cycles left every parsed document to
+    the cyclic collector, long after its cache entry (or the request) let it go."""
+    ahead = token.next if token is not None else None
+    while ahead is not None:  # read ahead of the last token the parser took
+        ahead.prev, ahead.next, ahead = None, None, ahead.next
+    while token is not None:
+        token.next, token.prev, token = None, None, token.prev
 
 
 _AFTER_A_PLAIN_FIELD = frozenset({TokenKind.NAME, TokenKind.BRACE_R, TokenKind.SPREAD})
