@@ -43,6 +43,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 
+from engine.collapse import written
 from engine.compiled.arguments import direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
 from engine.compiled.tree import (
@@ -77,6 +78,9 @@ class Compiler:
             for d in document.definitions
             if isinstance(d, FragmentDefinitionNode)
         }
+        # Work per distinct selection, not per occurrence: in one plan (one document, one
+        # set of variables) selection sets written alike compile alike.
+        self._selections: dict[tuple[str, tuple[str, ...]], Selection] = {}
 
     def root(self, type_: GraphQLObjectType) -> Selection:
         collected = collect_fields(
@@ -85,10 +89,16 @@ class Compiler:
         return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
 
     def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> Selection:
-        collected = collect_subfields(
-            self.schema, self.fragments, self.variables, self.operation, type_, nodes
-        )
-        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+        key = (type_.name, tuple(written(d.node.selection_set) for d in nodes))  # type: ignore[arg-type]
+        found = self._selections.get(key)
+        if found is None:
+            collected = collect_subfields(
+                self.schema, self.fragments, self.variables, self.operation, type_, nodes
+            )
+            found = self._selections[key] = self._selection(
+                type_, collected.grouped_field_set, collected.new_defer_usages
+            )
+        return found
 
     def _selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], deferred: list[Any]
