@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
     GraphQLSyntaxError,
     NameNode,
+    Node,
     OperationDefinitionNode,
     Source,
     Token,
@@ -133,11 +136,32 @@ class _DepthLimitedParser(Parser):
                     selection_set = self.parse_selection_set()
                 finally:
                     self._levels = outer
-        return FieldNode(
-            alias=alias,
-            name=name,
-            arguments=arguments,
-            directives=directives,
-            selection_set=selection_set,
-            loc=self.loc(start),
+        return _made(
+            FieldNode,
+            {
+                "alias": alias,
+                "name": name,
+                "arguments": arguments,
+                "directives": directives,
+                "selection_set": selection_set,
+                "loc": self.loc(start),
+            },
         )
+
+    def parse_name(self) -> NameNode:
+        # graphql-core's parse_name, the node made as `_made` makes it: the commonest node.
+        token = self.expect_token(TokenKind.NAME)
+        return _made(NameNode, {"value": token.value, "loc": self.loc(token)})
+
+
+N = TypeVar("N", bound=Node)
+
+
+def _made(cls: type[N], fields: dict[str, Any]) -> N:
+    """A node of `cls` with `fields`, every one of them. graphql-core's nodes are frozen
+    dataclasses, whose `__init__` sets each field through `object.__setattr__`: three
+    times the cost of filling the instance's dictionary (a name node, a field node and a
+    location make most of a parsed document)."""
+    node = object.__new__(cls)
+    node.__dict__.update(fields)
+    return node
