@@ -9,9 +9,11 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLSyntaxError,
+    Location,
     NameNode,
     Node,
     OperationDefinitionNode,
+    SelectionNode,
     Source,
     Token,
     TokenKind,
@@ -121,8 +123,10 @@ class _DepthLimitedParser(Parser):
         arguments = directives = selection_set = None
         if self._lexer.token.kind in _AFTER_A_PLAIN_FIELD:
             # A name alone (most fields): nothing more to look for, where graphql-core
-            # looks four times at the next token for what the field lacks.
+            # looks four times at the next token for what the field lacks; the field
+            # spans its name, so it takes the name's location (an equal one).
             self._refuse_deeper(self._levels + (name.value != TYPE_WRAPPER[1]), start)
+            loc = name.loc
         else:
             if self.expect_optional_token(TokenKind.COLON):
                 alias, name = name_or_alias, self.parse_name()
@@ -136,6 +140,7 @@ class _DepthLimitedParser(Parser):
                     selection_set = self.parse_selection_set()
                 finally:
                     self._levels = outer
+            loc = self.loc(start)
         return _made(
             FieldNode,
             {
@@ -144,14 +149,24 @@ class _DepthLimitedParser(Parser):
                 "arguments": arguments,
                 "directives": directives,
                 "selection_set": selection_set,
-                "loc": self.loc(start),
+                "loc": loc,
             },
         )
 
+    def parse_selection(self) -> SelectionNode:
+        # A name begins a field: no look for a spread first.
+        if self._lexer.token.kind is TokenKind.NAME:
+            return self.parse_field()
+        return super().parse_selection()
+
     def parse_name(self) -> NameNode:
         # graphql-core's parse_name, the node made as `_made` makes it: the commonest node.
-        token = self.expect_token(TokenKind.NAME)
-        return _made(NameNode, {"value": token.value, "loc": self.loc(token)})
+        token = self._lexer.token
+        if token.kind is not TokenKind.NAME:
+            self.expect_token(TokenKind.NAME)  # graphql-core's error
+        self.advance_lexer()
+        location = Location(token, token, self._lexer.source)  # what `self.loc(token)` makes
+        return _made(NameNode, {"value": token.value, "loc": location})
 
 
 N = TypeVar("N", bound=Node)
