@@ -133,7 +133,7 @@ class _Collapser:
             return copy, None
         head: object
         if isinstance(node, FieldNode):
-            arguments = tuple(_written(a) for a in node.arguments or ())
+            arguments = tuple(written(a) for a in node.arguments or ())
             alias = node.alias.value if node.alias else None
             head = ("field", alias, node.name.value, arguments)
         elif isinstance(node, InlineFragmentNode):
@@ -141,11 +141,11 @@ class _Collapser:
             head = ("inline", condition)
         else:
             head = ("spread", node.name.value)  # type: ignore[attr-defined]
-        marks = tuple(_written(d) for d in directives)
+        marks = tuple(written(d) for d in directives)
         return copy, self.key((head, marks, inner_key))
 
 
-def _written(node: Node) -> str:
+def written(node: Node) -> str:
     """The node as written: its source text (printing it again would escape a long string
     once more), or printed when it has no location."""
     loc = node.loc

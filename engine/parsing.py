@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
     GraphQLSyntaxError,
+    Location,
     NameNode,
+    Node,
     OperationDefinitionNode,
+    SelectionNode,
     Source,
     Token,
     TokenKind,
@@ -41,7 +46,20 @@ def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     except RecursionError:
         # How graphql-core's parser signals nesting past its own bound (as `parse` does).
         pass
+    finally:
+        _unlink(parser._lexer.token)
     raise nested_too_deeply_error(parser)
+
+
+def _unlink(token: Token | None) -> None:
+    """Breaks the chain the lexer links its tokens in, each to the next and back: nothing
+    reads it once the document is parsed, and its cycles left every parsed document to
+    the cyclic collector, long after its cache entry (or the request) let it go."""
+    ahead = token.next if token is not None else None
+    while ahead is not None:  # read ahead of the last token the parser took
+        ahead.prev, ahead.next, ahead = None, None, ahead.next
+    while token is not None:
+        token.next, token.prev, token = None, None, token.prev
 
 
 _AFTER_A_PLAIN_FIELD = frozenset({TokenKind.NAME, TokenKind.BRACE_R, TokenKind.SPREAD})
@@ -105,8 +123,10 @@ class _DepthLimitedParser(Parser):
         arguments = directives = selection_set = None
         if self._lexer.token.kind in _AFTER_A_PLAIN_FIELD:
             # A name alone (most fields): nothing more to look for, where graphql-core
-            # looks four times at the next token for what the field lacks.
+            # looks four times at the next token for what the field lacks; the field
+            # spans its name, so it takes the name's location (an equal one).
             self._refuse_deeper(self._levels + (name.value != TYPE_WRAPPER[1]), start)
+            loc = name.loc
         else:
             if self.expect_optional_token(TokenKind.COLON):
                 alias, name = name_or_alias, self.parse_name()
@@ -120,11 +140,43 @@ class _DepthLimitedParser(Parser):
                     selection_set = self.parse_selection_set()
                 finally:
                     self._levels = outer
-        return FieldNode(
-            alias=alias,
-            name=name,
-            arguments=arguments,
-            directives=directives,
-            selection_set=selection_set,
-            loc=self.loc(start),
+            loc = self.loc(start)
+        return _made(
+            FieldNode,
+            {
+                "alias": alias,
+                "name": name,
+                "arguments": arguments,
+                "directives": directives,
+                "selection_set": selection_set,
+                "loc": loc,
+            },
         )
+
+    def parse_selection(self) -> SelectionNode:
+        # A name begins a field: no look for a spread first.
+        if self._lexer.token.kind is TokenKind.NAME:
+            return self.parse_field()
+        return super().parse_selection()
+
+    def parse_name(self) -> NameNode:
+        # graphql-core's parse_name, the node made as `_made` makes it: the commonest node.
+        token = self._lexer.token
+        if token.kind is not TokenKind.NAME:
+            self.expect_token(TokenKind.NAME)  # graphql-core's error
+        self.advance_lexer()
+        location = Location(token, token, self._lexer.source)  # what `self.loc(token)` makes
+        return _made(NameNode, {"value": token.value, "loc": location})
+
+
+N = TypeVar("N", bound=Node)
+
+
+def _made(cls: type[N], fields: dict[str, Any]) -> N:
+    """A node of `cls` with `fields`, every one of them. graphql-core's nodes are frozen
+    dataclasses, whose `__init__` sets each field through `object.__setattr__`: three
+    times the cost of filling the instance's dictionary (a name node, a field node and a
+    location make most of a parsed document)."""
+    node = object.__new__(cls)
+    node.__dict__.update(fields)
+    return node

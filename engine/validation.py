@@ -13,10 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, Node, validate
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    Node,
+    OperationDefinitionNode,
+    validate,
+)
 from graphql.pyutils import RefMap
 from graphql.validation import ASTValidationRule, ValidationContext, ValidationRule
 from graphql.validation.validate import ValidationAbortedError
+
+from engine.collapse import written
 
 MAX_LOCATIONS = 50
 """Locations one merged error carries at most (the directive limit's default)."""
@@ -76,6 +86,20 @@ def _by_identity(context: ValidationContext) -> None:
 _CACHES = ("_fragment_spreads", "_variable_usages", "_recursive_variable_usages")
 
 
+def _no_variables_used(context: ValidationContext) -> None:
+    """An operation or fragment whose selections and directives hold no `$` uses no
+    variable: its usages are known without the walk, with type information, that
+    graphql-core makes of each definition to find them (fifty operations that spread one
+    fragment were each walked again). A `$` in a string or a comment only means a walk."""
+    usages = context._variable_usages
+    for definition in context.document.definitions:
+        if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode) and not any(
+            "$" in written(part)
+            for part in (definition.selection_set, *(definition.directives or ()))
+        ):
+            usages[definition] = []
+
+
 def validate_merged(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -97,6 +121,7 @@ def validate_merged(
             super().__init__(context)
             context.on_error = merged.report  # type: ignore[method-assign]
             _by_identity(context)
+            _no_variables_used(context)
 
     # What graphql-core returns besides is the one error that says it stopped, if any.
     stopped = validate(schema, document, (ReportMerged, *rules), hide_suggestions=hide_suggestions)

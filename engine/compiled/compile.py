@@ -42,6 +42,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 
+from engine.collapse import written
 from engine.compiled.arguments import direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
 from engine.compiled.tree import (
@@ -76,18 +77,34 @@ class Compiler:
             for d in document.definitions
             if isinstance(d, FragmentDefinitionNode)
         }
+        # Work per distinct selection, not per occurrence: in one plan (one document, one
+        # set of variables) selection sets written alike compile alike. Kept while the root
+        # compiles only: selections hold the compiler, and a plan that held itself would be
+        # garbage only the cyclic collector frees, its document with it.
+        self._selections: dict[tuple[str, tuple[str, ...]], Selection] | None = None
 
     def root(self, type_: GraphQLObjectType) -> Selection:
-        collected = collect_fields(
-            self.schema, self.fragments, self.variables, type_, self.operation
-        )
-        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+        self._selections = {}
+        try:
+            collected = collect_fields(
+                self.schema, self.fragments, self.variables, type_, self.operation
+            )
+            return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+        finally:
+            self._selections = None
 
     def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> Selection:
-        collected = collect_subfields(
-            self.schema, self.fragments, self.variables, self.operation, type_, nodes
-        )
-        return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+        compiled = self._selections
+        key = (type_.name, tuple(written(d.node.selection_set) for d in nodes))  # type: ignore[arg-type]
+        found = None if compiled is None else compiled.get(key)
+        if found is None:
+            collected = collect_subfields(
+                self.schema, self.fragments, self.variables, self.operation, type_, nodes
+            )
+            found = self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+            if compiled is not None:
+                compiled[key] = found
+        return found
 
     def _selection(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]], deferred: list[Any]

@@ -3,8 +3,11 @@ location, on the fields it reads by their name alone as on the rest."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import pytest
-from graphql import parse
+from graphql import GraphQLError, parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis_graphql import queries
 
@@ -41,3 +44,21 @@ def test_a_field_read_by_its_name_alone_counts_its_level() -> None:
         parse_document("{ a { b { c } } }", limits)
     with pytest.raises(TooComplex, match="more than 2 levels deep"):
         parse_document("{ a { b { c d } } }", limits)
+
+
+@pytest.mark.parametrize(
+    "text", [EVERY_KIND_OF_FIELD, "# comment\n{ a(x: ", "{ a { b { c } } }", "{ a } # after"]
+)
+def test_a_document_is_freed_without_the_cyclic_collector(text: str) -> None:
+    # The lexer links tokens both ways; left linked, each document parsed was garbage only
+    # the cyclic collector could free, once its request (or cache entry) let it go.
+    limits = QueryLimits(max_depth=2)
+    gc.disable()
+    try:
+        gc.collect()
+        with contextlib.suppress(GraphQLError):
+            document = parse_document(text, limits)
+            del document
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
