@@ -20,7 +20,9 @@ from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
 from sql.aggregates import Figures, Measure, aggregate_rows
-from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
+from sql.builder import PageSpec
+from sql.entity import Entity, SortKey, with_tiebreak
+from sql.filters import FilterError
 from sql.pages import RowPage, count_rows, fetch_page
 from sql.rows import left_out
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sql.builder import PageSpec, Params, Statement, page_body
+from sql.builder import PageSpec, Statement, page_body
+from sql.filters import Params
 from sql.groups import GroupSpec, key_column
 from sql.pages import RowPage, page_of
 from sql.pool import Executor

@@ -23,16 +23,9 @@ from typing import Any
 from uuid import UUID
 
 from sql.aggregates import Figures, Measure, measure_sql
-from sql.builder import (
-    Column,
-    FilterError,
-    PageSpec,
-    Params,
-    SortKey,
-    Statement,
-    column_conditions,
-    set_conditions,
-)
+from sql.builder import PageSpec, Statement, set_conditions
+from sql.entity import Column, SortKey
+from sql.filters import FilterError, Params, column_conditions
 from sql.pages import by_parent, fetch_for_parents
 from sql.pool import Executor
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Relation
 from sql.customers import CUSTOMERS
+from sql.entity import Column, Relation
 from sql.errors import Guard, register
 from sql.pool import Connection, Executor
 from sql.products import PRODUCT, ProductRow

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from loaders.loaders import Loaders, load_all
-from sql.builder import PageSpec, with_tiebreak
+from sql.builder import PageSpec
+from sql.entity import with_tiebreak
 from sql.orders import OrderLineRow, OrderRow, lines_by_order_ids
 from sql.pages import fetch_page
 from sql.pool import Database
