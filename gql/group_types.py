@@ -35,7 +35,7 @@ from resolvers.context import RequestContext
 from resolvers.groups import group_rows
 from sql.aggregates import Measure
 from sql.entity import Column
-from sql.groups import Group
+from sql.group_spec import Group
 
 _NAMES = {"sum": "sums", "avg": "means", "min": "least values", "max": "greatest values"}
 _FILTERS: dict[type, type] = {int: IntFilter, Decimal: DecimalFilter, datetime: DateTimeFilter}

@@ -27,16 +27,8 @@ from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, page_digest
 from resolvers.errors import BadUserInput
 from sql.aggregates import Measure
-from sql.groups import (
-    Group,
-    Grouping,
-    GroupOrder,
-    GroupPage,
-    GroupSpec,
-    count_groups,
-    fetch_groups,
-    group_sort_keys,
-)
+from sql.group_spec import Group, Grouping, GroupOrder, GroupPage, GroupSpec, group_sort_keys
+from sql.groups import count_groups, fetch_groups
 
 COUNT = Measure("count")
 
