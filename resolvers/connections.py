@@ -15,7 +15,8 @@ from operator import is_
 from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID
 
-from loaders.loaders import ByIdLoader, load_all
+from loaders.batching import load_all
+from loaders.loaders import ByIdLoader
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput

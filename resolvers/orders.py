@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from loaders.loaders import load_all
+from loaders.batching import load_all
 from resolvers import order_states
 from resolvers.connections import (
     Ordering,

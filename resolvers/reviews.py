@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from loaders.loaders import load_all
+from loaders.batching import load_all
 from resolvers.connections import Ordering, existing
 from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules

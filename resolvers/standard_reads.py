@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from loaders.loaders import ByKeyLoader, Loaders, load_all
+from loaders.batching import load_all
+from loaders.loaders import ByKeyLoader, Loaders
 from resolvers.connections import (
     ConnectionArgs,
     Listing,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.loaders import Loaders, load_all
+from loaders.batching import load_all
+from loaders.loaders import Loaders
 from sql.builder import PageSpec
 from sql.entity import with_tiebreak
 from sql.orders import OrderLineRow, OrderRow, lines_by_order_ids
