@@ -3,7 +3,8 @@ and stream limits, metrics and the request observer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import fields
+from typing import TYPE_CHECKING, TypeVar
 
 from engine.limits import QueryLimits
 from engine.persisted import Mode, PersistedOperations
@@ -17,6 +18,8 @@ from server.tracing import Tracing, provider_from_environment, put_trace_ids_on_
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
+
+Limits = TypeVar("Limits", QueryLimits, WsLimits, StreamLimits)
 
 
 def persisted_operations(settings: Settings) -> PersistedOperations:
@@ -34,40 +37,30 @@ def persisted_operations(settings: Settings) -> PersistedOperations:
 
 
 def query_limits(settings: Settings) -> QueryLimits:
-    return QueryLimits(
-        max_document_chars=settings.max_document_chars,
-        max_depth=settings.max_depth,
-        max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens,
-        max_cost=settings.max_cost,
-        max_directives=settings.max_directives,
-        max_selections=settings.max_selections,
-        max_fields=settings.max_fields,
-        max_operations=settings.max_operations,
-        max_errors=settings.max_errors,
-        default_page=settings.default_page_size,
-        max_page=settings.max_page_size,
+    return _configured(
+        QueryLimits, settings, default_page="default_page_size", max_page="max_page_size"
     )
 
 
 def ws_limits(settings: Settings) -> WsLimits:
-    return WsLimits(
-        max_connections=settings.ws_max_connections,
-        max_subscriptions=settings.ws_max_subscriptions,
-        max_message_bytes=settings.ws_max_message_bytes,
-        queue_size=settings.subscriber_queue_size,
-        init_timeout=settings.ws_init_timeout,
-        keepalive=settings.ws_keepalive,
-    )
+    return _configured(WsLimits, settings, "ws_", queue_size="subscriber_queue_size")
 
 
 def stream_limits(settings: Settings) -> StreamLimits:
-    return StreamLimits(
-        max_streams=settings.stream_max_open,
-        max_operations=settings.ws_max_subscriptions,
-        queue_size=settings.subscriber_queue_size,
-        sse_heartbeat=settings.sse_heartbeat,
-        multipart_heartbeat=settings.multipart_heartbeat,
+    return _configured(
+        StreamLimits,
+        settings,
+        max_streams="stream_max_open",
+        max_operations="ws_max_subscriptions",
+        queue_size="subscriber_queue_size",
+    )
+
+
+def _configured(kind: type[Limits], settings: Settings, prefix: str = "", **names: str) -> Limits:
+    """`kind` with every field from its setting: `prefix` and the field's name, unless
+    `names` names another. A limit without a setting fails here, at start-up."""
+    return kind(
+        **{f.name: getattr(settings, names.get(f.name, prefix + f.name)) for f in fields(kind)}
     )
 
 
