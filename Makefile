@@ -42,6 +42,7 @@ check: install
 	$(BIN)/lint-imports
 	$(BIN)/storefront export-schema --check
 	$(BIN)/python -m server.schema_changes
+	$(BIN)/python -m server.module_sizes
 
 # Our server against a GraphQL-free floor, and on Q1-Q3 PostGraphile v5 (installed on
 # demand from npm; --no-peers skips it), under wrk (bench/run.py); e.g.

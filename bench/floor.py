@@ -20,7 +20,7 @@ FLOOR_SQL=minimum, Q2 and Q3 are one hand-written statement each instead (a join
 every line; a window count), the floor for the SQL as well.
 
 Q3's `endCursor` is built by `resolvers.cursors`, with the ordering from
-`sql.products.PRODUCTS` and `sql.builder.with_tiebreak`, exactly as our connections build
+`sql.products.PRODUCTS` and `sql.entity.with_tiebreak`, exactly as our connections build
 it: a cursor is opaque, and only that code defines its bytes. The pool comes from
 `server.database.open_pool` with the server's settings (size, timeouts), so both sides get the
 same connections.

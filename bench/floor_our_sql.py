@@ -12,8 +12,10 @@ from engine.node_ids import to_global_id
 from resolvers.cursors import encode_cursor, page_digest
 from sql import categories, customers, orders, products
 from sql.aggregates import Measure
-from sql.builder import PageSpec, SortKey, with_tiebreak
-from sql.groups import Grouping, GroupSpec, fetch_groups
+from sql.builder import PageSpec
+from sql.entity import SortKey, with_tiebreak
+from sql.group_spec import Grouping, GroupSpec
+from sql.groups import fetch_groups
 from sql.pages import count_rows, fetch_page
 from sql.pool import Database
 from sql.rows import leavable

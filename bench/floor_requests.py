@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sql import products  # noqa: E402
-from sql.builder import SortKey, with_tiebreak  # noqa: E402
+from sql.entity import SortKey, with_tiebreak  # noqa: E402
 from sql.pool import Database  # noqa: E402
 
 Q1 = "query($id: ID!) { product(id: $id) { id sku name price stock updatedAt } }"

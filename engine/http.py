@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
-import orjson
 from graphql import (
     GraphQLError,
     GraphQLSchema,
@@ -29,8 +28,6 @@ from engine.auth import TokenVerifier, Unauthenticated
 from engine.context import RequestScope
 from engine.errors import (
     RETRY_AFTER_SECONDS,
-    plain_error,
-    request_error,
     timeout_error,
     unavailable_error,
 )
@@ -45,6 +42,7 @@ from engine.http_params import (
     prefers_html,
     read_params,
 )
+from engine.http_responses import json_response, refusal, request_failed
 from engine.limits import QueryLimits
 from engine.observe import OK, FieldWaits, Observation, current
 from engine.operations import MUTATION, NotExecutable, Operations, Runnable
@@ -105,7 +103,7 @@ class GraphQLEndpoint(Operations):
         # The scope's own values: Starlette's `method` property calls `typing.cast` each time.
         method = request.scope["method"]
         if method not in ("GET", "POST"):
-            return _refusal(405, "use GET or POST", headers={"Allow": "GET, POST"})
+            return refusal(405, "use GET or POST", headers={"Allow": "GET, POST"})
         if (
             method == "GET"
             and self.graphiql
@@ -116,14 +114,14 @@ class GraphQLEndpoint(Operations):
         scope = request.scope
         media_type = negotiate(accepted(scope).decode("latin-1"))
         if media_type is None:
-            return _refusal(
+            return refusal(
                 406, f"responses are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither"
             )
         try:
             viewer = self.tokens.viewer(header(scope, b"authorization"))
         except Unauthenticated as refused:
             _failed("UNAUTHENTICATED")
-            return _refusal(
+            return refusal(
                 401,
                 str(refused),
                 code="UNAUTHENTICATED",
@@ -143,7 +141,7 @@ class GraphQLEndpoint(Operations):
             )
         except HttpError as refused:
             _failed(refused.code)
-            return _refusal(
+            return refusal(
                 refused.status,
                 refused.message,
                 code=refused.code,
@@ -152,12 +150,12 @@ class GraphQLEndpoint(Operations):
             )
         except NotExecutable as failed:
             _failed(failed.code)
-            return _request_failed(
+            return request_failed(
                 failed.errors, code=failed.code, media_type=media_type, extensions=failed.extensions
             )
         except DocumentUnavailable as missing:
             _failed(missing.code)
-            response = _request_failed(
+            response = request_failed(
                 [GraphQLError(missing.message)], code=missing.code, media_type=media_type
             )
             response.headers["Cache-Control"] = NO_CACHE
@@ -210,19 +208,19 @@ class GraphQLEndpoint(Operations):
             busy = unavailable_error(request.state.request_id, busy=True)
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             refused = {"errors": [busy], "extensions": extensions}
-            return _json(503, refused, media_type=media_type, headers=retry)
+            return json_response(503, refused, media_type=media_type, headers=retry)
         except DeadlineExceeded as late:
             if observation is not None:
                 observation.phase("execute", started)
                 observation.fail("TIMEOUT")
             late_error = timeout_error(request.state.request_id, deadline=late.seconds)
             stopped = {"errors": [late_error], "extensions": extensions}
-            return _json(504, stopped, media_type=media_type)
+            return json_response(504, stopped, media_type=media_type)
         body["extensions"] = extensions | body.get("extensions", {})  # readAfter after cost
         if observation is None:
-            return _json(200, body, media_type=media_type)
+            return json_response(200, body, media_type=media_type)
         started = perf_counter_ns()
-        response = _json(200, body, media_type=media_type)
+        response = json_response(200, body, media_type=media_type)
         if "errors" in body:
             observation.fail(body["errors"][0].get("extensions", {}).get("code", "ERROR"))
         elif observation.outcome is None:
@@ -256,64 +254,3 @@ def _wants_html(request: Request) -> bool:
 
 def _operation_name(operation: OperationDefinitionNode, given: str | None) -> str | None:
     return given or (operation.name.value if operation.name else None)
-
-
-def _json(
-    status: int, body: dict[str, Any], *, media_type: str, headers: dict[str, str] | None = None
-) -> Response:
-    return _JsonResponse(orjson.dumps(body), status, media_type, headers)
-
-
-class _JsonResponse(Response):
-    """A response of JSON bytes with its headers written out directly (Starlette's own
-    constructor works them out from a media type and a mapping on every response)."""
-
-    def __init__(
-        self, body: bytes, status: int, media_type: str, headers: dict[str, str] | None
-    ) -> None:
-        self.status_code = status
-        self.body = body
-        self.background = None
-        self.raw_headers = [
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", _CONTENT_TYPES[media_type]),
-            # The same GET answers differently by Accept: caches must key on it.
-            (b"vary", b"Accept"),
-        ]
-        if headers:
-            self.raw_headers += [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
-            ]
-
-
-_CONTENT_TYPES = {kind: f"{kind}; charset=utf-8".encode() for kind in (GRAPHQL_RESPONSE, JSON)}
-
-
-def _request_failed(
-    errors: list[GraphQLError],
-    *,
-    code: str,
-    media_type: str,
-    extensions: dict[str, Any] | None = None,
-) -> Response:
-    status = 400 if media_type == GRAPHQL_RESPONSE else 200
-    body: dict[str, Any] = {"errors": [request_error(e, code=code) for e in errors]}
-    if extensions:
-        body["extensions"] = extensions
-    return _json(status, body, media_type=media_type)
-
-
-def _refusal(
-    status: int,
-    message: str,
-    *,
-    code: str = "BAD_REQUEST",
-    headers: dict[str, str] | None = None,
-    media_type: str = JSON,
-) -> Response:
-    return _json(
-        status,
-        {"errors": [plain_error(message, code=code)]},
-        media_type=media_type,
-        headers=headers,
-    )

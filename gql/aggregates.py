@@ -21,7 +21,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gql.context import Info
 from sql.aggregates import Figures, Measure
-from sql.builder import Column
+from sql.entity import Column
 
 _COUNT = Measure("count")
 # (field description, type description) per function

@@ -41,7 +41,7 @@ from gql.row_types import RowObject
 from resolvers.connections import Listing
 from resolvers.context import RequestContext
 from resolvers.standard_reads import Reads
-from sql.builder import Relation
+from sql.entity import Relation
 from sql.spec import SPECS, Spec
 
 Listed = Callable[..., Awaitable[Listing[Any]]]

@@ -34,8 +34,8 @@ from gql.pagination import PAGE_ARGUMENTS, Connection, connection, connection_ar
 from resolvers.context import RequestContext
 from resolvers.groups import group_rows
 from sql.aggregates import Measure
-from sql.builder import Column
-from sql.groups import Group
+from sql.entity import Column
+from sql.group_spec import Group
 
 _NAMES = {"sum": "sums", "avg": "means", "min": "least values", "max": "greatest values"}
 _FILTERS: dict[type, type] = {int: IntFilter, Decimal: DecimalFilter, datetime: DateTimeFilter}

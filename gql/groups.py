@@ -23,7 +23,7 @@ from resolvers.connections import Listing, PageArgs
 from resolvers.context import RequestContext
 from resolvers.groups import GroupArgs, GroupPlan, group_listing, plan_groups
 from sql.aggregates import Measure
-from sql.groups import Group, Grouping, GroupOrder
+from sql.group_spec import Group, Grouping, GroupOrder
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,8 @@ from sql import feed
 from sql.feed import ChangeEvent, Position
 
 if TYPE_CHECKING:
-    from gql.subscriptions import Hub, Stream
+    from gql.subscription_stream import Stream
+    from gql.subscriptions import Hub
 
 log = logging.getLogger("storefront.subscriptions")
 

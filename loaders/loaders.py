@@ -8,30 +8,26 @@ separate connections.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from asyncio import Future
-from collections.abc import Awaitable, Callable, Hashable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from decimal import Decimal
 from functools import cached_property, partial
 from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from aiodataloader import DataLoader, Loader
+from aiodataloader import DataLoader
 
 from loaders.align import align_one
+from loaders.batching import KnownLoader, SharedLoader
 from sql import categories, customers, orders
 from sql.aggregates import aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.customers import CustomerStats
 from sql.group_rows import fetch_group_rows
 from sql.groups import count_nested_groups, fetch_nested_groups
-from sql.observe import Waiter, current_batch, current_waiter, sink
 from sql.orders import OrderLineRow
 from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
-from sql.read_once import REPLAY_TURNS
 from sql.rows import left_out
 from sql.spec import Spec
 
@@ -42,134 +38,13 @@ class HasId(Protocol):
 
 
 RowT = TypeVar("RowT", bound=HasId)
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class _Shared(DataLoader[K, V], Generic[K, V]):
-    """A DataLoader whose futures survive a cancelled waiter, and that schedules its
-    batches with less machinery than aiodataloader's.
-
-    A loaded value's future is shared by every field that asks for that key, and asyncio
-    cancels the future a cancelled task awaits: when graphql-core cancels the siblings of a
-    failed field, a field of another branch waiting on the same key got `CancelledError`.
-    Each caller awaits a future of its own instead (a done one is safe to share).
-
-    aiodataloader schedules a batch through a task that only starts another task; two
-    plain callbacks keep its window (the queue is taken two turns of the loop after the
-    first key arrives) and the batch gets the one task it needs. A one-row read spent more
-    in this machinery than in the rest of its loading."""
-
-    _waiters: list[Waiter] | None = None  # who asked for keys of the batch to come (traced)
-
-    def __init__(
-        self,
-        batch_load_fn: Callable[[list[K]], Awaitable[list[V]]] | None = None,
-        *,
-        cache_map: MutableMapping[Any, Future[V]] | None = None,
-    ) -> None:
-        # Not aiodataloader's constructor: every request makes its loaders, and that one
-        # looks the loop up the slow way, inspects the batch function and makes a lambda.
-        self.loop = asyncio.get_running_loop()
-        if batch_load_fn is not None:
-            self.batch_load_fn = batch_load_fn  # type: ignore[assignment]
-        self._cache = cache_map if cache_map is not None else {}
-        self._queue: list[Loader] = []
-
-    def get_cache_key(self, key: K) -> K:
-        return key
-
-    def load(self, key: K) -> Future[V]:
-        if key is None:
-            raise TypeError("a loader's keys are never None")
-        shared = self._cache.get(key)
-        if shared is None:
-            shared = self._cache[key] = self.loop.create_future()
-            self._queue.append(Loader(key=key, future=shared))
-            if len(self._queue) == 1:
-                self.loop.call_soon(self.loop.call_soon, self._dispatch)
-        if (waiter := current_waiter.get()) is not None and self._queue and not shared.done():
-            # Its key in the batch to come (asked for now or earlier): it waits on that one.
-            if self._waiters is None:
-                self._waiters = []
-            self._waiters.append(waiter)
-        return _yours(shared)
-
-    def _dispatch(self) -> None:
-        queue, self._queue = self._queue, []
-        waiters, self._waiters = self._waiters, None
-        self.loop.create_task(self._batch(queue, waiters))
-
-    async def _batch(self, queue: list[Loader], waiters: list[Waiter] | None = None) -> None:
-        try:
-            values = await observed_batch(self, [item.key for item in queue], waiters)
-            if len(values) != len(queue):
-                raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
-        except Exception as error:
-            # The keys keep their error for the rest of the request: asking again (graphql-
-            # core after an abandoned compiled run) must not cost the database again.
-            for item in queue:
-                if not item.future.done():
-                    item.future.set_exception(error)
-                    item.future.exception()  # raised to every waiter; not unretrieved
-            return
-        for item, value in zip(queue, values, strict=True):
-            if item.future.done():
-                continue
-            if isinstance(value, Exception):  # a key that failed on its own
-                item.future.set_exception(value)
-            else:
-                item.future.set_result(value)
-
-
-def _yours(shared: Future[V]) -> Future[V]:
-    """A future of the caller's own that takes the shared one's outcome: cancelling it
-    leaves the shared one, and everyone else waiting on it, alone. A value already loaded
-    is returned as it is (it can no longer be cancelled); an error already met comes a few
-    turns of the loop later, as `sql.read_once` replays one (see `REPLAY_TURNS`)."""
-    own: Future[V]
-    if shared.done():
-        if shared.cancelled() or shared.exception() is None:
-            return shared
-        own = shared.get_loop().create_future()
-        _after_turns(REPLAY_TURNS, partial(_pass_on, own, shared))
-        return own
-    own = shared.get_loop().create_future()
-    shared.add_done_callback(partial(_pass_on, own))
-    return own
-
-
-def _after_turns(turns: int, callback: Callable[[], None]) -> None:
-    if turns:
-        asyncio.get_running_loop().call_soon(_after_turns, turns - 1, callback)
-    else:
-        callback()
-
-
-def _pass_on(own: Future[V], shared: Future[V]) -> None:
-    """A caller's own future gets the shared one's outcome, unless the caller gave up."""
-    if own.done():
-        return
-    if shared.cancelled():
-        own.cancel()
-    elif (error := shared.exception()) is not None:
-        own.set_exception(error)
-    else:
-        own.set_result(shared.result())
 
 
 _id_of = attrgetter("id")
 
 
-class _Loader(_Shared[K, V], Generic[K, V]):
-    """A DataLoader whose cache `load_all` can read: what this request already asked for."""
-
-    def __init__(self) -> None:
-        self.known: dict[K, Future[V]] = {}
-        super().__init__(cache_map=self.known)
-
-
-class ByIdLoader(_Loader[UUID, RowT | None], Generic[RowT]):
+class ByIdLoader(KnownLoader[UUID, RowT | None], Generic[RowT]):
     """Rows by id, soft-deleted ones included; `None` for ids that do not exist."""
 
     def __init__(self, executor: Executor, fetch: Callable[..., Awaitable[list[RowT]]]) -> None:
@@ -187,7 +62,7 @@ class ByIdLoader(_Loader[UUID, RowT | None], Generic[RowT]):
         self.prime(row.id, row)
 
 
-class ByKeyLoader(_Loader[UUID, V], Generic[V]):
+class ByKeyLoader(KnownLoader[UUID, V], Generic[V]):
     """Values by parent id from a fetch returning a dict; `default` for absent keys."""
 
     def __init__(
@@ -236,7 +111,7 @@ class NestedLoaders(Generic[V]):
                 )
                 return [found[i] for i in ids]
 
-            loader = self._loaders[key] = _Shared(batch)
+            loader = self._loaders[key] = SharedLoader(batch)
         return loader.load(parent_id)
 
     def clear(self) -> None:
@@ -324,88 +199,6 @@ class Loaders:
             "group_rows",
         ):
             self.__dict__.pop(name, None)  # made afresh when next used
-
-
-async def load_all(loader: _Loader[K, V], keys: Sequence[K]) -> list[V]:
-    """One value per key, in order, for keys that arrive together (all the parents of a
-    level): each distinct key is read once, and those this request has not asked for yet
-    in one batch that goes straight to the loader's batch function — queueing hundreds of
-    keys one by one cost more than reading them. The batch's futures go into the loader's
-    cache first, so a concurrent caller of the same keys waits for it instead of reading
-    them again. A single key goes through the loader's queue instead, where the keys of
-    parents resolved one at a time (graphql-core) gather into one batch."""
-    distinct = list(dict.fromkeys(keys))
-    if len(distinct) == 1:  # one parent at a time (graphql-core): batch through the queue
-        return [await loader.load(distinct[0])] * len(keys)
-    known = loader.known
-    missing = [key for key in distinct if key not in known]
-    found: dict[K, V] = {}
-    if missing:
-        # Its own task, so that cancelling this caller leaves the batch to the others
-        # waiting on its keys.
-        waiter = current_waiter.get()
-        waiters = None if waiter is None else [waiter]
-        batch = asyncio.ensure_future(observed_batch(loader, missing, waiters))
-        create = batch.get_loop().create_future
-        futures = {key: create() for key in missing}
-        known.update(futures)
-        batch.add_done_callback(partial(_settle, known, futures))
-        values: list[V] = await _yours(batch)
-        found = dict(zip(missing, values, strict=True))
-        if len(missing) == len(distinct):  # all read now: nothing to wait for
-            return [found[key] for key in keys]
-    for key in distinct:
-        if key in found:
-            continue
-        shared = known.get(key)
-        # None: forgotten meanwhile (a write cleared it), so read again.
-        found[key] = await (loader.load(key) if shared is None else _yours(shared))
-    return [found[key] for key in keys]
-
-
-async def observed_batch(
-    loader: DataLoader[K, V], keys: list[K], waiters: list[Waiter] | None = None
-) -> list[V]:
-    """`loader`'s batch function over `keys`, in a task of the batch's own; when someone
-    watches (`sql.observe.sink`), the batch is noted with who waited on it (`waiters`, once
-    each) and its statements point to it."""
-    recorder = sink.get()
-    batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
-    if batch is None:
-        return list(await loader.batch_load_fn(keys))
-    batch.waiters = list(dict.fromkeys(waiters or ()))
-    current_batch.set(batch)  # the task is the batch's: the setting ends with it
-    try:
-        return list(await loader.batch_load_fn(keys))
-    finally:
-        batch.ended = time.perf_counter_ns()
-
-
-def _name(loader: DataLoader[Any, Any]) -> str:
-    """What a batch reads, by the `sql/` function it calls: `products_by_ids`."""
-    fetch = getattr(loader, "_fetch", None) or loader.batch_load_fn
-    fetch = getattr(fetch, "func", fetch)  # a partial
-    return str(getattr(fetch, "__name__", type(loader).__name__))
-
-
-def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Future[list[V]]) -> None:
-    """Gives a direct batch's values to the futures waiting on its keys. A failed batch's
-    keys keep its error, as the queue's do; a cancelled one's are forgotten, so a later
-    load reads them."""
-    if batch.cancelled():
-        for key, future in futures.items():
-            if known.get(key) is future:
-                del known[key]
-            future.cancel()
-        return
-    error = batch.exception()
-    if error is not None:
-        for future in futures.values():
-            future.set_exception(error)
-            future.exception()  # raised to the batch's own caller; not unretrieved
-        return
-    for future, value in zip(futures.values(), batch.result(), strict=True):
-        future.set_result(value)
 
 
 def _no_stats() -> CustomerStats:

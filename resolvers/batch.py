@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from loaders.loaders import load_all
+from loaders.batching import load_all
 from resolvers.connections import SoftDeletable
 from resolvers.context import UnitOfWork
 from resolvers.crud import Rules, Target, Update, Who

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from loaders.loaders import ByIdLoader, Loaders, load_all
+from loaders.batching import load_all
+from loaders.loaders import ByIdLoader, Loaders
 from resolvers.viewer import Viewer
 from sql.errors import transient
 from sql.feed import ChangeEvent, Position

@@ -10,17 +10,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import is_
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from loaders.loaders import ByIdLoader, load_all
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
 from sql.aggregates import Figures, Measure, aggregate_rows
-from sql.builder import Entity, FilterError, PageSpec, SortKey, with_tiebreak
+from sql.builder import PageSpec
+from sql.entity import Entity, SortKey, with_tiebreak
+from sql.filters import FilterError
 from sql.pages import RowPage, count_rows, fetch_page
 from sql.rows import left_out
 
@@ -33,10 +32,6 @@ class SoftDeletable(Protocol):
 
     @property
     def deleted_at(self) -> Any: ...
-
-
-RowT = TypeVar("RowT", bound=SoftDeletable)
-AnyRowT = TypeVar("AnyRowT", bound=Any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,23 +267,6 @@ async def nested_listing(
 
 async def _nothing() -> Figures:
     raise LookupError("these items have no aggregate")
-
-
-async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
-    """The row if it exists and is not soft-deleted: what lookups and `node` may show."""
-    row = await loader.load(id)
-    return row if row is not None and row.deleted_at is None else None
-
-
-async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: str) -> list[AnyRowT]:
-    """The rows foreign keys promise (deleted or not: history keeps pointing at them),
-    one per id, each distinct id loaded once."""
-    rows = await load_all(loader, ids)
-    # By identity, in C (`None in rows` would call each row's dataclass `__eq__`).
-    if any(map(is_, rows, repeat(None))):
-        missing = next(id for id, row in zip(ids, rows, strict=True) if row is None)
-        raise LookupError(f"{what} {missing} is missing although a foreign key points at it")
-    return cast(list[AnyRowT], rows)
 
 
 @contextlib.contextmanager

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from resolvers.connections import SoftDeletable, live
+from resolvers.connections import SoftDeletable
 from resolvers.context import UnitOfWork
 from resolvers.errors import Forbidden, NotFound
+from resolvers.standard_reads import live
 from resolvers.validation import Input, parse, parse_patch
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, explain_miss_after, idempotent, write

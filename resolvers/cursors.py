@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from resolvers.errors import BadUserInput
-from sql.builder import SortKey
+from sql.entity import SortKey
 
 _PREFIX = "c1:"
 

@@ -17,7 +17,6 @@ from resolvers.connections import (
     Listing,
     Page,
     PageArgs,
-    existing,
     filter_errors,
     page_bounds,
     plan_page,
@@ -26,17 +25,10 @@ from resolvers.connections import (
 from resolvers.context import RequestContext
 from resolvers.cursors import decode_cursor, page_digest
 from resolvers.errors import BadUserInput
+from resolvers.standard_reads import existing
 from sql.aggregates import Measure
-from sql.groups import (
-    Group,
-    Grouping,
-    GroupOrder,
-    GroupPage,
-    GroupSpec,
-    count_groups,
-    fetch_groups,
-    group_sort_keys,
-)
+from sql.group_spec import Group, Grouping, GroupOrder, GroupPage, GroupSpec, group_sort_keys
+from sql.groups import count_groups, fetch_groups
 
 COUNT = Measure("count")
 

@@ -10,17 +10,13 @@ from uuid import UUID
 
 from pydantic import Field
 
-from loaders.loaders import load_all
+from loaders.batching import load_all
 from resolvers import order_states
-from resolvers.connections import (
-    Ordering,
-    existing,
-    live,
-)
+from resolvers.connections import Ordering
 from resolvers.context import RequestContext, UnitOfWork
 from resolvers.errors import Forbidden, Invalid, NotFound, OutOfStock, Problem, Shortage
 from resolvers.groups import related_rows
-from resolvers.standard_reads import Reads
+from resolvers.standard_reads import Reads, existing, live
 from resolvers.validation import Input, Quantity, parse
 from resolvers.viewer import allow
 from resolvers.writes import explain_miss, idempotent, write

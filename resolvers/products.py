@@ -6,18 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from resolvers.connections import (
-    ConnectionArgs,
-    Listing,
-    Ordering,
-    existing,
-)
+from resolvers.connections import ConnectionArgs, Listing, Ordering
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 from resolvers.groups import related_rows
-from resolvers.standard_reads import Reads
-from sql.builder import SortKey
+from resolvers.standard_reads import Reads, existing
 from sql.categories import CATEGORY, CategoryRow
+from sql.entity import SortKey
 from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
 
 READS = Reads(PRODUCT, "products", (Ordering("NAME"),))

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from pydantic import Field
 
-from loaders.loaders import load_all
-from resolvers.connections import Ordering, existing
+from loaders.batching import load_all
+from resolvers.connections import Ordering
 from resolvers.context import RequestContext
 from resolvers.crud import Policy, Rules
-from resolvers.standard_reads import Reads
+from resolvers.standard_reads import Reads, existing
 from resolvers.validation import Description, Input, Name
 from sql.customers import CUSTOMER, CustomerRow
 from sql.products import PRODUCT, ProductRow

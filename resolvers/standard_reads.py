@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from itertools import repeat
+from operator import is_
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from loaders.loaders import ByKeyLoader, Loaders, load_all
+from loaders.batching import load_all
+from loaders.loaders import ByIdLoader, ByKeyLoader, Loaders
 from resolvers.connections import (
     ConnectionArgs,
     Listing,
@@ -18,7 +21,6 @@ from resolvers.connections import (
     PagePlan,
     SoftDeletable,
     edge_page,
-    live,
     nested_listing,
     plan_page,
     root_listing,
@@ -28,6 +30,7 @@ from sql.rows import left_out
 from sql.spec import Spec
 
 RowT = TypeVar("RowT", bound=SoftDeletable)
+AnyRowT = TypeVar("AnyRowT", bound=Any)
 V = TypeVar("V")
 Nested = Callable[[RequestContext, Any, ConnectionArgs], Awaitable[Listing[RowT]]]
 PerParent = Callable[[RequestContext, Sequence[Any]], Awaitable[list[V]]]
@@ -114,3 +117,20 @@ def per_parent(loader: Callable[[Loaders], ByKeyLoader[V]]) -> PerParent[V]:
         return await load_all(loader(ctx.loaders), [p.id for p in parents])
 
     return figures
+
+
+async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
+    """The row if it exists and is not soft-deleted: what lookups and `node` may show."""
+    row = await loader.load(id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+async def existing(loader: ByIdLoader[AnyRowT], ids: Sequence[UUID], *, what: str) -> list[AnyRowT]:
+    """The rows foreign keys promise (deleted or not: history keeps pointing at them),
+    one per id, each distinct id loaded once."""
+    rows = await load_all(loader, ids)
+    # By identity, in C (`None in rows` would call each row's dataclass `__eq__`).
+    if any(map(is_, rows, repeat(None))):
+        missing = next(id for id, row in zip(ids, rows, strict=True) if row is None)
+        raise LookupError(f"{what} {missing} is missing although a foreign key points at it")
+    return cast(list[AnyRowT], rows)

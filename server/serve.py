@@ -88,7 +88,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
 def _persisted_problem(settings: Settings) -> str | None:
     """Why the persisted-operation settings would stop the server's start, if they would."""
     from engine.persisted_manifest import ManifestError
-    from server.app import persisted_operations
+    from server.engine_settings import persisted_operations
 
     try:
         persisted_operations(settings)

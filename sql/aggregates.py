@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sql.builder import PageSpec, Params, Statement, set_conditions
+from sql.builder import PageSpec, Statement, set_conditions
+from sql.filters import Params
 from sql.pages import fetch_for_parents
 from sql.pool import Executor
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Entity, Relation
+from sql.entity import Entity, Relation
 from sql.pool import Executor
 from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import row_class

@@ -2,7 +2,7 @@
 groups (of every parent, for nested connections) in one statement.
 
 This extends `sql.builder` under its rules: the page is the builder's (`page_body`), and a
-row belongs to a group when each of the group's key expressions (`sql.groups`: a
+row belongs to a group when each of the group's key expressions (`sql.group_spec`: a
 whitelisted column, or a bucket of one in the groups' time zone) is not distinct from the
 group's key, passed as one array parameter per key (and one of the groups' parents).
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sql.builder import PageSpec, Params, Statement, page_body
-from sql.groups import GroupSpec, key_column
+from sql.builder import PageSpec, Statement, page_body
+from sql.filters import Params
+from sql.group_spec import GroupSpec, key_column
 from sql.pages import RowPage, page_of
 from sql.pool import Executor
 

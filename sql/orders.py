@@ -10,8 +10,8 @@ from itertools import groupby
 from operator import attrgetter
 from uuid import UUID
 
-from sql.builder import Column, Relation
 from sql.customers import CUSTOMERS
+from sql.entity import Column, Relation
 from sql.errors import Guard, register
 from sql.pool import Connection, Executor
 from sql.products import PRODUCT, ProductRow

@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sql.builder import Column, Relation, SortKey
 from sql.categories import CATEGORIES
+from sql.entity import Column, Relation, SortKey
 from sql.pool import Connection
 from sql.row_columns import TIMESTAMPS, row_columns, sort_keys
 from sql.rows import columns, row_class

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sql.builder import Relation
+from sql.entity import Relation
 from sql.products import PRODUCT
 from sql.row_columns import row_columns, sort_keys
 from sql.rows import row_class

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sql.builder import Column, SortKey
+from sql.entity import Column, SortKey
 
 SQL_TYPES: dict[type, str] = {
     UUID: "uuid",

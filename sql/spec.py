@@ -1,7 +1,7 @@
 """One declaration per entity, and the standard statements made from it.
 
 A `Spec` names the table, its row type, what clients may filter, sort, group and measure
-(the read whitelist, `sql.builder.Entity`), which columns a create and a patch write, the
+(the read whitelist, `sql.entity.Entity`), which columns a create and a patch write, the
 owner column, and what its constraints protect. From it come the statements every entity
 needs and no entity should write again: rows by ids, the row lock, insert, the rev-checked
 patch, soft delete and restore. Bespoke statements stay in the entity's own module.
@@ -20,7 +20,8 @@ from uuid import UUID
 
 import orjson
 
-from sql.builder import Column, Entity, Relation, SortKey, patch_statement
+from sql.builder import patch_statement
+from sql.entity import Column, Entity, Relation, SortKey
 from sql.errors import Guard, register
 from sql.pool import Connection, Executor
 from sql.rows import ByIds, columns, to_rows

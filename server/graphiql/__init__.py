@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from server.graphiql_assets import VENDOR_DIR, Manifest, is_verified, load_manifest
+from server.graphiql_pins import VENDOR_DIR, Manifest, is_verified, load_manifest
 
 log = logging.getLogger("storefront.graphiql")
 

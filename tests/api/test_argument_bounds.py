@@ -16,7 +16,7 @@ import pytest
 from graphql import GraphQLError
 
 from engine.errors import execution_error
-from sql.builder import MAX_FILTER_CONDITIONS, MAX_FILTER_TEXT, MAX_FILTER_VALUES
+from sql.filters import MAX_FILTER_CONDITIONS, MAX_FILTER_TEXT, MAX_FILTER_VALUES
 from sql.pool import Database
 from sql.products import MAX_SEARCH_CHARS
 from tests import factories

@@ -13,7 +13,8 @@ import pytest
 from starlette.applications import Starlette
 
 from engine.http_params import GraphQLParams
-from gql.subscriptions import Hub, Stream
+from gql.subscription_stream import Stream
+from gql.subscriptions import Hub
 from resolvers.changes import cursor_of
 from resolvers.viewer import ANONYMOUS
 from sql import feed

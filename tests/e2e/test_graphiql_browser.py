@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from server.graphiql_assets import VENDOR_DIR, is_verified, load_manifest
 from server.graphiql_examples import examples
+from server.graphiql_pins import VENDOR_DIR, is_verified, load_manifest
 from tests.e2e.conftest import RunningServer
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.loaders import Loaders, load_all
-from sql.builder import PageSpec, with_tiebreak
+from loaders.batching import load_all
+from loaders.loaders import Loaders
+from sql.builder import PageSpec
+from sql.entity import with_tiebreak
 from sql.orders import OrderLineRow, OrderRow, lines_by_order_ids
 from sql.pages import fetch_page
 from sql.pool import Database

@@ -14,7 +14,7 @@ from engine.limits import QueryLimits
 from engine.parsing import parse_document
 from gql.schema import schema
 from sql.aggregates import Measure, aggregate_statement, nested_aggregate_statement
-from sql.builder import Column, Entity
+from sql.entity import Column, Entity
 from tests.unit.test_builder import THINGS, spec
 
 DATED = Entity(

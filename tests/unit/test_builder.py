@@ -9,24 +9,15 @@ from uuid import UUID
 
 import pytest
 
-from sql.builder import (
-    ID_KEY,
+from sql.builder import PageSpec, count_statement, nested_page_statement, page_statement, split_page
+from sql.entity import ID_KEY, Column, Entity, Relation, SortKey, with_tiebreak
+from sql.filters import (
     MAX_FILTER_CONDITIONS,
     MAX_FILTER_TEXT,
     MAX_FILTER_VALUES,
-    Column,
-    Entity,
     FilterError,
-    PageSpec,
     Params,
-    Relation,
-    SortKey,
     compile_filter,
-    count_statement,
-    nested_page_statement,
-    page_statement,
-    split_page,
-    with_tiebreak,
 )
 from sql.pages import built
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from resolvers.cursors import decode_cursor, encode_cursor, page_digest
 from resolvers.errors import BadUserInput
-from sql.builder import SortKey, with_tiebreak
+from sql.entity import SortKey, with_tiebreak
 
 ORDER = with_tiebreak(
     [

@@ -21,17 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import server.graphiql as graphiql
-from server.graphiql_assets import (
-    STAMP,
-    AssetError,
-    Manifest,
-    Package,
-    check_tarball,
-    fetch,
-    is_verified,
-    load_manifest,
-    update,
-)
+from server.graphiql_assets import check_tarball, fetch, update
+from server.graphiql_pins import STAMP, AssetError, Manifest, Package, is_verified, load_manifest
 
 FILES = {"dist/lib.js": b"window.Lib = 1;\n", "dist/lib.css": b".lib { color: red }\n"}
 

@@ -9,7 +9,8 @@ from uuid import UUID
 
 import pytest
 
-from loaders.loaders import ByKeyLoader, load_all
+from loaders.batching import load_all
+from loaders.loaders import ByKeyLoader
 
 
 def key(n: int) -> UUID:
