@@ -92,10 +92,37 @@ async def test_a_shared_read_outlives_a_cancelled_waiter(database_url: str) -> N
         first = asyncio.ensure_future(reads.fetchval(slow))
         second = asyncio.ensure_future(reads.fetchval(slow))
         await asyncio.sleep(0.1)
-        first.cancel()
-        assert await second == "done"
-        assert first.cancelled()
+        second.cancel()
+        assert await first == "done"
+        assert second.cancelled()
         assert [q for q in sent if q == slow] == [slow]
+
+
+async def test_a_waiter_runs_the_read_when_its_runner_is_cancelled(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT 'done' FROM pg_sleep(0.3)"
+        first = asyncio.ensure_future(reads.fetchval(slow))
+        second = asyncio.ensure_future(reads.fetchval(slow))
+        third = asyncio.ensure_future(reads.fetchval(slow))
+        await asyncio.sleep(0.1)
+        first.cancel()
+        assert [await second, await third] == ["done", "done"]
+        assert first.cancelled()
+        assert [q for q in sent if q == slow] == [slow, slow]  # stopped once, run again once
+        assert await reads.fetchval(slow) == "done"  # remembered now
+        assert len([q for q in sent if q == slow]) == 2
+
+
+async def test_a_failed_shared_read_fails_every_waiter(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=100) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT pg_sleep(1)"
+        outcomes = await asyncio.gather(
+            *(reads.fetchval(slow) for _ in range(3)), return_exceptions=True
+        )
+        assert [type(o) for o in outcomes] == [asyncpg.QueryCanceledError] * 3
+        assert sent == [slow]
 
 
 async def test_a_read_every_waiter_left_is_stopped_and_not_remembered(database_url: str) -> None:
