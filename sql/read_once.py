@@ -21,7 +21,6 @@ writes never see it (a mutation reads and writes through its transaction's conne
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import Any
 
 from sql.pool import Database
@@ -50,30 +49,27 @@ class _Failed:
         self.error = error
 
 
-class _Running:
-    """A statement in flight, run by a task of its own so that no one waiter's cancellation
-    stops it for the others; how many wait for it."""
-
-    __slots__ = ("task", "waiting")
-
-    def __init__(self, task: asyncio.Task[Any]) -> None:
-        self.task = task
-        self.waiting = 0
+_AGAIN = object()
+"""What a waiter hears when the reader it waited for was cancelled: run the read itself."""
 
 
 class ReadOnce(ReadMethods):
     """The pool's read methods, each statement (text and arguments) run once.
 
-    A read whose every waiter is cancelled is cancelled and not remembered (the request is
-    ending); any other error is, and is raised again to whoever runs the same statement
-    later in the request."""
+    The first reader of a statement runs it itself, and whoever asks for the same statement
+    meanwhile waits for its outcome. A task per statement (so that no waiter's cancellation
+    could stop it for the others) cost more than the rest of this memo, for the one reader
+    nearly every statement has; without one, the statement stops when the reader running it
+    is cancelled, and the first reader still waiting runs it again in its place. A read whose
+    every waiter is cancelled is not remembered (the request is ending); any other error
+    is, and is raised again to whoever runs the same statement later in the request."""
 
     __slots__ = ("_db", "_done", "_running")
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._done: dict[_Key, Any] = {}
-        self._running: dict[_Key, _Running] = {}
+        self._running: dict[_Key, list[asyncio.Future[Any]]] = {}
 
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         key = (method, query, _hashable(args))
@@ -83,45 +79,51 @@ class ReadOnce(ReadMethods):
             if isinstance(done, _Failed):
                 raise done.error
             return done
-        running = self._running.get(key)
-        follower = running is not None
-        if running is None:
-            running = _Running(asyncio.ensure_future(self._read(key, method, query, args)))
-            self._running[key] = running
-            running.task.add_done_callback(partial(self._ended, key, running))
-        running.waiting += 1
-        try:
-            result = await asyncio.shield(running.task)
-        except asyncio.CancelledError:
-            if running.waiting == 1:  # no one else waits for it: stopped, and forgotten now
-                self._ended(key, running)
-                running.task.cancel()
-            raise
-        except Exception:
-            if follower:
-                await replay_delay()
-            raise
-        finally:
-            running.waiting -= 1
-        if follower:
-            await replay_delay()
-        return result
-
-    async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        waiting = self._running.get(key)
+        if waiting is not None:
+            return await self._follow(waiting, method, query, args)
+        waiting = []
+        self._running[key] = waiting
         try:
             result = await getattr(self._db, method)(query, *args)
-        except Exception as error:
-            self._done[key] = _Failed(error)
+        except asyncio.CancelledError:
+            del self._running[key]
+            _tell(waiting, _AGAIN)
             raise
+        except Exception as error:
+            del self._running[key]
+            self._done[key] = _Failed(error)
+            for follower in waiting:
+                if not follower.done():
+                    follower.set_exception(error)
+            raise
+        del self._running[key]
         self._done[key] = result
+        _tell(waiting, result)
         return result
 
-    def _ended(self, key: _Key, running: _Running, *_: object) -> None:
-        if self._running.get(key) is running:
-            del self._running[key]
-        task = running.task
-        if task.done() and not task.cancelled():
-            task.exception()  # retrieved here: its waiters may all have left
+    async def _follow(
+        self, waiting: list[asyncio.Future[Any]], method: str, query: str, args: tuple[Any, ...]
+    ) -> Any:
+        """The outcome of the statement another reader runs, as a remembered read would
+        give it (see `REPLAY_TURNS`); run here when that reader was cancelled."""
+        outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        waiting.append(outcome)
+        try:
+            result = await outcome
+        except Exception:
+            await replay_delay()
+            raise
+        if result is _AGAIN:
+            return await self._run(method, query, args)
+        await replay_delay()
+        return result
+
+
+def _tell(waiting: list[asyncio.Future[Any]], result: Any) -> None:
+    for follower in waiting:
+        if not follower.done():  # not cancelled meanwhile
+            follower.set_result(result)
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:
