@@ -86,16 +86,14 @@ class ReadOnce(ReadMethods):
         self._running[key] = waiting
         try:
             result = await getattr(self._db, method)(query, *args)
-        except asyncio.CancelledError:
-            del self._running[key]
-            _tell(waiting, _AGAIN)
-            raise
         except Exception as error:
             del self._running[key]
             self._done[key] = _Failed(error)
-            for follower in waiting:
-                if not follower.done():
-                    follower.set_exception(error)
+            _tell(waiting, error, failed=True)
+            raise
+        except BaseException:  # cancelled (or the coroutine closed): a waiter runs it
+            del self._running[key]
+            _tell(waiting, _AGAIN)
             raise
         del self._running[key]
         self._done[key] = result
@@ -120,10 +118,17 @@ class ReadOnce(ReadMethods):
         return result
 
 
-def _tell(waiting: list[asyncio.Future[Any]], result: Any) -> None:
+def _tell(waiting: list[asyncio.Future[Any]], outcome: Any, *, failed: bool = False) -> None:
     for follower in waiting:
-        if not follower.done():  # not cancelled meanwhile
-            follower.set_result(result)
+        if follower.done():  # cancelled meanwhile
+            continue
+        if failed:
+            follower.set_exception(outcome)
+            # Marked read: a waiter cancelled before it resumes never reads it, and asyncio
+            # would log the error as never retrieved; one that resumes still raises it.
+            follower.exception()
+        else:
+            follower.set_result(outcome)
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -50,8 +50,9 @@ class UnnamedStatements(ObservedConnection):
 
     def open_with_next(self, opening: bytes) -> None:
         """Sends `opening` (`unsynced`) ahead of the next statement, in its packet: one run
-        by `execute`, `fetch…` or `executemany` (a statement of `prepare()`, named, would
-        not send it; none is used behind a pooler that cannot keep them)."""
+        by `execute`, `fetch…` or `executemany`. Cursors (named statements) and COPY would
+        not send it, and `prepare()` would send it with no statement behind it: none of
+        them is used inside a transaction behind such a pooler."""
         self._opening = opening
 
     def drop_opening(self) -> bool:

@@ -95,15 +95,17 @@ class Compiler:
 
     def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> Selection:
         compiled = self._selections
-        key = (type_.name, tuple(written(d.node.selection_set) for d in nodes))  # type: ignore[arg-type]
-        found = None if compiled is None else compiled.get(key)
-        if found is None:
-            collected = collect_subfields(
-                self.schema, self.fragments, self.variables, self.operation, type_, nodes
-            )
-            found = self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
-            if compiled is not None:
-                compiled[key] = found
+        if compiled is not None:  # while the root compiles: sets written alike, once
+            key = (type_.name, tuple(written(d.node.selection_set) for d in nodes))  # type: ignore[arg-type]
+            found = compiled.get(key)
+            if found is not None:
+                return found
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, type_, nodes
+        )
+        found = self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+        if compiled is not None:
+            compiled[key] = found
         return found
 
     def _selection(
