@@ -21,6 +21,7 @@ writes never see it (a mutation reads and writes through its transaction's conne
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from sql.pool import Database
@@ -49,27 +50,30 @@ class _Failed:
         self.error = error
 
 
-_AGAIN = object()
-"""What a waiter hears when the reader it waited for was cancelled: run the read itself."""
+class _Running:
+    """A statement in flight, run by a task of its own so that no one waiter's cancellation
+    stops it for the others; how many wait for it."""
+
+    __slots__ = ("task", "waiting")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.waiting = 0
 
 
 class ReadOnce(ReadMethods):
     """The pool's read methods, each statement (text and arguments) run once.
 
-    The first reader of a statement runs it itself, and whoever asks for the same statement
-    meanwhile waits for its outcome. A task per statement (so that no waiter's cancellation
-    could stop it for the others) cost more than the rest of this memo, for the one reader
-    nearly every statement has; without one, the statement stops when the reader running it
-    is cancelled, and the first reader still waiting runs it again in its place. A read whose
-    every waiter is cancelled is not remembered (the request is ending); any other error
-    is, and is raised again to whoever runs the same statement later in the request."""
+    A read whose every waiter is cancelled is cancelled and not remembered (the request is
+    ending); any other error is, and is raised again to whoever runs the same statement
+    later in the request."""
 
     __slots__ = ("_db", "_done", "_running")
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._done: dict[_Key, Any] = {}
-        self._running: dict[_Key, list[asyncio.Future[Any]]] = {}
+        self._running: dict[_Key, _Running] = {}
 
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         key = (method, query, _hashable(args))
@@ -79,56 +83,45 @@ class ReadOnce(ReadMethods):
             if isinstance(done, _Failed):
                 raise done.error
             return done
-        waiting = self._running.get(key)
-        if waiting is not None:
-            return await self._follow(waiting, method, query, args)
-        waiting = []
-        self._running[key] = waiting
+        running = self._running.get(key)
+        follower = running is not None
+        if running is None:
+            running = _Running(asyncio.ensure_future(self._read(key, method, query, args)))
+            self._running[key] = running
+            running.task.add_done_callback(partial(self._ended, key, running))
+        running.waiting += 1
+        try:
+            result = await asyncio.shield(running.task)
+        except asyncio.CancelledError:
+            if running.waiting == 1:  # no one else waits for it: stopped, and forgotten now
+                self._ended(key, running)
+                running.task.cancel()
+            raise
+        except Exception:
+            if follower:
+                await replay_delay()
+            raise
+        finally:
+            running.waiting -= 1
+        if follower:
+            await replay_delay()
+        return result
+
+    async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
         try:
             result = await getattr(self._db, method)(query, *args)
         except Exception as error:
-            del self._running[key]
             self._done[key] = _Failed(error)
-            _tell(waiting, error, failed=True)
             raise
-        except BaseException:  # cancelled (or the coroutine closed): a waiter runs it
-            del self._running[key]
-            _tell(waiting, _AGAIN)
-            raise
-        del self._running[key]
         self._done[key] = result
-        _tell(waiting, result)
         return result
 
-    async def _follow(
-        self, waiting: list[asyncio.Future[Any]], method: str, query: str, args: tuple[Any, ...]
-    ) -> Any:
-        """The outcome of the statement another reader runs, as a remembered read would
-        give it (see `REPLAY_TURNS`); run here when that reader was cancelled."""
-        outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        waiting.append(outcome)
-        try:
-            result = await outcome
-        except Exception:
-            await replay_delay()
-            raise
-        if result is _AGAIN:
-            return await self._run(method, query, args)
-        await replay_delay()
-        return result
-
-
-def _tell(waiting: list[asyncio.Future[Any]], outcome: Any, *, failed: bool = False) -> None:
-    for follower in waiting:
-        if follower.done():  # cancelled meanwhile
-            continue
-        if failed:
-            follower.set_exception(outcome)
-            # Marked read: a waiter cancelled before it resumes never reads it, and asyncio
-            # would log the error as never retrieved; one that resumes still raises it.
-            follower.exception()
-        else:
-            follower.set_result(outcome)
+    def _ended(self, key: _Key, running: _Running, *_: object) -> None:
+        if self._running.get(key) is running:
+            del self._running[key]
+        task = running.task
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved here: its waiters may all have left
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:
