@@ -4,6 +4,7 @@ bytes; the schema's core decides which events a stream wants and what it receive
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from engine.context import RequestScope
@@ -27,16 +28,23 @@ class Stream(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """Who a stream serves and how its results leave: what every transport hands the core."""
+
+    viewer: Viewer
+    request_id: str  # for logs and masked errors
+    max_pending: int  # results queued and not yet sent before the stream is stopped as too slow
+    deliver: Deliver
+
+
 class Subscriptions(Protocol):
     def subscribe(
         self,
         runnable: Runnable,
         params: GraphQLParams,
+        subscriber: Subscriber,
         *,
-        viewer: Viewer,
-        request_id: str,
-        max_pending: int,
-        deliver: Deliver,
         after: str | None = None,
     ) -> Stream:
         """A stream of a prepared subscription operation, receiving from now on; with
