@@ -102,8 +102,8 @@ class HttpStreams(StreamTransport):
                 ),
             )
             return
-        subscriber = Subscriber(viewer, request_id, self.limits.queue_size, channel.deliver)
-        stream = self.hub.subscribe(runnable, params, subscriber, after=after)
+        subscriber = Subscriber(viewer, request_id, self.limits.queue_size, channel.deliver, after)
+        stream = self.hub.subscribe(runnable, params, subscriber)
         channel.add(operation, stream)
 
     async def serve_one(

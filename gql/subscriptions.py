@@ -83,17 +83,12 @@ class Hub:
             stream.replay = asyncio.create_task(resume(self, stream, cursor))
 
     def subscribe(
-        self,
-        runnable: Runnable,
-        params: GraphQLParams,
-        subscriber: Subscriber,
-        *,
-        after: str | None = None,
+        self, runnable: Runnable, params: GraphQLParams, subscriber: Subscriber
     ) -> Stream:
         """A stream of a prepared subscription operation, added (`add`, which see for
-        `after`)."""
+        `subscriber.after`)."""
         stream = Stream(*self.root_of(runnable), runnable, params, subscriber)
-        self.add(stream, after=after)
+        self.add(stream, after=subscriber.after)
         return stream
 
     def remove(self, stream: AnyStream) -> None:
