@@ -23,6 +23,7 @@ from engine.http_params import GraphQLParams, HttpError, read_params
 from engine.stream_channel import Channel, Framing, StreamLimits
 from engine.stream_operations import Refused, expired_error, prepare, run_once
 from engine.stream_transport import StreamServices, StreamTransport
+from engine.streams import Subscriber
 from resolvers.viewer import Viewer
 
 GET_WRITES = "mutations are sent with POST; GET runs queries and subscriptions only"
@@ -101,15 +102,8 @@ class HttpStreams(StreamTransport):
                 ),
             )
             return
-        stream = self.hub.subscribe(
-            runnable,
-            params,
-            viewer=viewer,
-            request_id=request_id,
-            max_pending=self.limits.queue_size,
-            deliver=channel.deliver,
-            after=after,
-        )
+        subscriber = Subscriber(viewer, request_id, self.limits.queue_size, channel.deliver, after)
+        stream = self.hub.subscribe(runnable, params, subscriber)
         channel.add(operation, stream)
 
     async def serve_one(

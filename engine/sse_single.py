@@ -157,11 +157,12 @@ class SingleConnections:
             "variables": params.variables,
             "extensions": params.extensions,
         }
+        if not _names_after(runnable):
+            # The feed's position now: a holder that starts it later (another process, or a
+            # stream not yet open) misses nothing committed after the 202.
+            sent["startAfter"] = await store.start_cursor()
         limit = self.streams.limits.max_operations
-        start_here = not _names_after(runnable)
-        added = await store.add_operation(
-            token, operation, sent, limit=limit, start_here=start_here
-        )
+        added = await store.add_operation(token, operation, sent, limit=limit)
         if added == "no stream":
             return _not_found()
         if added == "full":

@@ -37,18 +37,14 @@ class Reservations(Protocol):
     async def release_all(self, *, holder: UUID) -> None: ...
 
     async def add_operation(
-        self,
-        token: str,
-        operation_id: str,
-        request: dict[str, Any],
-        *,
-        limit: int,
-        start_here: bool = False,
+        self, token: str, operation_id: str, request: dict[str, Any], *, limit: int
     ) -> Added:
         """Records an operation and tells the stream's holder, unless the stream is missing,
-        holds `limit` already, or has one of that id. `start_here`: the request keeps the
-        feed's position now as `startAfter`, so a holder that starts it later (another
-        process, or a stream not yet open) misses nothing committed after the 202."""
+        holds `limit` already, or has one of that id."""
+        ...
+
+    async def start_cursor(self) -> str:
+        """A cursor after which a new reader sees every event not yet committed."""
         ...
 
     async def remove_operation(self, key: bytes, operation_id: str) -> None: ...

@@ -4,6 +4,7 @@ bytes; the schema's core decides which events a stream wants and what it receive
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from engine.context import RequestScope
@@ -27,22 +28,28 @@ class Stream(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """Who a stream serves, where it resumes and how its results leave: what every transport
+    hands the core."""
+
+    viewer: Viewer
+    request_id: str  # for logs and masked errors
+    max_pending: int  # results queued and not yet sent before the stream is stopped as too slow
+    deliver: Deliver
+    after: str | None = None
+    """An event's cursor to resume after (e.g. an SSE `Last-Event-ID`); without it, the
+    operation's own `after` argument."""
+
+
 class Subscriptions(Protocol):
     def subscribe(
-        self,
-        runnable: Runnable,
-        params: GraphQLParams,
-        *,
-        viewer: Viewer,
-        request_id: str,
-        max_pending: int,
-        deliver: Deliver,
-        after: str | None = None,
+        self, runnable: Runnable, params: GraphQLParams, subscriber: Subscriber
     ) -> Stream:
-        """A stream of a prepared subscription operation, receiving from now on; with
-        `after` (an event's cursor, e.g. an SSE `Last-Event-ID`; else the operation's own
-        `after` argument), first every event after that cursor the viewer may see. The core
-        hands nothing on before this returns, so the transport records the stream after."""
+        """A stream of a prepared subscription operation, receiving from now on; with a
+        cursor to resume after (`Subscriber.after`), first every event after it the viewer
+        may see. The core hands nothing on before this returns, so the transport records the
+        stream after."""
         ...
 
     def remove(self, stream: Stream) -> None: ...

@@ -25,7 +25,7 @@ from engine.errors import plain_error
 from engine.http_params import GraphQLParams
 from engine.operations import Runnable
 from engine.stream_operations import Refused, prepare, run_once, too_many
-from engine.streams import Stream
+from engine.streams import Stream, Subscriber
 from engine.ws_protocol import WRITE_NOW, Close, operation_id, params_of, parse, request_id_of
 from resolvers.viewer import ANONYMOUS, Viewer
 
@@ -170,14 +170,8 @@ class Connection:
             task = asyncio.create_task(self._run_once(id, runnable, params))
             self.running[id] = task
             return
-        self.streams[id] = stream = self.server.hub.subscribe(
-            runnable,
-            params,
-            viewer=self.viewer,
-            request_id=self.request_id,
-            max_pending=self.limits.queue_size,
-            deliver=self._deliver,
-        )
+        subscriber = Subscriber(self.viewer, self.request_id, self.limits.queue_size, self._deliver)
+        self.streams[id] = stream = self.server.hub.subscribe(runnable, params, subscriber)
         self.stream_ids[stream] = id
 
     async def _run_once(self, id: str, runnable: Runnable, params: GraphQLParams) -> None:

@@ -15,11 +15,10 @@ import orjson
 from engine.errors import plain_error
 from engine.http_params import GraphQLParams
 from engine.operations import Runnable
-from engine.streams import Deliver
+from engine.streams import Subscriber
 from gql.changes import Interest, interest
 from gql.subscription_roots import result_variables
 from resolvers.changes import position_of
-from resolvers.viewer import Viewer
 from sql.feed import Position
 
 TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
@@ -55,23 +54,19 @@ class Stream:
         arguments: dict[str, Any],
         runnable: Runnable,
         params: GraphQLParams,
-        *,
-        viewer: Viewer,
-        request_id: str,
-        max_pending: int,
-        deliver: Deliver,
+        subscriber: Subscriber,
     ) -> None:
         self.field = field
         self.interest: Interest = interest(field, arguments)
         self.runnable = runnable
         self.params = params
-        self.viewer = viewer
-        self.request_id = request_id
-        self.max_pending = max_pending
+        self.viewer = viewer = subscriber.viewer
+        self.request_id = subscriber.request_id
+        self.max_pending = subscriber.max_pending
         self.pending = 0
         self.ended = False
         self.last_cursor: str | None = None
-        self._deliver = deliver
+        self._deliver = subscriber.deliver
         after = arguments.get("after")
         self.after: str | None = after if isinstance(after, str) else None
         # While replaying: live results held back, whether some had to be let go (the replay

@@ -27,8 +27,8 @@ from graphql.execution.values import get_argument_values
 from engine.errors import masked_error
 from engine.http_params import GraphQLParams
 from engine.operations import Operations, Runnable
-from engine.streams import Deliver
 from engine.streams import Stream as AnyStream
+from engine.streams import Subscriber
 from gql.changes import payload
 from gql.feed_contexts import BatchContexts, ContextFactory, contexts_at
 from gql.feed_window import FeedWindow
@@ -45,7 +45,7 @@ from resolvers.changes import (
     sees_row,
     until_available,
 )
-from resolvers.viewer import STAFF, Viewer
+from resolvers.viewer import STAFF
 from sql.feed import ChangeEvent
 
 log = logging.getLogger("storefront.subscriptions")
@@ -83,28 +83,12 @@ class Hub:
             stream.replay = asyncio.create_task(resume(self, stream, cursor))
 
     def subscribe(
-        self,
-        runnable: Runnable,
-        params: GraphQLParams,
-        *,
-        viewer: Viewer,
-        request_id: str,
-        max_pending: int,
-        deliver: Deliver,
-        after: str | None = None,
+        self, runnable: Runnable, params: GraphQLParams, subscriber: Subscriber
     ) -> Stream:
         """A stream of a prepared subscription operation, added (`add`, which see for
-        `after`)."""
-        stream = Stream(
-            *self.root_of(runnable),
-            runnable,
-            params,
-            viewer=viewer,
-            request_id=request_id,
-            max_pending=max_pending,
-            deliver=deliver,
-        )
-        self.add(stream, after=after)
+        `subscriber.after`)."""
+        stream = Stream(*self.root_of(runnable), runnable, params, subscriber)
+        self.add(stream, after=subscriber.after)
         return stream
 
     def remove(self, stream: AnyStream) -> None:

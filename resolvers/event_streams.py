@@ -71,17 +71,8 @@ class EventStreams:
         await event_streams.release_all(self.db(), holder=holder)
 
     async def add_operation(
-        self,
-        token: str,
-        operation_id: str,
-        request: dict[str, Any],
-        *,
-        limit: int,
-        start_here: bool = False,
+        self, token: str, operation_id: str, request: dict[str, Any], *, limit: int
     ) -> AddedName:
-        if start_here:
-            start = await feed.start_position(self.db())
-            request = request | {"startAfter": cursor_of(start)}
         added = await event_streams.add_operation(
             self.db(),
             token_hash=self.key_of(token),
@@ -90,6 +81,9 @@ class EventStreams:
             limit=limit,
         )
         return added.value
+
+    async def start_cursor(self) -> str:
+        return cursor_of(await feed.start_position(self.db()))
 
     async def remove_operation(self, key: bytes, operation_id: str) -> None:
         await event_streams.remove_operation(self.db(), token_hash=key, operation_id=operation_id)

@@ -29,7 +29,7 @@ from resolvers.writes import idempotent, write
 from sql import products
 from sql.categories import CATEGORY
 from sql.pool import Connection
-from sql.products import PRODUCT, NewProduct, ProductRow
+from sql.products import PRODUCT, ProductRow
 from sql.rows import row_from_json, row_to_json
 
 MAX_BATCH = 1000
@@ -55,10 +55,6 @@ class ProductInput(ProductFields):
 class Upserted:
     row: ProductRow
     created: bool
-
-
-def _new(data: ProductInput) -> NewProduct:
-    return NewProduct(**data.model_dump())
 
 
 async def _require_live_category(conn: Connection, id: UUID) -> None:
@@ -110,7 +106,7 @@ async def create_products(
             for data in batch:
                 if data.category_id not in live:
                     raise NotFound("Category", data.category_id)
-            rows = await products.insert_products(conn, new=[_new(data) for data in batch])
+            rows = await products.insert_products(conn, new=[data.model_dump() for data in batch])
             by_sku = {row.sku: row for row in rows}
             for data in batch:
                 if data.sku not in by_sku:
@@ -143,7 +139,7 @@ async def upsert_product(
         await _require_live_category(conn, data.category_id)
         row = await products.upsert_product(
             conn,
-            new=_new(data),
+            new=data.model_dump(),
             keep_stock="stock" not in input,
             keep_description="description" not in input,
             rev=rev,

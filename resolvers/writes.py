@@ -80,7 +80,7 @@ async def idempotent(
     if key is None:
         return await run()
     if not 1 <= len(key) <= 200:
-        raise Invalid([Problem(("idempotencyKey",), "must be 1 to 200 characters", "LENGTH")])
+        raise Invalid([Problem(("idempotency_key",), "must be 1 to 200 characters", "LENGTH")])
     digest = request_hash(operation, arguments)
     owner = work.viewer.owner
     scope = operation if owner is None else f"{operation}@{owner}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sql.categories import CATEGORIES
@@ -67,7 +68,8 @@ SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0})
 # product, or the product write waits and then finds the category deleted.
 
 # One statement for the whole batch whatever its size. A sku already taken by a live product
-# is skipped rather than raised, so the caller learns which one it was.
+# is skipped rather than raised, so the caller learns which one it was. $1..$6 follow
+# `PRODUCT.insertable`, as in UPSERT_PRODUCT.
 INSERT_PRODUCTS = f"""
 INSERT INTO products (sku, name, description, price, stock, category_id)
 SELECT sku, name, description, price, stock, category_id
@@ -105,47 +107,29 @@ RETURNING {columns(ProductRow)}
 """
 
 
-@dataclass(frozen=True, slots=True)
-class NewProduct:
-    sku: str
-    name: str
-    description: str | None
-    price: Decimal
-    stock: int
-    category_id: UUID
-
-
-async def insert_products(conn: Connection, *, new: list[NewProduct]) -> list[ProductRow]:
-    """The inserted rows in no particular order; a product whose sku is taken is left out."""
-    return await PRODUCT.fetch_rows(
-        conn,
-        INSERT_PRODUCTS,
-        [n.sku for n in new],
-        [n.name for n in new],
-        [n.description for n in new],
-        [n.price for n in new],
-        [n.stock for n in new],
-        [n.category_id for n in new],
-    )
+async def insert_products(
+    conn: Connection, *, new: Sequence[Mapping[str, Any]]
+) -> list[ProductRow]:
+    """The inserted rows in no particular order; a product whose sku is taken is left out.
+    Each of `new` holds values by column, as for `Spec.insert`."""
+    arrays = [[values.get(name) for values in new] for name in PRODUCT.insertable]
+    return await PRODUCT.fetch_rows(conn, INSERT_PRODUCTS, *arrays)
 
 
 async def upsert_product(
-    conn: Connection, *, new: NewProduct, keep_stock: bool, keep_description: bool, rev: int | None
+    conn: Connection,
+    *,
+    new: Mapping[str, Any],
+    keep_stock: bool,
+    keep_description: bool,
+    rev: int | None,
 ) -> ProductRow | None:
     """The inserted or updated row (a new one is at rev 1), or None when the live product
-    with this sku is not at `rev`."""
-    return await PRODUCT.fetch_one(
-        conn,
-        UPSERT_PRODUCT,
-        new.sku,
-        new.name,
-        new.description,
-        new.price,
-        None if keep_stock else new.stock,
-        new.category_id,
-        not keep_description,
-        rev,
-    )
+    with this sku is not at `rev`. `new` holds values by column, as for `Spec.insert`."""
+    values = [new.get(name) for name in PRODUCT.insertable]
+    if keep_stock:
+        values[PRODUCT.insertable.index("stock")] = None
+    return await PRODUCT.fetch_one(conn, UPSERT_PRODUCT, *values, not keep_description, rev)
 
 
 async def adjust_stock(conn: Connection, *, id: UUID, delta: int) -> ProductRow | None:

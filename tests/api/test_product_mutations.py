@@ -10,7 +10,6 @@ from uuid import UUID
 from engine.node_ids import to_global_id
 from sql import products
 from sql.pool import Database
-from sql.products import NewProduct
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api.mutations import errors, result
@@ -214,7 +213,14 @@ async def test_an_upsert_waiting_on_an_uncommitted_insert_then_updates(
     client: GraphQLClient, db: Database
 ) -> None:
     category = await factories.category(db)
-    first = NewProduct("RACE-2", "First", None, Decimal("1.00"), 5, category)
+    first = {
+        "sku": "RACE-2",
+        "name": "First",
+        "description": None,
+        "price": Decimal("1.00"),
+        "stock": 5,
+        "category_id": category,
+    }
     async with db.acquire() as conn:
         async with conn.transaction():
             await products.upsert_product(

@@ -294,4 +294,10 @@ async def test_idempotent_create(client: GraphQLClient, db: Database, entity: En
     reused = await result(writer, entity.docs.create, input={**input, **entity.changed}, key="k-1")
     assert reused["__typename"] == "IdempotencyKeyReusedError"
     assert (reused["key"], reused["code"]) == ("k-1", "IDEMPOTENCY_KEY_REUSED")
+    for bad in ("", "k" * 201):  # named as the schema names the argument
+        refused = await result(writer, entity.docs.create, input=input, key=bad)
+        assert refused["__typename"] == "ValidationError"
+        assert [(f["path"], f["code"]) for f in refused["fields"]] == [
+            (["idempotencyKey"], "LENGTH")
+        ]
     assert await snapshot(db) == before

@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from engine.http_params import GraphQLParams
+from engine.streams import Subscriber
 from gql.subscription_stream import Stream
 from gql.subscriptions import Hub
 from resolvers.changes import cursor_of
@@ -205,15 +206,8 @@ async def test_live_events_that_the_replay_also_reads_are_sent_once(
     sent: list[tuple[bytes, bool]] = []
     params = GraphQLParams(CHANGES, None, None, None)
     runnable = hub.operations._prepare("POST", params, viewer=ANONYMOUS, streams=True)
-    stream = Stream(
-        *hub.root_of(runnable),
-        runnable,
-        params,
-        viewer=ANONYMOUS,
-        request_id="t",
-        max_pending=100,
-        deliver=lambda s, body, last: sent.append((body, last)),
-    )
+    subscriber = Subscriber(ANONYMOUS, "t", 100, lambda s, body, last: sent.append((body, last)))
+    stream = Stream(*hub.root_of(runnable), runnable, params, subscriber)
     hub.add(stream, after=cursor_of(start))
     await hub.publish(batch.events)  # live, while the replay has not read yet
     assert stream.replay is not None
@@ -312,15 +306,8 @@ def test_a_variable_that_feeds_more_than_after_keeps_subscribers_apart(
     def key(query: str, after: str) -> tuple[object, ...]:
         params = GraphQLParams(query, None, {"after": after}, None)
         runnable = hub.operations._prepare("POST", params, viewer=ANONYMOUS, streams=True)
-        return Stream(
-            *hub.root_of(runnable),
-            runnable,
-            params,
-            viewer=ANONYMOUS,
-            request_id="t",
-            max_pending=1,
-            deliver=lambda *_: None,
-        ).key
+        subscriber = Subscriber(ANONYMOUS, "t", 1, lambda *_: None)
+        return Stream(*hub.root_of(runnable), runnable, params, subscriber).key
 
     alone = CHANGES
     shared = (
