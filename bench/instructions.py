@@ -6,6 +6,7 @@ asyncio's loop (no HTTP server), a staff token, the bench's bodies, counted by
     python bench/instructions.py Q2 --annotate 30      # and the top functions (C level)
     python bench/instructions.py Q2 --profile 40       # cProfile instead (Python level)
     python bench/instructions.py Q2 --checkout ../other  # another checkout's code, same run
+    python bench/instructions.py Q2 --uvloop           # on uvloop, as the server runs
 
 Each request runs under callgrind in a process of its own: after a warm-up, a window of
 `--small` answers and one of `--large` are dumped (`callgrind_control`); their difference
@@ -21,6 +22,7 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,8 @@ from typing import Any
 # A checkout's code is measured with this script's environment: its root goes first.
 ROOT = Path(os.environ.get("BENCH_CHECKOUT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
+
+import uvloop  # noqa: E402
 
 from bench.common import database, prepare  # noqa: E402
 from bench.plan import make_plan  # noqa: E402
@@ -53,8 +57,17 @@ async def answers(client: Any, bodies: list[dict[str, Any]], start: int, count: 
             raise SystemExit(f"not an answer: {response.status_code} {response.text[:300]}")
 
 
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} is not installed (valgrind's tools)")
+    return found
+
+
 def control(*args: str) -> None:
-    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+    subprocess.run(
+        [tool("callgrind_control"), *args, str(os.getpid())], check=True, capture_output=True
+    )
 
 
 async def drive(url: str, bodies: list[dict[str, Any]], small: int, large: int) -> None:
@@ -95,23 +108,25 @@ def counted(url: str, name: str, bodies: list[dict[str, Any]], args: argparse.Na
         body_file.write_text(json.dumps(bodies))
         out = Path(scratch) / "callgrind.out"
         command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            tool("valgrind"), "--tool=callgrind", f"--callgrind-out-file={out}",
             sys.executable, __file__, "--drive", str(body_file), "--url", url,
             "--small", str(args.small), "--large", str(args.large),
+            *(["--uvloop"] if args.uvloop else []),
         ]  # fmt: skip
         environment = {**os.environ, "BENCH_CHECKOUT": str(Path(args.checkout or ROOT).resolve())}
         subprocess.run(command, check=True, env=environment, stderr=subprocess.DEVNULL)
         small, large = total(Path(f"{out}.1")), total(Path(f"{out}.2"))
         if args.annotate:
             annotated = subprocess.run(
-                ["callgrind_annotate", str(out)],
+                [tool("callgrind_annotate"), str(out)],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             lines = annotated.stdout.splitlines()
             start = next(i for i, line in enumerate(lines) if "file:function" in line)
             print(f"-- {name}, window of {args.large} answers, self cost:")
             print("\n".join(lines[start : start + args.annotate + 2]))
-        return (large - small) / (args.large - args.small)
+        windows: int = args.large - args.small
+        return (large - small) / windows
 
 
 def main() -> None:
@@ -122,12 +137,14 @@ def main() -> None:
     parser.add_argument("--annotate", type=int, default=0, metavar="TOP")
     parser.add_argument("--profile", type=int, default=0, metavar="TOP")
     parser.add_argument("--checkout", help="measure this checkout's code instead")
+    parser.add_argument("--uvloop", action="store_true", help="uvloop, not asyncio's own loop")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
         bodies = json.loads(Path(args.drive).read_text())
-        asyncio.run(drive(args.url, bodies, args.small, args.large))
+        run = uvloop.run if args.uvloop else asyncio.run
+        run(drive(args.url, bodies, args.small, args.large))
         return
     with database() as url:
         asyncio.run(prepare(url))
