@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -177,7 +178,8 @@ def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPag
     width = len(spec.columns)
     apart = iter(range(width, width + len(spec.order)))
     sources = [next(apart) if at is None else at for at in _sort_positions(spec)]
-    ahead = [r for r in records if not r[-1]]
+    behind = itemgetter(-1)  # each record's last column: whether it lies behind the cursor
+    ahead = list(filterfalse(behind, records))
     kept = ahead[: spec.limit]
     # itemgetter's loops run in C (a record's slice is a tuple); one key gives no tuple.
     sort_values = itemgetter(*sources) if len(sources) > 1 else lambda r: (r[sources[0]],)
@@ -185,7 +187,7 @@ def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPag
         records=list(map(itemgetter(slice(0, width)), kept)),
         sort_values=list(map(sort_values, kept)),
         more_ahead=len(ahead) > spec.limit,
-        any_behind=any(r[-1] for r in records),
+        any_behind=any(map(behind, records)),
     )
 
 
