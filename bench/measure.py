@@ -18,7 +18,6 @@ from typing import Any
 from bench import peers
 from bench.common import (
     cpu_seconds,
-    pooler_pids,
     rss_mib,
     serve,
     staff_token,
@@ -41,6 +40,8 @@ class Server:
     process: subprocess.Popen[bytes]
     peer: bool = False
     """Asked in the peer's naming, without a token (bench/peers.py)."""
+    pooler: int | None = None
+    """The PgBouncer it talks to the database through, whose CPU its answers cost."""
 
     def rss(self) -> list[float]:
         return [round(rss_mib(pid), 1) for pid in worker_pids(self.process.pid)]
@@ -64,7 +65,7 @@ class Run:
     database_cpu_ms_per_request: float
     """CPU time PostgreSQL's sessions with the bench's database spent per answer."""
     pooler_cpu_ms_per_request: float
-    """CPU time the PgBouncer this benchmark started spent per answer (0 without one)."""
+    """CPU time the server's PgBouncer spent per answer (0 without one)."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
     machine_stolen: float
@@ -126,7 +127,7 @@ class Bench:
         if writes:
             asyncio.run(vacuum(self.url))
         before = self.successes(name) if writes else 0
-        pids, pooler = server.pids(), pooler_pids()
+        pids, pooler = server.pids(), [server.pooler] if server.pooler else []
         everyone = process_ticks()
         cpu_before, machine_before = cpu_seconds(pids), machine_ticks()
         pooler_before = cpu_seconds(pooler)
@@ -237,10 +238,16 @@ def in_turn(servers: Sequence[Server], turn: int) -> list[Server]:
 
 @contextlib.contextmanager
 def running(
-    bench: Bench, label: str, url: str | None = None, *, peer: bool = False, **kwargs: Any
+    bench: Bench,
+    label: str,
+    url: str | None = None,
+    *,
+    peer: bool = False,
+    pooler: int | None = None,
+    **kwargs: Any,
 ) -> Iterator[Server]:
     process, base = serve(url or bench.url, **kwargs)
-    server = Server(label, base, process, peer=peer)
+    server = Server(label, base, process, peer=peer, pooler=pooler)
     bench.servers.append(server)
     try:
         yield server

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.pgbouncer import pgbouncer
+from server.pgbouncer import KEEPS_PREPARED, executable, pgbouncer, version
 from sql.errors import StatementTimedOut, transient
 from sql.pool import Database, create_pool
 from sql.transactions import transaction
@@ -152,32 +152,64 @@ async def test_statements_are_described_once_and_sent_unnamed(
     """Two clients take turns on one server connection: a named statement of one would be
     missing for the other, or be the other's. Each statement is described once per client
     connection and then runs in one round trip."""
-    with pgbouncer(direct_database_url, tmp_path, pool_size=1) as url:
-        pools = [
-            await create_pool(
-                url, min_size=1, max_size=1, statement_timeout_ms=0, transaction_pooler=True
-            )
-            for _ in range(2)
-        ]
-        try:
+    with pgbouncer(direct_database_url, tmp_path, pool_size=1, named=False) as running:
+        pools = await two_clients(running.url, named=False)
+        async with pools[0].acquire() as conn:
+            described = conn._con._described
+            assert len(described) == 2
+            assert all(not statement.name for statement in described.values())
+        for db in pools:
+            await db.close()
 
-            async def client(db: Database, k: int) -> list[object]:
-                results: list[object] = []
-                for i in range(30):
-                    results.append(await db.fetchval("SELECT $1::int + 1", i * k))
-                    results.append(await db.fetchval("SELECT $1::text || '!'", str(i * k)))
-                return results
 
-            first, second = await asyncio.gather(client(pools[0], 1), client(pools[1], 2))
-            assert first == [x for i in range(30) for x in (i + 1, f"{i}!")]
-            assert second == [x for i in range(30) for x in (2 * i + 1, f"{2 * i}!")]
-            async with pools[0].acquire() as conn:
-                described = conn._con._described
-                assert len(described) == 2
-                assert all(not statement.name for statement in described.values())
-        finally:
-            for db in pools:
-                await db.close()
+async def test_a_pgbouncer_that_keeps_prepared_statements_runs_ours_named(
+    direct_database_url: str, tmp_path: Path
+) -> None:
+    """Through a PgBouncer of 1.21 or later (`PGBOUNCER`), each client keeps its named
+    statements while the two take turns on one server connection, which prepares each
+    statement once: PostgreSQL parses it once, not at every run."""
+    if version(executable() or "pgbouncer") < KEEPS_PREPARED:
+        pytest.skip("this PgBouncer cannot keep prepared statements (PGBOUNCER names another)")
+    with pgbouncer(direct_database_url, tmp_path, pool_size=1) as running:
+        assert running.named
+        pools = await two_clients(running.url, named=True)
+        async with pools[0].acquire() as conn:
+            # on PgBouncer's one server connection: its names for our statements
+            prepared = await conn.fetch("SELECT name, statement FROM pg_prepared_statements")
+        for db in pools:
+            await db.close()
+    texts = sorted(row["statement"] for row in prepared)
+    assert "SELECT $1::int + 1" in texts
+    assert "SELECT $1::text || '!'" in texts
+    assert len(texts) == len(set(texts)), "prepared once per server connection"
+
+
+async def two_clients(url: str, *, named: bool) -> list[Database]:
+    """Two pools of one connection each, taking turns through `url`, each checked to get
+    its own answers."""
+    pools = [
+        await create_pool(
+            url,
+            min_size=1,
+            max_size=1,
+            statement_timeout_ms=0,
+            transaction_pooler=True,
+            prepared_statements=named,
+        )
+        for _ in range(2)
+    ]
+
+    async def client(db: Database, k: int) -> list[object]:
+        results: list[object] = []
+        for i in range(30):
+            results.append(await db.fetchval("SELECT $1::int + 1", i * k))
+            results.append(await db.fetchval("SELECT $1::text || '!'", str(i * k)))
+        return results
+
+    first, second = await asyncio.gather(client(pools[0], 1), client(pools[1], 2))
+    assert first == [x for i in range(30) for x in (i + 1, f"{i}!")]
+    assert second == [x for i in range(30) for x in (2 * i + 1, f"{2 * i}!")]
+    return pools
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
