@@ -4,6 +4,7 @@ transactions, yet every transaction and every lone statement keeps its limits.""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -235,3 +236,43 @@ async def test_connections_leave_no_descriptor_open(pgbouncer_url: str) -> None:
     await db.close()
     assert descriptors() == before
     assert len(held) == 3
+
+
+async def test_a_column_type_changed_under_named_statements_is_read_anew(
+    direct_database_url: str, tmp_path: Path
+) -> None:
+    """PgBouncer prepares one query text once per server connection, whoever sent it: after
+    a column changes type, that statement fails ("cached plan must not change result type")
+    on every use, and asyncpg's re-prepare under a new name of its own reaches the same one.
+    Our reads outside a transaction answer with the new type at the first try."""
+    if version(executable() or "pgbouncer") < KEEPS_PREPARED:
+        pytest.skip("this PgBouncer cannot keep prepared statements (PGBOUNCER names another)")
+    table = f"retyped_{os.getpid()}"
+    direct = await asyncpg.connect(direct_database_url)
+    await direct.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, v numeric(6, 2))")
+    await direct.execute(f"INSERT INTO {table} VALUES (1, 1.5)")
+    query = f"SELECT v FROM {table} WHERE id = $1"
+    try:
+        with pgbouncer(direct_database_url, tmp_path, pool_size=1) as running:
+            pools = [
+                await create_pool(
+                    running.url,
+                    min_size=1,
+                    max_size=1,
+                    statement_timeout_ms=0,
+                    transaction_pooler=True,
+                    prepared_statements=True,
+                )
+                for _ in range(2)
+            ]
+            for db in pools:
+                assert str(await db.fetchval(query, 1)) == "1.50"
+            await direct.execute(f"ALTER TABLE {table} ALTER v TYPE numeric(8, 3)")
+            for db in pools:
+                assert str(await db.fetchval(query, 1)) == "1.500"
+                assert str(await db.fetchval(query, 1)) == "1.500"
+            for db in pools:
+                await db.close()
+    finally:
+        await direct.execute(f"DROP TABLE {table}")
+        await direct.close()
