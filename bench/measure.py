@@ -31,6 +31,7 @@ from bench.wrk import body_script, update_script, wrk
 
 STOLEN_LIMIT = 0.05  # a pair is measured again when the host took more CPU time than this
 STOLEN_RETRIES = 2
+LABEL_WIDTH = len("PgBouncer 1.25.2 unnamed")  # the longest: the path lines' servers
 
 
 @dataclass
@@ -218,7 +219,7 @@ class Bench:
         run = self.load(name, server, connections, self.args.duration)
         run.idle_wait_s = round(waited, 2)
         print(
-            f"  {name} c={connections:<3} {server.label:<10} {run.rps:9.1f} req/s  "
+            f"  {name} c={connections:<3} {server.label:<{LABEL_WIDTH}} {run.rps:9.1f} req/s  "
             f"p50 {run.p50_ms:8.2f} ms  p99 {run.p99_ms:8.2f} ms  errors {run.errors}  "
             f"RSS {'/'.join(f'{mb:.0f}' for mb in run.rss_mb)} MB  "
             f"(idle after {waited:.1f} s; others used {run.others_cores:.2f} CPUs)",
