@@ -169,8 +169,7 @@ async def test_a_pgbouncer_that_keeps_prepared_statements_runs_ours_named(
     """Through a PgBouncer of 1.21 or later (`PGBOUNCER`), each client keeps its named
     statements while the two take turns on one server connection, which prepares each
     statement once: PostgreSQL parses it once, not at every run."""
-    if version(executable() or "pgbouncer") < KEEPS_PREPARED:
-        pytest.skip("this PgBouncer cannot keep prepared statements (PGBOUNCER names another)")
+    skip_unless_named()
     with pgbouncer(direct_database_url, tmp_path, pool_size=1) as running:
         assert running.named
         pools = await two_clients(running.url, named=True)
@@ -185,10 +184,9 @@ async def test_a_pgbouncer_that_keeps_prepared_statements_runs_ours_named(
     assert len(texts) == len(set(texts)), "prepared once per server connection"
 
 
-async def two_clients(url: str, *, named: bool) -> list[Database]:
-    """Two pools of one connection each, taking turns through `url`, each checked to get
-    its own answers."""
-    pools = [
+async def clients(url: str, *, named: bool) -> list[Database]:
+    """Two pools of one connection each through the pooler at `url`."""
+    return [
         await create_pool(
             url,
             min_size=1,
@@ -199,6 +197,17 @@ async def two_clients(url: str, *, named: bool) -> list[Database]:
         )
         for _ in range(2)
     ]
+
+
+def skip_unless_named() -> None:
+    if version(executable() or "pgbouncer") < KEEPS_PREPARED:
+        pytest.skip("this PgBouncer cannot keep prepared statements (PGBOUNCER names another)")
+
+
+async def two_clients(url: str, *, named: bool) -> list[Database]:
+    """Two pools of one connection each, taking turns through `url`, each checked to get
+    its own answers."""
+    pools = await clients(url, named=named)
 
     async def client(db: Database, k: int) -> list[object]:
         results: list[object] = []
@@ -245,8 +254,7 @@ async def test_a_column_type_changed_under_named_statements_is_read_anew(
     a column changes type, that statement fails ("cached plan must not change result type")
     on every use, and asyncpg's re-prepare under a new name of its own reaches the same one.
     Our reads outside a transaction answer with the new type at the first try."""
-    if version(executable() or "pgbouncer") < KEEPS_PREPARED:
-        pytest.skip("this PgBouncer cannot keep prepared statements (PGBOUNCER names another)")
+    skip_unless_named()
     table = f"retyped_{os.getpid()}"
     direct = await asyncpg.connect(direct_database_url)
     await direct.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, v numeric(6, 2))")
@@ -254,17 +262,7 @@ async def test_a_column_type_changed_under_named_statements_is_read_anew(
     query = f"SELECT v FROM {table} WHERE id = $1"
     try:
         with pgbouncer(direct_database_url, tmp_path, pool_size=1) as running:
-            pools = [
-                await create_pool(
-                    running.url,
-                    min_size=1,
-                    max_size=1,
-                    statement_timeout_ms=0,
-                    transaction_pooler=True,
-                    prepared_statements=True,
-                )
-                for _ in range(2)
-            ]
+            pools = await clients(running.url, named=True)
             for db in pools:
                 assert str(await db.fetchval(query, 1)) == "1.50"
             await direct.execute(f"ALTER TABLE {table} ALTER v TYPE numeric(8, 3)")
