@@ -18,7 +18,6 @@ from typing import Any
 from bench import peers
 from bench.common import (
     cpu_seconds,
-    pooler_pids,
     rss_mib,
     serve,
     staff_token,
@@ -32,6 +31,7 @@ from bench.wrk import body_script, update_script, wrk
 
 STOLEN_LIMIT = 0.05  # a pair is measured again when the host took more CPU time than this
 STOLEN_RETRIES = 2
+LABEL_WIDTH = len("PgBouncer 1.25.2 unnamed")  # the longest: the path lines' servers
 
 
 @dataclass
@@ -41,6 +41,8 @@ class Server:
     process: subprocess.Popen[bytes]
     peer: bool = False
     """Asked in the peer's naming, without a token (bench/peers.py)."""
+    pooler: int | None = None
+    """The PgBouncer it talks to the database through, whose CPU its answers cost."""
 
     def rss(self) -> list[float]:
         return [round(rss_mib(pid), 1) for pid in worker_pids(self.process.pid)]
@@ -64,7 +66,7 @@ class Run:
     database_cpu_ms_per_request: float
     """CPU time PostgreSQL's sessions with the bench's database spent per answer."""
     pooler_cpu_ms_per_request: float
-    """CPU time the PgBouncer this benchmark started spent per answer (0 without one)."""
+    """CPU time the server's PgBouncer spent per answer (0 without one)."""
     machine_busy: float
     """Share of all CPUs busy during the run, whoever used it."""
     machine_stolen: float
@@ -126,7 +128,7 @@ class Bench:
         if writes:
             asyncio.run(vacuum(self.url))
         before = self.successes(name) if writes else 0
-        pids, pooler = server.pids(), pooler_pids()
+        pids, pooler = server.pids(), [server.pooler] if server.pooler else []
         everyone = process_ticks()
         cpu_before, machine_before = cpu_seconds(pids), machine_ticks()
         pooler_before = cpu_seconds(pooler)
@@ -217,7 +219,7 @@ class Bench:
         run = self.load(name, server, connections, self.args.duration)
         run.idle_wait_s = round(waited, 2)
         print(
-            f"  {name} c={connections:<3} {server.label:<10} {run.rps:9.1f} req/s  "
+            f"  {name} c={connections:<3} {server.label:<{LABEL_WIDTH}} {run.rps:9.1f} req/s  "
             f"p50 {run.p50_ms:8.2f} ms  p99 {run.p99_ms:8.2f} ms  errors {run.errors}  "
             f"RSS {'/'.join(f'{mb:.0f}' for mb in run.rss_mb)} MB  "
             f"(idle after {waited:.1f} s; others used {run.others_cores:.2f} CPUs)",
@@ -237,10 +239,16 @@ def in_turn(servers: Sequence[Server], turn: int) -> list[Server]:
 
 @contextlib.contextmanager
 def running(
-    bench: Bench, label: str, url: str | None = None, *, peer: bool = False, **kwargs: Any
+    bench: Bench,
+    label: str,
+    url: str | None = None,
+    *,
+    peer: bool = False,
+    pooler: int | None = None,
+    **kwargs: Any,
 ) -> Iterator[Server]:
     process, base = serve(url or bench.url, **kwargs)
-    server = Server(label, base, process, peer=peer)
+    server = Server(label, base, process, peer=peer, pooler=pooler)
     bench.servers.append(server)
     try:
         yield server

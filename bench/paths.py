@@ -4,6 +4,7 @@ first: through PgBouncer, from a streaming replica, and with several worker proc
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Sequence
@@ -13,41 +14,51 @@ from bench.agree import precheck
 from bench.common import streaming_replica
 from bench.measure import Bench, Run, Server, running
 from bench.targets import paired_ratio, round_ratios, summarize
-from server.pgbouncer import pgbouncer
+from server.pgbouncer import executable, pgbouncer
 
 REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
 
 
 def other_paths(bench: Bench, ours: Server, floor_base: str) -> list[dict[str, Any]]:
-    """Ours through PgBouncer in transaction mode (every request) and ours reading from a
-    streaming replica of the bench database (Q1-Q3, embedded database only), each in pairs
-    with ours on the direct path, at the first concurrency."""
+    """Ours through PgBouncer in transaction mode (every request; each `--pgbouncer` in the
+    same rounds) and ours reading from a streaming replica of the bench database (Q1-Q3,
+    embedded database only), each in rounds with ours on the direct path, at the first
+    concurrency."""
     args, lines = bench.args, []
     connections = args.concurrencies[0]
 
-    def compare(label: str, names: Sequence[str], other: Server) -> None:
-        precheck(bench.url, bench.plan, other.base, floor_base, names)
+    def compare(path: str, names: Sequence[str], others: Sequence[Server]) -> None:
+        for other in others:
+            precheck(bench.url, bench.plan, other.base, floor_base, names)
         for name in names:
-            pair = bench.rounds(name, (ours, other), connections)
-            direct, path = summarize(pair[ours.label]), summarize(pair[other.label])
-            lines.append(
-                {
-                    "request": name,
-                    "path": label,
-                    "concurrency": connections,
-                    "direct": direct,
-                    "other": path,
-                    "ratio": paired_ratio(pair[other.label], pair[ours.label]),
-                    "rounds": round_ratios(pair[other.label], pair[ours.label]),
-                }
-            )
+            runs = bench.rounds(name, (ours, *others), connections)
+            direct = summarize(runs[ours.label])
+            for other in others:
+                lines.append(
+                    {
+                        "request": name,
+                        "path": path,
+                        "label": other.label,
+                        "concurrency": connections,
+                        "direct": direct,
+                        "other": summarize(runs[other.label]),
+                        "ratio": paired_ratio(runs[other.label], runs[ours.label]),
+                        "rounds": round_ratios(runs[other.label], runs[ours.label]),
+                    }
+                )
 
-    pooled_env = {"STOREFRONT_POOLER_MODE": "transaction", "DATABASE_DIRECT_URL": bench.url}
     print("ours through PgBouncer (transaction mode) against direct ...", file=sys.stderr)
-    with (
-        pgbouncer(bench.url, bench.scratch / "pgbouncer") as pooled_url,
-        running(bench, "pgbouncer", url=pooled_url, env=pooled_env) as pooled,
-    ):
+    with contextlib.ExitStack() as stack:
+        pooled = []
+        for i, (program, named) in enumerate(args.pgbouncers):
+            workdir = bench.scratch / f"pgbouncer-{i}"
+            pooler = stack.enter_context(
+                pgbouncer(bench.url, workdir, program=program, named=named)
+            )
+            print(f"  {pooler.label} statements: {program or executable()}", file=sys.stderr)
+            env = {**pooler.env(), "DATABASE_DIRECT_URL": bench.url}
+            server = running(bench, pooler.label, url=pooler.url, pooler=pooler.pid, env=env)
+            pooled.append(stack.enter_context(server))
         compare("PgBouncer", args.names, pooled)
     names = [name for name in args.names if name in REPLICA_REQUESTS]
     with streaming_replica(bench.url, bench.scratch / "replica") as replica_url:
@@ -57,8 +68,17 @@ def other_paths(bench: Bench, ours: Server, floor_base: str) -> list[dict[str, A
         print("ours reading from a streaming replica against direct ...", file=sys.stderr)
         env = {"DATABASE_REPLICA_URL": replica_url}
         with running(bench, "replica", env=env) as replicated:
-            compare("replica", names, replicated)
+            compare("replica", names, [replicated])
     return lines
+
+
+def pgbouncer_option(value: str) -> tuple[str | None, bool | None]:
+    """`--pgbouncer PROGRAM[:named|:unnamed]`: the program (default `PGBOUNCER`, else
+    Debian's) and its statements (default: named when its version can keep them)."""
+    program, colon, mode = value.rpartition(":")
+    if not colon or mode not in ("named", "unnamed"):
+        program, mode = value, ""
+    return program or None, {"named": True, "unnamed": False}.get(mode)
 
 
 def scaling(bench: Bench, floor_base: str, raw: dict[str, Any]) -> list[dict[str, Any]]:

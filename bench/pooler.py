@@ -8,7 +8,8 @@ one client reads one row by primary key, one read after another, four ways:
 
 - direct: the timeouts are session settings, asyncpg's statements are named and cached;
 - pooled, client timeout: what `STOREFRONT_POOLER_MODE=transaction` does (asyncpg's
-  timeout cancels the statement on the server; statements unnamed, as PgBouncer < 1.21 needs);
+  timeout cancels the statement on the server; statements unnamed, as PgBouncer < 1.21 needs,
+  named through one that keeps them: `PGBOUNCER` names the program);
 - pooled, SET LOCAL: each read in its own transaction opened with the SET LOCALs
   (sent with the read, then COMMIT);
 - pooled, no limit: the floor of the pooled reads.
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import cpu_seconds, pooler_pids, worker_pids
 from server.embedded import EmbeddedPostgres
-from server.pgbouncer import pgbouncer
+from server.pgbouncer import PgBouncer, pgbouncer
 from sql.pool import Database, create_pool
 from sql.transactions import transaction
 
@@ -76,7 +77,7 @@ def process_groups(postmaster: int | None) -> dict[str, list[int]]:
 
 async def measure(
     direct_url: str,
-    pooled_url: str,
+    pooler: PgBouncer,
     *,
     reads: int,
     rounds: int,
@@ -90,12 +91,17 @@ async def measure(
     )
     await setup.close()
     direct = await create_pool(direct_url, min_size=1, max_size=1, statement_timeout_ms=5000)
-    pooled = await create_pool(
-        pooled_url, min_size=1, max_size=1, statement_timeout_ms=5000, transaction_pooler=True
-    )
-    floor = await create_pool(
-        pooled_url, min_size=1, max_size=1, statement_timeout_ms=0, transaction_pooler=True
-    )
+    pooled, floor = [
+        await create_pool(
+            pooler.url,
+            min_size=1,
+            max_size=1,
+            statement_timeout_ms=timeout_ms,
+            transaction_pooler=True,
+            prepared_statements=pooler.named,
+        )
+        for timeout_ms in (5000, 0)
+    ]
 
     async def set_local(i: int) -> object:
         async with transaction(pooled) as conn:
@@ -148,11 +154,12 @@ def main() -> None:
             url = embedded.start()
             postmaster = int((embedded.pgdata / "postmaster.pid").read_text().split()[0])
         try:
-            with pgbouncer(url, Path(scratch) / "pgbouncer") as pooled_url:
+            with pgbouncer(url, Path(scratch) / "pgbouncer") as pooler:
+                print(f"{pooler.label} statements (PGBOUNCER names another)")
                 figures = asyncio.run(
                     measure(
                         url,
-                        pooled_url,
+                        pooler,
                         reads=args.reads,
                         rounds=args.rounds,
                         postmaster=postmaster,

@@ -12,7 +12,7 @@ from typing import Any
 from bench import peers
 from bench.measure import STOLEN_LIMIT
 from bench.plan import TITLES
-from bench.targets import full_machine, mark, rounds_text
+from bench.targets import full_machine, mark, path_label, rounds_text
 
 
 def render(report: dict[str, Any]) -> str:
@@ -63,14 +63,16 @@ def render(report: dict[str, Any]) -> str:
             f"what it did with one worker, at most {full_machine(line['one']):.2f}x"
         )
     for line in report.get("paths", []):
-        label = f"{line['request']} ours via {line['path']} vs direct"
+        label = f"{line['request']} ours via {path_label(line)} vs direct"
         lines.append(side_by_side(label, line, line["other"], line["direct"]))
     for line in report.get("paths", []):
         if line["path"] == "PgBouncer":
             other, direct = line["other"], line["direct"]
             lines.append(
-                f"{line['request']} via PgBouncer: CPU ms per answer, server "
+                f"{line['request']} via {path_label(line)}: CPU ms per answer, server "
                 f"{other['cpu_ms_per_request']:.3f} (direct {direct['cpu_ms_per_request']:.3f}), "
+                f"PostgreSQL {other.get('database_cpu_ms_per_request', 0):.3f} (direct "
+                f"{direct.get('database_cpu_ms_per_request', 0):.3f}), "
                 f"PgBouncer {other.get('pooler_cpu_ms_per_request', 0):.3f}; rounds: "
                 f"{rounds_text(line)}"
             )

@@ -5,6 +5,7 @@ GraphQL, under wrk: `make bench`.
     .venv/bin/python bench/run.py [--rounds 5] [--duration 10] [--warmup 2] [--only Q1,Q5]
                                   [--workers 2] [--concurrency 16,64] [--threads 1]
                                   [--no-peers] [--no-paths]
+                                  [--pgbouncer PROGRAM[:named|:unnamed] ...]
 
 Uses DATABASE_URL when set (migrated, and seeded at the default scale when empty), else an
 embedded PostgreSQL under .storefront/bench, kept between runs. Starts the real server
@@ -84,7 +85,7 @@ from bench import floor, peers
 from bench.agree import precheck
 from bench.common import ROOT, database, prepare
 from bench.measure import Bench, Server, running
-from bench.paths import as_json, other_paths, scaling
+from bench.paths import as_json, other_paths, pgbouncer_option, scaling
 from bench.plan import REQUESTS, TITLES, make_plan
 from bench.report import render
 from bench.statements import statements
@@ -167,6 +168,15 @@ def parse_args() -> argparse.Namespace:
         help="skip ours through PgBouncer and from a replica against ours direct",
     )
     parser.add_argument(
+        "--pgbouncer",
+        dest="pgbouncers",
+        action="append",
+        type=pgbouncer_option,
+        metavar="PROGRAM[:named|:unnamed]",
+        help="a PgBouncer for the path lines, repeatable: all in the same rounds (default "
+        "PGBOUNCER, else pgbouncer on the PATH; statements named from 1.21 on)",
+    )
+    parser.add_argument(
         "--no-peers",
         dest="peers",
         action="store_false",
@@ -179,6 +189,7 @@ def parse_args() -> argparse.Namespace:
     if unknown or not args.names:
         parser.error(f"--only takes some of {', '.join(REQUESTS)}")
     args.concurrencies = [int(c) for c in args.concurrency.split(",")]
+    args.pgbouncers = args.pgbouncers or [(None, None)]
     if args.rounds < 1 or args.duration <= 0 or min(args.concurrencies) < args.threads:
         parser.error("need rounds >= 1, duration > 0 and concurrency >= threads")
     return args

@@ -56,6 +56,11 @@ def rounds_text(line: dict[str, Any]) -> str:
     return ", ".join(f"{ratio:.2f}" for ratio in line["rounds"])
 
 
+def path_label(line: dict[str, Any]) -> str:
+    """The path's server: "PgBouncer 1.18.0 unnamed" (reports before it: "PgBouncer")."""
+    return str(line.get("label") or line["path"])
+
+
 def full_machine(runs: dict[str, Any]) -> float:
     """How many times its throughput a run could reach with every CPU busy and each answer
     costing the machine as much CPU as it did: a bound on what more workers can gain."""
@@ -131,7 +136,8 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
         if line["path"] == "PgBouncer":
             checks.append(
                 {
-                    "target": f"{line['request']} via PgBouncer >= {POOLED_TARGET:g} x direct "
+                    "target": f"{line['request']} via {path_label(line)} >= "
+                    f"{POOLED_TARGET:g} x direct "
                     f"(c={line['concurrency']})",
                     "value": f"{line['ratio']} (rounds: {rounds_text(line)})",
                     "pass": line["ratio"] >= POOLED_TARGET,

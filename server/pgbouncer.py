@@ -1,5 +1,10 @@
 """A PgBouncer in transaction mode on loopback, in front of a PostgreSQL, for the tests and
-the benchmark (Debian's `pgbouncer` package; nothing here runs in production).
+the benchmark (nothing here runs in production): the program `PGBOUNCER` names, else
+`pgbouncer` on the PATH (Debian's package).
+
+A PgBouncer that can keep prepared statements (1.21 and later) is started with
+`max_prepared_statements` and its clients are told to name theirs (`PgBouncer.env`); an
+older one gets unnamed statements (`sql.unnamed`).
 
 Every database name is passed through to the same server (`*` in `[databases]`), logging in
 as the URL's user, so a client may name any database the server has. PgBouncer refuses to run
@@ -10,29 +15,70 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from server.embedded import free_port
 
 STARTUP_SECONDS = 15
+KEEPS_PREPARED = (1, 21)  # the first PgBouncer with max_prepared_statements
+MAX_PREPARED_STATEMENTS = 200  # per server connection; ours are a few dozen
 
 
 class PgBouncerError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class PgBouncer:
+    """A running PgBouncer: `url` is the server URL with PgBouncer's address."""
+
+    url: str
+    pid: int
+    version: tuple[int, ...]
+    named: bool
+    """It keeps prepared statements, so its clients name theirs."""
+
+    @property
+    def label(self) -> str:
+        return f"PgBouncer {'.'.join(map(str, self.version))} {self.statements}"
+
+    @property
+    def statements(self) -> str:
+        return "named" if self.named else "unnamed"
+
+    def env(self) -> dict[str, str]:
+        """The server's settings for this PgBouncer (see README, Scaling out)."""
+        return {
+            "STOREFRONT_POOLER_MODE": "transaction",
+            "STOREFRONT_POOLER_PREPARED_STATEMENTS": "true" if self.named else "false",
+        }
+
+
 def executable() -> str | None:
-    """Debian installs it in /usr/sbin, which is not on every user's PATH."""
+    """`PGBOUNCER`, else Debian's, in /usr/sbin, which is not on every user's PATH."""
+    if chosen := os.environ.get("PGBOUNCER"):
+        return shutil.which(chosen)
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
 
 
-def config(server_url: str, *, port: int, pool_size: int = 20) -> str:
+def version(program: str) -> tuple[int, ...]:
+    """From the first line of `pgbouncer --version` ("PgBouncer 1.18.0")."""
+    out = subprocess.run([program, "--version"], capture_output=True, text=True, check=True)
+    found = re.match(r"PgBouncer (\d+(?:\.\d+)*)", out.stdout)
+    if found is None:
+        raise PgBouncerError(f"{program} --version: {out.stdout[:200]!r}")
+    return tuple(int(part) for part in found[1].split("."))
+
+
+def config(server_url: str, *, port: int, pool_size: int = 20, named: bool = False) -> str:
     """The `pgbouncer.ini` that works with our transaction mode (see README, Scaling out)."""
     server = urlsplit(server_url)
     target = f"host={server.hostname or '127.0.0.1'} port={server.port or 5432}"
@@ -55,21 +101,36 @@ def config(server_url: str, *, port: int, pool_size: int = 20) -> str:
         "log_connections = 0",
         "log_disconnections = 0",
     ]
+    if named:
+        lines.append(f"max_prepared_statements = {MAX_PREPARED_STATEMENTS}")
     if os.geteuid() == 0:
         lines.append("user = nobody")
     return "\n".join(lines) + "\n"
 
 
 @contextlib.contextmanager
-def pgbouncer(server_url: str, workdir: Path, *, pool_size: int = 20) -> Iterator[str]:
-    """Runs PgBouncer until the block ends; yields `server_url` with PgBouncer's address."""
-    program = executable()
+def pgbouncer(
+    server_url: str,
+    workdir: Path,
+    *,
+    pool_size: int = 20,
+    program: str | None = None,
+    named: bool | None = None,
+) -> Iterator[PgBouncer]:
+    """Runs PgBouncer (`program`, default `executable()`) until the block ends. `named`:
+    whether it keeps prepared statements; by default, when its version can."""
+    program = program or executable()
     if program is None:
         raise PgBouncerError("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+    release = version(program)
+    if named is None:
+        named = release >= KEEPS_PREPARED
+    elif named and release < KEEPS_PREPARED:
+        raise PgBouncerError(f"PgBouncer {release} cannot keep prepared statements")
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     ini = workdir / "pgbouncer.ini"
-    ini.write_text(config(server_url, port=port, pool_size=pool_size))
+    ini.write_text(config(server_url, port=port, pool_size=pool_size, named=named))
     log_path = workdir / "pgbouncer.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -84,7 +145,8 @@ def pgbouncer(server_url: str, workdir: Path, *, pool_size: int = 20) -> Iterato
         parts = urlsplit(server_url)
         netloc = parts.netloc.rsplit("@", 1)
         host = f"127.0.0.1:{port}"
-        yield urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+        url = urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+        yield PgBouncer(url=url, pid=process.pid, version=release, named=named)
     finally:
         process.terminate()
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import asyncpg
 
 from sql.errors import StatementTimedOut
+from sql.named import PooledNamedStatements
 from sql.observe import ObservedConnection, sink
 from sql.read_methods import ReadMethods
 from sql.unnamed import UnnamedStatements, unsynced
@@ -243,10 +244,13 @@ async def create_pool(
 
 
 def _statements(*, transaction_pooler: bool, named: bool) -> dict[str, Any]:
-    """asyncpg's named, cached statements; behind a transaction pooler that cannot keep
+    """asyncpg's named, cached statements; behind a transaction pooler that keeps them, the
+    same, prepared afresh after a schema change (`sql.named`); behind one that cannot keep
     them, unnamed statements described once per connection (`sql.unnamed`)."""
-    if not transaction_pooler or named:
+    if not transaction_pooler:
         return {"connection_class": ObservedConnection}
+    if named:
+        return {"connection_class": PooledNamedStatements}
     return {"statement_cache_size": 0, "connection_class": UnnamedStatements}
 
 

@@ -161,14 +161,20 @@ def through_pooler() -> bool:
 
 
 @pytest.fixture(scope="session")
-def pgbouncer_url(
+def pooler(
     direct_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A PgBouncer in transaction mode in front of the suite's database."""
+) -> Iterator[pgbouncer.PgBouncer]:
+    """A PgBouncer in transaction mode in front of the suite's database (`PGBOUNCER` names
+    the program; one that keeps prepared statements is started to keep them)."""
     if pgbouncer.executable() is None:
         pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
-    with pgbouncer.pgbouncer(direct_database_url, tmp_path_factory.mktemp("pgbouncer")) as url:
-        yield url
+    with pgbouncer.pgbouncer(direct_database_url, tmp_path_factory.mktemp("pgbouncer")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(pooler: pgbouncer.PgBouncer) -> str:
+    return pooler.url
 
 
 @pytest.fixture(scope="session")
@@ -177,23 +183,26 @@ def database_url(direct_database_url: str, request: pytest.FixtureRequest) -> It
     if not through_pooler():
         yield direct_database_url
         return
-    url: str = request.getfixturevalue("pgbouncer_url")
+    running: pgbouncer.PgBouncer = request.getfixturevalue("pooler")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("STOREFRONT_POOLER_MODE", "transaction")
+        for name, value in running.env().items():
+            env.setenv(name, value)
         env.setenv("DATABASE_DIRECT_URL", direct_database_url)
-        yield url
+        yield running.url
 
 
 @pytest.fixture(scope="session")
-async def pool(database_url: str) -> AsyncIterator[Database]:
+async def pool(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     from sql.pool import create_pool
 
+    pooled = through_pooler()
     pool = await create_pool(
         database_url,
         min_size=1,
         max_size=10,
         statement_timeout_ms=30000,
-        transaction_pooler=through_pooler(),
+        transaction_pooler=pooled,
+        prepared_statements=pooled and request.getfixturevalue("pooler").named,
     )
     try:
         yield pool

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from engine.node_ids import to_global_id as gid
+from server.pgbouncer import PgBouncer
 from sql.migrate import load_migrations
 from sql.pool import Database
 from tests import factories
@@ -39,13 +40,14 @@ CREATE = """mutation($name: String!, $key: String) {
 def two(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    pgbouncer_url: str,
+    pooler: PgBouncer,
     direct_database_url: str,
     db: Database,
 ) -> Iterator[tuple[RunningServer, RunningServer]]:
+    pgbouncer_url = pooler.url
     env = {
+        **pooler.env(),
         "STOREFRONT_SEED_DEMO": "false",
-        "STOREFRONT_POOLER_MODE": "transaction",
         "DATABASE_DIRECT_URL": direct_database_url,
         "STOREFRONT_MAX_CONCURRENT_REQUESTS": "1000",
         "STOREFRONT_POOL_ACQUIRE_TIMEOUT": "30",
