@@ -64,7 +64,9 @@ def fast_parse(text: str, limits: QueryLimits) -> DocumentNode:
     """The document graphql-core's parser makes of `text` (its `token_count` too), or
     `Unhandled`."""
     # Every match follows the last one: blanks, then a token, a stray character or the end.
-    matches = list(islice(_TOKEN.finditer(text), limits.max_tokens + 2))
+    matches = list(islice(_TOKEN.finditer(text), limits.max_tokens + 3))
+    if len(matches) > 1 and matches[-2].lastindex is None:
+        matches.pop()  # blanks and the end, then the end again, empty
     if not 1 < len(matches) <= limits.max_tokens + 1 or matches[-1].lastindex is not None:
         raise Unhandled  # no token, more than the limit, or a stray character last
     texts: list[str] = [match[1] for match in matches]
