@@ -71,8 +71,12 @@ def fast_parse(text: str, limits: QueryLimits) -> DocumentNode:
         raise Unhandled  # no token, more than the limit, or a stray character last
     texts: list[str] = [match[1] for match in matches]
     texts[-1] = _END
-    if None in texts:
-        raise Unhandled
+    if (
+        None in texts
+        or texts.count("@") > limits.max_directives
+        or texts.count("...") > limits.max_selections  # each is a selection
+    ):
+        raise Unhandled  # a stray character, or more than the limits: not worth reading
     starts = [match.start(1) for match in matches]
     starts[-1] = len(text)
     count = len(texts) - 1  # comments too
@@ -178,7 +182,11 @@ class _Descent(Reader):
         at = first + 1
         selections: list[Any] = []
         max_depth = self.limits.max_depth
+        written, most = self.selections, self.limits.max_selections  # in all, as they come
         while (word := texts[at]) != "}":
+            written += 1
+            if written > most:
+                raise Unhandled  # refused as soon as known: the other parser says how
             if word[0] in NAME_START and (
                 (after := texts[at + 1]) == "}" or after == "..." or after[0] in NAME_START
             ):
@@ -201,14 +209,11 @@ class _Descent(Reader):
                 selections.append(field)
                 at += 1
             else:
-                self.at = at
+                self.at, self.selections = at, written
                 selections.append(self.fragment(levels) if word == "..." else self.field(levels))
-                at = self.at
-        self.at = at + 1
+                at, written = self.at, self.selections
+        self.at, self.selections = at + 1, written
         self.nesting -= 1
-        self.selections += len(selections)
-        if self.selections > self.limits.max_selections:
-            raise Unhandled
         return made(SelectionSetNode, {"selections": tuple(selections), "loc": self.loc(first)})
 
     def field(self, levels: int) -> FieldNode:

@@ -30,11 +30,11 @@ def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     limit, else the parser's `GraphQLSyntaxError` when it does not parse."""
     if len(text) > limits.max_document_chars:
         raise size_error(len(text), limits)
+    prescan(text, limits)  # first: refuses what is over most limits for less than a parse
     try:
         return fast_parse(text, limits)
     except Unhandled:
         pass  # past a limit, a syntax error or a rarer form: graphql-core's says which
-    prescan(text, limits)
     parser = _DepthLimitedParser(text, limits)
     try:
         return parser.parse_document()
