@@ -13,7 +13,7 @@ without repeated selections (`engine.collapse`): those counts bound what its pai
 comparison of fields can cost, and its errors are merged and bounded. Only
 documents that parse within the limits are kept (the others are refused again as cheaply),
 no text longer than `MAX_CACHED_CHARS`, and at most `max_tokens` tokens in all: a parsed
-document keeps its tokens, about 350 bytes each.
+document holds 600-800 bytes a token (the widest hostile one, as parsed).
 """
 
 from __future__ import annotations

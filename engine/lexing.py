@@ -22,13 +22,13 @@ from graphql.language.lexer import Lexer
 _BLANKS = re.compile(r"[ \t,\ufeff\n\r]*+")
 _SPACES = re.compile(r"[ \t,\ufeff]*+")
 _COMMENT = re.compile(r"#[^\n\r\ud800-\udfff]*+")
-_STRING = re.compile(r'"([^"\\\n\r\ud800-\udfff]*+)"')
+PLAIN_STRING = re.compile(r'"([^"\\\n\r\ud800-\udfff]*+)"')
 _CHARACTERS = r'[^"\\\x00-\x1f\ud800-\udfff]*+'
 _ESCAPES = r'(?:\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4}))++'
 # Runs of characters and runs of escapes: one step of the expression a run, not an escape.
-_ESCAPED_STRING = re.compile(f'"{_CHARACTERS}(?:{_ESCAPES}{_CHARACTERS})*+"')
-_BLOCK_STRING = re.compile(r'"""((?:[^"\\\ud800-\udfff]++|"(?!""))*+)"""')
-_LINE_END = re.compile(r"\r\n|[\n\r]")
+ESCAPED_STRING = re.compile(f'"{_CHARACTERS}(?:{_ESCAPES}{_CHARACTERS})*+"')
+BLOCK_STRING = re.compile(r'"""((?:[^"\\\ud800-\udfff]++|"(?!""))*+)"""')
+LINE_END = re.compile(r"\r\n|[\n\r]")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*+")
 _NAME_START = frozenset("_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _PUNCTUATORS = {
@@ -61,9 +61,9 @@ class RunLexer(Lexer):
             if end == len(body) or body[end] in "\r\n":
                 return self._token(TokenKind.COMMENT, position, end, body[position + 1 : end])
         elif char == '"':
-            block = _BLOCK_STRING.match(body, position)
+            block = BLOCK_STRING.match(body, position)
             if block is not None:
-                lines = _LINE_END.split(block[1])
+                lines = LINE_END.split(block[1])
                 value = "\n".join(dedent_block_string_lines(lines))
                 token = self._token(TokenKind.BLOCK_STRING, position, block.end(), value)
                 if len(lines) > 1:  # graphql-core's lines: the token's, then past it
@@ -72,10 +72,10 @@ class RunLexer(Lexer):
                 return token
             if body.startswith('"""', position):
                 return super().read_next_token(position)
-            string = _STRING.match(body, position)
+            string = PLAIN_STRING.match(body, position)
             if string is not None:
                 return self._token(TokenKind.STRING, position, string.end(), string[1])
-            escaped = _ESCAPED_STRING.match(body, position)
+            escaped = ESCAPED_STRING.match(body, position)
             if escaped is not None:
                 try:  # JSON's escapes are these, decoded in C; a lone surrogate fails
                     value = orjson.loads(escaped[0])

@@ -1,8 +1,7 @@
-"""graphql-core's parser, stopping at the limits (`engine.limits`) as it reads."""
+"""The parser of `engine.fast_parsing`, and when it does not read a text, graphql-core's,
+stopping at the limits (`engine.limits`) as it reads."""
 
 from __future__ import annotations
-
-from typing import Any, TypeVar
 
 from graphql import (
     DirectiveNode,
@@ -11,7 +10,6 @@ from graphql import (
     GraphQLSyntaxError,
     Location,
     NameNode,
-    Node,
     OperationDefinitionNode,
     SelectionNode,
     Source,
@@ -20,6 +18,8 @@ from graphql import (
 )
 from graphql.language.parser import Parser, nested_too_deeply_error
 
+from engine.fast_parsing import fast_parse
+from engine.fast_values import Unhandled, made
 from engine.lexing import RunLexer
 from engine.limits import TYPE_WRAPPER, QueryLimits, TooComplex, size_error
 from engine.prescan import prescan
@@ -30,7 +30,11 @@ def parse_document(text: str, limits: QueryLimits) -> DocumentNode:
     limit, else the parser's `GraphQLSyntaxError` when it does not parse."""
     if len(text) > limits.max_document_chars:
         raise size_error(len(text), limits)
-    prescan(text, limits)
+    prescan(text, limits)  # first: refuses what is over most limits for less than a parse
+    try:
+        return fast_parse(text, limits)
+    except Unhandled:
+        pass  # past a limit, a syntax error or a rarer form: graphql-core's says which
     parser = _DepthLimitedParser(text, limits)
     try:
         return parser.parse_document()
@@ -141,7 +145,7 @@ class _DepthLimitedParser(Parser):
                 finally:
                     self._levels = outer
             loc = self.loc(start)
-        return _made(
+        return made(
             FieldNode,
             {
                 "alias": alias,
@@ -160,23 +164,10 @@ class _DepthLimitedParser(Parser):
         return super().parse_selection()
 
     def parse_name(self) -> NameNode:
-        # graphql-core's parse_name, the node made as `_made` makes it: the commonest node.
+        # graphql-core's parse_name, the node made as `made` makes it: the commonest node.
         token = self._lexer.token
         if token.kind is not TokenKind.NAME:
             self.expect_token(TokenKind.NAME)  # graphql-core's error
         self.advance_lexer()
         location = Location(token, token, self._lexer.source)  # what `self.loc(token)` makes
-        return _made(NameNode, {"value": token.value, "loc": location})
-
-
-N = TypeVar("N", bound=Node)
-
-
-def _made(cls: type[N], fields: dict[str, Any]) -> N:
-    """A node of `cls` with `fields`, every one of them. graphql-core's nodes are frozen
-    dataclasses, whose `__init__` sets each field through `object.__setattr__`: three
-    times the cost of filling the instance's dictionary (a name node, a field node and a
-    location make most of a parsed document)."""
-    node = object.__new__(cls)
-    node.__dict__.update(fields)
-    return node
+        return made(NameNode, {"value": token.value, "loc": location})
