@@ -38,18 +38,21 @@ class PooledNamedStatements(ObservedConnection):
     def for_pool(cls) -> type[PooledNamedStatements]:
         return type(cls.__name__, (cls,), {"_mark": ""})
 
-    # asyncpg's private methods, which its type stubs leave out. Not a coroutine of its
-    # own for a cached statement: it hands back asyncpg's, so such a statement awaits no
-    # more frames than direct.
+    # asyncpg's private methods, which its type stubs leave out (`_prepare_afresh` is ours;
+    # asyncpg has a `_prepare` of its own). Not a coroutine of its own for a cached
+    # statement: it hands back asyncpg's, so such a statement awaits no more frames than
+    # direct.
     def _get_statement(self, query: str, budget: Any, **options: Any) -> Any:
         text = f"{query}\n-- {mark}" if (mark := type(self)._mark) else query
         record_class = options.get("record_class") or self._protocol.get_record_class()  # type: ignore[attr-defined]
         key = (text, record_class, options.get("ignore_custom_codec", False))
         if self._stmt_cache.get(key, promote=False) is not None:  # type: ignore[attr-defined]
             return super()._get_statement(text, budget, **options)  # type: ignore[misc]
-        return self._prepare(query, text, budget, options)
+        return self._prepare_afresh(query, text, budget, options)
 
-    async def _prepare(self, query: str, text: str, budget: Any, options: dict[str, Any]) -> Any:
+    async def _prepare_afresh(
+        self, query: str, text: str, budget: Any, options: dict[str, Any]
+    ) -> Any:
         """A text this connection has not prepared may still be one PgBouncer prepared
         before a schema change: the prepare itself then fails, where asyncpg does not
         retry. Marked anew, it is prepared afresh; inside a transaction, which the failure
