@@ -46,7 +46,7 @@ def app(url: str) -> Any:
     from server.app import create_app
     from server.settings import Settings
 
-    # Under callgrind a request runs some fifty times slower: no timeout may end it.
+    # Under callgrind a request runs far slower than natively: no timeout may end it.
     return create_app(Settings(database_url=url, request_timeout=600, pool_acquire_timeout=600))
 
 
@@ -142,6 +142,11 @@ def main() -> None:
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not 0 <= args.small < args.large:
+        # The figure is over the difference of the two windows.
+        parser.error("--small must be less than --large")
+    if args.profile and args.checkout:
+        parser.error("--profile runs this checkout's code in this process; not with --checkout")
     if args.drive:
         bodies = json.loads(Path(args.drive).read_text())
         run = uvloop.run if args.uvloop else asyncio.run

@@ -50,11 +50,15 @@ def other_paths(bench: Bench, ours: Server, floor_base: str) -> list[dict[str, A
     print("ours through PgBouncer (transaction mode) against direct ...", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         pooled = []
+        labels: set[str] = set()
         for i, (program, named) in enumerate(args.pgbouncers):
             workdir = bench.scratch / f"pgbouncer-{i}"
             pooler = stack.enter_context(
                 pgbouncer(bench.url, workdir, program=program, named=named)
             )
+            if pooler.label in labels:  # runs are kept by label: the two would mix
+                raise SystemExit(f"--pgbouncer: {pooler.label} is given twice")
+            labels.add(pooler.label)
             print(f"  {pooler.label} statements: {program or executable()}", file=sys.stderr)
             env = {**pooler.env(), "DATABASE_DIRECT_URL": bench.url}
             server = running(bench, pooler.label, url=pooler.url, pooler=pooler.pid, env=env)

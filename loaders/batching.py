@@ -79,8 +79,6 @@ class SharedLoader(DataLoader[K, V], Generic[K, V]):
     async def _batch(self, queue: list[Loader], waiters: list[Waiter] | None = None) -> None:
         try:
             values = await observed_batch(self, [item.key for item in queue], waiters)
-            if len(values) != len(queue):
-                raise TypeError(f"a batch function gave {len(values)} values for {len(queue)} keys")
         except Exception as error:
             # The keys keep their error for the rest of the request: asking again (graphql-
             # core after an abandoned compiled run) must not cost the database again.
@@ -188,13 +186,22 @@ async def observed_batch(
     recorder = sink.get()
     batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
     if batch is None:
-        return list(await loader.batch_load_fn(keys))
+        return _one_each(keys, await loader.batch_load_fn(keys))
     batch.waiters = list(dict.fromkeys(waiters or ()))
     current_batch.set(batch)  # the task is the batch's: the setting ends with it
     try:
-        return list(await loader.batch_load_fn(keys))
+        return _one_each(keys, await loader.batch_load_fn(keys))
     finally:
         batch.ended = time.perf_counter_ns()
+
+
+def _one_each(keys: list[K], values: Sequence[V]) -> list[V]:
+    """A batch's values, one per key, or a TypeError for every key of the batch: a value
+    missing would leave its key's waiters waiting forever."""
+    values = list(values)
+    if len(values) != len(keys):
+        raise TypeError(f"a batch function gave {len(values)} values for {len(keys)} keys")
+    return values
 
 
 def _name(loader: DataLoader[Any, Any]) -> str:
@@ -220,5 +227,6 @@ def _settle(known: dict[K, Future[V]], futures: dict[K, Future[V]], batch: Futur
             future.set_exception(error)
             future.exception()  # raised to the batch's own caller; not unretrieved
         return
-    # Mapped in C, not a Python loop: a level settles hundreds of keys.
+    # Mapped in C, not a Python loop: a level settles hundreds of keys (as many values as
+    # keys, `_one_each`).
     deque(map(Future.set_result, futures.values(), batch.result()), maxlen=0)

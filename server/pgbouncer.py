@@ -65,17 +65,33 @@ class PgBouncer:
 def executable() -> str | None:
     """`PGBOUNCER`, else Debian's, in /usr/sbin, which is not on every user's PATH."""
     if chosen := os.environ.get("PGBOUNCER"):
-        return shutil.which(chosen)
+        # Named and missing is a mistake to report, not a reason to run another one.
+        if (found := shutil.which(chosen)) is None:
+            raise PgBouncerError(f"PGBOUNCER={chosen} names no program that can run")
+        return found
     return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
 
 
 def version(program: str) -> tuple[int, ...]:
     """From the first line of `pgbouncer --version` ("PgBouncer 1.18.0")."""
-    out = subprocess.run([program, "--version"], capture_output=True, text=True, check=True)
+    try:
+        out = subprocess.run([program, "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise PgBouncerError(f"{program} --version: {error}") from None
     found = re.match(r"PgBouncer (\d+(?:\.\d+)*)", out.stdout)
     if found is None:
         raise PgBouncerError(f"{program} --version: {out.stdout[:200]!r}")
     return tuple(int(part) for part in found[1].split("."))
+
+
+def keeps_prepared(release: tuple[int, ...], named: bool | None = None) -> bool:
+    """Whether a PgBouncer of `release` is started keeping prepared statements: `named`,
+    by default when its version can."""
+    if named is None:
+        return release >= KEEPS_PREPARED
+    if named and release < KEEPS_PREPARED:
+        raise PgBouncerError(f"PgBouncer {release} cannot keep prepared statements")
+    return named
 
 
 def config(server_url: str, *, port: int, pool_size: int = 20, named: bool = False) -> str:
@@ -123,10 +139,7 @@ def pgbouncer(
     if program is None:
         raise PgBouncerError("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
     release = version(program)
-    if named is None:
-        named = release >= KEEPS_PREPARED
-    elif named and release < KEEPS_PREPARED:
-        raise PgBouncerError(f"PgBouncer {release} cannot keep prepared statements")
+    named = keeps_prepared(release, named)
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     ini = workdir / "pgbouncer.ini"

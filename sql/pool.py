@@ -250,7 +250,7 @@ def _statements(*, transaction_pooler: bool, named: bool) -> dict[str, Any]:
     if not transaction_pooler:
         return {"connection_class": ObservedConnection}
     if named:
-        return {"connection_class": PooledNamedStatements}
+        return {"connection_class": PooledNamedStatements.for_pool()}
     return {"statement_cache_size": 0, "connection_class": UnnamedStatements}
 
 

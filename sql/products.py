@@ -67,34 +67,45 @@ SEARCH_RANK = SortKey("ts_rank({t}.search, websearch_to_tsquery('english', {a0})
 # category FOR UPDATE, which conflicts with it, so either the delete waits and then sees the
 # product, or the product write waits and then finds the category deleted.
 
+# The columns a write sets, named and typed from `PRODUCT.insertable`, whose order is also
+# that of the parameters (`_in_order`): a column list written out by hand could swap two
+# of one type (name and description) without an error.
+_SETS = row_columns(ProductRow, *PRODUCT.insertable)
+_NAMES = ", ".join(_SETS)
+_SLOT = {name: f"${n}" for n, name in enumerate(_SETS, 1)}
+_LAST = len(_SETS)  # the statement's own parameters follow
+
 # One statement for the whole batch whatever its size. A sku already taken by a live product
-# is skipped rather than raised, so the caller learns which one it was. $1..$6 follow
-# `PRODUCT.insertable`, as in UPSERT_PRODUCT.
+# is skipped rather than raised, so the caller learns which one it was.
+_ARRAYS = ", ".join(f"{_SLOT[name]}::{column.sql_type}[]" for name, column in _SETS.items())
 INSERT_PRODUCTS = f"""
-INSERT INTO products (sku, name, description, price, stock, category_id)
-SELECT sku, name, description, price, stock, category_id
-FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::integer[], $6::uuid[])
-    AS i(sku, name, description, price, stock, category_id)
+INSERT INTO products ({_NAMES})
+SELECT {_NAMES}
+FROM unnest({_ARRAYS}) AS i({_NAMES})
 ON CONFLICT (sku) WHERE deleted_at IS NULL DO NOTHING
 RETURNING {columns(ProductRow)}
 """
 
 # Insert, or update the live product with this sku. Racing upserts of a new sku serialize on
 # the unique index: the second waits for the first and then takes the DO UPDATE path. An
-# omitted stock ($5 null) or description ($7 false) keeps the current value on update. With
-# a rev ($8) a mismatch updates nothing and returns no row (the row stays locked).
+# omitted stock (null) or description (the first parameter after the columns, false) keeps
+# the current value on update. With a rev (the second) a mismatch updates nothing and
+# returns no row (the row stays locked).
+_VALUES = ", ".join(
+    f"coalesce({slot}::integer, 0)" if name == "stock" else slot for name, slot in _SLOT.items()
+)
 UPSERT_PRODUCT = f"""
-INSERT INTO products AS p (sku, name, description, price, stock, category_id)
-VALUES ($1, $2, $3, $4, coalesce($5::integer, 0), $6)
+INSERT INTO products AS p ({_NAMES})
+VALUES ({_VALUES})
 ON CONFLICT (sku) WHERE deleted_at IS NULL DO UPDATE SET
     name = excluded.name,
-    description = CASE WHEN $7::boolean THEN excluded.description ELSE p.description END,
+    description = CASE WHEN ${_LAST + 1}::boolean THEN excluded.description ELSE p.description END,
     price = excluded.price,
-    stock = coalesce($5::integer, p.stock),
+    stock = coalesce({_SLOT["stock"]}::integer, p.stock),
     category_id = excluded.category_id,
     rev = p.rev + 1,
     updated_at = now()
-WHERE $8::integer IS NULL OR p.rev = $8
+WHERE ${_LAST + 2}::integer IS NULL OR p.rev = ${_LAST + 2}
 RETURNING {columns(ProductRow)}
 """
 
@@ -112,7 +123,8 @@ async def insert_products(
 ) -> list[ProductRow]:
     """The inserted rows in no particular order; a product whose sku is taken is left out.
     Each of `new` holds values by column, as for `Spec.insert`."""
-    arrays = [[values.get(name) for values in new] for name in PRODUCT.insertable]
+    rows = [_in_order(values) for values in new]
+    arrays = [[row[i] for row in rows] for i in range(len(_SETS))]
     return await PRODUCT.fetch_rows(conn, INSERT_PRODUCTS, *arrays)
 
 
@@ -126,10 +138,16 @@ async def upsert_product(
 ) -> ProductRow | None:
     """The inserted or updated row (a new one is at rev 1), or None when the live product
     with this sku is not at `rev`. `new` holds values by column, as for `Spec.insert`."""
-    values = [new.get(name) for name in PRODUCT.insertable]
-    if keep_stock:
-        values[PRODUCT.insertable.index("stock")] = None
+    values = _in_order({**new, "stock": None} if keep_stock else new)
     return await PRODUCT.fetch_one(conn, UPSERT_PRODUCT, *values, not keep_description, rev)
+
+
+def _in_order(new: Mapping[str, Any]) -> list[Any]:
+    """`new`'s values in the order of `PRODUCT.insertable`: exactly those keys, since a key
+    missing would be written as null and one left over would be lost."""
+    if new.keys() != _SETS.keys():
+        raise ValueError(f"a product's values are {list(_SETS)}, not {list(new)}")
+    return list(map(new.__getitem__, _SETS))
 
 
 async def adjust_stock(conn: Connection, *, id: UUID, delta: int) -> ProductRow | None:

@@ -98,10 +98,23 @@ def over_the_app(examples: int, seconds: float | None = None, **more: Any) -> se
 
 # The change feed's own tables stay: a listener of a running app holds positions in them.
 FEED_TABLES = frozenset({"change_events", "change_events_pruned"})
+CREATED_TABLE = re.compile(
+    r"\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r'(?:(?:\w+|"[^"]+")\.)?(?:(\w+)|"([^"]+)")',
+    re.IGNORECASE,
+)
+"""`CREATE TABLE [IF NOT EXISTS] [schema.]name`, however it is spelled; the name unquoted
+is folded to lower case, as PostgreSQL does."""
+
+
+def tables_created(sql: str) -> list[str]:
+    return [plain.lower() if plain else quoted for plain, quoted in CREATED_TABLE.findall(sql)]
+
+
 DOMAIN_TABLES = tuple(
     table
     for migration in migrate.load_migrations()
-    for table in re.findall(r"CREATE TABLE (\w+)", migration.sql)
+    for table in tables_created(migration.sql)
     if table not in FEED_TABLES
 )
 """Every table the migrations create but the feed's: what each test starts without, and what

@@ -129,3 +129,24 @@ async def test_a_batch_with_the_wrong_number_of_values_fails_every_caller() -> N
     results = await asyncio.gather(loader.load(key(1)), loader.load(key(2)), return_exceptions=True)
     assert all(isinstance(r, TypeError) for r in results)
     assert all(isinstance(f.exception(), TypeError) for f in loader.known.values())
+
+
+async def test_a_direct_batch_with_the_wrong_number_of_values_fails_every_caller() -> None:
+    """A level read at once (`load_all`) settles the futures other callers wait on: too
+    few values must fail them all, not leave some waiting forever."""
+    began = asyncio.Event()
+
+    class Short(ByKeyLoader[int]):
+        async def batch_load_fn(self, keys: Sequence[UUID]) -> list[int]:
+            began.set()
+            await asyncio.sleep(0)
+            return [1]
+
+    loader = Short(None, None, int)  # type: ignore[arg-type]
+    first = asyncio.create_task(load_all(loader, [key(1), key(2), key(3)]))
+    await began.wait()
+    second = asyncio.create_task(load_all(loader, [key(2), key(3)]))  # waits on the first's
+    async with asyncio.timeout(2):  # before: the second waited forever
+        results = await asyncio.gather(first, second, return_exceptions=True)
+    assert all(isinstance(r, TypeError) for r in results), results
+    assert all(isinstance(f.exception(), TypeError) for f in loader.known.values())

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from bench.paths import pgbouncer_option
-from server.pgbouncer import KEEPS_PREPARED, PgBouncerError, config, executable, version
+from server.pgbouncer import (
+    KEEPS_PREPARED,
+    PgBouncerError,
+    config,
+    executable,
+    keeps_prepared,
+    pgbouncer,
+    version,
+)
 
 
 def fake_pgbouncer(tmp_path: Path, first_line: str) -> str:
@@ -44,7 +52,46 @@ def test_pgbouncer_names_the_program(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PGBOUNCER", program)
     assert executable() == program
     monkeypatch.setenv("PGBOUNCER", str(tmp_path / "missing"))
-    assert executable() is None
+    with pytest.raises(PgBouncerError, match="names no program"):
+        executable()
+
+
+def test_a_program_that_does_not_run_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PgBouncerError):
+        version(str(tmp_path / "missing"))
+    failing = tmp_path / "failing"
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(failing.stat().st_mode | stat.S_IXUSR)
+    with pytest.raises(PgBouncerError):
+        version(str(failing))
+
+
+@pytest.mark.parametrize(
+    ("first_line", "named", "expected"),
+    [
+        ("PgBouncer 1.18.0", None, False),
+        ("PgBouncer 1.21.0", None, True),
+        ("PgBouncer 1.25.2", None, True),
+        ("PgBouncer 1.25.2", False, False),
+        ("PgBouncer 1.18.0", False, False),
+    ],
+)
+def test_statements_are_named_when_the_version_can_keep_them(
+    tmp_path: Path, first_line: str, named: bool | None, expected: bool
+) -> None:
+    assert keeps_prepared(version(fake_pgbouncer(tmp_path, first_line)), named) is expected
+
+
+def test_named_statements_through_an_older_pgbouncer_are_refused_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    program = fake_pgbouncer(tmp_path, "PgBouncer 1.18.0")
+    with (
+        pytest.raises(PgBouncerError, match="cannot keep prepared statements"),
+        pgbouncer("postgresql://u@127.0.0.1/db", tmp_path / "run", program=program, named=True),
+    ):
+        pass
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize(
