@@ -26,6 +26,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import (
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
+    OverlappingFieldsCanBeMergedRule,
     specified_rules,
 )
 
@@ -40,14 +41,20 @@ from engine.limits import (
     cost_error,
 )
 from engine.observe import Observation
+from engine.overlap import OverlappingFieldsReportedEarly
 from engine.parsing import parse_document
 from engine.validation import validate_merged
 from engine.variables import DocumentVariables
 from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
-OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
-CLOSED_RULES = (*specified_rules, NoSchemaIntrospectionCustomRule)
+# The same rules, the overlap's conflicts reported as found (validation stops after a bound).
+SPECIFIED_RULES = tuple(
+    OverlappingFieldsReportedEarly if rule is OverlappingFieldsCanBeMergedRule else rule
+    for rule in specified_rules
+)
+OPEN_RULES = (*SPECIFIED_RULES, MaxIntrospectionDepthRule)
+CLOSED_RULES = (*SPECIFIED_RULES, NoSchemaIntrospectionCustomRule)
 
 
 @dataclass(frozen=True, slots=True)
