@@ -101,4 +101,3 @@ def _conflicts_within(
                 fragment_spread,
                 other_fragment_spread,
             )
-
