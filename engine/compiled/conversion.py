@@ -10,9 +10,9 @@ are Strawberry's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import MISSING
-from typing import Any
+from typing import Any, cast
 
 from strawberry.types.arguments import StrawberryArgument, convert_argument
 from strawberry.types.base import (
@@ -71,9 +71,10 @@ def convert(
         if isinstance(inner, StrawberryOptional) and not isinstance(inner, StrawberryMaybe):
             inner = inner.of_type
         if _fields(inner, config) is not None:
+            items = cast("Iterable[object]", value)
             return [
                 convert(item, inner, registry, config, (*path, index))
-                for index, item in enumerate(value)  # type: ignore[call-overload]
+                for index, item in enumerate(items)
             ]
     fields = _fields(type_, config)
     if fields is None:

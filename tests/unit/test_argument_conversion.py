@@ -32,7 +32,7 @@ ARGUMENTS = [
 
 
 def _field(name: str) -> Any:
-    query = schema.get_type_by_name("Query")
+    query: Any = schema.get_type_by_name("Query")
     return next(f for f in query.fields if schema.config.name_converter.from_field(f) == name)
 
 

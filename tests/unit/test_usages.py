@@ -25,9 +25,9 @@ DOCUMENTS = [
     + " }",
     "query Q($a: ID!, $b: Boolean!) @skip(if: $b) { product(id: $a) @include(if: $b) "
     "{ name ... on Product @skip(if: $b) { sku } ...F @include(if: $b) } }",
-    'query Q($n: String, $i: Int) { products(first: $i, filter: { name: { contains: $n }, '
-    'or: [{ sku: { eq: $n } }, { stock: { in: [$i, 2] } }], not: { price: { gte: $n } } }, '
-    'orderBy: [{ field: NAME, direction: $n }]) { nodes { name } } }',
+    "query Q($n: String, $i: Int) { products(first: $i, filter: { name: { contains: $n }, "
+    "or: [{ sku: { eq: $n } }, { stock: { in: [$i, 2] } }], not: { price: { gte: $n } } }, "
+    "orderBy: [{ field: NAME, direction: $n }]) { nodes { name } } }",
     "query Q($a: Int) { nope(x: $a) { y(z: [$a]) } product(nope: $a, id: { q: $a }) "
     "{ name(w: $a) } __typename @unknown(first: $a) }",
     "query Q($a: Int) { products(first: 1) { nodes @unknown(first: $a) { id } } }",
