@@ -24,9 +24,11 @@ from time import perf_counter_ns
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import (
+    ASTValidationRule,
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
     OverlappingFieldsCanBeMergedRule,
+    VariablesInAllowedPositionRule,
     specified_rules,
 )
 
@@ -44,15 +46,18 @@ from engine.observe import Observation
 from engine.overlap import OverlappingFieldsReportedEarly
 from engine.parsing import parse_document
 from engine.validation import validate_merged
+from engine.variable_positions import VariablesInAllowedPositionOnce
 from engine.variables import DocumentVariables
 from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
-# The same rules, the overlap's conflicts reported as found (validation stops after a bound).
-SPECIFIED_RULES = tuple(
-    OverlappingFieldsReportedEarly if rule is OverlappingFieldsCanBeMergedRule else rule
-    for rule in specified_rules
-)
+# The same rules, two of them doing their work once (`engine.overlap`,
+# `engine.variable_positions`).
+OURS: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
+    OverlappingFieldsCanBeMergedRule: OverlappingFieldsReportedEarly,
+    VariablesInAllowedPositionRule: VariablesInAllowedPositionOnce,
+}
+SPECIFIED_RULES = tuple(OURS.get(rule, rule) for rule in specified_rules)
 OPEN_RULES = (*SPECIFIED_RULES, MaxIntrospectionDepthRule)
 CLOSED_RULES = (*SPECIFIED_RULES, NoSchemaIntrospectionCustomRule)
 

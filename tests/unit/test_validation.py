@@ -67,3 +67,22 @@ def test_overlap_conflicts_are_graphql_cores(text: str) -> None:
         for rules in (CLOSED_RULES, (*specified_rules, NoSchemaIntrospectionCustomRule))
     ]
     assert [e.formatted for e in bounded[0]] == [e.formatted for e in bounded[1]]
+
+
+POSITIONS = [
+    "query Q($a: Int) { product(id: $a) { name } }",
+    "query Q($a: ID, $b: ID = null, $c: ID = 1) { a: product(id: $a) { name } "
+    "b: product(id: $b) { name } c: product(id: $c) { name } d: product(id: $a) { name } }",
+    "query Q($f: [ProductFilter!]) { products(filter: { or: $f }) { totalCount } } "
+    "query R($f: ProductFilter!) { products(filter: { or: [$f, $f] }) { totalCount } }",
+    " ".join(f"query Q{i}($id: ID) {{ ...F }}" for i in range(5))
+    + " fragment F on Query { a: product(id: $id) { name } b: product(id: $id) { name } }",
+]
+
+
+@pytest.mark.parametrize("text", POSITIONS)
+def test_variable_positions_are_graphql_cores(text: str) -> None:
+    document = parse(text)
+    ours = validate(SCHEMA, document, CLOSED_RULES)
+    theirs = validate(SCHEMA, document, (*specified_rules, NoSchemaIntrospectionCustomRule))
+    assert [e.formatted for e in ours] == [e.formatted for e in theirs]
