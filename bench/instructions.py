@@ -7,11 +7,14 @@ asyncio's loop (no HTTP server), a staff token, the bench's bodies, counted by
     python bench/instructions.py Q2 --profile 40       # cProfile instead (Python level)
     python bench/instructions.py Q2 --checkout ../other  # another checkout's code, same run
     python bench/instructions.py Q2 --uvloop           # on uvloop, as the server runs
+    python bench/instructions.py "hostile:30 fields"   # a hostile document inside the limits
 
 Each request runs under callgrind in a process of its own: after a warm-up, a window of
 `--small` answers and one of `--large` are dumped (`callgrind_control`); their difference
 over the difference of their sizes is the figure, so start-up, warm-up and the dumps
-cancel. The database is the bench's (`DATABASE_URL`, or the embedded one).
+cancel. The database is the bench's (`DATABASE_URL`, or the embedded one). A name
+`hostile:TEXT` takes the document of `bench/hostile_documents.INSIDE` whose label holds TEXT,
+a new variant per request, sent as `bench/hostile.py` sends it (its answer may be errors).
 """
 
 from __future__ import annotations
@@ -54,8 +57,24 @@ async def answers(client: Any, bodies: list[dict[str, Any]], start: int, count: 
     for k in range(start, start + count):
         response = await client.post("/graphql", json=bodies[k % len(bodies)])
         # Not parsed: the client's own decoding would be counted with the app's.
-        if response.status_code != 200 or b'"errors"' in response.content:
+        erring = b'"errors"' in response.content and not bodies[0].get("errors_expected")
+        if response.status_code != 200 or erring:
             raise SystemExit(f"not an answer: {response.status_code} {response.text[:300]}")
+
+
+def hostile_bodies(text: str, count: int) -> list[dict[str, Any]]:
+    from bench.hostile import VARIABLES
+    from bench.hostile_documents import INSIDE, OPERATION_NAMES
+
+    label = next(label for label in INSIDE if text in label)
+    bodies: list[dict[str, Any]] = [
+        {"query": INSIDE[label](k), "variables": VARIABLES} for k in range(count)
+    ]
+    for body in bodies:
+        if label in OPERATION_NAMES:
+            body["operationName"] = OPERATION_NAMES[label]
+    bodies[0]["errors_expected"] = True  # an extra member of the body, which the app ignores
+    return bodies
 
 
 def tool(name: str) -> str:
@@ -93,7 +112,7 @@ async def profile(url: str, bodies: list[dict[str, Any]], count: int, top: int) 
         profiler.enable()
         await answers(client, bodies, WARM_UP, count)
         profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(top)
 
 
 def total(path: Path) -> int:
@@ -156,7 +175,10 @@ def main() -> None:
         asyncio.run(prepare(url))
         plan = asyncio.run(make_plan(url))
         for name in args.names:
-            bodies = [plan.body(name, k) for k in range(100)]
+            if name.startswith("hostile:"):
+                bodies = hostile_bodies(name.removeprefix("hostile:"), WARM_UP + 3 * args.large)
+            else:
+                bodies = [plan.body(name, k) for k in range(100)]
             if args.profile:
                 asyncio.run(profile(url, bodies, args.large, args.profile))
                 continue

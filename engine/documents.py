@@ -24,8 +24,11 @@ from time import perf_counter_ns
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import (
+    ASTValidationRule,
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
+    OverlappingFieldsCanBeMergedRule,
+    VariablesInAllowedPositionRule,
     specified_rules,
 )
 
@@ -40,14 +43,23 @@ from engine.limits import (
     cost_error,
 )
 from engine.observe import Observation
+from engine.overlap import OverlappingFieldsReportedEarly
 from engine.parsing import parse_document
 from engine.validation import validate_merged
+from engine.variable_positions import VariablesInAllowedPositionOnce
 from engine.variables import DocumentVariables
 from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
-OPEN_RULES = (*specified_rules, MaxIntrospectionDepthRule)
-CLOSED_RULES = (*specified_rules, NoSchemaIntrospectionCustomRule)
+# The same rules, two of them doing their work once (`engine.overlap`,
+# `engine.variable_positions`).
+OURS: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
+    OverlappingFieldsCanBeMergedRule: OverlappingFieldsReportedEarly,
+    VariablesInAllowedPositionRule: VariablesInAllowedPositionOnce,
+}
+SPECIFIED_RULES = tuple(OURS.get(rule, rule) for rule in specified_rules)
+OPEN_RULES = (*SPECIFIED_RULES, MaxIntrospectionDepthRule)
+CLOSED_RULES = (*SPECIFIED_RULES, NoSchemaIntrospectionCustomRule)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from graphql.validation import ASTValidationRule, ValidationContext, ValidationR
 from graphql.validation.validate import ValidationAbortedError
 
 from engine.collapse import written
+from engine.usages import variable_usages
 
 MAX_LOCATIONS = 50
 """Locations one merged error carries at most (the directive limit's default)."""
@@ -100,6 +101,24 @@ def _no_variables_used(context: ValidationContext) -> None:
             usages[definition] = []
 
 
+def _usages_found_directly(context: ValidationContext) -> None:
+    """The variable usages of the definitions that have some found by `engine.usages`,
+    graphql-core's second walk left for what that does not handle."""
+    found = context._variable_usages
+    walked = context.get_variable_usages
+
+    def get_variable_usages(node: Any) -> list[Any]:
+        usages = found.get(node)
+        if usages is None:
+            usages = variable_usages(context.schema, node)
+            if usages is None:
+                return walked(node)
+            found[node] = usages
+        return usages
+
+    context.get_variable_usages = get_variable_usages  # type: ignore[method-assign]
+
+
 def validate_merged(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -122,6 +141,7 @@ def validate_merged(
             context.on_error = merged.report  # type: ignore[method-assign]
             _by_identity(context)
             _no_variables_used(context)
+            _usages_found_directly(context)
 
     # What graphql-core returns besides is the one error that says it stopped, if any.
     stopped = validate(schema, document, (ReportMerged, *rules), hide_suggestions=hide_suggestions)

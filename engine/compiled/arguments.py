@@ -20,8 +20,10 @@ from graphql import (
 )
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
-from strawberry.types.arguments import StrawberryArgument, convert_arguments
+from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+
+from engine.compiled.conversion import convert_arguments
 
 if TYPE_CHECKING:
     from engine.compiled.tree import Call
@@ -150,9 +152,7 @@ def direct_call(schema: Any, field: Any) -> Call | None:
         key = frozen(arguments)
         kwargs = None if key is None else converted.get(key)
         if kwargs is None:  # new, or too large to keep in the plan
-            kwargs = convert_arguments(
-                arguments, field.arguments, scalar_registry=registry, config=config
-            )
+            kwargs = convert_arguments(arguments, field.arguments, registry, config)
             if key is not None and len(converted) < MAX_CONVERTED:
                 converted[key] = kwargs
         if variables is not None and key is not None and len(by_variables) < MAX_CONVERTED:
