@@ -27,9 +27,7 @@ Fields = tuple[dict[str, None], tuple[tuple[str, str, Any], ...]]
 """An input type's fields: the Python names that default to None, and (GraphQL name,
 Python name, type) of each."""
 
-# By type and config (None: Strawberry's); each entry keeps its config alive, so that the
-# config's id is not another's.
-_FIELDS: dict[tuple[type, int], tuple[Any, Fields | None]] = {}
+_FIELDS: dict[tuple[type, int], Fields | None] = {}  # by type and config; None: Strawberry's
 
 
 def _fields(type_: Any, config: Any) -> Fields | None:
@@ -37,7 +35,7 @@ def _fields(type_: Any, config: Any) -> Fields | None:
         return None
     key = (type_, id(config))
     if key in _FIELDS:
-        return _FIELDS[key][1]
+        return _FIELDS[key]
     found: Fields | None = None
     if has_object_definition(type_):
         definition = type_.__strawberry_definition__
@@ -56,7 +54,7 @@ def _fields(type_: Any, config: Any) -> Fields | None:
                 for field in definition.fields
             )
             found = (nulls, each)
-    _FIELDS[key] = (config, found)
+    _FIELDS[key] = found
     return found
 
 
