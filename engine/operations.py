@@ -35,7 +35,7 @@ from engine.compiled.run import execute_compiled
 from engine.compiled.tree import Abandon
 from engine.context import RequestScope
 from engine.documents import DocumentCache
-from engine.errors import execution_error
+from engine.errors import execution_error, in_document_order
 from engine.http_params import GraphQLParams, HttpError
 from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
 from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current, note_mutation_outcomes
@@ -232,7 +232,8 @@ class Operations:
             observation.phase("execute", started)
         body: dict[str, Any] = {}
         if result.errors:
-            body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
+            errors = in_document_order(result.errors)
+            body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in errors]
         body["data"] = result.data
         return _answer(ctx, body)
 

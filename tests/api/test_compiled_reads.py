@@ -539,6 +539,33 @@ async def test_siblings_fail_beside_a_failing_non_null_field(serial_pair: Pair) 
     assert [e["path"] for e in answer.json["errors"]] == [["a"], ["products"]]
 
 
+LOADED_THEN_FAILING = (
+    f'n: node(id: "{to_global_id("Product", LAMP)}") {{ ... on Product {{ category {{'
+    ' products(filter: {name: {eq: "a\\u0000b"}}) { totalCount } } } }'
+)
+FAILING_AT_ONCE = 'b: customerByEmail(email: "a\\u0000b") { name }'
+LOADED_PATH, FAILING_PATH = ["n", "category", "products", "totalCount"], ["b"]
+
+
+@pytest.mark.parametrize("loaded_first", [True, False], ids=["loaded-first", "failing-first"])
+async def test_sibling_errors_come_in_document_order(pair: Pair, loaded_first: bool) -> None:
+    """Two nullable root fields fail side by side on five connections: one loads its node,
+    then a page of it fails; the other fails on its first read. graphql-core lists errors
+    as they happen, and the reads end in one order in a plain run and in another in the
+    compiled path's fallback (which answers the plan's reads from memory); both paths list
+    them in the order the fields are written, every time."""
+    fields = [LOADED_THEN_FAILING, FAILING_AT_ONCE]
+    paths = [LOADED_PATH, FAILING_PATH]
+    if not loaded_first:
+        fields.reverse()
+        paths.reverse()
+    for _ in range(20):
+        answer = await pair.send({"query": "{ " + " ".join(fields) + " }"})
+        assert answer.abandoned == 1
+        assert [e["path"] for e in answer.json["errors"]] == paths
+        assert list(answer.json["data"].values()) == [None, None]
+
+
 TOO_MANY_IDS = json.dumps([to_global_id("Product", LAMP)] * 101)
 
 
