@@ -566,6 +566,20 @@ async def test_sibling_errors_come_in_document_order(pair: Pair, loaded_first: b
         assert list(answer.json["data"].values()) == [None, None]
 
 
+async def test_a_failing_non_null_field_lists_its_siblings_errors(pair: Pair) -> None:
+    """A non-null root connection whose count fails beside a nullable node whose nested page
+    fails: no data, and both errors on both paths. The compiled run read the node and its
+    category before it was abandoned, so graphql-core's rerun has them at once and its page
+    fails before the count; a plain run met the count's failure first, cancelled the node's
+    branch and listed one error. Siblings now all settle before a failure spreads."""
+    document = f'{{ {LOADED_THEN_FAILING} p: products(search: "a\\u0000b") {{ totalCount }} }}'
+    for _ in range(5):
+        answer = await pair.send({"query": document})
+        assert answer.abandoned == 1
+        assert answer.json["data"] is None
+        assert [e["path"] for e in answer.json["errors"]] == [LOADED_PATH, ["p", "totalCount"]]
+
+
 TOO_MANY_IDS = json.dumps([to_global_id("Product", LAMP)] * 101)
 
 
