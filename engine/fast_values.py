@@ -76,7 +76,7 @@ class Reader:
         self.count = len(texts) - 1
         self.limits = limits
         self.at = 0
-        self.nesting = self.directives = self.operations = self.selections = 0
+        self.nesting = self.operations = self.selections = 0
 
     def loc(self, first: int) -> Location:
         """From the token at `first` to the last one read."""
@@ -135,9 +135,6 @@ class Reader:
         directives = []
         while self.texts[self.at] == "@":
             first = self.at
-            self.directives += 1
-            if self.directives > self.limits.max_directives:
-                raise Unhandled
             self.at += 1
             fields: dict[str, Any] = {"name": self.name(), "arguments": self.arguments(const)}
             fields["loc"] = self.loc(first)

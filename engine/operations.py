@@ -8,7 +8,6 @@ through it, so a document is held to the same rules however it arrives.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -35,11 +34,12 @@ from engine.compiled.run import execute_compiled
 from engine.compiled.tree import Abandon
 from engine.context import RequestScope
 from engine.documents import DocumentCache
-from engine.errors import execution_error
+from engine.errors import execution_error, in_document_order
 from engine.http_params import GraphQLParams, HttpError
 from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
 from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current, note_mutation_outcomes
 from engine.persisted import PersistedOperations
+from engine.settled_execution import TrackedExecutor, settled
 from resolvers.viewer import Viewer
 
 # Read from module globals on every request: an attribute of the Enum class costs about
@@ -220,39 +220,22 @@ class Operations:
             max_coercion_errors=self.limits.max_errors - 1,
             hide_suggestions=not self._introspects(viewer),
             middleware=middleware,
-            executor_class=_Executor,
+            executor_class=TrackedExecutor,
             made=made,
         )
         if isawaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
-        await _settled(made)
+        await settled(made)
         if observation is not None:
             observation.engine = GRAPHQL_CORE
             observation.phase("execute", started)
         body: dict[str, Any] = {}
         if result.errors:
-            body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in result.errors]
+            errors = in_document_order(result.errors)
+            body["errors"] = [execution_error(e, request_id=ctx.request_id) for e in errors]
         body["data"] = result.data
         return _answer(ctx, body)
-
-
-class _Executor(Executor[Any]):
-    """graphql-core's executor, put in `made` so that its caller can wait for the work it
-    settles in the background: a field error that nulls its parent answers at once while
-    the parent's other fields still run. They must not outlive the request (they read
-    through its loaders, a mutation's through its transaction), nor be left pending when
-    a loop ends (never-awaited coroutines, collected later in whatever frame runs then)."""
-
-    def __init__(self, *args: Any, made: list[Executor[Any]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        made.append(self)
-
-
-async def _settled(made: list[Executor[Any]]) -> None:
-    for executor in made:
-        while executor.background_futures:
-            await asyncio.wait(list(executor.background_futures))
 
 
 def _answer(ctx: RequestScope, body: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from server import pgbouncer
 from server.embedded import EmbeddedPostgres
@@ -75,8 +75,17 @@ def token_secret() -> Iterator[None]:
 
 
 # CI replays the same examples every run (a red build is then reproducible); people running
-# the suite get fresh examples, which is how the property tests keep finding bugs.
-settings.register_profile("ci", derandomize=True, database=None)
+# the suite get fresh examples, which is how the property tests keep finding bugs. CI does
+# not shrink (against the app every step is requests and reads: minutes before anything is
+# printed); it reports the first failing example as found, with the blob that replays it
+# (`@reproduce_failure`), to shrink at a desk.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+    print_blob=True,
+)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 

@@ -27,7 +27,9 @@ Fields = tuple[dict[str, None], tuple[tuple[str, str, Any], ...]]
 """An input type's fields: the Python names that default to None, and (GraphQL name,
 Python name, type) of each."""
 
-_FIELDS: dict[tuple[type, int], Fields | None] = {}  # by type and config; None: Strawberry's
+# By type and config (None: Strawberry's); each entry keeps its config alive, so that the
+# config's id is not another's.
+_FIELDS: dict[tuple[type, int], tuple[Any, Fields | None]] = {}
 
 
 def _fields(type_: Any, config: Any) -> Fields | None:
@@ -35,7 +37,7 @@ def _fields(type_: Any, config: Any) -> Fields | None:
         return None
     key = (type_, id(config))
     if key in _FIELDS:
-        return _FIELDS[key]
+        return _FIELDS[key][1]
     found: Fields | None = None
     if has_object_definition(type_):
         definition = type_.__strawberry_definition__
@@ -54,7 +56,7 @@ def _fields(type_: Any, config: Any) -> Fields | None:
                 for field in definition.fields
             )
             found = (nulls, each)
-    _FIELDS[key] = found
+    _FIELDS[key] = (config, found)
     return found
 
 
