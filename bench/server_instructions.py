@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,16 +29,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.common import database, prepare, serve, staff_headers, stop  # noqa: E402
+from bench.instructions import tool, total  # noqa: E402
 from bench.plan import make_plan  # noqa: E402
 
 WARM_UP = 60
-
-
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise SystemExit(f"{name} is not installed (valgrind's tools)")
-    return found
 
 
 def venv(checkout: Path) -> Path:
@@ -51,13 +44,6 @@ def venv(checkout: Path) -> Path:
 def dump(pid: int) -> None:
     """Writes the counts since the last dump (or zeroing) to a file of their own."""
     subprocess.run([tool("callgrind_control"), "-d", str(pid)], check=True, capture_output=True)
-
-
-def dumped(out: Path, part: int) -> int:
-    for line in Path(f"{out}.{part}").read_text().splitlines():
-        if line.startswith(("summary:", "totals:")):
-            return int(line.split()[1])
-    raise SystemExit(f"no summary in {out}.{part}")
 
 
 async def answers(base: str, bodies: list[dict[str, Any]], count: int, clients: int) -> None:
@@ -99,7 +85,7 @@ def counted(url: str, bodies: list[dict[str, Any]], args: argparse.Namespace) ->
             asyncio.run(answers(base, bodies, args.requests, args.concurrency))
             window = time.monotonic() - started
             dump(process.pid)
-            idle, busy = dumped(out, 2), dumped(out, 3)
+            idle, busy = total(Path(f"{out}.2")), total(Path(f"{out}.3"))
         finally:
             stop(process)
     idle_rate: float = idle / args.idle
