@@ -129,35 +129,45 @@ class _Acquire:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await _release(self._db.pool, self._proxy)
+            if not _released_at_once(self._db.pool, self._proxy):
+                await self._db.pool.release(self._proxy)
         finally:
             self._db._turns.release()
 
 
-async def _release(pool: asyncpg.Pool, proxy: Any) -> None:
-    """`pool.release(proxy)`, without a task when none is needed. asyncpg runs each release
-    in a task of its own (`asyncio.shield`) so that a cancellation cannot stop it halfway,
-    but a connection in its usual state (no transaction open, nothing to wait for, no reason
-    to close it) is released without waiting on anything, our reset being none
+def _released_at_once(pool: asyncpg.Pool, proxy: Any) -> bool:
+    """`pool.release(proxy)`, done here without a task or a wait when none is needed; False
+    when the connection must go through `pool.release`. asyncpg runs each release in a task
+    of its own (`asyncio.shield`) so that a cancellation cannot stop it halfway, but a
+    connection in its usual state (no transaction open, nothing to wait for, no reason to
+    close it) is released without waiting on anything, our reset being none
     (`_keep_session`): no cancellation can land, and the task cost a tenth of a one-row
-    read. asyncpg's own steps for it are taken in its order; any other state goes to
-    `pool.release`, and so does a connection with query loggers: asyncpg calls them a turn
-    of the loop after each statement, and its task let them run before the use ended.
-    Private to asyncpg, as `sql.observe` is (its version is pinned)."""
+    read. asyncpg's own steps for it (`PoolConnectionHolder.release`, the connection's
+    `_reset`) are taken in its order, without the coroutines and the timeout context they
+    run in. Any other state goes to `pool.release`, and so does a connection with query
+    loggers: asyncpg calls them a turn of the loop after each statement, and its task let
+    them run before the use ended. Private to asyncpg, as `sql.observe` is (its version is
+    pinned)."""
     holder, con = proxy._holder, proxy._con
     if (
         con is None
         or con._query_loggers
         or con.is_closed()
         or con.is_in_transaction()
+        or con._top_xact is not None
         or con._protocol._is_cancelling()
         or con._protocol.queries_count >= holder._max_queries
         or holder._generation != pool._generation  # type: ignore[attr-defined]
+        or pool._reset is not _keep_session  # type: ignore[attr-defined]
     ):
-        await pool.release(proxy)
-        return
+        return False
     con._on_release()
-    await holder.release(None)
+    holder._timeout = None
+    con._listeners.clear()
+    con._log_listeners.clear()
+    holder._release()
+    holder._setup_inactive_callback()
+    return True
 
 
 Executor: TypeAlias = "Connection | Database | ReadOnce"

@@ -42,6 +42,8 @@ def ask(server: RunningServer) -> dict[str, object]:
     response = httpx.post(server.graphql_url, json={"query": QUERY}, timeout=10)
     assert response.status_code == 200
     assert response.headers["x-request-id"]
+    assert response.headers["date"]  # HTTP asks for it; the software's name is not given
+    assert "server" not in response.headers
     body: dict[str, object] = response.json()
     return body
 
