@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from bench import peers
+from bench import against, peers
 from bench.measure import STOLEN_LIMIT
 from bench.plan import TITLES
 from bench.targets import full_machine, mark, path_label, rounds_text
@@ -77,6 +77,7 @@ def render(report: dict[str, Any]) -> str:
                 f"{rounds_text(line)}"
             )
     lines.extend(peer_table(report))
+    lines.extend(against.table(report))
     lines.append("")
     config = report["config"]
     lines.append(
