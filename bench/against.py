@@ -13,14 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT
 from bench.measure import Bench, Run, Server, running
-from bench.plan import TITLES
-from bench.targets import paired_ratio, round_ratios, rounds_text, summarize
+from bench.targets import paired_ratio, round_ratios, summarize
 
 MIGRATIONS = Path("sql") / "migrations"
 # What a checkout may hold beside its code: none of it is needed to serve, some is large.
@@ -91,35 +90,3 @@ def row_fields(runs: dict[str, list[Run]], then: str) -> dict[str, Any]:
         "against_ratio": paired_ratio(runs["ours"], runs[then]),
         "against_rounds": round_ratios(runs["ours"], runs[then]),
     }
-
-
-def table(report: dict[str, Any]) -> list[str]:
-    """Ours now and ours then side by side, where ours then ran."""
-    rows: Sequence[dict[str, Any]] = [row for row in report["rows"] if "against" in row]
-    if not rows:
-        return []
-    then = report["config"]["against"]
-    header = (
-        f"{'ours now against ' + then:<34} {'c':>3} {'now r/s':>9} {'then r/s':>9} "
-        f"{'now/then':>8}  {'p50/p99 ms: now | then':<27} {'errors n/t':>10} "
-        f"{'server CPU ms/answer n/t':>24} {'PostgreSQL CPU ms/answer n/t':>28}  rounds"
-    )
-    lines = ["", header, "-" * len(header)]
-    for row in rows:
-        now, before = row["ours"], row["against"]
-        latency = " | ".join(f"{s['p50_ms']:.1f}/{s['p99_ms']:.1f}" for s in (now, before))
-        server = f"{now['cpu_ms_per_request']:.3f}/{before['cpu_ms_per_request']:.3f}"
-        database = (
-            f"{now['database_cpu_ms_per_request']:.3f}/{before['database_cpu_ms_per_request']:.3f}"
-        )
-        lines.append(
-            f"{row['request'] + ' ' + TITLES[row['request']]:<34} {row['concurrency']:>3} "
-            f"{now['rps']:>9.1f} {before['rps']:>9.1f} {row['against_ratio']:>8.3f}  "
-            f"{latency:<27} {now['errors']:>4}/{before['errors']:<5} {server:>24} "
-            f"{database:>28}  {rounds_text(row, 'against_rounds')}"
-        )
-    lines.append(
-        f"{then}: another checkout's code served the same way, in the same rounds; now/then: "
-        "the median of each round's ratio of ours now to ours then"
-    )
-    return lines

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bench.against import MIGRATIONS, label, servable_copy, table
+from bench.against import MIGRATIONS, label, servable_copy
 from bench.common import ROOT
+from bench.report import against_table
 from bench.targets import evaluate
 
 OURS = sorted((ROOT / MIGRATIONS).glob("*.sql"))
@@ -105,7 +106,7 @@ def report(ratio: float) -> dict[str, Any]:
 
 
 def test_the_table_shows_ours_now_against_ours_then() -> None:
-    lines = table(report(0.94))
+    lines = against_table(report(0.94))
     assert "ours now against ours at d2a4f08" in lines[1]
     row = lines[3]
     assert row.startswith("Q1 product(id)")
@@ -120,7 +121,7 @@ def test_no_table_without_ours_then() -> None:
     plain = report(1.0)
     for key in ("against", "against_ratio", "against_rounds"):
         del plain["rows"][0][key]
-    assert table(plain) == []
+    assert against_table(plain) == []
     assert not any("ours at" in check["target"] for check in evaluate(plain, [16]))
 
 
