@@ -165,6 +165,7 @@ def serve(
     workers: int = 1,
     command: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
     ready_timeout: float = 30.0,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Starts `storefront serve` (or `command`, given the port as STOREFRONT_PORT) on a free
@@ -182,7 +183,7 @@ def serve(
     if url is not None:
         environment["DATABASE_URL"] = url
     program = list(command or [sys.executable, "-m", "server.cli", "serve"])
-    process = subprocess.Popen(program, env=environment, cwd=ROOT)
+    process = subprocess.Popen(program, env=environment, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:

@@ -77,6 +77,7 @@ def render(report: dict[str, Any]) -> str:
                 f"{rounds_text(line)}"
             )
     lines.extend(peer_table(report))
+    lines.extend(against_table(report))
     lines.append("")
     config = report["config"]
     lines.append(
@@ -130,32 +131,83 @@ def render(report: dict[str, Any]) -> str:
 
 
 def peer_table(report: dict[str, Any]) -> list[str]:
-    """Ours, the floor and the peer side by side, where the peer ran: rates, latencies,
+    """Ours, the floor and the peer, where the peer ran."""
+    return comparison_table(
+        report,
+        "three-way",
+        {"ours": "ours", "floor": "floor", "peer": peers.LABEL},
+        {"ratio": "o/floor", "peer_ratio": f"o/{peers.LABEL}"},
+        f"{peers.LABEL}: {peers.NAME}, production mode, one process, pool 10, no auth (ours "
+        f"verifies a staff JWT per request); o/{peers.LABEL}: the median of each round's ratio "
+        "(rounds turn ours, floor, peer; floor, peer, ours; ...), its rounds last",
+        digits=2,
+    )
+
+
+def against_table(report: dict[str, Any]) -> list[str]:
+    """Ours now and ours at another checkout (`--against`), where it ran."""
+    then = report["config"].get("against")
+    return comparison_table(
+        report,
+        f"ours now against {then}",
+        {"ours": "now", "against": "then"},
+        {"against_ratio": "now/then"},
+        f"then: {then}, another checkout's code served the same way, in the same rounds; "
+        "now/then: the median of each round's ratio of ours now to ours then, its rounds last",
+        digits=3,
+    )
+
+
+def comparison_table(
+    report: dict[str, Any],
+    title: str,
+    sides: dict[str, str],
+    ratios: dict[str, str],
+    note: str,
+    *,
+    digits: int,
+) -> list[str]:
+    """The rows where every side ran, the sides (a row's key: a name) side by side: rates,
+    the ratios (a row's key: a name; the last one's rounds at the end), latencies, errors,
     and the CPU time each answer cost the server's processes and PostgreSQL."""
-    rows = [row for row in report["rows"] if "peer" in row]
+    rows = [row for row in report["rows"] if all(key in row for key in sides)]
     if not rows:
         return []
-    sides = ("ours", "floor", "peer")
-    header = (
-        f"{'three-way':<34} {'c':>3} {'ours r/s':>9} {'floor r/s':>9} {peers.LABEL + ' r/s':>9} "
-        f"{'o/floor':>7} {'o/' + peers.LABEL:>7}  {'p50/p99 ms: ours | floor | ' + peers.LABEL:<40}"
-        f" {'server CPU ms/answer o/f/p':>26} {'PostgreSQL CPU ms/answer o/f/p':>30}"
-    )
-    lines = ["", header, "-" * len(header)]
+    names = list(sides.values())
+    table = [
+        [
+            title,
+            "c",
+            *(f"{name} r/s" for name in names),
+            *ratios.values(),
+            "p50/p99 ms: " + " | ".join(names),
+            "errors " + "/".join(names),
+            "server CPU ms/answer " + "/".join(names),
+            "PostgreSQL CPU ms/answer " + "/".join(names),
+            "rounds",
+        ]
+    ]
     for row in rows:
-        latency = " | ".join(f"{row[s]['p50_ms']:.1f}/{row[s]['p99_ms']:.1f}" for s in sides)
-        server = "/".join(f"{row[s]['cpu_ms_per_request']:.2f}" for s in sides)
-        database = "/".join(f"{row[s]['database_cpu_ms_per_request']:.2f}" for s in sides)
-        lines.append(
-            f"{row['request'] + ' ' + TITLES[row['request']]:<34} {row['concurrency']:>3} "
-            f"{row['ours']['rps']:>9.1f} {row['floor']['rps']:>9.1f} {row['peer']['rps']:>9.1f} "
-            f"{row['ratio']:>7.2f} {row['peer_ratio']:>7.2f}  {latency:<40} {server:>26} "
-            f"{database:>30}"
+        figures = [row[key] for key in sides]
+        table.append(
+            [
+                f"{row['request']} {TITLES[row['request']]}",
+                str(row["concurrency"]),
+                *(f"{side['rps']:.1f}" for side in figures),
+                *(f"{row[key]:.3f}" for key in ratios),
+                " | ".join(f"{side['p50_ms']:.1f}/{side['p99_ms']:.1f}" for side in figures),
+                "/".join(str(side["errors"]) for side in figures),
+                "/".join(f"{side['cpu_ms_per_request']:.{digits}f}" for side in figures),
+                "/".join(f"{side['database_cpu_ms_per_request']:.{digits}f}" for side in figures),
+                rounds_text(row, list(ratios)[-1].replace("ratio", "rounds")),
+            ]
         )
-    errors = sum(row["peer"]["errors"] for row in rows)
-    lines.append(
-        f"{peers.LABEL}: {peers.NAME}, production mode, one process, pool 10, no auth (ours "
-        f"verifies a staff JWT per request); {errors} errors; o/{peers.LABEL}: the median of "
-        "each round's ratio (rounds turn ours, floor, peer; floor, peer, ours; ...)"
-    )
-    return lines
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    text = [
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in table
+    ]
+    return ["", text[0], "-" * len(text[0]), *text[1:], note]

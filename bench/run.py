@@ -6,6 +6,7 @@ GraphQL, under wrk: `make bench`.
                                   [--workers 2] [--concurrency 16,64] [--threads 1]
                                   [--no-peers] [--no-paths]
                                   [--pgbouncer PROGRAM[:named|:unnamed] ...]
+                                  [--against CHECKOUT]
 
 Uses DATABASE_URL when set (migrated, and seeded at the default scale when empty), else an
 embedded PostgreSQL under .storefront/bench, kept between runs. Starts the real server
@@ -19,6 +20,8 @@ share b busy can grow at most 1/b times before they are full, however many worke
 (unless each answer gets cheaper). On Q1-Q3 a third server joins the rounds (ours, floor,
 peer; floor, peer, ours; ...): PostGraphile v5, installed on demand from npm at pinned
 versions and checked to give the same data first (bench/peers.py; `--no-peers` skips it).
+With `--against CHECKOUT` ours at another checkout's code joins the rounds of every request
+the same way, checked against the floor first (bench/against.py).
 Prints one table of medians across rounds (and the three-way table)
 and the targets met or missed, and writes the same to bench/results/latest.json. A ratio
 is the median of the rounds' ratios (each round's two runs follow each other), so a
@@ -81,13 +84,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import floor, peers
+from bench import against, floor, peers
 from bench.agree import precheck
 from bench.common import ROOT, database, prepare
 from bench.measure import Bench, Server, running
-from bench.paths import as_json, other_paths, pgbouncer_option, scaling
+from bench.paths import as_json, other_paths, scaling
 from bench.plan import REQUESTS, TITLES, make_plan
 from bench.report import render
+from bench.run_options import parse_args
 from bench.statements import statements
 from bench.targets import evaluate, paired_ratio, round_ratios, summarize
 from bench.wrk import WRK
@@ -106,14 +110,16 @@ def timed_rows(
     bench: Bench,
     sides: tuple[Server, Server],
     peer: Server | None,
+    then: Server | None,
     counts: dict[str, dict[str, int]],
     raw: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """Ours against the floor (and the peer, on its requests) in rounds, per request and
-    concurrency."""
+    """Ours against the floor (and the peer, on its requests; and ours at another checkout)
+    in rounds, per request and concurrency."""
     rows = []
     for name in bench.args.names:
         servers = [*sides, peer] if peer and name in peers.PEER_REQUESTS else [*sides]
+        servers += [then] if then else []
         for connections in bench.args.concurrencies:
             runs = bench.rounds(name, servers, connections)
             row = {
@@ -130,69 +136,11 @@ def timed_rows(
                 row["peer"] = summarize(runs[peer.label])
                 row["peer_ratio"] = paired_ratio(runs["ours"], runs[peer.label])
                 row["peer_rounds"] = round_ratios(runs["ours"], runs[peer.label])
+            if then:
+                row.update(against.row_fields(runs, then.label))
             rows.append(row)
             raw[f"{name} c={connections}"] = as_json(runs)
     return rows
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rounds", type=int, default=5, help="timed runs per server (5)")
-    parser.add_argument(
-        "--duration",
-        type=int,
-        default=10,
-        help="whole seconds per timed run (10; wrk takes no fractions)",
-    )
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up (2)")
-    parser.add_argument("--only", default=",".join(REQUESTS), help="requests, e.g. Q1,Q2")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="workers of the scaling run; 1 skips it (2)"
-    )
-    parser.add_argument("--concurrency", default="16,64", help="wrk connections (16,64)")
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
-    parser.add_argument("--timeout", type=float, default=10, help="wrk's request timeout (10)")
-    parser.add_argument(
-        "--floor-sql",
-        choices=("ours", "minimum"),
-        default="ours",
-        help="the floor's SQL for Q2 and Q3: the statements our server runs, or one "
-        "hand-written statement each (ours)",
-    )
-    parser.add_argument(
-        "--no-paths",
-        dest="paths",
-        action="store_false",
-        help="skip ours through PgBouncer and from a replica against ours direct",
-    )
-    parser.add_argument(
-        "--pgbouncer",
-        dest="pgbouncers",
-        action="append",
-        type=pgbouncer_option,
-        metavar="PROGRAM[:named|:unnamed]",
-        help="a PgBouncer for the path lines, repeatable: all in the same rounds (default "
-        "PGBOUNCER, else pgbouncer on the PATH; statements named from 1.21 on)",
-    )
-    parser.add_argument(
-        "--no-peers",
-        dest="peers",
-        action="store_false",
-        help="skip PostGraphile v5 on Q1-Q3 (installed on demand from npm otherwise)",
-    )
-    args = parser.parse_args()
-    os.environ["FLOOR_SQL"] = args.floor_sql  # the floor reads it, in process and out
-    args.names = [name.strip().upper() for name in args.only.split(",") if name.strip()]
-    unknown = set(args.names) - set(REQUESTS)
-    if unknown or not args.names:
-        parser.error(f"--only takes some of {', '.join(REQUESTS)}")
-    args.concurrencies = [int(c) for c in args.concurrency.split(",")]
-    args.pgbouncers = args.pgbouncers or [(None, None)]
-    if args.rounds < 1 or args.duration <= 0 or min(args.concurrencies) < args.threads:
-        parser.error("need rounds >= 1, duration > 0 and concurrency >= threads")
-    return args
 
 
 def git_state() -> dict[str, Any]:
@@ -211,7 +159,7 @@ def git_state() -> dict[str, Any]:
 
 
 def main() -> None:
-    args = parse_args()
+    args = parse_args(__doc__)
     if WRK is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian package)")
     started = time.monotonic()
@@ -240,8 +188,13 @@ def main() -> None:
                 )
                 print(f"comparing ours with {peers.NAME} ...", file=sys.stderr)
                 peers.precheck(plan, ours.base, peer.base, peer_names(args))
+            then = None
+            if args.against:
+                then = stack.enter_context(against.serving(bench, args.against))
+                print(f"comparing {then.label} with the floor ...", file=sys.stderr)
+                precheck(url, plan, then.base, theirs.base, args.names)
             print("timing ...", file=sys.stderr)
-            rows = timed_rows(bench, (ours, theirs), peer, counts, raw)
+            rows = timed_rows(bench, (ours, theirs), peer, then, counts, raw)
             scaled = scaling(bench, theirs.base, raw)
             paths = other_paths(bench, ours, theirs.base) if args.paths else []
     report: dict[str, Any] = {
@@ -258,6 +211,7 @@ def main() -> None:
             "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
             "q3_category": plan.category,
             "peers": [peers.NAME] if command else [],
+            "against": then.label if then else None,
         },
         "git": git,
         "machine": {

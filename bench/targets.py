@@ -11,6 +11,7 @@ from bench.measure import Run
 RATIO_TARGETS = {"Q1": 0.85, "Q2": 0.6, "Q3": 0.6, "Q4": 0.5, "Q5": 0.5, "Q6": 0.8}
 SCALING_TARGET = 1.6
 PEER_TARGET = 1.0  # ours at least as fast as PostGraphile v5 (issue 22)
+AGAINST_TARGET = 0.95  # ours now within 5% of ours at another checkout, or faster (issue 16)
 POOLED_TARGET = 0.9  # through PgBouncer, at least this share of the direct rate
 REPLICA_REQUESTS = ("Q1", "Q2", "Q3")
 TAIL_TARGET = 4.0  # p99 at most this many times p50, at the highest concurrency
@@ -52,8 +53,8 @@ def summarize(runs: Sequence[Run]) -> dict[str, Any]:
     }
 
 
-def rounds_text(line: dict[str, Any]) -> str:
-    return ", ".join(f"{ratio:.2f}" for ratio in line["rounds"])
+def rounds_text(line: dict[str, Any], key: str = "rounds") -> str:
+    return ", ".join(f"{ratio:.2f}" for ratio in line[key])
 
 
 def path_label(line: dict[str, Any]) -> str:
@@ -110,18 +111,19 @@ def evaluate(report: dict[str, Any], concurrencies: Sequence[int]) -> list[dict[
                     "pass": tail <= TAIL_TARGET and ours["errors"] == 0,
                 }
             )
-    for row in rows:
-        if row["concurrency"] == low and "peer" in row:
-            checks.append(
-                {
-                    "target": f"{row['request']} ours/PostGraphile v5 at c={low} >= "
-                    f"{PEER_TARGET:g}",
-                    "value": f"{row['peer_ratio']} (rounds: "
-                    + ", ".join(f"{ratio:.2f}" for ratio in row["peer_rounds"])
-                    + ")",
-                    "pass": row["peer_ratio"] >= PEER_TARGET,
-                }
-            )
+    others = (("peer", "PostGraphile v5", PEER_TARGET), ("against", "", AGAINST_TARGET))
+    for side, name, target in others:
+        name = name or str(report["config"].get("against"))
+        for row in rows:
+            if row["concurrency"] == low and side in row:
+                checks.append(
+                    {
+                        "target": f"{row['request']} ours/{name} at c={low} >= {target:g}",
+                        "value": f"{row[side + '_ratio']} (rounds: "
+                        f"{rounds_text(row, side + '_rounds')})",
+                        "pass": row[side + "_ratio"] >= target,
+                    }
+                )
     for line in report["scaling"]:
         checks.append(
             {
