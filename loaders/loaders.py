@@ -25,10 +25,12 @@ from sql.builder import PageSpec
 from sql.customers import CustomerStats
 from sql.group_rows import fetch_group_rows
 from sql.groups import count_nested_groups, fetch_nested_groups
+from sql.line_products import lines_with_products
 from sql.orders import OrderLineRow
 from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
-from sql.rows import left_out
+from sql.products import PRODUCT, ProductRow
+from sql.rows import followed, left_out
 from sql.spec import Spec
 
 
@@ -138,7 +140,7 @@ class Loaders:
         self._executor = executor
         self._owner = owner
         self._by_id: dict[tuple[str, frozenset[str]], ByIdLoader[Any]] = {}
-        self._lines: dict[tuple[str, frozenset[str]], Any] = {}
+        self._lines: dict[tuple[str, frozenset[str], bool], Any] = {}
 
     def by_id(self, spec: Spec[RowT]) -> ByIdLoader[RowT]:
         """Any entity's rows by id, within this request's owner scope if they have owners."""
@@ -152,20 +154,46 @@ class Loaders:
     @property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
         omit = left_out(OrderLineRow)
-        loader: ByIdLoader[OrderLineRow] | None = self._lines.get(("id", omit))
+        loader: ByIdLoader[OrderLineRow] | None = self._lines.get(("id", omit, False))
         if loader is None:
             fetch = partial(orders.lines_by_ids, owner=self._owner, omit=omit)
-            loader = self._lines["id", omit] = ByIdLoader(self._executor, fetch)
+            loader = self._lines["id", omit, False] = ByIdLoader(self._executor, fetch)
         return loader
 
     @property
     def lines_by_order(self) -> ByKeyLoader[list[OrderLineRow]]:
+        """Lines by order; when the running read follows their products, the same
+        statement reads those into the products' loader."""
         omit = left_out(OrderLineRow)
-        loader: ByKeyLoader[list[OrderLineRow]] | None = self._lines.get(("order", omit))
+        joined = "product_id" in followed(OrderLineRow)
+        key = ("order", omit, joined)
+        loader: ByKeyLoader[list[OrderLineRow]] | None = self._lines.get(key)
         if loader is None:
-            fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
-            loader = self._lines["order", omit] = ByKeyLoader(self._executor, fetch, list)
+            fetch: Callable[..., Awaitable[dict[UUID, list[OrderLineRow]]]]
+            if joined:
+                fetch = partial(
+                    self._lines_with_products, omit=omit, product_omit=left_out(ProductRow)
+                )
+            else:
+                fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
+            loader = self._lines[key] = ByKeyLoader(self._executor, fetch, list)
         return loader
+
+    async def _lines_with_products(
+        self,
+        executor: Executor,
+        *,
+        ids: list[UUID],
+        omit: frozenset[str],
+        product_omit: frozenset[str],
+    ) -> dict[UUID, list[OrderLineRow]]:
+        read = await lines_with_products(
+            executor, ids=ids, owner=self._owner, omit=omit, product_omit=product_omit
+        )
+        # Into the loader of such products, as it reads them (by id, soft-deleted too, no
+        # owner scope); products this request already knows stay as they are.
+        self.by_id(PRODUCT).prime_all(list(map(_id_of, read.products)), read.products)
+        return read.lines
 
     @cached_property
     def customer_stats(self) -> ByKeyLoader[CustomerStats]:
