@@ -19,13 +19,12 @@ from aiodataloader import DataLoader
 
 from loaders.align import align_one
 from loaders.batching import KnownLoader, SharedLoader
-from sql import categories, customers, orders
+from sql import categories, customers, line_products, orders
 from sql.aggregates import aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.customers import CustomerStats
 from sql.group_rows import fetch_group_rows
 from sql.groups import count_nested_groups, fetch_nested_groups
-from sql.line_products import lines_with_products
 from sql.orders import OrderLineRow
 from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
@@ -172,14 +171,14 @@ class Loaders:
             fetch: Callable[..., Awaitable[dict[UUID, list[OrderLineRow]]]]
             if joined:
                 fetch = partial(
-                    self._lines_with_products, omit=omit, product_omit=left_out(ProductRow)
+                    self.lines_with_products, omit=omit, product_omit=left_out(ProductRow)
                 )
             else:
                 fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
             loader = self._lines[key] = ByKeyLoader(self._executor, fetch, list)
         return loader
 
-    async def _lines_with_products(
+    async def lines_with_products(
         self,
         executor: Executor,
         *,
@@ -187,7 +186,8 @@ class Loaders:
         omit: frozenset[str],
         product_omit: frozenset[str],
     ) -> dict[UUID, list[OrderLineRow]]:
-        read = await lines_with_products(
+        """The batch of lines by order that reads their products too (traces name it)."""
+        read = await line_products.lines_with_products(
             executor, ids=ids, owner=self._owner, omit=omit, product_omit=product_omit
         )
         # Into the loader of such products, as it reads them (by id, soft-deleted too, no
