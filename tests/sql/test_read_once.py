@@ -102,22 +102,39 @@ async def test_a_read_every_waiter_left_is_stopped_and_not_remembered(database_u
     pool = await create_pool(database_url, min_size=1, max_size=2, statement_timeout_ms=5000)
     try:
         reads = ReadOnce(pool)
-        # Each run of the statement adds a row, so a second run shows in the count.
-        await pool.execute("DROP TABLE IF EXISTS read_once_runs")
+        # Each run of the statement adds a row, so a second run shows in the count. It sleeps
+        # far longer than any wait here until `read_once_fast` has a row, so a loaded machine
+        # cannot let it commit before the cancel lands.
+        await pool.execute("DROP TABLE IF EXISTS read_once_runs, read_once_fast")
         await pool.execute("CREATE TABLE read_once_runs (n int)")
+        await pool.execute("CREATE TABLE read_once_fast (n int)")
         slow = (
-            "WITH r AS (INSERT INTO read_once_runs VALUES (1) RETURNING n) "
-            "SELECT count(*) FROM r, pg_sleep(0.5)"
+            "WITH r AS (INSERT INTO read_once_runs VALUES (1) RETURNING n) SELECT count(*), "
+            "pg_sleep(CASE WHEN EXISTS (SELECT FROM read_once_fast) THEN 0 ELSE 30 END) FROM r"
         )
         waiters = [asyncio.ensure_future(reads.fetchval(slow)) for _ in range(2)]
         await asyncio.sleep(0.2)
         for waiter in waiters:
             waiter.cancel()
         await asyncio.gather(*waiters, return_exceptions=True)
-        await asyncio.sleep(0.1)
-        assert await pool.fetchval("SELECT count(*) FROM read_once_runs") == 0  # stopped
+        assert await _settles(pool), "the abandoned statement still runs"  # stopped
+        assert await pool.fetchval("SELECT count(*) FROM read_once_runs") == 0
+        await pool.execute("INSERT INTO read_once_fast VALUES (1)")
         assert await reads.fetchval(slow) == 1  # not remembered: run again, to its end
         assert await pool.fetchval("SELECT count(*) FROM read_once_runs") == 1
     finally:
-        await pool.execute("DROP TABLE IF EXISTS read_once_runs")
+        await pool.execute("DROP TABLE IF EXISTS read_once_runs, read_once_fast")
         await pool.close()
+
+
+async def _settles(pool: Any) -> bool:
+    """Whether no other backend is still running the test's insert within ten seconds."""
+    for _ in range(200):
+        running = await pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+            " AND pid <> pg_backend_pid() AND query LIKE '%INTO read_once_runs VALUES%'"
+        )
+        if not running:
+            return True
+        await asyncio.sleep(0.05)
+    return False
