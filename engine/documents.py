@@ -28,6 +28,7 @@ from graphql.validation import (
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
     OverlappingFieldsCanBeMergedRule,
+    UniqueDirectivesPerLocationRule,
     VariablesInAllowedPositionRule,
     specified_rules,
 )
@@ -46,15 +47,17 @@ from engine.observe import Observation
 from engine.overlap import OverlappingFieldsReportedEarly
 from engine.parsing import parse_document
 from engine.validation import validate_merged
+from engine.validation_walk import UniqueDirectivesWhereDirectivesAre
 from engine.variable_positions import VariablesInAllowedPositionOnce
 from engine.variables import DocumentVariables
 from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
 # The same rules, two of them doing their work once (`engine.overlap`,
-# `engine.variable_positions`).
+# `engine.variable_positions`), one listening to fewer nodes (`engine.validation_walk`).
 OURS: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
     OverlappingFieldsCanBeMergedRule: OverlappingFieldsReportedEarly,
+    UniqueDirectivesPerLocationRule: UniqueDirectivesWhereDirectivesAre,
     VariablesInAllowedPositionRule: VariablesInAllowedPositionOnce,
 }
 SPECIFIED_RULES = tuple(OURS.get(rule, rule) for rule in specified_rules)

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from graphql import GraphQLError, parse, validate
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from graphql import (
+    BREAK,
+    SKIP,
+    FieldNode,
+    GraphQLError,
+    Node,
+    ParallelVisitor,
+    Visitor,
+    parse,
+    validate,
+    visit,
+)
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule, specified_rules
 
-from engine.documents import CLOSED_RULES
+from engine.documents import CLOSED_RULES, OPEN_RULES
 from engine.validation import validate_merged
+from engine.validation_walk import RulesByKind
 from gql.schema import schema
 
 SCHEMA = schema._schema
@@ -86,3 +98,93 @@ def test_variable_positions_are_graphql_cores(text: str) -> None:
     ours = validate(SCHEMA, document, CLOSED_RULES)
     theirs = validate(SCHEMA, document, (*specified_rules, NoSchemaIntrospectionCustomRule))
     assert [e.formatted for e in ours] == [e.formatted for e in theirs]
+
+
+WALKED = [
+    # A mistake in a fragment that two operations spread: reported once, at its place.
+    "query A($v: ID!) { ...F } query B($v: ID!) { ...F } "
+    "fragment F on Query { product(id: $v) { nope } }",
+    # A variable unused in one operation only, and one undefined in one only.
+    "query A($v: ID!, $w: ID) { ...F } query B($v: ID!, $w: ID) { ...F b: product(id: $w) "
+    "{ name } } query C { ...F } fragment F on Query { product(id: $v) { name } }",
+    # Repeated directives at every place that holds them, and on a type definition.
+    "query Q($a: Boolean! @skip(if: true) @skip(if: true)) @skip(if: $a) @skip(if: $a) "
+    "{ __typename @include(if: $a) @include(if: $a) ...F @skip(if: $a) @skip(if: $a) "
+    "... on Query @skip(if: $a) @skip(if: $a) { __typename } } "
+    "fragment F on Query @include(if: true) @include(if: true) { __typename } "
+    "type T @key @key { a: Int }",
+    # Unknown names of every kind, read by the rules through their parents.
+    "query Q($a: Nope, $b: [Int!]!) { product(id: $a, bogus: 1) { name(x: 1) @nope } "
+    "...Missing ... on Nope { a } products(filter: { nope: $b, nope: 1 }) { totalCount } }",
+    "query A { __typename } query A { __typename } { __typename } "
+    "fragment F on Query { __typename } fragment F on Query { ...F }",
+    "{ __schema { types { name fields { name } } } __type(name: 1) { name } }",
+    "subscription S { a: __typename b: __typename }",
+]
+
+
+@pytest.mark.parametrize("text", WALKED)
+@pytest.mark.parametrize("rules", [CLOSED_RULES, OPEN_RULES], ids=["closed", "open"])
+def test_the_lean_walk_finds_graphql_cores_errors(
+    text: str, rules: tuple[type[ASTValidationRule], ...]
+) -> None:
+    """Walked without names and variables, each kind dispatched to its rules only: the
+    errors of graphql-core's own walk of graphql-core's own rules, merged."""
+    document = parse(text)
+    core_rules = (*specified_rules, rules[-1])
+    plain = validate(SCHEMA, document, core_rules, max_errors=1000)
+    assert plain
+    merged = validate_merged(SCHEMA, document, rules, max_errors=1000, hide_suggestions=False)
+    assert _by_message(merged) == _by_message(plain)
+    ours = validate(SCHEMA, document, rules, max_errors=1000)
+    assert [e.formatted for e in ours] == [e.formatted for e in plain]
+
+
+class _Events(Visitor):
+    def __init__(self, log: list[str], name: str, skip: str, stop: str) -> None:
+        super().__init__()
+        self.log, self.name, self.skip, self.stop = log, name, skip, stop
+
+    def enter(self, node: Node, *_args: object) -> object:
+        self.log.append(f"{self.name} enter {node.kind}")
+        if node.kind == self.skip:
+            return SKIP
+        return BREAK if node.kind == self.stop else None
+
+    def leave_field(self, node: Node, *_args: object) -> None:
+        self.log.append(f"{self.name} leave {node.kind}")
+
+
+class _Fields(Visitor):
+    """Acts on fields only, skipping below `a`."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.log = log
+
+    def enter_field(self, node: FieldNode, *_args: object) -> object:
+        self.log.append(f"fields enter {node.name.value}")
+        return SKIP if node.name.value == "a" else None
+
+    def leave_field(self, node: FieldNode, *_args: object) -> None:
+        self.log.append(f"fields leave {node.name.value}")
+
+
+def test_rules_by_kind_skip_and_stop_as_the_parallel_visitor_does() -> None:
+    document = parse("{ a { b { c } } d @skip(if: true) { e } ...F } fragment F on Q { f }")
+    logs: list[list[str]] = []
+    for parallel in (ParallelVisitor, RulesByKind):
+        log: list[str] = []
+        visitors = [
+            _Events(log, "skips", "selection_set", "fragment_definition"),
+            _Fields(log),
+            _Events(log, "stops", "", "directive"),
+        ]
+        visit(document, parallel(visitors))
+        logs.append(log)
+    assert "skips enter field" not in logs[0]
+    assert "fields enter b" not in logs[0]
+    assert "fields leave a" not in logs[0]
+    assert "fields leave d" in logs[0]
+    assert any(line.startswith("stops enter directive") for line in logs[0])
+    assert logs[1] == logs[0]

@@ -1,0 +1,107 @@
+"""The walk graphql-core's validation makes of a document, with less dispatch per node.
+
+Each node walked costs every rule a call or a test: graphql-core's `ParallelVisitor` asks
+each of some thirty rules, at each node, whether it acts on the node's kind, and one rule
+(unique directives) acts on every kind. A document of fifty operations spreading one
+fragment was 640 nodes, most of them names, which no rule walks to. Here the walk skips
+names and variables (read by the rules through their parents), each kind is dispatched to
+the rules acting on it only, and the directives rule acts on the kinds that have
+directives. What each rule sees, and in which order, is unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from graphql import BREAK, SKIP, Node, ParallelVisitor
+from graphql.language.visitor import EnterLeaveVisitor
+from graphql.validation import ASTValidationRule, UniqueDirectivesPerLocationRule
+from graphql.validation.validate import query_document_keys_to_validate
+
+LEAVES = {"name": ("name", "alias"), "variable": ("variable",)}
+"""Kinds of nodes that hold nothing a rule walks to, and the keys that lead only to them
+(a variable holds only its name; every `name` and `alias` is a name)."""
+
+Keys = dict[str, tuple[str, ...]]
+
+
+@cache
+def walked_keys(rules: tuple[type[ASTValidationRule], ...]) -> Keys:
+    """graphql-core's keys to walk, without those that lead only to names or variables
+    when no rule acts on either kind (a generic `enter` or `leave` would see them too)."""
+    acting = any(
+        hasattr(rule, f"{event}_{kind}") or hasattr(rule, event)
+        for rule in rules
+        if not issubclass(rule, UniqueDirectivesPerLocationRule)  # reads directives only
+        for kind in LEAVES
+        for event in ("enter", "leave")
+    )
+    if acting:
+        return query_document_keys_to_validate
+    skipped = {key for keys in LEAVES.values() for key in keys}
+    return {
+        kind: tuple(key for key in keys if key not in skipped)
+        for kind, keys in query_document_keys_to_validate.items()
+    }
+
+
+class UniqueDirectivesWhereDirectivesAre(UniqueDirectivesPerLocationRule):
+    """graphql-core's rule, which listens to every node, listening only to the kinds that
+    may hold directives."""
+
+    def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
+        if "directives" in query_document_keys_to_validate.get(kind, ()):
+            return super().get_enter_leave_for_kind(kind)
+        return EnterLeaveVisitor(None, None)
+
+
+class RulesByKind(ParallelVisitor):
+    """graphql-core's `ParallelVisitor`, each kind's calls going to the visitors that act
+    on it only. A visitor that skips a node does so when entering it, so leaving a kind
+    concerns the visitors that enter or leave it."""
+
+    def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
+        found = self.enter_leave_map.get(kind)
+        if found is None:
+            found = self.enter_leave_map[kind] = self._dispatch(kind)
+        return found
+
+    def _dispatch(self, kind: str) -> EnterLeaveVisitor:
+        skipping = self.skipping
+        pairs = [(i, v.get_enter_leave_for_kind(kind)) for i, v in enumerate(self.visitors)]
+        enters = tuple((i, fns.enter) for i, fns in pairs if fns.enter)
+        leaves = tuple((i, fns.leave) for i, fns in pairs if fns.enter or fns.leave)
+        if not leaves:
+            return EnterLeaveVisitor(None, None)
+
+        def enter(node: Node, *args: Any) -> Any:
+            for i, fn in enters:
+                if not skipping[i]:
+                    result: Any = fn(node, *args)
+                    if result is None:
+                        continue
+                    if result is SKIP or result is False:
+                        skipping[i] = node
+                    elif result is BREAK or result is True:
+                        skipping[i] = BREAK
+                    else:
+                        return result
+            return None
+
+        def leave(node: Node, *args: Any) -> Any:
+            for i, fn in leaves:
+                if not skipping[i]:
+                    if fn:
+                        result: Any = fn(node, *args)
+                        if result is None:
+                            continue
+                        if result is BREAK or result is True:
+                            skipping[i] = BREAK
+                        elif result is not SKIP and result is not False:
+                            return result
+                elif skipping[i] is node:
+                    skipping[i] = None
+            return None
+
+        return EnterLeaveVisitor(enter if enters else None, leave)
