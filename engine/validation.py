@@ -21,7 +21,6 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     TypeInfo,
-    TypeInfoVisitor,
     Visitor,
     assert_valid_schema,
     visit,
@@ -35,7 +34,7 @@ from graphql.validation.validate import (
 
 from engine.collapse import written
 from engine.usages import variable_usages
-from engine.validation_walk import RulesByKind, walked_keys
+from engine.validation_walk import RulesByKind, TypedRules, walked_keys
 
 MAX_LOCATIONS = 50
 """Locations one merged error carries at most (the directive limit's default)."""
@@ -158,7 +157,7 @@ def validate_merged(
         visitors.insert(0, FragmentNestingVisitor(fragments))
     stopped: list[GraphQLError] = []
     try:
-        walker = TypeInfoVisitor(type_info, RulesByKind(visitors))
+        walker = TypedRules(type_info, RulesByKind(visitors))
         visit(document, walker, walked_keys(tuple(rules)))
     except ValidationAbortedError as error:
         error.__context__ = None  # not to keep validation's frames alive with the error

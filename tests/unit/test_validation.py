@@ -6,10 +6,13 @@ import pytest
 from graphql import (
     BREAK,
     SKIP,
+    ArgumentNode,
     FieldNode,
     GraphQLError,
     Node,
     ParallelVisitor,
+    TypeInfo,
+    TypeInfoVisitor,
     Visitor,
     parse,
     validate,
@@ -19,7 +22,7 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 
 from engine.documents import CLOSED_RULES, OPEN_RULES
 from engine.validation import validate_merged
-from engine.validation_walk import RulesByKind
+from engine.validation_walk import RulesByKind, TypedRules
 from gql.schema import schema
 
 SCHEMA = schema._schema
@@ -187,4 +190,40 @@ def test_rules_by_kind_skip_and_stop_as_the_parallel_visitor_does() -> None:
     assert "fields leave a" not in logs[0]
     assert "fields leave d" in logs[0]
     assert any(line.startswith("stops enter directive") for line in logs[0])
+    assert logs[1] == logs[0]
+
+
+class _Types(Visitor):
+    """Notes the types `TypeInfo` gives at each field and argument; skips below `skip`."""
+
+    def __init__(self, log: list[str], type_info: TypeInfo) -> None:
+        super().__init__()
+        self.log, self.type_info = log, type_info
+
+    def enter_field(self, node: FieldNode, *_args: object) -> object:
+        info = self.type_info
+        self.log.append(f"{node.name.value}: {info.get_parent_type()} {info.get_type()}")
+        return SKIP if node.alias and node.alias.value == "skip" else None
+
+    def leave_argument(self, node: ArgumentNode, *_args: object) -> None:
+        self.log.append(f"{node.name.value}: {self.type_info.get_input_type()}")
+
+
+def test_typed_rules_see_the_types_graphql_cores_type_info_visitor_gives() -> None:
+    document = parse(
+        "query($f: ProductFilter) { skip: products(filter: $f) { totalCount } "
+        'product(id: "1") { name category { name } } ...F } '
+        "fragment F on Query { products(first: 2, filter: $f) { nodes { sku } } }"
+    )
+    logs: list[list[str]] = []
+    for wrap in (
+        lambda info, visitor: TypeInfoVisitor(info, ParallelVisitor([visitor])),
+        lambda info, visitor: TypedRules(info, RulesByKind([visitor])),
+    ):
+        log: list[str] = []
+        type_info = TypeInfo(SCHEMA)
+        visit(document, wrap(type_info, _Types(log, type_info)))
+        logs.append(log)
+    assert "totalCount: ProductConnection Int!" not in logs[0]
+    assert "first: Int" in logs[0]
     assert logs[1] == logs[0]
