@@ -140,34 +140,20 @@ class CostPlan:
     ) -> int:
         """The estimated cost of the named operation with these coerced variables; with
         `variables` None, the least it could cost whatever they are."""
-        return self._estimate(operation, variables, limits, None)
-
-    def least(self, limits: QueryLimits) -> int:
-        """The highest of the operations' least costs."""
-        # One evaluation for all: the fragments they spread are summed once.
-        evaluation = _Evaluation(None, limits, self._fragments, self._order)
-        return max(
-            (self._estimate(name, None, limits, evaluation) for name in self._operations),
-            default=0,
-        )
-
-    def _estimate(
-        self,
-        operation: str | None,
-        variables: Mapping[str, Any] | None,
-        limits: QueryLimits,
-        evaluation: _Evaluation | None,
-    ) -> int:
         key = (operation, limits)
         known = self._known.get(key)  # one lookup: hashing `limits` is a Python call
         if known is not None:
             return known
-        if evaluation is None:
-            evaluation = _Evaluation(variables, limits, self._fragments, self._order)
-        cost = evaluation.objects(self._operations.get(operation, ()))
+        parts = self._operations.get(operation, ())
+        cost = _Evaluation(variables, limits, self._fragments, self._order).objects(parts)
         if not self.uses_variables:
             self._known[key] = cost
         return cost
+
+    def least(self, limits: QueryLimits) -> int:
+        """The highest of the operations' least costs, each fragment summed once for all."""
+        once = _Evaluation(None, limits, self._fragments, self._order)
+        return max((once.objects(parts) for parts in self._operations.values()), default=0)
 
     def _compile(
         self, selection_set: SelectionSetNode, parent: GraphQLCompositeType | None
