@@ -11,6 +11,7 @@ acts on the kinds that have directives. What each rule sees, and in which order,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -77,18 +78,29 @@ def _method_names(visitor_class: type, kind: str) -> tuple[str | None, str | Non
     return named("enter"), named("leave")
 
 
-def _enter_leave(visitor: Visitor, kind: str) -> tuple[Any, Any]:
-    if type(visitor).get_enter_leave_for_kind is not Visitor.get_enter_leave_for_kind:
-        return visitor.get_enter_leave_for_kind(kind)
-    visitor_class: type = type(visitor)  # typed as a plain class, for the cache key
-    enter, leave = _method_names(visitor_class, kind)
-    return (enter and getattr(visitor, enter)), (leave and getattr(visitor, leave))
+@cache
+def _acting(classes: tuple[type, ...], kind: str) -> tuple[tuple[int, str | None, str | None], ...]:
+    """The visitors of these classes (by their place) acting on `kind`, and the names of
+    their methods for it."""
+    named = ((i, *_method_names(visitor_class, kind)) for i, visitor_class in enumerate(classes))
+    return tuple((i, enter, leave) for i, enter, leave in named if enter or leave)
 
 
 class RulesByKind(ParallelVisitor):
     """graphql-core's `ParallelVisitor`, each kind's calls going to the visitors that act
     on it only. A visitor that skips a node does so when entering it, so leaving a kind
     concerns the visitors that enter or leave it."""
+
+    def __init__(self, visitors: Sequence[Visitor]) -> None:
+        super().__init__(visitors)
+        classes: tuple[type, ...] = tuple(map(type, visitors))
+        # A visitor may find its methods its own way; graphql-core's rules do not.
+        by_class = all(
+            getattr(c, "get_enter_leave_for_kind", None) is Visitor.get_enter_leave_for_kind
+            for c in classes
+        )
+        self.classes = classes if by_class else None
+        self.ordered = list(visitors)
 
     def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
         found = self.enter_leave_map.get(kind)
@@ -98,7 +110,17 @@ class RulesByKind(ParallelVisitor):
 
     def _dispatch(self, kind: str) -> EnterLeaveVisitor:
         skipping = self.skipping
-        pairs = [(i, _enter_leave(visitor, kind)) for i, visitor in enumerate(self.visitors)]
+        visitors = self.ordered
+        pairs: list[tuple[int, tuple[Any, Any]]]
+        if self.classes is None:
+            pairs = [
+                (i, visitor.get_enter_leave_for_kind(kind)) for i, visitor in enumerate(visitors)
+            ]
+        else:
+            pairs = [
+                (i, (enter and getattr(visitors[i], enter), leave and getattr(visitors[i], leave)))
+                for i, enter, leave in _acting(self.classes, kind)
+            ]
         enters = tuple((i, enter) for i, (enter, _) in pairs if enter)
         leaves = tuple((i, leave) for i, (enter, leave) in pairs if enter or leave)
         if not leaves:
