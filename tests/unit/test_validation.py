@@ -20,7 +20,9 @@ from graphql import (
 )
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule, specified_rules
 
-from engine.documents import CLOSED_RULES, OPEN_RULES
+from engine.collapse import written
+from engine.documents import CLOSED_RULES, OPEN_RULES, DocumentCache
+from engine.operation_twins import without_twins
 from engine.validation import validate_merged
 from engine.validation_walk import RulesByKind, TypedRules
 from gql.schema import schema
@@ -92,6 +94,15 @@ POSITIONS = [
     "query R($f: ProductFilter!) { products(filter: { or: [$f, $f] }) { totalCount } }",
     " ".join(f"query Q{i}($id: ID) {{ ...F }}" for i in range(5))
     + " fragment F on Query { a: product(id: $id) { name } b: product(id: $id) { name } }",
+    # Operations spreading one fragment: its usages are checked for each operation's own
+    # definitions of the variables they read (type, and a default or a null one).
+    "query A($id: ID!) { ...F } query B($id: Int) { ...F } query C { ...F } "
+    "query D($id: ID!) { ...F } query E($id: ID = null) { ...F } "
+    'query G($id: ID = "1") { ...F } query H($id: ID = null) { ...F } '
+    "fragment F on Query { product(id: $id) { name } }",
+    "query A($id: ID!) { ...F ...G } query B($id: ID!) { ...G ...F } "
+    "query C($id: ID) { ...G } fragment F on Query { __typename } "
+    "fragment G on Query { product(id: $id) { name } }",
 ]
 
 
@@ -227,3 +238,37 @@ def test_typed_rules_see_the_types_graphql_cores_type_info_visitor_gives() -> No
     assert "totalCount: ProductConnection Int!" not in logs[0]
     assert "first: Int" in logs[0]
     assert logs[1] == logs[0]
+
+
+TWINS = [
+    # Each twin of an invalid operation is reported, at its own place.
+    "query A($v: ID!) { product(id: $v) { nope } } query B($v: ID!) { product(id: $v) "
+    "{ nope } } query C($v: ID!) { product(id: $v) { nope } }",
+    # Twins that are valid but for their names.
+    "query A { __typename } query A { __typename } query B { __typename }",
+    "{ __typename } query A { __typename }",
+    # Labels must differ across the document: operations with directives never twin.
+    'query A { ...F @defer(label: "x") } query B { ...F @defer(label: "x") } '
+    "fragment F on Query { __typename }",
+    "query A($v: Int) { __typename } query B($v: Int) { __typename }",
+    "subscription A { __typename } subscription B { __typename }",
+]
+
+
+@pytest.mark.parametrize("text", TWINS)
+def test_twin_operations_are_refused_as_graphql_core_refuses_them(text: str) -> None:
+    plain = validate(SCHEMA, parse(text), CLOSED_RULES, max_errors=1000, hide_suggestions=True)
+    assert plain
+    prepared = DocumentCache(SCHEMA).get(text, introspection=False)
+    assert _by_message(prepared.errors) == _by_message(plain)
+
+
+def test_twin_operations_are_validated_once_when_valid() -> None:
+    fragment = "fragment F on Query { a: product(id: $id) { name } b: product(id: $id) { name } }"
+    twins = " ".join(f"query Q{i}($id: ID!) {{ ...F }}" for i in range(5))
+    reduced = without_twins(parse(f"{twins} {fragment}"))
+    assert reduced is not None
+    kept = [written(d.selection_set) for d in reduced.definitions]  # type: ignore[attr-defined]
+    assert kept == ["{ ...F }", *["{ __typename }"] * 4, fragment[fragment.index("{") :]]
+    assert DocumentCache(SCHEMA).get(f"{twins} {fragment}").errors == []
+    assert without_twins(parse("query A { a: __typename } query B { b: __typename }")) is None
