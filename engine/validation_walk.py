@@ -86,7 +86,20 @@ def _acting(classes: tuple[type, ...], kind: str) -> tuple[tuple[int, str | None
     return tuple((i, enter, leave) for i, enter, leave in named if enter or leave)
 
 
-class RulesByKind(ParallelVisitor):
+class _KindsOnce(Visitor):
+    """A visitor whose methods for a kind `_dispatch` makes, once."""
+
+    def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
+        found = self.enter_leave_map.get(kind)
+        if found is None:
+            found = self.enter_leave_map[kind] = self._dispatch(kind)
+        return found
+
+    def _dispatch(self, kind: str) -> EnterLeaveVisitor:
+        raise NotImplementedError
+
+
+class RulesByKind(_KindsOnce, ParallelVisitor):
     """graphql-core's `ParallelVisitor`, each kind's calls going to the visitors that act
     on it only. A visitor that skips a node does so when entering it, so leaving a kind
     concerns the visitors that enter or leave it."""
@@ -101,12 +114,6 @@ class RulesByKind(ParallelVisitor):
         )
         self.classes = classes if by_class else None
         self.ordered = list(visitors)
-
-    def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
-        found = self.enter_leave_map.get(kind)
-        if found is None:
-            found = self.enter_leave_map[kind] = self._dispatch(kind)
-        return found
 
     def _dispatch(self, kind: str) -> EnterLeaveVisitor:
         skipping = self.skipping
@@ -158,7 +165,7 @@ class RulesByKind(ParallelVisitor):
         return EnterLeaveVisitor(enter if enters else None, leave)
 
 
-class TypedRules(Visitor):
+class TypedRules(_KindsOnce):
     """graphql-core's `TypeInfoVisitor` around `rules`, the methods of `type_info` and of
     the rules for each kind looked up once (graphql-core looks them up at each node). A
     kind neither acts on is not called at all."""
@@ -167,12 +174,6 @@ class TypedRules(Visitor):
         super().__init__()
         self.type_info = type_info
         self.rules = rules
-
-    def get_enter_leave_for_kind(self, kind: str) -> EnterLeaveVisitor:
-        found = self.enter_leave_map.get(kind)
-        if found is None:
-            found = self.enter_leave_map[kind] = self._dispatch(kind)
-        return found
 
     def _dispatch(self, kind: str) -> EnterLeaveVisitor:
         type_info = self.type_info
