@@ -151,11 +151,9 @@ class CostPlan:
         return cost
 
     def least(self, limits: QueryLimits) -> int:
-        """The highest of the operations' least costs."""
-        return max(
-            (self.estimate(name, variables=None, limits=limits) for name in self._operations),
-            default=0,
-        )
+        """The highest of the operations' least costs, each fragment summed once for all."""
+        once = _Evaluation(None, limits, self._fragments, self._order)
+        return max((once.objects(parts) for parts in self._operations.values()), default=0)
 
     def _compile(
         self, selection_set: SelectionSetNode, parent: GraphQLCompositeType | None

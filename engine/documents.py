@@ -28,6 +28,7 @@ from graphql.validation import (
     MaxIntrospectionDepthRule,
     NoSchemaIntrospectionCustomRule,
     OverlappingFieldsCanBeMergedRule,
+    UniqueDirectivesPerLocationRule,
     VariablesInAllowedPositionRule,
     specified_rules,
 )
@@ -43,18 +44,21 @@ from engine.limits import (
     cost_error,
 )
 from engine.observe import Observation
+from engine.operation_twins import without_twins
 from engine.overlap import OverlappingFieldsReportedEarly
 from engine.parsing import parse_document
 from engine.validation import validate_merged
+from engine.validation_walk import UniqueDirectivesWhereDirectivesAre
 from engine.variable_positions import VariablesInAllowedPositionOnce
 from engine.variables import DocumentVariables
 from engine.widths import check_widths
 
 MAX_CACHED_CHARS = 64 * 1024
 # The same rules, two of them doing their work once (`engine.overlap`,
-# `engine.variable_positions`).
+# `engine.variable_positions`), one listening to fewer nodes (`engine.validation_walk`).
 OURS: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
     OverlappingFieldsCanBeMergedRule: OverlappingFieldsReportedEarly,
+    UniqueDirectivesPerLocationRule: UniqueDirectivesWhereDirectivesAre,
     VariablesInAllowedPositionRule: VariablesInAllowedPositionOnce,
 }
 SPECIFIED_RULES = tuple(OURS.get(rule, rule) for rule in specified_rules)
@@ -156,14 +160,23 @@ class DocumentCache:
         assert checked.document is not None
         if entry.collapsed is None:
             entry.collapsed = collapse(checked.document)
-        errors = validate_merged(
-            self.schema,
-            entry.collapsed.document,
-            OPEN_RULES if introspection else CLOSED_RULES,
-            max_errors=self.limits.max_errors,
-            hide_suggestions=not introspection,
-            twins=entry.collapsed.twins,
-        )
+        collapsed = entry.collapsed
+
+        def validate(document: DocumentNode) -> list[GraphQLError]:
+            return validate_merged(
+                self.schema,
+                document,
+                OPEN_RULES if introspection else CLOSED_RULES,
+                max_errors=self.limits.max_errors,
+                hide_suggestions=not introspection,
+                twins=collapsed.twins,
+            )
+
+        # Valid without its twin operations, it is valid; else the errors are the whole's.
+        reduced = without_twins(collapsed.document)
+        errors = validate(reduced) if reduced is not None else None
+        if errors is None or errors:
+            errors = validate(collapsed.document)
         if errors:
             code = "GRAPHQL_VALIDATION_FAILED"
             return Prepared(checked.document, errors, code, checked.plan, checked.least_cost)

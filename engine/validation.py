@@ -20,14 +20,21 @@ from graphql import (
     GraphQLSchema,
     Node,
     OperationDefinitionNode,
-    validate,
+    TypeInfo,
+    Visitor,
+    assert_valid_schema,
+    visit,
 )
 from graphql.pyutils import RefMap
-from graphql.validation import ASTValidationRule, ValidationContext, ValidationRule
-from graphql.validation.validate import ValidationAbortedError
+from graphql.validation import ASTValidationRule, ValidationContext
+from graphql.validation.validate import (
+    FragmentNestingVisitor,
+    ValidationAbortedError,
+)
 
 from engine.collapse import written
 from engine.usages import variable_usages
+from engine.validation_walk import RulesByKind, TypedRules, walked_keys
 
 MAX_LOCATIONS = 50
 """Locations one merged error carries at most (the directive limit's default)."""
@@ -130,19 +137,31 @@ def validate_merged(
 ) -> list[GraphQLError]:
     """The distinct validation errors of `document`, each with all its locations, at most
     `max_errors` of them (the last saying validation stopped, when it did). `twins` gives
-    the nodes a node stands for in a collapsed document (`engine.collapse`)."""
+    the nodes a node stands for in a collapsed document (`engine.collapse`).
+
+    graphql-core's `validate`, walking the document as `engine.validation_walk` does."""
+    assert_valid_schema(schema)
     merged = _Merged(max_errors, twins)
-
-    class ReportMerged(ValidationRule):
-        # Rules are built before the document is visited: this one redirects every error
-        # reported through the shared context, whichever rule reports it.
-        def __init__(self, context: ValidationContext, *_args: Any) -> None:
-            super().__init__(context)
-            context.on_error = merged.report  # type: ignore[method-assign]
-            _by_identity(context)
-            _no_variables_used(context)
-            _usages_found_directly(context)
-
-    # What graphql-core returns besides is the one error that says it stopped, if any.
-    stopped = validate(schema, document, (ReportMerged, *rules), hide_suggestions=hide_suggestions)
-    return merged.errors() + stopped[:1]
+    type_info = TypeInfo(schema)
+    context = ValidationContext(schema, document, type_info, merged.report, hide_suggestions)
+    _by_identity(context)
+    _no_variables_used(context)
+    _usages_found_directly(context)
+    visitors: list[Visitor] = [rule(context) for rule in rules]
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    if fragments:
+        visitors.insert(0, FragmentNestingVisitor(fragments))
+    stopped: list[GraphQLError] = []
+    try:
+        walker = TypedRules(type_info, RulesByKind(visitors))
+        visit(document, walker, walked_keys(tuple(rules)))
+    except ValidationAbortedError as error:
+        error.__context__ = None  # not to keep validation's frames alive with the error
+        stopped.append(error.with_traceback(None))
+    except RecursionError:
+        stopped.append(ValidationAbortedError("Validation aborted."))
+    return merged.errors() + stopped

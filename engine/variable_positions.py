@@ -3,8 +3,10 @@ check made once per document.
 
 graphql-core checks each usage of each operation again: 50 operations spreading one fragment
 of 8 lookups built the type `ID!` from its syntax and compared it 400 times. Here the type of
-a variable definition is built once per text, and the comparison made once per variable
-type, default and place. The errors, their order and text are graphql-core's.
+a variable definition is built once per text, the comparison made once per variable type,
+default and place, and the usages in the fragments an operation spreads are checked again
+only for other definitions of the variables they read. The errors, their order and text
+are graphql-core's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from graphql import (
 )
 from graphql.validation import ValidationContext, VariablesInAllowedPositionRule
 from graphql.validation.rules.variables_in_allowed_position import allowed_variable_usage
+from graphql.validation.validation_context import VariableUsage
 
 from engine.collapse import written
 
@@ -33,6 +36,10 @@ class VariablesInAllowedPositionOnce(VariablesInAllowedPositionRule):
         super().__init__(context)
         self.types: dict[str, GraphQLType | None] = {}  # by the definition's type as written
         self.allowed: dict[tuple[Any, ...], bool] = {}
+        # By the fragments an operation spreads: their usages, the names these read, and
+        # whether any is of a fragment's own variable (an experimental syntax).
+        self.spreads: dict[tuple[int, ...], tuple[list[VariableUsage], list[str], bool]] = {}
+        self.allowed_spreads: set[tuple[Any, ...]] = set()  # fragments and what they read
 
     def variable_type(self, definition: VariableDefinitionNode) -> GraphQLType | None:
         text = written(definition.type)
@@ -41,10 +48,41 @@ class VariablesInAllowedPositionOnce(VariablesInAllowedPositionRule):
         return self.types[text]
 
     def leave_operation_definition(self, operation: OperationDefinitionNode, *_args: Any) -> None:
-        # graphql-core's own method, its two steps looked up once made.
+        # graphql-core's own method, its two steps looked up once made, and the usages of
+        # the fragments an operation spreads checked once for the variables' definitions
+        # they read: fifty operations spreading one fragment define its variables alike.
+        context = self.context
+        self.check(context.get_variable_usages(operation))
+        fragments = context.get_recursively_referenced_fragments(operation)
+        if not fragments:
+            return
+        spread = tuple(map(id, fragments))
+        found = self.spreads.get(spread)
+        if found is None:
+            usages = [usage for f in fragments for usage in context.get_variable_usages(f)]
+            names = sorted({usage.node.name.value for usage in usages})
+            found = self.spreads[spread] = (usages, names, _with_fragment_arguments(usages))
+        usages, names, own_definitions = found
+        if own_definitions:
+            self.check(usages)
+            return
+        definitions = self.var_def_map
+        read = tuple(
+            (name, written(found.type), found.default_value and written(found.default_value))
+            if found
+            else (name,)
+            for name in names
+            for found in (definitions.get(name),)
+        )
+        if (spread, read) not in self.allowed_spreads and self.check(usages):
+            self.allowed_spreads.add((spread, read))
+
+    def check(self, usages: list[VariableUsage]) -> bool:
+        """Whether `usages` are all allowed where they are; each that is not reported."""
         var_def_map = self.var_def_map
         schema = self.context.schema
-        for usage in self.context.get_recursive_variable_usages(operation):
+        allowed_all = True
+        for usage in usages:
             node, type_, parent_type = usage.node, usage.type, usage.parent_type
             var_name = node.name.value
             var_def = usage.fragment_variable_definition or var_def_map.get(var_name)
@@ -65,6 +103,7 @@ class VariablesInAllowedPositionOnce(VariablesInAllowedPositionRule):
                         schema, var_type, default, type_, usage.default_value
                     )
                 if not allowed:
+                    allowed_all = False
                     self.report_error(
                         GraphQLError(
                             f"Variable '${var_name}' of type '{var_type}' used"
@@ -77,6 +116,7 @@ class VariablesInAllowedPositionOnce(VariablesInAllowedPositionRule):
                 and parent_type.is_one_of
                 and is_nullable_type(var_type)
             ):
+                allowed_all = False
                 self.report_error(
                     GraphQLError(
                         f"Variable '${var_name}' is of type '{var_type}'"
@@ -85,3 +125,8 @@ class VariablesInAllowedPositionOnce(VariablesInAllowedPositionRule):
                         [var_def, node],
                     )
                 )
+        return allowed_all
+
+
+def _with_fragment_arguments(usages: list[VariableUsage]) -> bool:
+    return any(usage.fragment_variable_definition for usage in usages)

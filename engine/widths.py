@@ -41,9 +41,10 @@ def check_widths(document: DocumentNode, limits: QueryLimits) -> list[GraphQLErr
     # Acyclic fragments unfold to at most `max_selections` selections in all (checked
     # before); only a fragment cycle (refused by validation anyway) could run past this.
     budget = _Budget(limits.max_selections)
+    checked: dict[tuple[int, ...], int] = {}
     roots = [*operations(document), *fragments.values()]
     for root in roots:
-        widest = _first_too_wide(root.selection_set, fragments, limits, budget)
+        widest = _first_too_wide(root.selection_set, fragments, limits, budget, checked)
         if widest is not None:
             width, path = widest
             where = ".".join(path)
@@ -70,10 +71,19 @@ def _first_too_wide(
     fragments: dict[str, FragmentDefinitionNode],
     limits: QueryLimits,
     budget: _Budget,
+    checked: dict[tuple[int, ...], int],
 ) -> tuple[int, tuple[str, ...]] | None:
+    """`checked` holds the objects already walked (by their selection sets), each with
+    the least depth it was walked from: fifty operations that spread one fragment have
+    its objects in common, and the walk from one of them found them within the limit."""
     pending = [_Object((), [root])]
     while pending:
         current = pending.pop()
+        depth = len(current.path)
+        walked = tuple(map(id, current.sets))
+        if checked.get(walked, depth + 1) <= depth:
+            continue
+        checked[walked] = depth
         width = 0
         below: dict[str, list[SelectionSetNode]] = {}
         unfolded: set[str] = set()
@@ -100,6 +110,6 @@ def _first_too_wide(
                         sets.append(fragment.selection_set)
         if width > limits.max_fields:
             return width, current.path
-        if len(current.path) < limits.max_depth:
+        if depth < limits.max_depth:
             pending.extend(_Object((*current.path, key), merged) for key, merged in below.items())
     return None

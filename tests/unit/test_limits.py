@@ -171,6 +171,17 @@ def test_cost_of_variables_and_the_least_cost_without_them() -> None:
     assert plan.least(QueryLimits()) == 1
 
 
+def test_the_least_cost_is_the_costliest_operations_with_fragments_summed_once() -> None:
+    text = (
+        "query A { ...F } query B { ...F items(first: 3) { nodes { name } } } "
+        "query C($n: Int) { items(first: $n) { nodes { ...G } } } "
+        "fragment F on Query { item { parent { name } } } fragment G on Item { parent { name } }"
+    )
+    plan = CostModel(SCHEMA).plan(parse_document(text, QueryLimits()))
+    assert plan.least(QueryLimits()) == 2 + (1 + 3)
+    assert plan.estimate("C", variables={"n": 50}, limits=QueryLimits()) == 1 + 50 * 2
+
+
 def test_cost_of_lists() -> None:
     assert estimate('{ nodes(ids: ["a", "b", "c"]) { name } }') == 3
     assert estimate('{ nodes(ids: "a") { name } }') == 1  # a single value is a list of one
@@ -228,3 +239,26 @@ def test_fields_per_object_merge_by_response_name_across_fragments() -> None:
     [error] = check_widths(parse_document(text, limits), limits)
     assert error.message.startswith("the query selects 3 fields on one object (at item;")
     assert check_widths(parse_document(text.replace("{ item { name }", "{"), limits), limits) == []
+
+
+def test_fields_per_object_shared_by_operations_are_counted_wherever_they_are_wider() -> None:
+    """Operations that spread one fragment share its objects: each is counted again where
+    more fields merge into it, or where it lies less deep (so more below it counts)."""
+    limits = QueryLimits(max_fields=2, max_depth=3)
+    fragment = "fragment F on Item { parent { name tags { name } } }"
+    merged = f"query A {{ item {{ ...F }} }} query B {{ item {{ ...F parent {{ ofType {{ name }} }} }} }} {fragment}"  # noqa: E501
+    [error] = check_widths(parse_document(merged, QueryLimits()), limits)
+    assert error.message.startswith("the query selects 3 fields on one object (at item.parent;")
+    fragment = "fragment F on Item { parent { parent { name tags { name } ofType { name } } } }"
+    deeper_first = (
+        f"query A {{ item {{ parent {{ ...F }} }} }} query B {{ item {{ ...F }} }} {fragment}"
+    )
+    [error] = check_widths(parse_document(deeper_first, QueryLimits()), limits)
+    message = "the query selects 3 fields on one object (at item.parent.parent;"
+    assert error.message.startswith(message)
+    assert (
+        check_widths(
+            parse_document(deeper_first.replace("ofType { name }", ""), QueryLimits()), limits
+        )
+        == []
+    )
