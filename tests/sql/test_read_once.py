@@ -99,7 +99,9 @@ async def test_a_shared_read_outlives_a_cancelled_waiter(database_url: str) -> N
 
 
 async def test_a_read_every_waiter_left_is_stopped_and_not_remembered(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=2, statement_timeout_ms=5000)
+    # The statement timeout outlasts the wait for the statement to stop, so only a cancel
+    # can stop it in time.
+    pool = await create_pool(database_url, min_size=1, max_size=2, statement_timeout_ms=60_000)
     try:
         reads = ReadOnce(pool)
         # Each run of the statement adds a row, so a second run shows in the count. It sleeps
