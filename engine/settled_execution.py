@@ -7,8 +7,9 @@ still running are cancelled, and the answer lists the errors of those that happe
 fail first. Which those are depends on how long each sibling's reads take, and a compiled
 run's fallback to graphql-core (its reads answered from memory) ends them in another order
 than a plain run: the same query listed different errors on the two paths. Here every
-sibling settles first, and the first failure in field order then spreads: each one's
-errors are listed whatever the timing (`engine.errors.in_document_order` orders them).
+sibling settles first, and the first failure in field order then spreads: every error the
+siblings' nullable fields met is listed, with that one failure, whatever the timing
+(`engine.errors.in_document_order` orders them).
 """
 
 from __future__ import annotations
