@@ -102,6 +102,8 @@ def main() -> None:
     parser.add_argument("--checkout", help="serve this checkout's code (and its .venv)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
+    if malformed := [item for item in args.env if "=" not in item]:
+        parser.error(f"--env takes NAME=VALUE, not {', '.join(malformed)}")
     with database() as url:
         asyncio.run(prepare(url))
         plan = asyncio.run(make_plan(url))
