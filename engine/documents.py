@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from time import perf_counter_ns
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 from graphql.validation import (
     ASTValidationRule,
     MaxIntrospectionDepthRule,
@@ -162,7 +162,7 @@ class DocumentCache:
             entry.collapsed = collapse(checked.document)
         collapsed = entry.collapsed
 
-        def validate(document: DocumentNode) -> list[GraphQLError]:
+        def validate(document: DocumentNode, budget_share: int = 1) -> list[GraphQLError]:
             return validate_merged(
                 self.schema,
                 document,
@@ -170,11 +170,17 @@ class DocumentCache:
                 max_errors=self.limits.max_errors,
                 hide_suggestions=not introspection,
                 twins=collapsed.twins,
+                budget_share=budget_share,
             )
 
         # Valid without its twin operations, it is valid; else the errors are the whole's.
+        # No twin spends more of graphql-core's budgets than the reduced document does, so
+        # within its share per operation the whole would not have aborted either.
         reduced = without_twins(collapsed.document)
-        errors = validate(reduced) if reduced is not None else None
+        errors = None
+        if reduced is not None:
+            count = sum(isinstance(d, OperationDefinitionNode) for d in reduced.definitions)
+            errors = validate(reduced, count)
         if errors is None or errors:
             errors = validate(collapsed.document)
         if errors:

@@ -7,8 +7,9 @@ which are the document's. `without_twins` gives the document with each operation
 repeats an earlier one to the letter reduced to `{ __typename }`, under its own name and
 type: the names still meet the document-wide rules (unique, no lone anonymous one), and
 whatever makes the first invalid makes its twins invalid too, so when the reduced document
-is valid so is the whole. When it is not, the whole is validated, for errors at every
-place. Operations with directives anywhere in them never twin: labels of `@defer` and
+is valid so is the whole, provided it kept within its share of graphql-core's work
+budgets per operation (each twin would spend them again: `validate_merged`'s
+`budget_share`). When it is not, the whole is validated, for errors at every place. Operations with directives anywhere in them never twin: labels of `@defer` and
 `@stream` must differ across the document.
 """
 

@@ -26,7 +26,11 @@ from graphql import (
     visit,
 )
 from graphql.pyutils import RefMap
-from graphql.validation import ASTValidationRule, ValidationContext
+from graphql.validation import (
+    ASTValidationRule,
+    OverlappingFieldsCanBeMergedRule,
+    ValidationContext,
+)
 from graphql.validation.validate import (
     FragmentNestingVisitor,
     ValidationAbortedError,
@@ -134,10 +138,13 @@ def validate_merged(
     max_errors: int,
     hide_suggestions: bool,
     twins: Twins = lambda node: (),
+    budget_share: int = 1,
 ) -> list[GraphQLError]:
     """The distinct validation errors of `document`, each with all its locations, at most
     `max_errors` of them (the last saying validation stopped, when it did). `twins` gives
-    the nodes a node stands for in a collapsed document (`engine.collapse`).
+    the nodes a node stands for in a collapsed document (`engine.collapse`). graphql-core's
+    work budgets (fragment work, field comparisons) are divided by `budget_share`: a
+    document that stands for that many copies of itself must abort where they would.
 
     graphql-core's `validate`, walking the document as `engine.validation_walk` does."""
     assert_valid_schema(schema)
@@ -148,6 +155,8 @@ def validate_merged(
     _no_variables_used(context)
     _usages_found_directly(context)
     visitors: list[Visitor] = [rule(context) for rule in rules]
+    if budget_share > 1:
+        _share_budgets(context, visitors, budget_share)
     fragments = {
         definition.name.value: definition
         for definition in document.definitions
@@ -165,3 +174,10 @@ def validate_merged(
     except RecursionError:
         stopped.append(ValidationAbortedError("Validation aborted."))
     return merged.errors() + stopped
+
+
+def _share_budgets(context: ValidationContext, visitors: list[Visitor], share: int) -> None:
+    context._remaining_fragment_work //= share  # graphql-core keeps no setter
+    for visitor in visitors:
+        if isinstance(visitor, OverlappingFieldsCanBeMergedRule):
+            visitor.rule_context.remaining_complexity_budget //= share

@@ -252,6 +252,11 @@ TWINS = [
     "fragment F on Query { __typename }",
     "query A($v: Int) { __typename } query B($v: Int) { __typename }",
     "subscription A { __typename } subscription B { __typename }",
+    # Each twin spends graphql-core's fragment work again: together they exhaust it.
+    " ".join(f"query Q{i}($a: ID!) {{ ...F }}" for i in range(50))
+    + " fragment F on Query { nodes(ids: ["
+    + ", ".join(["$a"] * 1200)
+    + "]) { __typename } }",
 ]
 
 
