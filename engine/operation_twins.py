@@ -9,8 +9,9 @@ type: the names still meet the document-wide rules (unique, no lone anonymous on
 whatever makes the first invalid makes its twins invalid too, so when the reduced document
 is valid so is the whole, provided it kept within its share of graphql-core's work
 budgets per operation (each twin would spend them again: `validate_merged`'s
-`budget_share`). When it is not, the whole is validated, for errors at every place. Operations with directives anywhere in them never twin: labels of `@defer` and
-`@stream` must differ across the document.
+`budget_share`). When it is not, the whole is validated, for errors at every place.
+Operations with directives anywhere in them never twin: labels of `@defer` and `@stream`
+must differ across the document.
 """
 
 from __future__ import annotations
