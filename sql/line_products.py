@@ -55,7 +55,7 @@ ORDER BY l.order_id, l.position
     product_columns = [f.name for f in fields(ProductRow) if f.name not in product_omit]
     return _Reading(
         statement,
-        row_maker(OrderLineRow, omit, joined=True),
+        row_maker(OrderLineRow, omit),
         row_maker(ProductRow, product_omit, at),
         itemgetter(at + product_columns.index("id")),
     )

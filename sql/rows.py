@@ -116,14 +116,14 @@ def leavable(row_type: type[DataclassInstance]) -> frozenset[str]:
 
 @functools.cache
 def row_maker(
-    row_type: type[RowT], omit: frozenset[str], start: int = 0, *, joined: bool = False
+    row_type: type[RowT], omit: frozenset[str], start: int = 0
 ) -> Callable[[Sequence[Any]], RowT]:
     """A function from a record of the columns `columns(row_type, omit=omit)` selects
-    (from position `start` on; `joined` when other row types' columns follow) to a row whose
+    (from position `start` on: a join selects several row types' columns) to a row whose
     fields in `omit` are unset. The row is of a subclass that adds nothing but
     `__omitted__`, so whoever copies rows can tell. Written out once per triple, as the
     dataclass writes its `__init__`."""
-    if not omit and not start and not joined:
+    if not omit and not start:
         return lambda record: row_type(*record)
     kept = [f.name for f in fields(row_type) if f.name not in omit]
     if not omit:

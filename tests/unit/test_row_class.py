@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from sql.products import ProductRow
-from sql.rows import columns, row_from_json, row_maker, row_to_json
+from sql.rows import columns, row_from_json, row_to_json
 
 
 def product_row(**changes: object) -> ProductRow:
@@ -50,28 +50,3 @@ def test_rows_keep_their_slots_and_field_order() -> None:
         row.colour = "red"  # type: ignore[attr-defined]
     assert columns(ProductRow).split(", ")[:3] == ["id", "rev", "sku"]
     assert row_from_json(ProductRow, row_to_json(row)) == row
-
-
-def test_a_joined_record_makes_each_row_from_its_own_columns() -> None:
-    product = product_row()
-    whole = dataclasses.astuple(product)
-    record = (*whole, "next table's column", 42)
-    # Nothing left out and starting at 0: the other table's columns must still stay out.
-    made = row_maker(ProductRow, frozenset(), joined=True)(record)
-    assert made == product
-    after = row_maker(ProductRow, frozenset(), 2, joined=True)(("a", "b", *whole, "c"))
-    assert after == product
-
-
-def test_lines_read_with_their_products_split_each_record_at_the_join() -> None:
-    from sql.line_products import _reading
-    from sql.orders import OrderLineRow
-
-    product = product_row()
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    line = OrderLineRow(uuid4(), uuid4(), 1, product.id, 2, Decimal("3.50"), now)
-    reading = _reading(frozenset(), frozenset())  # every column of both tables
-    record = (*dataclasses.astuple(line), *dataclasses.astuple(product))
-    assert reading.line(record) == line
-    assert reading.product(record) == product
-    assert reading.product_id(record) == product.id
