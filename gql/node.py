@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import fields
 from functools import partial
 from types import MappingProxyType
 from typing import Annotated, Any
@@ -51,7 +50,6 @@ Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
 _OF_ROW: dict[type, Callable[[Any], Any]] = {}
 _ROW_TYPES: dict[str, type] = {}
-_COLUMNS: dict[type, frozenset[str]] = {}
 
 
 def register_node(node: type, row_type: type, fetch: Fetch) -> None:
@@ -60,28 +58,19 @@ def register_node(node: type, row_type: type, fetch: Fetch) -> None:
     _FETCHERS[node.__name__] = fetch
     _OF_ROW[row_type] = node
     _ROW_TYPES[node.__name__] = row_type
-    _COLUMNS[row_type] = frozenset(f.name for f in fields(row_type))
 
 
 def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
     """While a compiled plan runs, rows of the types it selects are read without the
     timestamps and texts it does not ask for (`sql.rows.leavable`): their objects read
     their fields off the rows by name, so a field left out raises and the plan is
-    abandoned. A selected relation `x` over a foreign key `x_id` tells reads of its rows
-    that the key will be followed (`sql.rows.followed`)."""
+    abandoned."""
     omitted = {}
-    following = {}
     for type_name, names in reads.items():
         row_type = _ROW_TYPES.get(type_name)
-        if row_type is None:
-            continue
-        if left := leavable(row_type) - names:
+        if row_type is not None and (left := leavable(row_type) - names):
             omitted[row_type] = left
-        if keys := {f"{name}_id" for name in names} & _COLUMNS[row_type]:
-            following[row_type] = frozenset(keys)
-    if not omitted and not following:
-        return nullcontext
-    return partial(leaving_out, MappingProxyType(omitted), MappingProxyType(following))
+    return partial(leaving_out, MappingProxyType(omitted)) if omitted else nullcontext
 
 
 narrow_reads_with(_narrowing)

@@ -10,7 +10,7 @@ from asyncio import Future
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, MutableMapping, Sequence
 from functools import partial
-from itertools import filterfalse, repeat, starmap
+from itertools import filterfalse
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader, Loader
@@ -139,16 +139,6 @@ class KnownLoader(SharedLoader[K, V], Generic[K, V]):
         self.known: dict[K, Future[V]] = {}
         super().__init__(cache_map=self.known)
 
-    def prime_all(self, keys: Sequence[K], values: Sequence[V]) -> None:
-        """`prime` for many keys: those this request has not asked for yet get their
-        values, each future made and settled by C loops (a joined read primes hundreds)."""
-        fresh = dict(zip(keys, values, strict=True))
-        for key in self.known.keys() & fresh.keys():
-            del fresh[key]
-        futures = list(starmap(partial(Future, loop=self.loop), repeat((), len(fresh))))
-        deque(map(Future.set_result, futures, fresh.values()), maxlen=0)
-        self.known.update(zip(fresh, futures, strict=True))
-
 
 async def load_all(loader: KnownLoader[K, V], keys: Sequence[K]) -> list[V]:
     """One value per key, in order, for keys that arrive together (all the parents of a
@@ -163,8 +153,6 @@ async def load_all(loader: KnownLoader[K, V], keys: Sequence[K]) -> list[V]:
         return [await loader.load(distinct[0])] * len(keys)
     known = loader.known
     missing = list(filterfalse(known.__contains__, distinct))
-    if not missing and (held := _settled(list(map(known.__getitem__, distinct)))) is not None:
-        return list(map(dict(zip(distinct, held, strict=True)).__getitem__, keys))
     found: dict[K, V] = {}
     if missing:
         # Its own task, so that cancelling this caller leaves the batch to the others
@@ -187,16 +175,6 @@ async def load_all(loader: KnownLoader[K, V], keys: Sequence[K]) -> list[V]:
         # None: forgotten meanwhile (a write cleared it), so read again.
         found[key] = await (loader.load(key) if shared is None else _yours(shared))
     return list(map(found.__getitem__, keys))
-
-
-def _settled(futures: list[Future[V]]) -> list[V] | None:
-    """The values of futures that all hold one, read by C loops; None when any is still
-    pending or failed (their waiters then take the slow way, which replays errors)."""
-    if not all(map(Future.done, futures)) or any(map(Future.cancelled, futures)):
-        return None
-    if any(map(Future.exception, futures)):
-        return None
-    return list(map(Future.result, futures))
 
 
 async def observed_batch(

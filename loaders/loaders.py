@@ -19,7 +19,7 @@ from aiodataloader import DataLoader
 
 from loaders.align import align_one
 from loaders.batching import KnownLoader, SharedLoader
-from sql import categories, customers, line_products, orders
+from sql import categories, customers, orders
 from sql.aggregates import aggregate_nested_rows
 from sql.builder import PageSpec
 from sql.customers import CustomerStats
@@ -28,8 +28,7 @@ from sql.groups import count_nested_groups, fetch_nested_groups
 from sql.orders import OrderLineRow
 from sql.pages import count_nested_rows, fetch_nested_pages
 from sql.pool import Executor
-from sql.products import PRODUCT, ProductRow
-from sql.rows import followed, left_out
+from sql.rows import left_out
 from sql.spec import Spec
 
 
@@ -139,7 +138,7 @@ class Loaders:
         self._executor = executor
         self._owner = owner
         self._by_id: dict[tuple[str, frozenset[str]], ByIdLoader[Any]] = {}
-        self._lines: dict[tuple[str, frozenset[str], bool], Any] = {}
+        self._lines: dict[tuple[str, frozenset[str]], Any] = {}
 
     def by_id(self, spec: Spec[RowT]) -> ByIdLoader[RowT]:
         """Any entity's rows by id, within this request's owner scope if they have owners."""
@@ -153,47 +152,20 @@ class Loaders:
     @property
     def line_by_id(self) -> ByIdLoader[OrderLineRow]:
         omit = left_out(OrderLineRow)
-        loader: ByIdLoader[OrderLineRow] | None = self._lines.get(("id", omit, False))
+        loader: ByIdLoader[OrderLineRow] | None = self._lines.get(("id", omit))
         if loader is None:
             fetch = partial(orders.lines_by_ids, owner=self._owner, omit=omit)
-            loader = self._lines["id", omit, False] = ByIdLoader(self._executor, fetch)
+            loader = self._lines["id", omit] = ByIdLoader(self._executor, fetch)
         return loader
 
     @property
     def lines_by_order(self) -> ByKeyLoader[list[OrderLineRow]]:
-        """Lines by order; when the running read follows their products, the same
-        statement reads those into the products' loader."""
         omit = left_out(OrderLineRow)
-        joined = "product_id" in followed(OrderLineRow)
-        key = ("order", omit, joined)
-        loader: ByKeyLoader[list[OrderLineRow]] | None = self._lines.get(key)
+        loader: ByKeyLoader[list[OrderLineRow]] | None = self._lines.get(("order", omit))
         if loader is None:
-            fetch: Callable[..., Awaitable[dict[UUID, list[OrderLineRow]]]]
-            if joined:
-                fetch = partial(
-                    self.lines_with_products, omit=omit, product_omit=left_out(ProductRow)
-                )
-            else:
-                fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
-            loader = self._lines[key] = ByKeyLoader(self._executor, fetch, list)
+            fetch = partial(orders.lines_by_order_ids, owner=self._owner, omit=omit)
+            loader = self._lines["order", omit] = ByKeyLoader(self._executor, fetch, list)
         return loader
-
-    async def lines_with_products(
-        self,
-        executor: Executor,
-        *,
-        ids: list[UUID],
-        omit: frozenset[str],
-        product_omit: frozenset[str],
-    ) -> dict[UUID, list[OrderLineRow]]:
-        """The batch of lines by order that reads their products too (traces name it)."""
-        read = await line_products.lines_with_products(
-            executor, ids=ids, owner=self._owner, omit=omit, product_omit=product_omit
-        )
-        # Into the loader of such products, as it reads them (by id, soft-deleted too, no
-        # owner scope); products this request already knows stay as they are.
-        self.by_id(PRODUCT).prime_all(list(map(_id_of, read.products)), read.products)
-        return read.lines
 
     @cached_property
     def customer_stats(self) -> ByKeyLoader[CustomerStats]:

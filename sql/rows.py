@@ -59,37 +59,25 @@ def columns(
 # giving a wrong value, and such rows are kept apart from whole ones (loaders are keyed by
 # what they leave out).
 
-_NOTHING: Mapping[type, frozenset[str]] = MappingProxyType({})
+_NOTHING_LEFT_OUT: Mapping[type, frozenset[str]] = MappingProxyType({})
 
-LEFT_OUT: ContextVar[Mapping[type, frozenset[str]]] = ContextVar("left_out", default=_NOTHING)
+LEFT_OUT: ContextVar[Mapping[type, frozenset[str]]] = ContextVar(
+    "left_out", default=_NOTHING_LEFT_OUT
+)
 """The fields the running read leaves out of rows, by row type (none unless set)."""
-
-FOLLOWED: ContextVar[Mapping[type, frozenset[str]]] = ContextVar("followed", default=_NOTHING)
-"""The foreign keys the running read will follow to their rows, by row type: a read of
-such rows may bring the referenced rows along in the same statement."""
 
 
 def left_out(row_type: type) -> frozenset[str]:
     return LEFT_OUT.get().get(row_type, frozenset())
 
 
-def followed(row_type: type) -> frozenset[str]:
-    return FOLLOWED.get().get(row_type, frozenset())
-
-
 @contextlib.contextmanager
-def leaving_out(
-    omitted: Mapping[type, frozenset[str]],
-    following: Mapping[type, frozenset[str]] = _NOTHING,
-) -> Iterator[None]:
-    """Reads in this block (and in the tasks it starts) leave these fields out, and know
-    which foreign keys will be followed."""
+def leaving_out(omitted: Mapping[type, frozenset[str]]) -> Iterator[None]:
+    """Reads in this block (and in the tasks it starts) leave these fields out."""
     token = LEFT_OUT.set(omitted)
-    followed_token = FOLLOWED.set(following)
     try:
         yield
     finally:
-        FOLLOWED.reset(followed_token)
         LEFT_OUT.reset(token)
 
 
@@ -115,31 +103,20 @@ def leavable(row_type: type[DataclassInstance]) -> frozenset[str]:
 
 
 @functools.cache
-def row_maker(
-    row_type: type[RowT], omit: frozenset[str], start: int = 0
-) -> Callable[[Sequence[Any]], RowT]:
-    """A function from a record of the columns `columns(row_type, omit=omit)` selects
-    (from position `start` on: a join selects several row types' columns) to a row whose
-    fields in `omit` are unset. The row is of a subclass that adds nothing but
-    `__omitted__`, so whoever copies rows can tell. Written out once per triple, as the
+def row_maker(row_type: type[RowT], omit: frozenset[str]) -> Callable[[Sequence[Any]], RowT]:
+    """A function from a record of the columns `columns(row_type, omit=omit)` selects to a
+    row whose fields in `omit` are unset. The row is of a subclass that adds nothing but
+    `__omitted__`, so whoever copies rows can tell. Written out once per pair, as the
     dataclass writes its `__init__`."""
-    if not omit and not start:
-        return lambda record: row_type(*record)
-    kept = [f.name for f in fields(row_type) if f.name not in omit]
     if not omit:
-        stop = start + len(kept)
-        return lambda record: row_type(*record[start:stop])
-    body = "".join(f"    row.{name} = record[{start + i}]\n" for i, name in enumerate(kept))
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": _narrowed(row_type, omit)}
+        return lambda record: row_type(*record)
+    narrowed = type(row_type.__name__, (row_type,), {"__slots__": (), "__omitted__": omit})
+    kept = [f.name for f in fields(row_type) if f.name not in omit]
+    body = "".join(f"    row.{name} = record[{i}]\n" for i, name in enumerate(kept))
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": narrowed}
     exec(f"def make(record):\n    row = new(cls)\n{body}    return row", namespace)  # noqa: S102
     made: Callable[[Sequence[Any]], RowT] = namespace["make"]
     return made
-
-
-@functools.cache
-def _narrowed(row_type: type, omit: frozenset[str]) -> type:
-    """The row type of rows read without the fields in `omit`: one per pair."""
-    return type(row_type.__name__, (row_type,), {"__slots__": (), "__omitted__": omit})
 
 
 class ByIds:

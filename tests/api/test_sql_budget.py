@@ -208,18 +208,3 @@ async def test_fields_that_differ_keep_their_own_statements(compiled_budget: Bud
     )
     assert statements == 3 * alone
     assert [len(data[k]["nodes"]) for k in "abc"] == [1, 2, 1]
-
-
-@pytest.mark.parametrize("n", [1, 50])
-async def test_compiled_benchmark_query_reads_lines_with_their_products(
-    compiled_budget: Budget, n: int
-) -> None:
-    """A compiled plan that shows lines' products reads them with the lines: the page, its
-    customers, the lines joined to their products, and the products' categories."""
-    data, statements = await compiled_budget.run(BENCHMARK, {"n": n})
-    edges = data["orders"]["edges"]
-    assert len(edges) == n
-    assert all(len(edge["node"]["lines"]) == 3 for edge in edges)
-    assert all(line["product"]["category"]["name"] for e in edges for line in e["node"]["lines"])
-    assert statements <= 4, compiled_budget.recorder.statements
-    assert sum("JOIN products" in s for s in compiled_budget.recorder.statements) == 1

@@ -114,9 +114,7 @@ async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRe
     # Under execute: the page of orders' statement, and a span per loader batch holding
     # the statements it ran.
     loads = [c for c in tree.children(execute) if c.name.startswith("load ")]
-    # A compiled plan reads the lines with their products (`sql/line_products.py`).
-    products = "load lines_with_products" if q2.compiled else "load products_by_ids"
-    assert {c.name for c in loads} >= {"load customers_by_ids", products}
+    assert {c.name for c in loads} >= {"load customers_by_ids", "load products_by_ids"}
     for load in loads:
         keys = (load.attributes or {})["storefront.loader.keys"]
         assert isinstance(keys, int)
@@ -303,11 +301,7 @@ async def test_each_loader_batch_is_linked_to_the_fields_that_waited_on_it(q2: T
         assert paths == ["customer"]
     else:  # each order's field
         assert paths == [f"orders.edges.{i}.node.customer" for i in range(orders)]
-    assert {f.name for f in linked["load categories_by_ids"]} == {"Product.category"}
-    if compiled:  # the lines are read with their products: one batch, for the level
-        assert "load products_by_ids" not in linked
-        assert [f.name for f in linked["load lines_with_products"]] == ["Order.lines"]
-        return
     assert {f.name for f in linked["load products_by_ids"]} == {"OrderLine.product"}
-    # Six lines, one product each; graphql-core's fields wait one by one.
-    assert len(linked["load products_by_ids"]) == 2 * orders
+    assert {f.name for f in linked["load categories_by_ids"]} == {"Product.category"}
+    # Six lines, one product each; graphql-core's fields wait one by one, the level at once.
+    assert len(linked["load products_by_ids"]) == (1 if compiled else 2 * orders)
