@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 import pytest
 from graphql import DocumentNode, parse, print_ast
@@ -26,13 +27,9 @@ def answers(document: DocumentNode, *, collapsed: bool) -> list[tuple[str, list[
     if collapsed:
         copy = collapse(document)
         document, twins = copy.document, copy.twins
+    options: dict[str, Any] = {"twins": twins} if twins else {}
     errors = validate_merged(
-        SCHEMA,
-        document,
-        CLOSED_RULES,
-        max_errors=20,
-        hide_suggestions=True,
-        **({"twins": twins} if twins else {}),
+        SCHEMA, document, CLOSED_RULES, max_errors=20, hide_suggestions=True, **options
     )
     return [(e.message, [(loc.line, loc.column) for loc in e.locations or []]) for e in errors]
 
