@@ -45,6 +45,7 @@ from graphql.execution.values import VariableValues
 from engine.collapse import written
 from engine.compiled.arguments import direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
+from engine.compiled.rendering import split_rendered
 from engine.compiled.tree import (
     DEFINITION,
     Abandon,
@@ -113,9 +114,13 @@ class Compiler:
     ) -> Selection:
         if deferred:
             raise Abandon("@defer is executed by graphql-core")
-        return Selection.of(
+        selection = Selection.of(
             type_, [self._field(type_, key, nodes) for key, nodes in grouped.items()]
         )
+        # Queries only: a mutation's answer reads what its write primed the loaders with.
+        if self.operation.operation == OperationType.QUERY:
+            split_rendered(selection)
+        return selection
 
     def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> Field:
         name = nodes[0].node.name.value
