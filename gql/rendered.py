@@ -28,11 +28,12 @@ from sql.rendered import Kind, Output, Source, Subtree, level_statement
 _KINDS: dict[Any, Kind] = {str: "json", int: "json", bool: "json", Decimal: "decimal"}
 
 
-def _renderer(parent: type | None, relations: Sequence[Shown]) -> Renderer | None:
+def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int], Renderer] | None:
     if parent is None or not issubclass(parent, RowObject):
         return None
     subtrees = [_subtree(shown) for shown in relations]
-    if any(s is None for s in subtrees):
+    taken = [position for position, subtree in enumerate(subtrees) if subtree is not None]
+    if not taken:
         return None
     statement = level_statement([s for s in subtrees if s is not None])
 
@@ -40,7 +41,7 @@ def _renderer(parent: type | None, relations: Sequence[Shown]) -> Renderer | Non
         texts: list[list[Any]] = await render_level(ctx, statement, [p.row for p in parents])
         return texts
 
-    return render
+    return taken, render
 
 
 def _subtree(shown: Shown) -> Subtree | None:

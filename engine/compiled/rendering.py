@@ -8,6 +8,12 @@ no arguments, is a non-null object or a non-null list of non-null objects, and e
 selected under it is `__typename`, a plain field read off the row, or another such
 relation. What the token means (which rows, which fields can be rendered exactly) is the
 schema side's to say: `render_relations_with` registers who decides.
+
+Rendering must not cost a statement more than the loaders would: a loader reads the rows
+of one type for every field that asks for them, where a rendered level reads its own. So a
+plan keeps its rendered levels only when every type under them is read nowhere else in the
+plan — not outside rendered subtrees, not under another rendered level, and no abstract
+type's selection (made as values come) could ask for it (`settle`).
 """
 
 from __future__ import annotations
@@ -47,13 +53,15 @@ Renderer = Callable[[Any, list[Any]], Awaitable[list[list[Any]]]]
 """`render(context, parents)`: per relation of the level, one JSON text per parent (as a
 `str` or `bytes`), or None where the run must be left to graphql-core."""
 
-RenderHook = Callable[[type | None, Sequence[Shown]], Renderer | None]
+RenderHook = Callable[[type | None, Sequence[Shown]], tuple[list[int], Renderer] | None]
+"""`hook(parent_class, relations)`: the positions of the relations it renders (in order),
+and the renderer of those; None for none."""
 _hooks: list[RenderHook] = []
 
 
 def render_relations_with(hook: RenderHook) -> None:
-    """Have `hook(parent_class, relations)` decide, once per compiled selection, whether
-    these relations of its objects are rendered, and by what."""
+    """Have `hook` decide, once per compiled selection, which relations of its objects are
+    rendered, and by what."""
     _hooks[:] = [hook]
 
 
@@ -66,19 +74,27 @@ def split_rendered(selection: Selection) -> None:
     if not found:
         return
     origin = getattr(selection.type_.extensions.get(DEFINITION), "origin", None)
-    renderer = _hooks[0](origin, [shown for _, _, shown in found])
-    if renderer is None:
+    decided = _hooks[0](origin, [shown for _, _, shown in found])
+    if decided is None:
         return
-    taken = {index for index, _, _ in found}
-    selection.rendered = ([index for index, _, _ in found], renderer)
-    selection.rendered_fields = [(index, f) for index, f, _ in found]
-    selection.called = [(index, f) for index, f in selection.called if index not in taken]
+    positions, renderer = decided
+    taken = [found[position] for position in positions]
+    selection.unrendered = selection.called
+    selection.rendered = ([index for index, _, _ in taken], renderer)
+    selection.rendered_fields = [(index, f) for index, f, _ in taken]
+    indexes = {index for index, _, _ in taken}
+    selection.called = [(index, f) for index, f in selection.called if index not in indexes]
 
 
 def _relation(f: Field) -> Shown | None:
     definition = None if f.definition is None else f.definition.extensions.get(DEFINITION)
     token = None if definition is None else definition.metadata.get(RENDER)
-    if token is None or f.has_arguments or not isinstance(f.completion, NonNull):
+    if (
+        definition is None
+        or token is None
+        or f.has_arguments
+        or not isinstance(f.completion, NonNull)
+    ):
         return None
     inner = f.completion.inner
     many = isinstance(inner, ListOf)
@@ -110,3 +126,55 @@ def _shape(selection: Selection) -> Shape | None:
         return None
     origin = getattr(selection.type_.extensions.get(DEFINITION), "origin", None)
     return Shape(selection.type_.name, origin, tuple(s for s in shown if s is not None))
+
+
+def settle(root: Selection) -> None:
+    """Takes back every rendered level of the plan under `root` if a type rendered by one
+    is read anywhere else (see above): each of its levels then reads rows as it would
+    have."""
+    levels: list[Selection] = []
+    elsewhere: set[str] = set()
+    rendered: list[str] = []  # each level's types, once per level
+    abstract = False
+    pending = [root]
+    while pending:  # along every path: a selection met twice runs twice
+        current = pending.pop()
+        elsewhere.add(current.type_.name)
+        for _, f in current.called:
+            child = _object(f)
+            if child is None:
+                continue
+            if child.selection is None:
+                abstract = True
+            else:
+                pending.append(child.selection)
+        if current.rendered is not None:
+            covered = _covered(current)
+            levels.extend(covered)
+            rendered.extend({s.type_.name for s in covered[1:]})
+    if not levels:
+        return
+    if abstract or len(rendered) != len(set(rendered)) or elsewhere.intersection(rendered):
+        for level in levels:
+            if level.rendered is not None:
+                level.called, level.rendered, level.rendered_fields = level.unrendered, None, []
+
+
+def _covered(level: Selection) -> list[Selection]:
+    """The level, and the selections under its rendered relations (which have rendered
+    relations of their own, should they run as levels)."""
+    found = [level]
+    for selection in found:
+        for _, f in selection.rendered_fields:
+            child = _object(f)
+            assert child is not None
+            assert child.selection is not None
+            found.append(child.selection)
+    return found
+
+
+def _object(f: Field) -> Object | None:
+    completion = f.completion
+    while isinstance(completion, NonNull | ListOf):
+        completion = completion.inner
+    return completion if isinstance(completion, Object) else None
