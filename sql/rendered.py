@@ -114,7 +114,7 @@ def _subtree(subtree: Subtree, outer: str, counter: Any) -> str:
         "(SELECT CASE WHEN count(*) = count(x.v) THEN"
         f" '[' || coalesce(string_agg(x.v, ','{f' ORDER BY {order}' if order else ''}), '')"
         f" || ']' END FROM (SELECT {item} AS v{f', {ordered}' if ordered else ''}"
-        f" FROM ({rows}) AS {alias}) AS x)"
+        f" FROM ({rows}) AS {alias} OFFSET 0) AS x)"
     )
 
 

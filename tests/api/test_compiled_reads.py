@@ -372,7 +372,7 @@ async def rendering(differential: Pair) -> AsyncIterator[Pair]:
     yield differential
     tally = differential.tally
     if not tally.failed:
-        assert tally.rendered >= 0.3 * tally.compiled, tally
+        assert tally.rendered >= 0.12 * tally.compiled, tally
 
 
 @over_the_app(200, seconds=10)
