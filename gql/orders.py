@@ -66,11 +66,14 @@ class Order(Document[OrderRow], Node):
         description="When it was cancelled, if it was."
     )
 
-    customer = relation(orders.customers_of, Customer, "Who placed the order.")
+    customer = relation(
+        orders.customers_of, Customer, "Who placed the order.", render=orders.CUSTOMER_OF_ORDER
+    )
     lines = batched_field(
         _lines,
         returns="list[OrderLine]",
         description="What was ordered, in the order it was entered.",
+        render=orders.LINES_OF_ORDER,
     )
 
 
@@ -83,9 +86,17 @@ class OrderLine(RowObject[OrderLineRow], Node):
     unit_price: Decimal = strawberry.field(description="The product's price when ordered.")
     subtotal: Decimal = strawberry.field(description="Quantity times unit price.")
 
-    order = relation(orders.orders_of_lines, Order, "The order this line belongs to.")
+    order = relation(
+        orders.orders_of_lines,
+        Order,
+        "The order this line belongs to.",
+        render=orders.ORDER_OF_LINE,
+    )
     product = relation(
-        orders.products_of_lines, Product, "The product ordered, even if it was deleted since."
+        orders.products_of_lines,
+        Product,
+        "The product ordered, even if it was deleted since.",
+        render=orders.PRODUCT_OF_LINE,
     )
 
 

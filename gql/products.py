@@ -25,7 +25,12 @@ class Product(Document[ProductRow], Node):
     price: Decimal = strawberry.field(description="Unit price, two decimals.")
     stock: int = strawberry.field(description="Units on hand; never below zero.")
 
-    category = relation(products.categories_of, Category, "The category the product belongs to.")
+    category = relation(
+        products.categories_of,
+        Category,
+        "The category the product belongs to.",
+        render=products.CATEGORY_OF_PRODUCT,
+    )
 
 
 PRODUCTS = EntityReads(

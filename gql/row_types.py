@@ -31,6 +31,8 @@ class RowObject(Generic[RowT]):
 
     ITS: ClassVar[str] = "Its"
     """How a filter speaks of one of its objects ("Its name.", "Their email.")."""
+    COLUMNS: ClassVar[frozenset[str]] = frozenset()
+    """Its plain fields that are columns of its row as they are (not computed)."""
 
     def __init__(self, row: RowT) -> None:
         self.row = row
@@ -110,6 +112,7 @@ def _over_rows(
             readers[name] = computed.get(name) or attrgetter(name)
             setattr(made, name, _reader(name, computed.get(name)))
     read_off_rows(made, readers)
+    made.COLUMNS = frozenset(readers) - set(computed)  # type: ignore[attr-defined]
     del made.__init__  # `RowObject`'s: the row alone
     return made
 
@@ -131,11 +134,16 @@ def relation(
     description: str,
     *,
     nullable: bool = False,
+    render: Any = None,
 ) -> Any:
     """A field showing each parent's related object: `load(ctx, rows)` gives a row per
-    parent row (None for none, when `nullable`), shown as `to(row)`."""
+    parent row (None for none, when `nullable`), shown as `to(row)`. `render`: the rows
+    `load` reads, as `sql.rendered.Source` (see `gql.rendered`)."""
     return batched_field(
-        _over_rows_of(load, to), returns=to | None if nullable else to, description=description
+        _over_rows_of(load, to),
+        returns=to | None if nullable else to,
+        description=description,
+        render=render,
     )
 
 

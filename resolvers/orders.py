@@ -25,9 +25,17 @@ from sql.customers import CUSTOMER, CustomerRow
 from sql.orders import ORDER, OrderLineRow, OrderRow
 from sql.pool import Connection
 from sql.products import PRODUCT, ProductRow
+from sql.rendered import Source
 from sql.rows import row_from_json, row_to_json
 
 READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
+
+# The rows each relation below reads, for the database to render (`sql.rendered`): the
+# loaders' own statements, so visibility is decided in one place.
+CUSTOMER_OF_ORDER = Source(CUSTOMER.by_ids_statement, key="customer_id")
+LINES_OF_ORDER = Source(orders.LINES_BY_ORDER, key="id", order=("position",))
+ORDER_OF_LINE = Source(ORDER.by_ids_statement, key="order_id")
+PRODUCT_OF_LINE = Source(PRODUCT.by_ids_statement, key="product_id")
 
 
 async def customers_of(ctx: RequestContext, orders: Sequence[OrderRow]) -> list[CustomerRow]:

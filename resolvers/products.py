@@ -14,8 +14,12 @@ from resolvers.standard_reads import Reads, existing
 from sql.categories import CATEGORY, CategoryRow
 from sql.entity import SortKey
 from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
+from sql.rendered import Source
 
 READS = Reads(PRODUCT, "products", (Ordering("NAME"),))
+
+CATEGORY_OF_PRODUCT = Source(CATEGORY.by_ids_statement, key="category_id")
+"""The rows `categories_of` reads, for the database to render (`sql.rendered`)."""
 
 
 async def products_listing(

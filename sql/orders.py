@@ -113,6 +113,10 @@ WHERE l.{match} = ANY($1::uuid[]) AND {LINE_OWNED}
 """)
 
 
+LINES_BY_ORDER = _lines_statement("order_id", frozenset())
+"""The statement of every order's lines (what `lines_by_order_ids` reads)."""
+
+
 async def lines_by_order_ids(
     executor: Executor,
     *,

@@ -45,6 +45,7 @@ from graphql.execution.values import VariableValues
 from engine.collapse import written
 from engine.compiled.arguments import direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
+from engine.compiled.rendering import settle, split_rendered
 from engine.compiled.tree import (
     DEFINITION,
     Abandon,
@@ -89,9 +90,11 @@ class Compiler:
             collected = collect_fields(
                 self.schema, self.fragments, self.variables, type_, self.operation
             )
-            return self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
+            root = self._selection(type_, collected.grouped_field_set, collected.new_defer_usages)
         finally:
             self._selections = None
+        settle(root)
+        return root
 
     def subselection(self, type_: GraphQLObjectType, nodes: list[FieldDetails]) -> Selection:
         compiled = self._selections
@@ -113,9 +116,14 @@ class Compiler:
     ) -> Selection:
         if deferred:
             raise Abandon("@defer is executed by graphql-core")
-        return Selection.of(
+        selection = Selection.of(
             type_, [self._field(type_, key, nodes) for key, nodes in grouped.items()]
         )
+        # Queries only (a mutation's answer reads what its write primed the loaders with),
+        # and while the root compiles: the plan is then settled as a whole.
+        if self._selections is not None and self.operation.operation == OperationType.QUERY:
+            split_rendered(selection)
+        return selection
 
     def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> Field:
         name = nodes[0].node.name.value

@@ -16,6 +16,8 @@ ObjectT = TypeVar("ObjectT")
 Info: TypeAlias = _Info[Any, None]
 Batch = Callable[[Any, list[Any]], Awaitable[list[Any]] | list[Any]]
 BATCH = "storefront.batch"
+RENDER = "storefront.render"
+"""Where a `batched_field` keeps its render token (`engine.compiled.rendering`)."""
 
 Narrowing = Callable[[], AbstractContextManager[object]]
 ReadsHook = Callable[[Mapping[str, frozenset[str]]], Narrowing]
@@ -53,11 +55,12 @@ def row_readers(cls: type | None) -> Mapping[str, Callable[[Any], Any]]:
     return found
 
 
-def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
+def batched_field(batch: Batch, *, returns: Any, description: str, render: Any = None) -> Any:
     """A field resolved for many parents at once: `batch(ctx, parents)` returns (or
     returns an awaitable of) one value per parent, in order. graphql-core calls it with one
     parent at a time (its loaders still batch); compiled execution with every parent of a
-    level."""
+    level. `render`: a token saying how the database may render the field's subtree
+    (`engine.compiled.rendering`)."""
 
     async def resolve(self: Any, info: Info) -> Any:
         values = batch(info.context, [self])
@@ -65,7 +68,8 @@ def batched_field(batch: Batch, *, returns: Any, description: str) -> Any:
 
     resolve.__annotations__ = {"info": Info, "return": returns}
     resolve.__module__ = batch.__module__  # string annotations name types of that module
-    return strawberry.field(resolver=resolve, description=description, metadata={BATCH: batch})
+    metadata = {BATCH: batch} if render is None else {BATCH: batch, RENDER: render}
+    return strawberry.field(resolver=resolve, description=description, metadata=metadata)
 
 
 def objects_of(rows: Sequence[RowT], from_row: Callable[[RowT], ObjectT]) -> list[ObjectT]:

@@ -10,6 +10,7 @@ from typing import Any
 from graphql import GraphQLAbstractType, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
+from orjson import Fragment
 
 from engine.compiled.arguments import MAX_CONVERTED, frozen, variables_key
 from engine.compiled.compile import Compiler, Plan
@@ -85,19 +86,36 @@ class _Run:
             for index, _, read, leaf, non_null in selection.from_rows:
                 columns[index] = _serialize(leaf, list(map(read, rows)), non_null)
         called = selection.called
-        if len(called) == 1:
+        rendered = selection.rendered
+        if len(called) == 1 and rendered is None:
             index, f = called[0]
             columns[index] = await self.field(f, sources)
-        elif called:
-            results = await asyncio.gather(
-                *(self.field(f, sources) for _, f in called), return_exceptions=True
-            )
-            for (index, _), result in zip(called, results, strict=True):
+        elif called or rendered is not None:
+            running = [self.field(f, sources) for _, f in called]
+            if rendered is not None:
+                running.append(self._rendered(rendered[1], sources))
+            results = await asyncio.gather(*running, return_exceptions=True)
+            for (index, _), result in zip(called, results, strict=False):  # rendered last
                 if isinstance(result, BaseException):
                     raise Abandon("a field failed") from result
                 columns[index] = result
+            if rendered is not None:
+                texts = results[-1]
+                if isinstance(texts, BaseException):
+                    raise Abandon("a rendered relation failed") from texts
+                for index, column in zip(rendered[0], texts, strict=True):
+                    columns[index] = column
         # Every column holds one value per source.
         return selection.response(columns)
+
+    async def _rendered(self, render: Any, sources: list[Any]) -> list[list[Any]]:
+        """The level's rendered relations, a column of JSON fragments each; a text the
+        database could not make (a null where none may be) leaves the run to graphql-core."""
+        columns: list[list[Any]] = await render(self.context, sources)
+        for texts in columns:
+            if None in texts:
+                raise Abandon("a rendered relation met a null")
+        return [list(map(Fragment, texts)) for texts in columns]
 
     async def field(self, f: Field, sources: list[Any]) -> list[Any]:
         assert f.definition is not None  # __typename is done in `selection`

@@ -103,6 +103,11 @@ class Selection:
     called: list[tuple[int, Field]] = field(default_factory=list)
     from_rows: list[tuple[int, str, Callable[[Any], Any], Leaf, bool]] = field(default_factory=list)
     """Plain fields read off the objects' rows (`fields.read_off_rows`), not through them."""
+    rendered: tuple[list[int], Callable[[Any, list[Any]], Any]] | None = None
+    """Relations the database renders as JSON text, and what renders them
+    (`engine.compiled.rendering`)."""
+    rendered_fields: list[tuple[int, Field]] = field(default_factory=list)
+    unrendered: list[tuple[int, Field]] = field(default_factory=list)  # `called` before
 
     @classmethod
     def of(cls, type_: GraphQLObjectType, fields: list[Field]) -> Selection:
@@ -160,7 +165,7 @@ def reads_of(selection: Selection) -> dict[str, frozenset[str]] | None:
         names = found.setdefault(current.type_.name, set())
         names.update(attribute for _, attribute, _, _ in current.plain)
         names.update(attribute for _, attribute, _, _, _ in current.from_rows)
-        for _, f in current.called:
+        for _, f in (*current.called, *current.rendered_fields):
             definition = None if f.definition is None else f.definition.extensions.get(DEFINITION)
             if definition is not None:
                 names.add(definition.python_name)

@@ -40,7 +40,9 @@ from server.app import create_app
 from server.settings import Settings
 from sql.pool import Database
 from tests import factories
+from tests.api.conftest import StatementRecorder
 from tests.api.query_generator import GeneratedQuery, queries
+from tests.api.subtree_generator import subtree_queries
 from tests.conftest import over_the_app, token
 
 # --- the data -------------------------------------------------------------------------------
@@ -184,6 +186,9 @@ async def seed(db: Database) -> None:
 
 # --- two apps, one database ------------------------------------------------------------------
 
+RENDERED = "WITH ORDINALITY AS p(k0"
+"""What marks a statement of rendered subtrees (`sql.rendered.level_statement`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -191,6 +196,7 @@ class Answer:
     content_type: str
     body: bytes
     abandoned: int  # compiled runs the compiled app handed to graphql-core for this request
+    rendered: bool = False  # the compiled app read a subtree as JSON its database rendered
 
     @property
     def json(self) -> Any:
@@ -205,6 +211,7 @@ class Tally:
     compiled: int = 0
     fell_back: int = 0
     uncompiled: int = 0  # refused before execution (validation, variables, limits), or no plan
+    rendered: int = 0  # answers with a subtree rendered by the database (`sql.rendered`)
     codes: Counter[str] = field(default_factory=Counter)  # error codes of the answers
     failed: bool = False
 
@@ -225,6 +232,7 @@ class Pair:
     endpoint: GraphQLEndpoint  # the compiled app's, which counts what it abandons
     plain_endpoint: GraphQLEndpoint
     bearers: dict[str, str | None]
+    recorder: StatementRecorder  # the compiled app's statements
     tally: Tally = field(default_factory=Tally)
     serial: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -240,11 +248,15 @@ class Pair:
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         before = self.endpoint.abandoned
+        self.recorder.clear()
         fast = await self.compiled.post("/graphql", json=body, headers=headers)
         abandoned = self.endpoint.abandoned - before
         slow = await self.plain.post("/graphql", json=body, headers=headers)
         assert self.plain_endpoint.abandoned == 0
-        compiled = Answer(fast.status_code, fast.headers["content-type"], fast.content, abandoned)
+        rendered = any(RENDERED in statement for statement in self.recorder.statements)
+        compiled = Answer(
+            fast.status_code, fast.headers["content-type"], fast.content, abandoned, rendered
+        )
         plain = Answer(slow.status_code, slow.headers["content-type"], slow.content, 0)
         assert (compiled.status, compiled.content_type, compiled.body) == (
             plain.status,
@@ -266,7 +278,11 @@ def _difference(body: dict[str, Any], viewer: str, compiled: Answer, plain: Answ
 
 @contextlib.asynccontextmanager
 async def _app(
-    database_url: str, *, compiled: bool, connections: int
+    database_url: str,
+    *,
+    compiled: bool,
+    connections: int,
+    recorder: StatementRecorder | None = None,
 ) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
     settings = Settings(
         database_url=database_url,
@@ -274,7 +290,7 @@ async def _app(
         pool_max_size=connections,
         compiled_reads=compiled,
     )
-    app = create_app(settings)
+    app = create_app(settings, query_logger=recorder)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -284,14 +300,18 @@ async def _app(
 @contextlib.asynccontextmanager
 async def _pair(database_url: str, db: Database, *, connections: int) -> AsyncIterator[Pair]:
     await seed(db)
+    recorder = StatementRecorder()
     async with (
-        _app(database_url, compiled=True, connections=connections) as (fast_app, fast),
+        _app(database_url, compiled=True, connections=connections, recorder=recorder) as (
+            fast_app,
+            fast,
+        ),
         _app(database_url, compiled=False, connections=connections) as (plain_app, plain),
     ):
         bearers = {
             name: None if viewer is None else token(*viewer) for name, viewer in VIEWERS.items()
         }
-        yield Pair(fast, plain, fast_app.state.graphql, plain_app.state.graphql, bearers)
+        yield Pair(fast, plain, fast_app.state.graphql, plain_app.state.graphql, bearers, recorder)
 
 
 @pytest.fixture
@@ -338,10 +358,21 @@ async def differential(pair: Pair) -> AsyncIterator[Pair]:
     print(
         f"\ncompiled reads: {tally.compiled} served compiled, {tally.fell_back} fell back, "
         f"{tally.uncompiled} answered without a compiled run; errors by code: {dict(tally.codes)}"
+        f"; {tally.rendered} with subtrees the database rendered"
     )
     if not tally.failed:
         assert executed > 0
         assert tally.compiled >= 0.5 * executed, tally
+
+
+@pytest.fixture
+async def rendering(differential: Pair) -> AsyncIterator[Pair]:
+    """`differential`, where a good share of the answers must have had the database render
+    a subtree (`sql.rendered`)."""
+    yield differential
+    tally = differential.tally
+    if not tally.failed:
+        assert tally.rendered >= 0.12 * tally.compiled, tally
 
 
 @over_the_app(200, seconds=10)
@@ -355,7 +386,26 @@ async def test_generated_queries_answer_identically(
     """Each generated query, as each viewer, answers identically on both paths; an answer
     without errors came from the compiled plan; the only documents refused as invalid are
     those given a bad scalar literal on purpose (the generator makes valid documents)."""
-    pair, tally = differential, differential.tally
+    await _answers_identically(differential, generated, accept)
+
+
+SUBTREES = subtree_queries([to_global_id("Order", id) for id in ORDERS])
+"""Queries down orders, lines, products and categories with plain fields mostly: where the
+database renders relations' subtrees."""
+
+
+@over_the_app(100, seconds=10)
+@given(generated=SUBTREES)
+async def test_generated_subtrees_answer_identically(
+    rendering: Pair, generated: GeneratedQuery
+) -> None:
+    """As above, over the relations the database renders: their answers (rendered, or read
+    row by row when a subtree holds anything else) are graphql-core's, as every viewer."""
+    await _answers_identically(rendering, generated, None)
+
+
+async def _answers_identically(pair: Pair, generated: GeneratedQuery, accept: str | None) -> None:
+    tally = pair.tally
     try:
         for viewer in VIEWERS:
             answer = await pair.send(_body(generated), viewer=viewer, accept=accept)
@@ -363,6 +413,7 @@ async def test_generated_queries_answer_identically(
             if not errors:
                 assert answer.abandoned == 0, (generated, viewer, "served by graphql-core")
                 tally.compiled += 1
+                tally.rendered += answer.rendered
             elif answer.abandoned:
                 tally.fell_back += 1
             else:
@@ -391,6 +442,7 @@ async def test_benchmark_query_is_served_compiled(pair: Pair) -> None:
         answer = await pair.send({"query": BENCHMARK}, viewer=viewer)
         assert answer.abandoned == 0
         assert "errors" not in answer.json
+        assert answer.rendered == (viewer != "anonymous")  # anonymous sees no orders
     staff = (await pair.send({"query": BENCHMARK})).json["data"]["orders"]["edges"]
     assert len(staff) == 4  # the soft-deleted order is not listed
     mine = (await pair.send({"query": BENCHMARK}, viewer="customer")).json

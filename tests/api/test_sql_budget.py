@@ -69,6 +69,50 @@ async def test_benchmark_query_runs_in_five_statements(budget: Budget, n: int) -
     assert statements <= 5, budget.recorder.statements
 
 
+@pytest.mark.parametrize("n", [1, 50])
+async def test_compiled_the_benchmark_query_runs_in_two_statements(
+    database_url: str, recorder: StatementRecorder, store: None, n: int
+) -> None:
+    """The page of orders, then one statement in which the database renders every order's
+    customer and lines with their products and categories (`sql.rendered`); the nested
+    page's lines likewise, after the customers and their orders."""
+    async with staff_client(database_url, recorder, compiled_reads=True) as staff:
+        budget = Budget(staff, recorder)
+        data, statements = await budget.run(BENCHMARK, {"n": n})
+        assert len(data["orders"]["edges"]) == n
+        assert statements == 2, budget.recorder.statements
+        data, statements = await budget.run(NESTED)
+        assert len(data["customers"]["nodes"]) == 30
+        assert statements == 3, budget.recorder.statements
+
+
+SHARED = [
+    # Aliases over overlapping pages: the loaders read each customer once.
+    """{ a: orders(first: 3) { nodes { customer { name } } }
+         b: orders(first: 2) { nodes { customer { name } } } }""",
+    """{ a: orders { nodes { customer { name } } } b: orders { nodes { customer { email } } } }""",
+    # Orders read again under their lines.
+    "{ orders { nodes { number lines { order { number } } } } }",
+    # Customers read by a page and under orders.
+    "{ customers(first: 5) { nodes { name } } orders { nodes { customer { name } } } }",
+    "{ orders(first: 5) { nodes { customer { name } } } }",
+]
+
+
+@pytest.mark.parametrize("query", SHARED)
+async def test_rendering_never_takes_more_statements_than_the_loaders(
+    database_url: str, recorder: StatementRecorder, store: None, query: str
+) -> None:
+    """Where the loaders would read rows once for several fields, the plan reads them so
+    rather than render them once per level (`engine.compiled.rendering.settle`)."""
+    counts = []
+    for compiled in (True, False):
+        async with staff_client(database_url, recorder, compiled_reads=compiled) as staff:
+            budget = Budget(staff, recorder)
+            counts.append((await budget.run(query))[1])
+    assert counts[0] <= counts[1], recorder.statements
+
+
 async def test_nested_connections_run_in_four_statements(budget: Budget) -> None:
     data, statements = await budget.run(NESTED)
     customers = data["customers"]["nodes"]

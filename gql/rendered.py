@@ -1,0 +1,90 @@
+"""Which relations' subtrees the database renders (`engine.compiled.rendering`), and how:
+a shape the plan hands over becomes a `sql.rendered.Subtree` when every field in it can be
+written by PostgreSQL exactly as the response would show it.
+
+Rendered exactly: `__typename`; plain fields that are columns of the row as they are
+(`RowObject.COLUMNS`) of type `str`, `int` or `bool` (JSON as `to_json` writes it, which
+escapes strings as orjson does), or `Decimal` (the numeric columns here all have scale 2,
+which `str(Decimal)` writes digit for digit as PostgreSQL does); and relations declared
+with their rows' `Source`, non-null, to one object or to a list. Not rendered: ids (a
+resolver), enums and computed fields, timestamps, arguments. A non-null field found null
+makes the parent's text null, and the run goes to graphql-core, as it would have.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from strawberry.types.base import StrawberryOptional
+
+from engine.compiled.rendering import Renderer, Shape, Shown, render_relations_with
+from gql.row_types import RowObject
+from resolvers.rendered import render_level
+from sql.rendered import Kind, Output, Source, Subtree, level_statement
+
+_KINDS: dict[Any, Kind] = {str: "json", int: "json", bool: "json", Decimal: "decimal"}
+
+
+def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int], Renderer] | None:
+    if parent is None or not issubclass(parent, RowObject):
+        return None
+    subtrees = [_subtree(shown) for shown in relations]
+    taken = [position for position, subtree in enumerate(subtrees) if subtree is not None]
+    if not taken:
+        return None
+    statement = level_statement([s for s in subtrees if s is not None])
+
+    async def render(ctx: Any, parents: list[RowObject[Any]]) -> list[list[Any]]:
+        texts: list[list[Any]] = await render_level(ctx, statement, [p.row for p in parents])
+        return texts
+
+    return taken, render
+
+
+def _subtree(shown: Shown) -> Subtree | None:
+    source, shape = shown.token, shown.shape
+    if not isinstance(source, Source) or shape is None:
+        return None
+    columns = _columns(shape)
+    outputs: list[Output] = []
+    for field in shape.fields:
+        if field.name is None:
+            outputs.append(Output(field.key, "literal", json.dumps(shape.type_name)))
+        elif field.token is not None:
+            nested = _subtree(field)
+            if nested is None:
+                return None
+            outputs.append(Output(field.key, "many" if field.many else "one", nested))
+        else:
+            found = columns.get(field.name)
+            if found is None:
+                return None
+            kind, nullable = found
+            if nullable and field.non_null:  # a null there sends the run to graphql-core
+                nullable = False
+            outputs.append(Output(field.key, kind, field.name, nullable))
+    return Subtree(source, shown.many, tuple(outputs))
+
+
+def _columns(shape: Shape) -> dict[str, tuple[Kind, bool]]:
+    """The fields of the shape's type that render exactly, with whether they may be null."""
+    origin = shape.origin
+    if origin is None or not issubclass(origin, RowObject):
+        return {}
+    found: dict[str, tuple[Kind, bool]] = {}
+    for field in origin.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if field.python_name not in origin.COLUMNS:
+            continue
+        type_, nullable = field.type, False
+        if isinstance(type_, StrawberryOptional):
+            type_, nullable = type_.of_type, True
+        kind = _KINDS.get(type_)
+        if kind is not None:
+            found[field.python_name] = (kind, nullable)
+    return found
+
+
+render_relations_with(_renderer)

@@ -1,0 +1,137 @@
+"""Subtrees rendered by PostgreSQL (`sql.rendered`): the bytes orjson writes for the same
+values, the loaders' visibility, and null where a value that may not be null is."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import uuid4
+
+import orjson
+
+from sql.categories import CATEGORY
+from sql.customers import CUSTOMER
+from sql.orders import LINES_BY_ORDER
+from sql.pool import Database
+from sql.products import PRODUCT
+from sql.rendered import Output, Source, Subtree, level_statement
+from tests import factories
+
+AWKWARD = 'Quote " back\\slash\n\t\r\b\f \x01\x1f\x7f é 😀 \u2028 </script>'
+
+CATEGORY_NAME = Subtree(
+    Source(CATEGORY.by_ids_statement, "category_id"),
+    False,
+    (Output("__typename", "literal", '"Category"'), Output("label", "json", "name")),
+)
+PRODUCT_OF = Subtree(
+    Source(PRODUCT.by_ids_statement, "product_id"),
+    False,
+    (
+        Output("name", "json", "name"),
+        Output("description", "json", "description", nullable=True),
+        Output("price", "decimal", "price"),
+        Output("stock", "json", "stock"),
+        Output("category", "one", CATEGORY_NAME),
+    ),
+)
+LINES = Subtree(
+    Source(LINES_BY_ORDER, "id", ("position",)),
+    True,
+    (Output("quantity", "json", "quantity"), Output("product", "one", PRODUCT_OF)),
+)
+CUSTOMER_NAME = Subtree(
+    Source(CUSTOMER.by_ids_statement, "customer_id"), False, (Output("name", "json", "name"),)
+)
+
+
+def _expected(product: dict[str, object], quantity: int) -> dict[str, object]:
+    return {"quantity": quantity, "product": product}
+
+
+async def test_texts_and_decimals_are_the_bytes_orjson_writes(db: Database) -> None:
+    category = await factories.category(db, AWKWARD)
+    prices = ["0.00", "0.01", "1.10", "100", "99999999.99"]
+    products = [
+        await factories.product(db, category, f"{AWKWARD} {p}", price=p, description=None)
+        for p in prices
+    ]
+    customer = await factories.customer(db, AWKWARD)
+    order = await factories.order(db, customer, [(p, i + 1) for i, p in enumerate(products)])
+    empty = await factories.order(db, customer, [])
+
+    statement = level_statement([LINES, CUSTOMER_NAME])
+    rows = await statement.fetch(db, [[order, empty], [customer, customer]], None)
+    lines = [
+        _expected(
+            {
+                "name": f"{AWKWARD} {p}",
+                "description": None,
+                "price": str(Decimal(p).quantize(Decimal("0.01"))),
+                "stock": 10,
+                "category": {"__typename": "Category", "label": AWKWARD},
+            },
+            i + 1,
+        )
+        for i, p in enumerate(prices)
+    ]
+    name = orjson.dumps({"name": AWKWARD}).decode()
+    assert rows == [(orjson.dumps(lines).decode(), name), ("[]", name)]
+
+
+async def test_the_owner_scope_of_the_loaders_holds(db: Database) -> None:
+    category = await factories.category(db)
+    product = await factories.product(db, category)
+    alice, bob = await factories.customer(db, "Alice"), await factories.customer(db, "Bob")
+    order = await factories.order(db, alice, [(product, 1)])
+
+    statement = level_statement([LINES, CUSTOMER_NAME])
+    mine = await statement.fetch(db, [[order], [alice]], alice)
+    theirs = await statement.fetch(db, [[order], [alice]], bob)
+    assert mine[0][1] == '{"name":"Alice"}'
+    assert str(mine[0][0]).startswith('[{"quantity":1,')
+    # Bob sees no lines of Alice's order, and not Alice: a missing to-one target is null.
+    assert theirs == [("[]", None)]
+
+
+async def test_a_missing_value_that_may_not_be_null_makes_the_text_null(db: Database) -> None:
+    category = await factories.category(db)
+    product = await factories.product(db, category, description=None)
+    customer = await factories.customer(db)
+    order = await factories.order(db, customer, [(product, 1)])
+    # The description rendered as if it could not be null: the line, then the list, is null.
+    strict = Subtree(PRODUCT_OF.source, False, (Output("description", "json", "description"),))
+    lines = Subtree(LINES.source, True, (Output("product", "one", strict),))
+    statement = level_statement([lines])
+    assert await statement.fetch(db, [[order, uuid4()]], None) == [(None,), ("[]",)]
+
+
+async def test_soft_deleted_targets_are_read_as_the_loaders_read_them(db: Database) -> None:
+    category = await factories.category(db, "Old")
+    product = await factories.product(db, category, "Gone")
+    customer = await factories.customer(db, "Left")
+    order = await factories.order(db, customer, [(product, 2)])
+    for table, id in (("products", product), ("categories", category), ("customers", customer)):
+        await factories.soft_delete(db, table, id)
+
+    statement = level_statement([LINES, CUSTOMER_NAME])
+    ((lines, name),) = await statement.fetch(db, [[order], [customer]], None)
+    assert lines is not None
+    assert orjson.loads(lines)[0]["product"]["name"] == "Gone"
+    assert orjson.loads(lines)[0]["product"]["category"]["label"] == "Old"
+    assert name == '{"name":"Left"}'
+
+
+def test_parents_keys_go_in_order_and_the_owner_is_typed() -> None:
+    statement = level_statement([CATEGORY_NAME, PRODUCT_OF])
+    assert statement.keys == ("category_id", "product_id")
+    assert statement.owned  # `$2` is in no by-id statement of these: typed on its own
+    assert "$3::uuid[]" in statement.text
+
+
+async def test_a_level_with_two_key_columns_and_no_owner_runs(db: Database) -> None:
+    category = await factories.category(db, "C")
+    product = await factories.product(db, category, "P")
+    statement = level_statement([CATEGORY_NAME, PRODUCT_OF])
+    ((label, shown),) = await statement.fetch(db, [[category], [product]], None)
+    assert label == '{"__typename":"Category","label":"C"}'
+    assert orjson.loads(shown or "null")["name"] == "P"
