@@ -125,9 +125,7 @@ class ReadOnce(ReadMethods):
             await replay_delay()
         return result
 
-    async def _read_here(
-        self, key: _Key, method: str, query: str, args: tuple[Any, ...]
-    ) -> Any:
+    async def _read_here(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
         """The statement run in the reader's own task; whoever asks for it meanwhile
         waits on `running.task`, a future, as on a task."""
         running = _Running(asyncio.get_running_loop().create_future(), waiting=1)

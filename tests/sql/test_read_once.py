@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from sql.pool import Database, create_pool
-from sql.read_once import ReadOnce
+from sql.read_once import ReadOnce, reads_here
 from tests import factories
 
 
@@ -140,3 +140,45 @@ async def _settles(pool: Any) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+async def _read_here(reads: ReadOnce, query: str) -> Any:
+    """`query` read by a task that runs its reads itself (a loader's batch)."""
+    reads_here.set(True)  # this task's own context
+    return await reads.fetchval(query)
+
+
+async def test_a_read_run_in_its_readers_task_is_shared_and_remembered(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT 'done' FROM pg_sleep(0.2)"
+        owner = asyncio.ensure_future(_read_here(reads, slow))
+        await asyncio.sleep(0.05)
+        joiner = asyncio.ensure_future(reads.fetchval(slow))
+        await asyncio.sleep(0.05)
+        joiner.cancel()  # leaves the read to its reader
+        assert await owner == "done"
+        assert joiner.cancelled()
+        assert await reads.fetchval(slow) == "done"
+        assert await _read_here(reads, slow) == "done"
+        assert [q for q in sent if q == slow] == [slow]
+        failing = "SELECT 1 / 0"
+        for _ in range(2):
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await _read_here(reads, failing)
+        assert [q for q in sent if q == failing] == [failing]
+
+
+async def test_a_joiner_reads_again_when_the_reader_is_stopped(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        slow = "SELECT 'done' FROM pg_sleep(0.2)"
+        owner = asyncio.ensure_future(_read_here(reads, slow))
+        await asyncio.sleep(0.05)
+        joiner = asyncio.ensure_future(reads.fetchval(slow))
+        await asyncio.sleep(0.05)
+        owner.cancel()
+        async with asyncio.timeout(5):
+            assert await joiner == "done"  # not the reader's cancellation
+        assert owner.cancelled()
+        assert [q for q in sent if q == slow] == [slow, slow]
