@@ -146,8 +146,8 @@ class ReadOnce(ReadMethods):
             outcome.set_result(result)
             return result
         finally:
-            if self._running.get(key) is running:
-                del self._running[key]
+            # Still its own: a joiner adds none while it runs, nor cancels its future.
+            del self._running[key]
 
     async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
         try:

@@ -148,20 +148,30 @@ async def _read_here(reads: ReadOnce, query: str) -> Any:
     return await reads.fetchval(query)
 
 
+SLOW = "SELECT 'done' FROM pg_sleep(0.2)"
+
+
+async def _reader_and_joiner(
+    reads: ReadOnce, query: str
+) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
+    """A task reading `query` itself, and one that joins its read while it runs."""
+    reader = asyncio.ensure_future(_read_here(reads, query))
+    await asyncio.sleep(0.05)
+    joiner = asyncio.ensure_future(reads.fetchval(query))
+    await asyncio.sleep(0.05)
+    return reader, joiner
+
+
 async def test_a_read_run_in_its_readers_task_is_shared_and_remembered(database_url: str) -> None:
     async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
         reads = ReadOnce(pool)
-        slow = "SELECT 'done' FROM pg_sleep(0.2)"
-        owner = asyncio.ensure_future(_read_here(reads, slow))
-        await asyncio.sleep(0.05)
-        joiner = asyncio.ensure_future(reads.fetchval(slow))
-        await asyncio.sleep(0.05)
+        owner, joiner = await _reader_and_joiner(reads, SLOW)
         joiner.cancel()  # leaves the read to its reader
         assert await owner == "done"
         assert joiner.cancelled()
-        assert await reads.fetchval(slow) == "done"
-        assert await _read_here(reads, slow) == "done"
-        assert [q for q in sent if q == slow] == [slow]
+        assert await reads.fetchval(SLOW) == "done"
+        assert await _read_here(reads, SLOW) == "done"
+        assert [q for q in sent if q == SLOW] == [SLOW]
         failing = "SELECT 1 / 0"
         for _ in range(2):
             with pytest.raises(asyncpg.DivisionByZeroError):
@@ -172,13 +182,9 @@ async def test_a_read_run_in_its_readers_task_is_shared_and_remembered(database_
 async def test_a_joiner_reads_again_when_the_reader_is_stopped(database_url: str) -> None:
     async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
         reads = ReadOnce(pool)
-        slow = "SELECT 'done' FROM pg_sleep(0.2)"
-        owner = asyncio.ensure_future(_read_here(reads, slow))
-        await asyncio.sleep(0.05)
-        joiner = asyncio.ensure_future(reads.fetchval(slow))
-        await asyncio.sleep(0.05)
+        owner, joiner = await _reader_and_joiner(reads, SLOW)
         owner.cancel()
         async with asyncio.timeout(5):
             assert await joiner == "done"  # not the reader's cancellation
         assert owner.cancelled()
-        assert [q for q in sent if q == slow] == [slow, slow]
+        assert [q for q in sent if q == SLOW] == [SLOW, SLOW]
