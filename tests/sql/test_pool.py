@@ -146,7 +146,8 @@ async def test_a_connection_lost_while_free_is_replaced_when_taken(database_url:
         finally:
             await other.close()
         for _ in range(100):  # until the client has seen the connection end
-            if db.pool._holders[0]._con.is_closed():  # type: ignore[attr-defined]
+            con = db.pool._holders[0]._con  # type: ignore[attr-defined]
+            if con is None or con.is_closed():
                 break
             await asyncio.sleep(0.02)
         again = await db.fetchval("SELECT pg_backend_pid()")
