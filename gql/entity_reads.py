@@ -77,9 +77,9 @@ class EntityReads:
         self.connection = bind(connection_type(f"{name}Connection", node, groups, what=what))
         register_node(node, spec.row, self.fetch)
 
-    async def fetch(self, ctx: RequestContext, id: UUID) -> Any:
+    async def fetch(self, ctx: RequestContext, id: UUID, alone: bool = False) -> Any:
         """The live object with this id, as the viewer may see it, or None."""
-        row = await self.reads.one(ctx, id)
+        row = await self.reads.one(ctx, id, alone=alone)
         return None if row is None else self.node(row)
 
     def connection_field(

@@ -46,7 +46,7 @@ def global_id_field(type_name: str) -> Any:
     return batched_field(ids, returns=strawberry.ID, description=ID_DESCRIPTION)
 
 
-Fetch = Callable[[RequestContext, UUID], Awaitable[Any]]
+Fetch = Callable[[RequestContext, UUID, bool], Awaitable[Any]]
 _FETCHERS: dict[str, Fetch] = {}
 _OF_ROW: dict[type, Callable[[Any], Any]] = {}
 _ROW_TYPES: dict[str, type] = {}
@@ -81,12 +81,24 @@ def node_of(row: Any) -> Any:
     return _OF_ROW[type(row)](row)
 
 
-async def resolve_node(ctx: RequestContext, global_id: str, type_name: str | None = None) -> Any:
-    """The visible object a global id names (of `type_name` only, when given), or None."""
+async def resolve_node(
+    ctx: RequestContext, global_id: str, type_name: str | None = None, *, alone: bool = False
+) -> Any:
+    """The visible object a global id names (of `type_name` only, when given), or None;
+    `alone`: nothing else in the request runs beside this lookup (`_alone`)."""
     decoded = from_global_id(global_id)
     if decoded is None or decoded[0] not in _FETCHERS or type_name not in (None, decoded[0]):
         return None
-    return await _FETCHERS[decoded[0]](ctx, decoded[1])
+    return await _FETCHERS[decoded[0]](ctx, decoded[1], alone)
+
+
+def _alone(info: Info) -> bool:
+    """Whether this field is all the operation selects at its root: then nothing runs
+    beside its lookup (its own fields run after it), which may read its one key without a
+    batch (`SharedLoader.load_alone`)."""
+    raw = info._raw_info
+    selections = raw.operation.selection_set.selections
+    return len(selections) == 1 and selections[0] is raw.field_nodes[0]
 
 
 def by_id_field(node: type) -> Any:
@@ -94,7 +106,7 @@ def by_id_field(node: type) -> Any:
     name = node.__name__
 
     async def resolve(self: Any, info: Info, id: str) -> Any:
-        return await resolve_node(info.context, id, name)
+        return await resolve_node(info.context, id, name, alone=_alone(info))
 
     resolve.__annotations__ = {
         "info": Info,
@@ -116,7 +128,7 @@ class NodeQueries:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> Node | None:
-        found: Node | None = await resolve_node(info.context, id)
+        found: Node | None = await resolve_node(info.context, id, alone=_alone(info))
         return found
 
     @strawberry.field(

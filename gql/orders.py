@@ -114,7 +114,7 @@ ORDERS = EntityReads(
 )
 
 
-async def _line(ctx: RequestContext, id: UUID) -> OrderLine | None:
+async def _line(ctx: RequestContext, id: UUID, _alone: bool = False) -> OrderLine | None:
     row = await orders.line(ctx, id=id)
     return None if row is None else OrderLine(row)
 

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from aiodataloader import DataLoader, Loader
 
 from sql.observe import Waiter, current_batch, current_waiter, sink
-from sql.read_once import REPLAY_TURNS
+from sql.read_once import REPLAY_TURNS, reads_here
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -70,6 +70,35 @@ class SharedLoader(DataLoader[K, V], Generic[K, V]):
                 self._waiters = []
             self._waiters.append(waiter)
         return _yours(shared)
+
+    async def load_alone(self, key: K) -> V:
+        """`load(key)` for a caller that nothing else in the request runs beside (the one
+        root field of a query, looking one key up): no key can join its batch, and no other
+        waiter can be left by its cancellation, so the batch runs in the caller's task,
+        without the two turns of the loop, the task and the future a batch takes. A traced
+        request (`current_waiter` set) takes `load`, whose batches its trace shows."""
+        if key in self._cache or current_waiter.get() is not None:
+            return await self.load(key)
+        shared = self._cache[key] = self.loop.create_future()
+        token = reads_here.set(True)
+        try:
+            (value,) = _one_each([key], await self.batch_load_fn([key]))
+            if isinstance(value, Exception):  # a key that failed on its own
+                raise value
+        except asyncio.CancelledError:
+            if self._cache.get(key) is shared:  # forgotten: asked again, it is read again
+                del self._cache[key]
+            shared.cancel()
+            raise
+        except Exception as error:
+            # Kept, as a batch's are: graphql-core asking again must not read it again.
+            shared.set_exception(error)
+            shared.exception()  # raised to this caller; not unretrieved
+            raise
+        finally:
+            reads_here.reset(token)
+        shared.set_result(value)
+        return value
 
     def _dispatch(self) -> None:
         queue, self._queue = self._queue, []
@@ -183,6 +212,7 @@ async def observed_batch(
     """`loader`'s batch function over `keys`, in a task of the batch's own; when someone
     watches (`sql.observe.sink`), the batch is noted with who waited on it (`waiters`, once
     each) and its statements point to it."""
+    reads_here.set(True)  # no waiter can cancel this task: its reads need no task of their own
     recorder = sink.get()
     batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
     if batch is None:

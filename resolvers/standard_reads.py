@@ -43,8 +43,9 @@ class Reads(Generic[RowT]):
     """The root connection's name: cursors are bound to it."""
     default_order: tuple[Ordering, ...]
 
-    async def one(self, ctx: RequestContext, id: UUID) -> RowT | None:
-        return await live(ctx.loaders.by_id(self.spec), id)
+    async def one(self, ctx: RequestContext, id: UUID, *, alone: bool = False) -> RowT | None:
+        """`alone`: nothing else in the request runs beside this read (`load_alone`)."""
+        return await live(ctx.loaders.by_id(self.spec), id, alone=alone)
 
     async def by_key(self, ctx: RequestContext, key: str, value: Any) -> RowT | None:
         """The live row the viewer may see whose column `key` holds `value`."""
@@ -119,9 +120,9 @@ def per_parent(loader: Callable[[Loaders], ByKeyLoader[V]]) -> PerParent[V]:
     return figures
 
 
-async def live(loader: ByIdLoader[RowT], id: UUID) -> RowT | None:
+async def live(loader: ByIdLoader[RowT], id: UUID, *, alone: bool = False) -> RowT | None:
     """The row if it exists and is not soft-deleted: what lookups and `node` may show."""
-    row = await loader.load(id)
+    row = await (loader.load_alone(id) if alone else loader.load(id))
     return row if row is not None and row.deleted_at is None else None
 
 

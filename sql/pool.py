@@ -13,6 +13,7 @@ import asyncpg
 from sql.errors import StatementTimedOut
 from sql.named import PooledNamedStatements
 from sql.observe import ObservedConnection, sink
+from sql.pool_steps import acquired_at_once, keep_session, released_at_once
 from sql.read_methods import ReadMethods
 from sql.unnamed import UnnamedStatements, unsynced
 
@@ -78,7 +79,8 @@ class Database(ReadMethods):
         """One statement on a connection of its own; bounded by the client only behind a
         transaction pooler (elsewhere the session's statement_timeout bounds it)."""
         async with self.acquire() as conn:
-            run = getattr(conn, method)
+            # The connection's method, not the proxy's wrapper of it: held here throughout.
+            run = getattr(conn._con, method)
             if self.statement_timeout is None:
                 return await run(query, *args)
             try:
@@ -121,7 +123,8 @@ class _Acquire:
             # A turn means a connection is free (or being opened, within the connect
             # timeout): no second timeout, whose task would cost more than the wait.
             # `Pool.acquire()`'s own step, without the context object it wraps it in.
-            self._proxy = await db.pool._acquire(None)  # type: ignore[attr-defined]
+            pool = db.pool
+            self._proxy = acquired_at_once(pool) or await pool._acquire(None)  # type: ignore[attr-defined]
             return self._proxy
         except BaseException:
             db._turns.release()
@@ -129,56 +132,15 @@ class _Acquire:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            if not _released_at_once(self._db.pool, self._proxy):
+            if not released_at_once(self._db.pool, self._proxy):
                 await self._db.pool.release(self._proxy)
         finally:
             self._db._turns.release()
 
 
-def _released_at_once(pool: asyncpg.Pool, proxy: Any) -> bool:
-    """`pool.release(proxy)`, done here without a task or a wait when none is needed; False
-    when the connection must go through `pool.release`. asyncpg runs each release in a task
-    of its own (`asyncio.shield`) so that a cancellation cannot stop it halfway, but a
-    connection in its usual state (no transaction open, nothing to wait for, no reason to
-    close it) is released without waiting on anything, our reset being none
-    (`_keep_session`): no cancellation can land, and the task cost a tenth of a one-row
-    read. asyncpg's own steps for it (`PoolConnectionHolder.release`, the connection's
-    `_reset`) are taken in its order, without the coroutines and the timeout context they
-    run in. Any other state goes to `pool.release`, and so does a connection with query
-    loggers: asyncpg calls them a turn of the loop after each statement, and its task let
-    them run before the use ended. Private to asyncpg, as `sql.observe` is (its version is
-    pinned)."""
-    holder, con = proxy._holder, proxy._con
-    if (
-        con is None
-        or con._query_loggers
-        or con.is_closed()
-        or con.is_in_transaction()
-        or con._top_xact is not None
-        or con._protocol._is_cancelling()
-        or con._protocol.queries_count >= holder._max_queries
-        or holder._generation != pool._generation  # type: ignore[attr-defined]
-        or pool._reset is not _keep_session  # type: ignore[attr-defined]
-    ):
-        return False
-    con._on_release()
-    holder._timeout = None
-    con._listeners.clear()
-    con._log_listeners.clear()
-    holder._release()
-    holder._setup_inactive_callback()
-    return True
-
-
 Executor: TypeAlias = "Connection | Database | ReadOnce"
 """Anything query functions run on: the pool or one request's reads of it (reads), or a
 transaction's connection (writes)."""
-
-
-async def _keep_session(_conn: asyncpg.Connection) -> None:
-    """Release without asyncpg's default reset: it costs a round trip per pool use, and our
-    connections hold no session state (no LISTEN, no SET, no session advisory locks).
-    asyncpg still rolls back a transaction left open before calling this."""
 
 
 QueryLogger = Callable[[Any], None]
@@ -234,7 +196,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=init,
-        reset=_keep_session,
+        reset=keep_session,
         timeout=acquire_timeout,
         server_settings=server_settings,
         **_statements(transaction_pooler=transaction_pooler, named=prepared_statements),

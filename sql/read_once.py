@@ -16,11 +16,18 @@ non-null field depends on which sibling finished first.
 
 Only reads go through it, and only for one request: nothing here survives the request, and
 writes never see it (a mutation reads and writes through its transaction's connection).
+
+A read runs in a task of its own, so that no one waiter's cancellation stops it for the
+others, unless its reader's task is one no waiter can cancel (`reads_here`: a loader's
+batch, whose waiters hold futures of their own, or the one field of a request): a task
+per statement cost more than the rest of a one-row read's path. Its joiners then wait on
+a future it settles.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -43,6 +50,11 @@ async def replay_delay() -> None:
         await asyncio.sleep(0)
 
 
+reads_here: ContextVar[bool] = ContextVar("reads_here", default=False)
+"""Set by a task that no waiter's cancellation reaches (see the module's text): its reads
+run in it, without a task of their own."""
+
+
 class _Failed:
     __slots__ = ("error",)
 
@@ -52,13 +64,14 @@ class _Failed:
 
 class _Running:
     """A statement in flight, run by a task of its own so that no one waiter's cancellation
-    stops it for the others; how many wait for it."""
+    stops it for the others (or by a reader that cannot be cancelled so, `reads_here`: its
+    `task` is then a future it settles, and it counts as a waiter); how many wait for it."""
 
     __slots__ = ("task", "waiting")
 
-    def __init__(self, task: asyncio.Task[Any]) -> None:
+    def __init__(self, task: asyncio.Future[Any], waiting: int = 0) -> None:
         self.task = task
-        self.waiting = 0
+        self.waiting = waiting
 
 
 class ReadOnce(ReadMethods):
@@ -85,6 +98,8 @@ class ReadOnce(ReadMethods):
             return done
         running = self._running.get(key)
         follower = running is not None
+        if running is None and reads_here.get():
+            return await self._read_here(key, method, query, args)
         if running is None:
             running = _Running(asyncio.ensure_future(self._read(key, method, query, args)))
             self._running[key] = running
@@ -96,6 +111,9 @@ class ReadOnce(ReadMethods):
             if running.waiting == 1:  # no one else waits for it: stopped, and forgotten now
                 self._ended(key, running)
                 running.task.cancel()
+            elif running.task.cancelled() and not _cancelling():
+                # Its reader (`reads_here`) was stopped, not this waiter: read it again.
+                return await self._run(method, query, args)
             raise
         except Exception:
             if follower:
@@ -106,6 +124,30 @@ class ReadOnce(ReadMethods):
         if follower:
             await replay_delay()
         return result
+
+    async def _read_here(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """The statement run in the reader's own task; whoever asks for it meanwhile
+        waits on `running.task`, a future, as on a task."""
+        running = _Running(asyncio.get_running_loop().create_future(), waiting=1)
+        self._running[key] = running
+        outcome = running.task
+        try:
+            result = await getattr(self._db, method)(query, *args)
+        except asyncio.CancelledError:
+            outcome.cancel()  # not remembered: a joiner reads it again
+            raise
+        except Exception as error:
+            self._done[key] = _Failed(error)
+            outcome.set_exception(error)
+            outcome.exception()  # raised here; a joiner may take it or not
+            raise
+        else:
+            self._done[key] = result
+            outcome.set_result(result)
+            return result
+        finally:
+            # Still its own: a joiner adds none while it runs, nor cancels its future.
+            del self._running[key]
 
     async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
         try:
@@ -122,6 +164,11 @@ class ReadOnce(ReadMethods):
         task = running.task
         if task.done() and not task.cancelled():
             task.exception()  # retrieved here: its waiters may all have left
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -130,3 +130,29 @@ async def test_a_released_connection_goes_back_as_it_was_taken(database_url: str
         assert db.pool.get_idle_size() == 1
     finally:
         await db.close()
+
+
+async def test_a_connection_lost_while_free_is_replaced_when_taken(database_url: str) -> None:
+    """A free connection the server ended is not handed out: the use that takes it gets a
+    new one (asyncpg reconnects it), and the pool goes on."""
+    db = await create_pool(
+        database_url, min_size=1, max_size=1, statement_timeout_ms=0, acquire_timeout=5
+    )
+    try:
+        first = await db.fetchval("SELECT pg_backend_pid()")
+        other = await asyncpg.connect(database_url)
+        try:
+            assert await other.fetchval("SELECT pg_terminate_backend($1)", first)
+        finally:
+            await other.close()
+        for _ in range(100):  # until the client has seen the connection end
+            con = db.pool._holders[0]._con  # type: ignore[attr-defined]
+            if con is None or con.is_closed():
+                break
+            await asyncio.sleep(0.02)
+        again = await db.fetchval("SELECT pg_backend_pid()")
+        assert again != first
+        assert await db.fetchval("SELECT pg_backend_pid()") == again
+        assert db.pool.get_idle_size() == 1
+    finally:
+        await db.close()

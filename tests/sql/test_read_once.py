@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from sql.pool import Database, create_pool
-from sql.read_once import ReadOnce
+from sql.read_once import ReadOnce, reads_here
 from tests import factories
 
 
@@ -140,3 +140,51 @@ async def _settles(pool: Any) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+async def _read_here(reads: ReadOnce, query: str) -> Any:
+    """`query` read by a task that runs its reads itself (a loader's batch)."""
+    reads_here.set(True)  # this task's own context
+    return await reads.fetchval(query)
+
+
+SLOW = "SELECT 'done' FROM pg_sleep(0.2)"
+
+
+async def _reader_and_joiner(
+    reads: ReadOnce, query: str
+) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
+    """A task reading `query` itself, and one that joins its read while it runs."""
+    reader = asyncio.ensure_future(_read_here(reads, query))
+    await asyncio.sleep(0.05)
+    joiner = asyncio.ensure_future(reads.fetchval(query))
+    await asyncio.sleep(0.05)
+    return reader, joiner
+
+
+async def test_a_read_run_in_its_readers_task_is_shared_and_remembered(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        owner, joiner = await _reader_and_joiner(reads, SLOW)
+        joiner.cancel()  # leaves the read to its reader
+        assert await owner == "done"
+        assert joiner.cancelled()
+        assert await reads.fetchval(SLOW) == "done"
+        assert await _read_here(reads, SLOW) == "done"
+        assert [q for q in sent if q == SLOW] == [SLOW]
+        failing = "SELECT 1 / 0"
+        for _ in range(2):
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await _read_here(reads, failing)
+        assert [q for q in sent if q == failing] == [failing]
+
+
+async def test_a_joiner_reads_again_when_the_reader_is_stopped(database_url: str) -> None:
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+        owner, joiner = await _reader_and_joiner(reads, SLOW)
+        owner.cancel()
+        async with asyncio.timeout(5):
+            assert await joiner == "done"  # not the reader's cancellation
+        assert owner.cancelled()
+        assert [q for q in sent if q == SLOW] == [SLOW, SLOW]

@@ -150,3 +150,36 @@ async def test_a_direct_batch_with_the_wrong_number_of_values_fails_every_caller
         results = await asyncio.gather(first, second, return_exceptions=True)
     assert all(isinstance(r, TypeError) for r in results), results
     assert all(isinstance(f.exception(), TypeError) for f in loader.known.values())
+
+
+async def test_a_lone_key_is_read_in_its_callers_task_and_kept() -> None:
+    """The one root field of a query reads its key without a batch task; the key is then
+    known to the loader like any other (graphql-core asking again reads nothing)."""
+    tasks: list[asyncio.Task[Any] | None] = []
+
+    async def fetch(_executor: Any, *, ids: list[UUID]) -> dict[UUID, int]:
+        tasks.append(asyncio.current_task())
+        return {i: 2 * i.int for i in ids}
+
+    loader = ByKeyLoader[int](None, fetch, int)  # type: ignore[arg-type]
+    assert await loader.load_alone(key(4)) == 8
+    assert tasks == [asyncio.current_task()]  # before: a batch task of its own
+    assert await loader.load(key(4)) == 8
+    assert await loader.load_alone(key(4)) == 8
+    assert len(tasks) == 1
+
+
+async def test_a_lone_key_keeps_its_error_and_a_cancelled_one_is_read_again() -> None:
+    loader, batches = counting_loader(fail=True)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            await loader.load_alone(key(1))
+    assert batches == [[key(1)]]
+    slow, began = slow_loader()
+    first = asyncio.create_task(slow.load_alone(key(3)))
+    await began.wait()
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    async with asyncio.timeout(2):
+        assert await slow.load_alone(key(3)) == 6  # forgotten, so read again
