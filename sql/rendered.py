@@ -6,7 +6,9 @@ A `Subtree` says what to show and where its rows come from: `Source` wraps a loa
 by-id statement (its visibility and owner scope with it) as a subquery, matched to the
 parent's key column instead of `$1`, so no predicate is written twice. `level_statement`
 renders several subtrees of one level of parents in one statement: `$1` holds the first
-key column of every parent, `$2` the owner scope, `$3` on the other key columns.
+key column of every parent, `$2` the owner scope, `$3` on the other key columns, and the
+last parameter the output keys' texts: keys are the client's aliases, so they never enter
+the statement's text (which then depends on the shape alone, not on how it is named).
 
 The text is the bytes a JSON encoder writing compactly gives (no spaces; strings escaped
 as `to_json` escapes them: quote, backslash, the short escapes and `\\u00XX` for other
@@ -66,17 +68,14 @@ class Subtree:
 class LevelStatement:
     text: str
     keys: tuple[str, ...]  # the parents' key columns: `$1`, then `$3`, `$4`, ...
-    owned: bool  # whether `$2` (the owner scope) is passed
+    heads: tuple[str, ...]  # the texts before each output's value, the last parameter
 
     async def fetch(
         self, executor: Executor, keys: Sequence[list[UUID]], owner: UUID | None
     ) -> list[tuple[str | None, ...]]:
         """Per parent (`keys`: a list per key column, a parent per position), the text of
         each subtree, or None where a value that should not be null was."""
-        args: list[Any] = [keys[0]]
-        if self.owned:
-            args.append(owner)
-        args.extend(keys[1:])
+        args: list[Any] = [keys[0], owner, *keys[1:], self.heads]
         records = await executor.fetch(self.text, *args)
         return [tuple(r) for r in records]
 
@@ -87,24 +86,38 @@ def level_statement(subtrees: Sequence[Subtree]) -> LevelStatement:
     keys = tuple(dict.fromkeys(s.source.key for s in subtrees))
     names = {key: f"p.k{i}" for i, key in enumerate(keys)}
     counter = iter(range(1, 1_000_000))
-    columns = [_subtree(s, names[s.source.key], counter) for s in subtrees]
+    heads = _Heads(f"${len(keys) + 2}::text[]")
+    columns = [_subtree(s, names[s.source.key], counter, heads) for s in subtrees]
     slots = ["$1::uuid[]", *(f"${i + 2}::uuid[]" for i in range(1, len(keys)))]
     text = (
         f"SELECT {', '.join(columns)} FROM unnest({', '.join(slots)}) WITH ORDINALITY"
         f" AS p({', '.join(f'k{i}' for i in range(len(keys)))}, n)"
     )
-    owned = "$2" in text
-    if not owned and len(keys) > 1:  # `$2` must still have a type
-        text += " WHERE $2::uuid IS NULL OR true"
-        owned = True
-    return LevelStatement(f"{text} ORDER BY p.n", keys, owned)
+    typed = [] if "$2" in text else ["$2::uuid IS NULL"]  # every parameter needs a type
+    if not heads.texts:
+        typed.append(f"{heads.slot} IS NULL")
+    if typed:
+        text += f" WHERE {' OR '.join(typed)} OR true"
+    return LevelStatement(f"{text} ORDER BY p.n", keys, tuple(heads.texts))
 
 
-def _subtree(subtree: Subtree, outer: str, counter: Any) -> str:
+class _Heads:
+    """The output keys' texts, passed as one array parameter and read by position."""
+
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> str:
+        self.texts.append(text)
+        return f"({self.slot})[{len(self.texts)}]"
+
+
+def _subtree(subtree: Subtree, outer: str, counter: Any, heads: _Heads) -> str:
     alias = f"r{next(counter)}"
     source = subtree.source
     rows = source.statement.one.replace(ByIds.ONE, f"= {outer}")
-    item = _object(subtree.outputs, alias, counter)
+    item = _object(subtree.outputs, alias, counter, heads)
     if not subtree.many:
         return f"(SELECT {item} FROM ({rows}) AS {alias})"
     # A null item (a non-null value missing) makes the list null, not shorter.
@@ -118,19 +131,18 @@ def _subtree(subtree: Subtree, outer: str, counter: Any) -> str:
     )
 
 
-def _object(outputs: Sequence[Output], alias: str, counter: Any) -> str:
+def _object(outputs: Sequence[Output], alias: str, counter: Any, heads: _Heads) -> str:
     if not outputs:
         return "'{}'"
     parts = []
     for index, output in enumerate(outputs):
-        head = ("{" if index == 0 else ",") + json.dumps(output.key) + ":"
-        parts.append(_literal(head))
-        parts.append(_value(output, alias, counter))
+        parts.append(heads(("{" if index == 0 else ",") + json.dumps(output.key) + ":"))
+        parts.append(_value(output, alias, counter, heads))
     parts.append("'}'")
     return "(" + " || ".join(parts) + ")"
 
 
-def _value(output: Output, alias: str, counter: Any) -> str:
+def _value(output: Output, alias: str, counter: Any, heads: _Heads) -> str:
     value = output.value
     if output.kind == "literal":
         assert isinstance(value, str)
@@ -138,7 +150,7 @@ def _value(output: Output, alias: str, counter: Any) -> str:
     if isinstance(value, Subtree):
         if output.nullable:
             raise ValueError("a nested subtree renders non-null relations only")
-        return _subtree(value, f"{alias}.{value.source.key}", counter)
+        return _subtree(value, f"{alias}.{value.source.key}", counter, heads)
     column = f"{alias}.{value}"
     written = (
         f"to_json({column}::text)::text" if output.kind == "decimal" else f"to_json({column})::text"

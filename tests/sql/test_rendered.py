@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import orjson
 
+from resolvers import orders, products
 from sql.categories import CATEGORY
 from sql.customers import CUSTOMER
 from sql.orders import LINES_BY_ORDER
@@ -124,8 +125,58 @@ async def test_soft_deleted_targets_are_read_as_the_loaders_read_them(db: Databa
 def test_parents_keys_go_in_order_and_the_owner_is_typed() -> None:
     statement = level_statement([CATEGORY_NAME, PRODUCT_OF])
     assert statement.keys == ("category_id", "product_id")
-    assert statement.owned  # `$2` is in no by-id statement of these: typed on its own
+    assert "$2::uuid IS NULL" in statement.text  # in no by-id statement of these
     assert "$3::uuid[]" in statement.text
+    assert "$4::text[]" in statement.text
+
+
+def _named(subtree: Subtree, prefix: str) -> Subtree:
+    """The same subtree with every output key renamed (as a client's aliases would)."""
+    outputs = tuple(
+        Output(
+            prefix + o.key,
+            o.kind,
+            _named(o.value, prefix) if isinstance(o.value, Subtree) else o.value,
+            o.nullable,
+        )
+        for o in subtree.outputs
+    )
+    return Subtree(subtree.source, subtree.many, outputs)
+
+
+async def test_output_keys_are_parameters_not_statement_text(db: Database) -> None:
+    """Keys are the client's aliases: none reaches the statement's text, so aliases cannot
+    change what is prepared, and a key with a quote is written as JSON escapes it."""
+    category = await factories.category(db, "C")
+    product = await factories.product(db, category, "P")
+    plain = level_statement([PRODUCT_OF])
+    named = level_statement([_named(PRODUCT_OF, "a'\"b_")])
+    assert named.text == plain.text
+    assert "a'" not in named.text
+    assert '"name"' not in named.text
+    ((shown,),) = await named.fetch(db, [[product]], None)
+    assert shown is not None
+    assert set(orjson.loads(shown)) == {"a'\"b_" + key for key in PRODUCT_OF.keys}
+
+
+async def test_rendered_sources_read_only_columns_rendered_exactly(db: Database) -> None:
+    """Rendering writes an int as `to_json` does and a decimal as its digits: exact for
+    `integer`/`smallint` (graphql's Int range) and `numeric` of a fixed scale of at most 6
+    (where `str(Decimal)` writes no exponent). A source with another kind of column needs
+    `gql.rendered` to leave it to the loaders."""
+    sources = [v for m in (orders, products) for v in vars(m).values() if isinstance(v, Source)]
+    assert len(sources) >= 5
+    async with db.pool.acquire() as connection:
+        for source in sources:
+            statement = await connection.prepare(source.statement.one)
+            types = {a.name: a.type.name for a in statement.get_attributes()}
+            assert "int8" not in types.values(), (source, types)
+        loose = await connection.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND data_type = 'numeric'"
+            " AND (numeric_scale IS NULL OR numeric_scale > 6)"
+        )
+    assert loose == []
 
 
 async def test_a_level_with_two_key_columns_and_no_owner_runs(db: Database) -> None:
