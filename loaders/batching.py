@@ -85,15 +85,15 @@ class SharedLoader(DataLoader[K, V], Generic[K, V]):
             (value,) = _one_each([key], await self.batch_load_fn([key]))
             if isinstance(value, Exception):  # a key that failed on its own
                 raise value
-        except asyncio.CancelledError:
-            if self._cache.get(key) is shared:  # forgotten: asked again, it is read again
-                del self._cache[key]
-            shared.cancel()
-            raise
         except Exception as error:
             # Kept, as a batch's are: graphql-core asking again must not read it again.
             shared.set_exception(error)
             shared.exception()  # raised to this caller; not unretrieved
+            raise
+        except BaseException:  # stopped (or closed): forgotten, asked again it is read again
+            if self._cache.get(key) is shared:
+                del self._cache[key]
+            shared.cancel()
             raise
         finally:
             reads_here.reset(token)

@@ -105,13 +105,14 @@ class ReadOnce(ReadMethods):
             self._running[key] = running
             running.task.add_done_callback(partial(self._ended, key, running))
         running.waiting += 1
+        before = _cancelling()
         try:
             result = await asyncio.shield(running.task)
         except asyncio.CancelledError:
             if running.waiting == 1:  # no one else waits for it: stopped, and forgotten now
                 self._ended(key, running)
                 running.task.cancel()
-            elif running.task.cancelled() and not _cancelling():
+            elif running.task.cancelled() and _cancelling() <= before:
                 # Its reader (`reads_here`) was stopped, not this waiter: read it again.
                 return await self._run(method, query, args)
             raise
@@ -133,13 +134,13 @@ class ReadOnce(ReadMethods):
         outcome = running.task
         try:
             result = await getattr(self._db, method)(query, *args)
-        except asyncio.CancelledError:
-            outcome.cancel()  # not remembered: a joiner reads it again
-            raise
         except Exception as error:
             self._done[key] = _Failed(error)
             outcome.set_exception(error)
             outcome.exception()  # raised here; a joiner may take it or not
+            raise
+        except BaseException:  # stopped (or closed): not remembered, a joiner reads it again
+            outcome.cancel()
             raise
         else:
             self._done[key] = result
@@ -166,9 +167,11 @@ class ReadOnce(ReadMethods):
             task.exception()  # retrieved here: its waiters may all have left
 
 
-def _cancelling() -> bool:
+def _cancelling() -> int:
+    """How many cancellations of the current task are pending (compared before and after
+    a wait: a task that once swallowed one keeps counting it)."""
     task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+    return 0 if task is None else task.cancelling()
 
 
 def _hashable(args: tuple[Any, ...]) -> tuple[Any, ...]:

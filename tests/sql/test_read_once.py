@@ -188,3 +188,28 @@ async def test_a_joiner_reads_again_when_the_reader_is_stopped(database_url: str
             assert await joiner == "done"  # not the reader's cancellation
         assert owner.cancelled()
         assert [q for q in sent if q == SLOW] == [SLOW, SLOW]
+
+
+async def test_a_joiner_that_once_went_on_after_a_cancellation_still_reads_again(
+    database_url: str,
+) -> None:
+    """A cancellation the joiner caught earlier (and went on from) is not this wait's: when
+    the reader is stopped, the joiner reads again rather than raising it."""
+    async with logged_pool(database_url, max_size=2, timeout_ms=5000) as (pool, sent):
+        reads = ReadOnce(pool)
+
+        async def joiner() -> Any:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(10)
+            return await reads.fetchval(SLOW)
+
+        reader = asyncio.ensure_future(_read_here(reads, SLOW))
+        await asyncio.sleep(0.05)
+        joining = asyncio.ensure_future(joiner())
+        await asyncio.sleep(0)
+        joining.cancel()  # caught inside, before it joins
+        await asyncio.sleep(0.05)
+        reader.cancel()
+        async with asyncio.timeout(5):
+            assert await joining == "done"
+        assert [q for q in sent if q == SLOW] == [SLOW, SLOW]
