@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
+from sql.errors import transient
 from sql.pool import Database
 from sql.read_methods import ReadMethods
 
@@ -165,6 +166,17 @@ class ReadOnce(ReadMethods):
         task = running.task
         if task.done() and not task.cancelled():
             task.exception()  # retrieved here: its waiters may all have left
+
+
+def whole_read_failed(executor: object, error: Exception, query: str, *args: Any) -> None:
+    """A read that left columns out (`sql.rows.leaving_out`) failed with `error`: when the
+    statement's text had no part in it (a timeout, an unavailable database:
+    `sql.errors.transient`) and `executor` is a request's `ReadOnce`, the read of whole rows
+    it stands for, `fetch(query, *args)`, is remembered as failed with it. That read takes
+    the same rows and more of each, so it would meet the same; graphql-core, answering
+    after the compiled run that met it, reads whole rows and so does not wait for it again."""
+    if isinstance(executor, ReadOnce) and transient(error) is not None:
+        executor._done.setdefault(("fetch", query, _hashable(args)), _Failed(error))
 
 
 def _cancelling() -> int:
