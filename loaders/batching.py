@@ -211,18 +211,23 @@ async def observed_batch(
 ) -> list[V]:
     """`loader`'s batch function over `keys`, in a task of the batch's own; when someone
     watches (`sql.observe.sink`), the batch is noted with who waited on it (`waiters`, once
-    each) and its statements point to it."""
-    reads_here.set(True)  # no waiter can cancel this task: its reads need no task of their own
-    recorder = sink.get()
-    batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
-    if batch is None:
-        return _one_each(keys, await loader.batch_load_fn(keys))
-    batch.waiters = list(dict.fromkeys(waiters or ()))
-    current_batch.set(batch)  # the task is the batch's: the setting ends with it
+    each) and its statements point to it. What it sets for its reads ends with it, whoever
+    awaits it."""
+    here = reads_here.set(True)  # no waiter can cancel a batch: its reads need no task of their own
     try:
-        return _one_each(keys, await loader.batch_load_fn(keys))
+        recorder = sink.get()
+        batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
+        if batch is None:
+            return _one_each(keys, await loader.batch_load_fn(keys))
+        batch.waiters = list(dict.fromkeys(waiters or ()))
+        noted = current_batch.set(batch)
+        try:
+            return _one_each(keys, await loader.batch_load_fn(keys))
+        finally:
+            batch.ended = time.perf_counter_ns()
+            current_batch.reset(noted)
     finally:
-        batch.ended = time.perf_counter_ns()
+        reads_here.reset(here)
 
 
 def _one_each(keys: list[K], values: Sequence[V]) -> list[V]:

@@ -10,12 +10,13 @@ group's key, passed as one array parameter per key (and one of the groups' paren
 from __future__ import annotations
 
 from collections.abc import Hashable
+from functools import partial
 from typing import Any
 
 from sql.builder import PageSpec, Statement, page_body
 from sql.filters import Params
 from sql.group_spec import GroupSpec, key_column
-from sql.pages import RowPage, page_of
+from sql.pages import RowPage, page_of, whole_page_failed
 from sql.pool import Executor
 
 
@@ -59,7 +60,12 @@ async def fetch_group_rows(
     groups_keys: list[tuple[Any, ...]] = [tuple(g) for g in parent_ids]  # type: ignore[arg-type]
     width = 1 + len(groups.keys)
     columns = [[key[i] for key in groups_keys] for i in range(width)]
-    records = await executor.fetch(statement.text, *columns, *statement.args[width:])
+    try:
+        records = await executor.fetch(statement.text, *columns, *statement.args[width:])
+    except Exception as error:
+        build = partial(group_rows_statement, groups=groups, parent_key=parent_key)
+        whole_page_failed(executor, error, spec, build, [*columns, *statement.args[width:]])
+        raise
     found: dict[int, list[Any]] = {}
     for record in records:
         found.setdefault(record[0], []).append(tuple(record)[1:])

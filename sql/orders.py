@@ -106,11 +106,15 @@ _order_id = attrgetter("order_id")
 def _lines_statement(match: str, omit: frozenset[str]) -> ByIds:
     """Lines whose `match` column is among `$1`, within the owner scope `$2`, without the
     fields in `omit`."""
-    return ByIds(f"""
+    whole = _lines_statement(match, frozenset()) if omit else None
+    return ByIds(
+        f"""
 SELECT {columns(OrderLineRow, prefix="l.", omit=omit)} FROM order_lines AS l
 WHERE l.{match} = ANY($1::uuid[]) AND {LINE_OWNED}
 {"ORDER BY l.order_id, l.position" if match == "order_id" else ""}
-""")
+""",
+        whole,
+    )
 
 
 LINES_BY_ORDER = _lines_statement("order_id", frozenset())
@@ -125,9 +129,8 @@ async def lines_by_order_ids(
     omit: frozenset[str] = frozenset(),
 ) -> dict[UUID, list[OrderLineRow]]:
     """Each order's lines in their position order."""
-    records = await _lines_statement("order_id", omit).fetch(executor, ids, owner)
+    rows = await _lines(executor, "order_id", ids, owner, omit)
     # The statement sorts by order, so each order's lines come together: grouped in C.
-    rows = to_rows(OrderLineRow, records, omit)
     return {order_id: list(lines) for order_id, lines in groupby(rows, _order_id)}
 
 
@@ -138,7 +141,18 @@ async def lines_by_ids(
     owner: UUID | None,
     omit: frozenset[str] = frozenset(),
 ) -> list[OrderLineRow]:
-    records = await _lines_statement("id", omit).fetch(executor, ids, owner)
+    return await _lines(executor, "id", ids, owner, omit)
+
+
+async def _lines(
+    executor: Executor, match: str, ids: list[UUID], owner: UUID | None, omit: frozenset[str]
+) -> list[OrderLineRow]:
+    statement = _lines_statement(match, omit)
+    try:
+        records = await statement.fetch(executor, ids, owner)
+    except Exception as error:
+        statement.failed(executor, error, ids, owner)
+        raise
     return to_rows(OrderLineRow, records, omit)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from sql.builder import (
     split_page,
 )
 from sql.pool import Executor
+from sql.read_once import whole_read_failed
 from sql.rows import to_rows
 
 
@@ -40,7 +42,12 @@ def built(spec: PageSpec, builder: Callable[[PageSpec], Statement]) -> Statement
 
 async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
     statement = built(spec, page_statement)
-    return page_of(spec, await executor.fetch(statement.text, *statement.args))
+    try:
+        records = await executor.fetch(statement.text, *statement.args)
+    except Exception as error:
+        whole_page_failed(executor, error, spec, page_statement, statement.args)
+        raise
+    return page_of(spec, records)
 
 
 async def fetch_nested_pages(
@@ -48,8 +55,29 @@ async def fetch_nested_pages(
 ) -> dict[UUID, RowPage]:
     """The same page of children for every parent, in one statement."""
     statement = nested_page_statement(spec, parent_key=parent_key)
-    found = by_parent(await fetch_for_parents(executor, statement, parent_ids))
+    try:
+        records = await fetch_for_parents(executor, statement, parent_ids)
+    except Exception as error:
+        build = partial(nested_page_statement, parent_key=parent_key)
+        whole_page_failed(executor, error, spec, build, [parent_ids, *statement.args[1:]])
+        raise
+    found = by_parent(records)
     return {parent: page_of(spec, found.get(parent, [])) for parent in parent_ids}
+
+
+def whole_page_failed(
+    executor: Executor,
+    error: Exception,
+    spec: PageSpec,
+    build: Callable[[PageSpec], Statement],
+    args: list[Any],
+) -> None:
+    """The statement `build` makes of `spec`, sent with `args`, failed with `error`: if
+    its rows left columns out, the same statement of whole rows fails with it
+    (`sql.read_once.whole_read_failed`)."""
+    if spec.omit:
+        whole = build(replace(spec, omit=frozenset()))
+        whole_read_failed(executor, error, whole.text, *args)
 
 
 async def fetch_for_parents(

@@ -10,9 +10,8 @@ that timed out after five seconds is not sent again to time out once more.
 Identical reads in flight share one statement too: a document may ask for the same page or
 count under many aliases, and each would otherwise be a round trip and a connection of its
 own. Whoever asks while the statement runs gets its outcome a few turns after the one who
-started it, as a remembered read (`REPLAY_TURNS`): on a path without this memo that read
-would be a statement of its own, finishing later, and graphql-core's answer after a failed
-non-null field depends on which sibling finished first.
+started it, as a remembered read does (`REPLAY_TURNS`): on a path without this memo that
+read would be a statement of its own, finishing later.
 
 Only reads go through it, and only for one request: nothing here survives the request, and
 writes never see it (a mutation reads and writes through its transaction's connection).
@@ -31,18 +30,22 @@ from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
+from sql.errors import transient
 from sql.pool import Database
 from sql.read_methods import ReadMethods
 
 _Key = tuple[str, str, tuple[Any, ...]]
 
 REPLAY_TURNS = 8
-"""Turns of the event loop a remembered read takes to answer. graphql-core's answer depends
-on which fields finish first: once a non-null field fails, the response is built from the
-errors met so far, without the siblings still running. A real read takes many turns, so a
-sibling that fails without reading fails first; answered at once, a remembered read would
-finish first and add its error where the first run's answer had none. A few turns are
-enough for graphql-core to build the response after such a failure."""
+"""Turns of the event loop a remembered read takes to answer, as a real read takes many.
+Which errors an answer lists no longer depends on which sibling finishes first where
+siblings are gathered (`engine.settled_execution` lets them all settle). It still does where
+a field fails before any sibling is awaited (a resolver that raises at once, a null
+attribute in a non-null field): graphql-core then settles the siblings already made in the
+background and spreads the failure without them, and a sibling's error is listed only if
+it comes before the null reaches a field that can take it. Answered at once, a remembered
+read would fail first in graphql-core's run after an abandoned plan and add an error the
+same query's plain run does not list."""
 
 
 async def replay_delay() -> None:
@@ -165,6 +168,17 @@ class ReadOnce(ReadMethods):
         task = running.task
         if task.done() and not task.cancelled():
             task.exception()  # retrieved here: its waiters may all have left
+
+
+def whole_read_failed(executor: object, error: Exception, query: str, *args: Any) -> None:
+    """A read that left columns out (`sql.rows.leaving_out`) failed with `error`: when the
+    statement's text had no part in it (a timeout, an unavailable database:
+    `sql.errors.transient`) and `executor` is a request's `ReadOnce`, the read of whole rows
+    it stands for, `fetch(query, *args)`, is remembered as failed with it. That read takes
+    the same rows and more of each, so it would meet the same; graphql-core, answering
+    after the compiled run that met it, reads whole rows and so does not wait for it again."""
+    if isinstance(executor, ReadOnce) and transient(error) is not None:
+        executor._done.setdefault(("fetch", query, _hashable(args)), _Failed(error))
 
 
 def _cancelling() -> int:

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID
 
+from sql.read_once import whole_read_failed
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -120,7 +122,8 @@ def row_maker(row_type: type[RowT], omit: frozenset[str]) -> Callable[[Sequence[
 
 
 class ByIds:
-    """A statement reading rows by an array of ids in `$1`, and its twin for a single id.
+    """A statement reading rows by an array of ids in `$1`, and its twin for a single id;
+    when it leaves columns out, `whole` is the one that reads whole rows.
 
     PostgreSQL plans `id = ANY($1)` afresh on every execution: the generic plan guesses
     ten ids, so it never looks cheaper than a custom plan for the ids at hand, and the
@@ -132,17 +135,28 @@ class ByIds:
     MANY = "= ANY($1::uuid[])"
     ONE = "= $1::uuid"
 
-    def __init__(self, statement: str) -> None:
+    def __init__(self, statement: str, whole: ByIds | None = None) -> None:
         if statement.count(self.MANY) != 1:
             raise ValueError(f"a by-ids statement matches ids with {self.MANY!r} once")
         self.many = statement
         self.one = statement.replace(self.MANY, self.ONE)
+        self.whole = whole
 
     def fetch(self, executor: Executor, ids: Sequence[UUID], *args: Any) -> Awaitable[list[Any]]:
         """The records of these ids (`args` fill `$2` on)."""
         if len(ids) == 1:
             return executor.fetch(self.one, ids[0], *args)
         return executor.fetch(self.many, list(ids), *args)
+
+    def failed(self, executor: Executor, error: Exception, ids: Sequence[UUID], *args: Any) -> None:
+        """`fetch(executor, ids, *args)` failed with `error`: the read of whole rows, if
+        this one left columns out, fails with it (`sql.read_once.whole_read_failed`)."""
+        if self.whole is None:
+            return
+        if len(ids) == 1:
+            whole_read_failed(executor, error, self.whole.one, ids[0], *args)
+        else:
+            whole_read_failed(executor, error, self.whole.many, list(ids), *args)
 
 
 def to_rows(

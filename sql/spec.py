@@ -116,9 +116,9 @@ class Spec(Generic[RowT]):
         scope = "" if self.owner is None else f" AND ($2::uuid IS NULL OR {self.owner} = $2)"
         row, owned, table = self.row, self.owner is not None, self.table
 
-        def statement_for(omit: frozenset[str]) -> ByIds:
+        def statement_for(omit: frozenset[str], whole: ByIds | None = None) -> ByIds:
             selected = columns(row, omit=omit)  # type: ignore[arg-type]
-            return ByIds(f"SELECT {selected} FROM {table} WHERE id = ANY($1::uuid[]){scope}")
+            return ByIds(f"SELECT {selected} FROM {table} WHERE id = ANY($1::uuid[]){scope}", whole)
 
         statement = statement_for(frozenset())
         object.__setattr__(self, "by_ids_statement", statement)
@@ -136,8 +136,13 @@ class Spec(Generic[RowT]):
                 return to_rows(row, await statement.fetch(executor, ids, *args))  # type: ignore[type-var]
             found = narrow.get(omit)
             if found is None:
-                found = narrow[omit] = statement_for(omit)
-            return to_rows(row, await found.fetch(executor, ids, *args), omit)  # type: ignore[type-var]
+                found = narrow[omit] = statement_for(omit, statement)
+            try:
+                records = await found.fetch(executor, ids, *args)
+            except Exception as error:
+                found.failed(executor, error, ids, *args)
+                raise
+            return to_rows(row, records, omit)  # type: ignore[type-var]
 
         by_ids.__name__ = by_ids.__qualname__ = f"{self.table}_by_ids"
         return by_ids

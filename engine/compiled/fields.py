@@ -21,7 +21,7 @@ RENDER = "storefront.render"
 
 Narrowing = Callable[[], AbstractContextManager[object]]
 ReadsHook = Callable[[Mapping[str, frozenset[str]]], Narrowing]
-_reads_hooks: list[ReadsHook] = []
+_reads_hook: ReadsHook | None = None
 
 
 def narrow_reads_with(hook: ReadsHook) -> None:
@@ -29,14 +29,15 @@ def narrow_reads_with(hook: ReadsHook) -> None:
     type name: the Python names of every field selected on it), and have what it returns
     entered around every run of the plan: the schema's side may then read less than
     whole objects."""
-    _reads_hooks[:] = [hook]
+    global _reads_hook
+    _reads_hook = hook
 
 
 def narrowing(reads: Mapping[str, frozenset[str]] | None) -> Narrowing:
     """What to enter around a plan's runs (nothing when its reads are not all known)."""
-    if reads is None or not _reads_hooks:
+    if reads is None or _reads_hook is None:
         return nullcontext
-    return _reads_hooks[0](reads)
+    return _reads_hook(reads)
 
 
 ROW_READERS = "__row_readers__"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from engine.compiled.fields import RENDER
@@ -56,30 +57,30 @@ Renderer = Callable[[Any, list[Any]], Awaitable[list[list[Any]]]]
 RenderHook = Callable[[type | None, Sequence[Shown]], tuple[list[int], Renderer] | None]
 """`hook(parent_class, relations)`: the positions of the relations it renders (in order),
 and the renderer of those; None for none."""
-_hooks: list[RenderHook] = []
+_hook: RenderHook | None = None
 
 
 def render_relations_with(hook: RenderHook) -> None:
     """Have `hook` decide, once per compiled selection, which relations of its objects are
     rendered, and by what."""
-    _hooks[:] = [hook]
+    global _hook
+    _hook = hook
 
 
 def split_rendered(selection: Selection) -> None:
     """Moves the selection's renderable relations from its called fields to `rendered`,
     when the hook takes them."""
-    if not _hooks:
+    if _hook is None:
         return
     found = [(index, f, shown) for index, f in selection.called if (shown := _relation(f))]
     if not found:
         return
     origin = getattr(selection.type_.extensions.get(DEFINITION), "origin", None)
-    decided = _hooks[0](origin, [shown for _, _, shown in found])
+    decided = _hook(origin, [shown for _, _, shown in found])
     if decided is None:
         return
     positions, renderer = decided
     taken = [found[position] for position in positions]
-    selection.unrendered = selection.called
     selection.rendered = ([index for index, _, _ in taken], renderer)
     selection.rendered_fields = [(index, f) for index, f, _ in taken]
     indexes = {index for index, _, _ in taken}
@@ -157,7 +158,9 @@ def settle(root: Selection) -> None:
     if abstract or len(rendered) != len(set(rendered)) or elsewhere.intersection(rendered):
         for level in levels:
             if level.rendered is not None:
-                level.called, level.rendered, level.rendered_fields = level.unrendered, None, []
+                # Back among the called fields, in response order as `Selection.of` had them.
+                called = sorted([*level.called, *level.rendered_fields], key=itemgetter(0))
+                level.called, level.rendered, level.rendered_fields = called, None, []
 
 
 def _covered(level: Selection) -> list[Selection]:

@@ -107,7 +107,6 @@ class Selection:
     """Relations the database renders as JSON text, and what renders them
     (`engine.compiled.rendering`)."""
     rendered_fields: list[tuple[int, Field]] = field(default_factory=list)
-    unrendered: list[tuple[int, Field]] = field(default_factory=list)  # `called` before
 
     @classmethod
     def of(cls, type_: GraphQLObjectType, fields: list[Field]) -> Selection:

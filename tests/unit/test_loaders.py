@@ -9,8 +9,10 @@ from uuid import UUID
 
 import pytest
 
-from loaders.batching import load_all
+from loaders.batching import load_all, observed_batch
 from loaders.loaders import ByKeyLoader
+from sql.observe import Batch, current_batch, sink
+from sql.read_once import reads_here
 
 
 def key(n: int) -> UUID:
@@ -183,3 +185,40 @@ async def test_a_lone_key_keeps_its_error_and_a_cancelled_one_is_read_again() ->
         await first
     async with asyncio.timeout(2):
         assert await slow.load_alone(key(3)) == 6  # forgotten, so read again
+
+
+class _Batches:
+    """A statement sink that notes batches only."""
+
+    def statement(self, *_: Any) -> None:
+        pass
+
+    def waited(self, seconds: float) -> None:
+        pass
+
+    def batch(self, name: Any, keys: int) -> Batch:
+        return Batch(name(), keys)
+
+
+@pytest.mark.parametrize("watched", [False, True])
+async def test_a_batch_ends_what_it_set_for_its_reads(watched: bool) -> None:
+    """A batch's reads run as no waiter can cancel them (`reads_here`) and point to it
+    (`current_batch`); the settings end with the batch, not with the task that ran it:
+    whoever awaits it goes on as before."""
+    seen: list[tuple[bool, Batch | None]] = []
+
+    async def fetch(_executor: Any, *, ids: list[UUID]) -> dict[UUID, int]:
+        seen.append((reads_here.get(), current_batch.get()))
+        return {i: 2 * i.int for i in ids}
+
+    loader = ByKeyLoader[int](None, fetch, int)  # type: ignore[arg-type]
+    watching = sink.set(_Batches() if watched else None)
+    try:
+        assert await observed_batch(loader, [key(1), key(2)]) == [2, 4]
+    finally:
+        sink.reset(watching)
+    ((here, batch),) = seen
+    assert here
+    assert (batch is not None) == watched
+    assert not reads_here.get()  # before: still set in this task once the batch was done
+    assert current_batch.get() is None
