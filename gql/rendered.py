@@ -3,12 +3,13 @@ a shape the plan hands over becomes a `sql.rendered.Subtree` when every field in
 written by PostgreSQL exactly as the response would show it.
 
 Rendered exactly: `__typename`; plain fields that are columns of the row as they are
-(`RowObject.COLUMNS`) of type `str`, `int` or `bool` (JSON as `to_json` writes it, which
-escapes strings as orjson does), or `Decimal` (the numeric columns here all have scale 2,
-which `str(Decimal)` writes digit for digit as PostgreSQL does); and relations declared
-with their rows' `Source`, non-null, to one object or to a list. Not rendered: ids (a
-resolver), enums and computed fields, timestamps, arguments. A non-null field found null
-makes the parent's text null, and the run goes to graphql-core, as it would have.
+(`RowObject.COLUMNS`) of type `str` (JSON as `to_json` writes it, which escapes strings as
+orjson does), `int` or `bool` (their text is their JSON), or `Decimal` (the numeric
+columns here all have scale 2, which `str(Decimal)` writes digit for digit as PostgreSQL
+does); and relations declared with their rows' `Source`, non-null, to one object or to a
+list. Not rendered: ids (a resolver), enums and computed fields, timestamps, arguments. A
+non-null field found null makes the parent's text null, and the run goes to graphql-core,
+as it would have.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from gql.row_types import RowObject
 from resolvers.rendered import render_level
 from sql.rendered import Kind, Output, Source, Subtree, level_statement
 
-_KINDS: dict[Any, Kind] = {str: "json", int: "json", bool: "json", Decimal: "decimal"}
+_KINDS: dict[Any, Kind] = {str: "json", int: "plain", bool: "plain", Decimal: "decimal"}
 
 
 def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int], Renderer] | None:
