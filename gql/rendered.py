@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from strawberry.types.base import StrawberryOptional
+from strawberry.utils.str_converters import to_camel_case
 
 from engine.compiled.rendering import Renderer, Shape, Shown, render_relations_with
 from gql.row_types import RowObject
@@ -37,9 +38,17 @@ def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int
     if not taken:
         return None
     statement = level_statement([s for s in subtrees if s is not None])
+    type_name = parent.__strawberry_definition__.name  # type: ignore[attr-defined]
+    fields = ", ".join(
+        f"{type_name}.{to_camel_case(relations[position].name or '')}" for position in taken
+    )
+
+    def name() -> str:  # in traces, as a loader's batch is named
+        return f"rendered {fields}"
 
     async def render(ctx: Any, parents: list[RowObject[Any]]) -> list[list[Any]]:
-        texts: list[list[Any]] = await render_level(ctx, statement, [p.row for p in parents])
+        rows = [p.row for p in parents]
+        texts: list[list[Any]] = await render_level(ctx, statement, rows, name)
         return texts
 
     return taken, render
