@@ -3,12 +3,13 @@ a shape the plan hands over becomes a `sql.rendered.Subtree` when every field in
 written by PostgreSQL exactly as the response would show it.
 
 Rendered exactly: `__typename`; plain fields that are columns of the row as they are
-(`RowObject.COLUMNS`) of type `str`, `int` or `bool` (JSON as `to_json` writes it, which
-escapes strings as orjson does), or `Decimal` (the numeric columns here all have scale 2,
-which `str(Decimal)` writes digit for digit as PostgreSQL does); and relations declared
-with their rows' `Source`, non-null, to one object or to a list. Not rendered: ids (a
-resolver), enums and computed fields, timestamps, arguments. A non-null field found null
-makes the parent's text null, and the run goes to graphql-core, as it would have.
+(`RowObject.COLUMNS`) of type `str` (JSON as `to_json` writes it, which escapes strings as
+orjson does), `int` or `bool` (their text is their JSON), or `Decimal` (the numeric
+columns here all have scale 2, which `str(Decimal)` writes digit for digit as PostgreSQL
+does); and relations declared with their rows' `Source`, non-null, to one object or to a
+list. Not rendered: ids (a resolver), enums and computed fields, timestamps, arguments. A
+non-null field found null makes the parent's text null, and the run goes to graphql-core,
+as it would have.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 from strawberry.types.base import StrawberryOptional
+from strawberry.utils.str_converters import to_camel_case
 
 from engine.compiled.rendering import Renderer, Shape, Shown, render_relations_with
 from gql.row_types import RowObject
 from resolvers.rendered import render_level
 from sql.rendered import Kind, Output, Source, Subtree, level_statement
 
-_KINDS: dict[Any, Kind] = {str: "json", int: "json", bool: "json", Decimal: "decimal"}
+_KINDS: dict[Any, Kind] = {str: "json", int: "plain", bool: "plain", Decimal: "decimal"}
 
 
 def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int], Renderer] | None:
@@ -36,9 +38,17 @@ def _renderer(parent: type | None, relations: Sequence[Shown]) -> tuple[list[int
     if not taken:
         return None
     statement = level_statement([s for s in subtrees if s is not None])
+    type_name = parent.__strawberry_definition__.name  # type: ignore[attr-defined]
+    fields = ", ".join(
+        f"{type_name}.{to_camel_case(relations[position].name or '')}" for position in taken
+    )
+
+    def name() -> str:  # in traces, as a loader's batch is named
+        return f"rendered {fields}"
 
     async def render(ctx: Any, parents: list[RowObject[Any]]) -> list[list[Any]]:
-        texts: list[list[Any]] = await render_level(ctx, statement, [p.row for p in parents])
+        rows = [p.row for p in parents]
+        texts: list[list[Any]] = await render_level(ctx, statement, rows, name)
         return texts
 
     return taken, render

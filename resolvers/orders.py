@@ -33,7 +33,7 @@ READS = Reads(ORDER, "orders", (Ordering("NUMBER"),))
 # The rows each relation below reads, for the database to render (`sql.rendered`): the
 # loaders' own statements, so visibility is decided in one place.
 CUSTOMER_OF_ORDER = Source(CUSTOMER.by_ids_statement, key="customer_id")
-LINES_OF_ORDER = Source(orders.LINES_BY_ORDER, key="id", order=("position",))
+LINES_OF_ORDER = Source(orders.LINES_BY_ORDER, key="id", order=("position",), match="order_id")
 ORDER_OF_LINE = Source(ORDER.by_ids_statement, key="order_id")
 PRODUCT_OF_LINE = Source(PRODUCT.by_ids_statement, key="product_id")
 

@@ -7,7 +7,8 @@ statement costs one context-variable lookup more.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any, Protocol
@@ -61,6 +62,24 @@ class Waiter:
 sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=None)
 current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=None)
 current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default=None)
+
+
+@contextlib.contextmanager
+def batch_of(name: Callable[[], str], keys: int) -> Iterator[None]:
+    """The statements run in this block (in this task) are one batch's, named `name()`, for
+    `keys` keys, when someone watches: a read for many parents that no loader makes (a
+    level's rendered relations) shows in traces as the loaders' batches do."""
+    recorder = sink.get()
+    batch = None if recorder is None else recorder.batch(name, keys)
+    if batch is None:
+        yield
+        return
+    token = current_batch.set(batch)
+    try:
+        yield
+    finally:
+        current_batch.reset(token)
+        batch.ended = perf_counter_ns()
 
 
 class ObservedConnection(asyncpg.Connection):

@@ -3,24 +3,28 @@ a subtree (an object, or a list of objects, with objects nested in it), built fr
 very statements the loaders read those rows with.
 
 A `Subtree` says what to show and where its rows come from: `Source` wraps a loader's
-by-id statement (its visibility and owner scope with it) as a subquery, matched to the
-parent's key column instead of `$1`, so no predicate is written twice. `level_statement`
-renders several subtrees of one level of parents in one statement: `$1` holds the first
-key column of every parent, `$2` the owner scope, `$3` on the other key columns, and the
-last parameter the output keys' texts: keys are the client's aliases, so they never enter
-the statement's text (which then depends on the shape alone, not on how it is named).
+by-ids statement (its visibility and owner scope with it), given the parents' keys instead
+of `$1`, so no predicate is written twice. `level_statement` renders several subtrees of
+one level of parents in one statement: `$1` holds the first key column of every parent,
+`$2` the owner scope, `$3` on the other key columns, and the last parameter the output
+keys' texts: keys are the client's aliases, so they never enter the statement's text
+(which then depends on the shape alone, not on how it is named).
+
+As the loaders do, the statement reads each relation's rows once for the distinct keys of
+the level above, and writes each row's text once: a product on many lines, or a category
+of many products, is read and written once, then joined to whoever shows it by its key.
 
 The text is the bytes a JSON encoder writing compactly gives (no spaces; strings escaped
 as `to_json` escapes them: quote, backslash, the short escapes and `\\u00XX` for other
 control characters, everything else as it is). A value that should not be null but is
 makes the whole parent's text null, so whoever reads it can tell and read the rows
-instead.
-"""
+instead."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
@@ -28,8 +32,9 @@ from uuid import UUID
 from sql.pool import Executor
 from sql.rows import ByIds
 
-Kind = Literal["json", "decimal", "literal", "one", "many"]
-"""`json`: a text, integer or boolean column, as `to_json` writes it; `decimal`: a numeric
+Kind = Literal["json", "plain", "decimal", "literal", "one", "many"]
+"""`json`: a text column, as `to_json` writes it; `plain`: an integer or boolean column,
+whose text is its JSON; `decimal`: a numeric
 column of a fixed scale of at most 6 (written as a string of its digits, which is what
 Python's `str(Decimal)` gives at such scales); `literal`: JSON text given as it is;
 `one`/`many`: a nested subtree."""
@@ -37,12 +42,21 @@ Python's `str(Decimal)` gives at such scales); `literal`: JSON text given as it 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Rows of one relation: `statement` (a loader's, matching one id with `= $1::uuid`),
-    matched to the parent's `key` column; a list's rows in `order`."""
+    """Rows of one relation: `statement` (a loader's, matching ids with `= ANY($1)`), given
+    the parents' `key` column, which it matches to its rows' `match` column (a to-one
+    relation's by their primary key, so at most one row a key); a list's rows in
+    `order`."""
 
     statement: ByIds
     key: str
     order: tuple[str, ...] = ()
+    match: str = "id"
+
+    def __post_init__(self) -> None:
+        if not re.search(
+            rf"\b{re.escape(self.match)} {re.escape(ByIds.MANY)}", self.statement.many
+        ):
+            raise ValueError(f"the statement matches no {self.match!r} to the ids")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +98,30 @@ def level_statement(subtrees: Sequence[Subtree]) -> LevelStatement:
     """One statement rendering every subtree for every parent of a level, one row per parent
     in the order of the keys."""
     keys = tuple(dict.fromkeys(s.source.key for s in subtrees))
-    names = {key: f"p.k{i}" for i, key in enumerate(keys)}
-    counter = iter(range(1, 1_000_000))
-    heads = _Heads(f"${len(keys) + 2}::text[]")
-    columns = [_subtree(s, names[s.source.key], counter, heads) for s in subtrees]
+    index = {key: i for i, key in enumerate(keys)}
     slots = ["$1::uuid[]", *(f"${i + 2}::uuid[]" for i in range(1, len(keys)))]
+    heads = _Heads(f"${len(keys) + 2}::text[]")
+    ctes: list[str] = []
+    names = [_subtree(s, slots[index[s.source.key]], ctes, heads) for s in subtrees]
+    columns = [_taken(s, name) for s, name in zip(subtrees, names, strict=True)]
+    joins = "".join(
+        f" LEFT JOIN {name} ON {name}.k = p.k{index[s.source.key]}"
+        for s, name in zip(subtrees, names, strict=True)
+    )
     text = (
-        f"SELECT {', '.join(columns)} FROM unnest({', '.join(slots)}) WITH ORDINALITY"
-        f" AS p({', '.join(f'k{i}' for i in range(len(keys)))}, n)"
+        f"WITH {', '.join(ctes)} SELECT {', '.join(f'{c} AS c{i}' for i, c in enumerate(columns))},"
+        f" p.n FROM unnest({', '.join(slots)})"
+        f" WITH ORDINALITY AS p({', '.join(f'k{i}' for i in range(len(keys)))}, n){joins}"
     )
     typed = [] if "$2" in text else ["$2::uuid IS NULL"]  # every parameter needs a type
     if not heads.texts:
         typed.append(f"{heads.slot} IS NULL")
     if typed:
         text += f" WHERE {' OR '.join(typed)} OR true"
-    return LevelStatement(f"{text} ORDER BY p.n", keys, tuple(heads.texts))
+    # A SELECT around the common table expressions: what it does is a read.
+    shown = ", ".join(f"q.c{i}" for i in range(len(columns)))
+    text = f"SELECT {shown} FROM ({text}) AS q ORDER BY q.n"
+    return LevelStatement(text, keys, tuple(heads.texts))
 
 
 class _Heads:
@@ -113,36 +136,61 @@ class _Heads:
         return f"({self.slot})[{len(self.texts)}]"
 
 
-def _subtree(subtree: Subtree, outer: str, counter: Any, heads: _Heads) -> str:
-    alias = f"r{next(counter)}"
+def _subtree(subtree: Subtree, ids: str, ctes: list[str], heads: _Heads) -> str:
+    """Adds the common table expressions rendering `subtree` for the keys `ids` (an array),
+    and names the last: each key read once (`k`) with its text (`v`). Nested subtrees read
+    the distinct keys of this one's rows, so a row shared by many parents is read and
+    written once."""
     source = subtree.source
-    rows = source.statement.one.replace(ByIds.ONE, f"= {outer}")
-    item = _object(subtree.outputs, alias, counter, heads)
-    if not subtree.many:
-        return f"(SELECT {item} FROM ({rows}) AS {alias})"
-    # A null item (a non-null value missing) makes the list null, not shorter.
-    order = ", ".join(f"x.o{i}" for i in range(len(source.order)))
-    ordered = ", ".join(f"{alias}.{c} AS o{i}" for i, c in enumerate(source.order))
-    return (
-        "(SELECT CASE WHEN count(*) = count(x.v) THEN"
-        f" '[' || coalesce(string_agg(x.v, ','{f' ORDER BY {order}' if order else ''}), '')"
-        f" || ']' END FROM (SELECT {item} AS v{f', {ordered}' if ordered else ''}"
-        f" FROM ({rows}) AS {alias} OFFSET 0) AS x)"
+    rows = f"({source.statement.many.replace(ByIds.MANY, f'= ANY({ids})')})"
+    nested = [o.value for o in subtree.outputs if isinstance(o.value, Subtree)]
+    if nested:  # read once, for the keys of the nested subtrees and for the texts
+        table = f"r{len(ctes)}"
+        ctes.append(f"{table} AS MATERIALIZED {rows}")
+        rows = table
+    children = [
+        _subtree(n, f"ARRAY(SELECT DISTINCT {n.source.key} FROM {rows})", ctes, heads)
+        for n in nested
+    ]
+    joins = "".join(
+        f" LEFT JOIN {name} ON {name}.k = r.{n.source.key}"
+        for n, name in zip(nested, children, strict=True)
     )
+    item = _object(subtree.outputs, iter(children), heads)
+    body = f"SELECT r.{source.match} AS k, {item} AS v FROM {rows} AS r{joins}"
+    if subtree.many:
+        # The items come sorted into the aggregate, which keeps their order (PostgreSQL
+        # sorts each group again for `string_agg(... ORDER BY ...)`); a null item (a
+        # non-null value missing) makes the list null, not shorter.
+        order = "".join(f", r.{c}" for c in source.order)
+        body = (
+            "SELECT x.k, CASE WHEN count(*) = count(x.v) THEN '[' || string_agg(x.v, ',')"
+            f" || ']' END AS v FROM ({body} ORDER BY 1{order}) AS x GROUP BY x.k"
+        )
+    name = f"t{len(ctes)}"
+    ctes.append(f"{name} AS MATERIALIZED ({body})")
+    return name
 
 
-def _object(outputs: Sequence[Output], alias: str, counter: Any, heads: _Heads) -> str:
+def _taken(subtree: Subtree, name: str) -> str:
+    """A subtree's text where its rows were joined: a list no row joined is empty."""
+    if subtree.many:
+        return f"CASE WHEN {name}.k IS NULL THEN '[]' ELSE {name}.v END"
+    return f"{name}.v"
+
+
+def _object(outputs: Sequence[Output], children: Iterator[str], heads: _Heads) -> str:
     if not outputs:
         return "'{}'"
     parts = []
     for index, output in enumerate(outputs):
         parts.append(heads(("{" if index == 0 else ",") + json.dumps(output.key) + ":"))
-        parts.append(_value(output, alias, counter, heads))
+        parts.append(_value(output, children))
     parts.append("'}'")
     return "(" + " || ".join(parts) + ")"
 
 
-def _value(output: Output, alias: str, counter: Any, heads: _Heads) -> str:
+def _value(output: Output, children: Iterator[str]) -> str:
     value = output.value
     if output.kind == "literal":
         assert isinstance(value, str)
@@ -150,11 +198,14 @@ def _value(output: Output, alias: str, counter: Any, heads: _Heads) -> str:
     if isinstance(value, Subtree):
         if output.nullable:
             raise ValueError("a nested subtree renders non-null relations only")
-        return _subtree(value, f"{alias}.{value.source.key}", counter, heads)
-    column = f"{alias}.{value}"
-    written = (
-        f"to_json({column}::text)::text" if output.kind == "decimal" else f"to_json({column})::text"
-    )
+        return _taken(value, next(children))
+    column = f"r.{value}"
+    if output.kind == "json":
+        written = f"to_json({column})::text"
+    elif output.kind == "decimal":
+        written = f"'\"' || {column}::text || '\"'"
+    else:
+        written = f"{column}::text"
     return f"coalesce({written}, 'null')" if output.nullable else written
 
 

@@ -129,10 +129,13 @@ async def test_the_nested_query_as_a_span_tree(q2: Traced, recorder: StatementRe
     )
     # Under execute: the page of orders' statement, and a span per loader batch holding
     # the statements it ran; compiled, no loader: the database renders every order's
-    # customer and lines in one statement (`sql.rendered`).
+    # customer and lines in one statement (`sql.rendered`), named as a batch is.
     loads = [c for c in tree.children(execute) if c.name.startswith("load ")]
     if q2.compiled:
-        assert loads == []
+        assert [c.name for c in loads] == ["load rendered Order.customer, Order.lines"]
+        assert (loads[0].attributes or {})["storefront.loader.keys"] == 3  # the orders
+        [rendering] = tree.children(loads[0])
+        assert " MATERIALIZED " in str((rendering.attributes or {})["db.query.text"])
         assert len(recorder.statements) == 2
     else:
         assert {c.name for c in loads} >= {"load customers_by_ids", "load products_by_ids"}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import orjson
+import pytest
 
 from resolvers import orders, products
 from sql.categories import CATEGORY
@@ -36,7 +37,7 @@ PRODUCT_OF = Subtree(
     ),
 )
 LINES = Subtree(
-    Source(LINES_BY_ORDER, "id", ("position",)),
+    Source(LINES_BY_ORDER, "id", ("position",), "order_id"),
     True,
     (Output("quantity", "json", "quantity"), Output("product", "one", PRODUCT_OF)),
 )
@@ -160,7 +161,7 @@ async def test_output_keys_are_parameters_not_statement_text(db: Database) -> No
 
 
 async def test_rendered_sources_read_only_columns_rendered_exactly(db: Database) -> None:
-    """Rendering writes an int as `to_json` does and a decimal as its digits: exact for
+    """Rendering writes an int as its text and a decimal as its digits: exact for
     `integer`/`smallint` (graphql's Int range) and `numeric` of a fixed scale of at most 6
     (where `str(Decimal)` writes no exponent). A source with another kind of column needs
     `gql.rendered` to leave it to the loaders."""
@@ -186,3 +187,54 @@ async def test_a_level_with_two_key_columns_and_no_owner_runs(db: Database) -> N
     ((label, shown),) = await statement.fetch(db, [[category], [product]], None)
     assert label == '{"__typename":"Category","label":"C"}'
     assert orjson.loads(shown or "null")["name"] == "P"
+
+
+async def test_a_list_keeps_its_order_whatever_the_rows_physical_order(db: Database) -> None:
+    category = await factories.category(db)
+    made = [await factories.product(db, category, f"P{i}") for i in range(4)]
+    customer = await factories.customer(db)
+    first = await factories.order(db, customer, [(p, 1) for p in made])
+    second = await factories.order(db, customer, [(p, 2) for p in reversed(made)])
+    # Positions reversed in place: the rows' physical order is now the lists' reverse.
+    for order in (first, second):
+        await db.execute(
+            "UPDATE order_lines SET position = position + 10 WHERE order_id = $1", order
+        )
+        await db.execute(
+            "UPDATE order_lines SET position = 15 - position WHERE order_id = $1", order
+        )
+    names = Subtree(PRODUCT_OF.source, False, (Output("name", "json", "name"),))
+    lines = Subtree(LINES.source, True, (Output("product", "one", names),))
+    rows = await level_statement([lines]).fetch(db, [[second, first]], None)
+    shown = [[line["product"]["name"] for line in orjson.loads(text or "")] for (text,) in rows]
+    assert shown == [["P0", "P1", "P2", "P3"], ["P3", "P2", "P1", "P0"]]
+
+
+async def test_a_row_shared_by_many_parents_is_read_once(db: Database) -> None:
+    """As the loaders do: one product on the lines of two orders, and one category under
+    two products, are each read (and written) once."""
+    category = await factories.category(db, "Shared")
+    shared, other = await factories.product(db, category), await factories.product(db, category)
+    customer = await factories.customer(db)
+    orders = [await factories.order(db, customer, [(shared, 1), (other, 1)]) for _ in range(3)]
+    statement = level_statement([LINES])
+    args = [orders, None, list(statement.heads)]
+    [[plan]] = await db.fetch(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement.text}", *args)
+    read: dict[str, int] = {}
+    pending = [orjson.loads(plan)[0]["Plan"]]
+    while pending:
+        node = pending.pop()
+        pending.extend(node.get("Plans", ()))
+        if "Relation Name" in node:
+            rows = node["Actual Rows"] * node["Actual Loops"]
+            read[node["Relation Name"]] = read.get(node["Relation Name"], 0) + rows
+    assert read == {"order_lines": 6, "products": 2, "categories": 1}
+    texts = [text for (text,) in await statement.fetch(db, [orders], None)]
+    assert len(set(texts)) == 1
+    assert '"label":"Shared"' in str(texts[0])
+
+
+def test_a_source_matches_its_keys_to_a_column_its_statement_matches() -> None:
+    with pytest.raises(ValueError, match="matches no 'id'"):
+        Source(LINES_BY_ORDER, "id")
+    assert Source(LINES_BY_ORDER, "id", match="order_id").match == "order_id"
