@@ -157,15 +157,19 @@ def _subtree(subtree: Subtree, ids: str, ctes: list[str], heads: _Heads) -> str:
         for n, name in zip(nested, children, strict=True)
     )
     item = _object(subtree.outputs, iter(children), heads)
-    body = f"SELECT r.{source.match} AS k, {item} AS v FROM {rows} AS r{joins}"
+    # A list's items carry their sort keys (`o0`, ...) for the aggregate.
+    keys = "".join(f", r.{c} AS o{n}" for n, c in enumerate(source.order)) if subtree.many else ""
+    body = f"SELECT r.{source.match} AS k, {item} AS v{keys} FROM {rows} AS r{joins}"
     if subtree.many:
-        # The items come sorted into the aggregate, which keeps their order (PostgreSQL
-        # sorts each group again for `string_agg(... ORDER BY ...)`); a null item (a
-        # non-null value missing) makes the list null, not shorter.
-        order = "".join(f", r.{c}" for c in source.order)
+        # The order is the aggregate's own (a sorted input only usually keeps it); the
+        # input comes sorted too, which PostgreSQL 16 and later use instead of sorting
+        # each group again. A null item (a non-null value missing) makes the list null,
+        # not shorter.
+        order = "".join(f", o{n}" for n in range(len(source.order)))
+        within = f" ORDER BY {order[2:]}" if order else ""
         body = (
-            "SELECT x.k, CASE WHEN count(*) = count(x.v) THEN '[' || string_agg(x.v, ',')"
-            f" || ']' END AS v FROM ({body} ORDER BY 1{order}) AS x GROUP BY x.k"
+            "SELECT x.k, CASE WHEN count(*) = count(x.v) THEN '[' || string_agg(x.v, ','"
+            f"{within}) || ']' END AS v FROM ({body} ORDER BY 1{order}) AS x GROUP BY x.k"
         )
     name = f"t{len(ctes)}"
     ctes.append(f"{name} AS MATERIALIZED ({body})")
