@@ -171,14 +171,17 @@ class ReadOnce(ReadMethods):
 
 
 def whole_read_failed(executor: object, error: Exception, query: str, *args: Any) -> None:
-    """A read that left columns out (`sql.rows.leaving_out`) failed with `error`: when the
-    statement's text had no part in it (a timeout, an unavailable database:
-    `sql.errors.transient`) and `executor` is a request's `ReadOnce`, the read of whole rows
-    it stands for, `fetch(query, *args)`, is remembered as failed with it. That read takes
-    the same rows and more of each, so it would meet the same; graphql-core, answering
-    after the compiled run that met it, reads whole rows and so does not wait for it again."""
-    if isinstance(executor, ReadOnce) and transient(error) is not None:
-        executor._done.setdefault(("fetch", query, _hashable(args)), _Failed(error))
+    """A read that left columns out (`sql.rows.leaving_out`) failed with `error`: when that
+    was a timeout (`sql.errors.transient`) and `executor` is a request's `ReadOnce`, the
+    read of whole rows it stands for, `fetch(query, *args)`, is remembered as failed with
+    it. That read takes the same rows and more of each, so it would wait as long;
+    graphql-core, answering after the compiled run that met it, reads whole rows and so
+    does not wait for it again. A lost connection says nothing of the next one: the whole
+    read then runs. Nor does a read already under way get a second outcome."""
+    if isinstance(executor, ReadOnce) and transient(error) == "timeout":
+        key = ("fetch", query, _hashable(args))
+        if key not in executor._running:
+            executor._done.setdefault(key, _Failed(error))
 
 
 def _cancelling() -> int:

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from sql.pool import Database, create_pool
-from sql.read_once import ReadOnce, reads_here
+from sql.read_once import ReadOnce, reads_here, whole_read_failed
 from tests import factories
 
 
@@ -213,3 +213,26 @@ async def test_a_joiner_that_once_went_on_after_a_cancellation_still_reads_again
         async with asyncio.timeout(5):
             assert await joining == "done"
         assert [q for q in sent if q == SLOW] == [SLOW, SLOW]
+
+
+async def test_a_timeout_leaving_columns_out_stands_for_the_whole_read_and_nothing_else(
+    database_url: str,
+) -> None:
+    whole = "SELECT $1::int AS v, 'whole' AS w"
+    async with logged_pool(database_url, max_size=2, timeout_ms=1000) as (pool, sent):
+        timed_out = ReadOnce(pool)
+        whole_read_failed(timed_out, asyncpg.QueryCanceledError("timeout"), whole, 1)
+        with pytest.raises(asyncpg.QueryCanceledError):
+            await timed_out.fetch(whole, 1)
+        assert sent == []  # remembered as failed: not sent
+        assert [r["v"] for r in await timed_out.fetch(whole, 2)] == [2]  # other arguments run
+        lost = ReadOnce(pool)
+        whole_read_failed(lost, ConnectionResetError("gone"), whole, 1)
+        assert [r["v"] for r in await lost.fetch(whole, 1)] == [1]  # the next connection may do
+        running = ReadOnce(pool)
+        slow = "SELECT $1::int AS v, pg_sleep(0.2) IS NULL AS w"
+        first = asyncio.ensure_future(running.fetch(slow, 1))
+        await asyncio.sleep(0.05)  # under way
+        whole_read_failed(running, asyncpg.QueryCanceledError("timeout"), slow, 1)
+        assert [r["v"] for r in await running.fetch(slow, 1)] == [1]
+        assert [r["v"] for r in await first] == [1]
