@@ -5,7 +5,6 @@ batch noted for whoever observes the request (`sql.observe`)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from asyncio import Future
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, MutableMapping, Sequence
@@ -15,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader, Loader
 
-from sql.observe import Waiter, current_batch, current_waiter, sink
+from sql.observe import Waiter, batch_of, current_waiter, sink
 from sql.read_once import REPLAY_TURNS, reads_here
 
 K = TypeVar("K", bound=Hashable)
@@ -215,17 +214,10 @@ async def observed_batch(
     awaits it."""
     here = reads_here.set(True)  # no waiter can cancel a batch: its reads need no task of their own
     try:
-        recorder = sink.get()
-        batch = None if recorder is None else recorder.batch(partial(_name, loader), len(keys))
-        if batch is None:
+        if sink.get() is None:  # no one watches: no batch to note (the common case)
             return _one_each(keys, await loader.batch_load_fn(keys))
-        batch.waiters = list(dict.fromkeys(waiters or ()))
-        noted = current_batch.set(batch)
-        try:
+        with batch_of(partial(_name, loader), len(keys), waiters or ()):
             return _one_each(keys, await loader.batch_load_fn(keys))
-        finally:
-            batch.ended = time.perf_counter_ns()
-            current_batch.reset(noted)
     finally:
         reads_here.reset(here)
 

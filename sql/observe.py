@@ -8,7 +8,7 @@ statement costs one context-variable lookup more.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any, Protocol
@@ -65,21 +65,22 @@ current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default
 
 
 @contextlib.contextmanager
-def batch_of(name: Callable[[], str], keys: int) -> Iterator[None]:
+def batch_of(name: Callable[[], str], keys: int, waiters: Iterable[Waiter] = ()) -> Iterator[None]:
     """The statements run in this block (in this task) are one batch's, named `name()`, for
-    `keys` keys, when someone watches: a read for many parents that no loader makes (a
-    level's rendered relations) shows in traces as the loaders' batches do."""
+    `keys` keys, waited on by `waiters` (once each), when someone watches: a loader's batch,
+    and a read for many parents that no loader makes (a level's rendered relations)."""
     recorder = sink.get()
     batch = None if recorder is None else recorder.batch(name, keys)
     if batch is None:
         yield
         return
+    batch.waiters = list(dict.fromkeys(waiters))
     token = current_batch.set(batch)
     try:
         yield
     finally:
-        current_batch.reset(token)
         batch.ended = perf_counter_ns()
+        current_batch.reset(token)
 
 
 class ObservedConnection(asyncpg.Connection):

@@ -75,6 +75,9 @@ class Subtree:
     keys: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
+        if not self.many and self.source.match != "id":
+            # a parent must meet at most one row: the join would otherwise repeat it
+            raise ValueError(f"a to-one subtree matches rows by 'id', not {self.source.match!r}")
         object.__setattr__(self, "keys", tuple(o.key for o in self.outputs))
 
 
@@ -91,6 +94,8 @@ class LevelStatement:
         each subtree, or None where a value that should not be null was."""
         args: list[Any] = [keys[0], owner, *keys[1:], self.heads]
         records = await executor.fetch(self.text, *args)
+        if len(records) != len(keys[0]):  # a parent met twice would shift the others' texts
+            raise RuntimeError(f"{len(records)} rendered rows for {len(keys[0])} parents")
         return [tuple(r) for r in records]
 
 

@@ -32,14 +32,14 @@ PRODUCT_OF = Subtree(
         Output("name", "json", "name"),
         Output("description", "json", "description", nullable=True),
         Output("price", "decimal", "price"),
-        Output("stock", "json", "stock"),
+        Output("stock", "plain", "stock"),
         Output("category", "one", CATEGORY_NAME),
     ),
 )
 LINES = Subtree(
     Source(LINES_BY_ORDER, "id", ("position",), "order_id"),
     True,
-    (Output("quantity", "json", "quantity"), Output("product", "one", PRODUCT_OF)),
+    (Output("quantity", "plain", "quantity"), Output("product", "one", PRODUCT_OF)),
 )
 CUSTOMER_NAME = Subtree(
     Source(CUSTOMER.by_ids_statement, "customer_id"), False, (Output("name", "json", "name"),)
@@ -238,3 +238,9 @@ def test_a_source_matches_its_keys_to_a_column_its_statement_matches() -> None:
     with pytest.raises(ValueError, match="matches no 'id'"):
         Source(LINES_BY_ORDER, "id")
     assert Source(LINES_BY_ORDER, "id", match="order_id").match == "order_id"
+
+
+def test_a_to_one_subtree_meets_its_rows_by_their_primary_key() -> None:
+    first_line = Source(LINES_BY_ORDER, "id", match="order_id")
+    with pytest.raises(ValueError, match="to-one subtree matches rows by 'id'"):
+        Subtree(first_line, False, (Output("q", "plain", "quantity"),))
