@@ -13,15 +13,29 @@ was opened and never used, nor one whose request head trickles in: a client that
 a head held its connection as long as it liked. Here a connection is closed when a request
 head has not arrived `head_timeout` seconds after the connection opened or the request
 began.
+
+Plain JSON POSTs to `/graphql` go the direct way (`server.direct_http`): no ASGI request
+cycle; the protocol gathers the body and writes the app's answer itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from server.direct_http import (
+    SERVER_ERROR,
+    DirectCycle,
+    DirectPosts,
+    apply_proxy_headers,
+    direct_posts,
+    fits,
+    response_bytes,
+)
 
 
 class GatheringTransport:
@@ -66,6 +80,9 @@ class GatheringTransport:
         return getattr(self._transport, name)
 
 
+PATH, RAW_PATH = "/graphql", b"/graphql"
+
+
 class ServerConfig(uvicorn.Config):
     """uvicorn's configuration with what our protocol adds; it travels to worker processes
     with the rest (uvicorn pickles it)."""
@@ -76,8 +93,9 @@ class ServerConfig(uvicorn.Config):
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`) and its
-    request heads timed (`ServerConfig.head_timeout`)."""
+    """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`), its
+    request heads timed (`ServerConfig.head_timeout`), and plain JSON POSTs to `/graphql`
+    answered the direct way (`server.direct_http`) when the app offers it."""
 
     _head_timer: asyncio.TimerHandle | None = None
     _head_deadline: float | None = None  # when the head under way must have arrived by
@@ -85,6 +103,11 @@ class HttpProtocol(HttpToolsProtocol):
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self.head_timeout = getattr(config, "head_timeout", 5.0)
+        # Where uvicorn would do more than we do (its own access log, a limit on
+        # concurrency, a root path, an app it wrapped further), its cycle serves.
+        self.direct: tuple[DirectPosts, Any] | None = None
+        if not (self.access_log or self.limit_concurrency is not None or self.root_path):
+            self.direct = direct_posts(self.app)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control and addresses: the real transport
@@ -95,6 +118,11 @@ class HttpProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        cycle: Any = self.cycle
+        if type(cycle) is DirectCycle and cycle.due and cycle.task is None:
+            # Gone before its body was in: through ASGI the app, already running, would
+            # read up to the disconnect and fail; so it does here.
+            self._through_asgi(cycle)
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -103,7 +131,127 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_deadline = None  # the timer, if it runs, finds nothing to time
+        direct = self.direct
+        if direct is not None:
+            parser = self.parser
+            taken, forwarded = fits(
+                parser.get_method(),
+                self.url,
+                self.headers,
+                expect_100_continue=self.expect_100_continue,
+                upgrade=parser.should_upgrade(),
+            )
+            if taken:
+                # The scope as uvicorn fills it in for this URL and method.
+                scope = self.scope
+                scope["method"] = "POST"
+                http_version = parser.get_http_version()
+                if http_version != "1.1":
+                    scope["http_version"] = http_version
+                scope["path"], scope["raw_path"], scope["query_string"] = PATH, RAW_PATH, b""
+                if direct[0].takes(scope):
+                    keep_alive = http_version != "1.0" and parser.should_keep_alive()
+                    self._queue(DirectCycle(scope, keep_alive=keep_alive, forwarded=forwarded))
+                    return
         super().on_headers_complete()
+
+    def _queue(self, cycle: DirectCycle) -> None:
+        """As uvicorn queues a request cycle: due at once, or after the responses before it
+        (reading pauses meanwhile)."""
+        existing = self.cycle
+        self.cycle = cycle  # type: ignore[assignment]
+        if existing is None or existing.response_complete:
+            self._start_asgi_task(cycle, None)
+        else:
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, None))  # type: ignore[arg-type]
+
+    def on_body(self, body: bytes) -> None:
+        cycle: Any = self.cycle
+        if type(cycle) is DirectCycle:
+            cycle.chunks.append(body)
+        else:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        cycle: Any = self.cycle
+        if type(cycle) is DirectCycle:
+            cycle.more_body = False
+            if cycle.due:
+                self._answer(cycle)
+        else:
+            super().on_message_complete()
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        # uvicorn starts a cycle here when it is due: at its head, or after the one before.
+        if type(cycle) is DirectCycle:
+            cycle.due = True
+            if not cycle.more_body:
+                self._answer(cycle)
+        else:
+            super()._start_asgi_task(cycle, app)
+
+    def _answer(self, cycle: DirectCycle) -> None:
+        if self.config.reset_contextvars:  # as uvicorn starts its cycles' tasks
+            task = self.loop.create_task(self._direct(cycle), context=contextvars.Context())
+        else:
+            task = self.loop.create_task(self._direct(cycle))
+        cycle.task = task
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+
+    async def _direct(self, cycle: DirectCycle) -> None:
+        assert self.direct is not None
+        posts, proxy = self.direct
+        try:
+            if cycle.forwarded and proxy is not None:
+                apply_proxy_headers(proxy, cycle.scope)
+            status, headers, body = await posts.answer(cycle.scope, cycle.body())
+            if self.flow.write_paused and not cycle.disconnected:
+                await self.flow.drain()
+        except BaseException as exc:
+            # What uvicorn's cycle does for an app that fails without answering.
+            self.logger.error("Exception in ASGI application\n", exc_info=exc)
+            status, headers, body = SERVER_ERROR
+            cycle.keep_alive = False
+        if cycle.disconnected:
+            return
+        self.transport.write(
+            response_bytes(
+                status,
+                headers,
+                body,
+                default_headers=self.server_state.default_headers,
+                keep_alive=cycle.keep_alive,
+            )
+        )
+        cycle.response_complete = True
+        if not cycle.keep_alive:
+            self.transport.close()
+        self.on_response_complete()
+
+    def _through_asgi(self, direct: DirectCycle) -> None:
+        """The request to the ASGI app after all, with its body as far as it came: the
+        cycle uvicorn would have made for it at its head."""
+        cycle = RequestResponseCycle(
+            scope=direct.scope,
+            transport=self.transport,
+            flow=self.flow,
+            logger=self.logger,
+            access_logger=self.access_logger,
+            access_log=self.access_log,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=direct.keep_alive,
+            on_response=self.on_response_complete,
+        )
+        cycle.body = bytearray(direct.body())
+        cycle.more_body = direct.more_body
+        if cycle.body or not cycle.more_body:
+            cycle.message_event.set()
+        self.cycle = cycle
+        super()._start_asgi_task(cycle, self.app)
 
     # A timer per request head (set, then cancelled) cost as much as the rest of reading
     # the head: the deadline moves instead, and a running timer that fires early sets
