@@ -8,11 +8,7 @@ loop's current turn and go out in one call; a head and a body sent one after the
 every response of ours is) leave as one segment, and a head sent on its own (a stream that
 is slow to start) still leaves without waiting for what follows it.
 
-uvicorn closes a kept-alive connection that stays idle between requests, but not one that
-was opened and never used, nor one whose request head trickles in: a client that sends half
-a head held its connection as long as it liked. Here a connection is closed when a request
-head has not arrived `head_timeout` seconds after the connection opened or the request
-began.
+Request heads are timed and idle connections closed by `server.http_deadlines`.
 
 Plain JSON POSTs to `/graphql` go the direct way (`server.direct_http`): no ASGI request
 cycle; the protocol gathers the body and writes the app's answer itself.
@@ -36,6 +32,7 @@ from server.direct_http import (
     fits,
     response_bytes,
 )
+from server.http_deadlines import Deadlines
 
 
 class GatheringTransport:
@@ -50,6 +47,13 @@ class GatheringTransport:
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] | None = None
+
+    def write_now(self, data: bytes) -> None:
+        """Writes a whole response at once (after what is held, if anything is)."""
+        if self._held is not None:
+            self._held.append(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
 
     def write(self, data: bytes) -> None:
         if self._held is None:
@@ -92,13 +96,11 @@ class ServerConfig(uvicorn.Config):
         self.head_timeout = head_timeout
 
 
-class HttpProtocol(HttpToolsProtocol):
+class HttpProtocol(Deadlines, HttpToolsProtocol):
     """uvicorn's httptools protocol with its writes gathered (`GatheringTransport`), its
-    request heads timed (`ServerConfig.head_timeout`), and plain JSON POSTs to `/graphql`
-    answered the direct way (`server.direct_http`) when the app offers it."""
-
-    _head_timer: asyncio.TimerHandle | None = None
-    _head_deadline: float | None = None  # when the head under way must have arrived by
+    request heads timed (`ServerConfig.head_timeout`) and its idle connections closed on
+    one timer (`Deadlines`), and plain JSON POSTs to `/graphql` answered the direct way
+    (`server.direct_http`) when the app offers it."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -112,12 +114,10 @@ class HttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # flow control and addresses: the real transport
         self.transport = GatheringTransport(transport, self.loop)  # type: ignore[assignment]
-        self._start_head_timer()
+        self.head_began()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self.stop()
         cycle: Any = self.cycle
         if type(cycle) is DirectCycle and cycle.due and cycle.task is None:
             # Gone before its body was in: through ASGI the app, already running, would
@@ -127,10 +127,10 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._start_head_timer()  # still running when this is the connection's first request
+        self.head_began()  # still standing when this is the connection's first request
 
     def on_headers_complete(self) -> None:
-        self._head_deadline = None  # the timer, if it runs, finds nothing to time
+        self.head_arrived()
         direct = self.direct
         if direct is not None:
             parser = self.parser
@@ -216,7 +216,7 @@ class HttpProtocol(HttpToolsProtocol):
             cycle.keep_alive = False
         if cycle.disconnected:
             return
-        self.transport.write(
+        self.transport.write_now(  # type: ignore[attr-defined]
             response_bytes(
                 status,
                 headers,
@@ -253,26 +253,20 @@ class HttpProtocol(HttpToolsProtocol):
         self.cycle = cycle
         super()._start_asgi_task(cycle, self.app)
 
-    # A timer per request head (set, then cancelled) cost as much as the rest of reading
-    # the head: the deadline moves instead, and a running timer that fires early sets
-    # itself again for it.
-    def _start_head_timer(self) -> None:
-        if self._head_deadline is None:
-            self._head_deadline = self.loop.time() + self.head_timeout
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_at(self._head_deadline, self._head_timer_fired)
+    def _unset_keepalive_if_required(self) -> None:
+        # uvicorn's call when bytes arrive, and before it sets its idle timer.
+        self.busy()
+        super()._unset_keepalive_if_required()
 
-    def _head_timer_fired(self) -> None:
-        self._head_timer = None
-        deadline = self._head_deadline
-        if deadline is None:  # no head under way: the next one starts a timer
+    def on_response_complete(self) -> None:
+        # uvicorn's, with the idle connection's deadline moved rather than a timer set.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
             return
-        if self.loop.time() < deadline:
-            self._head_timer = self.loop.call_at(deadline, self._head_timer_fired)
-            return
-        self._head_timed_out()
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if not self.transport.is_closing():
-            self.transport.close()
+        self.busy()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.idle()
