@@ -141,7 +141,7 @@ async def test_a_malformed_request_is_answered_and_the_connection_closed() -> No
     assert real.writes[0].startswith(b"HTTP/1.1 400 ")
 
 
-async def test_an_idle_connection_closes_at_its_keep_alive_timeout_before_the_head_timeout() -> None:
+async def test_an_idle_connection_closes_at_the_keep_alive_timeout_before_the_head_one() -> None:
     """One timer times both: a shorter keep-alive deadline set after the head's still wins."""
     real = RecordingTransport()
     config = uvicorn.Config(app, http=HttpProtocol, lifespan="off", timeout_keep_alive=0)
