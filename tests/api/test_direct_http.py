@@ -311,3 +311,33 @@ async def test_a_client_gone_mid_request_leaves_no_task_nor_connection_behind(
         assert direct.app.direct_posts.answered == 1
     assert logs[0] == logs[1]
     assert [line[2]["status"] for line in logs[0] if line[0] == "storefront.access"] == [200, 500]
+
+
+async def test_busy_and_late_answers_are_the_same(
+    database_url: str, store: dict[str, Any], db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    update = request(
+        {"query": UPDATE, "variables": {"id": store["id"], "rev": 1}},
+        headers={"x-request-id": "late"},
+    )
+    quick = request({"query": Q1, "variables": {"id": store["id"]}}, headers={"x-request-id": "b"})
+    results = []
+    settings = {"max_concurrent_requests": 1, "request_timeout": 1.0, "lock_timeout_ms": 20_000}
+    async with both(database_url, **settings) as (direct, asgi):
+        for served in (direct, asgi):
+            caplog.clear()
+            # The write holds the one slot, waiting on a row lock, until its deadline.
+            async with db.acquire() as holder, holder.transaction():
+                await holder.execute("SELECT 1 FROM products FOR UPDATE")
+                slow = asyncio.create_task(exchange(served.port, update, answers=1))
+                await lock_waiters(holder)
+                busy, _ = await exchange(served.port, quick, answers=1)
+                late, _ = await slow
+            results.append(seen([*busy, *late], caplog))
+            await settled(served)
+        assert direct.app.direct_posts.answered == 2
+    assert results[0] == results[1]
+    assert busy[0].status == b"HTTP/1.1 503 Service Unavailable"
+    assert busy[0].header(b"retry-after") == b"1"
+    assert late[0].status == b"HTTP/1.1 504 Gateway Timeout"
