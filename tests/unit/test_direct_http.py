@@ -89,6 +89,8 @@ def test_the_protocol_state_read_is_there() -> None:
         "state",
     }  # fmt: skip
     assert hasattr(ServerState(), "default_headers")
+    assert isinstance(config.reset_contextvars, bool)  # how uvicorn starts a request's task
+    assert "context=contextvars.Context()" in inspect.getsource(HttpToolsProtocol._start_asgi_task)
 
 
 def test_the_request_cycle_is_made_and_read_as_the_path_does() -> None:
