@@ -4,6 +4,7 @@ any of it fails here, by name, before anything is served wrongly."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from importlib.metadata import version
 
@@ -55,9 +56,9 @@ def test_the_protocol_methods_overridden_and_called_are_there() -> None:
         assert step in source, step
 
 
-def test_the_protocol_state_read_is_there() -> None:
+async def test_the_protocol_state_read_is_there() -> None:
     config = uvicorn.Config(ProxyHeadersMiddleware, lifespan="off", log_config=None)
-    protocol = HttpToolsProtocol(config, ServerState(), {})
+    protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=asyncio.get_running_loop())
     for name in (
         "access_log",
         "access_logger",
