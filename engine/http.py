@@ -36,13 +36,14 @@ from engine.http_params import (
     JSON,
     GraphQLParams,
     HttpError,
+    Receive,
     accepted,
     header,
     negotiate,
     prefers_html,
     read_params,
 )
-from engine.http_responses import json_response, refusal, request_failed
+from engine.http_responses import JsonResponse, json_response, refusal, request_failed
 from engine.limits import QueryLimits
 from engine.observe import OK, FieldWaits, Observation, current
 from engine.operations import MUTATION, NotExecutable, Operations, Runnable
@@ -55,7 +56,7 @@ class ContextFactory(Protocol):
     `read_after`, a WAL position its reads must include (0: any replica will do)."""
 
     def __call__(
-        self, request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+        self, request_id: str, viewer: Viewer, *, writes: bool = False, read_after: int = 0
     ) -> RequestScope: ...
 
 
@@ -111,7 +112,13 @@ class GraphQLEndpoint(Operations):
             and self._serves_graphiql(request)
         ):
             return await self.graphiql(request)
-        scope = request.scope
+        return await self.respond(request.scope, request.receive)
+
+    async def respond(self, scope: Any, body: bytes | Receive) -> JsonResponse:
+        """The JSON answer to a GET or POST, whatever carries the request: `body` is a POST's
+        body as read already (by an HTTP protocol that gathers it itself), or the ASGI
+        `receive` to read it from. The answer is a `JsonResponse`: its status, raw headers
+        and bytes are all there is to write."""
         media_type = negotiate(accepted(scope).decode("latin-1"))
         if media_type is None:
             return refusal(
@@ -131,10 +138,10 @@ class GraphQLEndpoint(Operations):
         # What the access log reads (`request.state`, without its wrapper object).
         noted = scope.setdefault("state", {})
         try:
-            params = self.persisted.resolve(await read_params(request))
+            params = self.persisted.resolve(await read_params(scope, body))
             noted["operation_name"] = params.operation_name
             runnable = self._prepare(
-                method,
+                scope["method"],
                 params,
                 viewer=viewer,
                 read_after=header(scope, READ_AFTER),
@@ -168,7 +175,12 @@ class GraphQLEndpoint(Operations):
             observation.operation_name = None if name is None else name.value
             observation.document = params.query
         return await self._execute(
-            request, runnable, params, viewer=viewer, media_type=media_type, observation=observation
+            noted.get("request_id", ""),
+            runnable,
+            params,
+            viewer=viewer,
+            media_type=media_type,
+            observation=observation,
         )
 
     def _serves_graphiql(self, request: Request) -> bool:
@@ -180,14 +192,14 @@ class GraphQLEndpoint(Operations):
 
     async def _execute(
         self,
-        request: Request,
+        request_id: str,
         runnable: Runnable,
         params: GraphQLParams,
         *,
         viewer: Viewer,
         media_type: str,
         observation: Observation | None,
-    ) -> Response:
+    ) -> JsonResponse:
         extensions = self._cost(runnable.cost)
         started = 0 if observation is None else perf_counter_ns()
         writes = runnable.operation.operation is MUTATION
@@ -197,7 +209,7 @@ class GraphQLEndpoint(Operations):
                     runnable,
                     params,
                     lambda: self.context(
-                        request, viewer, writes=writes, read_after=runnable.read_after
+                        request_id, viewer, writes=writes, read_after=runnable.read_after
                     ),
                     viewer=viewer,
                     observation=observation,
@@ -205,7 +217,7 @@ class GraphQLEndpoint(Operations):
                 )
         except Overloaded:
             _failed("SERVICE_UNAVAILABLE")
-            busy = unavailable_error(request.state.request_id, busy=True)
+            busy = unavailable_error(request_id, busy=True)
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             refused = {"errors": [busy], "extensions": extensions}
             return json_response(503, refused, media_type=media_type, headers=retry)
@@ -213,7 +225,7 @@ class GraphQLEndpoint(Operations):
             if observation is not None:
                 observation.phase("execute", started)
                 observation.fail("TIMEOUT")
-            late_error = timeout_error(request.state.request_id, deadline=late.seconds)
+            late_error = timeout_error(request_id, deadline=late.seconds)
             stopped = {"errors": [late_error], "extensions": extensions}
             return json_response(504, stopped, media_type=media_type)
         body["extensions"] = extensions | body.get("extensions", {})  # readAfter after cost

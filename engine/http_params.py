@@ -6,12 +6,14 @@ that into a response with the status it carries.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.datastructures import QueryParams
+from starlette.requests import ClientDisconnect
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -134,11 +136,17 @@ def _specificity(mime: str, offered: str) -> int:
     return 0 if mime == "*/*" else -1
 
 
-async def read_params(request: Request) -> GraphQLParams:
-    if request.scope["method"] == "GET":
-        return _query_string_params(request)
-    _check_content_type(header(request.scope, b"content-type"))
-    body = await _read_body(request)
+Receive = Callable[[], Awaitable[Any]]
+
+
+async def read_params(scope: Any, body: bytes | Receive) -> GraphQLParams:
+    """The parameters of a GET (from the URL) or of a POST: its `body` as read already (an
+    HTTP protocol that gathered it), or read here from an ASGI `receive`."""
+    if scope["method"] == "GET":
+        return _query_string_params(scope)
+    _check_content_type(header(scope, b"content-type"))
+    if not isinstance(body, bytes):
+        body = await _read_body(scope, body)
     if not body:
         raise HttpError(400, "the request body is empty: send a JSON object with `query`")
     payload = _parse_json(body, what="request body")
@@ -147,8 +155,8 @@ async def read_params(request: Request) -> GraphQLParams:
     return _params(payload)
 
 
-def _query_string_params(request: Request) -> GraphQLParams:
-    raw: dict[str, Any] = dict(request.query_params)
+def _query_string_params(scope: Any) -> GraphQLParams:
+    raw: dict[str, Any] = dict(QueryParams(scope["query_string"]))
     for key in ("variables", "extensions"):
         # An empty value is how a form leaves a parameter out.
         if raw.get(key):
@@ -178,14 +186,12 @@ def _charset(options: str) -> str | None:
     return None
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(scope: Any, receive: Receive) -> bytes:
     # Content-Length refuses early; counting the stream also catches chunked bodies.
-    declared = header(request.scope, b"content-length") or ""
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared_too_large(scope):
         raise _too_large()
     # The messages straight from `receive`: `Request.stream()` is an async generator, which
     # the loop registers and finalises on every request.
-    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -202,6 +208,12 @@ async def _read_body(request: Request) -> bytes:
             chunks.append(chunk)
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def declared_too_large(scope: Any) -> bool:
+    """Whether the request's Content-Length alone says its body is over the limit."""
+    declared = header(scope, b"content-length") or ""
+    return declared.isdigit() and int(declared) > MAX_BODY_BYTES
 
 
 def _too_large() -> HttpError:

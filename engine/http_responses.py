@@ -15,13 +15,15 @@ from engine.http_params import GRAPHQL_RESPONSE, JSON
 
 def json_response(
     status: int, body: dict[str, Any], *, media_type: str, headers: dict[str, str] | None = None
-) -> Response:
+) -> JsonResponse:
     return JsonResponse(orjson.dumps(body), status, media_type, headers)
 
 
 class JsonResponse(Response):
     """A response of JSON bytes with its headers written out directly (Starlette's own
     constructor works them out from a media type and a mapping on every response)."""
+
+    body: bytes
 
     def __init__(
         self, body: bytes, status: int, media_type: str, headers: dict[str, str] | None
@@ -50,7 +52,7 @@ def request_failed(
     code: str,
     media_type: str,
     extensions: dict[str, Any] | None = None,
-) -> Response:
+) -> JsonResponse:
     status = 400 if media_type == GRAPHQL_RESPONSE else 200
     body: dict[str, Any] = {"errors": [request_error(e, code=code) for e in errors]}
     if extensions:
@@ -65,7 +67,7 @@ def refusal(
     code: str = "BAD_REQUEST",
     headers: dict[str, str] | None = None,
     media_type: str = JSON,
-) -> Response:
+) -> JsonResponse:
     return json_response(
         status,
         {"errors": [plain_error(message, code=code)]},

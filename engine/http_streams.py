@@ -112,7 +112,7 @@ class HttpStreams(StreamTransport):
         """One operation in one streaming response (errors before execution included)."""
         try:
             viewer = self.viewer(request)
-            params = await read_params(request)
+            params = await read_params(request.scope, request.receive)
         except Unauthenticated as refused:
             response = unauthenticated(str(refused))
         except HttpError as refused:

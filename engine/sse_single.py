@@ -140,7 +140,7 @@ class SingleConnections:
         if reservation is None or reservation.viewer != viewer:
             return _not_found()
         try:
-            params = await read_params(request)
+            params = await read_params(request.scope, request.receive)
             operation = (params.extensions or {}).get("operationId")
             if not isinstance(operation, str) or not operation:
                 raise HttpError(400, "send the operation's id as extensions.operationId")

@@ -25,21 +25,28 @@ class GraphQLRoute:
         self.streams = streams
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # Read off the raw headers: every query passes here, few of them stream.
-        accept = accepted(scope)
-        if accept and scope["method"] in ("GET", "POST"):
-            text, streams = accept.decode("latin-1"), self.streams
-            if wants_event_stream(text):
-                request = Request(scope, receive)
-                await streams.serve_one(request, send, SSE, heartbeat=streams.limits.sse_heartbeat)
-                return
-            if wants_multipart(text):
-                request = Request(scope, receive)
-                await streams.serve_one(
-                    request, send, MULTIPART, heartbeat=streams.limits.multipart_heartbeat
-                )
-                return
-        await self.plain(scope, receive, send)
+        framing = streamed(scope)
+        if framing is None:
+            await self.plain(scope, receive, send)
+            return
+        streams = self.streams
+        heartbeat = (
+            streams.limits.sse_heartbeat if framing is SSE else streams.limits.multipart_heartbeat
+        )
+        await streams.serve_one(Request(scope, receive), send, framing, heartbeat=heartbeat)
+
+
+def streamed(scope: Any) -> SseFraming | MultipartFraming | None:
+    """The stream a request to `/graphql` asks for in its Accept header, if any."""
+    # Read off the raw headers: every query passes here, few of them stream.
+    accept = accepted(scope)
+    if accept and scope["method"] in ("GET", "POST"):
+        text = accept.decode("latin-1")
+        if wants_event_stream(text):
+            return SSE
+        if wants_multipart(text):
+            return MULTIPART
+    return None
 
 
 class StreamRoute:

@@ -26,9 +26,10 @@ from resolvers.event_streams import EventStreams
 from resolvers.viewer import Viewer
 from server import engine_settings, graphiql, graphiql_examples, housekeeping, metrics_share, tokens
 from server.database import direct_database_url, open_pool, open_replicas
+from server.direct_http import DirectPosts
 from server.health import health_routes
 from server.metrics_listener import serve_metrics
-from server.middleware import App, RequestMiddleware
+from server.middleware import App, RequestMiddleware, Requests
 from server.settings import Environment, MetricsAccess, Settings
 from server.shutdown import Shutdown
 from sql import event_streams
@@ -131,12 +132,6 @@ def create_app(
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
 
-    def context(
-        request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
-    ) -> RequestContext:
-        request_id = request.scope["state"]["request_id"]  # set by RequestMiddleware
-        return context_for(request_id, viewer, writes=writes, read_after=read_after)
-
     async def graphiql_page(request: Request) -> Response:
         assert pool is not None
         setup = await graphiql_examples.page_setup(settings, pool)
@@ -144,7 +139,7 @@ def create_app(
 
     endpoint = GraphQLEndpoint(
         schema._schema,
-        context=context,
+        context=context_for,
         tokens=tokens.verifier(settings),
         graphiql=graphiql_page,
         admission=Admission(
@@ -185,6 +180,9 @@ def create_app(
     app.state.subscriptions = hub
     app.state.sockets = sockets
     app.state.streams = streams
+    requests = Requests(observer)
     app.add_middleware(GraphQLPosts, endpoint=graphql)  # inside RequestMiddleware
-    app.add_middleware(RequestMiddleware, observer=observer)
+    app.add_middleware(RequestMiddleware, requests=requests)
+    if settings.direct_http:
+        app.direct_posts = DirectPosts(requests, endpoint)
     return app

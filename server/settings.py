@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     first byte; then the connection is closed"""
     keep_alive_timeout: Seconds = 5.0
     """seconds a kept-alive connection may idle between requests"""
+    direct_http: bool = True
+    """answer plain JSON POSTs to /graphql straight from the HTTP protocol, without an ASGI
+    request cycle; false sends every request through the ASGI app"""
     data_dir: Path = Path(".storefront")
     """embedded PostgreSQL data and local state"""
     max_page_size: Count = 100

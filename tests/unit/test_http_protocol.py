@@ -139,3 +139,17 @@ async def test_a_malformed_request_is_answered_and_the_connection_closed() -> No
     assert real.closed
     assert len(real.writes) == 1
     assert real.writes[0].startswith(b"HTTP/1.1 400 ")
+
+
+async def test_an_idle_connection_closes_at_the_keep_alive_timeout_before_the_head_one() -> None:
+    """One timer times both: a shorter keep-alive deadline set after the head's still wins."""
+    real = RecordingTransport()
+    config = uvicorn.Config(app, http=HttpProtocol, lifespan="off", timeout_keep_alive=0)
+    config.load()
+    protocol = HttpProtocol(config, ServerState(), {})
+    protocol.timeout_keep_alive = 0.05  # type: ignore[assignment]  # uvicorn declares an int
+    protocol.connection_made(real)  # the head's deadline: 5 s from now
+    protocol.data_received(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+    await until(lambda: len(real.writes) == 1)
+    await until(lambda: real.closed)  # within a second: not the head's 5 s
+    protocol.connection_lost(None)

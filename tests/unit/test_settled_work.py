@@ -20,7 +20,6 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
 )
-from starlette.requests import Request
 
 from engine.auth import TokenVerifier
 from engine.http import GraphQLEndpoint
@@ -42,7 +41,7 @@ class _Written:
 
 
 def _context(
-    request: Request, viewer: Viewer, *, writes: bool = False, read_after: int = 0
+    request_id: str, viewer: Viewer, *, writes: bool = False, read_after: int = 0
 ) -> _Scope:
     return _Scope()
 
