@@ -79,17 +79,21 @@ class Database(ReadMethods):
         """One statement on a connection of its own; bounded by the client only behind a
         transaction pooler (elsewhere the session's statement_timeout bounds it)."""
         async with self.acquire() as conn:
-            # The connection's method, not the proxy's wrapper of it: held here throughout.
-            run = getattr(conn._con, method)
-            if self.statement_timeout is None:
-                return await run(query, *args)
+            # The connection's own, not the proxy's wrapper of it: held here throughout. A
+            # fetch goes straight to the step every read method takes (`Connection.fetch`
+            # is that step and a check that the connection is open, which it was taken so).
+            con, timeout = conn._con, self.statement_timeout
             try:
-                return await run(query, *args, timeout=self.statement_timeout)
+                if method == "fetch":
+                    return await con._execute(query, args, 0, timeout)
+                if timeout is None:
+                    return await getattr(con, method)(query, *args)
+                return await getattr(con, method)(query, *args, timeout=timeout)
             except TimeoutError as error:
                 # Reported as the statement's timeout, not as a wait for a connection (which
                 # stays TimeoutError: the database is unavailable, not slow). asyncpg's own
                 # timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
-                if error.errno is None:
+                if timeout is not None and error.errno is None:
                     raise StatementTimedOut("the statement ran over its timeout") from None
                 raise
 
