@@ -62,7 +62,7 @@ sink: ContextVar[StatementSink | None] = ContextVar("statement_sink", default=No
 current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=None)
 current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default=None)
 
-_GET_STATEMENT = asyncpg.Connection._get_statement
+_GET_STATEMENT = asyncpg.Connection._get_statement  # type: ignore[attr-defined]
 
 
 class ObservedConnection(asyncpg.Connection):
@@ -121,9 +121,10 @@ class ObservedConnection(asyncpg.Connection):
         a one-row read spent more in them than in the protocol. Anything else (options,
         query loggers, a class that prepares statements its own way, a statement not
         cached) goes through asyncpg."""
-        if not options and not self._query_loggers and type(self)._get_statement is _GET_STATEMENT:
-            key = (query, self._protocol.get_record_class(), False)  # asyncpg's cache key
-            statement = self._stmt_cache.get(key)
+        con: Any = self  # asyncpg's private attributes, which its stubs leave out
+        if not options and not con._query_loggers and type(con)._get_statement is _GET_STATEMENT:
+            key = (query, con._protocol.get_record_class(), False)  # asyncpg's cache key
+            statement = con._stmt_cache.get(key)
             if statement is not None:
                 return self._bind_execute(statement, query, args, limit, timeout)
         run: Callable[..., Awaitable[Any]] = super()._execute  # type: ignore[misc]
@@ -132,8 +133,9 @@ class ObservedConnection(asyncpg.Connection):
     async def _bind_execute(
         self, statement: Any, query: str, args: Any, limit: int, timeout: Any
     ) -> Any:
-        protocol = self._protocol
-        with self._stmt_exclusive_section:
+        con: Any = self
+        protocol = con._protocol
+        with con._stmt_exclusive_section:
             try:
                 return await protocol.bind_execute(statement, args, "", limit, False, timeout)
             except asyncpg.exceptions.OutdatedSchemaCacheError:
@@ -142,14 +144,14 @@ class ObservedConnection(asyncpg.Connection):
             except asyncpg.exceptions.InvalidCachedStatementError:
                 # As asyncpg does: every connection's statements are prepared again, and
                 # the statement runs once more if no transaction fails with it.
-                self._drop_global_statement_cache()
+                con._drop_global_statement_cache()
                 if protocol.is_in_transaction():
                     raise
 
             def again(prepared: Any, budget: Any) -> Any:
                 return protocol.bind_execute(prepared, args, "", limit, False, budget)
 
-            result, _ = await self._do_execute(query, again, timeout, retry=False)
+            result, _ = await con._do_execute(query, again, timeout, retry=False)
             return result
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
