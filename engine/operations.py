@@ -51,9 +51,10 @@ QUERY, MUTATION, SUBSCRIPTION = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Runnable:
-    """A request that passed every check: what to execute, and how."""
+    """A request that passed every check: what to execute, and how. (Not frozen: a frozen
+    dataclass sets each field through `object.__setattr__`, and one is made per request.)"""
 
     document: DocumentNode
     operation: OperationDefinitionNode

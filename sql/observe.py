@@ -131,7 +131,12 @@ class ObservedConnection(asyncpg.Connection):
         return run(query, args, limit, timeout, **options)
 
     async def _bind_execute(
-        self, statement: Any, query: str, args: Any, limit: int, timeout: Any
+        self,
+        statement: Any,
+        query: str,
+        args: Any,
+        limit: int,
+        timeout: Any,  # noqa: ASYNC109 (asyncpg's, as in `_execute`)
     ) -> Any:
         con: Any = self
         protocol = con._protocol

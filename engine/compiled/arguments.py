@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import (
     FieldNode,
+    GraphQLField,
     GraphQLResolveInfo,
     ListValueNode,
     ObjectValueNode,
     ValueNode,
     VariableNode,
+    is_non_null_type,
 )
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
@@ -71,6 +73,40 @@ def variables_of(node: FieldNode) -> tuple[str, ...]:
         elif isinstance(value, ObjectValueNode):
             pending.extend(f.value for f in reversed(value.fields))
     return tuple(names)
+
+
+ByVariable = tuple[tuple[str, str, bool], ...]
+"""Each argument of a field, the variable that gives it, and whether it may not be null."""
+
+
+def by_variable(definition: GraphQLField, node: FieldNode) -> ByVariable | None:
+    """How a field whose every argument is given by a variable (`product(id: $id)`) takes
+    its arguments; None for any other."""
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    found = []
+    for name, argument in definition.args.items():
+        value = given.get(name)
+        if not isinstance(value, VariableNode) or argument.out_name:
+            return None
+        found.append((name, value.name.value, is_non_null_type(argument.type)))
+    return tuple(found)
+
+
+_ABSENT = object()
+
+
+def variable_arguments(pairs: ByVariable, coerced: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments as graphql-core coerces them (`get_argument_values`), when each
+    variable has a value (null only where the argument may be null): then each is the
+    variable's coerced value as it is. None otherwise (a default, or an error, to work
+    out as graphql-core does)."""
+    arguments = {}
+    for name, variable, non_null in pairs:
+        value = coerced.get(variable, _ABSENT)
+        if value is _ABSENT or (value is None and non_null):
+            return None
+        arguments[name] = value
+    return arguments
 
 
 def variables_key(names: tuple[str, ...], coerced: dict[str, Any]) -> Hashable | None:
@@ -176,4 +212,7 @@ def direct_call(schema: Any, field: Any) -> Call | None:
             return [resolver(source, **kwargs) for source in sources]
         return [resolver(**kwargs) for _ in sources]
 
+    # Plain arguments are passed as they are: a plan may then take them off the variables
+    # (`by_variable`), with no key of the variables' values to convert them by.
+    call.plain = plain is not None  # type: ignore[attr-defined]
     return call

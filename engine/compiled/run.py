@@ -12,7 +12,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from orjson import Fragment
 
-from engine.compiled.arguments import MAX_CONVERTED, frozen, variables_key
+from engine.compiled.arguments import MAX_CONVERTED, frozen, variable_arguments, variables_key
 from engine.compiled.compile import Compiler, Plan
 from engine.compiled.tree import (
     Abandon,
@@ -128,13 +128,18 @@ class _Run:
             variables: Hashable | None = ()
             arguments: dict[str, Any] = {}
             if f.has_arguments:
-                names = f.variables
-                if names in self.variable_keys:
-                    variables = self.variable_keys[names]
+                pairs, coerced = f.by_variable, self.variables.coerced
+                passed = None if pairs is None else variable_arguments(pairs, coerced)
+                if passed is not None:  # as they are: no key of their values is needed
+                    arguments, variables = passed, None
                 else:
-                    variables = variables_key(names, self.variables.coerced)
-                    self.variable_keys[names] = variables
-                arguments = self.arguments(f, variables)
+                    names = f.variables
+                    if names in self.variable_keys:
+                        variables = self.variable_keys[names]
+                    else:
+                        variables = variables_key(names, self.variables.coerced)
+                        self.variable_keys[names] = variables
+                    arguments = self.arguments(f, variables)
             info = self.info(f)
             if f.call is not None:
                 values = f.call(sources, info, arguments, self.converted, variables)
@@ -143,10 +148,14 @@ class _Run:
                 assert resolve is not None
                 values = [resolve(s, info, **arguments) for s in sources]
             if len(values) == 1:  # a root field: no need to gather
-                values = [await _awaited(values[0])]
+                (value,) = values
+                values = [await value if isawaitable(value) else value]
             elif any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
-        return await self.complete(f.completion, values)
+        completion = f.completion
+        if type(completion) is NonNull and type(completion.inner) is Leaf:  # `complete`'s
+            return _serialize(completion.inner, values, True)  # first steps, in this coroutine
+        return await self.complete(completion, values)
 
     def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
         """The field's arguments as graphql-core coerces them, kept in the plan by the
