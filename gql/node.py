@@ -18,12 +18,12 @@ from uuid import UUID
 import strawberry
 
 from engine.compiled.fields import Narrowing, batched_field, narrow_reads_with
-from engine.node_ids import from_global_id, to_global_ids
+from engine.node_ids import from_global_id, read_uuids_with, to_global_ids
 from gql.context import Info
 from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
-from sql.rows import leavable, leaving_out
+from sql.rows import leavable, leaving_out, uuid_of_text
 
 MAX_NODES = 100
 
@@ -74,6 +74,7 @@ def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
 
 
 narrow_reads_with(_narrowing)
+read_uuids_with(uuid_of_text)
 
 
 def node_of(row: Any) -> Any:

@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, dataclass_transform
 from uuid import UUID
 
+from asyncpg.pgproto.pgproto import UUID as DriverUUID
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -189,3 +191,13 @@ def _from_json(hint: Any, value: Any) -> Any:
         return Decimal(value)
     return value
 
+
+def uuid_of_text(text: str) -> UUID:
+    """`UUID(text)`, of the type the driver decodes uuid columns to, whose construction
+    and hash run in C (`uuid.UUID`'s are Python); forms only `uuid.UUID` reads (braces, a
+    `urn:uuid:` prefix, dashes elsewhere) as `uuid.UUID`. Equal uuids of either type are
+    equal and hash alike."""
+    try:
+        return DriverUUID(text)
+    except ValueError:
+        return UUID(text)
