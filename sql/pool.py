@@ -92,6 +92,8 @@ class Database(ReadMethods):
                 return await self._on(conn._con, method, query, args)
         self.acquisitions += 1
         try:
+            if method == "fetch" and self.statement_timeout is None:  # `_on`'s, without it
+                return await proxy._con._execute(query, args, 0, None)
             return await self._on(proxy._con, method, query, args)
         finally:
             try:
