@@ -7,7 +7,7 @@ statement costs one context-variable lookup more.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextvars import ContextVar
 from time import perf_counter_ns
 from typing import Any, Protocol
@@ -100,64 +100,49 @@ class ObservedConnection(asyncpg.Connection):
         timeout: Any,  # noqa: ASYNC109 (asyncpg's signature)
         **options: Any,
     ) -> Any:
+        """asyncpg's `_execute`, noted for the current sink. A statement asyncpg has
+        prepared and cached on this connection runs through its protocol here, with the
+        steps `Connection._do_execute` takes for one, without the four coroutines, the
+        context manager and the statement lookup it goes through: a one-row read spent
+        more in them than in the protocol. Anything else (options, query loggers, a class
+        that prepares statements its own way, a statement not cached) goes to asyncpg."""
         recorder = sink.get()
-        if recorder is None:
-            return await self._run_statement(query, args, limit, timeout, options)
-        started = perf_counter_ns()
-        try:
-            result = await self._run_statement(query, args, limit, timeout, options)
-        except BaseException as error:
-            recorder.statement(query, started, perf_counter_ns(), 0, error)
-            raise
-        recorder.statement(query, started, perf_counter_ns(), _rows(result, options), None)
-        return result
-
-    def _run_statement(
-        self, query: str, args: Any, limit: int, timeout: Any, options: dict[str, Any]
-    ) -> Awaitable[Any]:
-        """asyncpg's `_execute`; for a statement it has prepared and cached on this
-        connection, its steps for one (`Connection._do_execute`) taken here, without the
-        four coroutines, the context manager and the statement lookup it goes through:
-        a one-row read spent more in them than in the protocol. Anything else (options,
-        query loggers, a class that prepares statements its own way, a statement not
-        cached) goes through asyncpg."""
+        started = 0 if recorder is None else perf_counter_ns()
         con: Any = self  # asyncpg's private attributes, which its stubs leave out
+        statement = None
         if not options and not con._query_loggers and type(con)._get_statement is _GET_STATEMENT:
-            key = (query, con._protocol.get_record_class(), False)  # asyncpg's cache key
-            statement = con._stmt_cache.get(key)
-            if statement is not None:
-                return self._bind_execute(statement, query, args, limit, timeout)
-        run: Callable[..., Awaitable[Any]] = super()._execute  # type: ignore[misc]
-        return run(query, args, limit, timeout, **options)
+            protocol = con._protocol
+            statement = con._stmt_cache.get((query, protocol.get_record_class(), False))
+        try:
+            if statement is None:
+                result = await super()._execute(query, args, limit, timeout, **options)  # type: ignore[misc]
+            else:
+                with con._stmt_exclusive_section:
+                    try:
+                        result = await protocol.bind_execute(
+                            statement, args, "", limit, False, timeout
+                        )
+                    except asyncpg.exceptions.OutdatedSchemaCacheError:
+                        await self.reload_schema_state()  # as asyncpg does: caches go, it raises
+                        raise
+                    except asyncpg.exceptions.InvalidCachedStatementError:
+                        # As asyncpg does: every connection's statements are prepared again,
+                        # and the statement runs once more unless a transaction fails with it.
+                        con._drop_global_statement_cache()
+                        if protocol.is_in_transaction():
+                            raise
 
-    async def _bind_execute(
-        self,
-        statement: Any,
-        query: str,
-        args: Any,
-        limit: int,
-        timeout: Any,  # noqa: ASYNC109 (asyncpg's, as in `_execute`)
-    ) -> Any:
-        con: Any = self
-        protocol = con._protocol
-        with con._stmt_exclusive_section:
-            try:
-                return await protocol.bind_execute(statement, args, "", limit, False, timeout)
-            except asyncpg.exceptions.OutdatedSchemaCacheError:
-                await self.reload_schema_state()  # as asyncpg does: its caches go, it raises
-                raise
-            except asyncpg.exceptions.InvalidCachedStatementError:
-                # As asyncpg does: every connection's statements are prepared again, and
-                # the statement runs once more if no transaction fails with it.
-                con._drop_global_statement_cache()
-                if protocol.is_in_transaction():
-                    raise
+                        def again(prepared: Any, budget: Any) -> Any:
+                            return protocol.bind_execute(prepared, args, "", limit, False, budget)
 
-            def again(prepared: Any, budget: Any) -> Any:
-                return protocol.bind_execute(prepared, args, "", limit, False, budget)
-
-            result, _ = await con._do_execute(query, again, timeout, retry=False)
-            return result
+                        result, _ = await con._do_execute(query, again, timeout, retry=False)
+        except BaseException as error:
+            if recorder is not None:
+                recorder.statement(query, started, perf_counter_ns(), 0, error)
+            raise
+        if recorder is not None:
+            recorder.statement(query, started, perf_counter_ns(), _rows(result, options), None)
+        return result
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
         """Statements without parameters (BEGIN, COMMIT, ROLLBACK) take asyncpg's simple
