@@ -89,7 +89,8 @@ class ReadOnce(ReadMethods):
         self._running: dict[_Key, _Running] = {}
 
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
-        key = (method, query, _hashable(args))
+        # Lists (of ids, of filter values) made tuples; most reads have none (found in C).
+        key = (method, query, args if list not in map(type, args) else _hashable(args))
         done = self._done.get(key, self)
         if done is not self:
             await replay_delay()

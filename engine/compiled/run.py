@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
+from functools import partial
 from inspect import isawaitable
 from typing import Any
 
@@ -26,6 +27,9 @@ from engine.compiled.tree import (
 )
 from engine.observe import Waiter, current, waited
 from engine.scalars import INT_RANGE
+
+
+_resolve_info = partial(tuple.__new__, GraphQLResolveInfo)
 
 
 class _Run:
@@ -67,8 +71,11 @@ class _Run:
                 None,
                 compiler.operation,
             )
-        # async helpers (the last two): never used by our resolvers
-        return GraphQLResolveInfo(*head, self.variables, self.context, is_awaitable, None, None)  # type: ignore[call-arg]
+        # async helpers (the last two): never used by our resolvers. Built from a tuple, as
+        # the NamedTuple's own `__new__` (a Python call) would.
+        fields = (*head, self.variables, self.context, is_awaitable, None, None)
+        info: GraphQLResolveInfo[Any] = _resolve_info(fields)
+        return info
 
     async def selection(self, selection: Selection, sources: list[Any]) -> list[Any]:
         if not sources:
