@@ -15,6 +15,7 @@ from orjson import Fragment
 
 from engine.compiled.arguments import MAX_CONVERTED, frozen, variable_arguments, variables_key
 from engine.compiled.compile import Compiler, Plan
+from engine.compiled.leaves import serialize_leaves
 from engine.compiled.tree import (
     Abandon,
     Completion,
@@ -26,8 +27,6 @@ from engine.compiled.tree import (
     Selection,
 )
 from engine.observe import Waiter, current, waited
-from engine.scalars import INT_RANGE
-
 
 _resolve_info = partial(tuple.__new__, GraphQLResolveInfo)
 
@@ -87,11 +86,13 @@ class _Run:
         for index in selection.typenames:
             columns[index] = [selection.type_.name] * len(sources)
         for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
-            columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+            columns[index] = serialize_leaves(
+                leaf, [getattr(s, attribute) for s in sources], non_null
+            )
         if selection.from_rows:
             rows = [s.row for s in sources]
             for index, _, read, leaf, non_null in selection.from_rows:
-                columns[index] = _serialize(leaf, list(map(read, rows)), non_null)
+                columns[index] = serialize_leaves(leaf, list(map(read, rows)), non_null)
         called = selection.called
         rendered = selection.rendered
         if len(called) == 1 and rendered is None:
@@ -161,7 +162,9 @@ class _Run:
                 values = await asyncio.gather(*(_awaited(v) for v in values))
         completion = f.completion
         if type(completion) is NonNull and type(completion.inner) is Leaf:  # `complete`'s
-            return _serialize(completion.inner, values, True)  # first steps, in this coroutine
+            return serialize_leaves(
+                completion.inner, values, True
+            )  # first steps, in this coroutine
         return await self.complete(completion, values)
 
     def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
@@ -178,11 +181,11 @@ class _Run:
 
     async def complete(self, completion: Completion, values: list[Any]) -> list[Any]:
         if isinstance(completion, Leaf):
-            return _serialize(completion, values, False)
+            return serialize_leaves(completion, values, False)
         if isinstance(completion, NonNull):
             inner = completion.inner
             if isinstance(inner, Leaf):  # checks the serialized values for None
-                return _serialize(inner, values, True)
+                return serialize_leaves(inner, values, True)
             if isinstance(inner, Object):
                 return await self._objects(inner, values, non_null=True)
             if None in values:  # lists: compared with None in C
@@ -253,40 +256,6 @@ class _Run:
         ):
             raise Abandon("cannot tell the runtime type")
         return type_
-
-
-def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
-    serialize, same = leaf.serialize, leaf.same
-    if leaf.members is not None:  # an enum: no Python call per member (None gives None)
-        out = list(map(leaf.members.get, map(id, values)))
-        if (None not in out) if non_null else out.count(None) == values.count(None):
-            return out  # else something not a member: each value by `serialize`
-    if non_null:
-        if same is None:
-            out = list(map(serialize, values))  # a None raises, or comes back None
-        else:
-            out = [v if type(v) is same else serialize(v) for v in values]
-        if None in out:
-            raise Abandon("null in a non-null field")
-    else:
-        if same is None:
-            out = [None if v is None else serialize(v) for v in values]
-        else:
-            out = [v if type(v) is same or v is None else serialize(v) for v in values]
-        if out.count(None) != values.count(None):
-            raise Abandon("a value did not serialize")
-    if same is int and out and not _within_int_range(out, non_null):
-        raise Abandon("an Int out of range")  # graphql-core's error, then
-    return out
-
-
-def _within_int_range(values: list[Any], non_null: bool) -> bool:
-    """Every int among `values` is a GraphQL Int. Serialized non-null Ints are all ints:
-    their smallest and largest are found in C (anything else raises, and graphql-core
-    answers)."""
-    if non_null:
-        return min(values) in INT_RANGE and max(values) in INT_RANGE
-    return not any(type(v) is int and v not in INT_RANGE for v in values)
 
 
 async def _awaited(value: Any) -> Any:
