@@ -166,14 +166,21 @@ def direct_call(schema: Any, field: Any) -> Call | None:
     takes_self = resolver.self_parameter is not None
     info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
 
+    # The resolver's function itself: its wrapper's `__call__` only checks that it can be
+    # called, and passes everything on.
+    function = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
     converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
     by_variables: dict[Hashable, dict[str, Any]] = {}  # the same, found without a walk
     plain = plain_arguments(field.arguments, registry, config)
+    names = [name for name, _ in plain or ()]
+    python_names = [python for _, python in plain or ()]
 
     def convert(
         arguments: dict[str, Any], run: dict[Hashable, Any], variables: Hashable | None
     ) -> dict[str, Any]:
-        if plain is not None:  # taken as they are
+        if plain is not None:  # taken as they are (all of them given: made in C)
+            if len(arguments) == len(plain):
+                return dict(zip(python_names, map(arguments.__getitem__, names), strict=True))
             return {python: arguments[name] for name, python in plain if name in arguments}
         kwargs = None if variables is None else by_variables.get(variables)
         if kwargs is not None:
@@ -208,9 +215,11 @@ def direct_call(schema: Any, field: Any) -> Call | None:
         kwargs = convert(arguments, run, variables)
         if info_name is not None:
             kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
+        if len(sources) == 1:  # a root field, a lone parent: no comprehension
+            return [function(sources[0], **kwargs) if takes_self else function(**kwargs)]
         if takes_self:
-            return [resolver(source, **kwargs) for source in sources]
-        return [resolver(**kwargs) for _ in sources]
+            return [function(source, **kwargs) for source in sources]
+        return [function(**kwargs) for _ in sources]
 
     # Plain arguments are passed as they are: a plan may then take them off the variables
     # (`by_variable`), with no key of the variables' values to convert them by.
