@@ -63,6 +63,8 @@ current_batch: ContextVar[Batch | None] = ContextVar("current_batch", default=No
 current_waiter: ContextVar[Waiter | None] = ContextVar("current_waiter", default=None)
 
 _GET_STATEMENT = asyncpg.Connection._get_statement  # type: ignore[attr-defined]
+_PUBLIC = {"record_class": None}
+"""The options asyncpg's `fetch`, `fetchrow` and `fetchval` pass `_execute` by default."""
 
 
 class ObservedConnection(asyncpg.Connection):
@@ -104,13 +106,18 @@ class ObservedConnection(asyncpg.Connection):
         prepared and cached on this connection runs through its protocol here, with the
         steps `Connection._do_execute` takes for one, without the four coroutines, the
         context manager and the statement lookup it goes through: a one-row read spent
-        more in them than in the protocol. Anything else (options, query loggers, a class
-        that prepares statements its own way, a statement not cached) goes to asyncpg."""
+        more in them than in the protocol. Anything else (options but the read methods'
+        defaults, query loggers, a class that prepares statements its own way, a statement
+        not cached) goes to asyncpg."""
         recorder = sink.get()
         started = 0 if recorder is None else perf_counter_ns()
         con: Any = self  # asyncpg's private attributes, which its stubs leave out
         statement = None
-        if not options and not con._query_loggers and type(con)._get_statement is _GET_STATEMENT:
+        if (
+            (not options or options == _PUBLIC)
+            and not con._query_loggers
+            and type(con)._get_statement is _GET_STATEMENT
+        ):
             protocol = con._protocol
             statement = con._stmt_cache.get((query, protocol.get_record_class(), False))
         try:

@@ -46,8 +46,14 @@ async def test_a_cached_statement_skips_asyncpgs_statement_lookup(
 
     monkeypatch.setattr(asyncpg.Connection, "_do_execute", counted)
     assert [tuple(r) for r in await pool.fetch(SELECT, [2])] == [(2, "two")]
-    assert await pool.fetchrow(SELECT, [1]) is not None  # not a fetch: asyncpg's own path
-    assert looked_up == [SELECT]
+    assert tuple(await pool.fetchrow(SELECT, [1]) or ()) == (1, "one")
+    async with pool.acquire() as conn, conn.transaction():
+        assert await conn.fetchval(SELECT, [2], column=1) == "two"
+    assert looked_up == []
+    other = "SELECT label FROM shelf WHERE id = $1"
+    assert await pool.fetchval(other, 1) == "one"  # prepared by asyncpg, then cached
+    assert await pool.fetchval(other, 2) == "two"
+    assert looked_up == [other]
 
 
 async def test_a_cached_statement_whose_result_changed_is_prepared_again(pool: Database) -> None:
