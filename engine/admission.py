@@ -49,11 +49,6 @@ class Admission:
         (it was cancelled where it was: open transactions roll back as they unwind)."""
         return _Slot(self)
 
-    def _watch(self, task: asyncio.Task[Any], deadline: float) -> None:
-        ends = self._deadlines[task] = task.get_loop().time() + deadline
-        if self._timer is None or self._timer_loop is not task.get_loop():
-            self._set_timer(task.get_loop(), ends)
-
     def _set_timer(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         self._timer = loop.call_at(when, self._expire, loop)
         self._timer_loop = loop
@@ -96,7 +91,10 @@ class _Slot:
             task = self._task = asyncio.current_task()
             assert task is not None
             self._cancelling = task.cancelling()
-            admission._watch(task, admission.deadline)
+            loop = task.get_loop()
+            ends = admission._deadlines[task] = loop.time() + admission.deadline
+            if admission._timer is None or admission._timer_loop is not loop:
+                admission._set_timer(loop, ends)
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: Any

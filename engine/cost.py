@@ -118,7 +118,7 @@ class CostPlan:
     def __init__(self, model: CostModel, document: DocumentNode) -> None:
         self._model = model
         self.uses_variables = False
-        self._known: dict[tuple[str | None, QueryLimits], int] = {}
+        self._known: dict[tuple[str | None, int], tuple[QueryLimits, int]] = {}
         fragments = fragment_definitions(document)
         self._order = fragments_bottom_up(fragments)
         self._fragments = {
@@ -140,14 +140,16 @@ class CostPlan:
     ) -> int:
         """The estimated cost of the named operation with these coerced variables; with
         `variables` None, the least it could cost whatever they are."""
-        key = (operation, limits)
-        known = self._known.get(key)  # one lookup: hashing `limits` is a Python call
-        if known is not None:
-            return known
+        # By the limits' identity (hashing them is a Python call), kept with the limits so
+        # that the identity stays theirs.
+        key = (operation, id(limits))
+        known = self._known.get(key)
+        if known is not None and known[0] is limits:
+            return known[1]
         parts = self._operations.get(operation, ())
         cost = _Evaluation(variables, limits, self._fragments, self._order).objects(parts)
         if not self.uses_variables:
-            self._known[key] = cost
+            self._known[key] = (limits, cost)
         return cost
 
     def least(self, limits: QueryLimits) -> int:

@@ -81,6 +81,8 @@ class Prepared:
     least_cost: int | None = None
     compiled: CompiledQueries | None = None
     variables: DocumentVariables | None = None
+    operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
+    """Its operations by the names requests chose them with (`engine.operations`)."""
 
 
 @dataclass(slots=True)

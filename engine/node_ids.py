@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from uuid import UUID
 
 _b2a = binascii.b2a_base64  # what `base64.b64encode` calls, less its wrapper's checks
@@ -19,6 +19,17 @@ def to_global_ids(type_name: str, ids: Iterable[UUID]) -> list[str]:
     return [_b2a((prefix + str(id)).encode(), newline=False).decode() for id in ids]
 
 
+_uuids: list[Callable[[str], UUID]] = [UUID]
+
+
+def read_uuids_with(parse: Callable[[str], UUID]) -> None:
+    """Have the uuids of global ids made by `parse`, which takes what `UUID` takes and
+    raises ValueError for anything else: a type whose construction and hash run in C
+    (the database driver's) costs a request less than `uuid.UUID`, whose are Python, and
+    a key is hashed at every step of its read."""
+    _uuids[:] = [parse]
+
+
 def from_global_id(global_id: str) -> tuple[str, UUID] | None:
     """(type name, uuid), or None when the id does not decode: an id that is not ours is
     simply not found, never an error."""
@@ -26,7 +37,7 @@ def from_global_id(global_id: str) -> tuple[str, UUID] | None:
         # As b64decode(validate=True) decides, without its regular expression.
         text = binascii.a2b_base64(global_id, strict_mode=True).decode()
         type_name, _, raw_uuid = text.partition(":")
-        return type_name, UUID(raw_uuid)
+        return type_name, _uuids[0](raw_uuid)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from functools import partial
 from time import perf_counter_ns
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from graphql.pyutils import is_awaitable
@@ -24,24 +25,18 @@ COMPILED = "compiled"
 GRAPHQL_CORE = "graphql-core"
 
 
-class Statement:
-    __slots__ = ("batch", "ended", "error", "query", "rows", "started")
+class Statement(NamedTuple):
+    query: str
+    started: int
+    ended: int
+    rows: int
+    error: BaseException | None
+    batch: Batch | None  # the loader's batch it ran for, when traced
 
-    def __init__(
-        self,
-        query: str,
-        started: int,
-        ended: int,
-        rows: int,
-        error: BaseException | None,
-        batch: Batch | None,
-    ) -> None:
-        self.query = query
-        self.started = started
-        self.ended = ended
-        self.rows = rows
-        self.error = error
-        self.batch = batch  # the loader's batch it ran for, when traced
+
+_statement = partial(tuple.__new__, Statement)
+"""A `Statement` from a tuple of its fields: its `__new__` is a Python call, one per
+statement of every observed request."""
 
 
 class Observation:
@@ -103,7 +98,7 @@ class Observation:
         self, query: str, started: int, ended: int, rows: int, error: BaseException | None
     ) -> None:
         batch = current_batch.get() if self.traced else None
-        self.statements.append(Statement(query, started, ended, rows, error, batch))
+        self.statements.append(_statement((query, started, ended, rows, error, batch)))
 
     def batch(self, name: Callable[[], str], keys: int) -> Batch | None:
         if not self.traced:

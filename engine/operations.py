@@ -33,7 +33,7 @@ from engine.compiled.mutations import Replay, execute_mutation
 from engine.compiled.run import execute_compiled
 from engine.compiled.tree import Abandon
 from engine.context import RequestScope
-from engine.documents import DocumentCache
+from engine.documents import DocumentCache, Prepared
 from engine.errors import execution_error, in_document_order
 from engine.http_params import GraphQLParams, HttpError
 from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
@@ -51,9 +51,10 @@ QUERY, MUTATION, SUBSCRIPTION = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Runnable:
-    """A request that passed every check: what to execute, and how."""
+    """A request that passed every check: what to execute, and how. (Not frozen: a frozen
+    dataclass sets each field through `object.__setattr__`, and one is made per request.)"""
 
     document: DocumentNode
     operation: OperationDefinitionNode
@@ -133,7 +134,7 @@ class Operations:
             least = prepared.least_cost if code == TOO_COMPLEX else None
             cost = None if least is None else self._cost(least)
             raise NotExecutable(prepared.errors, code=code, extensions=cost)
-        operation = _select_operation(prepared.document, params.operation_name, streams=streams)
+        operation = _select_operation(prepared, params.operation_name, streams=streams)
         assert prepared.variables is not None
         coerced = prepared.variables.coerce(
             operation,
@@ -255,16 +256,22 @@ def _refuse_unsafe(document: DocumentNode, operation_name: str | None) -> None:
 
 
 def _select_operation(
-    document: DocumentNode, name: str | None, *, streams: bool
+    prepared: Prepared, name: str | None, *, streams: bool
 ) -> OperationDefinitionNode:
-    operation = get_operation_ast(document, name)
+    """The operation `name` chooses, kept with the document once found (a name that
+    chooses none is refused each time: what clients send cannot grow the document)."""
+    operation = prepared.operations.get(name)
     if operation is None:
-        message = (
-            f"no operation named {name!r} in the document"
-            if name
-            else "the document has several operations: name one with operationName"
-        )
-        raise NotExecutable([GraphQLError(message)], code="BAD_USER_INPUT")
+        assert prepared.document is not None
+        operation = get_operation_ast(prepared.document, name)
+        if operation is None:
+            message = (
+                f"no operation named {name!r} in the document"
+                if name
+                else "the document has several operations: name one with operationName"
+            )
+            raise NotExecutable([GraphQLError(message)], code="BAD_USER_INPUT")
+        prepared.operations[name] = operation
     if operation.operation is SUBSCRIPTION and not streams:
         # A subscription is a stream; executing it here would answer with one event at most.
         raise NotExecutable(

@@ -18,12 +18,12 @@ from uuid import UUID
 import strawberry
 
 from engine.compiled.fields import Narrowing, batched_field, narrow_reads_with
-from engine.node_ids import from_global_id, to_global_ids
+from engine.node_ids import from_global_id, read_uuids_with, to_global_ids
 from gql.context import Info
 from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
-from sql.rows import leavable, leaving_out
+from sql.rows import leavable, leaving_out, uuid_of_text
 
 MAX_NODES = 100
 
@@ -74,6 +74,7 @@ def _narrowing(reads: Mapping[str, frozenset[str]]) -> Narrowing:
 
 
 narrow_reads_with(_narrowing)
+read_uuids_with(uuid_of_text)
 
 
 def node_of(row: Any) -> Any:
@@ -81,15 +82,20 @@ def node_of(row: Any) -> Any:
     return _OF_ROW[type(row)](row)
 
 
-async def resolve_node(
+def resolve_node(
     ctx: RequestContext, global_id: str, type_name: str | None = None, *, alone: bool = False
-) -> Any:
+) -> Awaitable[Any]:
     """The visible object a global id names (of `type_name` only, when given), or None;
-    `alone`: nothing else in the request runs beside this lookup (`_alone`)."""
+    `alone`: nothing else in the request runs beside this lookup (`_alone`). The fetch's
+    coroutine itself, not one that awaits it."""
     decoded = from_global_id(global_id)
     if decoded is None or decoded[0] not in _FETCHERS or type_name not in (None, decoded[0]):
-        return None
-    return await _FETCHERS[decoded[0]](ctx, decoded[1], alone)
+        return _nothing()
+    return _FETCHERS[decoded[0]](ctx, decoded[1], alone)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _alone(info: Info) -> bool:

@@ -46,15 +46,23 @@ class RequestContext:
     viewer: Viewer = ANONYMOUS
     idempotency_ttl_seconds: float = 24 * 3600
     reads: Executor = field(init=False)  # what reads go through: `db`, or `read_once`'s
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders | None = field(init=False, default=None, repr=False)
     # Where this request's last committed write left the WAL (for `readAfter`).
     written: WritePosition = field(init=False, default_factory=WritePosition)
     _derived: dict[Hashable, tuple[object, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reads = self.db
-        # Loaders read with this viewer's scope; they live and die with the request.
-        self.loaders = Loaders(self.db, owner=self.viewer.owner)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders, made when first asked for (a query served from a
+        compiled plan reads once, `read_once`, before any): they read through `reads`
+        with this viewer's scope, and live and die with the request."""
+        loaders = self._loaders
+        if loaders is None:
+            loaders = self._loaders = Loaders(self.reads, owner=self.viewer.owner)
+        return loaders
 
     def derive(self, key: Hashable, kept: object, make: Callable[[], T]) -> T:
         """`make()` once per request for `key`, so aliases that pass equal arguments share
@@ -72,7 +80,7 @@ class RequestContext:
         """From here on every read of this request runs once (`sql.read_once`): for a query
         that may be executed twice, compiled and then by graphql-core."""
         self.reads = ReadOnce(self.db)
-        self.loaders = Loaders(self.reads, owner=self.viewer.owner)
+        self._loaders = None  # any made so far read otherwise: new ones from here on
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(

@@ -43,9 +43,10 @@ class Reads(Generic[RowT]):
     """The root connection's name: cursors are bound to it."""
     default_order: tuple[Ordering, ...]
 
-    async def one(self, ctx: RequestContext, id: UUID, *, alone: bool = False) -> RowT | None:
-        """`alone`: nothing else in the request runs beside this read (`load_alone`)."""
-        return await live(ctx.loaders.by_id(self.spec), id, alone=alone)
+    def one(self, ctx: RequestContext, id: UUID, *, alone: bool = False) -> Awaitable[RowT | None]:
+        """`alone`: nothing else in the request runs beside this read (`load_alone`). The
+        coroutine of `live` itself, not one that awaits it: a lookup passes through enough."""
+        return live(ctx.loaders.by_id(self.spec), id, alone=alone)
 
     async def by_key(self, ctx: RequestContext, key: str, value: Any) -> RowT | None:
         """The live row the viewer may see whose column `key` holds `value`."""

@@ -59,7 +59,7 @@ class Database(ReadMethods):
         self.begin = begin
         self.opening = opening  # `begin` as sent with a transaction's first statement
         self.statement_timeout = statement_timeout
-        self._turns = asyncio.Semaphore(pool.get_max_size())
+        self._turns = _Turns(pool.get_max_size())
         self.acquisitions = 0  # turns taken, waited for or not (for metrics)
 
     @property
@@ -77,26 +77,67 @@ class Database(ReadMethods):
 
     async def _alone(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         """One statement on a connection of its own; bounded by the client only behind a
-        transaction pooler (elsewhere the session's statement_timeout bounds it)."""
-        async with self.acquire() as conn:
-            # The connection's method, not the proxy's wrapper of it: held here throughout.
-            run = getattr(conn._con, method)
-            if self.statement_timeout is None:
-                return await run(query, *args)
+        transaction pooler (elsewhere the session's statement_timeout bounds it). With a
+        turn and a connection free, both are taken and given back here, as `acquire`
+        does, without its context object and the three coroutines it runs."""
+        turns = self._turns
+        if not turns.take_free():
+            async with self.acquire() as conn:
+                return await self._on(conn._con, method, query, args)
+        pool = self.pool
+        proxy = acquired_at_once(pool)
+        if proxy is None:  # none ready: asyncpg opens or waits for one
+            turns.release()
+            async with self.acquire() as conn:
+                return await self._on(conn._con, method, query, args)
+        self.acquisitions += 1
+        try:
+            if method == "fetch" and self.statement_timeout is None:  # `_on`'s, without it
+                return await proxy._con._execute(query, args, 0, None)
+            return await self._on(proxy._con, method, query, args)
+        finally:
             try:
-                return await run(query, *args, timeout=self.statement_timeout)
-            except TimeoutError as error:
-                # Reported as the statement's timeout, not as a wait for a connection (which
-                # stays TimeoutError: the database is unavailable, not slow). asyncpg's own
-                # timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
-                if error.errno is None:
-                    raise StatementTimedOut("the statement ran over its timeout") from None
-                raise
+                if not released_at_once(pool, proxy):
+                    await pool.release(proxy)
+            finally:
+                turns.release()
+
+    async def _on(self, con: Any, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """The statement on the connection (its own, not the pool's proxy of it: held here
+        throughout). A fetch goes straight to the step every read method takes
+        (`Connection.fetch` is that step and a check that the connection is open, which
+        it was taken so)."""
+        timeout = self.statement_timeout
+        try:
+            if method == "fetch":
+                return await con._execute(query, args, 0, timeout)
+            if timeout is None:
+                return await getattr(con, method)(query, *args)
+            return await getattr(con, method)(query, *args, timeout=timeout)
+        except TimeoutError as error:
+            # Reported as the statement's timeout, not as a wait for a connection (which
+            # stays TimeoutError: the database is unavailable, not slow). asyncpg's own
+            # timeout carries no errno; a socket's ETIMEDOUT is a lost connection.
+            if timeout is not None and error.errno is None:
+                raise StatementTimedOut("the statement ran over its timeout") from None
+            raise
 
     _run = _alone  # how reads run (`ReplicaReads` sends them elsewhere; writes stay here)
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+class _Turns(asyncio.Semaphore):
+    """The pool's turns, first come, first served (see `Database`)."""
+
+    def take_free(self) -> bool:
+        """`acquire()` when a turn is free, which then takes it at once (asyncio's own
+        step), without the coroutine; False when the caller would wait in line."""
+        if self._value > 0 and not self._waiters:  # what `locked()` asks, without a generator
+            self._value -= 1
+            return True
+        return False
 
 
 class _Acquire:

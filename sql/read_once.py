@@ -92,7 +92,8 @@ class ReadOnce(ReadMethods):
         self._running: dict[_Key, _Running] = {}
 
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
-        key = (method, query, _hashable(args))
+        # Lists (of ids, of filter values) made tuples; most reads have none (found in C).
+        key = (method, query, args if list not in map(type, args) else _hashable(args))
         done = self._done.get(key, self)
         if done is not self:
             await replay_delay()
@@ -136,9 +137,8 @@ class ReadOnce(ReadMethods):
         self._running[key] = running
         outcome = running.task
         try:
-            result = await getattr(self._db, method)(query, *args)
+            result = await self._read(key, method, query, args)
         except Exception as error:
-            self._done[key] = _Failed(error)
             outcome.set_exception(error)
             outcome.exception()  # raised here; a joiner may take it or not
             raise
@@ -146,7 +146,6 @@ class ReadOnce(ReadMethods):
             outcome.cancel()
             raise
         else:
-            self._done[key] = result
             outcome.set_result(result)
             return result
         finally:
@@ -154,8 +153,10 @@ class ReadOnce(ReadMethods):
             del self._running[key]
 
     async def _read(self, key: _Key, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """The statement's outcome, remembered for the rest of the request: its rows, or
+        the error it ended with (not a cancellation, which nobody's read ran to the end)."""
         try:
-            result = await getattr(self._db, method)(query, *args)
+            result = await self._db._run(method, query, args)
         except Exception as error:
             self._done[key] = _Failed(error)
             raise

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import (
     FieldNode,
+    GraphQLField,
     GraphQLResolveInfo,
     ListValueNode,
     ObjectValueNode,
     ValueNode,
     VariableNode,
+    is_non_null_type,
 )
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
@@ -71,6 +73,40 @@ def variables_of(node: FieldNode) -> tuple[str, ...]:
         elif isinstance(value, ObjectValueNode):
             pending.extend(f.value for f in reversed(value.fields))
     return tuple(names)
+
+
+ByVariable = tuple[tuple[str, str, bool], ...]
+"""Each argument of a field, the variable that gives it, and whether it may not be null."""
+
+
+def by_variable(definition: GraphQLField, node: FieldNode) -> ByVariable | None:
+    """How a field whose every argument is given by a variable (`product(id: $id)`) takes
+    its arguments; None for any other."""
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    found = []
+    for name, argument in definition.args.items():
+        value = given.get(name)
+        if not isinstance(value, VariableNode) or argument.out_name:
+            return None
+        found.append((name, value.name.value, is_non_null_type(argument.type)))
+    return tuple(found)
+
+
+_ABSENT = object()
+
+
+def variable_arguments(pairs: ByVariable, coerced: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments as graphql-core coerces them (`get_argument_values`), when each
+    variable has a value (null only where the argument may be null): then each is the
+    variable's coerced value as it is. None otherwise (a default, or an error, to work
+    out as graphql-core does)."""
+    arguments = {}
+    for name, variable, non_null in pairs:
+        value = coerced.get(variable, _ABSENT)
+        if value is _ABSENT or (value is None and non_null):
+            return None
+        arguments[name] = value
+    return arguments
 
 
 def variables_key(names: tuple[str, ...], coerced: dict[str, Any]) -> Hashable | None:
@@ -130,14 +166,21 @@ def direct_call(schema: Any, field: Any) -> Call | None:
     takes_self = resolver.self_parameter is not None
     info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
 
+    # The resolver's function itself: its wrapper's `__call__` only checks that it can be
+    # called, and passes everything on.
+    function = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
     converted: dict[Hashable, dict[str, Any]] = {}  # Strawberry's conversion is slow
     by_variables: dict[Hashable, dict[str, Any]] = {}  # the same, found without a walk
     plain = plain_arguments(field.arguments, registry, config)
+    names = [name for name, _ in plain or ()]
+    python_names = [python for _, python in plain or ()]
 
     def convert(
         arguments: dict[str, Any], run: dict[Hashable, Any], variables: Hashable | None
     ) -> dict[str, Any]:
-        if plain is not None:  # taken as they are
+        if plain is not None:  # taken as they are (all of them given: made in C)
+            if len(arguments) == len(plain):
+                return dict(zip(python_names, map(arguments.__getitem__, names), strict=True))
             return {python: arguments[name] for name, python in plain if name in arguments}
         kwargs = None if variables is None else by_variables.get(variables)
         if kwargs is not None:
@@ -172,8 +215,13 @@ def direct_call(schema: Any, field: Any) -> Call | None:
         kwargs = convert(arguments, run, variables)
         if info_name is not None:
             kwargs[info_name] = config.info_class(_raw_info=info, _field=field)
+        if len(sources) == 1:  # a root field, a lone parent: no comprehension
+            return [function(sources[0], **kwargs) if takes_self else function(**kwargs)]
         if takes_self:
-            return [resolver(source, **kwargs) for source in sources]
-        return [resolver(**kwargs) for _ in sources]
+            return [function(source, **kwargs) for source in sources]
+        return [function(**kwargs) for _ in sources]
 
+    # Plain arguments are passed as they are: a plan may then take them off the variables
+    # (`by_variable`), with no key of the variables' values to convert them by.
+    call.plain = plain is not None  # type: ignore[attr-defined]
     return call

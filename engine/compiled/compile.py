@@ -43,7 +43,7 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues
 
 from engine.collapse import written
-from engine.compiled.arguments import direct_call, variables_of
+from engine.compiled.arguments import by_variable, direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
 from engine.compiled.rendering import settle, split_rendered
 from engine.compiled.tree import (
@@ -135,6 +135,9 @@ class Compiler:
         if definition is None or strawberry_field is None:  # introspection, or not ours
             raise Abandon(f"{parent.name}.{name} is executed by graphql-core")
         basic = strawberry_field.is_basic_field
+        call = None if basic else direct_call(self.schema, strawberry_field)
+        # Arguments a resolver takes as they are (no conversion keyed by the values).
+        passed = definition.args and (call is None or getattr(call, "plain", False))
         return Field(
             key,
             parent,
@@ -144,8 +147,9 @@ class Compiler:
             strawberry_field.metadata.get(BATCH),
             self._completion(definition.type, nodes),
             bool(definition.args),
-            None if basic else direct_call(self.schema, strawberry_field),
+            call,
             variables=variables_of(nodes[0].node),
+            by_variable=by_variable(definition, nodes[0].node) if passed else None,
         )
 
     def _completion(self, type_: GraphQLOutputType, nodes: list[FieldDetails]) -> Completion:
@@ -189,6 +193,8 @@ class CompiledQueries:
     so they are evicted with it."""
 
     plans: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+    booleans: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """The Boolean variables of each operation (by identity, as `plans` keys it)."""
 
     def plan(
         self,
@@ -198,9 +204,14 @@ class CompiledQueries:
         variables: VariableValues,
     ) -> Plan | None:
         """The plan for this run, or None when graphql-core must run the operation."""
-        key = _plan_key(operation, variables)
-        if key in self.plans:
-            return self.plans[key]
+        booleans = self.booleans.get(id(operation))
+        if booleans is None:
+            booleans = self.booleans[id(operation)] = _booleans(operation)
+        coerced = variables.coerced
+        key = (id(operation), tuple(coerced.get(name) for name in booleans) if booleans else ())
+        found = self.plans.get(key, self)
+        if found is not self:
+            return found  # type: ignore[return-value]
         plan: Plan | None = None
         roots = {
             OperationType.QUERY: schema.query_type,
@@ -219,15 +230,12 @@ class CompiledQueries:
         return plan
 
 
-def _plan_key(operation: OperationDefinitionNode, variables: VariableValues) -> tuple[Any, ...]:
-    """What the plan depends on besides the document: the operation, and the value of each
-    Boolean variable (the only kind `@skip` and `@include` accept)."""
-    booleans = tuple(
-        variables.coerced.get(d.variable.name.value)
-        for d in operation.variable_definitions or ()
-        if _is_boolean(d)
+def _booleans(operation: OperationDefinitionNode) -> tuple[str, ...]:
+    """The operation's Boolean variables: with the operation, their values are what a plan
+    depends on besides the document (`@skip` and `@include` accept no other kind)."""
+    return tuple(
+        d.variable.name.value for d in operation.variable_definitions or () if _is_boolean(d)
     )
-    return (id(operation), booleans)
 
 
 def _null_conditions(document: DocumentNode, variables: VariableValues) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
+from functools import partial
 from inspect import isawaitable
 from typing import Any
 
@@ -12,8 +13,9 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from orjson import Fragment
 
-from engine.compiled.arguments import MAX_CONVERTED, frozen, variables_key
+from engine.compiled.arguments import MAX_CONVERTED, frozen, variable_arguments, variables_key
 from engine.compiled.compile import Compiler, Plan
+from engine.compiled.leaves import serialize_leaves
 from engine.compiled.tree import (
     Abandon,
     Completion,
@@ -25,7 +27,8 @@ from engine.compiled.tree import (
     Selection,
 )
 from engine.observe import Waiter, current, waited
-from engine.scalars import INT_RANGE
+
+_resolve_info = partial(tuple.__new__, GraphQLResolveInfo)
 
 
 class _Run:
@@ -67,8 +70,11 @@ class _Run:
                 None,
                 compiler.operation,
             )
-        # async helpers (the last two): never used by our resolvers
-        return GraphQLResolveInfo(*head, self.variables, self.context, is_awaitable, None, None)  # type: ignore[call-arg]
+        # async helpers (the last two): never used by our resolvers. Built from a tuple, as
+        # the NamedTuple's own `__new__` (a Python call) would.
+        fields = (*head, self.variables, self.context, is_awaitable, None, None)
+        info: GraphQLResolveInfo[Any] = _resolve_info(fields)
+        return info
 
     async def selection(self, selection: Selection, sources: list[Any]) -> list[Any]:
         if not sources:
@@ -80,11 +86,13 @@ class _Run:
         for index in selection.typenames:
             columns[index] = [selection.type_.name] * len(sources)
         for index, attribute, leaf, non_null in selection.plain:  # no coroutine for these
-            columns[index] = _serialize(leaf, [getattr(s, attribute) for s in sources], non_null)
+            columns[index] = serialize_leaves(
+                leaf, [getattr(s, attribute) for s in sources], non_null
+            )
         if selection.from_rows:
             rows = [s.row for s in sources]
             for index, _, read, leaf, non_null in selection.from_rows:
-                columns[index] = _serialize(leaf, list(map(read, rows)), non_null)
+                columns[index] = serialize_leaves(leaf, list(map(read, rows)), non_null)
         called = selection.called
         rendered = selection.rendered
         if len(called) == 1 and rendered is None:
@@ -128,13 +136,18 @@ class _Run:
             variables: Hashable | None = ()
             arguments: dict[str, Any] = {}
             if f.has_arguments:
-                names = f.variables
-                if names in self.variable_keys:
-                    variables = self.variable_keys[names]
+                pairs, coerced = f.by_variable, self.variables.coerced
+                passed = None if pairs is None else variable_arguments(pairs, coerced)
+                if passed is not None:  # as they are: no key of their values is needed
+                    arguments, variables = passed, None
                 else:
-                    variables = variables_key(names, self.variables.coerced)
-                    self.variable_keys[names] = variables
-                arguments = self.arguments(f, variables)
+                    names = f.variables
+                    if names in self.variable_keys:
+                        variables = self.variable_keys[names]
+                    else:
+                        variables = variables_key(names, self.variables.coerced)
+                        self.variable_keys[names] = variables
+                    arguments = self.arguments(f, variables)
             info = self.info(f)
             if f.call is not None:
                 values = f.call(sources, info, arguments, self.converted, variables)
@@ -143,10 +156,16 @@ class _Run:
                 assert resolve is not None
                 values = [resolve(s, info, **arguments) for s in sources]
             if len(values) == 1:  # a root field: no need to gather
-                values = [await _awaited(values[0])]
+                (value,) = values
+                values = [await value if isawaitable(value) else value]
             elif any(isawaitable(v) for v in values):
                 values = await asyncio.gather(*(_awaited(v) for v in values))
-        return await self.complete(f.completion, values)
+        completion = f.completion
+        if type(completion) is NonNull and type(completion.inner) is Leaf:  # `complete`'s
+            return serialize_leaves(
+                completion.inner, values, True
+            )  # first steps, in this coroutine
+        return await self.complete(completion, values)
 
     def arguments(self, f: Field, variables: Hashable | None) -> dict[str, Any]:
         """The field's arguments as graphql-core coerces them, kept in the plan by the
@@ -162,11 +181,11 @@ class _Run:
 
     async def complete(self, completion: Completion, values: list[Any]) -> list[Any]:
         if isinstance(completion, Leaf):
-            return _serialize(completion, values, False)
+            return serialize_leaves(completion, values, False)
         if isinstance(completion, NonNull):
             inner = completion.inner
             if isinstance(inner, Leaf):  # checks the serialized values for None
-                return _serialize(inner, values, True)
+                return serialize_leaves(inner, values, True)
             if isinstance(inner, Object):
                 return await self._objects(inner, values, non_null=True)
             if None in values:  # lists: compared with None in C
@@ -237,40 +256,6 @@ class _Run:
         ):
             raise Abandon("cannot tell the runtime type")
         return type_
-
-
-def _serialize(leaf: Leaf, values: list[Any], non_null: bool) -> list[Any]:
-    serialize, same = leaf.serialize, leaf.same
-    if leaf.members is not None:  # an enum: no Python call per member (None gives None)
-        out = list(map(leaf.members.get, map(id, values)))
-        if (None not in out) if non_null else out.count(None) == values.count(None):
-            return out  # else something not a member: each value by `serialize`
-    if non_null:
-        if same is None:
-            out = list(map(serialize, values))  # a None raises, or comes back None
-        else:
-            out = [v if type(v) is same else serialize(v) for v in values]
-        if None in out:
-            raise Abandon("null in a non-null field")
-    else:
-        if same is None:
-            out = [None if v is None else serialize(v) for v in values]
-        else:
-            out = [v if type(v) is same or v is None else serialize(v) for v in values]
-        if out.count(None) != values.count(None):
-            raise Abandon("a value did not serialize")
-    if same is int and out and not _within_int_range(out, non_null):
-        raise Abandon("an Int out of range")  # graphql-core's error, then
-    return out
-
-
-def _within_int_range(values: list[Any], non_null: bool) -> bool:
-    """Every int among `values` is a GraphQL Int. Serialized non-null Ints are all ints:
-    their smallest and largest are found in C (anything else raises, and graphql-core
-    answers)."""
-    if non_null:
-        return min(values) in INT_RANGE and max(values) in INT_RANGE
-    return not any(type(v) is int and v not in INT_RANGE for v in values)
 
 
 async def _awaited(value: Any) -> Any:

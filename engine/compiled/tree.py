@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLAbstractType, GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.collect_fields import FieldDetails
 
+from engine.compiled.arguments import ByVariable
 from engine.compiled.fields import Batch, row_readers
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Field:
     call: Call | None = None  # the Strawberry resolver, called without its wrapper
     info_head: tuple[Any, ...] | None = None  # what `_Run.info` passes before the variables
     variables: tuple[str, ...] = ()  # the variables its arguments name
+    by_variable: ByVariable | None = None  # arguments all given by variables, passed as they are
     kept: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
     """Its coerced arguments by the values of `variables` (see `_Run.arguments`)."""
 

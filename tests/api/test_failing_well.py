@@ -255,7 +255,8 @@ async def test_a_fault_while_building_the_context_is_masked(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("SELECT secret FROM vault at db.internal:5432")
 
-    monkeypatch.setattr(resolvers.context, "Loaders", broken)
+    # Loaders are made when first used, so the fault goes where the context is built.
+    monkeypatch.setattr(resolvers.context.RequestContext, "__post_init__", broken)
     async with app_client(database_url) as http:
         response = await http.post(
             "/graphql", json={"query": COUNT}, headers={"X-Request-ID": "ctx-1"}
@@ -294,7 +295,8 @@ async def test_an_unavailable_database_escaping_execution_is_still_retryable(
     def refused(*_args: object, **_kwargs: object) -> None:
         raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
 
-    monkeypatch.setattr(resolvers.context, "Loaders", refused)
+    # Raised where the context is built (its loaders are made when first used).
+    monkeypatch.setattr(resolvers.context.RequestContext, "__post_init__", refused)
     async with app_client(database_url) as http:
         response = await http.post("/graphql", json={"query": COUNT})
     assert response.status_code == 503
