@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from time import perf_counter_ns
+from time import monotonic, perf_counter_ns
 from typing import Any, Protocol
 
 import asyncpg
@@ -124,8 +124,9 @@ class ObservedConnection(asyncpg.Connection):
     ) -> Any:
         """asyncpg's `_execute`, noted for the current sink. A statement asyncpg has
         prepared and cached on this connection runs through its protocol here, with the
-        steps `Connection._do_execute` takes for one, without the four coroutines, the
-        context manager and the statement lookup it goes through: a one-row read spent
+        steps `Connection._do_execute` takes for one (its exclusive section, its retry
+        within what is left of the timeout), without the four coroutines and the
+        statement lookup it goes through: a one-row read spent
         more in them than in the protocol. Anything else (options but the read methods'
         defaults, query loggers, a class that prepares statements its own way, a statement
         not cached) goes to asyncpg."""
@@ -145,6 +146,7 @@ class ObservedConnection(asyncpg.Connection):
                 result = await super()._execute(query, args, limit, timeout, **options)  # type: ignore[misc]
             else:
                 with con._stmt_exclusive_section:
+                    before = monotonic()
                     try:
                         result = await protocol.bind_execute(
                             statement, args, "", limit, False, timeout
@@ -162,7 +164,10 @@ class ObservedConnection(asyncpg.Connection):
                         def again(prepared: Any, budget: Any) -> Any:
                             return protocol.bind_execute(prepared, args, "", limit, False, budget)
 
-                        result, _ = await con._do_execute(query, again, timeout, retry=False)
+                        budget = protocol._get_timeout(timeout)  # what is left of it, as asyncpg
+                        if budget is not None:
+                            budget -= monotonic() - before
+                        result, _ = await con._do_execute(query, again, budget, retry=False)
         except BaseException as error:
             if recorder is not None:
                 recorder.statement(query, started, perf_counter_ns(), 0, error)

@@ -85,7 +85,11 @@ class Database(ReadMethods):
             async with self.acquire() as conn:
                 return await self._on(conn._con, method, query, args)
         pool = self.pool
-        proxy = acquired_at_once(pool)
+        try:
+            proxy = acquired_at_once(pool)
+        except BaseException:
+            turns.release()  # as `acquire` gives its turn back
+            raise
         if proxy is None:  # none ready: asyncpg opens or waits for one
             turns.release()
             async with self.acquire() as conn:
@@ -134,7 +138,7 @@ class _Turns(asyncio.Semaphore):
     def take_free(self) -> bool:
         """`acquire()` when a turn is free, which then takes it at once (asyncio's own
         step), without the coroutine; False when the caller would wait in line."""
-        if self._value > 0 and not self._waiters:  # what `locked()` asks, without a generator
+        if self._value > 0 and not self._waiters:  # stricter than `locked()`: any waiter waits
             self._value -= 1
             return True
         return False

@@ -209,7 +209,7 @@ def _from_json(hint: Any, value: Any) -> Any:
 def uuid_of_text(text: str) -> UUID:
     """`UUID(text)`, of the type the driver decodes uuid columns to, whose construction
     and hash run in C (`uuid.UUID`'s are Python); forms only `uuid.UUID` reads (braces, a
-    `urn:uuid:` prefix, dashes elsewhere) as `uuid.UUID`. Equal uuids of either type are
+    `urn:uuid:` prefix) as `uuid.UUID`. Equal uuids of either type are
     equal and hash alike."""
     try:
         return DriverUUID(text)
