@@ -264,7 +264,9 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
         if self.transport.is_closing():
             return
         self.busy()
-        self.flow.resume_reading()
+        if self.flow.read_paused:
+            self.flow.resume_reading()
+            self.reading_resumed()
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)

@@ -19,7 +19,7 @@ from engine.node_ids import to_global_id
 from engine.persisted import sha256_hex
 from sql.pool import Database
 from tests import factories
-from tests.api.raw_http import Answer, Served, exchange, request, serving
+from tests.api.raw_http import Answer, Served, exchange, read_answer, request, serving
 from tests.conftest import lock_waiters
 
 Q1 = """query Q1($id: ID!) { product(id: $id) { id name sku price stock rev } }"""
@@ -341,3 +341,33 @@ async def test_busy_and_late_answers_are_the_same(
     assert busy[0].status == b"HTTP/1.1 503 Service Unavailable"
     assert busy[0].header(b"retry-after") == b"1"
     assert late[0].status == b"HTTP/1.1 504 Gateway Timeout"
+
+
+async def test_a_head_queued_behind_slow_answers_is_not_timed_while_reading_waits(
+    database_url: str, store: dict[str, Any], db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request queued behind another pauses reading; a head cut by the last read waits
+    unread meanwhile, and its deadline waits with it: the answers ahead all arrive."""
+    caplog.set_level(logging.INFO)
+    update = request({"query": UPDATE, "variables": {"id": store["id"], "rev": 1}})
+    q1 = request({"query": Q1, "variables": {"id": store["id"]}})
+    results = []
+    settings = {"header_timeout": 0.3, "lock_timeout_ms": 20_000}
+    async with both(database_url, **settings) as (direct, asgi):
+        for served in (direct, asgi):
+            caplog.clear()
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            try:
+                async with db.acquire() as holder, holder.transaction():
+                    await holder.execute("SELECT 1 FROM products FOR UPDATE")
+                    writer.write(update + q1 + q1[:30])
+                    await lock_waiters(holder)
+                    writer.write(q1[30:])
+                    await asyncio.sleep(0.8)  # the write waits past the head timeout
+                got = [await asyncio.wait_for(read_answer(reader), 10) for _ in range(3)]
+            finally:
+                writer.close()
+            results.append(seen(got, caplog))
+            await db.execute("UPDATE products SET stock = 10, rev = 1")
+    assert results[0] == results[1]
+    assert [status for status, _, _ in results[0][0]] == [b"HTTP/1.1 200 OK"] * 3
