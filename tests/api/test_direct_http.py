@@ -11,9 +11,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import orjson
 import pytest
 
 import engine.http
+import server.http_protocol
 from engine.http_params import MAX_BODY_BYTES
 from engine.node_ids import to_global_id
 from engine.persisted import sha256_hex
@@ -371,3 +373,45 @@ async def test_a_head_queued_behind_slow_answers_is_not_timed_while_reading_wait
             await db.execute("UPDATE products SET stock = 10, rev = 1")
     assert results[0] == results[1]
     assert [status for status, _, _ in results[0][0]] == [b"HTTP/1.1 200 OK"] * 3
+
+
+async def test_a_content_length_of_thousands_of_digits_is_read_as_its_figure(
+    database_url: str, store: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    q1 = orjson.dumps({"query": Q1, "variables": {"id": store["id"]}})
+    zeros = {"content-length": "0" * 4400 + str(len(q1)), "x-request-id": "z"}
+    over = {"content-length": "0" * 4400 + str(MAX_BODY_BYTES + 1), "x-request-id": "o"}
+    nines = {"content-length": "9" * 4400, "x-request-id": "n"}
+    async with both(database_url) as (direct, asgi):
+        [small] = await same(direct, asgi, caplog, request(raw=q1, headers=zeros))
+        [too_large] = await same(direct, asgi, caplog, request(raw=q1, headers=over))
+        [large] = await same(direct, asgi, caplog, request(raw=q1, headers=nines))
+    assert small.status == b"HTTP/1.1 200 OK"
+    assert small.json()["data"]["product"]["name"] == "Desk lamp"
+    assert too_large.status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert large.status == b"HTTP/1.1 400 Bad Request"  # over what llhttp counts to
+
+
+async def test_a_fault_in_the_direct_paths_head_reading_falls_back_to_uvicorns_cycle(
+    database_url: str,
+    store: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a head the path did not expect")
+
+    monkeypatch.setattr(server.http_protocol, "fits", broken)
+    caplog.set_level(logging.INFO)
+    q1 = request({"query": Q1, "variables": {"id": store["id"]}})
+    async with serving(database_url) as served:
+        [answer], _ = await exchange(served.port, q1, answers=1)
+        assert served.app.direct_posts is not None
+        assert served.app.direct_posts.answered == 0
+    assert answer.status == b"HTTP/1.1 200 OK"
+    assert answer.json()["data"]["product"]["name"] == "Desk lamp"
+    [logged] = [r for r in caplog.records if r.name == "storefront.errors"]
+    assert logged.exc_info is not None
+    assert "did not expect" in str(logged.exc_info[1])

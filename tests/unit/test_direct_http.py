@@ -17,10 +17,12 @@ from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from engine.http_params import MAX_BODY_BYTES, declared_size
 from server.direct_http import (
     SERVER_ERROR,
     apply_proxy_headers,
     direct_posts,
+    fits,
     response_bytes,
 )
 from tests.unit.test_http_protocol import RecordingTransport
@@ -143,6 +145,19 @@ async def test_a_direct_answer_is_written_as_uvicorns_cycle_writes_it() -> None:
         )
         assert written == b"".join(transport.writes), keep_alive
         assert (b"connection: close" in written) is not keep_alive
+
+
+def test_a_content_length_is_read_as_its_figure_however_many_digits_it_has() -> None:
+    assert declared_size(b"0" * 4400 + b"512") == 512
+    assert declared_size(b"0") == 0
+    assert declared_size(str(MAX_BODY_BYTES).encode()) == MAX_BODY_BYTES
+    assert declared_size(b"0" * 4400 + b"1" + b"0" * 7) == MAX_BODY_BYTES + 1
+    assert declared_size(b"9" * 5000) == MAX_BODY_BYTES + 1
+    for not_a_figure in (b"", b"-1", b"1e3", b" 12", "\u00b2".encode()):
+        assert declared_size(not_a_figure) is None
+    head = {"expect_100_continue": False, "upgrade": False}
+    for length, taken in ((b"0" * 4400 + b"2", True), (b"9" * 5000, False)):
+        assert fits(b"POST", b"/graphql", [(b"content-length", length)], **head)[0] is taken
 
 
 def test_proxy_headers_apply_to_a_direct_request_as_uvicorns_middleware_applies_them() -> None:
