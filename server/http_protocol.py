@@ -200,8 +200,21 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
             cycle.due = True
             if not cycle.more_body:
                 self._answer(cycle)
+            elif self.shutting_down:
+                self._through_asgi(cycle)
         else:
             super()._start_asgi_task(cycle, app)
+
+    shutting_down = False
+
+    def shutdown(self) -> None:
+        # A request waiting for its body has no task for uvicorn to cancel, and the app
+        # shuts down meanwhile: an ASGI cycle takes it, and uvicorn ends it as any other.
+        self.shutting_down = True
+        cycle: Any = self.cycle
+        if type(cycle) is DirectCycle and cycle.due and cycle.more_body:
+            self._through_asgi(cycle)
+        super().shutdown()
 
     def _answer(self, cycle: DirectCycle) -> None:
         if self.config.reset_contextvars:  # as uvicorn starts its cycles' tasks

@@ -415,3 +415,25 @@ async def test_a_fault_in_the_direct_paths_head_reading_falls_back_to_uvicorns_c
     [logged] = [r for r in caplog.records if r.name == "storefront.errors"]
     assert logged.exc_info is not None
     assert "did not expect" in str(logged.exc_info[1])
+
+
+async def test_a_request_waiting_for_its_body_at_shutdown_is_ended_as_through_asgi(
+    database_url: str, store: dict[str, Any]
+) -> None:
+    update = request({"query": UPDATE, "variables": {"id": store["id"], "rev": 1}})
+    answers = []
+    async with both(database_url) as (direct, asgi):
+        for served in (direct, asgi):
+            served.server.config.timeout_graceful_shutdown = 0.2  # type: ignore[assignment]
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            try:
+                writer.write(update[:-5])
+                await asyncio.sleep(0.05)  # the server has the head
+                served.server.should_exit = True
+                answers.append(await asyncio.wait_for(read_answer(reader), 10))
+                assert await asyncio.wait_for(reader.read(), 10) == b""
+            finally:
+                writer.close()
+        assert direct.app.direct_posts.answered == 0
+    assert answers[0].status == answers[1].status == b"HTTP/1.1 500 Internal Server Error"
+    assert answers[0].header(b"connection") == answers[1].header(b"connection") == b"close"
