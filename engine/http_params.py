@@ -212,8 +212,23 @@ async def _read_body(scope: Any, receive: Receive) -> bytes:
 
 def declared_too_large(scope: Any) -> bool:
     """Whether the request's Content-Length alone says its body is over the limit."""
-    declared = header(scope, b"content-length") or ""
-    return declared.isdigit() and int(declared) > MAX_BODY_BYTES
+    declared = declared_size((header(scope, b"content-length") or "").encode("latin-1"))
+    return declared is not None and declared > MAX_BODY_BYTES
+
+
+_LIMIT_DIGITS = len(str(MAX_BODY_BYTES))
+
+
+def declared_size(content_length: bytes) -> int | None:
+    """A Content-Length's figure (None when it is not digits), any figure over the body
+    limit read as one byte over it: leading zeros count for nothing, and a figure of more
+    digits than `int` takes (4,300) is over the limit, not a fault."""
+    if not content_length.isdigit():
+        return None
+    digits = content_length.lstrip(b"0")
+    if len(digits) > _LIMIT_DIGITS:
+        return MAX_BODY_BYTES + 1
+    return int(digits or b"0")
 
 
 def _too_large() -> HttpError:

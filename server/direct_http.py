@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from engine.http import GraphQLEndpoint
-from engine.http_params import MAX_BODY_BYTES
+from engine.http_params import MAX_BODY_BYTES, declared_size
 from engine.stream_routes import streamed
 from server.middleware import Requests, fault_answer
 
@@ -127,7 +127,10 @@ def fits(
             return False, False
         elif name.startswith(b"x-forwarded-"):
             forwarded = True
-    if length is None or not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    if length is None:
+        return False, False
+    size = declared_size(length)
+    if size is None or size > MAX_BODY_BYTES:
         return False, False
     return True, forwarded
 

@@ -10,6 +10,11 @@ uvicorn sets a timer after every response and cancels it when the next request's
 arrive; a timer per request head would be the same again. Each cost as much as reading the
 head. Here the deadlines move instead, and the one timer, when it fires before the nearest
 deadline, sets itself again for it.
+
+A head's deadline does not run while the protocol itself has paused reading (a request is
+queued behind answers still under way): the rest of the head waits unread in the kernel,
+through no fault of the client. It is pushed back while reading stays paused, and starts
+afresh when reading resumes.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from __future__ import annotations
 import asyncio
 import math
 
+from uvicorn.protocols.http.flow_control import FlowControl
+
 
 class Deadlines:
     """Mixed into the HTTP protocol, which calls `head_began`, `head_arrived`, `idle`
-    and `busy` as a connection goes, and `stop` when it is lost."""
+    and `busy` as a connection goes, `reading_resumed` when it resumes reading it had
+    paused, and `stop` when it is lost."""
 
     loop: asyncio.AbstractEventLoop
+    flow: FlowControl
     transport: asyncio.Transport
     head_timeout: float
     timeout_keep_alive: int  # as uvicorn declares it; a float works as well
@@ -40,6 +49,11 @@ class Deadlines:
 
     def head_arrived(self) -> None:
         self._head_deadline = None  # the timer, if it runs, finds nothing to time
+
+    def reading_resumed(self) -> None:
+        """Reading, paused by the protocol, resumed: a head under way gets its time anew."""
+        if self._head_deadline is not None:
+            self._head_deadline = self._at(self.loop.time() + self.head_timeout)
 
     def idle(self) -> None:
         """A response is done and nothing follows it yet."""
@@ -67,8 +81,11 @@ class Deadlines:
         head, idle = self._head_deadline, self._idle_deadline
         if head is None and idle is None:  # nothing to time: the next deadline sets a timer
             return
+        now = self.loop.time()
+        if head is not None and head <= now and self.flow.read_paused:
+            head = self._head_deadline = now + self.head_timeout
         deadline = min(d for d in (head, idle) if d is not None)
-        if self.loop.time() < deadline:
+        if now < deadline:
             self._at(deadline)
         elif not self.transport.is_closing():
             self.transport.close()

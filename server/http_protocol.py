@@ -33,6 +33,7 @@ from server.direct_http import (
     response_bytes,
 )
 from server.http_deadlines import Deadlines
+from server.middleware import errors
 
 
 class GatheringTransport:
@@ -131,29 +132,40 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.head_arrived()
-        direct = self.direct
-        if direct is not None:
-            parser = self.parser
-            taken, forwarded = fits(
-                parser.get_method(),
-                self.url,
-                self.headers,
-                expect_100_continue=self.expect_100_continue,
-                upgrade=parser.should_upgrade(),
-            )
-            if taken:
-                # The scope as uvicorn fills it in for this URL and method.
-                scope = self.scope
-                scope["method"] = "POST"
-                http_version = parser.get_http_version()
-                if http_version != "1.1":
-                    scope["http_version"] = http_version
-                scope["path"], scope["raw_path"], scope["query_string"] = PATH, RAW_PATH, b""
-                if direct[0].takes(scope):
-                    keep_alive = http_version != "1.0" and parser.should_keep_alive()
-                    self._queue(DirectCycle(scope, keep_alive=keep_alive, forwarded=forwarded))
-                    return
+        if self.direct is not None:
+            try:
+                cycle = self._direct_cycle(self.direct[0])
+            except Exception:  # in a parser callback, a bare 400: uvicorn's cycle takes it
+                errors.exception("the direct path failed on a request's head")
+                cycle = None
+            if cycle is not None:
+                self._queue(cycle)
+                return
         super().on_headers_complete()
+
+    def _direct_cycle(self, posts: DirectPosts) -> DirectCycle | None:
+        """The request as a direct cycle, when its head leaves no doubt it can be one."""
+        parser = self.parser
+        taken, forwarded = fits(
+            parser.get_method(),
+            self.url,
+            self.headers,
+            expect_100_continue=self.expect_100_continue,
+            upgrade=parser.should_upgrade(),
+        )
+        if not taken:
+            return None
+        # The scope as uvicorn fills it in for this URL and method.
+        scope = self.scope
+        scope["method"] = "POST"
+        http_version = parser.get_http_version()
+        if http_version != "1.1":
+            scope["http_version"] = http_version
+        scope["path"], scope["raw_path"], scope["query_string"] = PATH, RAW_PATH, b""
+        if not posts.takes(scope):
+            return None
+        keep_alive = http_version != "1.0" and parser.should_keep_alive()
+        return DirectCycle(scope, keep_alive=keep_alive, forwarded=forwarded)
 
     def _queue(self, cycle: DirectCycle) -> None:
         """As uvicorn queues a request cycle: due at once, or after the responses before it
@@ -188,8 +200,21 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
             cycle.due = True
             if not cycle.more_body:
                 self._answer(cycle)
+            elif self.shutting_down:
+                self._through_asgi(cycle)
         else:
             super()._start_asgi_task(cycle, app)
+
+    shutting_down = False
+
+    def shutdown(self) -> None:
+        # A request waiting for its body has no task for uvicorn to cancel, and the app
+        # shuts down meanwhile: an ASGI cycle takes it, and uvicorn ends it as any other.
+        self.shutting_down = True
+        cycle: Any = self.cycle
+        if type(cycle) is DirectCycle and cycle.due and cycle.more_body:
+            self._through_asgi(cycle)
+        super().shutdown()
 
     def _answer(self, cycle: DirectCycle) -> None:
         if self.config.reset_contextvars:  # as uvicorn starts its cycles' tasks
@@ -264,7 +289,9 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
         if self.transport.is_closing():
             return
         self.busy()
-        self.flow.resume_reading()
+        if self.flow.read_paused:
+            self.flow.resume_reading()
+            self.reading_resumed()
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)

@@ -11,15 +11,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import orjson
 import pytest
 
 import engine.http
+import server.http_protocol
 from engine.http_params import MAX_BODY_BYTES
 from engine.node_ids import to_global_id
 from engine.persisted import sha256_hex
 from sql.pool import Database
 from tests import factories
-from tests.api.raw_http import Answer, Served, exchange, request, serving
+from tests.api.raw_http import Answer, Served, exchange, read_answer, request, serving
 from tests.conftest import lock_waiters
 
 Q1 = """query Q1($id: ID!) { product(id: $id) { id name sku price stock rev } }"""
@@ -341,3 +343,97 @@ async def test_busy_and_late_answers_are_the_same(
     assert busy[0].status == b"HTTP/1.1 503 Service Unavailable"
     assert busy[0].header(b"retry-after") == b"1"
     assert late[0].status == b"HTTP/1.1 504 Gateway Timeout"
+
+
+async def test_a_head_queued_behind_slow_answers_is_not_timed_while_reading_waits(
+    database_url: str, store: dict[str, Any], db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request queued behind another pauses reading; a head cut by the last read waits
+    unread meanwhile, and its deadline waits with it: the answers ahead all arrive."""
+    caplog.set_level(logging.INFO)
+    update = request({"query": UPDATE, "variables": {"id": store["id"], "rev": 1}})
+    q1 = request({"query": Q1, "variables": {"id": store["id"]}})
+    results = []
+    settings = {"header_timeout": 0.3, "lock_timeout_ms": 20_000}
+    async with both(database_url, **settings) as (direct, asgi):
+        for served in (direct, asgi):
+            caplog.clear()
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            try:
+                async with db.acquire() as holder, holder.transaction():
+                    await holder.execute("SELECT 1 FROM products FOR UPDATE")
+                    writer.write(update + q1 + q1[:30])
+                    await lock_waiters(holder)
+                    writer.write(q1[30:])
+                    await asyncio.sleep(0.8)  # the write waits past the head timeout
+                got = [await asyncio.wait_for(read_answer(reader), 10) for _ in range(3)]
+            finally:
+                writer.close()
+            results.append(seen(got, caplog))
+            await db.execute("UPDATE products SET stock = 10, rev = 1")
+    assert results[0] == results[1]
+    assert [status for status, _, _ in results[0][0]] == [b"HTTP/1.1 200 OK"] * 3
+
+
+async def test_a_content_length_of_thousands_of_digits_is_read_as_its_figure(
+    database_url: str, store: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    q1 = orjson.dumps({"query": Q1, "variables": {"id": store["id"]}})
+    zeros = {"content-length": "0" * 4400 + str(len(q1)), "x-request-id": "z"}
+    over = {"content-length": "0" * 4400 + str(MAX_BODY_BYTES + 1), "x-request-id": "o"}
+    nines = {"content-length": "9" * 4400, "x-request-id": "n"}
+    async with both(database_url) as (direct, asgi):
+        [small] = await same(direct, asgi, caplog, request(raw=q1, headers=zeros))
+        [too_large] = await same(direct, asgi, caplog, request(raw=q1, headers=over))
+        [large] = await same(direct, asgi, caplog, request(raw=q1, headers=nines))
+    assert small.status == b"HTTP/1.1 200 OK"
+    assert small.json()["data"]["product"]["name"] == "Desk lamp"
+    assert too_large.status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert large.status == b"HTTP/1.1 400 Bad Request"  # over what llhttp counts to
+
+
+async def test_a_fault_in_the_direct_paths_head_reading_falls_back_to_uvicorns_cycle(
+    database_url: str,
+    store: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a head the path did not expect")
+
+    monkeypatch.setattr(server.http_protocol, "fits", broken)
+    caplog.set_level(logging.INFO)
+    q1 = request({"query": Q1, "variables": {"id": store["id"]}})
+    async with serving(database_url) as served:
+        [answer], _ = await exchange(served.port, q1, answers=1)
+        assert served.app.direct_posts is not None
+        assert served.app.direct_posts.answered == 0
+    assert answer.status == b"HTTP/1.1 200 OK"
+    assert answer.json()["data"]["product"]["name"] == "Desk lamp"
+    [logged] = [r for r in caplog.records if r.name == "storefront.errors"]
+    assert logged.exc_info is not None
+    assert "did not expect" in str(logged.exc_info[1])
+
+
+async def test_a_request_waiting_for_its_body_at_shutdown_is_ended_as_through_asgi(
+    database_url: str, store: dict[str, Any]
+) -> None:
+    update = request({"query": UPDATE, "variables": {"id": store["id"], "rev": 1}})
+    answers = []
+    async with both(database_url) as (direct, asgi):
+        for served in (direct, asgi):
+            served.server.config.timeout_graceful_shutdown = 0.2  # type: ignore[assignment]
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            try:
+                writer.write(update[:-5])
+                await asyncio.sleep(0.05)  # the server has the head
+                served.server.should_exit = True
+                answers.append(await asyncio.wait_for(read_answer(reader), 10))
+                assert await asyncio.wait_for(reader.read(), 10) == b""
+            finally:
+                writer.close()
+        assert direct.app.direct_posts.answered == 0
+    assert answers[0].status == answers[1].status == b"HTTP/1.1 500 Internal Server Error"
+    assert answers[0].header(b"connection") == answers[1].header(b"connection") == b"close"

@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from importlib.metadata import version
+from typing import Any
 
 import httptools
 import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-from uvicorn.protocols.http.httptools_impl import (
-    STATUS_LINE,
-    HttpToolsProtocol,
-    RequestResponseCycle,
-)
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
-from server.direct_http import SERVER_ERROR, apply_proxy_headers, direct_posts, response_bytes
+from engine.http_params import MAX_BODY_BYTES, declared_size
+from server.direct_http import (
+    SERVER_ERROR,
+    apply_proxy_headers,
+    direct_posts,
+    fits,
+    response_bytes,
+)
+from tests.unit.test_http_protocol import RecordingTransport
 
 
 def test_uvicorn_and_httptools_are_the_versions_the_path_was_written_against() -> None:
@@ -109,19 +116,48 @@ def test_the_request_cycle_is_made_and_read_as_the_path_does() -> None:
     assert SERVER_ERROR[2] == b"Internal Server Error"
 
 
-def test_a_direct_answer_is_written_as_uvicorns_cycle_writes_it() -> None:
-    written = response_bytes(
-        200,
-        [(b"content-length", b"2"), (b"content-type", b"application/json")],
-        b"{}",
-        default_headers=[(b"date", b"Sun, 06 Dec 2026 16:00:00 GMT")],
-        keep_alive=False,
-    )
-    assert STATUS_LINE[200] == b"HTTP/1.1 200 OK\r\n"
-    assert written == (
-        b"HTTP/1.1 200 OK\r\ndate: Sun, 06 Dec 2026 16:00:00 GMT\r\ncontent-length: 2\r\n"
-        b"content-type: application/json\r\nconnection: close\r\n\r\n{}"
-    )
+async def test_a_direct_answer_is_written_as_uvicorns_cycle_writes_it() -> None:
+    headers = [(b"content-length", b"2"), (b"content-type", b"application/json")]
+    default_headers = [(b"date", b"Sun, 06 Dec 2026 16:00:00 GMT")]
+    for keep_alive in (True, False):
+        transport = RecordingTransport()
+        cycle = RequestResponseCycle(
+            scope={"type": "http", "method": "POST", "path": "/graphql"},  # type: ignore[typeddict-item]
+            transport=transport,
+            flow=FlowControl(transport),
+            logger=logging.getLogger("uvicorn.error"),
+            access_logger=logging.getLogger("uvicorn.access"),
+            access_log=False,
+            default_headers=default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=keep_alive,
+            on_response=lambda: None,
+        )
+
+        async def app(scope: object, receive: object, send: Any) -> None:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        await cycle.run_asgi(app)
+        written = response_bytes(
+            200, headers, b"{}", default_headers=default_headers, keep_alive=keep_alive
+        )
+        assert written == b"".join(transport.writes), keep_alive
+        assert (b"connection: close" in written) is not keep_alive
+
+
+def test_a_content_length_is_read_as_its_figure_however_many_digits_it_has() -> None:
+    assert declared_size(b"0" * 4400 + b"512") == 512
+    assert declared_size(b"0") == 0
+    assert declared_size(str(MAX_BODY_BYTES).encode()) == MAX_BODY_BYTES
+    assert declared_size(b"0" * 4400 + b"1" + b"0" * 7) == MAX_BODY_BYTES + 1
+    assert declared_size(b"9" * 5000) == MAX_BODY_BYTES + 1
+    for not_a_figure in (b"", b"-1", b"1e3", b" 12", "\u00b2".encode()):
+        assert declared_size(not_a_figure) is None
+    head = {"expect_100_continue": False, "upgrade": False}
+    for length, taken in ((b"0" * 4400 + b"2", True), (b"9" * 5000, False)):
+        assert fits(b"POST", b"/graphql", [(b"content-length", length)], **head)[0] is taken
 
 
 def test_proxy_headers_apply_to_a_direct_request_as_uvicorns_middleware_applies_them() -> None:
