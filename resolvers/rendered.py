@@ -1,5 +1,6 @@
-"""Subtrees of related rows read as JSON text rendered by the database
-(`sql.rendered`), for every parent of a level with one statement."""
+"""What the database renders as JSON text: subtrees of related rows (`sql.rendered`), for
+every parent of a level with one statement, and a root connection's page with its count
+(`sql.rendered_pages`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
+from resolvers.connections import Listing, Page, PagePlan, filter_errors, root_figures
 from resolvers.context import RequestContext
 from sql.observe import batch_of
 from sql.rendered import LevelStatement
+from sql.rendered_pages import PageShape, fetch_rendered_page
 
 
 async def render_level(
@@ -22,3 +25,27 @@ async def render_level(
     with batch_of(name, len(rows)):
         records = await statement.fetch(ctx.reads, keys, ctx.viewer.owner)
     return [list(column) for column in zip(*records, strict=True)]
+
+
+async def rendered_listing(ctx: RequestContext, plan: PagePlan, shape: PageShape) -> Listing[Any]:
+    """The page `plan` asks for with its items rendered as `shape` says, in one statement
+    with its count when the shape asks for it. Page info and cursors are the row path's:
+    read backward, the rows' order is turned round as `to_page` does."""
+    spec = plan.spec
+    with filter_errors():
+        found = await fetch_rendered_page(ctx.reads, spec, shape)
+    ahead, behind = found.more_ahead, found.any_behind
+    page: Page[Any] = Page(
+        items=[],
+        sort_values=found.sort_values[::-1] if spec.backward else found.sort_values,
+        digest=plan.digest,
+        has_next_page=behind if spec.backward else ahead,
+        has_previous_page=ahead if spec.backward else behind,
+    )
+    total = found.total
+    count, aggregate = root_figures(ctx, plan)
+
+    async def counted() -> int:  # read with the page when asked for with it
+        return await count() if total is None else total
+
+    return Listing(page, counted, aggregate, plan=plan, rendered=found.items)
