@@ -76,7 +76,10 @@ def rendered_page_statement(spec: PageSpec, shape: PageShape) -> Statement:
     heads = Heads(params.add(None, "text[]"))
     at_heads = len(params.values) - 1
     item = object_text(shape.outputs, iter(()), heads)
-    params.values[at_heads] = heads.texts
+    if heads.texts:
+        params.values[at_heads] = heads.texts
+    else:  # no key shown (every field skipped): no parameter nothing reads
+        params.values.pop(at_heads)
     # Items come in the order read; a backward page shows them the other way round.
     within = "x.n DESC" if spec.backward else "x.n"
     items = (
