@@ -38,8 +38,8 @@ from gql.pagination import (
     connection_args,
     connection_type,
     order_by_input,
-    rendered_connection,
 )
+from gql.rendered import rendered_connection
 from gql.row_types import RowObject
 from resolvers.connections import Listing
 from resolvers.context import RequestContext

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
-from orjson import Fragment
 
 from engine.compiled.fields import batched_field
 from gql.context import Info
@@ -267,27 +266,6 @@ def connection(
             has_previous_page=page.has_previous_page,
             start_cursor=page.cursor(0) if nodes else None,
             end_cursor=page.cursor(len(nodes) - 1) if nodes else None,
-        ),
-        count=listing.count,
-        aggregates=listing.aggregate,
-        listing=listing,
-    )
-    return made
-
-
-def rendered_connection(listing: Listing[Any], type_: Any) -> Any:
-    """A connection whose `nodes` are the JSON text the database rendered (None where a
-    value that may not be null was: the compiled run then leaves the query to
-    graphql-core); its page holds the sort values of the first and last items alone."""
-    page = listing.page
-    values = page.sort_values
-    made = type_(
-        nodes=None if listing.rendered is None else Fragment(listing.rendered),
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursor(0) if values else None,
-            end_cursor=page.cursor(len(values) - 1) if values else None,
         ),
         count=listing.count,
         aggregates=listing.aggregate,
