@@ -39,7 +39,6 @@ from gql.pagination import (
     connection_type,
     order_by_input,
 )
-from gql.rendered import rendered_connection
 from gql.row_types import RowObject
 from resolvers.connections import Listing
 from resolvers.context import RequestContext
@@ -210,7 +209,7 @@ def connection_field(
         shape = rendered_page() if renders_pages else None
         if shape is not None:
             found = await listing(info.context, parent, args, **passed, rendered=shape)
-            return rendered_connection(found, connection_type)
+            return connection(found, None, connection_type)
         found = await listing(info.context, parent, args, **passed)
         return connection(found, to_node, connection_type)
 

@@ -22,15 +22,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from orjson import Fragment
 from strawberry.types.base import StrawberryOptional
 from strawberry.utils.str_converters import to_camel_case
 
 from engine.compiled.pages import render_pages_with
 from engine.compiled.rendering import Renderer, Shape, Shown, render_relations_with
-from gql.pagination import PageInfo
 from gql.row_types import RowObject
-from resolvers.connections import Listing
 from resolvers.rendered import render_level
 from sql.rendered import Base64Of, Kind, Output, Source, Subtree, level_statement
 from sql.rendered_pages import PageShape
@@ -122,24 +119,3 @@ def _columns(shape: Shape) -> dict[str, tuple[Kind, bool]]:
 
 render_relations_with(_renderer)
 render_pages_with(_page)
-
-
-def rendered_connection(listing: Listing[Any], type_: Any) -> Any:
-    """A connection whose `nodes` are the JSON text the database rendered (None where a
-    value that may not be null was: the compiled run then leaves the query to
-    graphql-core); its page holds the sort values of the first and last items alone."""
-    page = listing.page
-    values = page.sort_values
-    made = type_(
-        nodes=None if listing.rendered is None else Fragment(listing.rendered),
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursor(0) if values else None,
-            end_cursor=page.cursor(len(values) - 1) if values else None,
-        ),
-        count=listing.count,
-        aggregates=listing.aggregate,
-        listing=listing,
-    )
-    return made

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from resolvers.connections import Listing, Page, PagePlan, filter_errors, root_figures
+from resolvers.connections import Listing, PagePlan, filter_errors, root_figures, to_page
 from resolvers.context import RequestContext
 from sql.observe import batch_of
+from sql.pages import RowPage
 from sql.rendered import LevelStatement
 from sql.rendered_pages import PageShape, fetch_rendered_page
 
@@ -29,19 +30,12 @@ async def render_level(
 
 async def rendered_listing(ctx: RequestContext, plan: PagePlan, shape: PageShape) -> Listing[Any]:
     """The page `plan` asks for with its items rendered as `shape` says, in one statement
-    with its count when the shape asks for it. Page info and cursors are the row path's:
-    read backward, the rows' order is turned round as `to_page` does."""
-    spec = plan.spec
+    with its count when the shape asks for it. Page info and cursors are the row path's
+    (`to_page`)."""
     with filter_errors():
-        found = await fetch_rendered_page(ctx.reads, spec, shape)
-    ahead, behind = found.more_ahead, found.any_behind
-    page: Page[Any] = Page(
-        items=[],
-        sort_values=found.sort_values[::-1] if spec.backward else found.sort_values,
-        digest=plan.digest,
-        has_next_page=behind if spec.backward else ahead,
-        has_previous_page=ahead if spec.backward else behind,
-    )
+        found = await fetch_rendered_page(ctx.reads, plan.spec, shape)
+    rows = RowPage([], found.sort_values, found.more_ahead, found.any_behind)
+    page = to_page(plan, rows)  # no rows: the first and last items' sort values alone
     total = found.total
     count, aggregate = root_figures(ctx, plan)
 

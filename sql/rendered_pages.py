@@ -15,9 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sql.builder import PageSpec, Statement, page_body, set_conditions, sort_columns
+from sql.builder import (
+    PageSpec,
+    Statement,
+    page_body,
+    page_statement,
+    set_conditions,
+    sort_columns,
+)
 from sql.filters import Params
 from sql.pool import Executor
+from sql.read_once import whole_read_failed
 from sql.rendered import Base64Of, Heads, Output, Subtree, object_text
 
 
@@ -108,7 +116,11 @@ def rendered_page_statement(spec: PageSpec, shape: PageShape) -> Statement:
 async def fetch_rendered_page(executor: Executor, spec: PageSpec, shape: PageShape) -> RenderedPage:
     """The page `spec` asks for, rendered as `shape` says (see the module)."""
     statement = rendered_page_statement(spec, shape)
-    found = await executor.fetchrow(statement.text, *statement.args)
+    try:
+        found = await executor.fetchrow(statement.text, *statement.args)
+    except Exception as error:
+        _stood_for_failed(executor, error, spec)
+        raise
     assert found is not None  # aggregates over the page: always one row
     record = tuple(found)
     items, size, more_ahead, any_behind = record[:4]
@@ -124,3 +136,12 @@ async def fetch_rendered_page(executor: Executor, spec: PageSpec, shape: PageSha
         any_behind=any_behind,
         total=record[4 + 2 * width] if shape.count else None,
     )
+
+
+def _stood_for_failed(executor: Executor, error: Exception, spec: PageSpec) -> None:
+    """The page of whole rows a rendered page stands for failed with `error` too
+    (`sql.read_once.whole_read_failed`): graphql-core, answering after the compiled run
+    that met it, reads that one and must not wait for it again (nor reaches the count,
+    which it asks for only of a page it has)."""
+    whole = page_statement(replace(spec, omit=frozenset()))
+    whole_read_failed(executor, error, whole.text, *whole.args)
