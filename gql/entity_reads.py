@@ -14,6 +14,8 @@ from uuid import UUID
 
 import strawberry
 
+from engine.compiled.fields import RENDER_PAGE
+from engine.compiled.pages import rendered_page
 from gql.aggregates import aggregate_kind
 from gql.context import Info
 from gql.filters import DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter
@@ -89,15 +91,21 @@ class EntityReads:
         *,
         default_order: str | None = None,
         extra: Arguments | None = None,
+        renders_pages: bool = False,
     ) -> Any:
         """A connection over the rows `listing(ctx, parent_row, args, **extra)` returns;
-        the root connection when it is None."""
+        the root connection when it is None. `renders_pages`: `listing` takes
+        `rendered=shape` too (see `connection_field`); the root connection's does."""
         reads = self.reads
         return connection_field(
             connection_type=self.connection,
             filter=self.filter,
             order_by=self.order_by,
-            listing=listing or (lambda ctx, _root, args: reads.listing(ctx, args)),
+            listing=listing
+            or (
+                lambda ctx, _root, args, rendered=None: reads.listing(ctx, args, rendered=rendered)
+            ),
+            renders_pages=renders_pages or listing is None,
             to_node=self.node,
             description=description,
             what=self.what,
@@ -184,17 +192,25 @@ def connection_field(
     what: str,
     default_order: str,
     extra: Arguments | None = None,
+    renders_pages: bool = False,
 ) -> Any:
     """A connection field with the standard arguments, for a root query (`parent` is
     None) or a nested one (`parent` is the parent's row); the argument list is built once
     here instead of being repeated in every entity. `extra` arguments come before
-    `includeDeleted`, and go to `listing` by name."""
+    `includeDeleted`, and go to `listing` by name. `renders_pages`: `listing(...,
+    rendered=shape)` reads the page with its nodes rendered by the database, which a
+    compiled plan may ask for (`engine.compiled.pages`)."""
     more = tuple(extra or ())
 
     async def resolve(self: Any, info: Info, **given: Any) -> Any:
         args = connection_args(given, info)
         parent = getattr(self, "row", None)
-        found = await listing(info.context, parent, args, **{k: given.get(k) for k in more})
+        passed = {k: given.get(k) for k in more}
+        shape = rendered_page() if renders_pages else None
+        if shape is not None:
+            found = await listing(info.context, parent, args, **passed, rendered=shape)
+            return connection(found, None, connection_type)
+        found = await listing(info.context, parent, args, **passed)
         return connection(found, to_node, connection_type)
 
     arguments = {
@@ -216,5 +232,7 @@ def connection_field(
         "include_deleted": (IncludeDeleted, False),
     }
     return strawberry.field(
-        resolver=declared(resolve, arguments, connection_type), description=description
+        resolver=declared(resolve, arguments, connection_type),
+        description=description,
+        metadata={RENDER_PAGE: True} if renders_pages else {},
     )

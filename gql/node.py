@@ -23,6 +23,7 @@ from gql.context import Info
 from gql.generated import one
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
+from sql.rendered import Base64Of
 from sql.rows import leavable, leaving_out, uuid_of_text
 
 MAX_NODES = 100
@@ -43,7 +44,9 @@ def global_id_field(type_name: str) -> Any:
     def ids(_ctx: RequestContext, parents: list[Any]) -> list[str]:
         return to_global_ids(type_name, [p.row.id for p in parents])
 
-    return batched_field(ids, returns=strawberry.ID, description=ID_DESCRIPTION)
+    # The database writes the same text where it renders the objects (`gql.rendered`).
+    written = Base64Of(f"{type_name}:", "id")
+    return batched_field(ids, returns=strawberry.ID, description=ID_DESCRIPTION, render=written)
 
 
 Fetch = Callable[[RequestContext, UUID, bool], Awaitable[Any]]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from orjson import Fragment
 
 from engine.compiled.fields import batched_field
 from gql.context import Info
@@ -255,17 +256,22 @@ def connection_type(name: str, node: type, groups: GroupKind, *, what: str) -> A
 
 
 def connection(
-    listing: Listing[Any], to_node: Callable[[Any], NodeT], type_: Any
+    listing: Listing[Any], to_node: Callable[[Any], NodeT] | None, type_: Any
 ) -> Connection[NodeT]:
+    """`to_node` None: the nodes are the text the database rendered (`listing.rendered`;
+    None: a non-null value was null, and the compiled run goes to graphql-core)."""
     page = listing.page
-    nodes = [to_node(item) for item in page.items]
+    nodes: Any = [to_node(item) for item in page.items] if to_node else None
+    if to_node is None and listing.rendered is not None:
+        nodes = Fragment(listing.rendered)
+    values = page.sort_values
     made: Connection[NodeT] = type_(
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.cursor(0) if nodes else None,
-            end_cursor=page.cursor(len(nodes) - 1) if nodes else None,
+            start_cursor=page.cursor(0) if values else None,
+            end_cursor=page.cursor(len(values) - 1) if values else None,
         ),
         count=listing.count,
         aggregates=listing.aggregate,

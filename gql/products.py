@@ -58,8 +58,11 @@ attach(
 ProductQueries = PRODUCTS.queries(
     PRODUCTS.connection_field(
         "Live products, a page at a time: by name, or by relevance when searching.",
-        lambda ctx, _root, args, search: products.products_listing(ctx, args, search=search),
+        lambda ctx, _root, args, search, rendered=None: products.products_listing(
+            ctx, args, search=search, rendered=rendered
+        ),
         default_order="name (or relevance)",
+        renders_pages=True,
         extra={
             "search": (
                 Annotated[

@@ -6,10 +6,13 @@ Rendered exactly: `__typename`; plain fields that are columns of the row as they
 (`RowObject.COLUMNS`) of type `str` (JSON as `to_json` writes it, which escapes strings as
 orjson does), `int` or `bool` (their text is their JSON), or `Decimal` (the numeric
 columns here all have scale 2, which `str(Decimal)` writes digit for digit as PostgreSQL
-does); and relations declared with their rows' `Source`, non-null, to one object or to a
-list. Not rendered: ids (a resolver), enums and computed fields, timestamps, arguments. A
-non-null field found null makes the parent's text null, and the run goes to graphql-core,
-as it would have.
+does); global ids (base64 of `Type:uuid`, as `engine.node_ids` writes them); and relations
+declared with their rows' `Source`, non-null, to one object or to a list. Not rendered:
+enums and computed fields, timestamps, arguments. A non-null field found null makes the
+parent's text null, and the run goes to graphql-core, as it would have.
+
+A root connection's page (`engine.compiled.pages`) is rendered the same way when its nodes
+show such fields of their own rows alone (`sql.rendered_pages`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from typing import Any
 from strawberry.types.base import StrawberryOptional
 from strawberry.utils.str_converters import to_camel_case
 
+from engine.compiled.pages import render_pages_with
 from engine.compiled.rendering import Renderer, Shape, Shown, render_relations_with
 from gql.row_types import RowObject
 from resolvers.rendered import render_level
-from sql.rendered import Kind, Output, Source, Subtree, level_statement
+from sql.rendered import Base64Of, Kind, Output, Source, Subtree, level_statement
+from sql.rendered_pages import PageShape
 
 _KINDS: dict[Any, Kind] = {str: "json", int: "plain", bool: "plain", Decimal: "decimal"}
 
@@ -58,11 +63,26 @@ def _subtree(shown: Shown) -> Subtree | None:
     source, shape = shown.token, shown.shape
     if not isinstance(source, Source) or shape is None:
         return None
+    outputs = _outputs(shape)
+    return None if outputs is None else Subtree(source, shown.many, outputs)
+
+
+def _page(_token: Any, shape: Shape, count: bool) -> PageShape | None:
+    """A root page's nodes, when they are columns of their rows alone (no relation)."""
+    if any(f.shape is not None for f in shape.fields):
+        return None
+    outputs = _outputs(shape)
+    return None if outputs is None else PageShape(outputs, count)
+
+
+def _outputs(shape: Shape) -> tuple[Output, ...] | None:
     columns = _columns(shape)
     outputs: list[Output] = []
     for field in shape.fields:
         if field.name is None:
             outputs.append(Output(field.key, "literal", json.dumps(shape.type_name)))
+        elif isinstance(field.token, Base64Of):  # a global id
+            outputs.append(Output(field.key, "base64", field.token, not field.non_null))
         elif field.token is not None:
             nested = _subtree(field)
             if nested is None:
@@ -76,7 +96,7 @@ def _subtree(shown: Shown) -> Subtree | None:
             if nullable and field.non_null:  # a null there sends the run to graphql-core
                 nullable = False
             outputs.append(Output(field.key, kind, field.name, nullable))
-    return Subtree(source, shown.many, tuple(outputs))
+    return tuple(outputs)
 
 
 def _columns(shape: Shape) -> dict[str, tuple[Kind, bool]]:
@@ -98,3 +118,4 @@ def _columns(shape: Shape) -> dict[str, tuple[Kind, bool]]:
 
 
 render_relations_with(_renderer)
+render_pages_with(_page)

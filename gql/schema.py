@@ -7,7 +7,7 @@ import importlib
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-import gql.rendered  # noqa: F401  (registers which relations the database renders)
+import gql.rendered  # noqa: F401  (registers which relations and pages the database renders)
 from engine.scalars import SCALAR_MAP
 from gql.changes import Subscription
 from gql.generated import Part

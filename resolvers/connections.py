@@ -209,6 +209,9 @@ class Listing(Generic[T]):
     """What the page was read with: its set is what groups are made of."""
     parent: tuple[str, UUID] | None = None
     """For a nested page, the column pointing at the parent and the parent's id."""
+    rendered: str | None = None
+    """A page the database rendered (`resolvers.rendered.rendered_listing`): the JSON text
+    of its items, and `page` holds the sort values of its first and last items alone."""
 
 
 NO_ROWS = RowPage(rows=[], sort_values=[], more_ahead=False, any_behind=False)
@@ -217,6 +220,14 @@ NO_ROWS = RowPage(rows=[], sort_values=[], more_ahead=False, any_behind=False)
 async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
     with filter_errors():
         rows = await fetch_page(ctx.reads, plan.spec) if plan.read_rows else NO_ROWS
+    count, aggregate = root_figures(ctx, plan)
+    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate, plan=plan)
+
+
+def root_figures(
+    ctx: RequestContext, plan: PagePlan
+) -> tuple[Callable[[], Awaitable[int]], Callable[[tuple[Measure, ...]], Awaitable[Figures]]]:
+    """How to count and aggregate the set a root page is cut from (run when called)."""
 
     async def count() -> int:
         with filter_errors():
@@ -226,7 +237,7 @@ async def root_listing(ctx: RequestContext, plan: PagePlan) -> Listing[Any]:
         with filter_errors():
             return await aggregate_rows(ctx.reads, plan.spec, measures=measures)
 
-    return Listing(page=to_page(plan, rows), count=count, aggregate=aggregate, plan=plan)
+    return count, aggregate
 
 
 async def nested_listing(

@@ -15,6 +15,7 @@ from sql.categories import CATEGORY, CategoryRow
 from sql.entity import SortKey
 from sql.products import MAX_SEARCH_CHARS, PRODUCT, SEARCH_MATCH, SEARCH_RANK, ProductRow
 from sql.rendered import Source
+from sql.rendered_pages import PageShape
 
 READS = Reads(PRODUCT, "products", (Ordering("NAME"),))
 
@@ -23,10 +24,14 @@ CATEGORY_OF_PRODUCT = Source(CATEGORY.by_ids_statement, key="category_id")
 
 
 async def products_listing(
-    ctx: RequestContext, args: ConnectionArgs, *, search: str | None = None
+    ctx: RequestContext,
+    args: ConnectionArgs,
+    *,
+    search: str | None = None,
+    rendered: PageShape | None = None,
 ) -> Listing[ProductRow]:
     """Live products; with `search`, only matches, ranked by relevance unless `orderBy`
-    says otherwise."""
+    says otherwise (`rendered`: see `Reads.listing`)."""
     extra: dict[str, Any] = {}
     if search is not None and len(search) > MAX_SEARCH_CHARS:
         raise BadUserInput(f"`search` is at most {MAX_SEARCH_CHARS} characters (got {len(search)})")
@@ -36,7 +41,7 @@ async def products_listing(
             "extra_args": (search,),
             "leading": (SortKey(SEARCH_RANK.expression, float, descending=True),),
         }
-    return await READS.listing(ctx, args, **extra)
+    return await READS.listing(ctx, args, rendered=rendered, **extra)
 
 
 async def categories_of(ctx: RequestContext, products: Sequence[ProductRow]) -> list[CategoryRow]:

@@ -26,6 +26,8 @@ from resolvers.connections import (
     root_listing,
 )
 from resolvers.context import RequestContext
+from resolvers.rendered import rendered_listing
+from sql.rendered_pages import PageShape
 from sql.rows import left_out
 from sql.spec import Spec
 
@@ -91,9 +93,18 @@ class Reads(Generic[RowT]):
         return key
 
     async def listing(
-        self, ctx: RequestContext, args: ConnectionArgs, **extra: Any
+        self,
+        ctx: RequestContext,
+        args: ConnectionArgs,
+        *,
+        rendered: PageShape | None = None,
+        **extra: Any,
     ) -> Listing[RowT]:
-        return await root_listing(ctx, self.plan(ctx, args, **extra))
+        """The root page; with `rendered`, its items as JSON text the database rendered."""
+        plan = self.plan(ctx, args, **extra)
+        if rendered is not None:
+            return await rendered_listing(ctx, plan, rendered)
+        return await root_listing(ctx, plan)
 
     def under(self, *, scope: str, key: str) -> Nested[RowT]:
         """The nested connection of the live rows whose `key` column is their parent's id,

@@ -173,6 +173,12 @@ def _sort_positions(spec: PageSpec) -> list[int | None]:
     return [positions.get(key.expression) for key in spec.order]
 
 
+def sort_columns(spec: PageSpec) -> list[str]:
+    """The names of the page statement's output columns holding each sort value."""
+    positions = _sort_positions(spec)
+    return [f"sort{i}" if at is None else spec.columns[at] for i, at in enumerate(positions)]
+
+
 def split_page(records: Sequence[Sequence[Any]], *, spec: PageSpec) -> KeysetPage:
     """Separates a page statement's rows into records, sort values and the two flags."""
     width = len(spec.columns)
@@ -212,10 +218,13 @@ def nested_count_statement(spec: PageSpec, *, parent_key: str) -> Statement:
     return Statement(text=text, args=params.values)
 
 
-def set_conditions(spec: PageSpec, params: Params) -> str:
+def set_conditions(spec: PageSpec, params: Params, *, args_at: int | None = None) -> str:
     """The condition over `t0` of every row a page is cut from: liveness, static
-    conditions, the owner scope and the filter (not the cursor, not the size)."""
-    render = _renderer(spec, alias="t0", first_arg=len(params.values) - len(spec.args) + 1)
+    conditions, the owner scope and the filter (not the cursor, not the size). The page's
+    own arguments are `params`' last ones, or start at `$args_at`."""
+    if args_at is None:
+        args_at = len(params.values) - len(spec.args) + 1
+    render = _renderer(spec, alias="t0", first_arg=args_at)
     conditions = [*_live_condition(spec, render), *(render(w) for w in spec.where)]
     conditions += _owner_condition(spec, render, params)
     condition = compile_filter(spec.entity, spec.filter, alias="t0", params=params)

@@ -32,12 +32,22 @@ from uuid import UUID
 from sql.pool import Executor
 from sql.rows import ByIds
 
-Kind = Literal["json", "plain", "decimal", "literal", "one", "many"]
+Kind = Literal["json", "plain", "decimal", "base64", "literal", "one", "many"]
 """`json`: a text column, as `to_json` writes it; `plain`: an integer or boolean column,
 whose text is its JSON; `decimal`: a numeric
 column of a fixed scale of at most 6 (written as a string of its digits, which is what
-Python's `str(Decimal)` gives at such scales); `literal`: JSON text given as it is;
-`one`/`many`: a nested subtree."""
+Python's `str(Decimal)` gives at such scales); `base64`: a string of the standard base64
+(padded, on one line) of a prefix and a column's text (`Base64Of`); `literal`: JSON text
+given as it is; `one`/`many`: a nested subtree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Base64Of:
+    """A value written as the base64 of `prefix` followed by `column`'s text (a uuid's
+    text is the lower-case form Python's `str(UUID)` gives)."""
+
+    prefix: str
+    column: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +73,7 @@ class Source:
 class Output:
     key: str  # the output key
     kind: Kind
-    value: str | Subtree  # the column, the literal text or the nested subtree
+    value: str | Subtree | Base64Of  # the column, the literal text or the nested subtree
     nullable: bool = False
 
 
@@ -105,7 +115,7 @@ def level_statement(subtrees: Sequence[Subtree]) -> LevelStatement:
     keys = tuple(dict.fromkeys(s.source.key for s in subtrees))
     index = {key: i for i, key in enumerate(keys)}
     slots = ["$1::uuid[]", *(f"${i + 2}::uuid[]" for i in range(1, len(keys)))]
-    heads = _Heads(f"${len(keys) + 2}::text[]")
+    heads = Heads(f"${len(keys) + 2}::text[]")
     ctes: list[str] = []
     names = [_subtree(s, slots[index[s.source.key]], ctes, heads) for s in subtrees]
     columns = [_taken(s, name) for s, name in zip(subtrees, names, strict=True)]
@@ -129,7 +139,7 @@ def level_statement(subtrees: Sequence[Subtree]) -> LevelStatement:
     return LevelStatement(text, keys, tuple(heads.texts))
 
 
-class _Heads:
+class Heads:
     """The output keys' texts, passed as one array parameter and read by position."""
 
     def __init__(self, slot: str) -> None:
@@ -141,7 +151,7 @@ class _Heads:
         return f"({self.slot})[{len(self.texts)}]"
 
 
-def _subtree(subtree: Subtree, ids: str, ctes: list[str], heads: _Heads) -> str:
+def _subtree(subtree: Subtree, ids: str, ctes: list[str], heads: Heads) -> str:
     """Adds the common table expressions rendering `subtree` for the keys `ids` (an array),
     and names the last: each key read once (`k`) with its text (`v`). Nested subtrees read
     the distinct keys of this one's rows, so a row shared by many parents is read and
@@ -161,7 +171,7 @@ def _subtree(subtree: Subtree, ids: str, ctes: list[str], heads: _Heads) -> str:
         f" LEFT JOIN {name} ON {name}.k = r.{n.source.key}"
         for n, name in zip(nested, children, strict=True)
     )
-    item = _object(subtree.outputs, iter(children), heads)
+    item = object_text(subtree.outputs, iter(children), heads)
     # A list's items carry their sort keys (`o0`, ...) for the aggregate.
     keys = "".join(f", r.{c} AS o{n}" for n, c in enumerate(source.order)) if subtree.many else ""
     body = f"SELECT r.{source.match} AS k, {item} AS v{keys} FROM {rows} AS r{joins}"
@@ -188,7 +198,9 @@ def _taken(subtree: Subtree, name: str) -> str:
     return f"{name}.v"
 
 
-def _object(outputs: Sequence[Output], children: Iterator[str], heads: _Heads) -> str:
+def object_text(outputs: Sequence[Output], children: Iterator[str], heads: Heads) -> str:
+    """The expression of one row's (`r`) object text; `children` name the tables of its
+    nested subtrees, in order."""
     if not outputs:
         return "'{}'"
     parts = []
@@ -208,6 +220,12 @@ def _value(output: Output, children: Iterator[str]) -> str:
         if output.nullable:
             raise ValueError("a nested subtree renders non-null relations only")
         return _taken(value, next(children))
+    if isinstance(value, Base64Of):
+        # PostgreSQL's base64 breaks lines every 76 characters; the response's has none.
+        text = f"{_literal(value.prefix)} || r.{value.column}::text"
+        written = f"replace(encode(convert_to({text}, 'UTF8'), 'base64'), E'\\n', '')"
+        written = f"'\"' || {written} || '\"'"
+        return f"coalesce({written}, 'null')" if output.nullable else written
     column = f"r.{value}"
     if output.kind == "json":
         written = f"to_json({column})::text"

@@ -45,6 +45,7 @@ from graphql.execution.values import VariableValues
 from engine.collapse import written
 from engine.compiled.arguments import by_variable, direct_call, variables_of
 from engine.compiled.fields import BATCH, Narrowing, narrowing
+from engine.compiled.pages import split_rendered_pages
 from engine.compiled.rendering import settle, split_rendered
 from engine.compiled.tree import (
     DEFINITION,
@@ -123,6 +124,7 @@ class Compiler:
         # and while the root compiles: the plan is then settled as a whole.
         if self._selections is not None and self.operation.operation == OperationType.QUERY:
             split_rendered(selection)
+            split_rendered_pages(selection)
         return selection
 
     def _field(self, parent: GraphQLObjectType, key: str, nodes: list[FieldDetails]) -> Field:

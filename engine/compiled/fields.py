@@ -18,6 +18,9 @@ Batch = Callable[[Any, list[Any]], Awaitable[list[Any]] | list[Any]]
 BATCH = "storefront.batch"
 RENDER = "storefront.render"
 """Where a `batched_field` keeps its render token (`engine.compiled.rendering`)."""
+RENDER_PAGE = "storefront.render_page"
+"""Where a connection field that can hand its page's nodes over as finished JSON text
+keeps its token (`engine.compiled.pages`)."""
 
 Narrowing = Callable[[], AbstractContextManager[object]]
 ReadsHook = Callable[[Mapping[str, frozenset[str]]], Narrowing]

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from engine.compiled.fields import RENDER
-from engine.compiled.tree import DEFINITION, Field, ListOf, NonNull, Object, Selection
+from engine.compiled.tree import DEFINITION, Field, Leaf, ListOf, NonNull, Object, Selection
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +105,21 @@ def _relation(f: Field) -> Shown | None:
         inner = inner.inner.inner
     if not isinstance(inner, Object) or inner.selection is None:
         return None
-    shape = _shape(inner.selection)
+    shape = shape_of(inner.selection)
     if shape is None:
         return None
     return Shown(f.key, definition.python_name, True, token, many, shape)
 
 
-def _shape(selection: Selection) -> Shape | None:
-    if selection.called:
-        return None
+def shape_of(selection: Selection) -> Shape | None:
+    """What the selection shows, if all of it is `__typename`, plain fields, leaves the
+    database can write (a field declared with a `render` token, such as a global id) and
+    renderable relations; None otherwise."""
     shown: list[Shown | None] = [None] * len(selection.keys)
+    for index, f in selection.called:
+        shown[index] = _rendered_leaf(f)
+        if shown[index] is None:
+            return None
     for index in selection.typenames:
         shown[index] = Shown(selection.keys[index], None, True)
     for index, attribute, _, non_null in selection.plain:
@@ -127,6 +132,19 @@ def _shape(selection: Selection) -> Shape | None:
         return None
     origin = getattr(selection.type_.extensions.get(DEFINITION), "origin", None)
     return Shape(selection.type_.name, origin, tuple(s for s in shown if s is not None))
+
+
+def _rendered_leaf(f: Field) -> Shown | None:
+    """A leaf field the database writes as its `render` token says (no arguments)."""
+    definition = None if f.definition is None else f.definition.extensions.get(DEFINITION)
+    token = None if definition is None else definition.metadata.get(RENDER)
+    completion = f.completion
+    non_null = isinstance(completion, NonNull)
+    if isinstance(completion, NonNull):
+        completion = completion.inner
+    if definition is None or token is None or f.has_arguments or not isinstance(completion, Leaf):
+        return None
+    return Shown(f.key, definition.python_name, non_null, token)
 
 
 def settle(root: Selection) -> None:

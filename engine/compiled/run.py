@@ -16,6 +16,7 @@ from orjson import Fragment
 from engine.compiled.arguments import MAX_CONVERTED, frozen, variable_arguments, variables_key
 from engine.compiled.compile import Compiler, Plan
 from engine.compiled.leaves import serialize_leaves
+from engine.compiled.pages import done_rendering, rendering_page
 from engine.compiled.tree import (
     Abandon,
     Completion,
@@ -149,17 +150,23 @@ class _Run:
                         self.variable_keys[names] = variables
                     arguments = self.arguments(f, variables)
             info = self.info(f)
-            if f.call is not None:
-                values = f.call(sources, info, arguments, self.converted, variables)
-            else:
-                resolve = f.definition.resolve
-                assert resolve is not None
-                values = [resolve(s, info, **arguments) for s in sources]
-            if len(values) == 1:  # a root field: no need to gather
-                (value,) = values
-                values = [await value if isawaitable(value) else value]
-            elif any(isawaitable(v) for v in values):
-                values = await asyncio.gather(*(_awaited(v) for v in values))
+            # A page the database renders: told to the resolver while it runs (only here).
+            page = None if f.page is None else rendering_page(f.page)
+            try:
+                if f.call is not None:
+                    values = f.call(sources, info, arguments, self.converted, variables)
+                else:
+                    resolve = f.definition.resolve
+                    assert resolve is not None
+                    values = [resolve(s, info, **arguments) for s in sources]
+                if len(values) == 1:  # a root field: no need to gather
+                    (value,) = values
+                    values = [await value if isawaitable(value) else value]
+                elif any(isawaitable(v) for v in values):
+                    values = await asyncio.gather(*(_awaited(v) for v in values))
+            finally:
+                if page is not None:
+                    done_rendering(page)
         completion = f.completion
         if type(completion) is NonNull and type(completion.inner) is Leaf:  # `complete`'s
             return serialize_leaves(
@@ -202,6 +209,9 @@ class _Run:
             if value is None:
                 sizes.append(-1)
                 continue
+            if type(value) is Fragment:  # a list the database rendered (`pages`)
+                sizes.append(-2)
+                continue
             if not isinstance(value, list | tuple):  # what our resolvers return
                 raise Abandon("not a list")
             flat.extend(value)
@@ -209,9 +219,9 @@ class _Run:
         done = await self.complete(completion.inner, flat)
         out: list[Any] = []
         at = 0
-        for size in sizes:
+        for value, size in zip(values, sizes, strict=True):
             if size < 0:
-                out.append(None)
+                out.append(None if size == -1 else value)
             else:
                 out.append(done[at : at + size])
                 at += size

@@ -82,6 +82,9 @@ class Field:
     by_variable: ByVariable | None = None  # arguments all given by variables, passed as they are
     kept: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
     """Its coerced arguments by the values of `variables` (see `_Run.arguments`)."""
+    page: Any = None
+    """How the database renders the nodes of the page this connection field returns
+    (`engine.compiled.pages`); None: read row by row."""
 
 
 Call = Callable[

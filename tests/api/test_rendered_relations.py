@@ -125,13 +125,15 @@ async def test_another_customer_s_order_is_null(pair: Pair) -> None:
 
 
 async def test_a_subtree_with_a_field_not_rendered_is_read_row_by_row(pair: Pair) -> None:
-    """`subtotal` is worked out in Python, `id` made there, `productCount` counted: their
-    subtrees are read as rows; a sibling subtree of plain fields is still rendered. Rows
+    """`subtotal` is worked out in Python, `placedAt` is a time, `productCount` counted:
+    their subtrees are read as rows; a global id is rendered, and a sibling subtree of
+    plain fields still is. Rows
     read by another field too (or that an abstract type's selection might read) are read
     through the loaders, which read them once."""
     for query, rendered in [
         ("{ orders { nodes { lines { subtotal } } } }", False),
-        ("{ orders { nodes { lines { id quantity } } } }", False),
+        ("{ orders { nodes { lines { id quantity } } } }", True),
+        ("{ orders { nodes { lines { quantity order { placedAt } } } } }", False),
         ("{ orders { nodes { lines { product { category { productCount } } } } } }", False),
         ("{ orders { nodes { status lines { subtotal } customer { name } } } }", True),
         # Rows the loaders would read once for two fields: read so, not rendered.

@@ -194,11 +194,16 @@ async def test_groups_take_one_statement_each_for_every_parent(budget: Budget, n
     assert statements == 8, "\n".join(s[:150] for s in budget.recorder.statements)
 
 
-async def test_a_connection_reads_its_page_only_when_it_shows_it(budget: Budget) -> None:
+async def test_a_connection_reads_its_page_only_when_it_shows_it(
+    budget: Budget, request: pytest.FixtureRequest
+) -> None:
+    # Compiled, a page whose nodes the database renders is read with its count.
+    rendered = request.node.callspec.id == "compiled"
     # (a query, its statements: the page when shown, the count when asked)
     for query, expected in [
         ("{ orders(first: 5) { totalCount } }", 1),
-        ("{ orders(first: 5) { totalCount nodes { number } } }", 2),
+        ("{ orders(first: 5) { totalCount nodes { number } } }", 1 if rendered else 2),
+        ("{ orders(first: 5) { totalCount nodes { number status } } }", 2),
         ("{ orders(first: 5) { ... on OrderConnection { pageInfo { hasNextPage } } } }", 1),
         ("{ orders { ...Page } } fragment Page on OrderConnection { edges { cursor } }", 1),
         ("{ orders(first: 5) { __typename } }", 0),

@@ -86,9 +86,9 @@ async def q2(request: pytest.FixtureRequest, tracing: Tracing, db: Database) -> 
 
 LOADED = Q2
 for _relation in ("customer", "product", "category"):
-    LOADED = LOADED.replace(f"{_relation} {{ ", f"{_relation} {{ id ")
-"""Q2 with ids under its relations: read through the loaders by either engine (the
-database renders no subtree that shows an id)."""
+    LOADED = LOADED.replace(f"{_relation} {{ ", f"{_relation} {{ createdAt ")
+"""Q2 with times under its relations: read through the loaders by either engine (the
+database renders no subtree that shows a time)."""
 
 
 @pytest.fixture(params=[True, False], ids=["compiled", "graphql-core"])

@@ -9,13 +9,14 @@ from uuid import uuid4
 import orjson
 import pytest
 
+from engine.node_ids import to_global_id
 from resolvers import orders, products
 from sql.categories import CATEGORY
 from sql.customers import CUSTOMER
 from sql.orders import LINES_BY_ORDER
 from sql.pool import Database
 from sql.products import PRODUCT
-from sql.rendered import Output, Source, Subtree, level_statement
+from sql.rendered import Base64Of, Output, Source, Subtree, level_statement
 from tests import factories
 
 AWKWARD = 'Quote " back\\slash\n\t\r\b\f \x01\x1f\x7f é 😀 \u2028 </script>'
@@ -244,3 +245,18 @@ def test_a_to_one_subtree_meets_its_rows_by_their_primary_key() -> None:
     first_line = Source(LINES_BY_ORDER, "id", match="order_id")
     with pytest.raises(ValueError, match="to-one subtree matches rows by 'id'"):
         Subtree(first_line, False, (Output("q", "plain", "quantity"),))
+
+
+@pytest.mark.parametrize("type_name", ["Product", "AVeryLongTypeNameIndeedWhoseIdRunsPast76"])
+async def test_global_ids_are_the_text_node_ids_writes(db: Database, type_name: str) -> None:
+    """Base64 of `Type:uuid` on one line, as `engine.node_ids` writes it, however long
+    (PostgreSQL's own encoding breaks lines every 76 characters)."""
+    product = await factories.product(db, await factories.category(db))
+    written = Base64Of(f"{type_name}:", "id")
+    subtree = Subtree(
+        Source(PRODUCT.by_ids_statement, "product_id"), False, (Output("id", "base64", written),)
+    )
+    texts = await level_statement([subtree]).fetch(db, [[product]], None)
+    expected = to_global_id(type_name, product)
+    assert len(expected) > 76 or type_name == "Product"
+    assert texts == [(orjson.dumps({"id": expected}).decode(),)]
