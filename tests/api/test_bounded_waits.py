@@ -21,7 +21,7 @@ from engine.node_ids import to_global_id
 from sql.pool import Database
 from tests import factories
 from tests.api.failing import COUNT, app_client, assert_no_leak, only_error
-from tests.conftest import lock_waiters
+from tests.conftest import lock_waiters, tables_locked
 
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
@@ -36,18 +36,6 @@ async def row_locked(database_url: str, product_id: UUID) -> AsyncIterator[async
         async with conn.transaction():
             await conn.execute("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", product_id)
             yield conn
-    finally:
-        await conn.close()
-
-
-@contextlib.asynccontextmanager
-async def table_locked(database_url: str) -> AsyncIterator[None]:
-    """`products` locked against every reader by another session for the block."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await conn.execute("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
-            yield
     finally:
         await conn.close()
 
@@ -102,7 +90,7 @@ async def test_statement_timeout_is_a_retryable_timeout(database_url: str, db: D
     await a_product(db)
     async with (
         app_client(database_url, lock_timeout_ms=0, statement_timeout_ms=300) as http,
-        table_locked(database_url),
+        tables_locked(database_url, "products"),
     ):
         started = time.monotonic()
         response = await http.post("/graphql", json={"query": PAGE})
@@ -176,7 +164,7 @@ async def test_overload_is_refused_at_once_and_health_is_never_shed(
     async with app_client(
         database_url, max_concurrent_requests=1, lock_timeout_ms=0, statement_timeout_ms=0
     ) as http:
-        async with table_locked(database_url):
+        async with tables_locked(database_url, "products"):
             first = asyncio.create_task(http.post("/graphql", json={"query": COUNT}))
             await lock_waiters(db)
             started = time.monotonic()

@@ -6,8 +6,7 @@ many, order lines by order and by id, a page, the pages of many parents, groups'
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -25,6 +24,7 @@ from sql.pool import Database
 from sql.products import PRODUCTS, products_by_ids
 from sql.read_once import ReadOnce
 from tests import factories
+from tests.conftest import tables_locked
 from tests.sql.test_read_once import logged_pool
 
 
@@ -105,18 +105,6 @@ async def _store(db: Database) -> Store:
     return Store(category, products, order, lines)
 
 
-@contextlib.asynccontextmanager
-async def _locked(database_url: str, table: str) -> AsyncIterator[None]:
-    """`table` locked against every reader by another session for the block."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            yield
-    finally:
-        await conn.close()
-
-
 @pytest.mark.parametrize("name", READS)
 async def test_a_narrowed_read_that_timed_out_stands_for_its_whole_read(
     database_url: str, db: Database, name: str
@@ -125,7 +113,7 @@ async def test_a_narrowed_read_that_timed_out_stands_for_its_whole_read(
     store = await _store(db)
     async with logged_pool(database_url, max_size=2, timeout_ms=300) as (pool, sent):
         reads = ReadOnce(pool)
-        async with _locked(database_url, table):
+        async with tables_locked(database_url, table):
             with pytest.raises(asyncpg.QueryCanceledError):
                 await read(reads, omit, store)
         sent.clear()

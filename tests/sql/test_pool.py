@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import asyncpg
 import pytest
 
 from sql.errors import transient
-from sql.pool import create_pool
+from sql.pool import Database, create_pool
 from tests.conftest import scratch_database
+
+
+async def cancel_halfway_then_read(db: Database, sleep: Coroutine[Any, Any, Any]) -> None:
+    """`sleep` (a use of the pool sleeping 5 s) cancelled while it runs; the next statement
+    is answered at once, not after the sleep it cancelled."""
+    task = asyncio.create_task(sleep)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    started = time.monotonic()
+    assert await db.fetchval("SELECT 1") == 1
+    assert time.monotonic() - started < 4
 
 
 async def test_waiting_for_a_connection_is_bounded(database_url: str) -> None:
@@ -120,14 +135,7 @@ async def test_a_released_connection_goes_back_as_it_was_taken(database_url: str
             async with db.acquire() as conn:
                 await conn.execute("SELECT pg_sleep(5)")
 
-        task = asyncio.create_task(sleeping())
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        started = time.monotonic()
-        assert await db.fetchval("SELECT 1") == 1
-        assert time.monotonic() - started < 4  # not after the sleep it cancelled
+        await cancel_halfway_then_read(db, sleeping())
         assert db.pool.get_idle_size() == 1
     finally:
         await db.close()
@@ -178,14 +186,7 @@ async def test_a_lone_statement_gives_back_its_turn_and_connection_however_it_en
         assert await db.fetchval("SELECT 1") == 1  # no connection was open: asyncpg opens it
         with pytest.raises(asyncpg.DivisionByZeroError):
             await db.fetchval("SELECT 1 / 0")
-        task = asyncio.create_task(db.execute("SELECT pg_sleep(5)"))
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        started = time.monotonic()
-        assert await db.fetchval("SELECT 2") == 2
-        assert time.monotonic() - started < 4  # not after the sleep it cancelled
+        await cancel_halfway_then_read(db, db.execute("SELECT pg_sleep(5)"))
         async with db.acquire() as conn:
             assert await conn.fetchval("SELECT 3") == 3
         assert db.waiting == 0
