@@ -122,7 +122,7 @@ class HttpProtocol(Deadlines, HttpToolsProtocol):
         cycle: Any = self.cycle
         if type(cycle) is DirectCycle and cycle.due and cycle.task is None:
             # Gone before its body was in: through ASGI the app, already running, would
-            # read up to the disconnect and fail; so it does here.
+            # read up to the disconnect; so it does here.
             self._through_asgi(cycle)
         super().connection_lost(exc)
 

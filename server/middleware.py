@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.requests import ClientDisconnect
 
 from engine.errors import RETRY_AFTER_SECONDS, masked_error, timeout_error, unavailable_error
 from server.observer import Observer, Watch
@@ -19,7 +20,14 @@ from sql.errors import transient
 log = logging.getLogger("storefront.access")
 errors = logging.getLogger("storefront.errors")
 
-_FAULT_CODES = {"timeout": "TIMEOUT", "unavailable": "SERVICE_UNAVAILABLE"}
+_FAULT_CODES = {
+    "timeout": "TIMEOUT",
+    "unavailable": "SERVICE_UNAVAILABLE",
+    "disconnected": "CLIENT_DISCONNECTED",
+}
+CLIENT_CLOSED = 499
+"""The status noted (access line, trace) for a request whose client left before the app
+had read it, nginx's "client closed request"; nobody is there to read an answer."""
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -43,7 +51,8 @@ class Requests:
     `X-Request-ID` when sensible, else a fresh one), the observer's watch (metrics, traces,
     the slow log), one access line when it is done, and for a fault that escaped the app a
     masked answer carrying the id, with the stack in the log (a timeout or an unavailable
-    database escaping that way still answers as retryable: 504 or 503).
+    database escaping that way still answers as retryable: 504 or 503). A client that left
+    before its request was read is no fault: a line at info, and 499 noted.
 
     `RequestMiddleware` drives it for the ASGI app; the HTTP protocol's direct path
     (`server.direct_http`) for the POSTs it answers itself. When a request is traced and
@@ -63,12 +72,15 @@ class Requests:
         return started, watch, request_id
 
     def failed(self, fault: Exception, watch: Watch | None, request_id: str) -> str | None:
-        """Logs a fault that escaped the app; its kind (`sql.errors.transient`)."""
-        kind = transient(fault)
+        """Logs a fault that escaped the app; its kind (`sql.errors.transient`, or
+        "disconnected": the client left in the middle of sending its request)."""
+        kind = "disconnected" if isinstance(fault, ClientDisconnect) else transient(fault)
         if watch is not None and watch.observation is not None:
             watch.observation.fail(_FAULT_CODES.get(kind or "", "INTERNAL_SERVER_ERROR"))
         if kind is None:
             errors.exception("unhandled error (request %s)", request_id)
+        elif kind == "disconnected":
+            errors.info("client disconnected before its request was read (request %s)", request_id)
         else:
             errors.warning("%s (request %s)", kind, request_id, exc_info=True)
         return kind
@@ -157,7 +169,10 @@ def _request_id(scope: Any, trace_id: str | None) -> str:
 
 
 def fault_answer(request_id: str, kind: str | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """The answer to a fault that escaped the app: never its text, only the request id."""
+    """The answer to a fault that escaped the app: never its text, only the request id
+    (for a client gone, an empty 499 that uvicorn does not write)."""
+    if kind == "disconnected":
+        return CLIENT_CLOSED, [(b"content-length", b"0")], b""
     if kind == "timeout":
         status, error = 504, timeout_error(request_id)
     elif kind == "unavailable":

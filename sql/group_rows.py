@@ -16,7 +16,7 @@ from typing import Any
 from sql.builder import PageSpec, Statement, page_body
 from sql.filters import Params
 from sql.group_spec import GroupSpec, key_column
-from sql.pages import RowPage, page_of, whole_page_failed
+from sql.pages import RowPage, fetch_rows, page_of
 from sql.pool import Executor
 
 
@@ -60,12 +60,8 @@ async def fetch_group_rows(
     groups_keys: list[tuple[Any, ...]] = [tuple(g) for g in parent_ids]  # type: ignore[arg-type]
     width = 1 + len(groups.keys)
     columns = [[key[i] for key in groups_keys] for i in range(width)]
-    try:
-        records = await executor.fetch(statement.text, *columns, *statement.args[width:])
-    except Exception as error:
-        build = partial(group_rows_statement, groups=groups, parent_key=parent_key)
-        whole_page_failed(executor, error, spec, build, [*columns, *statement.args[width:]])
-        raise
+    build = partial(group_rows_statement, groups=groups, parent_key=parent_key)
+    records = await fetch_rows(executor, spec, statement, build, *columns, *statement.args[width:])
     found: dict[int, list[Any]] = {}
     for record in records:
         found.setdefault(record[0], []).append(tuple(record)[1:])

@@ -147,12 +147,7 @@ async def lines_by_ids(
 async def _lines(
     executor: Executor, match: str, ids: list[UUID], owner: UUID | None, omit: frozenset[str]
 ) -> list[OrderLineRow]:
-    statement = _lines_statement(match, omit)
-    try:
-        records = await statement.fetch(executor, ids, owner)
-    except Exception as error:
-        statement.failed(executor, error, ids, owner)
-        raise
+    records = await _lines_statement(match, omit).fetch(executor, ids, owner)
     return to_rows(OrderLineRow, records, omit)
 
 

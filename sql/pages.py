@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -19,7 +19,7 @@ from sql.builder import (
     split_page,
 )
 from sql.pool import Executor
-from sql.read_once import whole_read_failed
+from sql.read_once import fetch_narrowed
 from sql.rows import to_rows
 
 
@@ -42,11 +42,7 @@ def built(spec: PageSpec, builder: Callable[[PageSpec], Statement]) -> Statement
 
 async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
     statement = built(spec, page_statement)
-    try:
-        records = await executor.fetch(statement.text, *statement.args)
-    except Exception as error:
-        whole_page_failed(executor, error, spec, page_statement, statement.args)
-        raise
+    records = await fetch_rows(executor, spec, statement, page_statement, *statement.args)
     return page_of(spec, records)
 
 
@@ -55,29 +51,30 @@ async def fetch_nested_pages(
 ) -> dict[UUID, RowPage]:
     """The same page of children for every parent, in one statement."""
     statement = nested_page_statement(spec, parent_key=parent_key)
-    try:
-        records = await fetch_for_parents(executor, statement, parent_ids)
-    except Exception as error:
-        build = partial(nested_page_statement, parent_key=parent_key)
-        whole_page_failed(executor, error, spec, build, [parent_ids, *statement.args[1:]])
-        raise
+    build = partial(nested_page_statement, parent_key=parent_key)
+    records = await fetch_rows(executor, spec, statement, build, parent_ids, *statement.args[1:])
     found = by_parent(records)
     return {parent: page_of(spec, found.get(parent, [])) for parent in parent_ids}
 
 
-def whole_page_failed(
+def fetch_rows(
     executor: Executor,
-    error: Exception,
     spec: PageSpec,
+    statement: Statement,
     build: Callable[[PageSpec], Statement],
-    args: list[Any],
-) -> None:
-    """The statement `build` makes of `spec`, sent with `args`, failed with `error`: if
-    its rows left columns out, the same statement of whole rows fails with it
-    (`sql.read_once.whole_read_failed`)."""
-    if spec.omit:
-        whole = build(replace(spec, omit=frozenset()))
-        whole_read_failed(executor, error, whole.text, *args)
+    *args: Any,
+) -> Awaitable[list[Any]]:
+    """The records of `statement`, which `build` made of `spec`, sent with `args`; when its
+    rows leave columns out, its failure is also the same statement's of whole rows
+    (`sql.read_once.fetch_narrowed`), built only then."""
+    if not spec.omit:
+        return executor.fetch(statement.text, *args)
+    return fetch_narrowed(executor, statement.text, partial(_whole, build, spec), *args)
+
+
+def _whole(build: Callable[[PageSpec], Statement], spec: PageSpec) -> str:
+    """The text of the statement `build` makes of `spec` reading whole rows."""
+    return build(replace(spec, omit=frozenset())).text
 
 
 async def fetch_for_parents(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import asyncpg
@@ -59,7 +59,7 @@ class Database(ReadMethods):
         self.begin = begin
         self.opening = opening  # `begin` as sent with a transaction's first statement
         self.statement_timeout = statement_timeout
-        self._turns = _Turns(pool.get_max_size())
+        self._turns = asyncio.Semaphore(pool.get_max_size())  # first come, first served
         self.acquisitions = 0  # turns taken, waited for or not (for metrics)
 
     @property
@@ -78,33 +78,57 @@ class Database(ReadMethods):
     async def _alone(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         """One statement on a connection of its own; bounded by the client only behind a
         transaction pooler (elsewhere the session's statement_timeout bounds it). With a
-        turn and a connection free, both are taken and given back here, as `acquire`
-        does, without its context object and the three coroutines it runs."""
-        turns = self._turns
-        if not turns.take_free():
+        turn and a connection free, both are taken and given back by `acquire`'s own steps,
+        without its context object and the three coroutines it runs."""
+        proxy = self._take_at_once()
+        if proxy is None:
             async with self.acquire() as conn:
                 return await self._on(conn._con, method, query, args)
-        pool = self.pool
-        try:
-            proxy = acquired_at_once(pool)
-        except BaseException:
-            turns.release()  # as `acquire` gives its turn back
-            raise
-        if proxy is None:  # none ready: asyncpg opens or waits for one
-            turns.release()
-            async with self.acquire() as conn:
-                return await self._on(conn._con, method, query, args)
-        self.acquisitions += 1
         try:
             if method == "fetch" and self.statement_timeout is None:  # `_on`'s, without it
                 return await proxy._con._execute(query, args, 0, None)
             return await self._on(proxy._con, method, query, args)
         finally:
-            try:
-                if not released_at_once(pool, proxy):
-                    await pool.release(proxy)
-            finally:
+            if (releasing := self._give_back(proxy)) is not None:
+                await releasing
+
+    def _take_at_once(self) -> Any:
+        """A free turn and a ready connection, taken together without awaiting anything:
+        the pool's proxy of the connection, or None with nothing taken (`acquire` waits)."""
+        turns = self._turns
+        if turns._value <= 0 or turns._waiters:  # stricter than `locked()`: any waiter waits
+            return None
+        turns._value -= 1  # what `acquire()` does with a free turn, without its coroutine
+        try:
+            proxy = acquired_at_once(self.pool)
+        except BaseException:
+            turns.release()
+            raise
+        if proxy is None:  # none ready: asyncpg opens or waits for one
+            turns.release()
+            return None
+        self.acquisitions += 1
+        return proxy
+
+    def _give_back(self, proxy: Any) -> Coroutine[Any, Any, None] | None:
+        """Gives a connection and its turn back at once (None) when the connection is in
+        its usual state; else the coroutine to await, which releases it through asyncpg and
+        then gives the turn back, however the release ends."""
+        turns = self._turns
+        try:
+            if released_at_once(self.pool, proxy):
                 turns.release()
+                return None
+        except BaseException:
+            turns.release()
+            raise
+        return self._released_later(proxy)
+
+    async def _released_later(self, proxy: Any) -> None:
+        try:
+            await self.pool.release(proxy)
+        finally:
+            self._turns.release()
 
     async def _on(self, con: Any, method: str, query: str, args: tuple[Any, ...]) -> Any:
         """The statement on the connection (its own, not the pool's proxy of it: held here
@@ -132,18 +156,6 @@ class Database(ReadMethods):
         await self.pool.close()
 
 
-class _Turns(asyncio.Semaphore):
-    """The pool's turns, first come, first served (see `Database`)."""
-
-    def take_free(self) -> bool:
-        """`acquire()` when a turn is free, which then takes it at once (asyncio's own
-        step), without the coroutine; False when the caller would wait in line."""
-        if self._value > 0 and not self._waiters:  # stricter than `locked()`: any waiter waits
-            self._value -= 1
-            return True
-        return False
-
-
 class _Acquire:
     """One turn at the pool: a place in line, then a connection, both within the timeout."""
 
@@ -155,6 +167,9 @@ class _Acquire:
 
     async def __aenter__(self) -> Any:
         db = self._db
+        self._proxy = db._take_at_once()
+        if self._proxy is not None:
+            return self._proxy
         db.acquisitions += 1
         if db._turns.locked():  # wait in line, within the timeout
             since = time.perf_counter()
@@ -176,11 +191,8 @@ class _Acquire:
             raise
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            if not released_at_once(self._db.pool, self._proxy):
-                await self._db.pool.release(self._proxy)
-        finally:
-            self._db._turns.release()
+        if (releasing := self._db._give_back(self._proxy)) is not None:
+            await releasing
 
 
 Executor: TypeAlias = "Connection | Database | ReadOnce"

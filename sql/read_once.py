@@ -26,12 +26,13 @@ a future it settles.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 from sql.errors import transient
-from sql.pool import Database
+from sql.pool import Database, Executor
 from sql.read_methods import ReadMethods
 
 _Key = tuple[str, str, tuple[Any, ...]]
@@ -169,6 +170,20 @@ class ReadOnce(ReadMethods):
         task = running.task
         if task.done() and not task.cancelled():
             task.exception()  # retrieved here: its waiters may all have left
+
+
+async def fetch_narrowed(
+    executor: Executor, query: str, whole: str | Callable[[], str], *args: Any
+) -> list[Any]:
+    """`executor.fetch(query, *args)`, a read that leaves columns out, whose failure is also
+    that of `whole` with the same arguments, the read of whole rows it stands for (its
+    text, or what makes it when needed: see `whole_read_failed`)."""
+    try:
+        records: list[Any] = await executor.fetch(query, *args)
+    except Exception as error:
+        whole_read_failed(executor, error, whole if isinstance(whole, str) else whole(), *args)
+        raise
+    return records
 
 
 def whole_read_failed(executor: object, error: Exception, query: str, *args: Any) -> None:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from asyncpg.pgproto.pgproto import UUID as DriverUUID
 
-from sql.read_once import whole_read_failed
+from sql.read_once import fetch_narrowed
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -150,20 +150,16 @@ class ByIds:
         self.whole = whole
 
     def fetch(self, executor: Executor, ids: Sequence[UUID], *args: Any) -> Awaitable[list[Any]]:
-        """The records of these ids (`args` fill `$2` on)."""
+        """The records of these ids (`args` fill `$2` on). When this statement leaves
+        columns out, its failure is also `whole`'s (`sql.read_once.fetch_narrowed`)."""
+        whole = self.whole
         if len(ids) == 1:
-            return executor.fetch(self.one, ids[0], *args)
-        return executor.fetch(self.many, list(ids), *args)
-
-    def failed(self, executor: Executor, error: Exception, ids: Sequence[UUID], *args: Any) -> None:
-        """`fetch(executor, ids, *args)` failed with `error`: the read of whole rows, if
-        this one left columns out, fails with it (`sql.read_once.whole_read_failed`)."""
-        if self.whole is None:
-            return
-        if len(ids) == 1:
-            whole_read_failed(executor, error, self.whole.one, ids[0], *args)
-        else:
-            whole_read_failed(executor, error, self.whole.many, list(ids), *args)
+            if whole is None:
+                return executor.fetch(self.one, ids[0], *args)
+            return fetch_narrowed(executor, self.one, whole.one, ids[0], *args)
+        if whole is None:
+            return executor.fetch(self.many, list(ids), *args)
+        return fetch_narrowed(executor, self.many, whole.many, list(ids), *args)
 
 
 def to_rows(

@@ -137,12 +137,7 @@ class Spec(Generic[RowT]):
             found = narrow.get(omit)
             if found is None:
                 found = narrow[omit] = statement_for(omit, statement)
-            try:
-                records = await found.fetch(executor, ids, *args)
-            except Exception as error:
-                found.failed(executor, error, ids, *args)
-                raise
-            return to_rows(row, records, omit)  # type: ignore[type-var]
+            return to_rows(row, await found.fetch(executor, ids, *args), omit)  # type: ignore[type-var]
 
         by_ids.__name__ = by_ids.__qualname__ = f"{self.table}_by_ids"
         return by_ids

@@ -62,6 +62,22 @@ async def lock_waiters(conn: Fetches, count: int = 1, *, seconds: float = 5) -> 
     raise AssertionError(f"{count} writer(s) should be waiting on a lock")
 
 
+@contextlib.asynccontextmanager
+async def tables_locked(database_url: str, *tables: str) -> AsyncIterator[None]:
+    """`tables` locked against every reader by another session for the block (none: the
+    block runs as it is)."""
+    if not tables:
+        yield
+        return
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def token_secret() -> Iterator[None]:
     """Every app the tests build in process verifies tokens with `TEST_SECRET`."""

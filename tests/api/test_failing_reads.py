@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -28,7 +27,7 @@ from server.settings import Settings
 from sql.pool import Database
 from tests import factories
 from tests.api.conftest import StatementRecorder
-from tests.conftest import token
+from tests.conftest import tables_locked, token
 
 TIMEOUT_MS = 300
 
@@ -76,21 +75,6 @@ async def _side(database_url: str, *, compiled: bool, **overrides: Any) -> Async
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Side(http, app.state.graphql, recorder)
-
-
-@contextlib.asynccontextmanager
-async def _locked(database_url: str, *tables: str) -> AsyncIterator[None]:
-    """`tables` locked against every reader by another session for the block."""
-    if not tables:
-        yield
-        return
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
-            yield
-    finally:
-        await conn.close()
 
 
 async def _send(side: Side, document: str, viewer: str) -> tuple[int, bytes, Counter[str], int]:
@@ -191,9 +175,9 @@ async def test_a_failing_read_runs_its_statements_once_and_answers_as_graphql_co
         warm = "{ products(first: 1) { nodes { category { name } } } }"
         for side in (fast, plain):
             await _send(side, warm, token("staff"))
-        async with _locked(database_url, *tables):
+        async with tables_locked(database_url, *tables):
             status, body, statements, abandoned = await _send(fast, document, token("staff"))
-        async with _locked(database_url, *tables):
+        async with tables_locked(database_url, *tables):
             plain_status, plain_body, plain_statements, _ = await _send(
                 plain, document, token("staff")
             )
@@ -233,7 +217,7 @@ async def test_a_timed_out_read_answers_after_one_statement_timeout(
     timeout_ms = 1500
     async with (
         _side(database_url, compiled=True, statement_timeout_ms=timeout_ms) as fast,
-        _locked(database_url, table),
+        tables_locked(database_url, table),
     ):
         started = time.monotonic()
         _, body, statements, abandoned = await _send(

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import asyncpg
 import pytest
 
 from sql.errors import transient
-from sql.pool import create_pool
+from sql.pool import Database, create_pool
+from tests.conftest import scratch_database
+
+
+async def cancel_halfway_then_read(db: Database, sleep: Coroutine[Any, Any, Any]) -> None:
+    """`sleep` (a use of the pool sleeping 5 s) cancelled while it runs; the next statement
+    is answered at once, not after the sleep it cancelled."""
+    task = asyncio.create_task(sleep)
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    started = time.monotonic()
+    assert await db.fetchval("SELECT 1") == 1
+    assert time.monotonic() - started < 4
 
 
 async def test_waiting_for_a_connection_is_bounded(database_url: str) -> None:
@@ -119,14 +135,7 @@ async def test_a_released_connection_goes_back_as_it_was_taken(database_url: str
             async with db.acquire() as conn:
                 await conn.execute("SELECT pg_sleep(5)")
 
-        task = asyncio.create_task(sleeping())
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        started = time.monotonic()
-        assert await db.fetchval("SELECT 1") == 1
-        assert time.monotonic() - started < 4  # not after the sleep it cancelled
+        await cancel_halfway_then_read(db, sleeping())
         assert db.pool.get_idle_size() == 1
     finally:
         await db.close()
@@ -156,3 +165,58 @@ async def test_a_connection_lost_while_free_is_replaced_when_taken(database_url:
         assert db.pool.get_idle_size() == 1
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("logged", [False, True], ids=["released-in-place", "released-by-asyncpg"])
+async def test_a_lone_statement_gives_back_its_turn_and_connection_however_it_ends(
+    database_url: str, logged: bool
+) -> None:
+    """A statement that fails, one cancelled in the middle and one that opens the pool's
+    first connection each leave the one turn and connection free for the next, whether the
+    release is done in place or, with a query logger, by asyncpg; each use counts once."""
+    db = await create_pool(
+        database_url,
+        min_size=0,
+        max_size=1,
+        statement_timeout_ms=0,
+        acquire_timeout=1,
+        query_logger=(lambda _: None) if logged else None,
+    )
+    try:
+        assert await db.fetchval("SELECT 1") == 1  # no connection was open: asyncpg opens it
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await db.fetchval("SELECT 1 / 0")
+        await cancel_halfway_then_read(db, db.execute("SELECT pg_sleep(5)"))
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SELECT 3") == 3
+        assert db.waiting == 0
+        assert db.pool.get_idle_size() == 1
+        assert db.acquisitions == 5
+    finally:
+        await db.close()
+
+
+async def test_a_connection_that_cannot_be_opened_gives_its_turn_back(server_url: str) -> None:
+    """While the database refuses connections, a lone statement and a use through `acquire`
+    fail; once it accepts them again, the one turn is free: nothing waits for it."""
+    async with scratch_database(server_url, prefix="sf_refusing") as url:
+        name = url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(server_url)
+        db = await create_pool(
+            url, min_size=0, max_size=1, statement_timeout_ms=0, acquire_timeout=1
+        )
+        try:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            with pytest.raises(asyncpg.PostgresError):
+                await db.fetchval("SELECT 1")
+            with pytest.raises(asyncpg.PostgresError):
+                async with db.acquire():
+                    pass
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            assert await db.fetchval("SELECT 1") == 1
+            async with db.acquire() as conn:
+                assert await conn.fetchval("SELECT 2") == 2
+            assert db.waiting == 0
+        finally:
+            await db.close()
+            await admin.close()

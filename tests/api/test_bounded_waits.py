@@ -1,4 +1,4 @@
-"""Timeouts, an exhausted pool, overload and faults outside execution, through the app.
+"""Every wait is bounded, through the app: a lock, a statement, the request, the pool, admission.
 
 Each limit is made to fire for real: the test holds a lock from its own connection so the
 app's statement waits on it (lock_timeout, statement_timeout, the request deadline), holds
@@ -12,64 +12,20 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import httpx
-import pytest
 
-import engine.http
-import resolvers.context
 from engine.node_ids import to_global_id
-from server.app import create_app
-from server.settings import Settings
 from sql.pool import Database
 from tests import factories
-from tests.conftest import lock_waiters, token
+from tests.api.failing import COUNT, app_client, assert_no_leak, only_error
+from tests.conftest import lock_waiters, tables_locked
 
 ADJUST = """mutation($id: ID!) { adjustStock(id: $id, delta: 1) {
   __typename ... on AdjustStockSuccess { product { stock } } } }"""
-COUNT = "{ products(first: 1) { totalCount } }"
 PAGE = "{ products(first: 1) { nodes { name } } }"
-
-LEAKS = (
-    "Traceback",
-    'File "',
-    "asyncpg",
-    "psycopg",
-    "SELECT",
-    "UPDATE",
-    "postgres",
-    "127.0.0.1",
-    "localhost",
-    "canceling statement",
-    "lock timeout",
-    "Error:",
-)
-
-
-def assert_no_leak(response: httpx.Response) -> None:
-    for text in LEAKS:
-        assert text not in response.text, (text, response.text)
-
-
-@contextlib.asynccontextmanager
-async def app_client(database_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with `overrides` on top of test settings, as staff."""
-    settings = Settings(
-        **{"pool_min_size": 1, "pool_max_size": 3, **overrides}, database_url=database_url
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://test",
-            headers={"Authorization": f"Bearer {token('staff')}"},
-        ) as http:
-            http.app = app  # type: ignore[attr-defined]
-            yield http
 
 
 @contextlib.asynccontextmanager
@@ -80,18 +36,6 @@ async def row_locked(database_url: str, product_id: UUID) -> AsyncIterator[async
         async with conn.transaction():
             await conn.execute("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", product_id)
             yield conn
-    finally:
-        await conn.close()
-
-
-@contextlib.asynccontextmanager
-async def table_locked(database_url: str) -> AsyncIterator[None]:
-    """`products` locked against every reader by another session for the block."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await conn.execute("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
-            yield
     finally:
         await conn.close()
 
@@ -114,12 +58,6 @@ async def adjust_while_locked(
         started = time.monotonic()
         response = await adjust(http, product_id)
         return response, time.monotonic() - started
-
-
-def only_error(response: httpx.Response) -> dict[str, Any]:
-    [error] = response.json()["errors"]
-    assert isinstance(error, dict)
-    return error
 
 
 async def stock_of(db: Database, product_id: UUID) -> int:
@@ -152,7 +90,7 @@ async def test_statement_timeout_is_a_retryable_timeout(database_url: str, db: D
     await a_product(db)
     async with (
         app_client(database_url, lock_timeout_ms=0, statement_timeout_ms=300) as http,
-        table_locked(database_url),
+        tables_locked(database_url, "products"),
     ):
         started = time.monotonic()
         response = await http.post("/graphql", json={"query": PAGE})
@@ -226,7 +164,7 @@ async def test_overload_is_refused_at_once_and_health_is_never_shed(
     async with app_client(
         database_url, max_concurrent_requests=1, lock_timeout_ms=0, statement_timeout_ms=0
     ) as http:
-        async with table_locked(database_url):
+        async with tables_locked(database_url, "products"):
             first = asyncio.create_task(http.post("/graphql", json={"query": COUNT}))
             await lock_waiters(db)
             started = time.monotonic()
@@ -247,62 +185,3 @@ async def test_overload_is_refused_at_once_and_health_is_never_shed(
         # The slot is free again.
         again = await http.post("/graphql", json={"query": "{ __typename }"})
         assert again.json()["data"] == {"__typename": "Query"}
-
-
-async def test_a_fault_while_building_the_context_is_masked(
-    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("SELECT secret FROM vault at db.internal:5432")
-
-    # Loaders are made when first used, so the fault goes where the context is built.
-    monkeypatch.setattr(resolvers.context.RequestContext, "__post_init__", broken)
-    async with app_client(database_url) as http:
-        response = await http.post(
-            "/graphql", json={"query": COUNT}, headers={"X-Request-ID": "ctx-1"}
-        )
-    assert response.status_code == 500
-    assert response.json() == {
-        "errors": [
-            {
-                "message": "Unexpected error (request id ctx-1).",
-                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "ctx-1"},
-            }
-        ]
-    }
-    assert "vault" not in response.text
-    assert_no_leak(response)
-
-
-async def test_a_fault_while_reading_the_request_is_masked(
-    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(*_args: object) -> None:
-        raise KeyError("SELECT password FROM pg_shadow")
-
-    monkeypatch.setattr(engine.http, "read_params", broken)
-    async with app_client(database_url) as http:
-        response = await http.post("/graphql", json={"query": COUNT})
-    assert response.status_code == 500
-    assert only_error(response)["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
-    assert response.headers["x-request-id"] in response.text
-    assert_no_leak(response)
-
-
-async def test_an_unavailable_database_escaping_execution_is_still_retryable(
-    database_url: str, db: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refused(*_args: object, **_kwargs: object) -> None:
-        raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
-
-    # Raised where the context is built (its loaders are made when first used).
-    monkeypatch.setattr(resolvers.context.RequestContext, "__post_init__", refused)
-    async with app_client(database_url) as http:
-        response = await http.post("/graphql", json={"query": COUNT})
-    assert response.status_code == 503
-    assert response.headers["retry-after"] == "1"
-    error = only_error(response)
-    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-    assert error["extensions"]["retryable"] is True
-    assert "10.0.0.7" not in response.text
-    assert_no_leak(response)
