@@ -71,7 +71,8 @@ class Metrics:
         self.requests = Counter(
             "storefront_graphql_requests",
             "GraphQL requests by operation and outcome: ok, a mutation's error code (a union "
-            "error, which is data) or the code of the first top-level error",
+            "error, which is data), the code of the first top-level error, or "
+            "CLIENT_DISCONNECTED when the client left before its answer",
             ("operation_type", "operation_name", "outcome"),
         )
         self.duration = Histogram(

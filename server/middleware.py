@@ -73,14 +73,15 @@ class Requests:
 
     def failed(self, fault: Exception, watch: Watch | None, request_id: str) -> str | None:
         """Logs a fault that escaped the app; its kind (`sql.errors.transient`, or
-        "disconnected": the client left in the middle of sending its request)."""
+        "disconnected": the client left, as it sent its request or, under some servers, as
+        the answer went out)."""
         kind = "disconnected" if isinstance(fault, ClientDisconnect) else transient(fault)
         if watch is not None and watch.observation is not None:
             watch.observation.fail(_FAULT_CODES.get(kind or "", "INTERNAL_SERVER_ERROR"))
         if kind is None:
             errors.exception("unhandled error (request %s)", request_id)
         elif kind == "disconnected":
-            errors.info("client disconnected before its request was read (request %s)", request_id)
+            errors.info("client disconnected (request %s)", request_id)
         else:
             errors.warning("%s (request %s)", kind, request_id, exc_info=True)
         return kind
