@@ -16,7 +16,7 @@ from typing import Any
 from sql.builder import PageSpec, Statement, page_body
 from sql.filters import Params
 from sql.group_spec import GroupSpec, key_column
-from sql.pages import RowPage, fetch_rows, page_of
+from sql.pages import RowPage, page_of, page_records
 from sql.pool import Executor
 
 
@@ -61,7 +61,9 @@ async def fetch_group_rows(
     width = 1 + len(groups.keys)
     columns = [[key[i] for key in groups_keys] for i in range(width)]
     build = partial(group_rows_statement, groups=groups, parent_key=parent_key)
-    records = await fetch_rows(executor, spec, statement, build, *columns, *statement.args[width:])
+    records = await page_records(
+        executor, spec, statement, build, *columns, *statement.args[width:]
+    )
     found: dict[int, list[Any]] = {}
     for record in records:
         found.setdefault(record[0], []).append(tuple(record)[1:])

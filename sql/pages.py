@@ -42,7 +42,7 @@ def built(spec: PageSpec, builder: Callable[[PageSpec], Statement]) -> Statement
 
 async def fetch_page(executor: Executor, spec: PageSpec) -> RowPage:
     statement = built(spec, page_statement)
-    records = await fetch_rows(executor, spec, statement, page_statement, *statement.args)
+    records = await page_records(executor, spec, statement, page_statement, *statement.args)
     return page_of(spec, records)
 
 
@@ -52,12 +52,12 @@ async def fetch_nested_pages(
     """The same page of children for every parent, in one statement."""
     statement = nested_page_statement(spec, parent_key=parent_key)
     build = partial(nested_page_statement, parent_key=parent_key)
-    records = await fetch_rows(executor, spec, statement, build, parent_ids, *statement.args[1:])
+    records = await page_records(executor, spec, statement, build, parent_ids, *statement.args[1:])
     found = by_parent(records)
     return {parent: page_of(spec, found.get(parent, [])) for parent in parent_ids}
 
 
-def fetch_rows(
+def page_records(
     executor: Executor,
     spec: PageSpec,
     statement: Statement,
