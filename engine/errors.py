@@ -94,6 +94,31 @@ def execution_error(error: GraphQLError, *, request_id: str) -> dict[str, Any]:
     return _placed(masked_error(request_id), error)
 
 
+def handed_back(abandoned: BaseException, *, request_id: str) -> None:
+    """Logs why a compiled run handed its request to graphql-core (`abandoned`, raised from
+    the error that stopped it, if any). A fault no client mistake or timeout explains — a
+    statement the database refused, say — is a warning: graphql-core may well answer
+    without it (reading rows where the run read rendered text), so nothing else would tell
+    that every such request is read twice. Expected hand-backs (a null to spread, a
+    client's mistake, a timeout, which the answer reports) are debug lines. The error's
+    class and SQLSTATE are named, never its message, which may hold SQL or values."""
+    cause = abandoned.__cause__
+    fault = not (
+        cause is None
+        or isinstance(cause, BadUserInput | GraphQLError)
+        or bad_client_value(cause)
+        or too_large_for_database(cause)
+        or transient(cause) is not None
+    )
+    reason = str(abandoned)
+    if cause is not None:
+        sqlstate = getattr(cause, "sqlstate", None)
+        named = type(cause).__name__ + (f", SQLSTATE {sqlstate}" if sqlstate else "")
+        reason = named if reason == type(cause).__name__ else f"{reason} ({named})"
+    level = logging.WARNING if fault else logging.DEBUG
+    log.log(level, "compiled run handed to graphql-core (request %s): %s", request_id, reason)
+
+
 def _client_error(error: GraphQLError, message: str) -> dict[str, Any]:
     """The client's mistake, where it happened, told in `message`."""
     formatted = dict(error.formatted)

@@ -34,7 +34,7 @@ from engine.compiled.run import execute_compiled
 from engine.compiled.tree import Abandon
 from engine.context import RequestScope
 from engine.documents import DocumentCache, Prepared
-from engine.errors import execution_error, in_document_order
+from engine.errors import execution_error, handed_back, in_document_order
 from engine.http_params import GraphQLParams, HttpError
 from engine.limits import TOO_COMPLEX, QueryLimits, cost_error
 from engine.observe import COMPILED, GRAPHQL_CORE, Observation, current, note_mutation_outcomes
@@ -193,8 +193,9 @@ class Operations:
                     observation.engine = COMPILED
                     observation.phase("execute", started)
                 return _answer(ctx, {"data": data})
-            except Abandon:
+            except Abandon as abandoned:
                 self.abandoned += 1
+                handed_back(abandoned, request_id=ctx.request_id)
                 middleware = [replay, *(middleware or ())]  # what already ran is not run again
         elif runnable.plan is not None:
             # graphql-core may run the query again: it reads what this run read (rows, and
@@ -208,8 +209,9 @@ class Operations:
                     observation.engine = COMPILED
                     observation.phase("execute", started)
                 return {"data": data}
-            except Abandon:
+            except Abandon as abandoned:
                 self.abandoned += 1
+                handed_back(abandoned, request_id=ctx.request_id)
         made: list[Executor[Any]] = []
         result = execute(
             self.schema,

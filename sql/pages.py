@@ -69,10 +69,10 @@ def page_records(
     (`sql.read_once.fetch_narrowed`), built only then."""
     if not spec.omit:
         return executor.fetch(statement.text, *args)
-    return fetch_narrowed(executor, statement.text, partial(_whole, build, spec), *args)
+    return fetch_narrowed(executor, statement.text, partial(whole_text, build, spec), *args)
 
 
-def _whole(build: Callable[[PageSpec], Statement], spec: PageSpec) -> str:
+def whole_text(build: Callable[[PageSpec], Statement], spec: PageSpec) -> str:
     """The text of the statement `build` makes of `spec` reading whole rows."""
     return build(replace(spec, omit=frozenset())).text
 

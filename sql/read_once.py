@@ -186,16 +186,19 @@ async def fetch_narrowed(
     return records
 
 
-def whole_read_failed(executor: object, error: Exception, query: str, *args: Any) -> None:
-    """A read that left columns out (`sql.rows.leaving_out`) failed with `error`: when that
-    was a timeout (`sql.errors.transient`) and `executor` is a request's `ReadOnce`, the
-    read of whole rows it stands for, `fetch(query, *args)`, is remembered as failed with
-    it. That read takes the same rows and more of each, so it would wait as long;
-    graphql-core, answering after the compiled run that met it, reads whole rows and so
-    does not wait for it again. A lost connection says nothing of the next one: the whole
-    read then runs. Nor does a read already under way get a second outcome."""
+def whole_read_failed(
+    executor: object, error: Exception, query: str, *args: Any, method: str = "fetch"
+) -> None:
+    """A read that stands for another failed with `error`: one that left columns out
+    (`sql.rows.leaving_out`) for the read of whole rows, or one that did another's work
+    among its own (a rendered page with its count, for the count). When that was a timeout
+    (`sql.errors.transient`) and `executor` is a request's `ReadOnce`, the read it stands
+    for, `method(query, *args)`, is remembered as failed with it: it would wait as long, so
+    a later read of the same statement in the request does not wait for it again. A lost
+    connection says nothing of the next one: that read then runs. Nor does a read already
+    under way get a second outcome."""
     if isinstance(executor, ReadOnce) and transient(error) == "timeout":
-        key = ("fetch", query, _hashable(args))
+        key = (method, query, _hashable(args))
         if key not in executor._running:
             executor._done.setdefault(key, _Failed(error))
 

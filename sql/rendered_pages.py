@@ -7,8 +7,9 @@ The page's rows come from the builder's own page statement (`sql.builder.page_bo
 visibility, the owner scope, the filter and the keyset predicate are the row path's; the
 count is the builder's set condition, in a subquery of its own: it keeps its own plan (a
 page of the first hundred of ten thousand rows reads a hundred), and the page and its
-count are read in one snapshot. The statement's text depends on the page's shape and on
-the output keys' texts, which travel as a parameter (they are the client's aliases)."""
+count are read in one snapshot, within one statement timeout. The statement's text
+depends on the page's shape and on the output keys' texts, which travel as a parameter
+(they are the client's aliases)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from typing import Any
 from sql.builder import (
     PageSpec,
     Statement,
+    count_statement,
     page_body,
     page_statement,
     set_conditions,
     sort_columns,
 )
 from sql.filters import Params
+from sql.pages import built, whole_text
 from sql.pool import Executor
 from sql.read_once import whole_read_failed
 from sql.rendered import Base64Of, Heads, Output, Subtree, object_text
@@ -119,7 +122,7 @@ async def fetch_rendered_page(executor: Executor, spec: PageSpec, shape: PageSha
     try:
         found = await executor.fetchrow(statement.text, *statement.args)
     except Exception as error:
-        _stood_for_failed(executor, error, spec)
+        _stood_for_failed(executor, error, spec, shape)
         raise
     assert found is not None  # aggregates over the page: always one row
     record = tuple(found)
@@ -138,10 +141,18 @@ async def fetch_rendered_page(executor: Executor, spec: PageSpec, shape: PageSha
     )
 
 
-def _stood_for_failed(executor: Executor, error: Exception, spec: PageSpec) -> None:
-    """The page of whole rows a rendered page stands for failed with `error` too
-    (`sql.read_once.whole_read_failed`): graphql-core, answering after the compiled run
-    that met it, reads that one and must not wait for it again (nor reaches the count,
-    which it asks for only of a page it has)."""
-    whole = page_statement(replace(spec, omit=frozenset()))
-    whole_read_failed(executor, error, whole.text, *whole.args)
+def _stood_for_failed(
+    executor: Executor, error: Exception, spec: PageSpec, shape: PageShape
+) -> None:
+    """The statement of `shape` for `spec` failed with `error`: a later read of what it
+    stands for fails with it (`sql.read_once.whole_read_failed`). With a count, that is
+    the count's statement, not the page's: the page, read again, fails again only if it
+    was the slow part, and a count is read only beside a page that was read, so the
+    answer is that of the page and its count read apart. Without, the page of whole
+    rows."""
+    if shape.count:
+        count = built(spec, count_statement)
+        whole_read_failed(executor, error, count.text, *count.args, method="fetchval")
+    else:
+        args = built(spec, page_statement).args
+        whole_read_failed(executor, error, whole_text(page_statement, spec), *args)

@@ -8,11 +8,14 @@ token is set only around the compiled call.
 
 Only pages that show nothing else of their rows qualify: no `edges` (a cursor per row)
 and one `nodes` selection; `totalCount` is told, so the statement can count beside the
-page.
+page. Nor does a field called more than once in its selection (under aliases): read as
+rows, its calls share one page statement and one count (a request's reads of one
+statement are sent once), where each rendered call would be a statement of its own.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -55,7 +58,10 @@ def split_rendered_pages(selection: Selection) -> None:
     renderer (`Field.page`)."""
     if _hook is None:
         return
+    calls = Counter(_name(f) for _, f in selection.called)
     for _, f in selection.called:
+        if calls[_name(f)] > 1:
+            continue
         definition = None if f.definition is None else f.definition.extensions.get(DEFINITION)
         token = None if definition is None else definition.metadata.get(RENDER_PAGE)
         if token is None:
@@ -74,7 +80,7 @@ def _nodes_shape(connection: Selection) -> tuple[Shape, bool] | None:
     selected beside it; None when it cannot be rendered or `edges` is selected."""
     by_name: dict[str, list[Field]] = {}
     for _, f in connection.called:
-        by_name.setdefault(f.nodes[0].node.name.value, []).append(f)
+        by_name.setdefault(_name(f), []).append(f)
     nodes = by_name.get("nodes", [])
     if "edges" in by_name or len(nodes) != 1:
         return None
@@ -91,3 +97,8 @@ def _nodes_shape(connection: Selection) -> tuple[Shape, bool] | None:
     if shape is None:
         return None
     return shape, "totalCount" in by_name
+
+
+def _name(f: Field) -> str:
+    """The field's name in the schema (whatever its alias)."""
+    return f.nodes[0].node.name.value

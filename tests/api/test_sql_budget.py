@@ -272,3 +272,30 @@ async def test_fields_that_differ_keep_their_own_statements(compiled_budget: Bud
     )
     assert statements == 3 * alone
     assert [len(data[k]["nodes"]) for k in "abc"] == [1, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # One page and its count, whatever each alias shows of the page.
+        (
+            "{ products(first: 2) { nodes { id } } x: products(first: 2) { nodes { name } }"
+            " y: products(first: 2) { totalCount } }",
+            2,
+        ),
+        (
+            "{ a: products(first: 2) { nodes { name } }"
+            " b: products(first: 2) { nodes { name sku } } }",
+            1,
+        ),
+    ],
+    ids=["page-and-count", "page"],
+)
+async def test_aliases_of_one_page_share_its_statements(
+    compiled_budget: Budget, query: str, expected: int
+) -> None:
+    """A connection called under several aliases is read as rows, which its calls share,
+    rather than rendered once per call (`engine.compiled.pages`)."""
+    data, statements = await compiled_budget.run(query)
+    assert len(next(iter(data.values()))["nodes"]) == 2
+    assert statements == expected, compiled_budget.recorder.statements
