@@ -103,6 +103,8 @@ def handed_back(abandoned: BaseException, *, request_id: str) -> None:
     client's mistake, a timeout, which the answer reports) are debug lines. The error's
     class and SQLSTATE are named, never its message, which may hold SQL or values."""
     cause = abandoned.__cause__
+    while isinstance(cause, type(abandoned)):  # a sibling's hand-back, wrapped: its reason
+        abandoned, cause = cause, cause.__cause__
     fault = not (
         cause is None
         or isinstance(cause, BadUserInput | GraphQLError)

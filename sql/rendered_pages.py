@@ -145,14 +145,11 @@ def _stood_for_failed(
     executor: Executor, error: Exception, spec: PageSpec, shape: PageShape
 ) -> None:
     """The statement of `shape` for `spec` failed with `error`: a later read of what it
-    stands for fails with it (`sql.read_once.whole_read_failed`). With a count, that is
-    the count's statement, not the page's: the page, read again, fails again only if it
-    was the slow part, and a count is read only beside a page that was read, so the
-    answer is that of the page and its count read apart. Without, the page of whole
-    rows."""
+    stands for fails with it (`sql.read_once.whole_read_failed`), without waiting again:
+    the page of whole rows and, with a count, the count's statement. A slow count then
+    fails the page with it (where read apart it would fail the count alone)."""
+    args = built(spec, page_statement).args
+    whole_read_failed(executor, error, whole_text(page_statement, spec), *args)
     if shape.count:
         count = built(spec, count_statement)
         whole_read_failed(executor, error, count.text, *count.args, method="fetchval")
-    else:
-        args = built(spec, page_statement).args
-        whole_read_failed(executor, error, whole_text(page_statement, spec), *args)
